@@ -1,0 +1,160 @@
+import type { Redis } from 'ioredis';
+import type { Proxy } from 'toxiproxy-node-client';
+import { bootstrap } from './binaries.ts';
+import { ProcessRegistry, trackForExit } from './processes.ts';
+import { RedisServer } from './redis.ts';
+import { SutProcess, type SutProcessSpec } from './sut.ts';
+import { ToxiproxyServer } from './toxiproxy.ts';
+import { freePort } from './ports.ts';
+
+export interface EnvironmentOptions {
+  workers: number;
+  keepers: number;
+  /** Redis append-only file (fsync always) so a Redis restart keeps every acknowledged write */
+  aof: boolean;
+  /** planted bugs passed to every SUT process */
+  bugs: string[];
+  /** idle time after which another worker reclaims a job (XAUTOCLAIM) */
+  leaseMs: number;
+}
+
+export const DEFAULT_ENV_OPTIONS: EnvironmentOptions = { workers: 3, keepers: 1, aof: false, bugs: [], leaseMs: 2000 };
+
+/** One TCP path through its own Toxiproxy proxy, so a fault can hit exactly one process. */
+export interface Link {
+  name: string;
+  port: number;
+  proxy: Proxy;
+}
+
+/**
+ * The real servers a run needs (redis-server, toxiproxy-server), one link per SUT process,
+ * and the SUT processes themselves. Long-lived: `reset()` makes it fresh for the next run.
+ */
+export class Environment {
+  readonly links = new Map<string, Link>();
+  readonly sut = new Map<string, SutProcess>();
+  /** direct connection for the harness's own reads (never through a link) */
+  admin!: Redis;
+  orchestratorHttpPort = 0;
+  private untrack: () => void = () => undefined;
+
+  private constructor(
+    readonly options: EnvironmentOptions,
+    readonly registry: ProcessRegistry,
+    readonly redis: RedisServer,
+    readonly toxiproxy: ToxiproxyServer,
+  ) {}
+
+  static async start(partial: Partial<EnvironmentOptions> = {}): Promise<Environment> {
+    const options = { ...DEFAULT_ENV_OPTIONS, ...partial };
+    const bins = bootstrap();
+    const registry = new ProcessRegistry();
+    const untrack = trackForExit(registry);
+    let redis: RedisServer | undefined;
+    try {
+      redis = await RedisServer.start({ bin: bins.redis, registry, aof: options.aof });
+      const toxiproxy = await ToxiproxyServer.start(bins.toxiproxy, registry);
+      const env = new Environment(options, registry, redis, toxiproxy);
+      env.untrack = untrack;
+      env.admin = redis.client({ maxRetriesPerRequest: 3 });
+      await env.createLinks();
+      await env.startSut();
+      return env;
+    } catch (err) {
+      await registry.stopAll(500);
+      redis?.stop().catch(() => undefined);
+      untrack();
+      throw err;
+    }
+  }
+
+  /** Link names: one per SUT process, plus `executor` (shared by executors) and `client` (to the orchestrator's HTTP port). */
+  linkNames(): string[] {
+    return ['orchestrator', ...this.workerIds(), 'executor', ...this.keeperIds(), 'client'];
+  }
+
+  workerIds(): string[] {
+    return Array.from({ length: this.options.workers }, (_, i) => `worker-${i + 1}`);
+  }
+
+  keeperIds(): string[] {
+    return Array.from({ length: this.options.keepers }, (_, i) => `keeper-${i + 1}`);
+  }
+
+  link(name: string): Link {
+    const l = this.links.get(name);
+    if (!l) throw new Error(`no link named ${name} (links: ${[...this.links.keys()].join(', ')})`);
+    return l;
+  }
+
+  /** Base URL of the orchestrator as the client sees it: through the `client` link. */
+  get orchestratorUrl(): string {
+    return `http://127.0.0.1:${this.link('client').port}`;
+  }
+
+  private async createLinks(): Promise<void> {
+    this.orchestratorHttpPort = await freePort();
+    for (const name of this.linkNames()) {
+      const upstream = name === 'client' ? this.orchestratorHttpPort : this.redis.port;
+      const { proxy, port } = await this.toxiproxy.createProxy(name, upstream);
+      this.links.set(name, { name, port, proxy });
+    }
+  }
+
+  private specs(): SutProcessSpec[] {
+    const bugs = this.options.bugs.length ? ['--bugs', this.options.bugs.join(',')] : [];
+    const redisArgs = (link: string) => ['--redis-port', String(this.link(link).port), ...bugs];
+    return [
+      { role: 'orchestrator', id: 'orchestrator', args: [...redisArgs('orchestrator'), '--http-port', String(this.orchestratorHttpPort)] },
+      ...this.workerIds().map((id): SutProcessSpec => ({
+        role: 'worker', id,
+        args: [...redisArgs(id), '--executor-redis-port', String(this.link('executor').port), '--lease-ms', String(this.options.leaseMs)],
+      })),
+      ...this.keeperIds().map((id): SutProcessSpec => ({ role: 'keeper', id, args: redisArgs(id) })),
+    ];
+  }
+
+  private async startSut(): Promise<void> {
+    const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', SUT_REDIS_PASSWORD: this.redis.password };
+    for (const spec of this.specs()) this.sut.set(spec.id, new SutProcess(spec, this.registry, env));
+    await Promise.all([...this.sut.values()].map((p) => p.start()));
+  }
+
+  process(id: string): SutProcess {
+    const p = this.sut.get(id);
+    if (!p) throw new Error(`no SUT process named ${id}`);
+    return p;
+  }
+
+  /** Remove every toxic and re-enable every link. */
+  async healLinks(): Promise<void> {
+    await this.toxiproxy.api.reset();
+  }
+
+  /** Bring every SUT process back (resume paused ones, restart dead ones). */
+  async healProcesses(): Promise<void> {
+    await Promise.all([...this.sut.values()].map(async (p) => {
+      if (p.alive()) p.signal('SIGCONT');
+      else await p.start();
+    }));
+  }
+
+  /** Fresh state for the next run: heal links, stop the SUT, flush Redis, start the SUT again. */
+  async reset(): Promise<void> {
+    await this.healLinks();
+    await Promise.all([...this.sut.values()].map((p) => p.kill()));
+    if (!this.redis.process.alive()) await this.redis.restart();
+    await this.admin.flushall();
+    await Promise.all([...this.sut.values()].map((p) => p.start()));
+  }
+
+  async stop(): Promise<void> {
+    this.admin?.disconnect();
+    await Promise.all([...this.sut.values()].map((p) => p.kill()));
+    await this.toxiproxy.stop();
+    await this.redis.stop();
+    await this.registry.stopAll(1000);
+    this.untrack();
+  }
+}

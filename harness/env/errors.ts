@@ -1,0 +1,14 @@
+/** A problem with the environment or the user's input: reported as one line, exit code 2. */
+export class EnvironmentError extends Error {
+  readonly exitCode = 2;
+  constructor(message: string) {
+    super(message);
+    this.name = 'EnvironmentError';
+  }
+}
+
+/** One readable line for any thrown value (no stack). */
+export function oneLine(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  return text.split('\n')[0].trim();
+}

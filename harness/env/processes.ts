@@ -1,0 +1,145 @@
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { existsSync } from 'node:fs';
+
+export interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+export interface ManagedProcess {
+  readonly name: string;
+  readonly pid: number;
+  readonly child: ChildProcess;
+  /** resolves when the process has exited */
+  readonly exited: Promise<Exit>;
+  alive(): boolean;
+  signal(sig: NodeJS.Signals): void;
+}
+
+// setpriv --pdeathsig makes the kernel SIGKILL a child when the harness dies, even by
+// SIGKILL, so no server or SUT process can outlive it.
+const SETPRIV = '/usr/bin/setpriv';
+const hasSetpriv = existsSync(SETPRIV);
+
+/** Every process the harness starts, so that all of them can be stopped on any exit path. */
+export class ProcessRegistry {
+  private readonly live = new Map<number, ManagedProcess>();
+  private readonly everStarted: number[] = [];
+
+  spawn(name: string, command: string, args: string[], options: SpawnOptions = {}): ManagedProcess {
+    const [cmd, argv] = hasSetpriv
+      ? [SETPRIV, ['--pdeathsig', 'SIGKILL', '--', command, ...args]]
+      : [command, args];
+    const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'], ...options });
+    if (child.pid === undefined) throw new Error(`could not start ${name} (${command})`);
+    const pid = child.pid;
+    let running = true;
+    const exited = new Promise<Exit>((resolve) => {
+      child.once('exit', (code, signal) => {
+        running = false;
+        this.live.delete(pid);
+        resolve({ code, signal });
+      });
+    });
+    child.once('error', () => {
+      running = false;
+      this.live.delete(pid);
+    });
+    const proc: ManagedProcess = {
+      name,
+      pid,
+      child,
+      exited,
+      alive: () => running,
+      signal: (sig) => {
+        if (running) {
+          try {
+            process.kill(pid, sig);
+          } catch {
+            /* already gone */
+          }
+        }
+      },
+    };
+    this.live.set(pid, proc);
+    this.everStarted.push(pid);
+    return proc;
+  }
+
+  /** pids of every process this registry ever started (for leak checks) */
+  startedPids(): number[] {
+    return [...this.everStarted];
+  }
+
+  running(): ManagedProcess[] {
+    return [...this.live.values()];
+  }
+
+  /** SIGTERM everything, then SIGKILL whatever is still there after graceMs. */
+  async stopAll(graceMs = 2000): Promise<void> {
+    const procs = this.running();
+    for (const p of procs) p.signal('SIGTERM');
+    await Promise.race([
+      Promise.all(procs.map((p) => p.exited)),
+      new Promise((r) => setTimeout(r, graceMs).unref()),
+    ]);
+    for (const p of this.running()) p.signal('SIGKILL');
+    await Promise.all(procs.map((p) => p.exited));
+  }
+
+  /** Last resort from a synchronous 'exit' handler. */
+  killAllNow(): void {
+    for (const p of this.running()) p.signal('SIGKILL');
+  }
+}
+
+const registries = new Set<ProcessRegistry>();
+const cleanups = new Set<() => Promise<void>>();
+let handlersInstalled = false;
+
+/**
+ * Stops every registered process on normal exit, Ctrl-C, SIGTERM and uncaught errors.
+ * `cleanup` callbacks (e.g. writing a partial report) run first on signals.
+ */
+export function trackForExit(registry: ProcessRegistry): () => void {
+  registries.add(registry);
+  installHandlers();
+  return () => registries.delete(registry);
+}
+
+export function onInterrupt(fn: () => Promise<void>): () => void {
+  cleanups.add(fn);
+  installHandlers();
+  return () => cleanups.delete(fn);
+}
+
+function installHandlers(): void {
+  if (handlersInstalled) return;
+  handlersInstalled = true;
+  process.once('exit', () => {
+    for (const r of registries) r.killAllNow();
+  });
+  const onSignal = (sig: NodeJS.Signals, code: number) => {
+    process.once(sig, () => {
+      void (async () => {
+        process.stderr.write(`\n${sig}: stopping everything the harness started\n`);
+        const timer = setTimeout(() => process.exit(code), 5000);
+        for (const fn of cleanups) await fn().catch(() => undefined);
+        await Promise.all([...registries].map((r) => r.stopAll(1000)));
+        clearTimeout(timer);
+        process.exit(code);
+      })();
+    });
+  };
+  onSignal('SIGINT', 130);
+  onSignal('SIGTERM', 143);
+}
+
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,101 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Redis } from 'ioredis';
+import { EnvironmentError } from './errors.ts';
+import { startWithPortRetry } from './ports.ts';
+import type { ManagedProcess, ProcessRegistry } from './processes.ts';
+
+export interface RedisOptions {
+  bin: string;
+  registry: ProcessRegistry;
+  /** append-only file with fsync on every write, so a restart loses nothing acknowledged */
+  aof: boolean;
+}
+
+/** A redis-server owned by the harness: loopback only, random password, its own temp dir. */
+export class RedisServer {
+  readonly password = randomBytes(12).toString('hex');
+  readonly dir = mkdtempSync(path.join(tmpdir(), 'chaos-redis-'));
+  port = 0;
+  process!: ManagedProcess;
+  private log = '';
+
+  private constructor(private readonly opts: RedisOptions) {}
+
+  static async start(opts: RedisOptions): Promise<RedisServer> {
+    const server = new RedisServer(opts);
+    try {
+      await startWithPortRetry((port) => server.launch(port));
+    } catch (err) {
+      server.removeDir();
+      throw err;
+    }
+    return server;
+  }
+
+  private args(port: number): string[] {
+    return [
+      '--port', String(port), '--bind', '127.0.0.1', '--requirepass', this.password,
+      '--dir', this.dir, '--save', '', '--daemonize', 'no', '--protected-mode', 'yes',
+      '--appendonly', this.opts.aof ? 'yes' : 'no', '--appendfsync', 'always',
+      '--loglevel', 'warning',
+    ];
+  }
+
+  private async launch(port: number): Promise<void> {
+    const proc = this.opts.registry.spawn('redis-server', this.opts.bin, this.args(port));
+    this.log = '';
+    proc.child.stdout?.on('data', (d: Buffer) => (this.log = (this.log + d.toString()).slice(-4000)));
+    proc.child.stderr?.on('data', (d: Buffer) => (this.log = (this.log + d.toString()).slice(-4000)));
+    this.process = proc;
+    this.port = port;
+    await this.waitReady(10_000);
+  }
+
+  private async waitReady(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (!this.process.alive()) {
+        const line = this.log.split('\n').find((l) => /error|fatal|address already in use/i.test(l)) ?? 'exited at start';
+        throw new EnvironmentError(`redis-server on port ${this.port} did not start: ${line.trim()}`);
+      }
+      const c = this.client({ lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+      try {
+        await c.connect();
+        if ((await c.ping()) === 'PONG') return;
+      } catch {
+        /* not up yet */
+      } finally {
+        c.disconnect();
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new EnvironmentError(`redis-server on port ${this.port} did not answer PING within ${timeoutMs} ms`);
+  }
+
+  /** A direct (not proxied) connection, for the harness's own reads and setup. */
+  client(extra: Partial<import('ioredis').RedisOptions> = {}): Redis {
+    return new Redis({ host: '127.0.0.1', port: this.port, password: this.password, ...extra });
+  }
+
+  /** Kill (SIGKILL, like a crash) or stop (SIGTERM) and start again on the same port and dir. */
+  async restart(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    this.process.signal(signal);
+    await this.process.exited;
+    await this.launch(this.port);
+  }
+
+  async stop(): Promise<void> {
+    this.process.signal('SIGTERM');
+    const t = setTimeout(() => this.process.signal('SIGKILL'), 3000);
+    await this.process.exited;
+    clearTimeout(t);
+    this.removeDir();
+  }
+
+  private removeDir(): void {
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}

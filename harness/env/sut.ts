@@ -1,0 +1,117 @@
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { PROJECT_ROOT } from './binaries.ts';
+import { EnvironmentError } from './errors.ts';
+import type { ManagedProcess, ProcessRegistry } from './processes.ts';
+
+export type Role = 'orchestrator' | 'worker' | 'keeper';
+
+export interface SutProcessSpec {
+  role: Role;
+  id: string;
+  /** role-specific flags (ports of its links, lease, ...) */
+  args: string[];
+}
+
+interface ReadyLine {
+  ready: true;
+  role: string;
+  id: string;
+  pid: number;
+  executorPid?: number;
+}
+
+const MAIN = path.join(PROJECT_ROOT, 'system-under-test', 'main.ts');
+const STARTUP_TIMEOUT_MS = 20_000;
+
+/** One SUT role process, started through its own link, restartable after a crash. */
+export class SutProcess {
+  process!: ManagedProcess;
+  executorPid: number | undefined;
+  private stderrTail = '';
+
+  constructor(
+    readonly spec: SutProcessSpec,
+    private readonly registry: ProcessRegistry,
+    private readonly env: NodeJS.ProcessEnv,
+  ) {}
+
+  get id(): string {
+    return this.spec.id;
+  }
+
+  get pid(): number {
+    return this.process.pid;
+  }
+
+  alive(): boolean {
+    return this.process?.alive() ?? false;
+  }
+
+  /** Last lines the process wrote on stderr (its log), for error messages. */
+  logTail(): string {
+    return this.stderrTail;
+  }
+
+  async start(): Promise<void> {
+    const proc = this.registry.spawn(
+      this.spec.id,
+      process.execPath,
+      ['--import', 'tsx', MAIN, this.spec.role, '--id', this.spec.id, ...this.spec.args],
+      { cwd: PROJECT_ROOT, env: this.env },
+    );
+    this.process = proc;
+    this.executorPid = undefined;
+    proc.child.stderr?.on('data', (d: Buffer) => {
+      this.stderrTail = (this.stderrTail + d.toString()).slice(-4000);
+    });
+    const ready = await new Promise<ReadyLine>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new EnvironmentError(`${this.id} did not report ready within ${STARTUP_TIMEOUT_MS} ms`)), STARTUP_TIMEOUT_MS);
+      const lines = createInterface({ input: proc.child.stdout! });
+      lines.on('line', (line) => {
+        try {
+          const parsed = JSON.parse(line) as ReadyLine;
+          if (parsed.ready) {
+            clearTimeout(timer);
+            resolve(parsed);
+          }
+        } catch {
+          /* not the ready line */
+        }
+      });
+      void proc.exited.then((exit) => {
+        clearTimeout(timer);
+        const last = this.stderrTail.trim().split('\n').pop() ?? '';
+        reject(new EnvironmentError(`${this.id} exited before ready (code ${exit.code}, signal ${exit.signal}): ${last}`));
+      });
+    });
+    this.executorPid = ready.executorPid;
+  }
+
+  signal(sig: NodeJS.Signals): void {
+    this.process.signal(sig);
+  }
+
+  /** SIGKILL the executor this worker forked (the worker starts a new one). */
+  killExecutor(): boolean {
+    if (this.executorPid === undefined) return false;
+    try {
+      process.kill(this.executorPid, 'SIGKILL');
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async kill(): Promise<void> {
+    if (!this.alive()) return;
+    this.process.signal('SIGCONT');
+    this.process.signal('SIGKILL');
+    await this.process.exited;
+  }
+
+  async restart(): Promise<void> {
+    await this.kill();
+    await this.start();
+  }
+}

@@ -1,0 +1,120 @@
+// One run's history: every observation on one timeline. `t` is milliseconds since the
+// run started (wall clock of this machine, which Redis stream ids share), so client
+// operations, keeper decisions and nemesis steps can be ordered against each other.
+
+export const JOB_STATES = ['queued', 'running', 'completed', 'failed', 'cancelled'] as const;
+export type JobState = (typeof JOB_STATES)[number];
+
+export interface Payload {
+  durationMs: number;
+  exitCode: number;
+  output: string[];
+  hang?: boolean;
+}
+
+export interface JobSpec {
+  description: string;
+  payload: Payload;
+  timeoutMs: number;
+}
+
+/** What a client read or the final snapshot says about one job. */
+export interface JobView {
+  jobId: string;
+  state: JobState;
+  attempt?: number;
+  exitCode?: number | null;
+  output?: string | null;
+  reason?: string | null;
+}
+
+export interface TaskView {
+  taskId: string;
+  status: string;
+  idempotencyKey?: string | null;
+  jobs: JobView[];
+}
+
+export type ClientOp =
+  | { f: 'submit'; value: { idempotencyKey: string; description: string; jobs: JobSpec[] } }
+  | { f: 'read'; value: { taskId: string } }
+  | { f: 'cancel'; value: { jobId: string } };
+
+/** Jepsen-style client operation: an invoke, then ok / fail / info with the same opId. */
+export interface ClientEntry {
+  kind: 'client';
+  t: number;
+  type: 'invoke' | 'ok' | 'fail' | 'info';
+  process: string;
+  opId: number;
+  f: 'submit' | 'read' | 'cancel';
+  /** invoke: the request. ok: the response (submit → {taskId, jobIds}; read → TaskView; cancel → {jobId}). fail/info: {error}. */
+  value: unknown;
+}
+
+/** One keeper decision, read from the SUT's transition log. */
+export interface TransitionEntry {
+  kind: 'transition';
+  t: number;
+  /** position in the transition log (a Redis stream id); orders transitions exactly */
+  logId: string;
+  jobId: string;
+  eventId: string;
+  type: string;
+  source: string;
+  sourceId: string;
+  attempt: number;
+  from: JobState | 'none';
+  to: JobState | 'none';
+  decision: 'applied' | 'ignored';
+  reason: string;
+  keeper: string;
+  exitCode?: number | null;
+  output?: string | null;
+}
+
+/** One start of a payload by an executor (the SUT's executions log). */
+export interface ExecutionEntry {
+  kind: 'execution';
+  t: number;
+  jobId: string;
+  attempt: number;
+  executorId: string;
+}
+
+export interface NemesisEntry {
+  kind: 'nemesis';
+  t: number;
+  type: 'start' | 'end';
+  stepId: number;
+  fault: string;
+  target: string;
+  detail?: Record<string, unknown>;
+}
+
+/** State of the system after the final heal and settle period. */
+export interface SnapshotEntry {
+  kind: 'snapshot';
+  t: number;
+  tasks: TaskView[];
+  runningSet: string[];
+  runningInfo: string[];
+}
+
+export type HistoryEntry = ClientEntry | TransitionEntry | ExecutionEntry | NemesisEntry | SnapshotEntry;
+export type History = HistoryEntry[];
+
+export interface Evidence {
+  message: string;
+  jobId?: string;
+  taskId?: string;
+  at?: number;
+  entries?: HistoryEntry[];
+}
+
+export interface Verdict {
+  checker: string;
+  valid: boolean | 'unknown';
+  evidence: Evidence[];
+  stats?: Record<string, number>;
+}
