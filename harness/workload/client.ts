@@ -1,0 +1,127 @@
+import type { HistoryRecorder } from '../history/recorder.ts';
+import type { ClientEntry, JobSpec, TaskView } from '../history/types.ts';
+
+export interface SubmitRequest {
+  idempotencyKey: string;
+  description: string;
+  priority?: number;
+  jobs: JobSpec[];
+}
+
+export interface Submitted {
+  taskId: string;
+  jobIds: string[];
+  created: boolean;
+}
+
+export interface ClientOptions {
+  /** per request; a request that takes longer is recorded as indeterminate (info) */
+  requestTimeoutMs: number;
+  /** how often a submission is retried with the same Idempotency-Key after an indeterminate outcome */
+  submitRetries: number;
+}
+
+let nextOpId = 1;
+
+/**
+ * The workload's client: speaks HTTP to the orchestrator (through the `client` link) and
+ * records every operation Jepsen-style, invoke then ok / fail / info.
+ */
+export class Client {
+  constructor(
+    private readonly baseUrl: string,
+    private readonly history: HistoryRecorder,
+    readonly name = 'client-0',
+    private readonly options: ClientOptions = { requestTimeoutMs: 3000, submitRetries: 5 },
+  ) {}
+
+  private record(type: ClientEntry['type'], opId: number, f: ClientEntry['f'], value: unknown): void {
+    this.history.add({ kind: 'client', t: this.history.now(), type, process: this.name, opId, f, value });
+  }
+
+  private async op<T>(f: ClientEntry['f'], invokeValue: unknown, request: () => Promise<Response>, accept: (status: number, body: unknown) => T | undefined): Promise<T | undefined> {
+    const opId = nextOpId++;
+    this.record('invoke', opId, f, invokeValue);
+    let res: Response;
+    try {
+      res = await request();
+    } catch (err) {
+      // no response: the request may or may not have taken effect
+      this.record('info', opId, f, { error: err instanceof Error ? err.name + ': ' + err.message : String(err) });
+      return undefined;
+    }
+    const text = await res.text().catch(() => '');
+    let body: unknown = text;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      /* keep text */
+    }
+    const value = accept(res.status, body);
+    if (value === undefined) {
+      // 5xx may have happened after a write; 4xx did nothing
+      this.record(res.status >= 500 ? 'info' : 'fail', opId, f, { status: res.status, error: body });
+      return undefined;
+    }
+    this.record('ok', opId, f, value);
+    return value;
+  }
+
+  private fetch(path: string, init: RequestInit = {}): Promise<Response> {
+    return fetch(this.baseUrl + path, { ...init, signal: AbortSignal.timeout(this.options.requestTimeoutMs) });
+  }
+
+  /** Submit once per attempt with the same Idempotency-Key until an answer comes back. */
+  async submit(req: SubmitRequest): Promise<Submitted | undefined> {
+    const body = JSON.stringify({
+      description: req.description,
+      priority: req.priority ?? 1,
+      subtasks: req.jobs.map((j) => ({ description: j.description, payload: j.payload, timeoutMs: j.timeoutMs })),
+    });
+    for (let attempt = 0; attempt <= this.options.submitRetries; attempt++) {
+      let definite = false;
+      const result = await this.op(
+        'submit',
+        { idempotencyKey: req.idempotencyKey, description: req.description, jobs: req.jobs },
+        () => this.fetch('/tasks', { method: 'POST', body, headers: { 'content-type': 'application/json', 'idempotency-key': req.idempotencyKey } }),
+        (status, b) => {
+          if (status < 500) definite = true;
+          const v = b as Submitted;
+          return (status === 201 || status === 200) && v && typeof v.taskId === 'string' ? { taskId: v.taskId, jobIds: v.jobIds, created: v.created } : undefined;
+        },
+      );
+      if (result || definite) return result;
+      await new Promise((r) => setTimeout(r, 100 * (attempt + 1)));
+    }
+    return undefined;
+  }
+
+  read(taskId: string): Promise<TaskView | undefined> {
+    return this.op('read', { taskId }, () => this.fetch(`/tasks/${encodeURIComponent(taskId)}`), (status, b) =>
+      status === 200 ? (b as TaskView) : undefined);
+  }
+
+  cancel(jobId: string): Promise<{ jobId: string } | undefined> {
+    return this.op('cancel', { jobId }, () => this.fetch(`/jobs/${encodeURIComponent(jobId)}/cancel`, { method: 'POST' }), (status) =>
+      status === 202 ? { jobId } : undefined);
+  }
+}
+
+export const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
+
+/** Poll tasks until every job is terminal or the deadline passes; returns the last reads. */
+export async function pollUntilSettled(client: Client, taskIds: string[], deadlineMs: number, intervalMs = 100): Promise<Map<string, TaskView>> {
+  const last = new Map<string, TaskView>();
+  const pending = new Set(taskIds);
+  const deadline = Date.now() + deadlineMs;
+  while (pending.size > 0 && Date.now() < deadline) {
+    await Promise.all([...pending].map(async (id) => {
+      const view = await client.read(id);
+      if (!view) return;
+      last.set(id, view);
+      if (view.jobs.every((j) => TERMINAL.has(j.state))) pending.delete(id);
+    }));
+    if (pending.size > 0) await new Promise((r) => setTimeout(r, intervalMs));
+  }
+  return last;
+}
