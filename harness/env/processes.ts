@@ -31,6 +31,9 @@ export class ProcessRegistry {
       ? [SETPRIV, ['--pdeathsig', 'SIGKILL', '--', command, ...args]]
       : [command, args];
     const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'], ...options });
+    // a detached child leads its own process group: signals reach its whole tree (a worker,
+    // its executor and the payload freeze or die together, like a container)
+    const target = options.detached ? -(child.pid ?? 0) : (child.pid ?? 0);
     if (child.pid === undefined) throw new Error(`could not start ${name} (${command})`);
     const pid = child.pid;
     let running = true;
@@ -54,7 +57,7 @@ export class ProcessRegistry {
       signal: (sig) => {
         if (running) {
           try {
-            process.kill(pid, sig);
+            process.kill(target, sig);
           } catch {
             /* already gone */
           }

@@ -58,7 +58,7 @@ export class SutProcess {
       this.spec.id,
       process.execPath,
       ['--import', 'tsx', MAIN, this.spec.role, '--id', this.spec.id, ...this.spec.args],
-      { cwd: PROJECT_ROOT, env: this.env },
+      { cwd: PROJECT_ROOT, env: this.env, detached: true },
     );
     this.process = proc;
     this.executorPid = undefined;

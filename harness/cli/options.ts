@@ -1,0 +1,120 @@
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { z } from 'zod';
+import { SCENARIOS } from '../../scenarios/index.ts';
+import type { Scenario } from '../runner/scenario.ts';
+
+export class UsageError extends Error {
+  readonly exitCode = 2;
+}
+
+export interface ChaosOptions {
+  scenarios: Scenario[];
+  runs?: number;
+  seed: number;
+  seedGiven: boolean;
+  path?: string;
+  budgetMs?: number;
+  workers?: number;
+  keepers?: number;
+  bugs: string[];
+  json: boolean;
+  ci: boolean;
+}
+
+const BUG_NAME = /^[a-z][a-z0-9-]*$/;
+
+/** "90s", "5m", "1500ms", "2h" or a bare number of seconds. */
+export function parseDuration(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
+  if (!m) throw new InvalidArgumentError(`"${text}" is not a duration (like 90s, 5m, 1500ms)`);
+  const n = Number(m[1]);
+  const ms = n * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
+  if (ms < 1000) throw new InvalidArgumentError(`budget ${text} is shorter than one second`);
+  return Math.round(ms);
+}
+
+const intIn = (name: string, min: number, max: number) => (text: string) => {
+  const r = z.coerce.number().int().min(min).max(max).safeParse(text);
+  if (!/^-?\d+$/.test(text.trim()) || !r.success) throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max}, got "${text}"`);
+  return r.data;
+};
+
+function parseScenarios(text: string): Scenario[] {
+  const names = text.split(',').map((s) => s.trim()).filter(Boolean);
+  if (names.length === 0) throw new InvalidArgumentError('no scenario named');
+  return names.map((name) => {
+    const s = SCENARIOS.find((x) => x.name === name);
+    if (!s) throw new InvalidArgumentError(`unknown scenario "${name}" (known: ${SCENARIOS.map((x) => x.name).join(', ')})`);
+    return s;
+  });
+}
+
+function parseBugs(text: string): string[] {
+  const bugs = text.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const b of bugs) if (!BUG_NAME.test(b)) throw new InvalidArgumentError(`"${b}" is not a bug name`);
+  return bugs;
+}
+
+function parsePath(text: string): string {
+  if (!/^\d+(:\d+)*$/.test(text)) throw new InvalidArgumentError(`path "${text}" is not a fast-check path (like 3:0:1)`);
+  return text;
+}
+
+export function buildCommand(): Command {
+  return new Command('chaos')
+    .description('Run chaos scenarios against the reference job system and check its invariants')
+    .option('--scenario <names>', `comma-separated scenarios (${SCENARIOS.map((s) => s.name).join(', ')})`, parseScenarios)
+    .option('--runs <n>', 'runs per scenario (default: each scenario\'s own)', intIn('--runs', 1, 100000))
+    .option('--seed <n>', 'fast-check seed (32-bit integer); printed on every run', intIn('--seed', -2147483648, 2147483647))
+    .option('--path <p>', 'replay one counterexample: the path printed with a failure', parsePath)
+    .option('--budget <duration>', 'wall-time budget for the whole suite, e.g. 90s or 5m', parseDuration)
+    .option('--workers <n>', 'worker processes', intIn('--workers', 1, 16))
+    .option('--keepers <n>', 'keeper processes', intIn('--keepers', 1, 2))
+    .option('--bugs <names>', 'planted bugs to switch on in the SUT, comma-separated', parseBugs)
+    .option('--json', 'print the summary as JSON on stdout')
+    .option('--ci', 'plain lines, no progress bar')
+    .exitOverride()
+    .configureOutput({ writeErr: () => undefined, writeOut: (s) => process.stdout.write(s) });
+}
+
+/** Parse argv into validated options; throws UsageError with one readable line. */
+export function parseOptions(argv: string[]): ChaosOptions | 'help' {
+  const cmd = buildCommand();
+  try {
+    cmd.parse(argv, { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.help') return 'help';
+      throw new UsageError(err.message.replace(/^error: /, ''));
+    }
+    throw err;
+  }
+  const o = cmd.opts<{
+    scenario?: Scenario[]; runs?: number; seed?: number; path?: string; budget?: number;
+    workers?: number; keepers?: number; bugs?: string[]; json?: boolean; ci?: boolean;
+  }>();
+  if (o.path && o.seed === undefined) throw new UsageError('--path needs the --seed it was printed with');
+  if (o.path && (!o.scenario || o.scenario.length !== 1)) throw new UsageError('--path replays one scenario: give exactly one --scenario');
+  return {
+    scenarios: o.scenario ?? [...SCENARIOS],
+    runs: o.runs,
+    seed: o.seed ?? (Date.now() ^ (Math.random() * 0x7fffffff)) | 0,
+    seedGiven: o.seed !== undefined,
+    path: o.path,
+    budgetMs: o.budget,
+    workers: o.workers,
+    keepers: o.keepers,
+    bugs: o.bugs ?? [],
+    json: Boolean(o.json),
+    ci: Boolean(o.ci),
+  };
+}
+
+/** The command that replays a scenario's counterexample. */
+export function replayCommand(o: Pick<ChaosOptions, 'workers' | 'keepers' | 'bugs'>, scenario: string, seed: number, path: string): string {
+  const parts = ['npm run chaos --', `--scenario ${scenario}`, `--seed ${seed}`, `--path ${path}`];
+  if (o.bugs.length) parts.push(`--bugs ${o.bugs.join(',')}`);
+  if (o.workers !== undefined) parts.push(`--workers ${o.workers}`);
+  if (o.keepers !== undefined) parts.push(`--keepers ${o.keepers}`);
+  return parts.join(' ');
+}

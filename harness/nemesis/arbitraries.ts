@@ -1,0 +1,70 @@
+import fc from 'fast-check';
+import type { Direction, Fault, FaultKind, FaultStep, Schedule } from './types.ts';
+
+// Schedules are composed from small arbitraries, so a failing schedule shrinks by itself:
+// fewer steps, shorter durations, smaller parameters.
+
+export interface Targets {
+  links: string[];
+  /** SUT processes that may be killed, paused or restarted */
+  processes: string[];
+  workers: string[];
+}
+
+const direction: fc.Arbitrary<Direction> = fc.constantFrom('upstream', 'downstream');
+
+export function faultArb(kind: FaultKind, t: Targets): fc.Arbitrary<Fault> {
+  const link = fc.constantFrom(...t.links);
+  const proc = fc.constantFrom(...t.processes);
+  switch (kind) {
+    case 'latency':
+      return fc.record({ kind: fc.constant(kind), link, stream: direction, latencyMs: fc.integer({ min: 10, max: 1000 }), jitterMs: fc.integer({ min: 0, max: 200 }) });
+    case 'bandwidth':
+      return fc.record({ kind: fc.constant(kind), link, stream: direction, rateKBps: fc.integer({ min: 1, max: 100 }) });
+    case 'slow_close':
+      return fc.record({ kind: fc.constant(kind), link, stream: direction, delayMs: fc.integer({ min: 10, max: 1000 }) });
+    case 'timeout':
+      return fc.record({ kind: fc.constant(kind), link, stream: direction, timeoutMs: fc.integer({ min: 0, max: 1000 }) });
+    case 'reset_peer':
+      return fc.record({ kind: fc.constant(kind), link, stream: direction, timeoutMs: fc.integer({ min: 0, max: 500 }) });
+    case 'slicer':
+      return fc.record({ kind: fc.constant(kind), link, stream: direction, averageSize: fc.integer({ min: 1, max: 64 }), sizeVariation: fc.integer({ min: 0, max: 0 }), delayUs: fc.integer({ min: 0, max: 5000 }) });
+    case 'limit_data':
+      return fc.record({ kind: fc.constant(kind), link, stream: direction, bytes: fc.integer({ min: 1, max: 4096 }) });
+    case 'down':
+      return fc.record({ kind: fc.constant(kind), link });
+    case 'kill':
+      return fc.record({ kind: fc.constant(kind), process: proc });
+    case 'kill-executor':
+      return fc.record({ kind: fc.constant(kind), worker: fc.constantFrom(...t.workers) });
+    case 'pause':
+      return fc.record({ kind: fc.constant(kind), process: proc });
+    case 'restart':
+      return fc.record({ kind: fc.constant(kind), process: proc });
+    case 'redis-restart':
+      return fc.constant({ kind });
+  }
+}
+
+export interface StepOptions {
+  /** steps start within [0, windowMs] */
+  windowMs: number;
+  minDurationMs: number;
+  maxDurationMs: number;
+}
+
+export function stepArb(fault: fc.Arbitrary<Fault>, o: StepOptions): fc.Arbitrary<FaultStep> {
+  return fc.record({
+    atMs: fc.integer({ min: 0, max: o.windowMs }),
+    durationMs: fc.integer({ min: o.minDurationMs, max: o.maxDurationMs }),
+    fault,
+  });
+}
+
+/** A schedule of 1..maxSteps steps drawn from the given fault kinds, ordered by start time. */
+export function scheduleArb(kinds: FaultKind[], targets: Targets, o: StepOptions & { maxSteps: number }): fc.Arbitrary<Schedule> {
+  const fault = fc.oneof(...kinds.map((k) => faultArb(k, targets)));
+  return fc
+    .array(stepArb(fault, o), { minLength: 1, maxLength: o.maxSteps })
+    .map((steps) => [...steps].sort((a, b) => a.atMs - b.atMs));
+}

@@ -1,0 +1,50 @@
+import type { Environment } from '../env/environment.ts';
+import type { HistoryRecorder } from '../history/recorder.ts';
+import { linkDown } from './linkDown.ts';
+import { linkToxic } from './linkToxic.ts';
+import { killExecutor, killProcess, restartProcess } from './processCrash.ts';
+import { pauseProcess } from './processPause.ts';
+import { redisRestart } from './redisRestart.ts';
+import { targetOf, type Fault, type FaultModule, type Schedule } from './types.ts';
+
+export * from './types.ts';
+
+function moduleFor(fault: Fault): FaultModule {
+  switch (fault.kind) {
+    case 'down': return linkDown as FaultModule;
+    case 'kill': return killProcess as FaultModule;
+    case 'kill-executor': return killExecutor as FaultModule;
+    case 'restart': return restartProcess as FaultModule;
+    case 'pause': return pauseProcess as FaultModule;
+    case 'redis-restart': return redisRestart as FaultModule;
+    default: return linkToxic as FaultModule;
+  }
+}
+
+const sleepUntil = (history: HistoryRecorder, atMs: number) =>
+  new Promise((r) => setTimeout(r, Math.max(0, atMs - history.now())));
+
+/**
+ * The nemesis: plays a schedule against the environment, writing each step's start and end
+ * into the same history as the client's operations. Resolves when every step has healed.
+ */
+export async function playSchedule(env: Environment, schedule: Schedule, history: HistoryRecorder): Promise<void> {
+  await Promise.all(schedule.map(async (step, stepId) => {
+    const mod = moduleFor(step.fault);
+    const base = { kind: 'nemesis' as const, stepId, fault: step.fault.kind, target: targetOf(step.fault) };
+    await sleepUntil(history, step.atMs);
+    const injectError = await mod.inject(env, step.fault, stepId).then(() => undefined, (e: unknown) => String(e));
+    history.add({ ...base, t: history.now(), type: 'start', detail: { ...step.fault, ...(injectError ? { error: injectError } : {}) } });
+    await sleepUntil(history, step.atMs + step.durationMs);
+    const healError = await mod.heal(env, step.fault, stepId).then(() => undefined, (e: unknown) => String(e));
+    history.add({ ...base, t: history.now(), type: 'end', ...(healError ? { detail: { error: healError } } : {}) });
+  }));
+}
+
+/** The final heal every run ends with: Redis up, every toxic gone, every link up, every process running. */
+export async function healAll(env: Environment): Promise<void> {
+  if (!env.redis.process.alive()) await env.redis.restart();
+  await env.healLinks();
+  await env.healProcesses();
+}
+export * from './arbitraries.ts';

@@ -1,0 +1,11 @@
+import type { Fault, FaultModule } from './types.ts';
+
+/** SIGSTOP a SUT process for the step's duration, then SIGCONT (a GC pause, a frozen VM). */
+export const pauseProcess: FaultModule<Extract<Fault, { kind: 'pause' }>> = {
+  async inject(env, fault) {
+    env.process(fault.process).signal('SIGSTOP');
+  },
+  async heal(env, fault) {
+    env.process(fault.process).signal('SIGCONT');
+  },
+};

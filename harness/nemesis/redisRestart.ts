@@ -1,0 +1,12 @@
+import type { Fault, FaultModule } from './types.ts';
+
+/** SIGKILL redis-server, then start it again on the same port and data dir (AOF keeps acknowledged writes). */
+export const redisRestart: FaultModule<Extract<Fault, { kind: 'redis-restart' }>> = {
+  async inject(env) {
+    env.redis.process.signal('SIGKILL');
+    await env.redis.process.exited;
+  },
+  async heal(env) {
+    if (!env.redis.process.alive()) await env.redis.restart();
+  },
+};

@@ -1,0 +1,27 @@
+import type { CoverageGoal } from '../harness/runner/scenario.ts';
+
+// Goals shared by several scenarios. Each reads the run statistics the checkers compute.
+export const faultWhileInFlight: CoverageGoal = {
+  name: 'a fault began while a job was in flight',
+  met: (s) => s.faultsWhileInFlight > 0,
+};
+
+export const staleEventRejected: CoverageGoal = {
+  name: 'a stale event was rejected',
+  met: (s) => s.staleIgnored > 0,
+};
+
+export const jobReclaimed: CoverageGoal = {
+  name: 'a job was delivered again after a crash (attempt > 1)',
+  met: (s) => s.reclaimedJobs > 0,
+};
+
+export const duplicateExecution: CoverageGoal = {
+  name: 'a job was executed twice and still ended in one terminal state',
+  met: (s) => s.duplicateExecutions > 0,
+};
+
+export const jobsCompleted: CoverageGoal = {
+  name: 'jobs completed',
+  met: (s) => s.jobsCompleted > 0,
+};

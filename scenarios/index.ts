@@ -1,0 +1,13 @@
+import type { Scenario } from '../harness/runner/scenario.ts';
+import { executorCrash } from './executor-crash.ts';
+import { keeperCrash } from './keeper-crash.ts';
+import { latency } from './latency.ts';
+import { mixed } from './mixed.ts';
+import { partition } from './partition.ts';
+import { pause } from './pause.ts';
+import { redisRestart } from './redis-restart.ts';
+import { reorder } from './reorder.ts';
+import { workerCrash } from './worker-crash.ts';
+
+/** Every scenario, in the order `npm run chaos` runs them. */
+export const SCENARIOS: readonly Scenario[] = [latency, reorder, workerCrash, executorCrash, keeperCrash, partition, pause, redisRestart, mixed];

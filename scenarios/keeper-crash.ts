@@ -1,0 +1,16 @@
+import { scheduleArb } from '../harness/nemesis/index.ts';
+import type { Scenario } from '../harness/runner/scenario.ts';
+import { workloadArb } from '../harness/workload/workload.ts';
+import { faultWhileInFlight } from './common.ts';
+
+/** SIGKILL a keeper while events flow; its unapplied events must still be applied. */
+export const keeperCrash: Scenario = {
+  name: 'keeper-crash',
+  summary: 'SIGKILL of a keeper while events flow; no event may be lost',
+  env: { keepers: 2 },
+  runs: 4,
+  workload: () => workloadArb({ minTasks: 4, maxTasks: 8, maxDurationMs: 300, windowMs: 1000 }),
+  schedule: ({ targets, keepers }) =>
+    scheduleArb(['kill'], { ...targets, processes: keepers }, { windowMs: 1000, minDurationMs: 200, maxDurationMs: 2000, maxSteps: 2 }),
+  goals: [faultWhileInFlight],
+};

@@ -1,0 +1,20 @@
+import { scheduleArb } from '../harness/nemesis/index.ts';
+import type { Scenario } from '../harness/runner/scenario.ts';
+import { workloadArb } from '../harness/workload/workload.ts';
+import { faultWhileInFlight } from './common.ts';
+
+/** Every fault kind at once, on every target. */
+export const mixed: Scenario = {
+  name: 'mixed',
+  summary: 'every fault kind at once',
+  env: { keepers: 2, aof: true },
+  runs: 4,
+  workload: () => workloadArb(),
+  schedule: ({ targets }) =>
+    scheduleArb(
+      ['latency', 'bandwidth', 'slow_close', 'timeout', 'reset_peer', 'slicer', 'limit_data', 'down', 'kill', 'kill-executor', 'pause', 'restart', 'redis-restart'],
+      targets,
+      { windowMs: 1500, minDurationMs: 100, maxDurationMs: 2000, maxSteps: 4 },
+    ),
+  goals: [faultWhileInFlight],
+};

@@ -1,0 +1,15 @@
+import { scheduleArb } from '../harness/nemesis/index.ts';
+import type { Scenario } from '../harness/runner/scenario.ts';
+import { workloadArb } from '../harness/workload/workload.ts';
+import { faultWhileInFlight } from './common.ts';
+
+/** Links go down (the proxy refuses and drops connections) and come back. */
+export const partition: Scenario = {
+  name: 'partition',
+  summary: 'links down and back',
+  env: {},
+  runs: 4,
+  workload: () => workloadArb(),
+  schedule: ({ targets }) => scheduleArb(['down'], targets, { windowMs: 1200, minDurationMs: 200, maxDurationMs: 2000, maxSteps: 3 }),
+  goals: [faultWhileInFlight],
+};

@@ -1,0 +1,27 @@
+import fc from 'fast-check';
+import type { Scenario } from '../harness/runner/scenario.ts';
+import { workloadArb } from '../harness/workload/workload.ts';
+import { duplicateExecution } from './common.ts';
+
+/**
+ * SIGSTOP a worker with its executor and payload (a frozen VM) for longer than the lease:
+ * another worker reclaims the job and runs it again; when the frozen one wakes up its late
+ * events must not change the job's terminal state.
+ */
+export const pause: Scenario = {
+  name: 'pause',
+  summary: 'SIGSTOP of a worker past the lease, so a job runs twice',
+  env: {},
+  runs: 4,
+  workload: () => workloadArb({ minTasks: 3, maxTasks: 6, maxDurationMs: 1200, windowMs: 600, cancellations: false }),
+  schedule: ({ workers, leaseMs }) =>
+    fc.array(
+      fc.record({
+        atMs: fc.integer({ min: 100, max: 900 }),
+        durationMs: fc.integer({ min: Math.round(leaseMs * 1.5), max: leaseMs * 3 }),
+        fault: fc.record({ kind: fc.constant('pause' as const), process: fc.constantFrom(...workers) }),
+      }),
+      { minLength: 1, maxLength: 2 },
+    ).map((steps) => steps.sort((a, b) => a.atMs - b.atMs)),
+  goals: [duplicateExecution],
+};

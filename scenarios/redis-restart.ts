@@ -1,0 +1,15 @@
+import { scheduleArb } from '../harness/nemesis/index.ts';
+import type { Scenario } from '../harness/runner/scenario.ts';
+import { workloadArb } from '../harness/workload/workload.ts';
+import { faultWhileInFlight } from './common.ts';
+
+/** redis-server SIGKILLed and started again on its append-only file: nothing acknowledged may be lost. */
+export const redisRestart: Scenario = {
+  name: 'redis-restart',
+  summary: 'Redis killed and restarted with AOF',
+  env: { aof: true },
+  runs: 3,
+  workload: () => workloadArb({ maxTasks: 6 }),
+  schedule: ({ targets }) => scheduleArb(['redis-restart'], targets, { windowMs: 1200, minDurationMs: 100, maxDurationMs: 1000, maxSteps: 1 }),
+  goals: [faultWhileInFlight],
+};
