@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { scheduleOf } from '../harness/nemesis/index.ts';
 import type { Scenario } from '../harness/runner/scenario.ts';
 import { workloadArb } from '../harness/workload/workload.ts';
 import { duplicateExecution } from './common.ts';
@@ -15,13 +16,13 @@ export const pause: Scenario = {
   runs: 4,
   workload: () => workloadArb({ minTasks: 3, maxTasks: 6, maxDurationMs: 1200, windowMs: 600, cancellations: false }),
   schedule: ({ workers, leaseMs }) =>
-    fc.array(
+    scheduleOf(
       fc.record({
         atMs: fc.integer({ min: 100, max: 900 }),
         durationMs: fc.integer({ min: Math.round(leaseMs * 1.5), max: leaseMs * 3 }),
         fault: fc.record({ kind: fc.constant('pause' as const), process: fc.constantFrom(...workers) }),
       }),
-      { minLength: 1, maxLength: 2 },
-    ).map((steps) => steps.sort((a, b) => a.atMs - b.atMs)),
+      2,
+    ),
   goals: [duplicateExecution],
 };

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { scheduleOf } from '../harness/nemesis/index.ts';
 import type { Scenario } from '../harness/runner/scenario.ts';
 import { workloadArb } from '../harness/workload/workload.ts';
 import { staleEventRejected } from './common.ts';
@@ -14,7 +15,7 @@ export const reorder: Scenario = {
   runs: 5,
   workload: () => workloadArb({ minTasks: 4, maxTasks: 8, maxDurationMs: 60, windowMs: 1000, cancellations: false }),
   schedule: ({ workers }) =>
-    fc.array(
+    scheduleOf(
       fc.record({
         atMs: fc.integer({ min: 0, max: 300 }),
         durationMs: fc.integer({ min: 800, max: 2000 }),
@@ -26,7 +27,7 @@ export const reorder: Scenario = {
           jitterMs: fc.integer({ min: 0, max: 50 }),
         }),
       }),
-      { minLength: 1, maxLength: 3 },
-    ).map((steps) => steps.sort((a, b) => a.atMs - b.atMs)),
+      3,
+    ),
   goals: [staleEventRejected],
 };

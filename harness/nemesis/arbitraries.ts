@@ -61,10 +61,19 @@ export function stepArb(fault: fc.Arbitrary<Fault>, o: StepOptions): fc.Arbitrar
   });
 }
 
-/** A schedule of 1..maxSteps steps drawn from the given fault kinds, ordered by start time. */
+/**
+ * 1..maxSteps steps ordered by start time. A failing schedule shrinks by dropping steps; the
+ * steps themselves do not shrink, because every shrink attempt is a live run of several
+ * seconds and the number of steps is what makes a counterexample readable.
+ */
+export function scheduleOf(step: fc.Arbitrary<FaultStep>, maxSteps: number): fc.Arbitrary<Schedule> {
+  return fc
+    .array(fc.noShrink(step), { minLength: 1, maxLength: maxSteps })
+    .map((steps) => [...steps].sort((a, b) => a.atMs - b.atMs));
+}
+
+/** A schedule of 1..maxSteps steps drawn from the given fault kinds. */
 export function scheduleArb(kinds: FaultKind[], targets: Targets, o: StepOptions & { maxSteps: number }): fc.Arbitrary<Schedule> {
   const fault = fc.oneof(...kinds.map((k) => faultArb(k, targets)));
-  return fc
-    .array(stepArb(fault, o), { minLength: 1, maxLength: o.maxSteps })
-    .map((steps) => [...steps].sort((a, b) => a.atMs - b.atMs));
+  return scheduleOf(stepArb(fault, o), o.maxSteps);
 }

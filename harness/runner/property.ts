@@ -84,7 +84,8 @@ export async function runScenario(env: Environment, scenario: Scenario, opts: Ru
   let harnessError: unknown;
   const settleMs = scenario.settleMs ?? env.options.leaseMs * 2 + 6000;
 
-  const property = fc.asyncProperty(scenario.workload(ctx), scenario.schedule(ctx), async (workload, schedule) => {
+  // the workload does not shrink: the fault schedule is what a counterexample should be reduced to
+  const property = fc.asyncProperty(fc.noShrink(scenario.workload(ctx)), scenario.schedule(ctx), async (workload, schedule) => {
     let outcome;
     try {
       outcome = await runOnce(env, { workload, schedule, settleMs });

@@ -1,0 +1,153 @@
+// Run statistics for coverage ("sometimes") goals — did the run exercise what a green
+// verdict should mean: a stale event rejected, a job reclaimed, a fault while work was in
+// flight — and latency samples for the report's charts.
+
+import type { History, JobState } from '../history/types.ts';
+import { observe, type Observations } from './observations.ts';
+import { isTerminal } from './spec.ts';
+
+export interface LatencySample {
+  jobId: string;
+  taskId: string;
+  /** t of the submit's ok */
+  submittedAt: number;
+  /** t of the job's first applied transition into a terminal state */
+  terminalAt: number;
+  ms: number;
+  state: JobState;
+}
+
+export interface RunStats {
+  transitionsApplied: number;
+  transitionsIgnored: number;
+  /** ignored with reason stale-terminal: an event arrived for a job already finished */
+  staleIgnored: number;
+  /** jobs whose payload was started under more than one distinct attempt */
+  duplicateExecutions: number;
+  /** jobs with any transition or execution of attempt > 1 (delivered again after a lease) */
+  reclaimedJobs: number;
+  /** nemesis steps that began */
+  faults: number;
+  /** nemesis starts at a time some job was running according to the applied transitions */
+  faultsWhileInFlight: number;
+  /** final states: from the snapshot, or from the last applied transition without one */
+  jobsCompleted: number;
+  jobsFailed: number;
+  jobsCancelled: number;
+  submitsOk: number;
+  submitsIndeterminate: number;
+  latencies: LatencySample[];
+}
+
+/** The numeric statistics, by name, as coverage goals read them. */
+export type CoverageCounts = Omit<RunStats, 'latencies'>;
+
+export function coverageCounts(stats: RunStats): CoverageCounts {
+  const { latencies: _latencies, ...counts } = stats;
+  return counts;
+}
+
+export function runStats(history: History, obs: Observations = observe(history)): RunStats {
+  let transitionsApplied = 0;
+  let transitionsIgnored = 0;
+  let staleIgnored = 0;
+  const reclaimed = new Set<string>();
+  const runningFrom: number[] = [];
+  const runningUntil: number[] = [];
+  const firstTerminal = new Map<string, { t: number; state: JobState }>();
+  const lastApplied = new Map<string, string>();
+
+  for (const [jobId, list] of obs.transitionsByJob) {
+    let runningSince: number | undefined;
+    for (const e of list) {
+      if (e.attempt > 1) reclaimed.add(jobId);
+      if (e.decision !== 'applied') {
+        transitionsIgnored++;
+        if (e.reason === 'stale-terminal') staleIgnored++;
+        continue;
+      }
+      transitionsApplied++;
+      lastApplied.set(jobId, e.to);
+      if (runningSince !== undefined) {
+        runningFrom.push(runningSince);
+        runningUntil.push(Math.max(e.t, runningSince)); // [from, until) stays an interval under clock skew
+        runningSince = undefined;
+      }
+      if (e.to === 'running') runningSince = e.t;
+      if (isTerminal(e.to) && !firstTerminal.has(jobId)) firstTerminal.set(jobId, { t: e.t, state: e.to as JobState });
+    }
+    if (runningSince !== undefined) {
+      runningFrom.push(runningSince);
+      runningUntil.push(Infinity);
+    }
+  }
+
+  const attempts = new Map<string, Set<number>>();
+  for (const e of obs.executions) {
+    if (e.attempt > 1) reclaimed.add(e.jobId);
+    let set = attempts.get(e.jobId);
+    if (!set) attempts.set(e.jobId, (set = new Set()));
+    set.add(e.attempt);
+  }
+  let duplicateExecutions = 0;
+  for (const set of attempts.values()) if (set.size > 1) duplicateExecutions++;
+
+  // Sweep: a fault at t is in flight when more running intervals began at or before t
+  // than ended at or before t (intervals are [from, until)).
+  const starts = obs.nemesis.filter((n) => n.type === 'start').map((n) => n.t).sort((a, b) => a - b);
+  runningFrom.sort((a, b) => a - b);
+  runningUntil.sort((a, b) => a - b);
+  let faultsWhileInFlight = 0;
+  let began = 0;
+  let ended = 0;
+  for (const t of starts) {
+    while (began < runningFrom.length && runningFrom[began] <= t) began++;
+    while (ended < runningUntil.length && runningUntil[ended] <= t) ended++;
+    if (began > ended) faultsWhileInFlight++;
+  }
+
+  const finals = { completed: 0, failed: 0, cancelled: 0 };
+  const countFinal = (state: string): void => {
+    if (state === 'completed' || state === 'failed' || state === 'cancelled') finals[state]++;
+  };
+  if (obs.snapshot) for (const { job } of obs.snapshotJobs.values()) countFinal(job.state);
+  else for (const state of lastApplied.values()) countFinal(state);
+
+  const latencies: LatencySample[] = [];
+  let submitsOk = 0;
+  let submitsIndeterminate = 0;
+  for (const op of obs.submits) {
+    if (op.outcome === 'info' || op.outcome === 'pending') submitsIndeterminate++;
+    if (op.outcome !== 'ok') continue;
+    submitsOk++;
+    if (!op.jobIds || !op.taskId || !op.completion) continue;
+    for (const jobId of op.jobIds) {
+      const end = firstTerminal.get(jobId);
+      if (!end || obs.origins.get(jobId)?.submit !== op) continue;
+      latencies.push({
+        jobId,
+        taskId: op.taskId,
+        submittedAt: op.completion.t,
+        terminalAt: end.t,
+        ms: end.t - op.completion.t,
+        state: end.state,
+      });
+    }
+  }
+
+  return {
+    transitionsApplied,
+    transitionsIgnored,
+    staleIgnored,
+    duplicateExecutions,
+    reclaimedJobs: reclaimed.size,
+    faults: starts.length,
+    faultsWhileInFlight,
+    jobsCompleted: finals.completed,
+    jobsFailed: finals.failed,
+    jobsCancelled: finals.cancelled,
+    submitsOk,
+    submitsIndeterminate,
+    latencies,
+  };
+}

@@ -1,0 +1,50 @@
+// All checkers of a run, and Jepsen's compose: one verdict from many.
+
+import type { History, Verdict } from '../history/types.ts';
+import { legalTransitions } from './legalTransitions.ts';
+import { observe, type Observations } from './observations.ts';
+import { outputIntegrity } from './outputIntegrity.ts';
+import { runningSetConsistent } from './runningSetConsistent.ts';
+import { taskAggregate } from './taskAggregate.ts';
+import { terminalStable } from './terminalStable.ts';
+import { totalQueue } from './totalQueue.ts';
+
+export type Checker = (history: History, obs?: Observations) => Verdict;
+
+/** Every invariant of DESIGN.md, in the order a report lists them. */
+export const CHECKERS: Readonly<Record<string, Checker>> = {
+  terminalStable,
+  legalTransitions,
+  totalQueue,
+  runningSetConsistent,
+  taskAggregate,
+  outputIntegrity,
+};
+
+/** Runs every checker over one history, grouping the history once for all of them. */
+export function checkAll(history: History): Verdict[] {
+  const obs = observe(history);
+  return Object.values(CHECKERS).map((check) => check(history, obs));
+}
+
+/**
+ * One verdict from many (Jepsen's checker/compose): false if any is false, else unknown if
+ * any is unknown, else true. Evidence is prefixed with its checker's name; stats are keyed
+ * "checker.stat".
+ */
+export function composeVerdicts(verdicts: readonly Verdict[], checker = 'compose'): Verdict {
+  let valid: boolean | 'unknown' = true;
+  for (const v of verdicts) {
+    if (v.valid === false) valid = false;
+    else if (v.valid === 'unknown' && valid === true) valid = 'unknown';
+  }
+  const evidence = verdicts.flatMap((v) => v.evidence.map((e) => ({ ...e, message: `${v.checker}: ${e.message}` })));
+  const stats: Record<string, number> = {};
+  for (const v of verdicts) for (const [k, n] of Object.entries(v.stats ?? {})) stats[`${v.checker}.${k}`] = n;
+  return { checker, valid, evidence, stats };
+}
+
+export { observe, compareLogIds, parseLogId, type Observations } from './observations.ts';
+export { runStats, coverageCounts, type RunStats, type CoverageCounts, type LatencySample } from './coverage.ts';
+export { EVIDENCE_LIMIT } from './findings.ts';
+export { terminalStable, legalTransitions, totalQueue, runningSetConsistent, taskAggregate, outputIntegrity };

@@ -1,0 +1,72 @@
+// The judge's own specification of the job system. It is written from PROTOCOL.md and
+// deliberately never imports the system under test: a bug in the SUT's tables must not
+// be copied into the verdict.
+
+import type { JobSpec, JobState, Payload } from '../history/types.ts';
+
+export const TERMINAL_STATES: ReadonlySet<string> = new Set(['completed', 'failed', 'cancelled']);
+
+/** Every legal edge of the job state machine, as "from→to". */
+export const LEGAL_EDGES: ReadonlySet<string> = new Set([
+  'queued→running',
+  'queued→failed',
+  'queued→cancelled',
+  'running→completed',
+  'running→failed',
+  'running→cancelled',
+]);
+
+/** The state every job is created in; the first applied transition must leave it. */
+export const INITIAL_STATE: JobState = 'queued';
+
+export function isTerminal(state: string | null | undefined): boolean {
+  return state != null && TERMINAL_STATES.has(state);
+}
+
+export function isLegalEdge(from: string, to: string): boolean {
+  return LEGAL_EDGES.has(`${from}→${to}`);
+}
+
+/** A completed job's output is the payload's stdout exactly: each line followed by "\n". */
+export function expectedOutput(payload: Payload): string {
+  let out = '';
+  for (const line of payload.output) out += line + '\n';
+  return out;
+}
+
+/** The payload a job runs when its subtask names none (PROTOCOL.md: default payload). */
+export function defaultPayload(description: string): Payload {
+  return { durationMs: 20, exitCode: 0, output: [description] };
+}
+
+/**
+ * The payloads of a submission, in job order: job i of the response's jobIds runs
+ * payloads[i]. A submission without jobs creates one job with the default payload.
+ */
+export function payloadsOfSubmission(description: string, jobs: readonly JobSpec[]): Payload[] {
+  if (jobs.length === 0) return [defaultPayload(description)];
+  return jobs.map((j) => j.payload);
+}
+
+/**
+ * A task's status from its jobs' states: `queued` if all queued; `completed` if all
+ * completed; when all are terminal, `failed` if any failed, else `cancelled`; otherwise
+ * `running`. A task without jobs has no defined status (undefined).
+ */
+export function taskStatus(states: readonly string[]): string | undefined {
+  if (states.length === 0) return undefined;
+  let allQueued = true;
+  let allCompleted = true;
+  let allTerminal = true;
+  let anyFailed = false;
+  for (const s of states) {
+    if (s !== 'queued') allQueued = false;
+    if (s !== 'completed') allCompleted = false;
+    if (!isTerminal(s)) allTerminal = false;
+    if (s === 'failed') anyFailed = true;
+  }
+  if (allQueued) return 'queued';
+  if (allCompleted) return 'completed';
+  if (allTerminal) return anyFailed ? 'failed' : 'cancelled';
+  return 'running';
+}
