@@ -1,12 +1,14 @@
 import fc from 'fast-check';
-import { scheduleOf } from '../harness/nemesis/index.ts';
+import { scheduleOf, type FaultStep } from '../harness/nemesis/index.ts';
 import type { Scenario } from '../harness/runner/scenario.ts';
 import { workloadArb } from '../harness/workload/workload.ts';
 import { staleEventRejected } from './common.ts';
 
 /**
  * The seed's case: a worker's link is slowed on the way to Redis, so the `running` event it
- * publishes lands after the executor's `completed` for the same job.
+ * publishes lands after the executor's `completed` for the same job. Some steps slow a
+ * keeper's link instead, which widens the window between reading and writing a job's state
+ * (where two keepers that check-then-set race).
  */
 export const reorder: Scenario = {
   name: 'reorder',
@@ -14,20 +16,27 @@ export const reorder: Scenario = {
   env: {},
   runs: 5,
   workload: () => workloadArb({ minTasks: 4, maxTasks: 8, maxDurationMs: 60, windowMs: 1000, cancellations: false }),
-  schedule: ({ workers }) =>
-    scheduleOf(
-      fc.record({
-        atMs: fc.integer({ min: 0, max: 300 }),
-        durationMs: fc.integer({ min: 800, max: 2000 }),
-        fault: fc.record({
-          kind: fc.constant('latency' as const),
-          link: fc.constantFrom(...workers),
-          stream: fc.constant('upstream' as const),
-          latencyMs: fc.integer({ min: 150, max: 600 }),
-          jitterMs: fc.integer({ min: 0, max: 50 }),
-        }),
-      }),
-      3,
-    ),
+  schedule: ({ workers, keepers }) => {
+    const slowWorker = fc.record({
+      kind: fc.constant('latency' as const),
+      link: fc.constantFrom(...workers),
+      stream: fc.constant('upstream' as const),
+      latencyMs: fc.integer({ min: 150, max: 600 }),
+      jitterMs: fc.integer({ min: 0, max: 50 }),
+    });
+    const slowKeeper = fc.record({
+      kind: fc.constant('latency' as const),
+      link: fc.constantFrom(...keepers),
+      stream: fc.constantFrom('upstream' as const, 'downstream' as const),
+      latencyMs: fc.integer({ min: 20, max: 150 }),
+      jitterMs: fc.integer({ min: 0, max: 50 }),
+    });
+    const step: fc.Arbitrary<FaultStep> = fc.record({
+      atMs: fc.integer({ min: 0, max: 300 }),
+      durationMs: fc.integer({ min: 800, max: 2000 }),
+      fault: fc.oneof({ weight: 3, arbitrary: slowWorker }, { weight: 1, arbitrary: slowKeeper }),
+    });
+    return scheduleOf(step, 3);
+  },
   goals: [staleEventRejected],
 };

@@ -11,6 +11,8 @@ export interface RunRecord {
   index: number;
   valid: boolean;
   durationMs: number;
+  /** when the run ended, in ms since the scenario started (time to detect) */
+  endedAtMs: number;
   stats: RunStats;
   verdicts: Verdict[];
   schedule: Schedule;
@@ -100,6 +102,7 @@ export async function runScenario(env: Environment, scenario: Scenario, opts: Ru
       index: records.length,
       valid,
       durationMs: outcome.durationMs,
+      endedAtMs: Date.now() - started,
       stats: runStats(outcome.history),
       verdicts,
       schedule,

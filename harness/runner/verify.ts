@@ -1,0 +1,91 @@
+import { PLANTED_BUGS, type PlantedBug } from '../../scenarios/planted-bugs.ts';
+import { SCENARIOS } from '../../scenarios/index.ts';
+import type { ScenarioResult } from './property.ts';
+import { Suite, type SuiteResult } from './suite.ts';
+
+export interface VerifyRow {
+  bug: string;
+  caught: boolean;
+  caughtBy: string | null;
+  /** checkers that reported the violation */
+  checkers: string[];
+  /** the expected checker fired */
+  expectedChecker: boolean;
+  /** runs until the first failing run (before shrinking) */
+  runsToDetect: number | null;
+  /** time from the scenario's start to the end of its first failing run */
+  timeToDetectMs: number | null;
+  /** time including shrinking */
+  totalMs: number;
+  scheduleSize: number | null;
+  seed: number;
+  path: string | null;
+}
+
+export interface VerifyResult {
+  rows: VerifyRow[];
+  control: SuiteResult;
+  ok: boolean;
+}
+
+export interface VerifyOptions {
+  seed: number;
+  bugs?: string[];
+  /** scale every bug's run count (CI uses fewer) */
+  runs?: number;
+  budgetPerBugMs?: number;
+  controlRuns: number;
+  onProgress?: (line: string) => void;
+}
+
+function rowFrom(bug: PlantedBug, result: ScenarioResult | undefined, totalMs: number, seed: number): VerifyRow {
+  const failing = result?.verdict === 'fail' ? result : undefined;
+  const first = failing?.records.find((r) => !r.valid);
+  const checkers = failing?.failure?.run.verdicts.filter((v) => v.valid === false).map((v) => v.checker) ?? [];
+  return {
+    bug: bug.name,
+    caught: Boolean(failing),
+    caughtBy: failing?.scenario ?? null,
+    checkers,
+    expectedChecker: checkers.some((c) => bug.checkers.includes(c)),
+    runsToDetect: first ? first.index + 1 : null,
+    timeToDetectMs: first ? first.endedAtMs : null,
+    totalMs,
+    scheduleSize: failing?.failure?.run.schedule.length ?? null,
+    seed,
+    path: failing?.failure?.path ?? null,
+  };
+}
+
+/** Every planted bug must be caught by its own scenarios, and the correct system must pass them. */
+export async function verify(o: VerifyOptions): Promise<VerifyResult> {
+  const bugs = PLANTED_BUGS.filter((b) => !o.bugs || o.bugs.includes(b.name));
+  const rows: VerifyRow[] = [];
+  for (const bug of bugs) {
+    const started = Date.now();
+    let caught: ScenarioResult | undefined;
+    for (const name of bug.scenarios) {
+      const scenario = SCENARIOS.find((s) => s.name === name)!;
+      o.onProgress?.(`[verify] ${bug.name}: trying ${name}`);
+      const remaining = o.budgetPerBugMs !== undefined ? o.budgetPerBugMs - (Date.now() - started) : undefined;
+      if (remaining !== undefined && remaining < 1000) break;
+      const result = await new Suite({
+        scenarios: [scenario], seed: o.seed, runs: o.runs ?? bug.runs, bugs: [bug.name], keepers: bug.keepers, budgetMs: remaining,
+      }).run();
+      const r = result.scenarios[0];
+      if (r?.verdict === 'incomplete') throw new Error(`${bug.name} in ${name}: ${r.error}`);
+      if (r?.verdict === 'fail') {
+        caught = r;
+        break;
+      }
+    }
+    const row = rowFrom(bug, caught, Date.now() - started, o.seed);
+    rows.push(row);
+    o.onProgress?.(`[verify] ${bug.name}: ${row.caught ? `caught by ${row.caughtBy} (${row.checkers.join(', ')}) after ${row.runsToDetect} runs` : 'ESCAPED'}`);
+  }
+  const controlScenarios = SCENARIOS.filter((s) => bugs.some((b) => b.scenarios.includes(s.name)));
+  o.onProgress?.(`[verify] correct system on ${controlScenarios.map((s) => s.name).join(', ')}`);
+  const control = await new Suite({ scenarios: controlScenarios, seed: o.seed, runs: o.controlRuns, bugs: [] }).run();
+  const controlOk = control.complete && control.scenarios.every((s) => s.verdict === 'pass');
+  return { rows, control, ok: controlOk && rows.every((r) => r.caught && r.expectedChecker) };
+}

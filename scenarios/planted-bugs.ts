@@ -1,0 +1,48 @@
+// The planted bugs of the reference system (DESIGN.md) and, next to each, the scenarios meant to
+// catch it and the checkers expected to fire. `npm run chaos -- verify` proves each is caught.
+
+export interface PlantedBug {
+  name: string;
+  /** the mistake from the seed notes it reproduces */
+  mistake: string;
+  /** tried in order until one catches the bug */
+  scenarios: string[];
+  /** at least one of these checkers must report the violation */
+  checkers: string[];
+  keepers?: number;
+  /** runs per scenario before the bug counts as escaped */
+  runs: number;
+}
+
+export const PLANTED_BUGS: readonly PlantedBug[] = [
+  {
+    name: 'lww-status',
+    mistake: 'the keeper writes whatever status arrives last: a late running overwrites completed',
+    scenarios: ['reorder'], checkers: ['terminalStable'], runs: 10,
+  },
+  {
+    name: 'check-then-set',
+    mistake: "the seed's fix as written: read the status, return if terminal, else write — two keepers race between the read and the write",
+    scenarios: ['reorder'], checkers: ['terminalStable'], keepers: 2, runs: 15,
+  },
+  {
+    name: 'pubsub-events',
+    mistake: 'events over Redis pub/sub: a keeper that is down or cut off never sees them',
+    scenarios: ['keeper-crash', 'partition'], checkers: ['totalQueue', 'runningSetConsistent'], keepers: 1, runs: 10,
+  },
+  {
+    name: 'brpop-queue',
+    mistake: 'LPUSH/BRPOP list queue (seed 004): the job leaves Redis when a worker pops it, a crash loses it',
+    scenarios: ['worker-crash'], checkers: ['totalQueue'], runs: 10,
+  },
+  {
+    name: 'no-reclaim',
+    mistake: "a stream consumer group without XAUTOCLAIM: a crashed worker's job stays pending forever",
+    scenarios: ['worker-crash'], checkers: ['totalQueue'], runs: 10,
+  },
+  {
+    name: 'ack-before-run',
+    mistake: 'the worker acks the job before the executor has finished: a crash in between loses it',
+    scenarios: ['worker-crash'], checkers: ['totalQueue'], runs: 10,
+  },
+];
