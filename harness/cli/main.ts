@@ -5,9 +5,14 @@ import { EnvironmentError, oneLine } from '../env/errors.ts';
 import { onInterrupt } from '../env/processes.ts';
 import { Suite } from '../runner/suite.ts';
 import { parseOptions, UsageError, type ChaosOptions } from './options.ts';
+import { parseVerifyOptions, runVerify } from './verify.ts';
 import { printFailure, printSummary, suiteExitCode, summaryJson } from './output.ts';
 
 async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'verify') {
+    const vo = parseVerifyOptions(argv.slice(1));
+    return vo === 'help' ? 0 : runVerify(vo, (s) => process.stderr.write(s + '\n'));
+  }
   const parsed = parseOptions(argv);
   if (parsed === 'help') return 0;
   const o: ChaosOptions = parsed;

@@ -33,7 +33,7 @@ export function parseDuration(text: string): number {
   return Math.round(ms);
 }
 
-const intIn = (name: string, min: number, max: number) => (text: string) => {
+export const intIn = (name: string, min: number, max: number) => (text: string) => {
   const r = z.coerce.number().int().min(min).max(max).safeParse(text);
   if (!/^-?\d+$/.test(text.trim()) || !r.success) throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max}, got "${text}"`);
   return r.data;

@@ -1,0 +1,88 @@
+// `npm run chaos -- verify`: every planted bug must be caught by its scenarios, and the correct
+// system must pass the same scenarios. Exit 0 when both hold, 1 naming each escaped bug.
+import Table from 'cli-table3';
+import { Command, CommanderError } from 'commander';
+import { PLANTED_BUGS } from '../../scenarios/planted-bugs.ts';
+import { verify, type VerifyResult, type VerifyRow } from '../runner/verify.ts';
+import { intIn, parseDuration, replayCommand, UsageError } from './options.ts';
+
+export interface VerifyCliOptions {
+  seed: number;
+  bugs?: string[];
+  runs?: number;
+  budgetPerBugMs?: number;
+  controlRuns: number;
+  json: boolean;
+}
+
+function parseBugList(text: string): string[] {
+  const names = text.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const n of names) {
+    if (!PLANTED_BUGS.some((b) => b.name === n)) throw new UsageError(`unknown bug "${n}" (known: ${PLANTED_BUGS.map((b) => b.name).join(', ')})`);
+  }
+  return names;
+}
+
+export function parseVerifyOptions(argv: string[]): VerifyCliOptions | 'help' {
+  const cmd = new Command('chaos verify')
+    .description('Prove the harness catches every planted bug and passes the correct system')
+    .option('--seed <n>', 'fast-check seed', intIn('--seed', -2147483648, 2147483647))
+    .option('--bugs <names>', 'only these planted bugs', (t) => t)
+    .option('--runs <n>', 'runs per scenario per bug (default: each bug\'s own)', intIn('--runs', 1, 10000))
+    .option('--budget <duration>', 'time budget per bug, e.g. 60s', parseDuration)
+    .option('--control-runs <n>', 'runs per scenario on the correct system', intIn('--control-runs', 1, 10000), 2)
+    .option('--json', 'print the result as JSON on stdout')
+    .option('--ci', 'plain lines (verify always prints plain lines)')
+    .exitOverride()
+    .configureOutput({ writeErr: () => undefined, writeOut: (s) => process.stdout.write(s) });
+  try {
+    cmd.parse(argv, { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.help') return 'help';
+      throw new UsageError(err.message.replace(/^error: /, ''));
+    }
+    throw err;
+  }
+  const o = cmd.opts<{ seed?: number; bugs?: string; runs?: number; budget?: number; controlRuns: number; json?: boolean }>();
+  return {
+    seed: o.seed ?? (Date.now() ^ (Math.random() * 0x7fffffff)) | 0,
+    bugs: o.bugs !== undefined ? parseBugList(o.bugs) : undefined,
+    runs: o.runs,
+    budgetPerBugMs: o.budget,
+    controlRuns: o.controlRuns,
+    json: Boolean(o.json),
+  };
+}
+
+export function verifyReplay(row: VerifyRow): string {
+  if (!row.caughtBy || !row.path) return '';
+  const bug = PLANTED_BUGS.find((b) => b.name === row.bug);
+  return replayCommand({ bugs: [row.bug], keepers: bug?.keepers }, row.caughtBy, row.seed, row.path);
+}
+
+export function printVerify(result: VerifyResult, log: (s: string) => void): void {
+  const table = new Table({ head: ['bug', 'caught by', 'checker', 'runs', 'time to detect', 'shrunk steps', 'replay'], style: { head: [], border: [] } });
+  for (const r of result.rows) {
+    table.push([
+      r.bug, r.caughtBy ?? 'ESCAPED', r.checkers.join(', ') || '-', r.runsToDetect ?? '-',
+      r.timeToDetectMs !== null ? `${(r.timeToDetectMs / 1000).toFixed(1)}s` : '-', r.scheduleSize ?? '-', verifyReplay(r) || '-',
+    ]);
+  }
+  log(table.toString());
+  const control = result.control.scenarios.map((s) => `${s.scenario} ${s.verdict}`).join(', ');
+  log(`correct system: ${control}`);
+  const escaped = result.rows.filter((r) => !r.caught).map((r) => r.bug);
+  const wrongChecker = result.rows.filter((r) => r.caught && !r.expectedChecker).map((r) => r.bug);
+  if (escaped.length) log(`escaped: ${escaped.join(', ')}`);
+  if (wrongChecker.length) log(`caught by an unexpected checker: ${wrongChecker.join(', ')}`);
+  log(result.ok ? 'verify: every planted bug caught, correct system passes' : 'verify: FAILED');
+}
+
+export async function runVerify(o: VerifyCliOptions, log: (s: string) => void): Promise<number> {
+  log(`verify: seed ${o.seed}`);
+  const result = await verify({ seed: o.seed, bugs: o.bugs, runs: o.runs, budgetPerBugMs: o.budgetPerBugMs, controlRuns: o.controlRuns, onProgress: log });
+  if (o.json) process.stdout.write(JSON.stringify({ ok: result.ok, seed: o.seed, rows: result.rows.map((r) => ({ ...r, replay: verifyReplay(r) })) }, null, 2) + '\n');
+  printVerify(result, log);
+  return result.ok ? 0 : 1;
+}
