@@ -1,0 +1,266 @@
+// The worker: takes one job at a time from the queue, announces it `running`, has its
+// executor run it, keeps the job's lease alive meanwhile, and acknowledges the job only
+// once the executor reports that the outcome event is in Redis.
+
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { Redis } from 'ioredis';
+import { AckBeforeRunQueue } from './bugs/ack-before-run-queue.ts';
+import { ListJobQueue } from './bugs/list-queue.ts';
+import { NoReclaimJobQueue } from './bugs/no-reclaim-queue.ts';
+import {
+  type Bugs,
+  type LinkOptions,
+  type Logger,
+  Lifecycle,
+  PayloadSchema,
+  TERMINAL_STATES,
+  closeRedis,
+  connectRedis,
+  errorText,
+  keys,
+  killTree,
+  makeLogger,
+  printReady,
+  sleep,
+  whenReady,
+} from './common.ts';
+import { createEventPublisher, type EventPublisher } from './event-transport.ts';
+import { ExecutorMessageSchema, type RunMessage } from './executor.ts';
+import { StreamJobQueue, type JobDelivery, type JobQueue, type QueueOptions } from './job-queue.ts';
+
+export interface WorkerOptions extends LinkOptions {
+  leaseMs: number;
+  executorRedisPort: number;
+}
+
+const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
+
+type RunResult = 'done' | 'lost';
+
+/** The worker's executor process: forked at start, forked again whenever it dies. */
+class ExecutorHandle {
+  private child: ChildProcess | undefined;
+  private starting: Promise<void> | undefined;
+  private current: { jobId: string; attempt: number; resolve: (r: RunResult) => void } | undefined;
+  /** the payload in progress: killed by the worker if the executor dies under it */
+  private payloadPid: number | undefined;
+
+  constructor(
+    private readonly options: WorkerOptions,
+    private readonly lifecycle: Lifecycle,
+    private readonly log: Logger,
+  ) {}
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  /** Resolves once an executor is up and its Redis link is ready. */
+  ensure(): Promise<void> {
+    this.starting ??= this.startLoop();
+    return this.starting;
+  }
+
+  private async startLoop(): Promise<void> {
+    while (!this.lifecycle.stopping) {
+      if (await this.forkOnce()) return;
+      await sleep(200);
+    }
+  }
+
+  /** true once the new executor says it is ready; false if it died first */
+  private forkOnce(): Promise<boolean> {
+    const { options } = this;
+    const child = fork(
+      MAIN,
+      ['executor', '--redis-host', options.redisHost, '--redis-port', String(options.executorRedisPort), '--id', `${options.id}-executor`, '--bugs', [...options.bugs].join(',')],
+      // the executor's stdout joins the worker's stderr: the worker's stdout is for its ready line
+      { stdio: ['ignore', 2, 2, 'ipc'] },
+    );
+    this.child = child;
+    this.log(`executor started, pid ${child.pid}`);
+    return new Promise<boolean>((resolve) => {
+      let ready = false;
+      child.on('message', (raw: unknown) => {
+        const parsed = ExecutorMessageSchema.safeParse(raw);
+        if (!parsed.success) return;
+        const msg = parsed.data;
+        if (msg.type === 'ready') {
+          ready = true;
+          resolve(true);
+        } else if (msg.type === 'started') {
+          this.payloadPid = msg.payloadPid;
+        } else if (this.current && this.current.jobId === msg.jobId && this.current.attempt === msg.attempt) {
+          this.payloadPid = undefined;
+          this.current.resolve('done');
+          this.current = undefined;
+        }
+      });
+      child.once('exit', (code, signal) => {
+        this.log(`executor ${child.pid} exited (${signal ?? `code ${code}`})`);
+        if (this.payloadPid !== undefined) killTree(this.payloadPid);
+        this.payloadPid = undefined;
+        if (this.child === child) this.child = undefined;
+        // a start in progress keeps its promise: startLoop forks again by itself
+        if (ready) this.starting = undefined;
+        this.current?.resolve('lost');
+        this.current = undefined;
+        if (!ready) resolve(false);
+        // start the next one now, so that an executor is up (and killable) between jobs
+        else if (!this.lifecycle.stopping) void this.ensure();
+      });
+    });
+  }
+
+  /** 'done' once the outcome event is in Redis; 'lost' if the executor died first. */
+  async run(job: RunMessage): Promise<RunResult> {
+    await this.ensure();
+    const child = this.child;
+    if (!child || !child.connected) return 'lost';
+    return new Promise<RunResult>((resolve) => {
+      this.current = { jobId: job.jobId, attempt: job.attempt, resolve };
+      try {
+        child.send(job);
+      } catch {
+        this.current = undefined;
+        resolve('lost');
+      }
+    });
+  }
+
+  stop(): void {
+    if (this.payloadPid !== undefined) killTree(this.payloadPid);
+    this.child?.kill('SIGTERM');
+  }
+}
+
+class Worker {
+  constructor(
+    private readonly redis: Redis,
+    private readonly queue: JobQueue,
+    private readonly events: EventPublisher,
+    private readonly executor: ExecutorHandle,
+    private readonly options: WorkerOptions,
+    private readonly lifecycle: Lifecycle,
+    private readonly log: Logger,
+  ) {}
+
+  async loop(): Promise<void> {
+    while (!this.lifecycle.stopping) {
+      let delivery: JobDelivery | null;
+      try {
+        delivery = await this.queue.next();
+      } catch (err) {
+        if (this.lifecycle.stopping) return;
+        this.log(`queue: ${errorText(err)}`);
+        await sleep(200);
+        continue;
+      }
+      if (!delivery) continue;
+      try {
+        await this.handle(delivery);
+      } catch (err) {
+        // the job stays pending: the lease runs out and some worker reclaims it
+        if (!this.lifecycle.stopping) this.log(`job ${delivery.jobId}: ${errorText(err)}`);
+        await sleep(200);
+      }
+    }
+  }
+
+  private async handle(delivery: JobDelivery): Promise<void> {
+    const { jobId } = delivery;
+    const [state, payloadJson, timeoutMs] = await this.redis.hmget(keys.job(jobId), 'state', 'payload', 'timeoutMs');
+    if (delivery.via !== 'new') this.log(`job ${jobId}: ${delivery.via}, state ${state}`);
+    if (state === null || TERMINAL_STATES.has(state)) {
+      // finished already (a duplicate delivery), or not a job at all
+      await this.ackRetrying(delivery);
+      return;
+    }
+    const payload = parsePayload(payloadJson);
+
+    const heartbeat = this.startHeartbeat(delivery);
+    try {
+      for (;;) {
+        if (this.lifecycle.stopping) return;
+        const attempt = await this.redis.incr(keys.attempts(jobId));
+        await this.events.publish({ jobId, type: 'running', source: 'worker', sourceId: this.options.id, attempt, seq: 1 });
+        if (!payload) {
+          // the stored payload is unreadable: fail the job instead of leaving it queued
+          await this.events.publish({ jobId, type: 'failed', source: 'worker', sourceId: this.options.id, attempt, seq: 2, reason: 'spawn-error', durationMs: 0 });
+          break;
+        }
+        const result = await this.executor.run({ type: 'run', jobId, attempt, payload, timeoutMs: Number(timeoutMs) || 30_000 });
+        if (result === 'done') break;
+        if (this.lifecycle.stopping) return;
+        this.log(`job ${jobId}: executor died during attempt ${attempt}; running it again`);
+      }
+      await this.ackRetrying(delivery);
+    } finally {
+      clearInterval(heartbeat);
+    }
+  }
+
+  /** XCLAIM to itself every lease/3: resets the entry's idle time, so it is not reclaimed. */
+  private startHeartbeat(delivery: JobDelivery): NodeJS.Timeout {
+    let busy = false;
+    return setInterval(() => {
+      if (busy) return;
+      busy = true;
+      this.queue
+        .heartbeat(delivery)
+        .catch((err: unknown) => this.log(`heartbeat ${delivery.jobId}: ${errorText(err)}`))
+        .finally(() => {
+          busy = false;
+        });
+    }, Math.max(1, Math.floor(this.options.leaseMs / 3)));
+  }
+
+  private async ackRetrying(delivery: JobDelivery): Promise<void> {
+    for (;;) {
+      try {
+        await this.queue.ack(delivery);
+        return;
+      } catch (err) {
+        if (this.lifecycle.stopping) throw err;
+        this.log(`ack ${delivery.jobId}: ${errorText(err)}`);
+        await sleep(200);
+      }
+    }
+  }
+}
+
+function parsePayload(json: string | null): RunMessage['payload'] | undefined {
+  try {
+    const parsed = PayloadSchema.safeParse(JSON.parse(json ?? ''));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The queue seam, chosen once: the correct stream queue or a planted bug's variant. */
+function createJobQueue(bugs: Bugs, redis: Redis, blocking: Redis, options: QueueOptions): JobQueue {
+  if (bugs.has('brpop-queue')) return new ListJobQueue(blocking);
+  const queue = bugs.has('no-reclaim') ? new NoReclaimJobQueue(redis, blocking, options) : new StreamJobQueue(redis, blocking, options);
+  return bugs.has('ack-before-run') ? new AckBeforeRunQueue(queue) : queue;
+}
+
+export async function runWorker(options: WorkerOptions): Promise<void> {
+  const log = makeLogger(options.id);
+  const lifecycle = new Lifecycle(log);
+  lifecycle.install();
+  const redis = connectRedis(options, log, 'commands');
+  const blocking = connectRedis(options, log, 'blocking', 1000);
+  const executor = new ExecutorHandle(options, lifecycle, log);
+  lifecycle.onStop(() => closeRedis(redis, blocking));
+  lifecycle.onStop(() => executor.stop());
+
+  const queue = createJobQueue(options.bugs, redis, blocking, { id: options.id, leaseMs: options.leaseMs, log });
+  const worker = new Worker(redis, queue, createEventPublisher(options.bugs, redis), executor, options, lifecycle, log);
+
+  await Promise.all([whenReady(redis), whenReady(blocking), executor.ensure()]);
+  await queue.prepare();
+  printReady('worker', options.id, { executorPid: executor.pid ?? 0 });
+  await worker.loop();
+}
