@@ -3,7 +3,7 @@
 // flight — and latency samples for the report's charts.
 
 import type { History, JobState } from '../history/types.ts';
-import { observe, type Observations } from './observations.ts';
+import { observe, type Observations, type Step } from './observations.ts';
 import { isTerminal } from './spec.ts';
 
 export interface LatencySample {
@@ -47,6 +47,12 @@ export function coverageCounts(stats: RunStats): CoverageCounts {
   return counts;
 }
 
+/** The job's first applied transition into a terminal state, in log order. */
+function firstTerminal(steps: readonly Step[]): Step | undefined {
+  for (const s of steps) if (s.applied && isTerminal(s.to)) return s;
+  return undefined;
+}
+
 export function runStats(history: History, obs: Observations = observe(history)): RunStats {
   let transitionsApplied = 0;
   let transitionsIgnored = 0;
@@ -54,27 +60,23 @@ export function runStats(history: History, obs: Observations = observe(history))
   const reclaimed = new Set<string>();
   const runningFrom: number[] = [];
   const runningUntil: number[] = [];
-  const firstTerminal = new Map<string, { t: number; state: JobState }>();
-  const lastApplied = new Map<string, string>();
 
-  for (const [jobId, list] of obs.transitionsByJob) {
+  for (const { jobId, steps } of obs.jobs) {
     let runningSince: number | undefined;
-    for (const e of list) {
+    for (const e of steps) {
       if (e.attempt > 1) reclaimed.add(jobId);
-      if (e.decision !== 'applied') {
+      if (!e.applied) {
         transitionsIgnored++;
-        if (e.reason === 'stale-terminal') staleIgnored++;
+        if (e.staleTerminal) staleIgnored++;
         continue;
       }
       transitionsApplied++;
-      lastApplied.set(jobId, e.to);
       if (runningSince !== undefined) {
         runningFrom.push(runningSince);
         runningUntil.push(Math.max(e.t, runningSince)); // [from, until) stays an interval under clock skew
         runningSince = undefined;
       }
       if (e.to === 'running') runningSince = e.t;
-      if (isTerminal(e.to) && !firstTerminal.has(jobId)) firstTerminal.set(jobId, { t: e.t, state: e.to as JobState });
     }
     if (runningSince !== undefined) {
       runningFrom.push(runningSince);
@@ -82,15 +84,15 @@ export function runStats(history: History, obs: Observations = observe(history))
     }
   }
 
-  const attempts = new Map<string, Set<number>>();
+  // a job executed under two distinct attempts: remember each job's first attempt only
+  const firstAttempt = new Map<string, number>();
+  const duplicated = new Set<string>();
   for (const e of obs.executions) {
     if (e.attempt > 1) reclaimed.add(e.jobId);
-    let set = attempts.get(e.jobId);
-    if (!set) attempts.set(e.jobId, (set = new Set()));
-    set.add(e.attempt);
+    const first = firstAttempt.get(e.jobId);
+    if (first === undefined) firstAttempt.set(e.jobId, e.attempt);
+    else if (first !== e.attempt) duplicated.add(e.jobId);
   }
-  let duplicateExecutions = 0;
-  for (const set of attempts.values()) if (set.size > 1) duplicateExecutions++;
 
   // Sweep: a fault at t is in flight when more running intervals began at or before t
   // than ended at or before t (intervals are [from, until)).
@@ -110,36 +112,44 @@ export function runStats(history: History, obs: Observations = observe(history))
   const countFinal = (state: string): void => {
     if (state === 'completed' || state === 'failed' || state === 'cancelled') finals[state]++;
   };
-  if (obs.snapshot) for (const { job } of obs.snapshotJobs.values()) countFinal(job.state);
-  else for (const state of lastApplied.values()) countFinal(state);
+  if (obs.snapshot) {
+    for (const { inSnapshot } of obs.jobs) if (inSnapshot) countFinal(inSnapshot.job.state);
+  } else {
+    for (const { steps } of obs.jobs) {
+      for (let i = steps.length - 1; i >= 0; i--) {
+        if (!steps[i].applied) continue;
+        countFinal(steps[i].to);
+        break;
+      }
+    }
+  }
 
   const latencies: LatencySample[] = [];
   let submitsOk = 0;
   let submitsIndeterminate = 0;
   for (const op of obs.submits) {
     if (op.outcome === 'info' || op.outcome === 'pending') submitsIndeterminate++;
-    if (op.outcome !== 'ok') continue;
-    submitsOk++;
-    if (!op.jobIds || !op.taskId || !op.completion) continue;
-    for (const jobId of op.jobIds) {
-      const end = firstTerminal.get(jobId);
-      if (!end || obs.origins.get(jobId)?.submit !== op) continue;
-      latencies.push({
-        jobId,
-        taskId: op.taskId,
-        submittedAt: op.completion.t,
-        terminalAt: end.t,
-        ms: end.t - op.completion.t,
-        state: end.state,
-      });
-    }
+    else if (op.outcome === 'ok') submitsOk++;
+  }
+  for (const { jobId, steps, origin } of obs.jobs) {
+    const op = origin?.submit;
+    const end = op?.completion && firstTerminal(steps);
+    if (!op?.completion || !end) continue;
+    latencies.push({
+      jobId,
+      taskId: op.taskId!,
+      submittedAt: op.completion.t,
+      terminalAt: end.t,
+      ms: end.t - op.completion.t,
+      state: end.to as JobState,
+    });
   }
 
   return {
     transitionsApplied,
     transitionsIgnored,
     staleIgnored,
-    duplicateExecutions,
+    duplicateExecutions: duplicated.size,
     reclaimedJobs: reclaimed.size,
     faults: starts.length,
     faultsWhileInFlight,

@@ -1,6 +1,7 @@
 // All checkers of a run, and Jepsen's compose: one verdict from many.
 
 import type { History, Verdict } from '../history/types.ts';
+import { runStats, type RunStats } from './coverage.ts';
 import { legalTransitions } from './legalTransitions.ts';
 import { observe, type Observations } from './observations.ts';
 import { outputIntegrity } from './outputIntegrity.ts';
@@ -22,9 +23,14 @@ export const CHECKERS: Readonly<Record<string, Checker>> = {
 };
 
 /** Runs every checker over one history, grouping the history once for all of them. */
-export function checkAll(history: History): Verdict[] {
-  const obs = observe(history);
+export function checkAll(history: History, obs: Observations = observe(history)): Verdict[] {
   return Object.values(CHECKERS).map((check) => check(history, obs));
+}
+
+/** Verdicts and coverage statistics of one run, from a single grouping of its history. */
+export function checkRun(history: History): { verdicts: Verdict[]; stats: RunStats } {
+  const obs = observe(history);
+  return { verdicts: checkAll(history, obs), stats: runStats(history, obs) };
 }
 
 /**
@@ -44,7 +50,7 @@ export function composeVerdicts(verdicts: readonly Verdict[], checker = 'compose
   return { checker, valid, evidence, stats };
 }
 
-export { observe, compareLogIds, parseLogId, type Observations } from './observations.ts';
+export { observe, compareLogIds, parseLogId, type Observations, type JobRecord, type Step } from './observations.ts';
 export { runStats, coverageCounts, type RunStats, type CoverageCounts, type LatencySample } from './coverage.ts';
 export { EVIDENCE_LIMIT } from './findings.ts';
 export { terminalStable, legalTransitions, totalQueue, runningSetConsistent, taskAggregate, outputIntegrity };

@@ -2,9 +2,9 @@
 // the applied transitions form one chain starting at `queued` (each `from` is the previous
 // `to`), so a keeper that decided on a stale read of the state is caught too.
 
-import type { History, TransitionEntry, Verdict } from '../history/types.ts';
+import type { History, Verdict } from '../history/types.ts';
 import { describeTransition, Findings } from './findings.ts';
-import { observe, type Observations } from './observations.ts';
+import { observe, type Observations, type Step } from './observations.ts';
 import { INITIAL_STATE, isLegalEdge } from './spec.ts';
 
 export function legalTransitions(history: History, obs: Observations = observe(history)): Verdict {
@@ -13,31 +13,34 @@ export function legalTransitions(history: History, obs: Observations = observe(h
   let illegalEdges = 0;
   let brokenChains = 0;
 
-  for (const [jobId, list] of obs.appliedByJob) {
-    let previous: TransitionEntry | undefined;
-    for (const e of list) {
+  for (const { jobId, steps } of obs.jobs) {
+    let previous: Step | undefined;
+    for (const step of steps) {
+      if (!step.applied) continue;
       applied++;
-      if (!isLegalEdge(e.from, e.to)) {
+      const e = step.entry;
+      if (!isLegalEdge(step.from, step.to)) {
         illegalEdges++;
-        findings.add({
+        findings.add(() => ({
           message: `job ${jobId}: applied illegal transition ${describeTransition(e)}`,
           jobId,
           at: e.t,
           entries: [e],
-        });
+        }));
       }
-      const expectedFrom = previous ? previous.to : INITIAL_STATE;
-      if (e.from !== expectedFrom) {
+      const before = previous?.entry;
+      if (step.from !== (previous ? previous.to : INITIAL_STATE)) {
         brokenChains++;
-        const after = previous ? `the previous applied transition left it ${previous.to} at t=${previous.t}ms (logId ${previous.logId})` : `it is the job's first applied transition (jobs start ${INITIAL_STATE})`;
-        findings.add({
-          message: `job ${jobId}: applied ${describeTransition(e)} from ${e.from} but ${after}`,
+        findings.add(() => ({
+          message: before
+            ? `job ${jobId}: applied ${describeTransition(e)} from ${e.from} but the previous applied transition left it ${before.to} at t=${before.t}ms (logId ${before.logId})`
+            : `job ${jobId}: applied ${describeTransition(e)} from ${e.from} but it is the job's first applied transition (jobs start ${INITIAL_STATE})`,
           jobId,
           at: e.t,
-          entries: previous ? [previous, e] : [e],
-        });
+          entries: before ? [before, e] : [e],
+        }));
       }
-      previous = e;
+      previous = step;
     }
   }
 

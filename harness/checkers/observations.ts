@@ -1,7 +1,11 @@
-// One linear pass over a history that groups what the checkers need: transitions per job
-// in log order, client operations paired invoke → completion, the acknowledging submit of
-// every job, the final snapshot. Checkers take it as an optional second argument so that
-// `checkAll` builds it once for all of them.
+// One linear pass over a history that groups what the checkers need: one record per job
+// (its transitions in log order, the submit that acknowledged it, its state in the final
+// snapshot), client operations paired invoke → completion, the snapshot. Checkers take it
+// as an optional second argument so that `checkAll` builds it once for all of them.
+//
+// Built for histories of a million entries: entries are dereferenced once, here; checkers
+// walk the compact records, and a job id is hashed once per occurrence, here, not again
+// in every checker.
 
 import type {
   ClientEntry,
@@ -14,26 +18,100 @@ import type {
   TaskView,
   TransitionEntry,
 } from '../history/types.ts';
+import { JOB_STATES } from '../history/types.ts';
 import { payloadsOfSubmission } from './spec.ts';
+
+/** The decimal digits of s[from, to) as a number; NaN when empty or not all digits. */
+function digits(s: string, from: number, to: number): number {
+  if (to <= from) return NaN;
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return NaN;
+    n = n * 10 + d;
+  }
+  return Number.isSafeInteger(n) ? n : NaN;
+}
 
 /** A Redis stream id "ms-seq" as two numbers; undefined when it is not one. */
 export function parseLogId(id: string): [number, number] | undefined {
   const dash = id.indexOf('-');
-  if (dash <= 0) return undefined;
-  const ms = Number(id.slice(0, dash));
-  const seq = Number(id.slice(dash + 1));
-  if (!Number.isSafeInteger(ms) || !Number.isSafeInteger(seq) || ms < 0 || seq < 0) return undefined;
-  return [ms, seq];
+  const ms = digits(id, 0, dash);
+  const seq = digits(id, dash + 1, id.length);
+  return Number.isNaN(ms) || Number.isNaN(seq) ? undefined : [ms, seq];
 }
 
-/** Orders stream ids numerically by both parts ("9-0" < "10-0" < "10-1"), as Redis does. */
+/**
+ * Orders stream ids numerically by both parts ("9-0" < "10-0" < "10-1"), as Redis does.
+ * Allocation-free: it runs once per transition over histories of a million entries.
+ */
 export function compareLogIds(a: string, b: string): number {
-  const pa = parseLogId(a);
-  const pb = parseLogId(b);
-  if (pa && pb) return pa[0] - pb[0] || pa[1] - pb[1];
-  if (pa) return -1; // malformed ids sort last, in string order
-  if (pb) return 1;
+  const da = a.indexOf('-');
+  const db = b.indexOf('-');
+  const msA = digits(a, 0, da);
+  const msB = digits(b, 0, db);
+  const seqA = digits(a, da + 1, a.length);
+  const seqB = digits(b, db + 1, b.length);
+  const okA = !Number.isNaN(msA) && !Number.isNaN(seqA);
+  const okB = !Number.isNaN(msB) && !Number.isNaN(seqB);
+  if (okA && okB) return msA - msB || seqA - seqB;
+  if (okA) return -1; // malformed ids sort last, in string order
+  if (okB) return 1;
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * One transition as the checkers read it: the scalars copied out of the entry once, into a
+ * small object. Over a large history the entries lie scattered across the heap, and every
+ * checker pass that dereferenced them again would pay a cache miss per transition.
+ */
+export interface Step {
+  readonly entry: TransitionEntry;
+  /** the logId's two parts; ms relative to the history's first transition, so it stays a small integer */
+  readonly ms: number;
+  readonly seq: number;
+  readonly t: number;
+  readonly attempt: number;
+  /** canonical strings, so comparisons with literals are cheap */
+  readonly from: string;
+  readonly to: string;
+  readonly applied: boolean;
+  readonly staleTerminal: boolean;
+}
+
+const CANONICAL = new Map<string, string>(['none', ...JOB_STATES].map((s) => [s, s]));
+const canonical = (s: string): string => CANONICAL.get(s) ?? s;
+
+function stepOf(e: TransitionEntry, msBase: number): Step {
+  const dash = e.logId.indexOf('-');
+  const ms = digits(e.logId, 0, dash);
+  const seq = digits(e.logId, dash + 1, e.logId.length);
+  const malformed = Number.isNaN(ms) || Number.isNaN(seq);
+  return {
+    entry: e,
+    // a malformed id sorts last (the history reader rejects them; hand-built ones may not)
+    ms: malformed ? Infinity : ms - msBase,
+    seq: malformed ? Infinity : seq,
+    t: e.t,
+    attempt: e.attempt,
+    from: canonical(e.from),
+    to: canonical(e.to),
+    applied: e.decision === 'applied',
+    staleTerminal: e.reason === 'stale-terminal',
+  };
+}
+
+const byLog = (a: Step, b: Step): number => a.ms - b.ms || a.seq - b.seq || compareLogIds(a.entry.logId, b.entry.logId);
+
+function sortByLog(steps: Step[]): void {
+  for (let i = 1; i < steps.length; i++) {
+    const a = steps[i - 1];
+    const b = steps[i];
+    if (a.ms > b.ms || (a.ms === b.ms && a.seq > b.seq)) {
+      steps.sort(byLog);
+      return;
+    }
+  }
 }
 
 export interface SubmitOp {
@@ -53,6 +131,11 @@ export interface ReadOp {
   invoke?: ClientEntry;
   ok: ClientEntry;
   task: TaskView;
+  /** the record of task.jobs[i] */
+  records: JobRecord[];
+  /** the invoke's t; -Infinity when the invoke is missing (it could have been any time) */
+  invokeT: number;
+  okT: number;
 }
 
 export interface JobOrigin {
@@ -65,21 +148,31 @@ export interface SnapshotJob {
   job: JobView;
 }
 
+/** Everything the history says about one job. */
+export interface JobRecord {
+  readonly jobId: string;
+  /** position in Observations.jobs: checkers keep per-job state in arrays by this index */
+  readonly index: number;
+  /** every transition (applied and ignored), in log order */
+  readonly steps: Step[];
+  /** the first submit whose ok response listed this job, and the job's position there */
+  origin: JobOrigin | undefined;
+  /** the job's first appearance in the final snapshot, with its task */
+  inSnapshot: SnapshotJob | undefined;
+}
+
 export interface Observations {
-  /** every transition (applied and ignored) per job, in log order */
-  transitionsByJob: Map<string, TransitionEntry[]>;
-  /** applied transitions per job, in log order */
-  appliedByJob: Map<string, TransitionEntry[]>;
+  /** every job seen anywhere (transitions, responses, reads, snapshot), first seen first */
+  jobs: JobRecord[];
+  jobsById: Map<string, JobRecord>;
   submits: SubmitOp[];
-  /** every submit that sent this idempotency key, in history order */
+  /** every submit that sent this idempotency key, in invoke-time order */
   submitsByKey: Map<string, SubmitOp[]>;
-  /** jobId → the first submit whose ok response listed it, and its position there */
-  origins: Map<string, JobOrigin>;
   reads: ReadOp[];
   /** the last snapshot entry of the history */
   snapshot?: SnapshotEntry;
-  /** jobId → its first appearance in the snapshot */
-  snapshotJobs: Map<string, SnapshotJob>;
+  /** snapshot jobs whose id the snapshot had already listed (record.inSnapshot is the first) */
+  snapshotRepeats: SnapshotJob[];
   executions: ExecutionEntry[];
   nemesis: NemesisEntry[];
 }
@@ -115,43 +208,42 @@ function submitPayloads(value: Record<string, unknown>): Payload[] | undefined {
   return payloadsOfSubmission(description, jobs as { payload: Payload; description: string; timeoutMs: number }[]);
 }
 
-const opKey = (e: ClientEntry): string => `${e.process}\u0000${e.opId}`;
-
-function sortByLog(list: TransitionEntry[]): void {
-  for (let i = 1; i < list.length; i++) {
-    if (compareLogIds(list[i - 1].logId, list[i].logId) > 0) {
-      list.sort((a, b) => compareLogIds(a.logId, b.logId));
-      return;
-    }
-  }
-}
-
 export function observe(history: History): Observations {
-  const transitionsByJob = new Map<string, TransitionEntry[]>();
-  const appliedByJob = new Map<string, TransitionEntry[]>();
-  const invokes = new Map<string, ClientEntry>();
+  const jobs: JobRecord[] = [];
+  const jobsById = new Map<string, JobRecord>();
+  const recordOf = (jobId: string): JobRecord => {
+    let r = jobsById.get(jobId);
+    if (!r) {
+      r = { jobId, index: jobs.length, steps: [], origin: undefined, inSnapshot: undefined };
+      jobs.push(r);
+      jobsById.set(jobId, r);
+    }
+    return r;
+  };
+  // process → opId → invoke (nested maps: no key string built per operation)
+  const invokes = new Map<string, Map<number, ClientEntry>>();
+  const invokeOf = (c: ClientEntry): ClientEntry | undefined => invokes.get(c.process)?.get(c.opId);
   const completions: ClientEntry[] = [];
   const executions: ExecutionEntry[] = [];
   const nemesis: NemesisEntry[] = [];
   let snapshot: SnapshotEntry | undefined;
+  // Stream ids are epoch milliseconds; relative to the first one they fit a small integer
+  // (a V8 Smi), which a Step then holds without boxing.
+  let msBase = NaN;
 
   for (const e of history) {
     switch (e.kind) {
-      case 'transition': {
-        let all = transitionsByJob.get(e.jobId);
-        if (!all) transitionsByJob.set(e.jobId, (all = []));
-        all.push(e);
-        if (e.decision === 'applied') {
-          let applied = appliedByJob.get(e.jobId);
-          if (!applied) appliedByJob.set(e.jobId, (applied = []));
-          applied.push(e);
-        }
+      case 'transition':
+        if (Number.isNaN(msBase)) msBase = parseLogId(e.logId)?.[0] ?? NaN;
+        recordOf(e.jobId).steps.push(stepOf(e, Number.isNaN(msBase) ? 0 : msBase));
         break;
-      }
       case 'client':
         // Completions are paired in a second pass: the history need not be sorted by t.
-        if (e.type === 'invoke') invokes.set(opKey(e), e);
-        else completions.push(e);
+        if (e.type === 'invoke') {
+          let ops = invokes.get(e.process);
+          if (!ops) invokes.set(e.process, (ops = new Map()));
+          ops.set(e.opId, e);
+        } else completions.push(e);
         break;
       case 'execution':
         executions.push(e);
@@ -164,27 +256,30 @@ export function observe(history: History): Observations {
         break;
     }
   }
-  for (const list of transitionsByJob.values()) sortByLog(list);
-  for (const list of appliedByJob.values()) sortByLog(list);
+  for (const r of jobs) sortByLog(r.steps);
 
-  const submitByKey = new Map<string, SubmitOp>();
+  const submitOf = new Map<ClientEntry, SubmitOp>(); // invoke → its op
   const submits: SubmitOp[] = [];
-  for (const inv of invokes.values()) {
-    if (inv.f !== 'submit' || !isRecord(inv.value) || typeof inv.value.idempotencyKey !== 'string') continue;
-    const op: SubmitOp = {
-      invoke: inv,
-      outcome: 'pending',
-      idempotencyKey: inv.value.idempotencyKey,
-      payloads: submitPayloads(inv.value),
-    };
-    submits.push(op);
-    submitByKey.set(opKey(inv), op);
+  for (const ops of invokes.values()) {
+    for (const inv of ops.values()) {
+      if (inv.f !== 'submit' || !isRecord(inv.value) || typeof inv.value.idempotencyKey !== 'string') continue;
+      const op: SubmitOp = {
+        invoke: inv,
+        outcome: 'pending',
+        idempotencyKey: inv.value.idempotencyKey,
+        payloads: submitPayloads(inv.value),
+      };
+      submits.push(op);
+      submitOf.set(inv, op);
+    }
   }
+  submits.sort((a, b) => a.invoke.t - b.invoke.t);
 
   const reads: ReadOp[] = [];
   for (const c of completions) {
     if (c.f === 'submit') {
-      const op = submitByKey.get(opKey(c));
+      const inv = invokeOf(c);
+      const op = inv && submitOf.get(inv);
       if (!op) continue;
       op.completion = c;
       op.outcome = c.type === 'invoke' ? 'pending' : c.type;
@@ -195,30 +290,34 @@ export function observe(history: History): Observations {
     } else if (c.f === 'read' && c.type === 'ok') {
       const task = asTaskView(c.value);
       if (!task) continue;
-      const inv = invokes.get(opKey(c));
-      reads.push({ invoke: inv?.f === 'read' ? inv : undefined, ok: c, task });
+      const inv = invokeOf(c)?.f === 'read' ? invokeOf(c) : undefined;
+      const records = task.jobs.map((j) => recordOf(j.jobId));
+      reads.push({ invoke: inv, ok: c, task, records, invokeT: inv ? inv.t : -Infinity, okT: c.t });
     }
   }
 
   const submitsByKey = new Map<string, SubmitOp[]>();
-  const origins = new Map<string, JobOrigin>();
   for (const op of submits) {
     let same = submitsByKey.get(op.idempotencyKey);
     if (!same) submitsByKey.set(op.idempotencyKey, (same = []));
     same.push(op);
-    if (op.jobIds) {
-      op.jobIds.forEach((jobId, index) => {
-        if (!origins.has(jobId)) origins.set(jobId, { submit: op, index });
-      });
+    if (!op.jobIds) continue;
+    for (let index = 0; index < op.jobIds.length; index++) {
+      const r = recordOf(op.jobIds[index]);
+      if (!r.origin) r.origin = { submit: op, index };
     }
   }
 
-  const snapshotJobs = new Map<string, SnapshotJob>();
+  const snapshotRepeats: SnapshotJob[] = [];
   if (snapshot) {
     for (const task of snapshot.tasks) {
-      for (const job of task.jobs) if (!snapshotJobs.has(job.jobId)) snapshotJobs.set(job.jobId, { task, job });
+      for (const job of task.jobs) {
+        const r = recordOf(job.jobId);
+        if (!r.inSnapshot) r.inSnapshot = { task, job };
+        else snapshotRepeats.push({ task, job });
+      }
     }
   }
 
-  return { transitionsByJob, appliedByJob, submits, submitsByKey, origins, reads, snapshot, snapshotJobs, executions, nemesis };
+  return { jobs, jobsById, submits, submitsByKey, reads, snapshot, snapshotRepeats, executions, nemesis };
 }

@@ -4,13 +4,8 @@
 
 import type { ClientEntry, History, HistoryEntry, JobView, Payload, Verdict } from '../history/types.ts';
 import { describeTransition, Findings, snapshotExcerpt } from './findings.ts';
-import { observe, type Observations, type SubmitOp } from './observations.ts';
-import { expectedOutput } from './spec.ts';
-
-interface Origin {
-  payload: Payload;
-  submit: SubmitOp;
-}
+import { observe, type JobRecord, type Observations, type SubmitOp } from './observations.ts';
+import { expectedOutput, outputMatches } from './spec.ts';
 
 function show(text: string | null | undefined): string {
   if (text == null) return String(text);
@@ -23,8 +18,9 @@ const submitEntries = (op: SubmitOp): ClientEntry[] => (op.completion ? [op.invo
 function problemsOf(job: JobView, payload: Payload): string[] {
   const problems: string[] = [];
   if (job.state === 'completed') {
-    const expected = expectedOutput(payload);
-    if (job.output !== expected) problems.push(`output ${show(job.output)} but the payload prints ${show(expected)}`);
+    if (!outputMatches(payload, job.output)) {
+      problems.push(`output ${show(job.output)} but the payload prints ${show(expectedOutput(payload))}`);
+    }
     if (payload.exitCode !== 0) problems.push(`completed but the payload exits with ${payload.exitCode}`);
     else if (typeof job.exitCode === 'number' && job.exitCode !== 0) problems.push(`completed with exitCode ${job.exitCode}`);
   } else if (job.state === 'failed' && job.reason === 'exit' && job.exitCode !== payload.exitCode) {
@@ -37,36 +33,48 @@ export function outputIntegrity(history: History, obs: Observations = observe(hi
   const findings = new Findings();
   const snapshot = obs.snapshot;
 
-  // jobId → its payload: from acknowledged submits, then (for recovered tasks) from the
-  // submits that sent the snapshot task's idempotency key, when they all sent the same jobs.
-  const origins = new Map<string, Origin>();
+  // A job's payload comes from the submit whose ok listed it (JobRecord.origin); jobs of
+  // recovered tasks get theirs from the submits that sent the task's idempotency key, when
+  // those all sent the same jobs.
   let mismatchedResponses = 0;
   for (const op of obs.submits) {
-    if (!op.jobIds || !op.payloads) continue;
-    if (op.jobIds.length !== op.payloads.length) {
-      mismatchedResponses++;
-      findings.add(() => ({
-        message: `task ${op.taskId}: submit op ${op.invoke.opId} by ${op.invoke.process} sent ${op.payloads!.length} job(s) but its ok at t=${op.completion!.t}ms lists ${op.jobIds!.length} jobIds`,
-        taskId: op.taskId,
-        at: op.completion!.t,
-        entries: submitEntries(op),
-      }));
+    if (!op.jobIds || !op.payloads || op.jobIds.length === op.payloads.length) continue;
+    mismatchedResponses++;
+    findings.add(() => ({
+      message: `task ${op.taskId}: submit op ${op.invoke.opId} by ${op.invoke.process} sent ${op.payloads!.length} job(s) but its ok at t=${op.completion!.t}ms lists ${op.jobIds!.length} jobIds`,
+      taskId: op.taskId,
+      at: op.completion!.t,
+      entries: submitEntries(op),
+    }));
+  }
+  // the payload of each job and the submit that sent it, by JobRecord.index
+  const payloadOf: (Payload | undefined)[] = new Array(obs.jobs.length);
+  const sentBy: (SubmitOp | undefined)[] = new Array(obs.jobs.length);
+  let anyUnacknowledged = false;
+  for (const { index, origin, inSnapshot } of obs.jobs) {
+    if (!origin) {
+      if (inSnapshot) anyUnacknowledged = true;
       continue;
     }
-    op.jobIds.forEach((jobId, i) => {
-      if (!origins.has(jobId)) origins.set(jobId, { payload: op.payloads![i], submit: op });
-    });
+    const { submit } = origin;
+    if (!submit.payloads || submit.payloads.length !== submit.jobIds!.length) continue;
+    payloadOf[index] = submit.payloads[origin.index];
+    sentBy[index] = submit;
   }
-  if (snapshot) {
+  if (snapshot && anyUnacknowledged) {
     for (const task of snapshot.tasks) {
-      if (task.idempotencyKey == null || task.jobs.every((j) => origins.has(j.jobId))) continue;
+      if (task.idempotencyKey == null) continue;
+      const records = task.jobs.map((j) => obs.jobsById.get(j.jobId)!);
+      if (records.every((r) => r.origin)) continue;
       const sent = obs.submitsByKey.get(task.idempotencyKey);
       const first = sent?.[0];
       if (!first?.payloads || first.payloads.length !== task.jobs.length) continue;
       const shape = JSON.stringify(first.payloads);
       if (!sent!.every((op) => op.payloads && JSON.stringify(op.payloads) === shape)) continue;
-      task.jobs.forEach((job, i) => {
-        if (!origins.has(job.jobId)) origins.set(job.jobId, { payload: first.payloads![i], submit: first });
+      records.forEach((r, i) => {
+        if (r.origin) return;
+        payloadOf[r.index] = first.payloads![i];
+        sentBy[r.index] = first;
       });
     }
   }
@@ -74,59 +82,63 @@ export function outputIntegrity(history: History, obs: Observations = observe(hi
   let viewsChecked = 0;
   let transitionsChecked = 0;
   let unknownPayload = 0;
-  const checkView = (job: JobView, taskId: string, where: () => string, at: number, entries: () => HistoryEntry[]): void => {
+  const checkView = (job: JobView, record: JobRecord, taskId: string, where: () => string, at: number, entries: () => HistoryEntry[]): void => {
     if (job.state !== 'completed' && !(job.state === 'failed' && job.reason === 'exit')) return;
-    const origin = origins.get(job.jobId);
-    if (!origin) {
+    const payload = payloadOf[record.index];
+    if (!payload) {
       unknownPayload++;
       return;
     }
     viewsChecked++;
-    const problems = problemsOf(job, origin.payload);
+    const problems = problemsOf(job, payload);
     if (problems.length === 0) return;
+    const submit = sentBy[record.index]!;
     findings.add(() => ({
-      message: `job ${job.jobId} (task ${taskId}): ${where()} ${job.state} with ${problems.join('; ')} (payload sent by ${origin.submit.invoke.process} op ${origin.submit.invoke.opId})`,
+      message: `job ${job.jobId} (task ${taskId}): ${where()} ${job.state} with ${problems.join('; ')} (payload sent by ${submit.invoke.process} op ${submit.invoke.opId})`,
       jobId: job.jobId,
       taskId,
       at,
-      entries: [...entries(), ...submitEntries(origin.submit)],
+      entries: [...entries(), ...submitEntries(submit)],
     }));
   };
 
   for (const r of obs.reads) {
-    for (const job of r.task.jobs) {
+    const jobs = r.task.jobs;
+    for (let i = 0; i < jobs.length; i++) {
       checkView(
-        job,
+        jobs[i],
+        r.records[i],
         r.task.taskId,
         () => `read by ${r.ok.process} (op ${r.ok.opId}) at t=${r.ok.t}ms shows it`,
-        r.ok.t,
+        r.okT,
         () => (r.invoke ? [r.invoke, r.ok] : [r.ok]),
       );
     }
   }
-  if (snapshot) {
-    for (const [, { task, job }] of obs.snapshotJobs) {
-      checkView(job, task.taskId, () => `snapshot at t=${snapshot.t}ms has it`, snapshot.t, () => [snapshotExcerpt(snapshot, task, job.jobId)]);
-    }
-  }
 
-  for (const [jobId, applied] of obs.appliedByJob) {
-    for (const e of applied) {
-      if (e.to !== 'completed' || e.output == null) continue;
-      const origin = origins.get(jobId);
-      if (!origin) {
+  for (const record of obs.jobs) {
+    const { jobId, index, steps, inSnapshot } = record;
+    if (snapshot && inSnapshot) {
+      const { task, job } = inSnapshot;
+      checkView(job, record, task.taskId, () => `snapshot at t=${snapshot.t}ms has it`, snapshot.t, () => [snapshotExcerpt(snapshot, task, jobId)]);
+    }
+    for (const step of steps) {
+      if (!step.applied || step.to !== 'completed' || step.entry.output == null) continue;
+      const e = step.entry;
+      const payload = payloadOf[index];
+      if (!payload) {
         unknownPayload++;
         continue;
       }
       transitionsChecked++;
-      const expected = expectedOutput(origin.payload);
-      if (e.output === expected) continue;
-      findings.add({
-        message: `job ${jobId}: applied ${describeTransition(e)} with output ${show(e.output)} but the payload prints ${show(expected)}`,
+      if (outputMatches(payload, e.output)) continue;
+      const submit = sentBy[index]!;
+      findings.add(() => ({
+        message: `job ${jobId}: applied ${describeTransition(e)} with output ${show(e.output)} but the payload prints ${show(expectedOutput(payload))}`,
         jobId,
         at: e.t,
-        entries: [e, ...submitEntries(origin.submit)],
-      });
+        entries: [e, ...submitEntries(submit)],
+      }));
     }
   }
 

@@ -20,7 +20,7 @@ export function runningSetConsistent(history: History, obs: Observations = obser
     ['runningInfo', new Set(snapshot.runningInfo)],
   ] as const) {
     for (const jobId of ids) {
-      const found = obs.snapshotJobs.get(jobId);
+      const found = obs.jobsById.get(jobId)?.inSnapshot;
       if (found?.job.state === 'running') continue;
       leftovers++;
       findings.add(() => ({
@@ -35,8 +35,9 @@ export function runningSetConsistent(history: History, obs: Observations = obser
     }
   }
 
-  for (const [jobId, { task, job }] of obs.snapshotJobs) {
-    if (job.state !== 'running' || inRunningSet.has(jobId)) continue;
+  for (const { jobId, inSnapshot } of obs.jobs) {
+    if (inSnapshot?.job.state !== 'running' || inRunningSet.has(jobId)) continue;
+    const task = inSnapshot.task;
     missing++;
     findings.add(() => ({
       message: `job ${jobId} (task ${task.taskId}): running but missing from runningSet at snapshot t=${snapshot.t}ms`,

@@ -6,15 +6,16 @@ import type { JobSpec, JobState, Payload } from '../history/types.ts';
 
 export const TERMINAL_STATES: ReadonlySet<string> = new Set(['completed', 'failed', 'cancelled']);
 
-/** Every legal edge of the job state machine, as "from→to". */
-export const LEGAL_EDGES: ReadonlySet<string> = new Set([
-  'queued→running',
-  'queued→failed',
-  'queued→cancelled',
-  'running→completed',
-  'running→failed',
-  'running→cancelled',
+/** The job state machine: for each state, the states a transition may lead to. */
+export const NEXT_STATES: ReadonlyMap<string, ReadonlySet<string>> = new Map([
+  ['queued', new Set(['running', 'failed', 'cancelled'])],
+  ['running', new Set(['completed', 'failed', 'cancelled'])],
 ]);
+
+/** Every legal edge, as "from→to" (for messages and reports). */
+export const LEGAL_EDGES: ReadonlySet<string> = new Set(
+  [...NEXT_STATES].flatMap(([from, next]) => [...next].map((to) => `${from}→${to}`)),
+);
 
 /** The state every job is created in; the first applied transition must leave it. */
 export const INITIAL_STATE: JobState = 'queued';
@@ -24,7 +25,7 @@ export function isTerminal(state: string | null | undefined): boolean {
 }
 
 export function isLegalEdge(from: string, to: string): boolean {
-  return LEGAL_EDGES.has(`${from}→${to}`);
+  return NEXT_STATES.get(from)?.has(to) ?? false;
 }
 
 /** A completed job's output is the payload's stdout exactly: each line followed by "\n". */
@@ -69,4 +70,17 @@ export function taskStatus(states: readonly string[]): string | undefined {
   if (allCompleted) return 'completed';
   if (allTerminal) return anyFailed ? 'failed' : 'cancelled';
   return 'running';
+}
+
+/** Whether `output` is exactly expectedOutput(payload), without building that string. */
+export function outputMatches(payload: Payload, output: string | null | undefined): boolean {
+  if (typeof output !== 'string') return false;
+  let at = 0;
+  for (const line of payload.output) {
+    if (!output.startsWith(line, at)) return false;
+    at += line.length;
+    if (output.charCodeAt(at) !== 10) return false;
+    at++;
+  }
+  return at === output.length;
 }

@@ -31,7 +31,7 @@ export function taskAggregate(history: History, obs: Observations = observe(hist
   for (const r of obs.reads) {
     check(
       r.task,
-      r.ok.t,
+      r.okT,
       () => `read by ${r.ok.process} (op ${r.ok.opId}) at t=${r.ok.t}ms shows`,
       () => (r.invoke ? [r.invoke, r.ok] : [r.ok]),
     );

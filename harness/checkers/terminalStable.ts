@@ -1,25 +1,24 @@
 // terminal-stable: once a job is completed, failed or cancelled, nothing changes it —
 // not in the transition log, not in any client read, not in the final snapshot.
 
-import type { ClientEntry, History, TransitionEntry, Verdict } from '../history/types.ts';
+import type { ClientEntry, History, JobView, TransitionEntry, Verdict } from '../history/types.ts';
 import { describeTransition, Findings, snapshotExcerpt } from './findings.ts';
-import { observe, type Observations, type ReadOp } from './observations.ts';
+import { observe, type JobRecord, type Observations, type ReadOp, type Step } from './observations.ts';
 import { isTerminal } from './spec.ts';
 
-interface ReadOfJob {
-  state: string;
-  /** invoke time; -Infinity when the invoke is missing (it could have been any time) */
-  invokeT: number;
-  okT: number;
-  read: ReadOp;
-}
+const TERMINAL = ['completed', 'failed', 'cancelled'] as const;
+type Terminal = (typeof TERMINAL)[number];
+/** per terminal state, the read of it that returned first (a plain object: one per job) */
+type EarliestReads = Partial<Record<Terminal, ReadOp>>;
 
 const readEntries = (r: ReadOp): ClientEntry[] => (r.invoke ? [r.invoke, r.ok] : [r.ok]);
 
-function describeRead(r: ReadOfJob): string {
-  const from = Number.isFinite(r.invokeT) ? `t=${r.invokeT}..${r.okT}ms` : `ok t=${r.okT}ms`;
-  return `read by ${r.read.ok.process} (op ${r.read.ok.opId}, ${from})`;
+function describeRead(r: ReadOp): string {
+  const when = r.invoke ? `t=${r.invoke.t}..${r.ok.t}ms` : `ok t=${r.ok.t}ms`;
+  return `read by ${r.ok.process} (op ${r.ok.opId}, ${when})`;
 }
+
+const describeSnapshotState = (r: JobRecord): string => (r.inSnapshot ? `has ${r.inSnapshot.job.state}` : 'has no such job');
 
 export function terminalStable(history: History, obs: Observations = observe(history)): Verdict {
   const findings = new Findings();
@@ -28,90 +27,96 @@ export function terminalStable(history: History, obs: Observations = observe(his
   let snapshotDisagreements = 0;
 
   // (a) transition log: after the first applied terminal transition, nothing else applies.
-  const firstTerminal = new Map<string, TransitionEntry>();
-  for (const [jobId, applied] of obs.appliedByJob) {
+  const firstTerminal: (Step | undefined)[] = new Array(obs.jobs.length);
+  for (const { jobId, index, steps } of obs.jobs) {
     let terminal: TransitionEntry | undefined;
-    for (const e of applied) {
+    for (const step of steps) {
+      if (!step.applied) continue;
+      const e = step.entry;
       if (terminal) {
         logOverwrites++;
-        findings.add({
-          message: `job ${jobId}: applied ${describeTransition(e)} after terminal ${terminal.to} at t=${terminal.t}ms (logId ${terminal.logId})`,
+        const before = terminal;
+        findings.add(() => ({
+          message: `job ${jobId}: applied ${describeTransition(e)} after terminal ${before.to} at t=${before.t}ms (logId ${before.logId})`,
           jobId,
           at: e.t,
-          entries: [terminal, e],
-        });
-      } else if (isTerminal(e.to)) {
+          entries: [before, e],
+        }));
+      } else if (isTerminal(step.to)) {
         terminal = e;
-        firstTerminal.set(jobId, e);
+        firstTerminal[index] = step;
       }
     }
   }
 
-  // (b) client reads: a read invoked after another read returned terminal S must show S.
-  const readsByJob = new Map<string, ReadOfJob[]>();
+  // (b) client reads: once a read returned terminal S, every read invoked after that return
+  // must show S. Only the earliest-returning read of each terminal state matters, so one
+  // pass finds those and a second pass checks every read against them.
+  const terminalReads: (EarliestReads | undefined)[] = new Array(obs.jobs.length);
+  let anyTerminalRead = false;
   for (const read of obs.reads) {
-    for (const job of read.task.jobs) {
-      let list = readsByJob.get(job.jobId);
-      if (!list) readsByJob.set(job.jobId, (list = []));
-      list.push({ state: job.state, invokeT: read.invoke?.t ?? -Infinity, okT: read.ok.t, read });
+    const jobs = read.task.jobs;
+    for (let i = 0; i < jobs.length; i++) {
+      const state = jobs[i].state;
+      if (!isTerminal(state)) continue;
+      const index = read.records[i].index;
+      const byState = (terminalReads[index] ??= {});
+      const seen = byState[state as Terminal];
+      if (!seen || read.okT < seen.okT) byState[state as Terminal] = read;
+      anyTerminalRead = true;
     }
   }
-  const firstTerminalRead = new Map<string, Map<string, ReadOfJob>>();
-  for (const [jobId, list] of readsByJob) {
-    const terminalReads = list.filter((r) => isTerminal(r.state)).sort((a, b) => a.okT - b.okT);
-    if (terminalReads.length === 0) continue;
-    const byInvoke = [...list].sort((a, b) => a.invokeT - b.invokeT);
-    // earliest completed read of each terminal state seen so far (at most three)
-    const earliest = new Map<string, ReadOfJob>();
-    let next = 0;
-    for (const r of byInvoke) {
-      while (next < terminalReads.length && terminalReads[next].okT < r.invokeT) {
-        const seen = terminalReads[next++];
-        if (!earliest.has(seen.state)) earliest.set(seen.state, seen);
-      }
-      for (const [state, before] of earliest) {
-        if (state === r.state) continue;
-        readOverwrites++;
-        findings.add({
-          message: `job ${jobId} (task ${r.read.task.taskId}): ${describeRead(r)} showed ${r.state} after ${describeRead(before)} showed terminal ${state}`,
-          jobId,
-          taskId: r.read.task.taskId,
-          at: r.okT,
-          entries: [...readEntries(before.read), ...readEntries(r.read)],
-        });
-        break;
+  const checkRead = (read: ReadOp, job: JobView, byState: EarliestReads): void => {
+    for (const state of TERMINAL) {
+      const before = byState[state];
+      if (!before || state === job.state || !(before.okT < read.invokeT)) continue;
+      readOverwrites++;
+      findings.add(() => ({
+        message: `job ${job.jobId} (task ${read.task.taskId}): ${describeRead(read)} showed ${job.state} after ${describeRead(before)} showed terminal ${state}`,
+        jobId: job.jobId,
+        taskId: read.task.taskId,
+        at: read.okT,
+        entries: [...readEntries(before), ...readEntries(read)],
+      }));
+      return;
+    }
+  };
+  if (anyTerminalRead) {
+    for (const read of obs.reads) {
+      const jobs = read.task.jobs;
+      for (let i = 0; i < jobs.length; i++) {
+        const byState = terminalReads[read.records[i].index];
+        if (byState) checkRead(read, jobs[i], byState);
       }
     }
-    const states = new Map<string, ReadOfJob>();
-    for (const r of terminalReads) if (!states.has(r.state)) states.set(r.state, r);
-    firstTerminalRead.set(jobId, states);
   }
 
   // (c) the snapshot agrees with every terminal state ever read or applied.
   const snapshot = obs.snapshot;
   if (snapshot) {
-    for (const [jobId, states] of firstTerminalRead) {
-      const inSnapshot = obs.snapshotJobs.get(jobId);
-      for (const [state, r] of states) {
-        if (inSnapshot?.job.state === state) continue;
-        snapshotDisagreements++;
-        const now = inSnapshot ? `has ${inSnapshot.job.state}` : 'has no such job';
-        findings.add(() => ({
-          message: `job ${jobId} (task ${r.read.task.taskId}): snapshot at t=${snapshot.t}ms ${now} but ${describeRead(r)} showed terminal ${state}`,
-          jobId,
-          taskId: r.read.task.taskId,
-          at: snapshot.t,
-          entries: [...readEntries(r.read), snapshotExcerpt(snapshot, inSnapshot?.task, jobId)],
-        }));
+    for (const record of obs.jobs) {
+      const { jobId, index, inSnapshot } = record;
+      const byState = terminalReads[index];
+      if (byState) {
+        for (const state of TERMINAL) {
+          const r = byState[state];
+          if (!r || inSnapshot?.job.state === state) continue;
+          snapshotDisagreements++;
+          findings.add(() => ({
+            message: `job ${jobId} (task ${r.task.taskId}): snapshot at t=${snapshot.t}ms ${describeSnapshotState(record)} but ${describeRead(r)} showed terminal ${state}`,
+            jobId,
+            taskId: r.task.taskId,
+            at: snapshot.t,
+            entries: [...readEntries(r), snapshotExcerpt(snapshot, inSnapshot?.task, jobId)],
+          }));
+        }
       }
-    }
-    for (const [jobId, terminal] of firstTerminal) {
-      const inSnapshot = obs.snapshotJobs.get(jobId);
-      if (inSnapshot?.job.state === terminal.to) continue;
+      const step = firstTerminal[index];
+      if (!step || inSnapshot?.job.state === step.to) continue;
+      const terminal = step.entry;
       snapshotDisagreements++;
-      const now = inSnapshot ? `has ${inSnapshot.job.state}` : 'has no such job';
       findings.add(() => ({
-        message: `job ${jobId}: snapshot at t=${snapshot.t}ms ${now} but the log applied terminal ${describeTransition(terminal)}`,
+        message: `job ${jobId}: snapshot at t=${snapshot.t}ms ${describeSnapshotState(record)} but the log applied terminal ${describeTransition(terminal)}`,
         jobId,
         taskId: inSnapshot?.task.taskId,
         at: snapshot.t,
@@ -120,11 +125,5 @@ export function terminalStable(history: History, obs: Observations = observe(his
     }
   }
 
-  return findings.verdict('terminalStable', {
-    jobsInLog: obs.appliedByJob.size,
-    jobsRead: readsByJob.size,
-    logOverwrites,
-    readOverwrites,
-    snapshotDisagreements,
-  });
+  return findings.verdict('terminalStable', { logOverwrites, readOverwrites, snapshotDisagreements });
 }

@@ -17,11 +17,10 @@ function describeSubmit(op: SubmitOp): string {
   return `submit op ${op.invoke.opId} by ${op.invoke.process} (key ${op.idempotencyKey}, invoked t=${op.invoke.t}ms, ${ended})`;
 }
 
-interface TaskSighting {
-  taskId: string;
-  where: string;
-  entries: () => HistoryEntry[];
-}
+/** Where a task was seen under an idempotency key: a submit's ok response or the snapshot. */
+type Sighting = SubmitOp | TaskView;
+const isSubmit = (s: Sighting): s is SubmitOp => 'invoke' in s;
+const sightedTask = (s: Sighting): string => (isSubmit(s) ? s.taskId! : s.taskId);
 
 export function totalQueue(history: History, obs: Observations = observe(history)): Verdict {
   const lostFindings = new Findings();
@@ -30,67 +29,60 @@ export function totalQueue(history: History, obs: Observations = observe(history
   const snapshot = obs.snapshot;
 
   const outcomes = { ok: 0, fail: 0, info: 0, pending: 0 };
-  const acknowledged = new Map<string, SubmitOp>(); // jobId → acknowledging submit
   const okByTaskId = new Map<string, SubmitOp>();
   for (const op of obs.submits) {
     outcomes[op.outcome]++;
-    if (op.outcome !== 'ok' || !op.taskId || !op.jobIds) continue;
-    if (!okByTaskId.has(op.taskId)) okByTaskId.set(op.taskId, op);
-    for (const jobId of op.jobIds) if (!acknowledged.has(jobId)) acknowledged.set(jobId, op);
+    if (op.taskId && op.jobIds && !okByTaskId.has(op.taskId)) okByTaskId.set(op.taskId, op);
   }
 
-  // duplicated: one idempotency key, two tasks (across ok responses and the snapshot)
-  const tasksOfKey = new Map<string, Map<string, TaskSighting>>();
-  const sight = (key: string, s: TaskSighting): void => {
-    let tasks = tasksOfKey.get(key);
-    if (!tasks) tasksOfKey.set(key, (tasks = new Map()));
-    if (!tasks.has(s.taskId)) tasks.set(s.taskId, s);
-  };
-  for (const op of obs.submits) {
-    if (op.taskId) sight(op.idempotencyKey, { taskId: op.taskId, where: describeSubmit(op), entries: () => submitEntries(op) });
-  }
-  if (snapshot) {
-    for (const task of snapshot.tasks) {
-      if (task.idempotencyKey == null) continue;
-      sight(task.idempotencyKey, {
-        taskId: task.taskId,
-        where: `snapshot at t=${snapshot.t}ms`,
-        entries: () => [snapshotExcerpt(snapshot, task)],
-      });
+  // duplicated: one idempotency key, two tasks (across ok responses and the snapshot).
+  // Only the first sighting per key is kept, and a list only for keys with a conflict.
+  const firstOfKey = new Map<string, Sighting>();
+  const conflicts = new Map<string, Sighting[]>();
+  const sight = (key: string, s: Sighting): void => {
+    const first = firstOfKey.get(key);
+    if (!first) {
+      firstOfKey.set(key, s);
+      return;
     }
+    const taskId = sightedTask(s);
+    if (sightedTask(first) === taskId) return;
+    let list = conflicts.get(key);
+    if (!list) conflicts.set(key, (list = [first]));
+    if (!list.some((x) => sightedTask(x) === taskId)) list.push(s);
+  };
+  for (const op of obs.submits) if (op.taskId) sight(op.idempotencyKey, op);
+  if (snapshot) for (const task of snapshot.tasks) if (task.idempotencyKey != null) sight(task.idempotencyKey, task);
+  const describeSighting = (s: Sighting): string =>
+    isSubmit(s) ? `${s.taskId} (${describeSubmit(s)})` : `${s.taskId} (snapshot at t=${snapshot!.t}ms)`;
+  for (const [key, all] of conflicts) {
+    duplicatedFindings.add(() => ({
+      message: `idempotency key ${key} produced ${all.length} tasks: ${all.map(describeSighting).join(', ')}`,
+      taskId: sightedTask(all[1]),
+      entries: all.flatMap((s): HistoryEntry[] => (isSubmit(s) ? submitEntries(s) : [snapshotExcerpt(snapshot!, s)])),
+    }));
   }
-  let duplicatedKeys = 0;
-  for (const [key, tasks] of tasksOfKey) {
-    if (tasks.size < 2) continue;
-    duplicatedKeys++;
-    duplicatedFindings.add(() => {
-      const all = [...tasks.values()];
-      return {
-        message: `idempotency key ${key} produced ${all.length} tasks: ${all.map((s) => `${s.taskId} (${s.where})`).join(', ')}`,
-        taskId: all[1].taskId,
-        entries: all.flatMap((s) => s.entries()),
-      };
-    });
-  }
+  const duplicatedKeys = conflicts.size;
 
   // duplicated: a job finished twice in the transition log
   let duplicatedTerminals = 0;
-  for (const [jobId, applied] of obs.appliedByJob) {
+  for (const { jobId, steps } of obs.jobs) {
     let first: TransitionEntry | undefined;
-    for (const e of applied) {
-      if (!isTerminal(e.to)) continue;
+    for (const step of steps) {
+      if (!step.applied || !isTerminal(step.to)) continue;
+      const e = step.entry;
       if (!first) {
         first = e;
         continue;
       }
       duplicatedTerminals++;
       const terminal = first;
-      duplicatedFindings.add({
+      duplicatedFindings.add(() => ({
         message: `job ${jobId}: a second applied transition into a terminal state, ${describeTransition(e)}, after ${describeTransition(terminal)}`,
         jobId,
         at: e.t,
         entries: [terminal, e],
-      });
+      }));
     }
   }
 
@@ -101,7 +93,7 @@ export function totalQueue(history: History, obs: Observations = observe(history
     submitsInfo: outcomes.info,
     submitsPending: outcomes.pending,
     acknowledgedTasks: okByTaskId.size,
-    acknowledged: acknowledged.size,
+    acknowledged: obs.jobs.reduce((n, r) => (r.origin ? n + 1 : n), 0),
   };
 
   if (!snapshot) {
@@ -118,30 +110,23 @@ export function totalQueue(history: History, obs: Observations = observe(history
 
   // duplicated: one job listed by two tasks of the snapshot
   let duplicatedJobs = 0;
-  const taskOfJob = new Map<string, TaskView>();
-  for (const task of snapshot.tasks) {
-    for (const job of task.jobs) {
-      const other = taskOfJob.get(job.jobId);
-      if (!other) {
-        taskOfJob.set(job.jobId, task);
-        continue;
-      }
-      duplicatedJobs++;
-      duplicatedFindings.add(() => ({
-        message: `job ${job.jobId}: listed by two tasks of the snapshot at t=${snapshot.t}ms, ${other.taskId} and ${task.taskId}`,
-        jobId: job.jobId,
-        taskId: task.taskId,
-        at: snapshot.t,
-        entries: [{ ...snapshotExcerpt(snapshot, other, job.jobId), tasks: [other, task] } satisfies SnapshotEntry],
-      }));
-    }
+  for (const { task, job } of obs.snapshotRepeats) {
+    const other = obs.jobsById.get(job.jobId)!.inSnapshot!.task;
+    duplicatedJobs++;
+    duplicatedFindings.add(() => ({
+      message: `job ${job.jobId}: listed ${other === task ? `twice by task ${task.taskId}` : `by two tasks, ${other.taskId} and ${task.taskId}`} in the snapshot at t=${snapshot.t}ms`,
+      jobId: job.jobId,
+      taskId: task.taskId,
+      at: snapshot.t,
+      entries: [{ ...snapshotExcerpt(snapshot, other, job.jobId), tasks: other === task ? [task] : [other, task] } satisfies SnapshotEntry],
+    }));
   }
 
   // lost: acknowledged, yet not terminal (or absent) after the final heal
   let lost = 0;
-  for (const [jobId, op] of acknowledged) {
-    const found = obs.snapshotJobs.get(jobId);
-    if (found && isTerminal(found.job.state)) continue;
+  for (const { jobId, origin, inSnapshot: found } of obs.jobs) {
+    if (!origin || (found && isTerminal(found.job.state))) continue;
+    const op = origin.submit;
     lost++;
     lostFindings.add(() => ({
       message: `job ${jobId} (task ${op.taskId}): lost — acknowledged by ${describeSubmit(op)} but the snapshot at t=${snapshot.t}ms ${found ? `has it ${found.job.state}` : 'has no such job'}`,
@@ -172,9 +157,12 @@ export function totalQueue(history: History, obs: Observations = observe(history
       continue;
     }
     if (ackOp) {
-      const listed = new Set(ackOp.jobIds);
+      const jobIds = ackOp.jobIds!;
+      // normally the task lists exactly the response's jobs, in the same order
+      const same = task.jobs.length === jobIds.length && task.jobs.every((j, i) => j.jobId === jobIds[i]);
+      const listed = same ? undefined : new Set(jobIds);
       for (const job of task.jobs) {
-        if (listed.has(job.jobId)) continue;
+        if (!listed || listed.has(job.jobId)) continue;
         unexpected++;
         unexpectedFindings.add(() => ({
           message: `job ${job.jobId} (task ${task.taskId}): in the snapshot at t=${snapshot.t}ms but not among the jobIds [${ackOp.jobIds!.join(', ')}] of ${describeSubmit(ackOp)}`,

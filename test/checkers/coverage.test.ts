@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { coverageCounts, runStats } from '../../harness/checkers/coverage.ts';
+import { HistoryBuilder, healthyRun, payload } from './build.ts';
+
+describe('runStats', () => {
+  it('counts applied transitions, final states and latency of a correct run', () => {
+    const s = runStats(healthyRun().build());
+    expect(s).toMatchObject({ transitionsApplied: 4, transitionsIgnored: 1, staleIgnored: 0, jobsCompleted: 1, jobsFailed: 1, jobsCancelled: 0, submitsOk: 1 });
+    // submit ok at t=105; J-1 completed at 130, J-2 failed at 150
+    expect(s.latencies).toEqual([
+      { jobId: 'J-1', taskId: 'T-1', submittedAt: 105, terminalAt: 130, ms: 25, state: 'completed' },
+      { jobId: 'J-2', taskId: 'T-1', submittedAt: 105, terminalAt: 150, ms: 45, state: 'failed' },
+    ]);
+  });
+
+  it('counts stale events rejected, reclaimed jobs and duplicate executions', () => {
+    const h = new HistoryBuilder();
+    h.execution('J-1', 1, 10, 'worker-1');
+    h.transition('J-1', 'queued', 'running', { t: 11 });
+    h.execution('J-1', 2, 40, 'worker-2'); // reclaimed after worker-1 was killed
+    h.transition('J-1', 'running', 'completed', { t: 50, attempt: 2, sourceId: 'worker-2' });
+    h.transition('J-1', 'completed', 'completed', { t: 60, decision: 'ignored', reason: 'stale-terminal' });
+    h.execution('J-2', 1, 10);
+    h.execution('J-2', 1, 12); // the same attempt twice is not a duplicate execution
+    const s = runStats(h.build());
+    expect(s).toMatchObject({ staleIgnored: 1, reclaimedJobs: 1, duplicateExecutions: 1, jobsCompleted: 1 });
+  });
+
+  it('counts a fault as in flight only while some job was running', () => {
+    const h = new HistoryBuilder();
+    h.nemesis(5, 'start', 1); // before anything ran
+    h.transition('J-1', 'queued', 'running', { t: 10 });
+    h.nemesis(20, 'start', 2); // J-1 running
+    h.nemesis(25, 'end', 2);
+    h.transition('J-1', 'running', 'completed', { t: 30 });
+    h.nemesis(30, 'start', 3); // J-1 finished at 30
+    h.transition('J-2', 'queued', 'running', { t: 40 });
+    h.nemesis(99, 'start', 4); // J-2 never finished
+    const s = runStats(h.build());
+    expect(s.faults).toBe(4);
+    expect(s.faultsWhileInFlight).toBe(2);
+  });
+
+  it('is all zero for an empty history', () => {
+    const counts = coverageCounts(runStats([]));
+    expect(Object.values(counts).every((n) => n === 0)).toBe(true);
+    expect('latencies' in counts).toBe(false);
+  });
+
+  it('measures latency from the acknowledging submit only', () => {
+    const h = new HistoryBuilder();
+    h.submit({ t: 0, key: 'k', payloads: [payload(['a'])], outcome: 'info' });
+    h.submit({ t: 100, key: 'k', payloads: [payload(['a'])], taskId: 'T', jobIds: ['J'], okT: 110 });
+    h.transition('J', 'queued', 'running', { t: 120 });
+    h.transition('J', 'running', 'completed', { t: 150 });
+    expect(runStats(h.build()).latencies.map((l) => l.ms)).toEqual([40]);
+  });
+});

@@ -1,0 +1,114 @@
+import { describe, expect, it } from 'vitest';
+import { terminalStable } from '../../harness/checkers/terminalStable.ts';
+import { HistoryBuilder, healthyRun, job, payload, task } from './build.ts';
+
+function completedJob(h: HistoryBuilder) {
+  h.submit({ t: 100, key: 'k-1', payloads: [payload(['hello'])], taskId: 'T-1', jobIds: ['J-1'] });
+  const running = h.transition('J-1', 'queued', 'running', { t: 110, source: 'worker' });
+  const completed = h.transition('J-1', 'running', 'completed', { t: 130, output: 'hello\n' });
+  return { running, completed };
+}
+
+describe('terminalStable', () => {
+  it('accepts a run in which every job stays in its terminal state', () => {
+    const v = terminalStable(healthyRun().build());
+    expect(v.valid).toBe(true);
+    expect(v.evidence).toEqual([]);
+  });
+
+  it("rejects the seed's late running event overwriting completed, naming both transitions", () => {
+    const h = new HistoryBuilder();
+    const { completed } = completedJob(h);
+    const late = h.transition('J-1', 'completed', 'running', { t: 140, source: 'worker', sourceId: 'worker-1', attempt: 1 });
+    h.snapshot(200, [task('T-1', 'k-1', 'running', [job('J-1', 'running')])], ['J-1']);
+    const v = terminalStable(h.build());
+    expect(v.valid).toBe(false);
+    const overwrite = v.evidence.find((e) => e.entries?.includes(late));
+    expect(overwrite?.jobId).toBe('J-1');
+    expect(overwrite?.entries).toEqual([completed, late]);
+    expect(overwrite?.at).toBe(140);
+    expect(overwrite?.message).toMatch(/job J-1: applied completed→running at t=140ms .* after terminal completed at t=130ms/);
+    // the snapshot no longer shows the terminal state the log applied
+    expect(v.evidence.some((e) => e.jobId === 'J-1' && /snapshot at t=200ms has running/.test(e.message))).toBe(true);
+  });
+
+  it('accepts a stale event the keeper ignored', () => {
+    const h = new HistoryBuilder();
+    completedJob(h);
+    h.transition('J-1', 'completed', 'completed', { t: 140, source: 'worker', decision: 'ignored', reason: 'stale-terminal' });
+    h.snapshot(200, [task('T-1', 'k-1', 'completed', [job('J-1', 'completed', { output: 'hello\n' })])]);
+    expect(terminalStable(h.build()).valid).toBe(true);
+  });
+
+  it('orders the log by stream id numerically: "9-0" comes before "10-0" (valid when numeric)', () => {
+    const h = new HistoryBuilder();
+    h.submit({ t: 1, key: 'k-1', payloads: [payload(['x'])], taskId: 'T-1', jobIds: ['J-1'] });
+    // recorded out of order; as strings "10-0" < "9-0" would put completed first
+    h.transition('J-1', 'running', 'completed', { t: 10, logId: '10-0' });
+    h.transition('J-1', 'queued', 'running', { t: 9, logId: '9-0' });
+    expect(terminalStable(h.build()).valid).toBe(true);
+  });
+
+  it('orders the log by stream id numerically: an overwrite at "10-0" after terminal at "9-0" is caught', () => {
+    const h = new HistoryBuilder();
+    h.submit({ t: 1, key: 'k-1', payloads: [payload(['x'])], taskId: 'T-1', jobIds: ['J-1'] });
+    const late = h.transition('J-1', 'cancelled', 'running', { t: 10, logId: '10-0' });
+    const cancel = h.transition('J-1', 'queued', 'cancelled', { t: 9, logId: '9-0', source: 'orchestrator' });
+    const v = terminalStable(h.build());
+    expect(v.valid).toBe(false);
+    expect(v.evidence[0].jobId).toBe('J-1');
+    expect(v.evidence[0].entries).toEqual([cancel, late]);
+  });
+
+  it('orders by the sequence part within one millisecond ("5-9" before "5-10")', () => {
+    const h = new HistoryBuilder();
+    const late = h.transition('J-1', 'completed', 'running', { t: 5, logId: '5-10' });
+    const done = h.transition('J-1', 'running', 'completed', { t: 5, logId: '5-9' });
+    const v = terminalStable(h.build());
+    expect(v.valid).toBe(false);
+    expect(v.evidence[0].entries).toEqual([done, late]);
+  });
+
+  it('rejects a read invoked after another read returned completed that shows running', () => {
+    const h = new HistoryBuilder();
+    const done = h.read(task('T-1', 'k-1', 'completed', [job('J-1', 'completed')]), 160, 162);
+    const stale = h.read(task('T-1', 'k-1', 'running', [job('J-1', 'running')]), 170, 172);
+    const v = terminalStable(h.build());
+    expect(v.valid).toBe(false);
+    expect(v.evidence).toHaveLength(1);
+    expect(v.evidence[0].jobId).toBe('J-1');
+    expect(v.evidence[0].taskId).toBe('T-1');
+    expect(v.evidence[0].entries).toEqual([done.invoke, done.ok, stale.invoke, stale.ok]);
+    expect(v.evidence[0].message).toMatch(/showed running after read .* showed terminal completed/);
+  });
+
+  it('accepts a read concurrent with the terminal read that still shows running', () => {
+    const h = new HistoryBuilder();
+    h.read(task('T-1', 'k-1', 'completed', [job('J-1', 'completed')]), 160, 165);
+    // invoked at 164, before the terminal read returned at 165: may linearize before it
+    h.read(task('T-1', 'k-1', 'running', [job('J-1', 'running')]), 164, 170);
+    expect(terminalStable(h.build()).valid).toBe(true);
+  });
+
+  it('rejects reads of two different terminal states', () => {
+    const h = new HistoryBuilder();
+    h.read(task('T-1', 'k-1', 'failed', [job('J-1', 'failed')]), 160, 162);
+    const second = h.read(task('T-1', 'k-1', 'cancelled', [job('J-1', 'cancelled')]), 170, 172);
+    const v = terminalStable(h.build());
+    expect(v.valid).toBe(false);
+    expect(v.evidence[0].entries).toContain(second.ok);
+  });
+
+  it('rejects a snapshot that disagrees with a terminal state a client read', () => {
+    const h = new HistoryBuilder();
+    const done = h.read(task('T-1', 'k-1', 'completed', [job('J-1', 'completed')]), 160, 162);
+    const snap = h.snapshot(300, [task('T-1', 'k-1', 'running', [job('J-1', 'running')])], ['J-1']);
+    const v = terminalStable(h.build());
+    expect(v.valid).toBe(false);
+    expect(v.evidence).toHaveLength(1);
+    expect(v.evidence[0].jobId).toBe('J-1');
+    expect(v.evidence[0].at).toBe(300);
+    expect(v.evidence[0].entries?.slice(0, 2)).toEqual([done.invoke, done.ok]);
+    expect(v.evidence[0].entries?.[2]).toMatchObject({ kind: 'snapshot', t: snap.t, tasks: [{ taskId: 'T-1' }] });
+  });
+});
