@@ -77,7 +77,10 @@ export class RedisServer {
 
   /** A direct (not proxied) connection, for the harness's own reads and setup. */
   client(extra: Partial<import('ioredis').RedisOptions> = {}): Redis {
-    return new Redis({ host: '127.0.0.1', port: this.port, password: this.password, ...extra });
+    const c = new Redis({ host: '127.0.0.1', port: this.port, password: this.password, ...extra });
+    // a Redis restart (a nemesis step) drops the connection; ioredis reconnects by itself
+    c.on('error', () => undefined);
+    return c;
   }
 
   /** Kill (SIGKILL, like a crash) or stop (SIGTERM) and start again on the same port and dir. */

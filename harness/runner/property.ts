@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import type { Environment } from '../env/environment.ts';
-import { checkAll, runStats, type RunStats } from '../checkers/index.ts';
+import { checkRun, type RunStats } from '../checkers/index.ts';
 import type { History, Verdict } from '../history/types.ts';
 import type { Schedule } from '../nemesis/index.ts';
 import type { Workload } from '../workload/workload.ts';
@@ -96,14 +96,14 @@ export async function runScenario(env: Environment, scenario: Scenario, opts: Ru
       harnessError = err;
       throw err;
     }
-    const verdicts = checkAll(outcome.history);
+    const { verdicts, stats } = checkRun(outcome.history);
     const valid = verdicts.every((v) => v.valid !== false);
     const record: RunRecord = {
       index: records.length,
       valid,
       durationMs: outcome.durationMs,
       endedAtMs: Date.now() - started,
-      stats: runStats(outcome.history),
+      stats,
       verdicts,
       schedule,
       workload,
