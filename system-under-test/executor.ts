@@ -4,6 +4,7 @@
 // and outcome events over its own Redis link before telling the worker.
 
 import { spawn } from 'node:child_process';
+import { constants } from 'node:os';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import {
@@ -50,15 +51,14 @@ const CANCEL_POLL_MS = 100;
 /** a hanging payload sleeps this long past its timeout (the timeout kills it first) */
 const HANG_EXTRA_S = 30;
 
-// $1 seconds to sleep (fractional), $2 exit code, then the output lines
-const PAYLOAD_SCRIPT = 'sleep "$1"; code="$2"; shift 2; for l in "$@"; do printf \'%s\\n\' "$l"; done; exit "$code"';
+// $1 seconds to sleep (fractional), $2 exit code; the output comes on stdin, so that any
+// text (even NUL, which argv cannot carry) is printed exactly
+const PAYLOAD_SCRIPT = 'sleep "$1"; cat; exit "$2"';
 
 type Outcome =
   | { state: 'completed'; exitCode: 0; output: string; durationMs: number }
   | { state: 'failed'; reason: 'exit' | 'timeout' | 'spawn-error'; exitCode: number | null; output: string; durationMs: number }
   | { state: 'cancelled'; reason: 'cancelled'; exitCode: null; output: string; durationMs: number };
-
-const SIGNAL_NUMBERS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGABRT: 6, SIGKILL: 9, SIGSEGV: 11, SIGPIPE: 13, SIGALRM: 14, SIGTERM: 15 };
 
 class Executor {
   /** pid of the payload in progress, killed on shutdown */
@@ -114,10 +114,14 @@ class Executor {
       let stdoutBytes = 0;
       const output = () => Buffer.concat(stdout).toString('utf8');
 
-      const child = spawn('/bin/sh', ['-c', PAYLOAD_SCRIPT, 'payload', String(seconds), String(payload.exitCode), ...payload.output], {
+      const child = spawn('/bin/sh', ['-c', PAYLOAD_SCRIPT, 'payload', String(seconds), String(payload.exitCode)], {
         env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
-        stdio: ['ignore', 'pipe', 'ignore'],
+        stdio: ['pipe', 'pipe', 'ignore'],
       });
+      // EPIPE when the payload is killed before it read its input: nothing to do
+      child.stdin?.on('error', () => undefined);
+      child.stdin?.end(payload.output.map((line) => line + '\n').join(''));
+      let timer: NodeJS.Timeout | undefined;
       const finish = (outcome: Outcome) => {
         if (settled) return;
         settled = true;
@@ -141,7 +145,7 @@ class Executor {
         stdout.push(part);
         stdoutBytes += part.length;
       });
-      const timer = setTimeout(() => kill('timeout'), timeoutMs);
+      timer = setTimeout(() => kill('timeout'), timeoutMs);
       child.once('error', (err) => {
         this.lifecycle.log(`payload of ${jobId} did not start: ${errorText(err)}`);
         finish({ state: 'failed', reason: 'spawn-error', exitCode: null, output: '', durationMs: Date.now() - started });
@@ -151,7 +155,7 @@ class Executor {
         if (killedFor === 'timeout') return finish({ state: 'failed', reason: 'timeout', exitCode: null, output: output(), durationMs });
         if (killedFor === 'cancelled') return finish({ state: 'cancelled', reason: 'cancelled', exitCode: null, output: output(), durationMs });
         // killed by someone else: report it the way a shell does, 128 + signal number
-        const exitCode = code ?? 128 + (SIGNAL_NUMBERS[signal ?? ''] ?? 0);
+        const exitCode = code ?? 128 + (signal ? constants.signals[signal] : 0);
         if (exitCode === 0) return finish({ state: 'completed', exitCode: 0, output: output(), durationMs });
         finish({ state: 'failed', reason: 'exit', exitCode, output: output(), durationMs });
       });
@@ -173,7 +177,8 @@ class Executor {
 }
 
 function send(message: ExecutorMessage): void {
-  if (process.connected) process.send?.(message);
+  // the callback takes the error of a channel that closed meanwhile ('disconnect' handles it)
+  if (process.connected) process.send?.(message, undefined, undefined, () => undefined);
 }
 
 export async function runExecutor(options: LinkOptions): Promise<void> {

@@ -80,6 +80,8 @@ class ExecutorHandle {
     );
     this.child = child;
     this.log(`executor started, pid ${child.pid}`);
+    // e.g. a send on a channel that just closed: the 'exit' handler below deals with it
+    child.on('error', (err) => this.log(`executor ${child.pid}: ${errorText(err)}`));
     return new Promise<boolean>((resolve) => {
       let ready = false;
       child.on('message', (raw: unknown) => {
