@@ -1,0 +1,162 @@
+// Figures the report draws and tabulates, computed from run records and histories:
+// latency quantiles, fault windows (nemesis start/end pairs), per-window series, totals.
+
+import type { RunStats } from '../checkers/coverage.ts';
+import type { History, NemesisEntry } from '../history/types.ts';
+import type { RunRecord, ScenarioResult } from '../runner/property.ts';
+
+export interface Quantiles {
+  p50: number;
+  p95: number;
+  p99: number;
+  samples: number;
+}
+
+/** Nearest-rank quantile of an ascending array (no interpolation: every value is one observed). */
+export function quantile(sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const rank = Math.ceil(q * sorted.length);
+  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1];
+}
+
+export function quantiles(values: readonly number[]): Quantiles | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  return { p50: quantile(sorted, 0.5), p95: quantile(sorted, 0.95), p99: quantile(sorted, 0.99), samples: sorted.length };
+}
+
+/** Job latency (submit ok → first terminal transition) over every run of a scenario. */
+export function scenarioLatency(s: ScenarioResult): Quantiles | null {
+  return quantiles(s.records.flatMap((r) => r.stats.latencies.map((l) => l.ms)));
+}
+
+export type StatsTotals = Omit<RunStats, 'latencies'>;
+
+const ZERO_TOTALS: StatsTotals = {
+  transitionsApplied: 0,
+  transitionsIgnored: 0,
+  staleIgnored: 0,
+  duplicateExecutions: 0,
+  reclaimedJobs: 0,
+  faults: 0,
+  faultsWhileInFlight: 0,
+  jobsCompleted: 0,
+  jobsFailed: 0,
+  jobsCancelled: 0,
+  submitsOk: 0,
+  submitsIndeterminate: 0,
+};
+
+export function statsTotals(records: readonly RunRecord[]): StatsTotals {
+  const totals: StatsTotals = { ...ZERO_TOTALS };
+  for (const r of records) {
+    for (const key of Object.keys(totals) as (keyof StatsTotals)[]) totals[key] += r.stats[key] ?? 0;
+  }
+  return totals;
+}
+
+/** One nemesis step as an interval of the run's timeline (ms since run start). */
+export interface FaultWindow {
+  stepId: number;
+  fault: string;
+  target: string;
+  start: number;
+  end: number;
+  /** false when the history has no end entry for the step (the run ended first) */
+  healed: boolean;
+  /** inject or heal error the nemesis recorded */
+  error?: string;
+}
+
+/** The last instant of a run's history. */
+export function historySpan(history: History): number {
+  let span = 0;
+  for (const e of history) if (e.t > span) span = e.t;
+  return span;
+}
+
+/** Pairs nemesis start and end entries by stepId, in order of start. */
+export function faultWindows(history: History): FaultWindow[] {
+  const span = historySpan(history);
+  const starts = new Map<number, NemesisEntry>();
+  const ends = new Map<number, NemesisEntry>();
+  for (const e of history) {
+    if (e.kind !== 'nemesis') continue;
+    const into = e.type === 'start' ? starts : ends;
+    if (!into.has(e.stepId)) into.set(e.stepId, e);
+  }
+  const errorOf = (e: NemesisEntry | undefined): string | undefined => {
+    const err = e?.detail?.error;
+    return err === undefined ? undefined : String(err);
+  };
+  return [...starts.values()]
+    .map((s) => {
+      const end = ends.get(s.stepId);
+      const error = errorOf(s) ?? errorOf(end);
+      return {
+        stepId: s.stepId,
+        fault: s.fault,
+        target: s.target,
+        start: s.t,
+        end: end ? Math.max(end.t, s.t) : Math.max(span, s.t),
+        healed: end !== undefined,
+        ...(error !== undefined ? { error } : {}),
+      };
+    })
+    .sort((a, b) => a.start - b.start || a.stepId - b.stepId);
+}
+
+export type RunWithHistory = RunRecord & { history: History };
+
+const hasHistory = (r: RunRecord): r is RunWithHistory => r.history !== undefined;
+
+/** The run a scenario's timeline charts show: its shrunk failure, else a failing run, else the kept passing run. */
+export function representativeRun(s: ScenarioResult): RunWithHistory | undefined {
+  if (s.failure && hasHistory(s.failure.run)) return s.failure.run;
+  const kept = s.records.filter(hasHistory);
+  return kept.find((r) => !r.valid) ?? kept[0];
+}
+
+const NICE_WINDOWS_MS = [50, 100, 200, 250, 500, 1000, 2000, 5000, 10_000, 15_000, 30_000, 60_000, 120_000, 300_000, 600_000];
+
+/** A round window length giving at most `maxWindows` windows over the span. */
+export function windowLength(spanMs: number, maxWindows = 40): number {
+  return NICE_WINDOWS_MS.find((w) => spanMs / w <= maxWindows) ?? Math.ceil(spanMs / maxWindows / 60_000) * 60_000;
+}
+
+export interface TimeSeries {
+  windowMs: number;
+  spanMs: number;
+  /** window starts, ms since run start */
+  starts: number[];
+  /** latency quantiles of the jobs that reached a terminal state in each window; null when none did */
+  latency: (Quantiles | null)[];
+  completedPerSec: number[];
+  failedOrCancelledPerSec: number[];
+}
+
+/** Latency quantiles and terminal-transition rate per time window of one run. */
+export function timeSeries(run: RunWithHistory): TimeSeries {
+  const spanMs = Math.max(historySpan(run.history), 1);
+  const windowMs = windowLength(spanMs);
+  const count = Math.max(1, Math.ceil(spanMs / windowMs));
+  const slot = (t: number) => Math.min(count - 1, Math.max(0, Math.floor(t / windowMs)));
+  const latencyMs: number[][] = Array.from({ length: count }, () => []);
+  for (const l of run.stats.latencies) latencyMs[slot(l.terminalAt)].push(l.ms);
+  const completed = new Array<number>(count).fill(0);
+  const otherTerminal = new Array<number>(count).fill(0);
+  for (const e of run.history) {
+    if (e.kind !== 'transition' || e.decision !== 'applied') continue;
+    if (e.to === 'completed') completed[slot(e.t)]++;
+    else if (e.to === 'failed' || e.to === 'cancelled') otherTerminal[slot(e.t)]++;
+  }
+  const perSec = (n: number) => n / (windowMs / 1000);
+  return {
+    windowMs,
+    spanMs,
+    starts: Array.from({ length: count }, (_, i) => i * windowMs),
+    latency: latencyMs.map((ms) => quantiles(ms)),
+    completedPerSec: completed.map(perSec),
+    failedOrCancelledPerSec: otherTerminal.map(perSec),
+  };
+}

@@ -1,0 +1,164 @@
+// summary.json: the machine-readable report. It extends the CLI's summaryJson with the
+// figures a regression gate compares (latency quantiles, stats totals, planted-bug rows)
+// and is validated with zod when read back, so a gate never compares a malformed file.
+
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { summaryJson } from '../cli/output.ts';
+import type { SuiteResult } from '../runner/suite.ts';
+import { scenarioLatency, statsTotals } from './series.ts';
+
+/** One planted bug of a verify run: which scenario and checker caught it, and how fast. */
+export type VerifyRow = {
+  bug: string;
+  /** scenario that caught it; null when the bug escaped */
+  caughtBy: string | null;
+  checker: string | null;
+  runs: number;
+  timeToDetectMs: number | null;
+  /** steps of the shrunk schedule */
+  scheduleSize: number | null;
+  replay: string | null;
+};
+
+export type HeadlineVerdict = 'PASS' | 'FAIL' | 'INCOMPLETE';
+
+const count = z.number().int().nonnegative();
+const quantilesSchema = z.object({ p50: z.number(), p95: z.number(), p99: z.number(), samples: count });
+
+const statsSchema = z.object({
+  transitionsApplied: count,
+  transitionsIgnored: count,
+  staleIgnored: count,
+  duplicateExecutions: count,
+  reclaimedJobs: count,
+  faults: count,
+  faultsWhileInFlight: count,
+  jobsCompleted: count,
+  jobsFailed: count,
+  jobsCancelled: count,
+  submitsOk: count,
+  submitsIndeterminate: count,
+});
+
+const verifyRowSchema = z.looseObject({
+  bug: z.string(),
+  caughtBy: z.string().nullable(),
+  checker: z.string().nullable(),
+  runs: count,
+  timeToDetectMs: z.number().nullable(),
+  scheduleSize: count.nullable(),
+  replay: z.string().nullable(),
+});
+
+const scenarioSchema = z.looseObject({
+  scenario: z.string(),
+  verdict: z.enum(['pass', 'fail', 'vacuous', 'incomplete']),
+  runs: count,
+  failedRuns: count,
+  violations: count,
+  goals: z.array(z.object({ name: z.string(), metInRuns: count })),
+  durationMs: z.number(),
+  error: z.string().optional(),
+  failure: z.object({
+    schedule: z.array(z.string()),
+    violations: z.array(z.object({ checker: z.string(), evidence: z.array(z.string()) })),
+    replay: z.string(),
+  }).optional(),
+  /** job latency over all runs; null when no job reached a terminal state */
+  latency: quantilesSchema.nullable(),
+  stats: statsSchema,
+  /** histories of failing runs, relative to the report directory */
+  histories: z.array(z.string()),
+});
+
+export const summarySchema = z.looseObject({
+  runId: z.string(),
+  createdAt: z.string(),
+  verdict: z.enum(['PASS', 'FAIL', 'INCOMPLETE']),
+  seed: z.number().int(),
+  bugs: z.array(z.string()),
+  complete: z.boolean(),
+  incomplete: z.boolean(),
+  durationMs: z.number(),
+  workers: z.number().int().optional(),
+  keepers: z.number().int().optional(),
+  scenarios: z.array(scenarioSchema),
+  verify: z.array(verifyRowSchema).optional(),
+});
+
+export type ReportSummary = z.infer<typeof summarySchema>;
+export type ScenarioSummary = ReportSummary['scenarios'][number];
+
+export interface SummaryInput {
+  runId: string;
+  createdAt: Date;
+  bugs: string[];
+  workers?: number;
+  keepers?: number;
+  incomplete?: boolean;
+  verify?: VerifyRow[];
+  /** scenario name → history files written for its failing runs */
+  histories?: ReadonlyMap<string, string[]>;
+}
+
+/** A found violation outranks a cut-short suite: FAIL, else INCOMPLETE, else PASS. */
+export function headlineVerdict(result: SuiteResult, incomplete: boolean): HeadlineVerdict {
+  if (result.scenarios.some((s) => s.verdict === 'fail' || s.verdict === 'vacuous')) return 'FAIL';
+  if (incomplete || result.scenarios.some((s) => s.verdict === 'incomplete')) return 'INCOMPLETE';
+  return 'PASS';
+}
+
+export function isIncomplete(result: SuiteResult, flagged = false): boolean {
+  return flagged || !result.complete || result.scenarios.some((s) => s.verdict === 'incomplete');
+}
+
+export function reportSummary(result: SuiteResult, input: SummaryInput): ReportSummary {
+  const base = summaryJson(result, { bugs: input.bugs, workers: input.workers, keepers: input.keepers });
+  const incomplete = isIncomplete(result, input.incomplete);
+  return {
+    runId: input.runId,
+    createdAt: input.createdAt.toISOString(),
+    verdict: headlineVerdict(result, incomplete),
+    ...base,
+    complete: !incomplete,
+    incomplete,
+    ...(input.workers !== undefined ? { workers: input.workers } : {}),
+    ...(input.keepers !== undefined ? { keepers: input.keepers } : {}),
+    scenarios: base.scenarios.map((s, i) => ({
+      ...s,
+      latency: scenarioLatency(result.scenarios[i]),
+      stats: statsTotals(result.scenarios[i].records),
+      histories: input.histories?.get(s.scenario) ?? [],
+    })),
+    ...(input.verify ? { verify: input.verify } : {}),
+  };
+}
+
+/** "scenarios[0].verdict: Invalid option: expected one of ..." */
+function describeIssue(error: z.ZodError): string {
+  const issue = error.issues[0];
+  const path = issue.path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join('');
+  const more = error.issues.length > 1 ? ` (and ${error.issues.length - 1} more problem${error.issues.length > 2 ? 's' : ''})` : '';
+  return `${path ? `${path}: ` : ''}${issue.message}${more}`;
+}
+
+/** Reads and validates a summary.json; throws an Error with one readable line naming the file. */
+export async function loadSummary(path: string): Promise<ReportSummary> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new Error(`${path}: cannot read summary (${code ?? (err as Error).message})`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new Error(`${path}: not JSON: ${(err as Error).message}`);
+  }
+  const parsed = summarySchema.safeParse(raw);
+  if (!parsed.success) throw new Error(`${path}: not a report summary: ${describeIssue(parsed.error)}`);
+  return parsed.data;
+}

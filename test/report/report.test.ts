@@ -1,0 +1,196 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, readlink, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loadSummary, writeReport } from '../../harness/report/index.ts';
+import { HOSTILE, HOSTILE_EVIDENCE, failingScenario, incompleteScenario, makeSuite, passingScenario, vacuousScenario } from './fixtures.ts';
+
+let root: string;
+beforeEach(async () => {
+  root = await mkdtemp(join(tmpdir(), 'report-'));
+});
+afterEach(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+const NOW = new Date('2026-03-01T12:00:00Z');
+const xml = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@', isArray: (name) => ['testsuite', 'testcase', 'property'].includes(name) });
+
+interface TestCase {
+  '@name': string;
+  failure?: { '@message': string; '@type': string; '#text'?: string } | string;
+}
+
+async function junitCases(dir: string): Promise<{ suites: unknown[]; cases: TestCase[] }> {
+  const text = await readFile(join(dir, 'junit.xml'), 'utf8');
+  expect(XMLValidator.validate(text)).toBe(true);
+  const doc = xml.parse(text) as { testsuites: { testsuite: { testcase: TestCase[] }[] } };
+  return { suites: doc.testsuites.testsuite, cases: doc.testsuites.testsuite.flatMap((s) => s.testcase) };
+}
+
+function failureOf(c: TestCase | undefined): { '@message': string; '@type': string; '#text'?: string } {
+  expect(c?.failure, `${c?.['@name']} should carry a <failure>`).toBeTypeOf('object');
+  return c!.failure as { '@message': string; '@type': string; '#text'?: string };
+}
+
+describe('writeReport', () => {
+  it('writes summary.json carrying the violation, latency quantiles and stats totals of a failing scenario', async () => {
+    const result = makeSuite([passingScenario('reorder'), failingScenario('worker-crash')], { bugs: ['lww-status'] });
+    const { dir, files } = await writeReport(result, { dir: root, runId: 'r1', bugs: ['lww-status'], now: NOW });
+    expect(dir).toBe(join(root, 'r1'));
+    expect(files).toContain(join(dir, 'summary.json'));
+    const summary = JSON.parse(await readFile(join(dir, 'summary.json'), 'utf8'));
+    expect(summary).toMatchObject({ runId: 'r1', createdAt: '2026-03-01T12:00:00.000Z', verdict: 'FAIL', seed: 1234, bugs: ['lww-status'], complete: true, incomplete: false });
+    const failing = summary.scenarios.find((s: { scenario: string }) => s.scenario === 'worker-crash');
+    expect(failing.verdict).toBe('fail');
+    expect(failing.failure.violations).toContainEqual({
+      checker: 'terminal-stable',
+      evidence: ['job job-2: running applied after terminal completed', `job job-5: ${HOSTILE_EVIDENCE}`],
+    });
+    expect(failing.failure.replay).toBe('npm run chaos -- --scenario worker-crash --seed 42 --path 2:0:0 --bugs lww-status');
+    expect(failing.failure.schedule).toEqual(['at 600 ms for 700 ms: latency on link keeper-1 (stream=downstream latencyMs=300 jitterMs=50)']);
+    const { p50, p95, p99, samples } = failing.latency;
+    expect(samples).toBe(result.scenarios[1].records.reduce((n, r) => n + r.stats.latencies.length, 0));
+    expect(p50).toBeLessThanOrEqual(p95);
+    expect(p95).toBeLessThanOrEqual(p99);
+    expect(failing.stats.transitionsApplied).toBe(result.scenarios[1].records.reduce((n, r) => n + r.stats.transitionsApplied, 0));
+    expect(failing.stats.staleIgnored).toBe(2);
+  });
+
+  it('writes one JSONL history per failing run, one entry a line', async () => {
+    const result = makeSuite([passingScenario('reorder'), failingScenario('worker-crash')]);
+    const { dir } = await writeReport(result, { dir: root, runId: 'r1', bugs: [] });
+    const summary = await loadSummary(join(dir, 'summary.json'));
+    const failing = summary.scenarios.find((s) => s.scenario === 'worker-crash')!;
+    expect(failing.histories).toEqual(['histories/worker-crash-run2.jsonl', 'histories/worker-crash-run3.jsonl', 'histories/worker-crash-run4.jsonl']);
+    expect(summary.scenarios.find((s) => s.scenario === 'reorder')!.histories).toEqual([]);
+    const lines = (await readFile(join(dir, failing.histories[2]), 'utf8')).trimEnd().split('\n');
+    expect(lines.map((l) => JSON.parse(l))).toEqual(result.scenarios[1].failure!.run.history);
+  });
+
+  it('writes junit.xml with one testsuite and a <failure> whose message names the checker and whose body holds the evidence', async () => {
+    const result = makeSuite([passingScenario('reorder'), failingScenario('worker-crash')]);
+    const { dir } = await writeReport(result, { dir: root, runId: 'r1', bugs: [] });
+    const { suites, cases } = await junitCases(dir);
+    expect(suites).toHaveLength(1);
+    expect(cases.map((c) => c['@name'])).toEqual(['reorder', 'worker-crash']);
+    expect(cases[0].failure).toBeUndefined();
+    const failure = failureOf(cases[1]);
+    expect(failure['@type']).toBe('violation');
+    expect(failure['@message']).toMatch(/violations? in 3 failing runs: terminal-stable \(2\), running-set-consistent \(1\)/);
+    expect(failure['#text']).toContain('terminal-stable: job job-2: running applied after terminal completed');
+    expect(failure['#text']).toContain('replay: npm run chaos -- --scenario worker-crash --seed 42 --path 2:0:0');
+  });
+
+  it('reports vacuous and incomplete scenarios as JUnit failures that say why', async () => {
+    const result = makeSuite([vacuousScenario('partition'), incompleteScenario('keeper-crash')]);
+    const { dir } = await writeReport(result, { dir: root, runId: 'r1', bugs: [] });
+    const { cases } = await junitCases(dir);
+    expect(failureOf(cases.find((c) => c['@name'] === 'partition'))['@message']).toBe('vacuous: coverage goal never met in 3 runs: job reclaimed after crash');
+    expect(failureOf(cases.find((c) => c['@name'] === 'keeper-crash'))['@message']).toBe('incomplete: redis-server exited with code 1');
+  });
+
+  it('keeps junit.xml well-formed when evidence quotes control characters or a CDATA end', async () => {
+    const failing = failingScenario('worker-crash');
+    failing.failure!.run.verdicts[0].evidence[0].message = 'output "\u0001\u001b[31mred" & <tag> ]]>';
+    const { dir } = await writeReport(makeSuite([failing]), { dir: root, runId: 'r1', bugs: [] });
+    const { cases } = await junitCases(dir);
+    expect(failureOf(cases[0])['#text']).toContain('output "\uFFFD\uFFFD[31mred" & <tag> ]]>');
+  });
+
+  it('says INCOMPLETE in index.html and complete: false in summary.json for a result cut short', async () => {
+    const { dir } = await writeReport(makeSuite([passingScenario('reorder')], { complete: false }), { dir: root, runId: 'r1', bugs: [] });
+    const page = await readFile(join(dir, 'index.html'), 'utf8');
+    expect(page).toMatch(/<h1>INCOMPLETE<\/h1>/);
+    const summary = JSON.parse(await readFile(join(dir, 'summary.json'), 'utf8'));
+    expect(summary).toMatchObject({ verdict: 'INCOMPLETE', complete: false, incomplete: true });
+    // the suite was cut short between scenarios: JUnit must not look all green
+    const { cases } = await junitCases(dir);
+    expect(failureOf(cases.find((c) => c['@name'] === '(suite)'))['@type']).toBe('incomplete');
+  });
+
+  it('treats the incomplete option like a result cut short, and a found violation still heads the page as FAIL', async () => {
+    const { dir } = await writeReport(makeSuite([failingScenario('worker-crash')]), { dir: root, runId: 'r1', bugs: [], incomplete: true });
+    const page = await readFile(join(dir, 'index.html'), 'utf8');
+    expect(page).toMatch(/<h1>FAIL<\/h1>/);
+    expect(page).toContain('INCOMPLETE: the suite was cut short');
+    expect(JSON.parse(await readFile(join(dir, 'summary.json'), 'utf8'))).toMatchObject({ verdict: 'FAIL', complete: false, incomplete: true });
+  });
+
+  it('escapes every text from the history in index.html, which has no script at all', async () => {
+    const { dir } = await writeReport(makeSuite([failingScenario('worker-crash')]), { dir: root, runId: 'r1', bugs: [] });
+    const page = await readFile(join(dir, 'index.html'), 'utf8');
+    expect(page).not.toMatch(/<script/i);
+    expect(page).not.toContain('<img src=x');
+    expect(page).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(page).toContain('&lt;img src=x onerror=alert(2)&gt; &amp; &quot;quoted&quot;');
+  });
+
+  it('embeds every chart as a PNG data URI and references nothing on the network', async () => {
+    const { dir } = await writeReport(makeSuite([passingScenario('reorder'), failingScenario('worker-crash')]), { dir: root, runId: 'r1', bugs: [] });
+    const page = await readFile(join(dir, 'index.html'), 'utf8');
+    const images = [...page.matchAll(/<img class="chart" src="([^"]*)"/g)].map((m) => m[1]);
+    expect(images).toHaveLength(2 + 2 * 2);
+    for (const src of images) expect(src).toMatch(/^data:image\/png;base64,[A-Za-z0-9+/]+=*$/);
+    expect(page).not.toMatch(/(src|href)="(https?:)?\/\//);
+  });
+
+  it('shows the planted-bug table when verify rows are given, marking an escaped bug', async () => {
+    const verify = [
+      { bug: 'lww-status', caughtBy: 'reorder', checker: 'terminal-stable', runs: 3, timeToDetectMs: 4200, scheduleSize: 1, replay: 'npm run chaos -- --scenario reorder --seed 1 --path 0' },
+      { bug: 'no-reclaim', caughtBy: null, checker: null, runs: 50, timeToDetectMs: null, scheduleSize: null, replay: null },
+    ];
+    const { dir } = await writeReport(makeSuite([passingScenario('reorder')]), { dir: root, runId: 'r1', bugs: [], verify });
+    const page = await readFile(join(dir, 'index.html'), 'utf8');
+    expect(page).toContain('<h2>Planted bugs</h2>');
+    expect(page).toMatch(/<td>no-reclaim<\/td>\s*<td><span class="pill escaped">ESCAPED<\/span>/);
+    expect(page).toContain('planted bugs caught: <b>1/2</b>');
+    expect((await loadSummary(join(dir, 'summary.json'))).verify).toEqual(verify);
+  });
+
+  it('points reports/latest at the newest run', async () => {
+    await writeReport(makeSuite([passingScenario('reorder')]), { dir: root, runId: 'first', bugs: [] });
+    const { latest } = await writeReport(makeSuite([passingScenario('reorder')]), { dir: root, runId: 'second', bugs: [] });
+    expect(latest).toBe(join(root, 'latest'));
+    expect(await readlink(latest)).toBe('second');
+    expect(existsSync(join(latest, 'index.html'))).toBe(true);
+  });
+
+  it('names the run directory after the time and seed by default', async () => {
+    const { dir } = await writeReport(makeSuite([passingScenario('reorder')], { seed: -7 }), { dir: root, bugs: [], now: NOW });
+    expect(dir).toBe(join(root, '20260301T120000Z-seed-7'));
+  });
+
+  it('refuses a run id that is not a plain directory name', async () => {
+    await expect(writeReport(makeSuite([]), { dir: root, runId: '../escape', bugs: [] })).rejects.toThrow(/run id "..\/escape" must be a plain directory name/);
+    await expect(writeReport(makeSuite([]), { dir: root, runId: 'latest', bugs: [] })).rejects.toThrow(/other than "latest"/);
+  });
+});
+
+describe('loadSummary', () => {
+  it('reads back what writeReport wrote', async () => {
+    const { dir, summary } = await writeReport(makeSuite([failingScenario('worker-crash')]), { dir: root, runId: 'r1', bugs: [] });
+    expect(await loadSummary(join(dir, 'summary.json'))).toEqual(summary);
+  });
+
+  it('throws one readable line naming the file and the field on a malformed summary', async () => {
+    const { dir } = await writeReport(makeSuite([passingScenario('reorder')]), { dir: root, runId: 'r1', bugs: [] });
+    const path = join(dir, 'summary.json');
+    const summary = JSON.parse(await readFile(path, 'utf8'));
+    summary.scenarios[0].verdict = 'green';
+    await writeFile(path, JSON.stringify(summary));
+    const error = await loadSummary(path).catch((e: Error) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).message).toMatch(/summary\.json: not a report summary: scenarios\[0\]\.verdict: /);
+    expect((error as Error).message).not.toContain('\n');
+  });
+
+  it('throws one readable line on a file that is not JSON or not there', async () => {
+    const path = join(root, 'summary.json');
+    await writeFile(path, '{"seed": 1,');
+    await expect(loadSummary(path)).rejects.toThrow(/summary\.json: not JSON: /);
+    await expect(loadSummary(join(root, 'missing.json'))).rejects.toThrow(/missing\.json: cannot read summary \(ENOENT\)/);
+  });
+});
