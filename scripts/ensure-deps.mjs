@@ -1,15 +1,40 @@
-// Runs before `npm run chaos` and `npm test`, so either works as the first command on a
-// fresh clone: installs node_modules when missing, then the servers (redis-server, toxiproxy-server).
+// Runs before `npm run chaos` and `npm test`, so either works as the first command on a fresh
+// clone: Debian packages (redis-server; cairo & co. that the chart renderer `canvas` builds
+// against; chromium for the report's browser test), then node_modules, then toxiproxy-server.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
-const run = (cmd, args) => {
-  const r = spawnSync(cmd, args, { stdio: 'inherit' });
-  if (r.status !== 0) process.exit(r.status ?? 2);
-};
+const APT_PACKAGES = [
+  'redis-server',
+  'libcairo2-dev', 'libpango1.0-dev', 'libjpeg-dev', 'libgif-dev', 'librsvg2-dev', 'fonts-dejavu-core',
+  'chromium',
+];
+const quiet = process.argv.includes('--quiet');
+
+const run = (cmd, args, opts = {}) => spawnSync(cmd, args, { stdio: quiet ? ['ignore', 'ignore', 'inherit'] : 'inherit', ...opts });
+const installed = (pkg) => spawnSync('dpkg-query', ['-W', '-f=${Status}', pkg], { encoding: 'utf8' }).stdout?.includes('install ok installed');
+
+const hasApt = spawnSync('sh', ['-c', 'command -v apt-get && command -v dpkg-query'], { stdio: 'ignore' }).status === 0;
+if (hasApt) {
+  const missing = APT_PACKAGES.filter((p) => !installed(p));
+  if (missing.length > 0) {
+    if (process.getuid?.() !== 0) {
+      console.error(`missing Debian packages: ${missing.join(' ')} — install them with: sudo apt-get install -y ${missing.join(' ')}`);
+      process.exit(2);
+    }
+    console.error(`installing ${missing.join(' ')} with apt-get`);
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+    run('apt-get', ['update', '-qq'], { env });
+    if (run('apt-get', ['install', '-y', '-qq', ...missing], { env }).status !== 0) {
+      console.error(`apt-get install ${missing.join(' ')} failed`);
+      process.exit(2);
+    }
+  }
+}
 
 if (!existsSync('node_modules/.package-lock.json') || !existsSync('node_modules/tsx')) {
   console.error('installing npm dependencies (npm ci)');
-  run('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error']);
+  if (run('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'], { stdio: 'inherit' }).status !== 0) process.exit(2);
 }
-run(process.execPath, ['--import', 'tsx', 'harness/cli/bootstrap.ts', ...process.argv.slice(2)]);
+const r = run(process.execPath, ['--import', 'tsx', 'harness/cli/bootstrap.ts', ...process.argv.slice(2)], { stdio: 'inherit' });
+process.exit(r.status ?? 2);
