@@ -1,23 +1,38 @@
-// `npm run chaos`: run scenarios, print a summary, exit 0 (all pass, none vacuous), 1 (a violation
-// or a vacuous scenario) or 2 (usage or environment error).
+// `npm run chaos`: run scenarios, write the report, print a summary, exit 0 (all pass, none
+// vacuous), 1 (a violation, a vacuous scenario, a baseline regression) or 2 (usage or environment error).
 import cliProgress from 'cli-progress';
 import { EnvironmentError, oneLine } from '../env/errors.ts';
 import { onInterrupt } from '../env/processes.ts';
-import { Suite } from '../runner/suite.ts';
+import { compareBaseline, loadSummary, writeReport, type ReportSummary } from '../report/index.ts';
+import { Suite, type SuiteResult } from '../runner/suite.ts';
 import { parseOptions, UsageError, type ChaosOptions } from './options.ts';
-import { parseVerifyOptions, runVerify } from './verify.ts';
 import { printFailure, printSummary, suiteExitCode, summaryJson } from './output.ts';
+import { parseVerifyOptions, runVerify } from './verify.ts';
+
+const log = (s: string) => process.stderr.write(s + '\n');
+
+async function report(result: SuiteResult, o: ChaosOptions, incomplete = false): Promise<ReportSummary | undefined> {
+  try {
+    const files = await writeReport(result, { dir: o.reportDir, bugs: o.bugs, workers: o.workers, keepers: o.keepers, incomplete });
+    log(`report: ${files.dir}/index.html${files.chartsError ? ` (charts missing: ${files.chartsError})` : ''}`);
+    return files.summary;
+  } catch (err) {
+    log(`report: could not be written: ${oneLine(err)}`);
+    return undefined;
+  }
+}
 
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'verify') {
     const vo = parseVerifyOptions(argv.slice(1));
-    return vo === 'help' ? 0 : runVerify(vo, (s) => process.stderr.write(s + '\n'));
+    return vo === 'help' ? 0 : runVerify(vo, log);
   }
   const parsed = parseOptions(argv);
   if (parsed === 'help') return 0;
   const o: ChaosOptions = parsed;
+  // read the baseline first: a bad file is a usage error before minutes of running
+  const baseline = o.baseline ? await loadSummary(o.baseline).catch((e: unknown) => { throw new UsageError(oneLine(e)); }) : undefined;
   const plain = o.ci || o.json || !process.stderr.isTTY;
-  const log = (s: string) => process.stderr.write(s + '\n');
 
   log(`chaos: seed ${o.seed}, scenarios ${o.scenarios.map((s) => s.name).join(',')}${o.bugs.length ? `, bugs ${o.bugs.join(',')}` : ''}${o.budgetMs ? `, budget ${o.budgetMs / 1000}s` : ''}`);
   const bar = plain ? undefined : new cliProgress.SingleBar({
@@ -50,21 +65,31 @@ async function main(argv: string[]): Promise<number> {
     },
   });
 
+  // Ctrl-C: stop the servers, keep what finished in a report marked incomplete
   const offInterrupt = onInterrupt(async () => {
     bar?.stop();
     await suite.interrupt();
-    printSummary(suite.summary(Date.now()), log);
+    const partial = suite.summary(Date.now());
+    printSummary(partial, log);
+    await report(partial, o, true);
   });
   const result = await suite.run();
   offInterrupt();
   if (o.json) process.stdout.write(JSON.stringify(summaryJson(result, o), null, 2) + '\n');
   printSummary(result, log);
+  const summary = await report(result, o);
   const environmentFailure = result.scenarios.find((s) => s.verdict === 'incomplete' && s.error);
   if (environmentFailure) {
     log(`chaos: ${environmentFailure.error}`);
     return 2;
   }
-  return suiteExitCode(result);
+  let code = suiteExitCode(result);
+  if (baseline && summary) {
+    const cmp = compareBaseline(summary, baseline, { p99TolerancePct: o.p99TolerancePct });
+    for (const line of cmp.lines) log(`baseline: ${line}`);
+    if (!cmp.ok) code = Math.max(code, 1);
+  }
+  return code;
 }
 
 main(process.argv.slice(2)).then(

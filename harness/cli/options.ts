@@ -19,6 +19,9 @@ export interface ChaosOptions {
   bugs: string[];
   json: boolean;
   ci: boolean;
+  reportDir: string;
+  baseline?: string;
+  p99TolerancePct?: number;
 }
 
 const BUG_NAME = /^[a-z][a-z0-9-]*$/;
@@ -72,7 +75,10 @@ export function buildCommand(): Command {
     .option('--keepers <n>', 'keeper processes', intIn('--keepers', 1, 2))
     .option('--bugs <names>', 'planted bugs to switch on in the SUT, comma-separated', parseBugs)
     .option('--json', 'print the summary as JSON on stdout')
-    .option('--ci', 'plain lines, no progress bar')
+    .option('--ci', 'plain lines, no progress bar (the CI regression gate)')
+    .option('--report-dir <dir>', 'where reports/<run-id>/ is written', 'reports')
+    .option('--baseline <file>', 'compare with a previous summary.json: a regression fails the gate')
+    .option('--p99-tolerance <pct>', 'with --baseline: also fail when a scenario\'s p99 job latency grew by more than pct %', intIn('--p99-tolerance', 0, 100000))
     .exitOverride()
     .configureOutput({ writeErr: () => undefined, writeOut: (s) => process.stdout.write(s) });
 }
@@ -92,7 +98,9 @@ export function parseOptions(argv: string[]): ChaosOptions | 'help' {
   const o = cmd.opts<{
     scenario?: Scenario[]; runs?: number; seed?: number; path?: string; budget?: number;
     workers?: number; keepers?: number; bugs?: string[]; json?: boolean; ci?: boolean;
+    reportDir: string; baseline?: string; p99Tolerance?: number;
   }>();
+  if (o.p99Tolerance !== undefined && !o.baseline) throw new UsageError('--p99-tolerance needs --baseline');
   if (o.path && o.seed === undefined) throw new UsageError('--path needs the --seed it was printed with');
   if (o.path && (!o.scenario || o.scenario.length !== 1)) throw new UsageError('--path replays one scenario: give exactly one --scenario');
   return {
@@ -107,6 +115,9 @@ export function parseOptions(argv: string[]): ChaosOptions | 'help' {
     bugs: o.bugs ?? [],
     json: Boolean(o.json),
     ci: Boolean(o.ci),
+    reportDir: o.reportDir,
+    baseline: o.baseline,
+    p99TolerancePct: o.p99Tolerance,
   };
 }
 

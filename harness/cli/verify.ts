@@ -3,6 +3,8 @@
 import Table from 'cli-table3';
 import { Command, CommanderError } from 'commander';
 import { PLANTED_BUGS } from '../../scenarios/planted-bugs.ts';
+import { oneLine } from '../env/errors.ts';
+import { writeReport } from '../report/index.ts';
 import { verify, type VerifyResult, type VerifyRow } from '../runner/verify.ts';
 import { intIn, parseDuration, replayCommand, UsageError } from './options.ts';
 
@@ -13,6 +15,7 @@ export interface VerifyCliOptions {
   budgetPerBugMs?: number;
   controlRuns: number;
   json: boolean;
+  reportDir: string;
 }
 
 function parseBugList(text: string): string[] {
@@ -33,6 +36,7 @@ export function parseVerifyOptions(argv: string[]): VerifyCliOptions | 'help' {
     .option('--control-runs <n>', 'runs per scenario on the correct system', intIn('--control-runs', 1, 10000), 2)
     .option('--json', 'print the result as JSON on stdout')
     .option('--ci', 'plain lines (verify always prints plain lines)')
+    .option('--report-dir <dir>', 'where reports/<run-id>/ is written', 'reports')
     .exitOverride()
     .configureOutput({ writeErr: () => undefined, writeOut: (s) => process.stdout.write(s) });
   try {
@@ -44,7 +48,7 @@ export function parseVerifyOptions(argv: string[]): VerifyCliOptions | 'help' {
     }
     throw err;
   }
-  const o = cmd.opts<{ seed?: number; bugs?: string; runs?: number; budget?: number; controlRuns: number; json?: boolean }>();
+  const o = cmd.opts<{ seed?: number; bugs?: string; runs?: number; budget?: number; controlRuns: number; json?: boolean; reportDir: string }>();
   return {
     seed: o.seed ?? (Date.now() ^ (Math.random() * 0x7fffffff)) | 0,
     bugs: o.bugs !== undefined ? parseBugList(o.bugs) : undefined,
@@ -52,6 +56,7 @@ export function parseVerifyOptions(argv: string[]): VerifyCliOptions | 'help' {
     budgetPerBugMs: o.budget,
     controlRuns: o.controlRuns,
     json: Boolean(o.json),
+    reportDir: o.reportDir,
   };
 }
 
@@ -84,5 +89,16 @@ export async function runVerify(o: VerifyCliOptions, log: (s: string) => void): 
   const result = await verify({ seed: o.seed, bugs: o.bugs, runs: o.runs, budgetPerBugMs: o.budgetPerBugMs, controlRuns: o.controlRuns, onProgress: log });
   if (o.json) process.stdout.write(JSON.stringify({ ok: result.ok, seed: o.seed, rows: result.rows.map((r) => ({ ...r, replay: verifyReplay(r) })) }, null, 2) + '\n');
   printVerify(result, log);
+  // the report's headline is the correct system's verdict; the planted-bug table shows the teeth
+  const rows = result.rows.map((r) => ({
+    bug: r.bug, caughtBy: r.caughtBy, checker: r.checkers.join(', ') || null, runs: r.runsToDetect ?? 0,
+    timeToDetectMs: r.timeToDetectMs, scheduleSize: r.scheduleSize, replay: verifyReplay(r) || null,
+  }));
+  try {
+    const files = await writeReport(result.control, { dir: o.reportDir, bugs: [], verify: rows });
+    log(`report: ${files.dir}/index.html`);
+  } catch (err) {
+    log(`report: could not be written: ${oneLine(err)}`);
+  }
   return result.ok ? 0 : 1;
 }

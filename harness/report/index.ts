@@ -1,9 +1,9 @@
 // The reliability report: reports/<run-id>/ with index.html (self-contained, charts inline),
 // summary.json, junit.xml and the histories of failing runs; reports/latest points at it.
 
-import { mkdir, open, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { History } from '../history/types.ts';
+import { writeHistory } from '../history/jsonl.ts';
 import type { ScenarioResult } from '../runner/property.ts';
 import type { SuiteResult } from '../runner/suite.ts';
 import { eventsChart, latencyChart, runsChart, throughputChart, type ChartImage } from './charts.ts';
@@ -59,18 +59,6 @@ function checkRunId(runId: string): void {
 
 export function historyFileName(scenario: string, runIndex: number): string {
   return `${scenario.replace(/[^A-Za-z0-9._-]/g, '_')}-run${runIndex}.jsonl`;
-}
-
-async function writeJsonl(path: string, history: History): Promise<void> {
-  const file = await open(path, 'w');
-  try {
-    const chunk = 5000;
-    for (let i = 0; i < history.length; i += chunk) {
-      await file.write(history.slice(i, i + chunk).map((e) => `${JSON.stringify(e)}\n`).join(''));
-    }
-  } finally {
-    await file.close();
-  }
 }
 
 /** Points reports/latest at the run: a relative symlink, replaced atomically; a text file naming the run where symlinks fail. */
@@ -146,7 +134,7 @@ export async function writeReport(result: SuiteResult, options: ReportOptions): 
     for (const r of s.records) {
       if (r.valid || !r.history) continue;
       const rel = `histories/${historyFileName(s.scenario, r.index)}`;
-      await writeJsonl(join(dir, rel), r.history);
+      await writeHistory(join(dir, rel), r.history);
       files.push(join(dir, rel));
       written.push(rel);
     }
