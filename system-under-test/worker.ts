@@ -186,13 +186,20 @@ class Worker {
       for (;;) {
         if (this.lifecycle.stopping) return;
         const attempt = await this.redis.incr(keys.attempts(jobId));
-        await this.events.publish({ jobId, type: 'running', source: 'worker', sourceId: this.options.id, attempt, seq: 1 });
+        // The worker announces `running` without holding the job back for it (the seed's
+        // Celery role): its event and the executor's travel different links and may arrive in
+        // either order. The keeper's state machine, not this worker, keeps the order.
+        const announced = this.events
+          .publish({ jobId, type: 'running', source: 'worker', sourceId: this.options.id, attempt, seq: 1 })
+          .catch((err: unknown) => this.log(`job ${jobId}: running event: ${errorText(err)}`));
         if (!payload) {
           // the stored payload is unreadable: fail the job instead of leaving it queued
           await this.events.publish({ jobId, type: 'failed', source: 'worker', sourceId: this.options.id, attempt, seq: 2, reason: 'spawn-error', durationMs: 0 });
           break;
         }
         const result = await this.executor.run({ type: 'run', jobId, attempt, payload, timeoutMs: Number(timeoutMs) || 30_000 });
+        // every event of this attempt is out before the job is acked
+        await announced;
         if (result === 'done') break;
         if (this.lifecycle.stopping) return;
         this.log(`job ${jobId}: executor died during attempt ${attempt}; running it again`);

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { PROJECT_ROOT } from './binaries.ts';
@@ -92,11 +93,22 @@ export class SutProcess {
     this.process.signal(sig);
   }
 
+  /** The executor this worker runs now (it forks a new one whenever one dies): its child process. */
+  currentExecutorPid(): number | undefined {
+    try {
+      const children = readFileSync(`/proc/${this.pid}/task/${this.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+      return children.length ? Number(children[0]) : undefined;
+    } catch {
+      return this.executorPid;
+    }
+  }
+
   /** SIGKILL the executor this worker forked (the worker starts a new one). */
   killExecutor(): boolean {
-    if (this.executorPid === undefined) return false;
+    const pid = this.currentExecutorPid();
+    if (pid === undefined) return false;
     try {
-      process.kill(this.executorPid, 'SIGKILL');
+      process.kill(pid, 'SIGKILL');
       return true;
     } catch {
       return false;
