@@ -180,29 +180,27 @@ function send(res: ServerResponse, status: number, body: unknown, close = false)
   res.end(text);
 }
 
-/** The body, or null when it is larger than the limit (then reading stops at once). */
+/**
+ * The body, or null when it is larger than the limit. An oversized body is still read to its
+ * end (and thrown away, up to a hard cap) so the client gets its 413 instead of a reset
+ * connection in the middle of its upload.
+ */
 function readBody(req: IncomingMessage): Promise<Buffer | null> {
   return new Promise((resolve, reject) => {
-    if (Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES) {
-      resolve(null);
-      return;
-    }
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        req.removeAllListeners('data');
-        req.pause();
-        resolve(null);
-        return;
-      }
-      chunks.push(chunk);
+      if (size > DRAIN_LIMIT_BYTES) req.destroy();
+      else if (size <= MAX_BODY_BYTES) chunks.push(chunk);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('end', () => resolve(size > MAX_BODY_BYTES ? null : Buffer.concat(chunks)));
     req.on('error', reject);
   });
 }
+
+/** Past this an oversized upload is cut off rather than drained. */
+const DRAIN_LIMIT_BYTES = 16 * 1024 * 1024;
 
 function pathId(raw: string): string {
   let id: string;
@@ -225,7 +223,6 @@ async function route(orch: Orchestrator, req: IncomingMessage, res: ServerRespon
     const body = await readBody(req);
     if (body === null) {
       send(res, 413, { error: `body larger than ${MAX_BODY_BYTES} bytes` }, true);
-      res.on('finish', () => req.destroy());
       return;
     }
     let json: unknown;

@@ -21,6 +21,9 @@ local from = redis.call('HGET', jobKey, 'state')
 local decision, reason, to
 if not from then
   from, to, decision, reason = 'none', 'none', 'ignored', 'unknown-job'
+elseif from == ev.type then
+  -- writing the state it already has changes nothing: not a transition
+  to, decision, reason = from, 'ignored', 'duplicate'
 else
   to, decision, reason = ev.type, 'applied', 'ok'
   redis.call('HSET', jobKey, 'state', to, 'updatedAt', now)

@@ -139,16 +139,23 @@ describe('reference system on real Redis and Toxiproxy', () => {
 
   it('reclaims the job of a worker killed with SIGKILL and finishes it', async () => {
     const { taskId, jobIds } = await submit([job({ durationMs: 2500, output: ['survived'] })]);
-    const owner = await waitFor('a worker running the job', async () => (await env.admin.hget(`sut:running:${jobIds[0]}`, 'sourceId')) ?? undefined);
+    // kill while the payload runs: its first execution has started
+    const first = await waitFor('the job to start executing', async () =>
+      (await readExecutions(env.admin, history)).find((e) => e.jobId === jobIds[0]));
+    const owner = first.executorId.replace(/-executor$/, '');
     const victim = env.process(owner);
-    const victimExecutor = victim.executorPid!;
-    await victim.kill();
-    const view = (await pollUntilSettled(client, [taskId], 20_000)).get(taskId)!;
-    expect(view.jobs[0]).toMatchObject({ state: 'completed', output: 'survived\n' });
-    const runs = (await readExecutions(env.admin, history)).filter((e) => e.jobId === jobIds[0]);
-    expect(new Set(runs.map((r) => r.attempt)).size).toBeGreaterThanOrEqual(2);
-    await waitFor('the dead worker\'s executor to exit', async () => (pidAlive(victimExecutor) ? undefined : true), 5000);
-    await env.healProcesses();
+    const victimExecutor = victim.currentExecutorPid()!;
+    try {
+      await victim.kill();
+      const view = (await pollUntilSettled(client, [taskId], 20_000)).get(taskId)!;
+      expect(view.jobs[0]).toMatchObject({ state: 'completed', output: 'survived\n' });
+      expect(view.jobs[0].attempt).toBeGreaterThanOrEqual(2);
+      const runs = (await readExecutions(env.admin, history)).filter((e) => e.jobId === jobIds[0]);
+      expect(runs.some((r) => r.attempt >= 2 && !r.executorId.startsWith(`${owner}-`))).toBe(true);
+      await waitFor('the dead worker\'s executor to exit', async () => (pidAlive(victimExecutor) ? undefined : true), 5000);
+    } finally {
+      await env.healProcesses();
+    }
   });
 
   it('slows only the process whose link carries a latency toxic', async () => {
@@ -161,15 +168,18 @@ describe('reference system on real Redis and Toxiproxy', () => {
     // only worker-1 takes jobs in this test
     await env.process('worker-2').kill();
     await env.process('worker-3').kill();
-    const before = await quickJob();
-    await env.link('worker-1').proxy.addToxic({ name: 'slow', type: 'latency', stream: 'downstream', toxicity: 1, attributes: { latency: 500, jitter: 0 } });
-    const slowed = await quickJob();
-    expect(await timePing('worker-1')).toBeGreaterThanOrEqual(490);
-    expect(await timePing('worker-2')).toBeLessThan(200);
-    expect(await timePing('keeper-1')).toBeLessThan(200);
-    expect(slowed - before).toBeGreaterThan(1000);
-    await env.healLinks();
-    await env.healProcesses();
+    try {
+      const before = await quickJob();
+      await env.link('worker-1').proxy.addToxic({ name: 'slow', type: 'latency', stream: 'downstream', toxicity: 1, attributes: { latency: 500, jitter: 0 } });
+      const slowed = await quickJob();
+      expect(await timePing('worker-1')).toBeGreaterThanOrEqual(490);
+      expect(await timePing('worker-2')).toBeLessThan(200);
+      expect(await timePing('keeper-1')).toBeLessThan(200);
+      expect(slowed - before).toBeGreaterThan(1000);
+    } finally {
+      await env.healLinks();
+      await env.healProcesses();
+    }
   });
 
   it('creates no second task for a retried Idempotency-Key and writes nothing for bad bodies', async () => {
