@@ -23,6 +23,16 @@ interface ReadyLine {
 }
 
 const MAIN = path.join(PROJECT_ROOT, 'system-under-test', 'main.ts');
+
+/**
+ * How a SUT process is started: `<command...> <role> --id <id> [flags]`. CHAOS_SUT_COMMAND points
+ * the harness at another system that speaks system-under-test/PROTOCOL.md (whitespace-separated).
+ */
+export function sutCommand(): string[] {
+  const custom = process.env.CHAOS_SUT_COMMAND?.trim();
+  if (custom) return custom.split(/\s+/);
+  return [process.execPath, '--import', 'tsx', MAIN];
+}
 const STARTUP_TIMEOUT_MS = 20_000;
 
 /** One SUT role process, started through its own link, restartable after a crash. */
@@ -55,10 +65,11 @@ export class SutProcess {
   }
 
   async start(): Promise<void> {
+    const [command, ...prefix] = sutCommand();
     const proc = this.registry.spawn(
       this.spec.id,
-      process.execPath,
-      ['--import', 'tsx', MAIN, this.spec.role, '--id', this.spec.id, ...this.spec.args],
+      command,
+      [...prefix, this.spec.role, '--id', this.spec.id, ...this.spec.args],
       { cwd: PROJECT_ROOT, env: this.env, detached: true },
     );
     this.process = proc;
