@@ -1,4 +1,4 @@
-import { scheduleArb } from '../harness/nemesis/index.ts';
+import { faultArb, scheduleOf, stepArb } from '../harness/nemesis/index.ts';
 import type { Scenario } from '../harness/runner/scenario.ts';
 import { workloadArb } from '../harness/workload/workload.ts';
 import { jobReclaimed } from './common.ts';
@@ -9,8 +9,9 @@ export const workerCrash: Scenario = {
   summary: 'SIGKILL of a worker mid-job; its job must be reclaimed',
   env: {},
   runs: 5,
-  workload: () => workloadArb({ minTasks: 3, maxTasks: 6, maxDurationMs: 1000, windowMs: 800 }),
+  // jobs long enough, and kills late enough, that a killed worker is usually holding one
+  workload: () => workloadArb({ minTasks: 4, maxTasks: 6, maxDurationMs: 1500, windowMs: 500 }),
   schedule: ({ targets }) =>
-    scheduleArb(['kill'], { ...targets, processes: targets.workers }, { windowMs: 1200, minDurationMs: 100, maxDurationMs: 1500, maxSteps: 2 }),
+    scheduleOf(stepArb(faultArb('kill', { ...targets, processes: targets.workers }), { windowMs: 1000, minDurationMs: 100, maxDurationMs: 1500 }).map((s) => ({ ...s, atMs: 200 + s.atMs })), 2),
   goals: [jobReclaimed],
 };

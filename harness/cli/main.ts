@@ -66,14 +66,18 @@ async function main(argv: string[]): Promise<number> {
   });
 
   // Ctrl-C: stop the servers, keep what finished in a report marked incomplete
+  let interrupted = false;
   const offInterrupt = onInterrupt(async () => {
+    interrupted = true;
     bar?.stop();
     await suite.interrupt();
-    const partial = suite.summary(Date.now());
+    const partial = suite.summary();
     printSummary(partial, log);
     await report(partial, o, true);
   });
   const result = await suite.run();
+  // after Ctrl-C the interrupt handler writes the report and exits 130
+  if (interrupted) return new Promise<number>(() => undefined);
   offInterrupt();
   if (o.json) process.stdout.write(JSON.stringify(summaryJson(result, o), null, 2) + '\n');
   printSummary(result, log);

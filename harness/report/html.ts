@@ -129,7 +129,7 @@ ${s.incomplete ? html`<p class="note">INCOMPLETE: the suite was cut short; scena
 }
 
 function latencyCell(q: ScenarioSummary['latency']): Html {
-  return q ? html`${q.p50} / ${q.p95} / ${q.p99}` : html`<span class="muted">–</span>`;
+  return q ? html`${Math.round(q.p50)} / ${Math.round(q.p95)} / ${Math.round(q.p99)}` : html`<span class="muted">–</span>`;
 }
 
 function scenarioTable(input: PageInput): Html {

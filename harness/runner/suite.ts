@@ -47,11 +47,16 @@ export class Suite {
   private envShape: Partial<EnvironmentOptions> | undefined;
   readonly results: ScenarioResult[] = [];
   private interrupted = false;
+  /** the scenario running now and its finished runs, for a report of an interrupted suite */
+  private current: { scenario: Scenario; started: number; records: RunRecord[] } | undefined;
 
   constructor(private readonly o: SuiteOptions) {}
 
+  private startedAt = Date.now();
+
   async run(): Promise<SuiteResult> {
     const started = Date.now();
+    this.startedAt = started;
     try {
       for (const [i, scenario] of this.o.scenarios.entries()) {
         if (this.interrupted) break;
@@ -66,10 +71,17 @@ export class Suite {
         const budgetMs = remaining !== undefined ? Math.max(1000, Math.floor(remaining / (this.o.scenarios.length - i))) : undefined;
         const runs = this.o.runs ?? scenario.runs;
         this.o.onScenarioStart?.(scenario, runs);
+        const current = { scenario, started: Date.now(), records: [] as RunRecord[] };
+        this.current = current;
         const result = await runScenario(this.env, scenario, {
           runs, seed: this.o.seed, path: this.o.path, budgetMs, shrink: this.o.shrink,
-          onRun: (r) => this.o.onRun?.(scenario, r),
+          onRun: (r) => {
+            current.records.push(r);
+            this.o.onRun?.(scenario, r);
+          },
         });
+        this.current = undefined;
+        if (this.interrupted) break;
         this.results.push(result);
         this.o.onScenarioEnd?.(result);
         if (result.verdict === 'incomplete') break;
@@ -77,12 +89,23 @@ export class Suite {
     } finally {
       await this.release();
     }
-    return this.summary(started);
+    return this.summary();
   }
 
-  summary(started: number): SuiteResult {
-    const complete = !this.interrupted && this.results.length === this.o.scenarios.length && this.results.every((r) => r.verdict !== 'incomplete');
-    return { seed: this.o.seed, bugs: this.o.bugs, scenarios: this.results, durationMs: Date.now() - started, complete };
+  summary(): SuiteResult {
+    const started = this.startedAt;
+    const scenarios = [...this.results];
+    const c = this.current;
+    if (c) {
+      // the scenario that was cut short: its finished runs, verdict incomplete
+      scenarios.push({
+        scenario: c.scenario.name, verdict: 'incomplete', runs: c.records.length, failedRuns: c.records.filter((r) => !r.valid).length,
+        goals: c.scenario.goals.map((g) => ({ name: g.name, metInRuns: c.records.filter((r) => g.met(r.stats)).length })),
+        seed: this.o.seed, durationMs: Date.now() - c.started, records: c.records, error: this.interrupted ? 'interrupted' : undefined,
+      });
+    }
+    const complete = !this.interrupted && scenarios.length === this.o.scenarios.length && scenarios.every((r) => r.verdict !== 'incomplete');
+    return { seed: this.o.seed, bugs: this.o.bugs, scenarios, durationMs: Date.now() - started, complete };
   }
 
   /** Ctrl-C: run no further scenario and release the servers now. */

@@ -1,15 +1,17 @@
 import { PLANTED_BUGS, type PlantedBug } from '../../scenarios/planted-bugs.ts';
 import { SCENARIOS } from '../../scenarios/index.ts';
-import type { ScenarioResult } from './property.ts';
+import type { RunRecord, ScenarioResult } from './property.ts';
 import { Suite, type SuiteResult } from './suite.ts';
 
 export interface VerifyRow {
   bug: string;
   caught: boolean;
   caughtBy: string | null;
-  /** checkers that reported the violation */
+  /** checkers that reported the shrunk counterexample */
   checkers: string[];
-  /** the expected checker fired */
+  /** checkers that reported the first failing run (before shrinking, which may settle on another symptom) */
+  firstRunCheckers: string[];
+  /** the expected checker fired (on the first failing run or the shrunk one) */
   expectedChecker: boolean;
   /** runs until the first failing run (before shrinking) */
   runsToDetect: number | null;
@@ -41,13 +43,16 @@ export interface VerifyOptions {
 function rowFrom(bug: PlantedBug, result: ScenarioResult | undefined, totalMs: number, seed: number): VerifyRow {
   const failing = result?.verdict === 'fail' ? result : undefined;
   const first = failing?.records.find((r) => !r.valid);
-  const checkers = failing?.failure?.run.verdicts.filter((v) => v.valid === false).map((v) => v.checker) ?? [];
+  const fired = (r: RunRecord | undefined) => r?.verdicts.filter((v) => v.valid === false).map((v) => v.checker) ?? [];
+  const checkers = fired(failing?.failure?.run);
+  const firstRunCheckers = fired(first);
   return {
     bug: bug.name,
     caught: Boolean(failing),
     caughtBy: failing?.scenario ?? null,
     checkers,
-    expectedChecker: checkers.some((c) => bug.checkers.includes(c)),
+    firstRunCheckers,
+    expectedChecker: [...checkers, ...firstRunCheckers].some((c) => bug.checkers.includes(c)),
     runsToDetect: first ? first.index + 1 : null,
     timeToDetectMs: first ? first.endedAtMs : null,
     totalMs,

@@ -14,21 +14,24 @@ const LEGAL: Record<string, readonly string[]> = {
 };
 
 export function checkThenSetApplier(redis: Redis, ctx: ApplyContext): EventApplier {
-  const log = (m: EventMessage, e: Pick<EventFields, 'type' | 'source' | 'sourceId' | 'attempt' | 'exitCode' | 'output'>, from: string, to: string, decision: string, reason: string) =>
-    redis.xadd(keys.translog, '*', 'jobId', m.fields.jobId, 'eventId', m.eventId, 'type', e.type, 'source', e.source, 'sourceId', e.sourceId,
+  type Tx = ReturnType<Redis['multi']>;
+  const log = (tx: Tx | Redis, m: EventMessage, e: Pick<EventFields, 'type' | 'source' | 'sourceId' | 'attempt' | 'exitCode' | 'output'>, from: string, to: string, decision: string, reason: string) =>
+    tx.xadd(keys.translog, '*', 'jobId', m.fields.jobId, 'eventId', m.eventId, 'type', e.type, 'source', e.source, 'sourceId', e.sourceId,
       'attempt', e.attempt, 'from', from, 'to', to, 'decision', decision, 'reason', reason, 'keeper', ctx.keeperId, 'exitCode', e.exitCode, 'output', e.output);
 
-  const write = async (f: EventFields, to: string, sourceId: string) => {
+  // The write and its log entry go together (MULTI), so the log tells the true order of writes;
+  // only the read before them is separate: that gap is the bug.
+  const write = (tx: Tx, f: EventFields, to: string, sourceId: string) => {
     const now = String(Date.now());
-    await redis.hset(keys.job(f.jobId), 'state', to, 'updatedAt', now, ...(f.attempt !== '' ? ['attempt', f.attempt] : []));
+    tx.hset(keys.job(f.jobId), 'state', to, 'updatedAt', now, ...(f.attempt !== '' ? ['attempt', f.attempt] : []));
     if (to === 'running') {
-      await redis.sadd(keys.running, f.jobId);
-      await redis.hset(keys.runningInfo(f.jobId), 'sourceId', sourceId, 'attempt', f.attempt, 'startedAt', now);
-      await redis.pexpire(keys.runningInfo(f.jobId), ctx.runningTtlMs);
+      tx.sadd(keys.running, f.jobId);
+      tx.hset(keys.runningInfo(f.jobId), 'sourceId', sourceId, 'attempt', f.attempt, 'startedAt', now);
+      tx.pexpire(keys.runningInfo(f.jobId), ctx.runningTtlMs);
     } else {
-      await redis.hset(keys.job(f.jobId), 'exitCode', f.exitCode, 'output', f.output, 'reason', f.reason, 'durationMs', f.durationMs);
-      await redis.srem(keys.running, f.jobId);
-      await redis.del(keys.runningInfo(f.jobId));
+      tx.hset(keys.job(f.jobId), 'exitCode', f.exitCode, 'output', f.output, 'reason', f.reason, 'durationMs', f.durationMs);
+      tx.srem(keys.running, f.jobId);
+      tx.del(keys.runningInfo(f.jobId));
     }
   };
 
@@ -37,21 +40,25 @@ export function checkThenSetApplier(redis: Redis, ctx: ApplyContext): EventAppli
     const to = f.type;
     const current = await redis.hget(keys.job(f.jobId), 'state');
     if (current === null) {
-      await log(m, f, 'none', 'none', 'ignored', 'unknown-job');
+      await log(redis, m, f, 'none', 'none', 'ignored', 'unknown-job');
     } else if (TERMINAL_STATES.has(current)) {
-      await log(m, f, current, current, 'ignored', 'stale-terminal');
+      await log(redis, m, f, current, current, 'ignored', 'stale-terminal');
     } else if (current === 'running' && to === 'running') {
-      await log(m, f, current, current, 'ignored', 'duplicate');
+      await log(redis, m, f, current, current, 'ignored', 'duplicate');
     } else if (current === 'queued' && to === 'completed') {
-      await write(f, 'running', ctx.keeperId);
-      await log(m, { ...f, type: 'running', source: 'keeper', sourceId: ctx.keeperId, exitCode: '', output: '' }, 'queued', 'running', 'applied', 'ok');
-      await write(f, to, f.sourceId);
-      await log(m, f, 'running', to, 'applied', 'ok');
+      const tx = redis.multi();
+      write(tx, f, 'running', ctx.keeperId);
+      log(tx, m, { ...f, type: 'running', source: 'keeper', sourceId: ctx.keeperId, exitCode: '', output: '' }, 'queued', 'running', 'applied', 'ok');
+      write(tx, f, to, f.sourceId);
+      log(tx, m, f, 'running', to, 'applied', 'ok');
+      await tx.exec();
     } else if (LEGAL[current]?.includes(to)) {
-      await write(f, to, f.sourceId);
-      await log(m, f, current, to, 'applied', 'ok');
+      const tx = redis.multi();
+      write(tx, f, to, f.sourceId);
+      log(tx, m, f, current, to, 'applied', 'ok');
+      await tx.exec();
     } else {
-      await log(m, f, current, current, 'ignored', 'illegal');
+      await log(redis, m, f, current, current, 'ignored', 'illegal');
     }
     if (m.ack) await redis.xack(keys.events, groups.keepers, m.eventId);
   };
