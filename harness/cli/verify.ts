@@ -13,7 +13,7 @@ export interface VerifyCliOptions {
   bugs?: string[];
   runs?: number;
   budgetPerBugMs?: number;
-  controlRuns: number;
+  controlRuns?: number;
   json: boolean;
   reportDir: string;
 }
@@ -33,7 +33,7 @@ export function parseVerifyOptions(argv: string[]): VerifyCliOptions | 'help' {
     .option('--bugs <names>', 'only these planted bugs', (t) => t)
     .option('--runs <n>', 'runs per scenario per bug (default: each bug\'s own)', intIn('--runs', 1, 10000))
     .option('--budget <duration>', 'time budget per bug, e.g. 60s', parseDuration)
-    .option('--control-runs <n>', 'runs per scenario on the correct system', intIn('--control-runs', 1, 10000), 2)
+    .option('--control-runs <n>', 'runs per scenario on the correct system (default: each scenario\'s own)', intIn('--control-runs', 1, 10000))
     .option('--json', 'print the result as JSON on stdout')
     .option('--ci', 'plain lines (verify always prints plain lines)')
     .option('--report-dir <dir>', 'where reports/<run-id>/ is written', 'reports')
@@ -48,7 +48,7 @@ export function parseVerifyOptions(argv: string[]): VerifyCliOptions | 'help' {
     }
     throw err;
   }
-  const o = cmd.opts<{ seed?: number; bugs?: string; runs?: number; budget?: number; controlRuns: number; json?: boolean; reportDir: string }>();
+  const o = cmd.opts<{ seed?: number; bugs?: string; runs?: number; budget?: number; controlRuns?: number; json?: boolean; reportDir: string }>();
   return {
     seed: o.seed ?? (Date.now() ^ (Math.random() * 0x7fffffff)) | 0,
     bugs: o.bugs !== undefined ? parseBugList(o.bugs) : undefined,

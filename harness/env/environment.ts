@@ -18,7 +18,7 @@ export interface EnvironmentOptions {
   leaseMs: number;
 }
 
-export const DEFAULT_ENV_OPTIONS: EnvironmentOptions = { workers: 3, keepers: 1, aof: false, bugs: [], leaseMs: 2000 };
+export const DEFAULT_ENV_OPTIONS: EnvironmentOptions = { workers: 2, keepers: 1, aof: false, bugs: [], leaseMs: 2000 };
 
 /** One TCP path through its own Toxiproxy proxy, so a fault can hit exactly one process. */
 export interface Link {
@@ -60,6 +60,7 @@ export class Environment {
       env.admin = redis.client({ maxRetriesPerRequest: 3 });
       await env.createLinks();
       await env.startSut();
+      env.markIdle(true);
       return env;
     } catch (err) {
       await registry.stopAll(500);
@@ -140,13 +141,28 @@ export class Environment {
     }));
   }
 
-  /** Fresh state for the next run: heal links, stop the SUT, flush Redis, start the SUT again. */
-  async reset(): Promise<void> {
+  /** set by the runner when the last run ended with every SUT process idle (see runner/run.ts) */
+  private idle = false;
+
+  markIdle(idle: boolean): void {
+    this.idle = idle;
+  }
+
+  /**
+   * Fresh state for the next run. When the last run left every SUT process alive and idle,
+   * flushing Redis is enough (the SUT re-creates its consumer groups); otherwise the SUT
+   * processes are restarted too, so nothing of an earlier run can leak into the next one.
+   * Returns whether the processes were restarted.
+   */
+  async reset(): Promise<boolean> {
     await this.healLinks();
-    await Promise.all([...this.sut.values()].map((p) => p.kill()));
     if (!this.redis.process.alive()) await this.redis.restart();
+    const restart = !this.idle || [...this.sut.values()].some((p) => !p.alive());
+    this.idle = false;
+    if (restart) await Promise.all([...this.sut.values()].map((p) => p.kill()));
     await this.admin.flushall();
-    await Promise.all([...this.sut.values()].map((p) => p.start()));
+    if (restart) await Promise.all([...this.sut.values()].map((p) => p.start()));
+    return restart;
   }
 
   async stop(): Promise<void> {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Environment } from '../env/environment.ts';
 import { readExecutions, readTransitions } from '../history/collect.ts';
 import { HistoryRecorder } from '../history/recorder.ts';
-import type { History, SnapshotEntry, TaskView } from '../history/types.ts';
+import type { ExecutionEntry, History, SnapshotEntry, TaskView, TransitionEntry } from '../history/types.ts';
 import { healAll, playSchedule, type Schedule } from '../nemesis/index.ts';
 import { Client, TERMINAL } from '../workload/client.ts';
 import type { Workload } from '../workload/workload.ts';
@@ -69,11 +69,30 @@ export async function runOnce(env: Environment, plan: RunPlan): Promise<RunOutco
   }
   const settleTookMs = history.now() - healedAt;
 
-  for (const e of await readTransitions(env.admin, history)) history.add(e);
-  for (const e of await readExecutions(env.admin, history)) history.add(e);
-  history.add(await snapshot(env, client, history));
+  const transitions = await readTransitions(env.admin, history);
+  const executions = await readExecutions(env.admin, history);
+  for (const e of [...transitions, ...executions]) history.add(e);
+  const snap = await snapshot(env, client, history);
+  history.add(snap);
+  env.markIdle(pending.length === 0 && (await idle(env, transitions, executions)));
   const entries = [...history.entries].sort((a, b) => a.t - b.t);
   return { history: entries, durationMs: history.now(), settleTookMs };
+}
+
+/**
+ * Nothing of this run can still reach Redis: every process is up, no job or event is pending
+ * in a consumer group, and every payload execution has reported its outcome. Only then may the
+ * next run reuse the processes (a paused worker's executor may still be finishing a job that
+ * another worker completed long ago; its late event must not land in the next run).
+ */
+async function idle(env: Environment, transitions: TransitionEntry[], executions: ExecutionEntry[]): Promise<boolean> {
+  if ([...env.sut.values()].some((p) => !p.alive())) return false;
+  for (const [stream, group] of [['sut:jobs', 'workers'], ['sut:events', 'keepers']]) {
+    const summary = (await env.admin.xpending(stream, group).catch(() => [0])) as [number, ...unknown[]];
+    if (Number(summary[0]) > 0) return false;
+  }
+  const reported = new Set(transitions.filter((t) => t.source === 'executor' && t.type !== 'running').map((t) => `${t.jobId}/${t.attempt}`));
+  return executions.every((e) => reported.has(`${e.jobId}/${e.attempt}`));
 }
 
 /** Every task the system holds (even ones no client got an answer for), read through the API, plus the running set. */

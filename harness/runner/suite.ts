@@ -13,6 +13,7 @@ export interface SuiteOptions {
   keepers?: number;
   bugs: string[];
   shrink?: boolean;
+  failOn?: readonly string[];
   onScenarioStart?: (scenario: Scenario, runs: number) => void;
   onRun?: (scenario: Scenario, record: RunRecord) => void;
   onScenarioEnd?: (result: ScenarioResult) => void;
@@ -74,7 +75,7 @@ export class Suite {
         const current = { scenario, started: Date.now(), records: [] as RunRecord[] };
         this.current = current;
         const result = await runScenario(this.env, scenario, {
-          runs, seed: this.o.seed, path: this.o.path, budgetMs, shrink: this.o.shrink,
+          runs, seed: this.o.seed, path: this.o.path, budgetMs, shrink: this.o.shrink, failOn: this.o.failOn,
           onRun: (r) => {
             current.records.push(r);
             this.o.onRun?.(scenario, r);

@@ -36,7 +36,8 @@ export interface VerifyOptions {
   /** scale every bug's run count (CI uses fewer) */
   runs?: number;
   budgetPerBugMs?: number;
-  controlRuns: number;
+  /** runs per scenario for the correct system (default: each scenario's own) */
+  controlRuns?: number;
   onProgress?: (line: string) => void;
 }
 
@@ -76,6 +77,8 @@ export async function verify(o: VerifyOptions): Promise<VerifyResult> {
       if (remaining !== undefined && remaining < 1000) break;
       const result = await new Suite({
         scenarios: [scenario], seed: o.seed, runs: o.runs ?? bug.runs, bugs: [bug.name], keepers: bug.keepers, budgetMs: remaining,
+        // the run counts as caught only when the checker this bug must trip fires
+        failOn: bug.checkers,
       }).run();
       const r = result.scenarios[0];
       if (r?.verdict === 'incomplete') throw new Error(`${bug.name} in ${name}: ${r.error}`);
