@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { scheduleOf, type FaultStep } from '../harness/nemesis/index.ts';
+import type { FaultStep } from '../harness/nemesis/index.ts';
 import type { Scenario } from '../harness/runner/scenario.ts';
 import { workloadArb } from '../harness/workload/workload.ts';
 import { staleEventRejected } from './common.ts';
@@ -15,14 +15,16 @@ export const reorder: Scenario = {
   summary: "a worker's link delayed so its running event lands after the executor's completed",
   env: {},
   runs: 5,
-  // dense enough that every worker is busy now and then, so the slowed one takes jobs too
-  workload: () => workloadArb({ minTasks: 6, maxTasks: 10, maxDurationMs: 120, windowMs: 600, cancellations: false }),
+  // A slowed worker needs several round trips per job, so the fast one would take every job
+  // of a light load: a burst keeps the fast worker busy long enough for the slow one to take
+  // jobs too, and its `running` then trails the executor's outcome by the added latency.
+  workload: () => workloadArb({ minTasks: 6, maxTasks: 10, maxDurationMs: 200, windowMs: 400, cancellations: false }),
   schedule: ({ workers, keepers }) => {
     const slowWorker = fc.record({
       kind: fc.constant('latency' as const),
       link: fc.constantFrom(...workers),
       stream: fc.constant('upstream' as const),
-      latencyMs: fc.integer({ min: 150, max: 600 }),
+      latencyMs: fc.integer({ min: 300, max: 800 }),
       jitterMs: fc.integer({ min: 0, max: 50 }),
     });
     const slowKeeper = fc.record({
@@ -32,12 +34,16 @@ export const reorder: Scenario = {
       latencyMs: fc.integer({ min: 20, max: 150 }),
       jitterMs: fc.integer({ min: 0, max: 50 }),
     });
-    const step: fc.Arbitrary<FaultStep> = fc.record({
-      atMs: fc.integer({ min: 0, max: 300 }),
-      durationMs: fc.integer({ min: 800, max: 2000 }),
-      fault: fc.oneof({ weight: 1, arbitrary: slowWorker }, { weight: 1, arbitrary: slowKeeper }),
-    });
-    return scheduleOf(step, 3);
+    const step = (fault: fc.Arbitrary<FaultStep['fault']>): fc.Arbitrary<FaultStep> => fc.noShrink(fc.record({
+      atMs: fc.integer({ min: 0, max: 200 }),
+      durationMs: fc.integer({ min: 1500, max: 2500 }),
+      fault,
+    }));
+    // always one slowed worker (the reorder itself), plus up to two more slowed workers or keepers;
+    // shrinking drops the extras
+    return fc
+      .tuple(step(slowWorker), fc.array(step(fc.oneof(slowWorker, slowKeeper)), { maxLength: 2 }))
+      .map(([first, extra]) => [first, ...extra].sort((a, b) => a.atMs - b.atMs));
   },
   goals: [staleEventRejected],
 };

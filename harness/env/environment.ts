@@ -60,7 +60,6 @@ export class Environment {
       env.admin = redis.client({ maxRetriesPerRequest: 3 });
       await env.createLinks();
       await env.startSut();
-      env.markIdle(true);
       return env;
     } catch (err) {
       await registry.stopAll(500);
@@ -141,24 +140,16 @@ export class Environment {
     }));
   }
 
-  /** set by the runner when the last run ended with every SUT process idle (see runner/run.ts) */
-  private idle = false;
-
-  markIdle(idle: boolean): void {
-    this.idle = idle;
-  }
-
   /**
-   * Fresh state for the next run. When the last run left every SUT process alive and idle,
-   * flushing Redis is enough (the SUT re-creates its consumer groups); otherwise the SUT
-   * processes are restarted too, so nothing of an earlier run can leak into the next one.
-   * Returns whether the processes were restarted.
+   * Fresh state for the next run. With `reuseProcesses` (the runner saw its last run end with
+   * every SUT process idle) flushing Redis is enough: the SUT re-creates its consumer groups.
+   * Otherwise the SUT processes are restarted too, so nothing of an earlier run can leak into
+   * the next one. Returns whether the processes were restarted.
    */
-  async reset(): Promise<boolean> {
+  async reset(opts: { reuseProcesses?: boolean } = {}): Promise<boolean> {
     await this.healLinks();
     if (!this.redis.process.alive()) await this.redis.restart();
-    const restart = !this.idle || [...this.sut.values()].some((p) => !p.alive());
-    this.idle = false;
+    const restart = !opts.reuseProcesses || [...this.sut.values()].some((p) => !p.alive());
     if (restart) await Promise.all([...this.sut.values()].map((p) => p.kill()));
     await this.admin.flushall();
     if (restart) await Promise.all([...this.sut.values()].map((p) => p.start()));

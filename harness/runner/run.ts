@@ -18,6 +18,8 @@ export interface RunPlan {
 
 export interface RunOutcome {
   history: History;
+  /** every SUT process ended the run alive and idle: the next run may reuse them */
+  idle: boolean;
   durationMs: number;
   /** time from the final heal until every acknowledged job was terminal (or settleMs) */
   settleTookMs: number;
@@ -29,8 +31,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * One live run: fresh state, the workload and the nemesis schedule side by side, a final heal,
  * a settle period, then the SUT's own logs and a snapshot are added to the history.
  */
-export async function runOnce(env: Environment, plan: RunPlan): Promise<RunOutcome> {
-  await env.reset();
+export async function runOnce(env: Environment, plan: RunPlan, opts: { reuseProcesses?: boolean } = {}): Promise<RunOutcome> {
+  await env.reset(opts);
   const history = new HistoryRecorder();
   const client = new Client(env.orchestratorUrl, history);
   const runKey = randomUUID().slice(0, 8);
@@ -74,9 +76,9 @@ export async function runOnce(env: Environment, plan: RunPlan): Promise<RunOutco
   for (const e of [...transitions, ...executions]) history.add(e);
   const snap = await snapshot(env, client, history);
   history.add(snap);
-  env.markIdle(pending.length === 0 && (await idle(env, transitions, executions)));
+  const reusable = pending.length === 0 && (await idle(env, transitions, executions));
   const entries = [...history.entries].sort((a, b) => a.t - b.t);
-  return { history: entries, durationMs: history.now(), settleTookMs };
+  return { history: entries, idle: reusable, durationMs: history.now(), settleTookMs };
 }
 
 /**

@@ -1,6 +1,10 @@
 // A short end-to-end chaos run on the real servers: the correct system passes `reorder` and
 // reaches its coverage goal; the planted `lww-status` bug fails it with a small, replayable schedule.
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { writeReport } from '../../harness/report/index.ts';
 import { Suite } from '../../harness/runner/suite.ts';
 import { reorder } from '../../scenarios/reorder.ts';
 
@@ -21,6 +25,15 @@ describe('chaos engine end to end', () => {
     expect(failure.run.schedule.length).toBeLessThanOrEqual(2);
     const fired = failure.run.verdicts.filter((v) => v.valid === false).map((v) => v.checker);
     expect(fired).toContain('terminalStable');
+
+    // the report of this real run carries the violation in summary.json and junit.xml
+    const files = await writeReport(found, { dir: mkdtempSync(path.join(tmpdir(), 'chaos-report-')), bugs: ['lww-status'] });
+    const summary = JSON.parse(readFileSync(path.join(files.dir, 'summary.json'), 'utf8')) as { scenarios: { verdict: string; violations: number }[] };
+    expect(summary.scenarios[0]).toMatchObject({ verdict: 'fail' });
+    expect(summary.scenarios[0].violations).toBeGreaterThan(0);
+    const junit = readFileSync(path.join(files.dir, 'junit.xml'), 'utf8');
+    expect(junit).toMatch(/<failure[^>]*message="[^"]+"/);
+    expect(junit).toContain('terminalStable');
 
     const replay = await new Suite({ scenarios: [reorder], seed: s.seed, path: failure.path, bugs: ['lww-status'] }).run();
     expect(replay.scenarios[0].verdict).toBe('fail');
