@@ -78,16 +78,15 @@ export function buildCommand(): Command {
     .option('--ci', 'plain lines, no progress bar (the CI regression gate)')
     .option('--report-dir <dir>', 'where reports/<run-id>/ is written', 'reports')
     .option('--baseline <file>', 'compare with a previous summary.json: a regression fails the gate')
-    .option('--p99-tolerance <pct>', 'with --baseline: also fail when a scenario\'s p99 job latency grew by more than pct %', intIn('--p99-tolerance', 0, 100000))
-    .exitOverride()
-    .configureOutput({ writeErr: () => undefined, writeOut: (s) => process.stdout.write(s) });
+    .option('--p99-tolerance <pct>', 'with --baseline: also fail when a scenario\'s p99 job latency grew by more than pct %', intIn('--p99-tolerance', 0, 100000));
 }
 
-/** Parse argv into validated options; throws UsageError with one readable line. */
-export function parseOptions(argv: string[]): ChaosOptions | 'help' {
-  const cmd = buildCommand();
+/** Run commander quietly: 'help' when help was printed, UsageError (one line) on bad input. */
+export function parseCommand(cmd: Command, argv: string[]): 'help' | 'ok' {
+  cmd.exitOverride().configureOutput({ writeErr: () => undefined, writeOut: (s) => process.stdout.write(s) });
   try {
     cmd.parse(argv, { from: 'user' });
+    return 'ok';
   } catch (err) {
     if (err instanceof CommanderError) {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.help') return 'help';
@@ -95,6 +94,12 @@ export function parseOptions(argv: string[]): ChaosOptions | 'help' {
     }
     throw err;
   }
+}
+
+/** Parse argv into validated options; throws UsageError with one readable line. */
+export function parseOptions(argv: string[]): ChaosOptions | 'help' {
+  const cmd = buildCommand();
+  if (parseCommand(cmd, argv) === 'help') return 'help';
   const o = cmd.opts<{
     scenario?: Scenario[]; runs?: number; seed?: number; path?: string; budget?: number;
     workers?: number; keepers?: number; bugs?: string[]; json?: boolean; ci?: boolean;

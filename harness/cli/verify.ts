@@ -1,12 +1,12 @@
 // `npm run chaos -- verify`: every planted bug must be caught by its scenarios, and the correct
 // system must pass the same scenarios. Exit 0 when both hold, 1 naming each escaped bug.
 import Table from 'cli-table3';
-import { Command, CommanderError } from 'commander';
+import { Command } from 'commander';
 import { PLANTED_BUGS } from '../../scenarios/planted-bugs.ts';
 import { oneLine } from '../env/errors.ts';
 import { writeReport } from '../report/index.ts';
 import { verify, type VerifyResult, type VerifyRow } from '../runner/verify.ts';
-import { intIn, parseDuration, replayCommand, UsageError } from './options.ts';
+import { intIn, parseCommand, parseDuration, replayCommand, UsageError } from './options.ts';
 
 export interface VerifyCliOptions {
   seed: number;
@@ -36,18 +36,8 @@ export function parseVerifyOptions(argv: string[]): VerifyCliOptions | 'help' {
     .option('--control-runs <n>', 'runs per scenario on the correct system (default: each scenario\'s own)', intIn('--control-runs', 1, 10000))
     .option('--json', 'print the result as JSON on stdout')
     .option('--ci', 'plain lines (verify always prints plain lines)')
-    .option('--report-dir <dir>', 'where reports/<run-id>/ is written', 'reports')
-    .exitOverride()
-    .configureOutput({ writeErr: () => undefined, writeOut: (s) => process.stdout.write(s) });
-  try {
-    cmd.parse(argv, { from: 'user' });
-  } catch (err) {
-    if (err instanceof CommanderError) {
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.help') return 'help';
-      throw new UsageError(err.message.replace(/^error: /, ''));
-    }
-    throw err;
-  }
+    .option('--report-dir <dir>', 'where reports/<run-id>/ is written', 'reports');
+  if (parseCommand(cmd, argv) === 'help') return 'help';
   const o = cmd.opts<{ seed?: number; bugs?: string; runs?: number; budget?: number; controlRuns?: number; json?: boolean; reportDir: string }>();
   return {
     seed: o.seed ?? (Date.now() ^ (Math.random() * 0x7fffffff)) | 0,

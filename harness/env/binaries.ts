@@ -99,7 +99,12 @@ function buildToxiproxy(log: (s: string) => void): void {
 export function bootstrap(log: (s: string) => void = () => undefined): { redis: string; toxiproxy: string } {
   if (!findBinary(REDIS)) aptInstall(['redis-server'], log);
   const redis = requireBinary(REDIS);
-  const version = execFileSync(redis, ['--version'], { encoding: 'utf8' });
+  let version = '';
+  try {
+    version = execFileSync(redis, ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 10_000 });
+  } catch {
+    throw new EnvironmentError(`${redis} --version failed: is it a redis-server binary? (${REDIS.installHint})`);
+  }
   const major = Number(/v=(\d+)/.exec(version)?.[1] ?? 0);
   if (major < 7) throw new EnvironmentError(`${redis} is Redis ${major}; Redis 7 or newer is needed (XAUTOCLAIM, Lua TIME)`);
   if (!findBinary(TOXIPROXY)) buildToxiproxy(log);

@@ -6,11 +6,11 @@ export function freePort(): Promise<number> {
 }
 
 /** Start something on a fresh port, trying again when another process took the port first. */
-export async function startWithPortRetry<T>(start: (port: number) => Promise<T>, attempts = 5): Promise<T> {
+export async function startWithPortRetry<T>(start: (port: number) => Promise<T>, attempts = 5, pick: () => Promise<number> = freePort): Promise<T> {
   let last: unknown;
   for (let i = 0; i < attempts; i++) {
     try {
-      return await start(await freePort());
+      return await start(await pick());
     } catch (err) {
       last = err;
     }

@@ -98,6 +98,7 @@ export class ProcessRegistry {
 
 const registries = new Set<ProcessRegistry>();
 const cleanups = new Set<() => Promise<void>>();
+const exitHooks = new Set<() => void>();
 let handlersInstalled = false;
 
 /**
@@ -108,6 +109,13 @@ export function trackForExit(registry: ProcessRegistry): () => void {
   registries.add(registry);
   installHandlers();
   return () => registries.delete(registry);
+}
+
+/** Synchronous work for the very last moment of the process (removing temp dirs). */
+export function onExitSync(fn: () => void): () => void {
+  exitHooks.add(fn);
+  installHandlers();
+  return () => exitHooks.delete(fn);
 }
 
 export function onInterrupt(fn: () => Promise<void>): () => void {
@@ -121,6 +129,13 @@ function installHandlers(): void {
   handlersInstalled = true;
   process.once('exit', () => {
     for (const r of registries) r.killAllNow();
+    for (const fn of exitHooks) {
+      try {
+        fn();
+      } catch {
+        /* best effort at exit */
+      }
+    }
   });
   const onSignal = (sig: NodeJS.Signals, code: number) => {
     process.once(sig, () => {

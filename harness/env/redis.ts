@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import { EnvironmentError } from './errors.ts';
 import { startWithPortRetry } from './ports.ts';
-import type { ManagedProcess, ProcessRegistry } from './processes.ts';
+import { onExitSync, type ManagedProcess, type ProcessRegistry } from './processes.ts';
 
 export interface RedisOptions {
   bin: string;
@@ -22,7 +22,12 @@ export class RedisServer {
   process!: ManagedProcess;
   private log = '';
 
-  private constructor(private readonly opts: RedisOptions) {}
+  private readonly forgetDir: () => void;
+
+  private constructor(private readonly opts: RedisOptions) {
+    // on Ctrl-C or a crash of the harness the data dir goes too
+    this.forgetDir = onExitSync(() => rmSync(this.dir, { recursive: true, force: true }));
+  }
 
   static async start(opts: RedisOptions): Promise<RedisServer> {
     const server = new RedisServer(opts);
@@ -100,5 +105,6 @@ export class RedisServer {
 
   private removeDir(): void {
     rmSync(this.dir, { recursive: true, force: true });
+    this.forgetDir();
   }
 }
