@@ -9,7 +9,7 @@ export const executorCrash: Scenario = {
   summary: 'SIGKILL of an executor mid-job; the job must run again',
   env: {},
   runs: 4,
-  workload: () => workloadArb({ minTasks: 3, maxTasks: 6, maxDurationMs: 1000, windowMs: 800 }),
-  schedule: ({ targets }) => scheduleArb(['kill-executor'], targets, { windowMs: 1200, minDurationMs: 0, maxDurationMs: 500, maxSteps: 3 }),
+  workload: () => workloadArb({ minTasks: 4, maxTasks: 6, minDurationMs: 300, maxDurationMs: 1200, windowMs: 500 }),
+  schedule: ({ targets }) => scheduleArb(['kill-executor'], targets, { fromMs: 200, windowMs: 1200, minDurationMs: 0, maxDurationMs: 500, maxSteps: 3 }),
   goals: [jobReclaimed],
 };

@@ -9,8 +9,8 @@ export const keeperCrash: Scenario = {
   summary: 'SIGKILL of a keeper while events flow; no event may be lost',
   env: { keepers: 2 },
   runs: 4,
-  workload: () => workloadArb({ minTasks: 4, maxTasks: 8, maxDurationMs: 300, windowMs: 1000 }),
+  workload: () => workloadArb({ minTasks: 4, maxTasks: 8, minDurationMs: 100, maxDurationMs: 500, windowMs: 800 }),
   schedule: ({ targets, keepers }) =>
-    scheduleArb(['kill'], { ...targets, processes: keepers }, { windowMs: 1000, minDurationMs: 200, maxDurationMs: 2000, maxSteps: 2 }),
+    scheduleArb(['kill'], { ...targets, processes: keepers }, { fromMs: 100, windowMs: 900, minDurationMs: 200, maxDurationMs: 2000, maxSteps: 2 }),
   goals: [faultWhileInFlight],
 };

@@ -14,11 +14,11 @@ export const pause: Scenario = {
   summary: 'SIGSTOP of a worker past the lease, so a job runs twice',
   env: {},
   runs: 4,
-  workload: () => workloadArb({ minTasks: 3, maxTasks: 6, maxDurationMs: 1200, windowMs: 600, cancellations: false }),
+  workload: () => workloadArb({ minTasks: 4, maxTasks: 6, minDurationMs: 500, maxDurationMs: 1500, windowMs: 300, cancellations: false }),
   schedule: ({ workers, leaseMs }) =>
     scheduleOf(
       fc.record({
-        atMs: fc.integer({ min: 100, max: 900 }),
+        atMs: fc.integer({ min: 300, max: 900 }),
         durationMs: fc.integer({ min: Math.round(leaseMs * 1.5), max: leaseMs * 3 }),
         fault: fc.record({ kind: fc.constant('pause' as const), process: fc.constantFrom(...workers) }),
       }),

@@ -9,7 +9,7 @@ export const redisRestart: Scenario = {
   summary: 'Redis killed and restarted with AOF',
   env: { aof: true },
   runs: 3,
-  workload: () => workloadArb({ maxTasks: 6 }),
-  schedule: ({ targets }) => scheduleArb(['redis-restart'], targets, { windowMs: 1200, minDurationMs: 100, maxDurationMs: 1000, maxSteps: 1 }),
+  workload: () => workloadArb({ maxTasks: 6, minDurationMs: 200, maxDurationMs: 800, windowMs: 600 }),
+  schedule: ({ targets }) => scheduleArb(['redis-restart'], targets, { fromMs: 200, windowMs: 900, minDurationMs: 100, maxDurationMs: 1000, maxSteps: 1 }),
   goals: [faultWhileInFlight],
 };

@@ -1,4 +1,4 @@
-import { faultArb, scheduleOf, stepArb } from '../harness/nemesis/index.ts';
+import { scheduleArb } from '../harness/nemesis/index.ts';
 import type { Scenario } from '../harness/runner/scenario.ts';
 import { workloadArb } from '../harness/workload/workload.ts';
 import { jobReclaimed } from './common.ts';
@@ -10,8 +10,8 @@ export const workerCrash: Scenario = {
   env: {},
   runs: 5,
   // jobs long enough, and kills late enough, that a killed worker is usually holding one
-  workload: () => workloadArb({ minTasks: 4, maxTasks: 6, maxDurationMs: 1500, windowMs: 500 }),
+  workload: () => workloadArb({ minTasks: 4, maxTasks: 6, minDurationMs: 300, maxDurationMs: 1500, windowMs: 500 }),
   schedule: ({ targets }) =>
-    scheduleOf(stepArb(faultArb('kill', { ...targets, processes: targets.workers }), { windowMs: 1000, minDurationMs: 100, maxDurationMs: 1500 }).map((s) => ({ ...s, atMs: 200 + s.atMs })), 2),
+    scheduleArb(['kill'], { ...targets, processes: targets.workers }, { fromMs: 200, windowMs: 1200, minDurationMs: 100, maxDurationMs: 1500, maxSteps: 2 }),
   goals: [jobReclaimed],
 };

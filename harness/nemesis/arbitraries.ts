@@ -47,7 +47,8 @@ export function faultArb(kind: FaultKind, t: Targets): fc.Arbitrary<Fault> {
 }
 
 export interface StepOptions {
-  /** steps start within [0, windowMs] */
+  /** steps start within [fromMs, windowMs] (default from 0) */
+  fromMs?: number;
   windowMs: number;
   minDurationMs: number;
   maxDurationMs: number;
@@ -55,7 +56,7 @@ export interface StepOptions {
 
 export function stepArb(fault: fc.Arbitrary<Fault>, o: StepOptions): fc.Arbitrary<FaultStep> {
   return fc.record({
-    atMs: fc.integer({ min: 0, max: o.windowMs }),
+    atMs: fc.integer({ min: o.fromMs ?? 0, max: o.windowMs }),
     durationMs: fc.integer({ min: o.minDurationMs, max: o.maxDurationMs }),
     fault,
   });

@@ -19,6 +19,7 @@ export interface WorkloadOptions {
   maxJobsPerTask: number;
   /** submissions spread over [0, windowMs] */
   windowMs: number;
+  minDurationMs: number;
   maxDurationMs: number;
   /** allow non-zero exits, hangs past the timeout and cancellations */
   failures: boolean;
@@ -26,7 +27,7 @@ export interface WorkloadOptions {
 }
 
 export const DEFAULT_WORKLOAD: WorkloadOptions = {
-  minTasks: 3, maxTasks: 8, maxJobsPerTask: 3, windowMs: 1500, maxDurationMs: 300, failures: true, cancellations: true,
+  minTasks: 3, maxTasks: 8, maxJobsPerTask: 3, windowMs: 1500, minDurationMs: 0, maxDurationMs: 300, failures: true, cancellations: true,
 };
 
 // Descriptions come back in reads and reports: some are hostile on purpose.
@@ -40,7 +41,7 @@ function jobArb(o: WorkloadOptions): fc.Arbitrary<JobSpec> {
     : fc.constant('ok' as const);
   return fc.record({
     description: descriptions,
-    durationMs: fc.integer({ min: 0, max: o.maxDurationMs }),
+    durationMs: fc.integer({ min: o.minDurationMs, max: o.maxDurationMs }),
     output: fc.array(line, { maxLength: 3 }),
     outcome,
     exitCode: fc.integer({ min: 1, max: 3 }),
