@@ -1,14 +1,12 @@
 import fc from 'fast-check';
-import type { FaultStep } from '../harness/nemesis/index.ts';
+import { scheduleOf } from '../harness/nemesis/index.ts';
 import type { Scenario } from '../harness/runner/scenario.ts';
 import { workloadArb } from '../harness/workload/workload.ts';
 import { staleEventRejected } from './common.ts';
 
 /**
  * The seed's case: a worker's link is slowed on the way to Redis, so the `running` event it
- * publishes lands after the executor's `completed` for the same job. Some steps slow a
- * keeper's link instead, which widens the window between reading and writing a job's state
- * (where two keepers that check-then-set race).
+ * publishes lands after the executor's `completed` for the same job.
  */
 export const reorder: Scenario = {
   name: 'reorder',
@@ -19,31 +17,20 @@ export const reorder: Scenario = {
   // of a light load: a burst keeps the fast worker busy long enough for the slow one to take
   // jobs too, and its `running` then trails the executor's outcome by the added latency.
   workload: () => workloadArb({ minTasks: 6, maxTasks: 10, maxDurationMs: 200, windowMs: 400, cancellations: false }),
-  schedule: ({ workers, keepers }) => {
-    const slowWorker = fc.record({
-      kind: fc.constant('latency' as const),
-      link: fc.constantFrom(...workers),
-      stream: fc.constant('upstream' as const),
-      latencyMs: fc.integer({ min: 300, max: 800 }),
-      jitterMs: fc.integer({ min: 0, max: 50 }),
-    });
-    const slowKeeper = fc.record({
-      kind: fc.constant('latency' as const),
-      link: fc.constantFrom(...keepers),
-      stream: fc.constantFrom('upstream' as const, 'downstream' as const),
-      latencyMs: fc.integer({ min: 20, max: 150 }),
-      jitterMs: fc.integer({ min: 0, max: 50 }),
-    });
-    const step = (fault: fc.Arbitrary<FaultStep['fault']>): fc.Arbitrary<FaultStep> => fc.noShrink(fc.record({
-      atMs: fc.integer({ min: 0, max: 200 }),
-      durationMs: fc.integer({ min: 1500, max: 2500 }),
-      fault,
-    }));
-    // always one slowed worker (the reorder itself), plus up to two more slowed workers or keepers;
-    // shrinking drops the extras
-    return fc
-      .tuple(step(slowWorker), fc.array(step(fc.oneof(slowWorker, slowKeeper)), { maxLength: 2 }))
-      .map(([first, extra]) => [first, ...extra].sort((a, b) => a.atMs - b.atMs));
-  },
+  schedule: ({ workers }) =>
+    scheduleOf(
+      fc.record({
+        atMs: fc.integer({ min: 0, max: 200 }),
+        durationMs: fc.integer({ min: 1500, max: 2500 }),
+        fault: fc.record({
+          kind: fc.constant('latency' as const),
+          link: fc.constantFrom(...workers),
+          stream: fc.constant('upstream' as const),
+          latencyMs: fc.integer({ min: 300, max: 800 }),
+          jitterMs: fc.integer({ min: 0, max: 50 }),
+        }),
+      }),
+      3,
+    ),
   goals: [staleEventRejected],
 };

@@ -24,6 +24,8 @@ export interface RunStats {
   staleIgnored: number;
   /** jobs whose payload was started under more than one distinct attempt */
   duplicateExecutions: number;
+  /** jobs whose applied transitions were decided by more than one keeper (keepers raced on a job) */
+  jobsSplitAcrossKeepers: number;
   /** jobs with any transition or execution of attempt > 1 (delivered again after a lease) */
   reclaimedJobs: number;
   /** nemesis steps that began */
@@ -61,9 +63,16 @@ export function runStats(history: History, obs: Observations = observe(history))
   const runningFrom: number[] = [];
   const runningUntil: number[] = [];
 
+  let jobsSplitAcrossKeepers = 0;
   for (const { jobId, steps } of obs.jobs) {
     let runningSince: number | undefined;
+    let keeper: string | undefined;
+    let split = false;
     for (const e of steps) {
+      if (e.applied) {
+        if (keeper !== undefined && e.entry.keeper !== keeper) split = true;
+        keeper = e.entry.keeper;
+      }
       if (e.attempt > 1) reclaimed.add(jobId);
       if (!e.applied) {
         transitionsIgnored++;
@@ -82,6 +91,7 @@ export function runStats(history: History, obs: Observations = observe(history))
       runningFrom.push(runningSince);
       runningUntil.push(Infinity);
     }
+    if (split) jobsSplitAcrossKeepers++;
   }
 
   // a job executed under two distinct attempts: remember each job's first attempt only
@@ -150,6 +160,7 @@ export function runStats(history: History, obs: Observations = observe(history))
     transitionsIgnored,
     staleIgnored,
     duplicateExecutions: duplicated.size,
+    jobsSplitAcrossKeepers,
     reclaimedJobs: reclaimed.size,
     faults: starts.length,
     faultsWhileInFlight,

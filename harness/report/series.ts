@@ -37,6 +37,7 @@ const ZERO_TOTALS: StatsTotals = {
   transitionsIgnored: 0,
   staleIgnored: 0,
   duplicateExecutions: 0,
+  jobsSplitAcrossKeepers: 0,
   reclaimedJobs: 0,
   faults: 0,
   faultsWhileInFlight: 0,

@@ -154,6 +154,7 @@ export function statsOf(history: History): RunStats {
     transitionsIgnored: transitions.length - applied.length,
     staleIgnored: transitions.filter((e) => e.reason === 'stale-terminal').length,
     duplicateExecutions: [...attempts.values()].filter((s) => s.size > 1).length,
+    jobsSplitAcrossKeepers: 0,
     reclaimedJobs: new Set(transitions.filter((e) => e.attempt > 1).map((e) => e.jobId)).size,
     faults: history.filter((e) => e.kind === 'nemesis' && e.type === 'start').length,
     faultsWhileInFlight: 0,
