@@ -12,21 +12,25 @@ export const reorder: Scenario = {
   name: 'reorder',
   summary: "a worker's link delayed so its running event lands after the executor's completed",
   env: {},
-  runs: 5,
-  // A slowed worker needs several round trips per job, so the fast one would take every job
-  // of a light load: a burst keeps the fast worker busy long enough for the slow one to take
-  // jobs too, and its `running` then trails the executor's outcome by the added latency.
-  workload: () => workloadArb({ minTasks: 6, maxTasks: 10, maxDurationMs: 200, windowMs: 400, cancellations: false }),
+  runs: 6,
+  // The link is slowed before the first submission, while both workers wait in XREADGROUP:
+  // a burst then hands the slowed worker a job at once (it waits at Redis already), and the
+  // `running` it announces trails the executor's outcome by the added latency. Slowed later,
+  // a worker needs several slow round trips before its next read, and the fast worker may
+  // finish the whole burst first.
+  workload: () => workloadArb({ minTasks: 6, maxTasks: 10, maxDurationMs: 200, fromMs: 250, windowMs: 650, cancellations: false }),
   schedule: ({ workers }) =>
     scheduleOf(
       fc.record({
-        atMs: fc.integer({ min: 0, max: 200 }),
-        durationMs: fc.integer({ min: 1500, max: 2500 }),
+        atMs: fc.integer({ min: 0, max: 150 }),
+        // the slowed worker makes two round trips (read the job, count the attempt) before it
+        // announces `running`: the delay must outlast them, or the event is no longer late
+        durationMs: fc.integer({ min: 2500, max: 3500 }),
         fault: fc.record({
           kind: fc.constant('latency' as const),
           link: fc.constantFrom(...workers),
           stream: fc.constant('upstream' as const),
-          latencyMs: fc.integer({ min: 300, max: 800 }),
+          latencyMs: fc.integer({ min: 250, max: 600 }),
           jitterMs: fc.integer({ min: 0, max: 50 }),
         }),
       }),

@@ -17,7 +17,8 @@ export interface WorkloadOptions {
   minTasks: number;
   maxTasks: number;
   maxJobsPerTask: number;
-  /** submissions spread over [0, windowMs] */
+  /** submissions spread over [fromMs, windowMs] */
+  fromMs: number;
   windowMs: number;
   minDurationMs: number;
   maxDurationMs: number;
@@ -27,7 +28,7 @@ export interface WorkloadOptions {
 }
 
 export const DEFAULT_WORKLOAD: WorkloadOptions = {
-  minTasks: 3, maxTasks: 8, maxJobsPerTask: 3, windowMs: 1500, minDurationMs: 0, maxDurationMs: 300, failures: true, cancellations: true,
+  minTasks: 3, maxTasks: 8, maxJobsPerTask: 3, fromMs: 0, windowMs: 1500, minDurationMs: 0, maxDurationMs: 300, failures: true, cancellations: true,
 };
 
 // Descriptions come back in reads and reports: some are hostile on purpose.
@@ -55,7 +56,7 @@ function jobArb(o: WorkloadOptions): fc.Arbitrary<JobSpec> {
 export function workloadArb(partial: Partial<WorkloadOptions> = {}): fc.Arbitrary<Workload> {
   const o = { ...DEFAULT_WORKLOAD, ...partial };
   const task = fc.record({
-    atMs: fc.integer({ min: 0, max: o.windowMs }),
+    atMs: fc.integer({ min: o.fromMs, max: o.windowMs }),
     description: descriptions,
     jobs: fc.array(jobArb(o), { minLength: 1, maxLength: o.maxJobsPerTask }),
     cancel: o.cancellations
