@@ -31,6 +31,7 @@ const statsSchema = z.object({
   transitionsIgnored: count,
   staleIgnored: count,
   duplicateExecutions: count,
+  jobsSplitAcrossKeepers: count,
   reclaimedJobs: count,
   faults: count,
   faultsWhileInFlight: count,
