@@ -81,8 +81,9 @@ export class Suite {
             this.o.onRun?.(scenario, r);
           },
         });
-        this.current = undefined;
+        // interrupted: keep `current`, the report shows its finished runs as cut short
         if (this.interrupted) break;
+        this.current = undefined;
         this.results.push(result);
         this.o.onScenarioEnd?.(result);
         if (result.verdict === 'incomplete') break;
