@@ -9,7 +9,8 @@ export const latency: Scenario = {
   summary: 'latency and jitter on random links',
   env: {},
   runs: 4,
-  workload: () => workloadArb(),
-  schedule: ({ targets }) => scheduleArb(['latency'], targets, { windowMs: 1200, minDurationMs: 200, maxDurationMs: 1500, maxSteps: 3 }),
+  // jobs long and dense enough that a fault usually begins while some are running
+  workload: () => workloadArb({ minDurationMs: 200, maxDurationMs: 800, windowMs: 1000 }),
+  schedule: ({ targets }) => scheduleArb(['latency'], targets, { fromMs: 200, windowMs: 1200, minDurationMs: 200, maxDurationMs: 1500, maxSteps: 3 }),
   goals: [faultWhileInFlight, jobsCompleted],
 };

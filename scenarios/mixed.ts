@@ -9,12 +9,13 @@ export const mixed: Scenario = {
   summary: 'every fault kind at once',
   env: { keepers: 2, aof: true },
   runs: 4,
-  workload: () => workloadArb(),
+  // jobs long and dense enough that a fault usually begins while some are running
+  workload: () => workloadArb({ minDurationMs: 200, maxDurationMs: 800, windowMs: 1000 }),
   schedule: ({ targets }) =>
     scheduleArb(
       ['latency', 'bandwidth', 'slow_close', 'timeout', 'reset_peer', 'slicer', 'limit_data', 'down', 'kill', 'kill-executor', 'pause', 'restart', 'redis-restart'],
       targets,
-      { windowMs: 1500, minDurationMs: 100, maxDurationMs: 2000, maxSteps: 4 },
+      { fromMs: 200, windowMs: 1500, minDurationMs: 100, maxDurationMs: 2000, maxSteps: 4 },
     ),
   goals: [faultWhileInFlight],
 };

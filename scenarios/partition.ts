@@ -9,7 +9,8 @@ export const partition: Scenario = {
   summary: 'links down and back',
   env: {},
   runs: 4,
-  workload: () => workloadArb(),
-  schedule: ({ targets }) => scheduleArb(['down'], targets, { windowMs: 1200, minDurationMs: 200, maxDurationMs: 2000, maxSteps: 3 }),
+  // jobs long and dense enough that a fault usually begins while some are running
+  workload: () => workloadArb({ minDurationMs: 200, maxDurationMs: 800, windowMs: 1000 }),
+  schedule: ({ targets }) => scheduleArb(['down'], targets, { fromMs: 200, windowMs: 1200, minDurationMs: 200, maxDurationMs: 2000, maxSteps: 3 }),
   goals: [faultWhileInFlight],
 };
