@@ -43,7 +43,9 @@ withLinkOptions(program.command('orchestrator').description('HTTP API'), 'orches
 withLinkOptions(program.command('worker').description('runs jobs through its executor'), `worker-${process.pid}`)
   .option('--lease-ms <ms>', 'a job pending longer than this without heartbeat is reclaimed', parseMs, 3000)
   .option('--executor-redis-port <port>', "port of the executor's own Redis link (default: --redis-port)", parsePort)
-  .action((opts: LinkOptions & { leaseMs: number; executorRedisPort?: number }) =>
+  // BENCH-ONLY (PROTOCOL.md, "Bench-only"): no executor, no payload process; `npm run bench` uses it
+  .addOption(new Option('--bench-noop-payload', 'bench only: run every job as an in-process no-op (no executor fork)').hideHelp())
+  .action((opts: LinkOptions & { leaseMs: number; executorRedisPort?: number; benchNoopPayload?: boolean }) =>
     runWorker({ ...opts, executorRedisPort: opts.executorRedisPort ?? opts.redisPort }),
   );
 

@@ -32,6 +32,8 @@ import { StreamJobQueue, type JobDelivery, type JobQueue, type QueueOptions } fr
 export interface WorkerOptions extends LinkOptions {
   leaseMs: number;
   executorRedisPort: number;
+  /** BENCH-ONLY (PROTOCOL.md, "Bench-only"): no executor; each job is a no-op run in-process */
+  benchNoopPayload?: boolean;
 }
 
 const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
@@ -137,12 +139,39 @@ class ExecutorHandle {
   }
 }
 
+// ---------------------------------------------------------------------------------------
+// BENCH-ONLY: `--bench-noop-payload` (PROTOCOL.md, "Bench-only"). Used by `npm run bench`
+// (vs-bullmq) to measure the queue/event path without process forks: no executor is forked
+// and no payload is spawned; for each job the worker itself writes what an executor would
+// (the executions entry and `running`, then `completed` with output ''), over its own
+// connection. Never used by the chaos harness; the default path above is unchanged.
+class BenchNoopExecutor {
+  constructor(
+    private readonly redis: Redis,
+    private readonly events: EventPublisher,
+    private readonly executorId: string,
+  ) {}
+
+  async run(job: RunMessage): Promise<RunResult> {
+    const { jobId, attempt } = job;
+    await Promise.all([
+      this.redis.xadd(keys.executions, '*', 'jobId', jobId, 'attempt', String(attempt), 'executorId', this.executorId),
+      this.events.publish({ jobId, type: 'running', source: 'executor', sourceId: this.executorId, attempt, seq: 1 }),
+    ]);
+    await this.events.publish({
+      jobId, type: 'completed', source: 'executor', sourceId: this.executorId, attempt, seq: 2, exitCode: 0, output: '', reason: '', durationMs: 0,
+    });
+    return 'done';
+  }
+}
+// ---------------------------------------------------------------------------------------
+
 class Worker {
   constructor(
     private readonly redis: Redis,
     private readonly queue: JobQueue,
     private readonly events: EventPublisher,
-    private readonly executor: ExecutorHandle,
+    private readonly executor: Pick<ExecutorHandle, 'run'>,
     private readonly options: WorkerOptions,
     private readonly lifecycle: Lifecycle,
     private readonly log: Logger,
@@ -266,9 +295,12 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
   lifecycle.onStop(() => executor.stop());
 
   const queue = createJobQueue(options.bugs, redis, blocking, { id: options.id, leaseMs: options.leaseMs, log });
-  const worker = new Worker(redis, queue, createEventPublisher(options.bugs, redis), executor, options, lifecycle, log);
+  const events = createEventPublisher(options.bugs, redis);
+  // BENCH-ONLY: --bench-noop-payload replaces the executor (see BenchNoopExecutor)
+  const runner = options.benchNoopPayload ? new BenchNoopExecutor(redis, events, `${options.id}-executor`) : executor;
+  const worker = new Worker(redis, queue, events, runner, options, lifecycle, log);
 
-  await Promise.all([whenReady(redis), whenReady(blocking), executor.ensure()]);
+  await Promise.all([whenReady(redis), whenReady(blocking), options.benchNoopPayload ? undefined : executor.ensure()]);
   await queue.prepare();
   printReady('worker', options.id, { executorPid: executor.pid ?? 0 });
   await worker.loop();

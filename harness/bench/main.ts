@@ -1,0 +1,193 @@
+// `npm run bench`: speed figures of the harness and of the reference system. Each benchmark
+// writes reports/bench/<name>.json and prints a table; goals are printed next to the figures and
+// never fail the run. Exit 0 when every benchmark ran, 1 when one failed with an error or left a
+// process behind, 2 on a usage or environment error.
+//
+//   npm run bench                                  every benchmark (long: tens of minutes on 2 cores)
+//   npm run bench -- --only scaling,vs-bullmq      some of them
+//   npm run bench -- --quick                       smoke-sized
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Table from 'cli-table3';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { PROJECT_ROOT } from '../env/binaries.ts';
+import { EnvironmentError, oneLine } from '../env/errors.ts';
+import { writeJson, secs, type BenchContext, type Benchmark, type Goal } from './common.ts';
+import { harnessOverheadBench } from './harness-overhead.ts';
+import { runsPerMinuteBench } from './runs-per-minute.ts';
+import { scalingBench } from './scaling.ts';
+import { timeToDetectBench } from './time-to-detect.ts';
+import { vsBullmqBench } from './vs-bullmq.ts';
+
+export const BENCHMARKS: readonly Benchmark[] = [
+  runsPerMinuteBench(),
+  timeToDetectBench(),
+  harnessOverheadBench(),
+  scalingBench(),
+  vsBullmqBench(),
+];
+
+const log = (s: string) => process.stderr.write(s + '\n');
+
+interface BenchOptions {
+  only: Benchmark[];
+  quick: boolean;
+  seed: number;
+  out: string;
+}
+
+function parseOptions(argv: string[]): BenchOptions | 'help' {
+  const cmd = new Command('bench')
+    .description('Benchmarks of the chaos harness and the reference system (figures, not assertions)')
+    .option('--only <names>', `comma-separated: ${BENCHMARKS.map((b) => b.name).join(', ')}`)
+    .option('--quick', 'smoke-sized runs (a few minutes in all)')
+    .option('--seed <n>', 'seed of the generated workloads and schedules (time-to-detect uses seed, seed+1, ...)', (t) => {
+      if (!/^-?\d+$/.test(t)) throw new InvalidArgumentError(`--seed must be an integer, got "${t}"`);
+      return Number(t);
+    }, 1)
+    .option('--out <dir>', 'where <name>.json files go', path.join('reports', 'bench'))
+    .exitOverride()
+    .configureOutput({ writeErr: () => undefined, writeOut: (s) => process.stdout.write(s) });
+  try {
+    cmd.parse(argv, { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.help') return 'help';
+      throw new UsageError(err.message.replace(/^error: /, ''));
+    }
+    throw err;
+  }
+  const o = cmd.opts<{ only?: string; quick?: boolean; seed: number; out: string }>();
+  let only = [...BENCHMARKS];
+  if (o.only !== undefined) {
+    const names = o.only.split(',').map((s) => s.trim()).filter(Boolean);
+    if (names.length === 0) throw new UsageError('--only names no benchmark');
+    only = names.map((n) => {
+      const b = BENCHMARKS.find((x) => x.name === n);
+      if (!b) throw new UsageError(`unknown benchmark "${n}" (known: ${BENCHMARKS.map((x) => x.name).join(', ')})`);
+      return b;
+    });
+  }
+  return { only, quick: Boolean(o.quick), seed: o.seed, out: path.resolve(o.out) };
+}
+
+class UsageError extends Error {}
+
+// ---------------------------------------------------------------------------------------
+// no server or SUT process may outlive the bench
+
+const PATTERN = 'redis-server|toxiproxy-server|system-under-test/main.ts|harness/bench/bullmq-worker.ts|harness/bench/scaling-child.ts';
+
+function harnessProcesses(): Map<number, string> {
+  let out = '';
+  try {
+    out = execFileSync('pgrep', ['-a', '-f', PATTERN], { encoding: 'utf8' });
+  } catch {
+    /* none */
+  }
+  const found = new Map<number, string>();
+  for (const line of out.trim().split('\n').filter(Boolean)) {
+    const [pid, ...cmd] = line.split(' ');
+    if (!cmd.join(' ').includes('pgrep')) found.set(Number(pid), cmd.join(' '));
+  }
+  return found;
+}
+
+function isDescendant(pid: number): boolean {
+  for (let p = pid, i = 0; p > 1 && i < 64; i++) {
+    if (p === process.pid) return true;
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+      p = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    } catch {
+      return false;
+    }
+  }
+  return false;
+}
+
+async function leftovers(before: Map<number, string>): Promise<{ ours: string[]; others: string[] }> {
+  let ours: string[] = [];
+  let others: string[] = [];
+  for (let i = 0; i < 20; i++) {
+    const now = [...harnessProcesses()].filter(([pid]) => !before.has(pid));
+    ours = now.filter(([pid]) => isDescendant(pid)).map(([pid, cmd]) => `${pid} ${cmd}`);
+    others = now.filter(([pid]) => !isDescendant(pid)).map(([pid, cmd]) => `${pid} ${cmd}`);
+    if (ours.length === 0 && others.length === 0) break;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return { ours, others };
+}
+
+// ---------------------------------------------------------------------------------------
+
+function goalTable(rows: { bench: string; goal: Goal }[]): string {
+  const t = new Table({ head: ['benchmark', 'figure', 'value', 'goal', ''], style: { head: [], border: [] } });
+  for (const { bench, goal } of rows) t.push([bench, goal.name, goal.figure, goal.goal, goal.met === null ? '' : goal.met ? 'met' : 'missed']);
+  return t.toString();
+}
+
+function gitCommit(): string | null {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: PROJECT_ROOT, encoding: 'utf8' }).trim();
+  } catch {
+    return null;
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  const parsed = parseOptions(argv);
+  if (parsed === 'help') return 0;
+  const o = parsed;
+  const before = harnessProcesses();
+  const ctx: BenchContext = { quick: o.quick, seed: o.seed, outDir: o.out, log };
+  const machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? '', memoryBytes: os.totalmem(), node: process.version, platform: `${os.platform()} ${os.release()}` };
+  log(`bench: ${o.only.map((b) => b.name).join(', ')}${o.quick ? ' (quick)' : ''}, seed ${o.seed}, ${machine.cpus} CPUs, Node ${machine.node}`);
+  const allGoals: { bench: string; goal: Goal }[] = [];
+  const failed: string[] = [];
+  for (const bench of o.only) {
+    const startedAt = new Date();
+    const loadBefore = os.loadavg();
+    const othersBefore = [...harnessProcesses()].filter(([pid]) => !before.has(pid) && !isDescendant(pid)).length;
+    log(`\n== ${bench.name}: ${bench.summary} (load average ${loadBefore.map((x) => x.toFixed(2)).join(' ')})`);
+    try {
+      const result = await bench.run(ctx);
+      const finishedAt = new Date();
+      const file = writeJson(o.out, bench.name, {
+        benchmark: bench.name, quick: o.quick, seed: o.seed, startedAt: startedAt.toISOString(), finishedAt: finishedAt.toISOString(),
+        durationMs: finishedAt.getTime() - startedAt.getTime(), commit: gitCommit(), machine,
+        // other activity on the machine distorts figures: the load before and after, and servers/SUT processes not ours
+        loadAverage: { before: loadBefore, after: os.loadavg() },
+        foreignHarnessProcesses: { before: othersBefore, after: [...harnessProcesses()].filter(([pid]) => !before.has(pid) && !isDescendant(pid)).length },
+        goals: result.goals, data: result.data,
+      });
+      process.stdout.write(`\n${bench.name} (${startedAt.toISOString()}, ${secs(finishedAt.getTime() - startedAt.getTime())})\n${result.text.join('\n')}\n`);
+      if (result.goals.length) process.stdout.write(goalTable(result.goals.map((goal) => ({ bench: bench.name, goal }))) + '\n');
+      log(`${bench.name}: ${path.relative(process.cwd(), file)}`);
+      allGoals.push(...result.goals.map((goal) => ({ bench: bench.name, goal })));
+    } catch (err) {
+      if (err instanceof EnvironmentError) throw err;
+      failed.push(bench.name);
+      log(`${bench.name}: FAILED: ${oneLine(err)}`);
+      if (process.env.CHAOS_DEBUG) log(String((err as Error).stack));
+    }
+  }
+  if (o.only.length > 1 && allGoals.length) process.stdout.write(`\ngoals (figures, never assertions)\n${goalTable(allGoals)}\n`);
+  const left = await leftovers(before);
+  if (left.others.length) log(`bench: processes that appeared meanwhile but were not started by this bench:\n  ${left.others.join('\n  ')}`);
+  if (left.ours.length) log(`bench: LEFT RUNNING:\n  ${left.ours.join('\n  ')}`);
+  if (failed.length) log(`bench: failed: ${failed.join(', ')}`);
+  return failed.length || left.ours.length ? 1 : 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    const usage = err instanceof UsageError || err instanceof EnvironmentError;
+    process.stderr.write(`bench: ${oneLine(err)}${err instanceof UsageError ? ' (see --help)' : ''}\n`);
+    if (!usage && process.env.CHAOS_DEBUG) process.stderr.write(String((err as Error).stack) + '\n');
+    process.exit(usage ? 2 : 1);
+  },
+);

@@ -1,0 +1,183 @@
+// runs-per-minute: live chaos runs per minute for each scenario with its default workload and
+// fault schedule, on long-lived servers, following the runner's process-reuse rule
+// (runOnce(env, plan, { reuseProcesses: lastOutcome.idle })). Each run is split, measured from
+// the outside, into reset / workload + faults / settle / collect (logs, snapshot) / checking.
+
+import { performance } from 'node:perf_hooks';
+import Table from 'cli-table3';
+import fc from 'fast-check';
+import { SCENARIOS } from '../../scenarios/index.ts';
+import { checkRun } from '../checkers/index.ts';
+import { Environment, type EnvironmentOptions } from '../env/environment.ts';
+import { scenarioContext } from '../runner/property.ts';
+import { runOnce } from '../runner/run.ts';
+import type { Scenario } from '../runner/scenario.ts';
+import { mean, num, pct, secs, sum, type BenchContext, type BenchOutput, type Benchmark } from './common.ts';
+import { instrumentRun } from './run-probe.ts';
+
+export interface RunTiming {
+  /** wall time of runOnce + checkRun */
+  totalMs: number;
+  resetMs: number;
+  /** the workload and the fault schedule side by side, then the final heal */
+  workloadMs: number;
+  /** from the final heal until every acknowledged job was terminal (runOnce's settleTookMs) */
+  settleMs: number;
+  /** reading the transition and executions logs, the snapshot, the idle check */
+  collectMs: number;
+  checkMs: number;
+  /** the reset restarted the SUT processes (the previous run did not end idle) */
+  restarted: boolean;
+  valid: boolean;
+  historyEntries: number;
+  faultSteps: number;
+  /** when the schedule's last step heals (max atMs + durationMs): no run can end before it */
+  scheduleSpanMs: number;
+}
+
+export interface ScenarioTiming {
+  scenario: string;
+  runs: number;
+  envStartMs: number;
+  runsPerMinute: number;
+  /** without the scenario's first run (which always starts fresh processes) */
+  runsPerMinuteAfterFirst: number;
+  meanRunMs: number;
+  /** share of the total per phase */
+  shares: Record<'reset' | 'workload' | 'settle' | 'collect' | 'check', number>;
+  meanMs: Record<'reset' | 'workload' | 'settle' | 'collect' | 'check', number>;
+  restarts: number;
+  failedRuns: number;
+  meanScheduleSpanMs: number;
+  timings: RunTiming[];
+}
+
+async function timeScenario(env: Environment, scenario: Scenario, runs: number, seed: number, log: (s: string) => void, envStartMs: number): Promise<ScenarioTiming> {
+  const ctx = scenarioContext(env);
+  const plans = fc.sample(fc.tuple(scenario.workload(ctx), scenario.schedule(ctx)), { seed, numRuns: runs });
+  const settleMs = scenario.settleMs ?? env.options.leaseMs * 2 + 6000;
+  const probe = instrumentRun(env);
+  const timings: RunTiming[] = [];
+  let lastIdle = false; // like runScenario: a scenario's first run starts on fresh processes
+  try {
+    for (const [i, [workload, schedule]] of plans.entries()) {
+      const t0 = performance.now();
+      const outcome = await runOnce(env, { workload, schedule, settleMs }, { reuseProcesses: lastIdle });
+      const runEnd = performance.now();
+      lastIdle = outcome.idle;
+      const { verdicts } = checkRun(outcome.history);
+      const t1 = performance.now();
+      const p = probe.take();
+      const collectMs = Number.isNaN(p.collectStartedAt) ? NaN : runEnd - p.collectStartedAt;
+      const timing: RunTiming = {
+        totalMs: t1 - t0,
+        resetMs: p.resetMs,
+        workloadMs: outcome.durationMs - outcome.settleTookMs - collectMs,
+        settleMs: outcome.settleTookMs,
+        collectMs,
+        checkMs: t1 - runEnd,
+        restarted: p.restarted,
+        valid: verdicts.every((v) => v.valid !== false),
+        historyEntries: outcome.history.length,
+        faultSteps: schedule.length,
+        scheduleSpanMs: Math.max(0, ...schedule.map((st) => st.atMs + st.durationMs)),
+      };
+      timings.push(timing);
+      log(`[runs-per-minute] ${scenario.name} run ${i + 1}/${runs}: ${secs(timing.totalMs)} (reset ${secs(timing.resetMs)}${timing.restarted ? ', processes restarted' : ''}, workload ${secs(timing.workloadMs)}, settle ${secs(timing.settleMs)}, collect ${secs(timing.collectMs, 2)}, check ${secs(timing.checkMs, 3)})${timing.valid ? '' : ' VIOLATION'}`);
+    }
+  } finally {
+    probe.restore();
+  }
+  const total = sum(timings.map((t) => t.totalMs));
+  const phase = (k: 'resetMs' | 'workloadMs' | 'settleMs' | 'collectMs' | 'checkMs') => sum(timings.map((t) => t[k]));
+  return {
+    scenario: scenario.name,
+    runs: timings.length,
+    envStartMs,
+    runsPerMinute: (timings.length * 60_000) / total,
+    runsPerMinuteAfterFirst: timings.length > 1 ? ((timings.length - 1) * 60_000) / sum(timings.slice(1).map((t) => t.totalMs)) : NaN,
+    meanRunMs: mean(timings.map((t) => t.totalMs)),
+    shares: {
+      reset: phase('resetMs') / total,
+      workload: phase('workloadMs') / total,
+      settle: phase('settleMs') / total,
+      collect: phase('collectMs') / total,
+      check: phase('checkMs') / total,
+    },
+    meanMs: {
+      reset: phase('resetMs') / timings.length,
+      workload: phase('workloadMs') / timings.length,
+      settle: phase('settleMs') / timings.length,
+      collect: phase('collectMs') / timings.length,
+      check: phase('checkMs') / timings.length,
+    },
+    restarts: timings.filter((t) => t.restarted).length,
+    failedRuns: timings.filter((t) => !t.valid).length,
+    meanScheduleSpanMs: mean(timings.map((t) => t.scheduleSpanMs)),
+    timings,
+  };
+}
+
+const GOAL_SCENARIO = 'reorder';
+const GOAL_RUNS_PER_MINUTE = 30;
+
+export function runsPerMinuteBench(opts: { runs?: number; scenarios?: string[] } = {}): Benchmark {
+  return {
+    name: 'runs-per-minute',
+    summary: 'live chaos runs per minute per scenario, and where a run spends its time',
+    async run(ctx: BenchContext): Promise<BenchOutput> {
+      const names = opts.scenarios ?? (ctx.quick ? [GOAL_SCENARIO] : SCENARIOS.map((s) => s.name));
+      const scenarios = names.map((n) => {
+        const s = SCENARIOS.find((x) => x.name === n);
+        if (!s) throw new Error(`unknown scenario ${n}`);
+        return s;
+      });
+      const runs = opts.runs ?? (ctx.quick ? 2 : 6);
+      const results: ScenarioTiming[] = [];
+      let env: Environment | undefined;
+      let shape = '';
+      try {
+        for (const scenario of scenarios) {
+          // like Suite: one environment for consecutive scenarios of the same shape
+          const want: Partial<EnvironmentOptions> = { ...scenario.env, bugs: [] };
+          let envStartMs = 0;
+          if (!env || JSON.stringify(want) !== shape) {
+            await env?.stop();
+            env = undefined;
+            const t0 = performance.now();
+            env = await Environment.start(want);
+            envStartMs = performance.now() - t0;
+            shape = JSON.stringify(want);
+          }
+          results.push(await timeScenario(env, scenario, runs, ctx.seed, ctx.log, envStartMs));
+        }
+      } finally {
+        await env?.stop();
+      }
+
+      const table = new Table({
+        head: ['scenario', 'runs', 'runs/min', 'mean run', 'reset', 'workload+faults', '(schedule span)', 'settle', 'collect', 'check', 'restarts', 'violations'],
+        style: { head: [], border: [] },
+      });
+      for (const r of results) {
+        const cell = (k: keyof ScenarioTiming['shares']) => `${secs(r.meanMs[k], k === 'check' || k === 'collect' ? 2 : 1)} (${pct(r.shares[k], 0)})`;
+        table.push([r.scenario, r.runs, num(r.runsPerMinute), secs(r.meanRunMs), cell('reset'), cell('workload'), secs(r.meanScheduleSpanMs), cell('settle'), cell('collect'), cell('check'), r.restarts, r.failedRuns]);
+      }
+      const reorder = results.find((r) => r.scenario === GOAL_SCENARIO);
+      const goals = reorder
+        ? [{ name: `runs per minute (${GOAL_SCENARIO})`, goal: `≥ ${GOAL_RUNS_PER_MINUTE}/min`, figure: `${num(reorder.runsPerMinute)}/min (${num(reorder.runsPerMinuteAfterFirst)}/min after the first run)`, met: reorder.runsPerMinute >= GOAL_RUNS_PER_MINUTE }]
+        : [];
+      const allTimings = results.flatMap((r) => r.timings);
+      const allTotal = sum(allTimings.map((t) => t.totalMs));
+      return {
+        data: { runsPerScenario: runs, seed: ctx.seed, overall: { runs: allTimings.length, runsPerMinute: (allTimings.length * 60_000) / allTotal }, scenarios: results },
+        text: [
+          table.toString(),
+          `phases are means per run (share of the scenario's total); workload+faults includes the final heal; schedule span = when the schedule's last fault step heals (max atMs + durationMs), a floor under workload+faults; restarts = resets that restarted the SUT processes (a scenario's first run always does; later ones when the previous run did not end idle); environment starts are not counted in runs/min`,
+          `overall: ${allTimings.length} runs in ${secs(allTotal)} = ${num((allTimings.length * 60_000) / allTotal)} runs/min`,
+        ],
+        goals,
+      };
+    },
+  };
+}
