@@ -4,7 +4,9 @@
 // Env: BENCH_REDIS_PORT, BENCH_REDIS_PASSWORD, BENCH_QUEUE, BENCH_WORKER_NAME.
 
 import { readFileSync } from 'node:fs';
-import { Worker } from 'bullmq';
+// loaded at run time: BullMQ is installed only for the vs-bullmq benchmark (see vs-bullmq.ts)
+const BULLMQ = 'bullmq';
+const { Worker } = (await import(BULLMQ)) as { Worker: new (...args: unknown[]) => { on: (event: string, fn: (err: Error) => void) => unknown; close: (force?: boolean) => Promise<void>; waitUntilReady: () => Promise<unknown> } };
 
 const port = Number(process.env.BENCH_REDIS_PORT);
 const password = process.env.BENCH_REDIS_PASSWORD || undefined;

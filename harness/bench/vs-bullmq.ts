@@ -17,7 +17,17 @@
 import { performance } from 'node:perf_hooks';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { Queue } from 'bullmq';
+// BullMQ is installed only for this benchmark (`npm install --no-save bullmq`): npm ci here cannot
+// install it from the lock file (its optional msgpackr-extract binaries), so it is not a dependency.
+const BULLMQ = 'bullmq';
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+async function loadQueue(): Promise<new (name: string, opts: unknown) => { add: (...a: any[]) => Promise<unknown>; addBulk: (...a: any[]) => Promise<unknown>; close: () => Promise<void>; [k: string]: any }> {
+  try {
+    return ((await import(BULLMQ)) as { Queue: never }).Queue;
+  } catch {
+    throw new Error('vs-bullmq needs BullMQ: run `npm install --no-save bullmq` first');
+  }
+}
 import Table from 'cli-table3';
 import type { Redis } from 'ioredis';
 import { PROJECT_ROOT } from '../env/binaries.ts';
@@ -184,6 +194,7 @@ async function startBull(env: Environment, admin: Admin, workers: number): Promi
     throw (failed as PromiseRejectedResult).reason;
   }
   const procs: Proc[] = ok.map((p) => ({ role: 'worker', pid: p.pid, pause: () => p.signal('SIGSTOP'), resume: () => p.signal('SIGCONT'), kill: () => kill(p) }));
+  const Queue = await loadQueue();
   const queue = new Queue(QUEUE, { connection: { host: '127.0.0.1', port: env.redis.port, password: env.redis.password, maxRetriesPerRequest: null, connectionName: 'bench-queue' } });
   await queue.waitUntilReady();
   return {
