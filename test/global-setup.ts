@@ -1,23 +1,9 @@
 // After the whole suite, no redis-server, toxiproxy-server or SUT process started by it may
 // still run: compare the process table with the one from before the suite.
-import { execFileSync } from 'node:child_process';
+import { listProcesses } from '../harness/env/processes.ts';
 
 const PATTERN = 'redis-server|toxiproxy-server|system-under-test/main.ts';
-
-function harnessProcesses(): Map<number, string> {
-  let out = '';
-  try {
-    out = execFileSync('pgrep', ['-a', '-f', PATTERN], { encoding: 'utf8' });
-  } catch {
-    /* pgrep exits 1 when nothing matches */
-  }
-  const found = new Map<number, string>();
-  for (const line of out.trim().split('\n').filter(Boolean)) {
-    const [pid, ...cmd] = line.split(' ');
-    if (!cmd.join(' ').includes('pgrep')) found.set(Number(pid), cmd.join(' '));
-  }
-  return found;
-}
+const harnessProcesses = () => listProcesses(PATTERN);
 
 let before = new Map<number, string>();
 

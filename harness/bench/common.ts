@@ -11,6 +11,8 @@ import { Environment, type EnvironmentOptions } from '../env/environment.ts';
 export interface BenchContext {
   /** smoke-sized run: fewer runs, rounds, jobs */
   quick: boolean;
+  /** runs-per-minute: only these scenarios */
+  scenarios?: string[];
   seed: number;
   /** reports/bench */
   outDir: string;

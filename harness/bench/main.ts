@@ -14,7 +14,9 @@ import Table from 'cli-table3';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { PROJECT_ROOT } from '../env/binaries.ts';
 import { EnvironmentError, oneLine } from '../env/errors.ts';
+import { listProcesses } from '../env/processes.ts';
 import { writeJson, secs, type BenchContext, type Benchmark, type Goal } from './common.ts';
+import { SCENARIOS } from '../../scenarios/index.ts';
 import { harnessOverheadBench } from './harness-overhead.ts';
 import { runsPerMinuteBench } from './runs-per-minute.ts';
 import { scalingBench } from './scaling.ts';
@@ -34,6 +36,7 @@ const log = (s: string) => process.stderr.write(s + '\n');
 interface BenchOptions {
   only: Benchmark[];
   quick: boolean;
+  scenarios?: string[];
   seed: number;
   out: string;
 }
@@ -43,6 +46,7 @@ function parseOptions(argv: string[]): BenchOptions | 'help' {
     .description('Benchmarks of the chaos harness and the reference system (figures, not assertions)')
     .option('--only <names>', `comma-separated: ${BENCHMARKS.map((b) => b.name).join(', ')}`)
     .option('--quick', 'smoke-sized runs (a few minutes in all)')
+    .option('--scenario <names>', `runs-per-minute: comma-separated scenarios (default: all; with --quick: reorder)`)
     .option('--seed <n>', 'seed of the generated workloads and schedules (time-to-detect uses seed, seed+1, ...)', (t) => {
       if (!/^-?\d+$/.test(t)) throw new InvalidArgumentError(`--seed must be an integer, got "${t}"`);
       return Number(t);
@@ -59,7 +63,14 @@ function parseOptions(argv: string[]): BenchOptions | 'help' {
     }
     throw err;
   }
-  const o = cmd.opts<{ only?: string; quick?: boolean; seed: number; out: string }>();
+  const o = cmd.opts<{ only?: string; quick?: boolean; scenario?: string; seed: number; out: string }>();
+  let scenarios: string[] | undefined;
+  if (o.scenario !== undefined) {
+    scenarios = o.scenario.split(',').map((s) => s.trim()).filter(Boolean);
+    if (scenarios.length === 0) throw new UsageError('--scenario names no scenario');
+    const unknown = scenarios.find((n) => !SCENARIOS.some((s) => s.name === n));
+    if (unknown) throw new UsageError(`unknown scenario "${unknown}" (known: ${SCENARIOS.map((s) => s.name).join(', ')})`);
+  }
   let only = [...BENCHMARKS];
   if (o.only !== undefined) {
     const names = o.only.split(',').map((s) => s.trim()).filter(Boolean);
@@ -70,7 +81,7 @@ function parseOptions(argv: string[]): BenchOptions | 'help' {
       return b;
     });
   }
-  return { only, quick: Boolean(o.quick), seed: o.seed, out: path.resolve(o.out) };
+  return { only, quick: Boolean(o.quick), scenarios, seed: o.seed, out: path.resolve(o.out) };
 }
 
 class UsageError extends Error {}
@@ -80,20 +91,7 @@ class UsageError extends Error {}
 
 const PATTERN = 'redis-server|toxiproxy-server|system-under-test/main.ts|harness/bench/bullmq-worker.ts|harness/bench/scaling-child.ts';
 
-function harnessProcesses(): Map<number, string> {
-  let out = '';
-  try {
-    out = execFileSync('pgrep', ['-a', '-f', PATTERN], { encoding: 'utf8' });
-  } catch {
-    /* none */
-  }
-  const found = new Map<number, string>();
-  for (const line of out.trim().split('\n').filter(Boolean)) {
-    const [pid, ...cmd] = line.split(' ');
-    if (!cmd.join(' ').includes('pgrep')) found.set(Number(pid), cmd.join(' '));
-  }
-  return found;
-}
+const harnessProcesses = () => listProcesses(PATTERN);
 
 function isDescendant(pid: number): boolean {
   for (let p = pid, i = 0; p > 1 && i < 64; i++) {
@@ -142,7 +140,7 @@ async function main(argv: string[]): Promise<number> {
   if (parsed === 'help') return 0;
   const o = parsed;
   const before = harnessProcesses();
-  const ctx: BenchContext = { quick: o.quick, seed: o.seed, outDir: o.out, log };
+  const ctx: BenchContext = { quick: o.quick, scenarios: o.scenarios, seed: o.seed, outDir: o.out, log };
   const machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? '', memoryBytes: os.totalmem(), node: process.version, platform: `${os.platform()} ${os.release()}` };
   log(`bench: ${o.only.map((b) => b.name).join(', ')}${o.quick ? ' (quick)' : ''}, seed ${o.seed}, ${machine.cpus} CPUs, Node ${machine.node}`);
   const allGoals: { bench: string; goal: Goal }[] = [];

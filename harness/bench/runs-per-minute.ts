@@ -126,7 +126,7 @@ export function runsPerMinuteBench(opts: { runs?: number; scenarios?: string[] }
     name: 'runs-per-minute',
     summary: 'live chaos runs per minute per scenario, and where a run spends its time',
     async run(ctx: BenchContext): Promise<BenchOutput> {
-      const names = opts.scenarios ?? (ctx.quick ? [GOAL_SCENARIO] : SCENARIOS.map((s) => s.name));
+      const names = opts.scenarios ?? ctx.scenarios ?? (ctx.quick ? [GOAL_SCENARIO] : SCENARIOS.map((s) => s.name));
       const scenarios = names.map((n) => {
         const s = SCENARIOS.find((x) => x.name === n);
         if (!s) throw new Error(`unknown scenario ${n}`);

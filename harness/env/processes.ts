@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
 export interface Exit {
@@ -160,4 +160,20 @@ export function pidAlive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** The processes whose command line matches `pattern` (pgrep -f), pid → command line; pgrep itself excluded. */
+export function listProcesses(pattern: string): Map<number, string> {
+  let out = '';
+  try {
+    out = execFileSync('pgrep', ['-a', '-f', pattern], { encoding: 'utf8' });
+  } catch {
+    /* pgrep exits 1 when nothing matches */
+  }
+  const found = new Map<number, string>();
+  for (const line of out.trim().split('\n').filter(Boolean)) {
+    const [pid, ...cmd] = line.split(' ');
+    if (!cmd.join(' ').includes('pgrep')) found.set(Number(pid), cmd.join(' '));
+  }
+  return found;
 }

@@ -25,6 +25,9 @@ export interface RunOutcome {
   settleTookMs: number;
 }
 
+const SNAPSHOT_READS_IN_FLIGHT = 16;
+const QUIET_CHECK_MS = 400;
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
@@ -64,10 +67,23 @@ export async function runOnce(env: Environment, plan: RunPlan, opts: { reuseProc
   const healedAt = history.now();
   const deadline = healedAt + plan.settleMs;
   let pending = [...submitted.keys()];
+  let quietSince: number | undefined;
+  let nextQuietCheck = history.now() + QUIET_CHECK_MS;
   while (pending.length > 0 && history.now() < deadline) {
     const views = await Promise.all(pending.map((id) => client.read(id)));
     pending = pending.filter((_, i) => !views[i] || !views[i]!.jobs.every((j) => TERMINAL.has(j.state)));
-    if (pending.length > 0) await sleep(100);
+    if (pending.length === 0) break;
+    // A job that is not terminal while nothing in the system can still move it will never be:
+    // waiting out the rest of the settle period only delays the verdict (a terminal state
+    // overwritten by a late event looks like this). Quiet must hold across two checks.
+    if (history.now() >= nextQuietCheck) {
+      nextQuietCheck = history.now() + QUIET_CHECK_MS;
+      if (await quiescent(env)) {
+        if (quietSince !== undefined) break;
+        quietSince = history.now();
+      } else quietSince = undefined;
+    }
+    await sleep(100);
   }
   const settleTookMs = history.now() - healedAt;
 
@@ -89,21 +105,62 @@ export async function runOnce(env: Environment, plan: RunPlan, opts: { reuseProc
  */
 async function idle(env: Environment, transitions: TransitionEntry[], executions: ExecutionEntry[]): Promise<boolean> {
   if ([...env.sut.values()].some((p) => !p.alive())) return false;
+  if (!(await queuesDrained(env))) return false;
+  const reported = new Set(transitions.filter((t) => t.source === 'executor' && t.type !== 'running').map((t) => `${t.jobId}/${t.attempt}`));
+  return executions.every((e) => reported.has(`${e.jobId}/${e.attempt}`));
+}
+
+/** Nothing waits in a queue: no entry of the job or event stream is undelivered or unacknowledged, the list queue (brpop-queue) is empty. */
+async function queuesDrained(env: Environment): Promise<boolean> {
   for (const [stream, group] of [['sut:jobs', 'workers'], ['sut:events', 'keepers']]) {
     const summary = (await env.admin.xpending(stream, group).catch(() => [0])) as [number, ...unknown[]];
     if (Number(summary[0]) > 0) return false;
+    if (await undelivered(env, stream, group)) return false;
   }
-  const reported = new Set(transitions.filter((t) => t.source === 'executor' && t.type !== 'running').map((t) => `${t.jobId}/${t.attempt}`));
-  return executions.every((e) => reported.has(`${e.jobId}/${e.attempt}`));
+  return (await env.admin.llen('sut:queue')) === 0;
+}
+
+/** The stream has entries the group has not read yet. */
+async function undelivered(env: Environment, stream: string, group: string): Promise<boolean> {
+  let groups: unknown[];
+  try {
+    groups = (await env.admin.xinfo('GROUPS', stream)) as unknown[];
+  } catch {
+    return false; // no such stream: nothing was ever written to it
+  }
+  const info = groups.map((g) => fieldsOf(g as unknown[])).find((g) => g.name === group);
+  if (!info) return false;
+  const last = ((await env.admin.xinfo('STREAM', stream)) as unknown[]).map(String);
+  const lastId = last[last.indexOf('last-generated-id') + 1];
+  return compareIds(String(info['last-delivered-id']), lastId) < 0;
+}
+
+function fieldsOf(flat: unknown[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) out[String(flat[i])] = flat[i + 1];
+  return out;
+}
+
+function compareIds(a: string, b: string): number {
+  const [am, as] = a.split('-').map(BigInt);
+  const [bm, bs] = b.split('-').map(BigInt);
+  return am !== bm ? (am! < bm! ? -1 : 1) : as === bs ? 0 : as! < bs! ? -1 : 1;
+}
+
+/** While settling: every process is up, no queue holds anything, every payload execution has reported its outcome. */
+async function quiescent(env: Environment): Promise<boolean> {
+  const history = new HistoryRecorder();
+  return idle(env, await readTransitions(env.admin, history), await readExecutions(env.admin, history));
 }
 
 /** Every task the system holds (even ones no client got an answer for), read through the API, plus the running set. */
 async function snapshot(env: Environment, client: Client, history: HistoryRecorder): Promise<SnapshotEntry> {
   const taskKeys = await scanKeys(env, 'sut:task:*');
   const tasks: TaskView[] = [];
-  for (const key of taskKeys) {
-    const view = await client.read(key.slice('sut:task:'.length));
-    if (view) tasks.push(view);
+  // a few reads in flight at a time: one at a time cost ~0.1 s per run of 300 jobs
+  for (let i = 0; i < taskKeys.length; i += SNAPSHOT_READS_IN_FLIGHT) {
+    const views = await Promise.all(taskKeys.slice(i, i + SNAPSHOT_READS_IN_FLIGHT).map((key) => client.read(key.slice('sut:task:'.length))));
+    for (const view of views) if (view) tasks.push(view);
   }
   const runningSet = await env.admin.smembers('sut:running');
   const runningInfo = (await scanKeys(env, 'sut:running:*')).map((k) => k.slice('sut:running:'.length));
