@@ -87,14 +87,18 @@ export async function runOnce(env: Environment, plan: RunPlan, opts: { reuseProc
   }
   const settleTookMs = history.now() - healedAt;
 
-  const transitions = await readTransitions(env.admin, history);
-  const executions = await readExecutions(env.admin, history);
-  for (const e of [...transitions, ...executions]) history.add(e);
-  const snap = await snapshot(env, client, history);
-  history.add(snap);
+  const { transitions, executions } = await collectRun(env, client, history);
   const reusable = pending.length === 0 && (await idle(env, transitions, executions));
   const entries = [...history.entries].sort((a, b) => a.t - b.t);
   return { history: entries, idle: reusable, durationMs: history.now(), settleTookMs };
+}
+
+/** Adds the SUT's own logs (transitions, executions) and a snapshot of every task to the history. */
+export async function collectRun(env: Environment, client: Client, history: HistoryRecorder): Promise<{ transitions: TransitionEntry[]; executions: ExecutionEntry[] }> {
+  const [transitions, executions] = await Promise.all([readTransitions(env.admin, history), readExecutions(env.admin, history)]);
+  for (const e of [...transitions, ...executions]) history.add(e);
+  history.add(await snapshot(env, client, history));
+  return { transitions, executions };
 }
 
 /**
@@ -148,7 +152,7 @@ function compareIds(a: string, b: string): number {
 }
 
 /** While settling: every process is up, no queue holds anything, every payload execution has reported its outcome. */
-async function quiescent(env: Environment): Promise<boolean> {
+export async function quiescent(env: Environment): Promise<boolean> {
   const history = new HistoryRecorder();
   return idle(env, await readTransitions(env.admin, history), await readExecutions(env.admin, history));
 }
