@@ -1,9 +1,13 @@
 // After the whole suite, no redis-server, toxiproxy-server or SUT process started by it may
 // still run: compare the process table with the one from before the suite.
-import { listProcesses } from '../harness/env/processes.ts';
+import { randomUUID } from 'node:crypto';
+import { listProcesses, OWNER_VAR } from '../harness/env/processes.ts';
 
 const PATTERN = 'redis-server|toxiproxy-server|system-under-test/main.ts';
-const harnessProcesses = () => listProcesses(PATTERN);
+// every process this suite starts inherits the tag; another run on the machine does not count
+const owner = `vitest-${randomUUID()}`;
+process.env[OWNER_VAR] = owner;
+const harnessProcesses = () => listProcesses(PATTERN, owner);
 
 let before = new Map<number, string>();
 

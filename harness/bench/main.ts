@@ -7,14 +7,14 @@
 //   npm run bench -- --only scaling,vs-bullmq      some of them
 //   npm run bench -- --quick                       smoke-sized
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import Table from 'cli-table3';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { PROJECT_ROOT } from '../env/binaries.ts';
 import { EnvironmentError, oneLine } from '../env/errors.ts';
-import { listProcesses } from '../env/processes.ts';
+import { listProcesses, OWNER_VAR } from '../env/processes.ts';
 import { writeJson, secs, type BenchContext, type Benchmark, type Goal } from './common.ts';
 import { SCENARIOS } from '../../scenarios/index.ts';
 import { harnessOverheadBench } from './harness-overhead.ts';
@@ -91,28 +91,19 @@ class UsageError extends Error {}
 
 const PATTERN = 'redis-server|toxiproxy-server|system-under-test/main.ts|harness/bench/bullmq-worker.ts|harness/bench/scaling-child.ts';
 
+// every process this bench starts inherits the tag (other runs on the machine do not carry it)
+const owner = process.env[OWNER_VAR] ?? `bench-${randomUUID()}`;
+process.env[OWNER_VAR] = owner;
 const harnessProcesses = () => listProcesses(PATTERN);
-
-function isDescendant(pid: number): boolean {
-  for (let p = pid, i = 0; p > 1 && i < 64; i++) {
-    if (p === process.pid) return true;
-    try {
-      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
-      p = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-    } catch {
-      return false;
-    }
-  }
-  return false;
-}
 
 async function leftovers(before: Map<number, string>): Promise<{ ours: string[]; others: string[] }> {
   let ours: string[] = [];
   let others: string[] = [];
   for (let i = 0; i < 20; i++) {
     const now = [...harnessProcesses()].filter(([pid]) => !before.has(pid));
-    ours = now.filter(([pid]) => isDescendant(pid)).map(([pid, cmd]) => `${pid} ${cmd}`);
-    others = now.filter(([pid]) => !isDescendant(pid)).map(([pid, cmd]) => `${pid} ${cmd}`);
+    const mine = listProcesses(PATTERN, owner);
+    ours = now.filter(([pid]) => mine.has(pid)).map(([pid, cmd]) => `${pid} ${cmd}`);
+    others = now.filter(([pid]) => !mine.has(pid)).map(([pid, cmd]) => `${pid} ${cmd}`);
     if (ours.length === 0 && others.length === 0) break;
     await new Promise((r) => setTimeout(r, 250));
   }
@@ -148,7 +139,8 @@ async function main(argv: string[]): Promise<number> {
   for (const bench of o.only) {
     const startedAt = new Date();
     const loadBefore = os.loadavg();
-    const othersBefore = [...harnessProcesses()].filter(([pid]) => !before.has(pid) && !isDescendant(pid)).length;
+    const foreign = () => [...harnessProcesses()].filter(([pid]) => !before.has(pid) && !listProcesses(PATTERN, owner).has(pid)).length;
+    const othersBefore = foreign();
     log(`\n== ${bench.name}: ${bench.summary} (load average ${loadBefore.map((x) => x.toFixed(2)).join(' ')})`);
     try {
       const result = await bench.run(ctx);
@@ -158,7 +150,7 @@ async function main(argv: string[]): Promise<number> {
         durationMs: finishedAt.getTime() - startedAt.getTime(), commit: gitCommit(), machine,
         // other activity on the machine distorts figures: the load before and after, and servers/SUT processes not ours
         loadAverage: { before: loadBefore, after: os.loadavg() },
-        foreignHarnessProcesses: { before: othersBefore, after: [...harnessProcesses()].filter(([pid]) => !before.has(pid) && !isDescendant(pid)).length },
+        foreignHarnessProcesses: { before: othersBefore, after: foreign() },
         goals: result.goals, data: result.data,
       });
       process.stdout.write(`\n${bench.name} (${startedAt.toISOString()}, ${secs(finishedAt.getTime() - startedAt.getTime())})\n${result.text.join('\n')}\n`);

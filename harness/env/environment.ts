@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Proxy } from 'toxiproxy-node-client';
 import { bootstrap } from './binaries.ts';
-import { ProcessRegistry, trackForExit } from './processes.ts';
+import { OWNER_VAR, ProcessRegistry, trackForExit } from './processes.ts';
 import { RedisServer } from './redis.ts';
 import { SutProcess, type SutProcessSpec } from './sut.ts';
 import { ToxiproxyServer } from './toxiproxy.ts';
@@ -116,7 +116,8 @@ export class Environment {
   }
 
   private async startSut(): Promise<void> {
-    const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', SUT_REDIS_PASSWORD: this.redis.password };
+    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', SUT_REDIS_PASSWORD: this.redis.password };
+    if (process.env[OWNER_VAR]) env[OWNER_VAR] = process.env[OWNER_VAR];
     for (const spec of this.specs()) this.sut.set(spec.id, new SutProcess(spec, this.registry, env));
     await Promise.all([...this.sut.values()].map((p) => p.start()));
   }

@@ -1,5 +1,5 @@
 import { execFileSync, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 
 export interface Exit {
   code: number | null;
@@ -157,13 +157,31 @@ export function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
-  } catch {
-    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'; // someone else's process
   }
 }
 
-/** The processes whose command line matches `pattern` (pgrep -f), pid → command line; pgrep itself excluded. */
-export function listProcesses(pattern: string): Map<number, string> {
+/**
+ * Set in the environment of a test run or bench, inherited by every process the harness starts
+ * (servers, SUT roles, executors): tells its processes from those of another run on the machine,
+ * even after one has been orphaned.
+ */
+export const OWNER_VAR = 'CHAOS_OWNER';
+
+function ownedBy(pid: number, owner: string): boolean {
+  const tag = `${OWNER_VAR}=${owner}`;
+  try {
+    if (readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(tag)) return true;
+    // redis-server carries it in its process title (redis.ts)
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split(/[\0 ]/).includes(tag);
+  } catch {
+    return false; // gone, or not readable
+  }
+}
+
+/** The processes whose command line matches `pattern` (pgrep -f), pid → command line; pgrep itself excluded; with `owner`, only those carrying it. */
+export function listProcesses(pattern: string, owner?: string): Map<number, string> {
   let out = '';
   try {
     out = execFileSync('pgrep', ['-a', '-f', pattern], { encoding: 'utf8' });
@@ -173,7 +191,8 @@ export function listProcesses(pattern: string): Map<number, string> {
   const found = new Map<number, string>();
   for (const line of out.trim().split('\n').filter(Boolean)) {
     const [pid, ...cmd] = line.split(' ');
-    if (!cmd.join(' ').includes('pgrep')) found.set(Number(pid), cmd.join(' '));
+    if (cmd.join(' ').includes('pgrep')) continue;
+    if (owner === undefined || ownedBy(Number(pid), owner)) found.set(Number(pid), cmd.join(' '));
   }
   return found;
 }

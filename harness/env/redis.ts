@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { EnvironmentError } from './errors.ts';
 import { startWithPortRetry } from './ports.ts';
-import { onExitSync, type ManagedProcess, type ProcessRegistry } from './processes.ts';
+import { onExitSync, OWNER_VAR, pidAlive, type ManagedProcess, type ProcessRegistry } from './processes.ts';
 
 export interface RedisOptions {
   bin: string;
@@ -14,10 +14,38 @@ export interface RedisOptions {
   aof: boolean;
 }
 
+const DIR_PREFIX = 'chaos-redis-';
+
+/**
+ * Every exit path of the harness removes its Redis dir except SIGKILL: the next harness to start
+ * removes the dirs of harnesses that are gone (the pid is in the name; live ones are left alone).
+ */
+export function removeOrphanDirs(dir = tmpdir()): string[] {
+  const removed: string[] = [];
+  let names: string[] = [];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return removed;
+  }
+  for (const name of names) {
+    const m = new RegExp(`^${DIR_PREFIX}(\\d+)-`).exec(name);
+    if (!m || pidAlive(Number(m[1]))) continue;
+    try {
+      rmSync(path.join(dir, name), { recursive: true, force: true });
+      removed.push(name);
+    } catch {
+      /* not ours to remove */
+    }
+  }
+  return removed;
+}
+
 /** A redis-server owned by the harness: loopback only, random password, its own temp dir. */
 export class RedisServer {
   readonly password = randomBytes(12).toString('hex');
-  readonly dir = mkdtempSync(path.join(tmpdir(), 'chaos-redis-'));
+  // the harness's pid in the name: a later start removes dirs whose harness was SIGKILLed
+  readonly dir = mkdtempSync(path.join(tmpdir(), `${DIR_PREFIX}${process.pid}-`));
   port = 0;
   process!: ManagedProcess;
   private log = '';
@@ -30,6 +58,7 @@ export class RedisServer {
   }
 
   static async start(opts: RedisOptions): Promise<RedisServer> {
+    removeOrphanDirs();
     const server = new RedisServer(opts);
     try {
       await startWithPortRetry((port) => server.launch(port));
@@ -46,6 +75,9 @@ export class RedisServer {
       '--dir', this.dir, '--save', '', '--daemonize', 'no', '--protected-mode', 'yes',
       '--appendonly', this.opts.aof ? 'yes' : 'no', '--appendfsync', 'always',
       '--loglevel', 'warning',
+      // redis-server writes its process title over its environment, where the owner tag
+      // (processes.ts OWNER_VAR) would be: carry the tag in the title instead
+      ...(process.env[OWNER_VAR] ? ['--proc-title-template', `{title} {listen-addr} {server-mode} ${OWNER_VAR}=${process.env[OWNER_VAR]}`] : []),
     ];
   }
 

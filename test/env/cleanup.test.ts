@@ -1,10 +1,13 @@
 // No process the harness started outlives it: not on SIGINT, SIGTERM, an uncaught error, or
 // even SIGKILL of the harness itself (the kernel kills its children: setpriv --pdeathsig).
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
 import { pidAlive } from '../../harness/env/processes.ts';
+import { removeOrphanDirs } from '../../harness/env/redis.ts';
 
 async function holdEnv(...args: string[]) {
   const child = spawn(process.execPath, ['--import', 'tsx', 'test/env/fixtures/hold-env.ts', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -48,5 +51,21 @@ describe('process cleanup', () => {
     h.child.kill('SIGKILL');
     expect((await h.exited).signal).toBe('SIGKILL');
     expect(await allGone(h.pids, 5000)).toEqual([]);
+    // nothing could remove the Redis dir; the next harness to start does
+    expect(existsSync(h.redisDir)).toBe(true);
+    expect(removeOrphanDirs(path.dirname(h.redisDir))).toContain(path.basename(h.redisDir));
+    expect(existsSync(h.redisDir)).toBe(false);
   }, 60_000);
+
+  it('removes only the Redis dirs of harnesses that are gone', () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'orphan-dirs-'));
+    try {
+      const dead = spawnSync('true').pid!; // exited and reaped
+      for (const name of [`chaos-redis-${process.pid}-live`, `chaos-redis-${dead}-dead`, 'chaos-redis-nopid', 'other-dir']) mkdirSync(path.join(root, name));
+      expect(removeOrphanDirs(root)).toEqual([`chaos-redis-${dead}-dead`]);
+      expect(readdirSync(root).sort()).toEqual([`chaos-redis-${process.pid}-live`, 'chaos-redis-nopid', 'other-dir']);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
 });

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Environment } from '../../harness/env/environment.ts';
-import { pidAlive } from '../../harness/env/processes.ts';
+import { listProcesses, OWNER_VAR, pidAlive } from '../../harness/env/processes.ts';
 import { readExecutions, readTransitions } from '../../harness/history/collect.ts';
 import { HistoryRecorder } from '../../harness/history/recorder.ts';
 import type { JobSpec, Payload } from '../../harness/history/types.ts';
@@ -219,6 +219,12 @@ describe('reference system on real Redis and Toxiproxy', () => {
   it('leaves no process running once the environment stops', async () => {
     const pids = [...env.registry.startedPids(), ...[...env.sut.values()].map((p) => p.executorPid!).filter(Boolean)];
     expect(pids.length).toBeGreaterThanOrEqual(1 + 1 + 6 + 3);
+    // each carries the suite's owner tag, so the suite's leak check (global-setup.ts) sees them
+    const owner = process.env[OWNER_VAR];
+    expect(owner).toMatch(/^vitest-/);
+    const tagged = listProcesses('redis-server|toxiproxy-server|system-under-test/main.ts', owner);
+    expect(pids.filter(pidAlive).length).toBeGreaterThanOrEqual(6);
+    expect(pids.filter((pid) => pidAlive(pid) && !tagged.has(pid))).toEqual([]);
     await env.stop();
     await waitFor('every started process to be gone', async () => (pids.some(pidAlive) ? undefined : true), 5000);
     expect(pids.filter(pidAlive)).toEqual([]);
