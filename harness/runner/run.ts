@@ -27,6 +27,8 @@ export interface RunOutcome {
 
 const SNAPSHOT_READS_IN_FLIGHT = 16;
 const QUIET_CHECK_MS = 400;
+/** the job and event streams and their consumer groups (PROTOCOL.md) */
+const QUEUES = [['sut:jobs', 'workers'], ['sut:events', 'keepers']] as const;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -116,7 +118,7 @@ async function idle(env: Environment, transitions: TransitionEntry[], executions
 
 /** Nothing waits in a queue: no entry of the job or event stream is undelivered or unacknowledged, the list queue (brpop-queue) is empty. */
 async function queuesDrained(env: Environment): Promise<boolean> {
-  for (const [stream, group] of [['sut:jobs', 'workers'], ['sut:events', 'keepers']]) {
+  for (const [stream, group] of QUEUES) {
     const summary = (await env.admin.xpending(stream, group).catch(() => [0])) as [number, ...unknown[]];
     if (Number(summary[0]) > 0) return false;
     if (await undelivered(env, stream, group)) return false;
@@ -151,8 +153,16 @@ function compareIds(a: string, b: string): number {
   return am !== bm ? (am! < bm! ? -1 : 1) : as === bs ? 0 : as! < bs! ? -1 : 1;
 }
 
-/** While settling: every process is up, no queue holds anything, every payload execution has reported its outcome. */
+/**
+ * While settling: every process is up, no queue holds anything, every payload execution has
+ * reported its outcome. Only a system whose queues the harness can see (PROTOCOL.md: the job
+ * and event streams with their consumer groups) can be quiet; any other waits out the settle.
+ */
 export async function quiescent(env: Environment): Promise<boolean> {
+  for (const [stream, group] of QUEUES) {
+    const groups = (await env.admin.xinfo('GROUPS', stream).catch(() => [])) as unknown[];
+    if (!groups.some((g) => fieldsOf(g as unknown[]).name === group)) return false;
+  }
   const history = new HistoryRecorder();
   return idle(env, await readTransitions(env.admin, history), await readExecutions(env.admin, history));
 }

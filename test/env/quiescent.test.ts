@@ -82,4 +82,11 @@ describe('quiescent: nothing queued, pending or executing', () => {
     }
     await waitFor('a quiet system', () => quiescent(env));
   });
+
+  // last: it wipes the system's queues
+  it('is never quiet when it cannot see the queues (a system without the job and event streams)', async () => {
+    await waitFor('a quiet system', () => quiescent(env));
+    await env.admin.flushall();
+    expect(await quiescent(env)).toBe(false);
+  });
 });
