@@ -9,8 +9,9 @@ export const latency: Scenario = {
   summary: 'latency and jitter on random links',
   env: {},
   runs: 4,
-  // jobs long and dense enough that a fault usually begins while some are running
-  workload: () => workloadArb({ minDurationMs: 200, maxDurationMs: 800, windowMs: 1000 }),
+  // jobs long and dense enough that a fault usually begins while some are running; the anchor
+  // job runs past the last possible fault start (a sparse workload had left every start in a gap)
+  workload: () => workloadArb({ minDurationMs: 200, maxDurationMs: 800, windowMs: 1000, anchorMs: 1600 }),
   schedule: ({ targets }) => scheduleArb(['latency'], targets, { fromMs: 200, windowMs: 1200, minDurationMs: 200, maxDurationMs: 1500, maxSteps: 3 }),
   goals: [faultWhileInFlight, jobsCompleted],
 };

@@ -9,8 +9,9 @@ export const mixed: Scenario = {
   summary: 'every fault kind at once',
   env: { keepers: 2, aof: true },
   runs: 4,
-  // jobs long and dense enough that a fault usually begins while some are running
-  workload: () => workloadArb({ minDurationMs: 200, maxDurationMs: 800, windowMs: 1000 }),
+  // jobs long and dense enough that a fault usually begins while some are running; the anchor
+  // job runs past the last possible fault start (a sparse workload had left every start in a gap)
+  workload: () => workloadArb({ minDurationMs: 200, maxDurationMs: 800, windowMs: 1000, anchorMs: 1900 }),
   schedule: ({ targets }) =>
     scheduleArb(
       ['latency', 'bandwidth', 'slow_close', 'timeout', 'reset_peer', 'slicer', 'limit_data', 'down', 'kill', 'kill-executor', 'pause', 'restart', 'redis-restart'],

@@ -13,32 +13,33 @@ export const reorder: Scenario = {
   summary: "a worker's link delayed so its running event lands after the executor's completed",
   env: {},
   runs: 6,
-  // The link is slowed before the first submission, while both workers wait in XREADGROUP:
-  // a burst then hands the slowed worker a job at once (it waits at Redis already), and the
-  // `running` it announces trails the executor's outcome by the added latency. Slowed later,
-  // a worker needs several slow round trips before its next read, and the fast worker may
-  // finish the whole burst first.
-  workload: () => workloadArb({ minTasks: 6, maxTasks: 10, maxDurationMs: 150, fromMs: 100, windowMs: 300, cancellations: false }),
+  // The link is slowed before the first submission. A slowed worker that was waiting in
+  // XREADGROUP is handed a job at once; one whose 1 s BLOCK had just timed out is away for
+  // two slowed commands (XAUTOCLAIM, XREADGROUP) first, so it reads a job by ~100 ms + 2 ×
+  // latency. After the read it sends three slowed commands (read the job hash, count the
+  // attempt, publish `running`): the `running` lands 3 × latency after the read, while the
+  // executor reports the job's outcome after 2 × latency + the job's ≤ 100 ms. Removing the
+  // toxic flushes what it holds at once, so the window lasts 5 × latency + 250 ms, and every
+  // slowed link carries one toxic only (toxics on one link add up). The window is most of a
+  // run's time (runs per minute).
+  workload: () => workloadArb({ minTasks: 6, maxTasks: 10, maxDurationMs: 100, fromMs: 100, windowMs: 300, cancellations: false }),
   schedule: ({ workers }) =>
     scheduleOf(
-      fc.record({
-        atMs: fc.integer({ min: 0, max: 50 }),
-        // after it reads a job the slowed worker sends three slowed commands (read the job hash,
-        // count the attempt, publish `running`), and `running` lands about 3 × latency after
-        // the read, while the executor reports its outcome within the job's ≤ 150 ms. Removing
-        // the toxic flushes what it holds at once, so the window must outlast those three
-        // commands for the first job the slowed worker takes (read by ~400 ms): ≥ 1.1 s does
-        // for latencies ≤ 350 ms. The window is most of a run's time (runs per minute).
-        durationMs: fc.integer({ min: 1100, max: 1500 }),
-        fault: fc.record({
-          kind: fc.constant('latency' as const),
-          link: fc.constantFrom(...workers),
-          stream: fc.constant('upstream' as const),
-          latencyMs: fc.integer({ min: 200, max: 350 }),
-          jitterMs: fc.integer({ min: 0, max: 30 }),
-        }),
-      }),
-      3,
+      fc
+        .record({
+          atMs: fc.integer({ min: 0, max: 50 }),
+          slackMs: fc.integer({ min: 0, max: 150 }),
+          fault: fc.record({
+            kind: fc.constant('latency' as const),
+            link: fc.constantFrom(...workers),
+            stream: fc.constant('upstream' as const),
+            latencyMs: fc.integer({ min: 150, max: 250 }),
+            jitterMs: fc.integer({ min: 0, max: 20 }),
+          }),
+        })
+        .map(({ atMs, slackMs, fault }) => ({ atMs, durationMs: 250 + 5 * fault.latencyMs + slackMs, fault })),
+      workers.length,
+      { onePer: (step) => (step.fault as { link: string }).link },
     ),
   goals: [staleEventRejected],
 };

@@ -266,8 +266,11 @@ export async function ensureGroup(redis: Redis, stream: string, group: string): 
 }
 
 /** After a Redis restart streams and groups are gone; reads then fail with NOGROUP. */
-export function isNoGroup(err: unknown): boolean {
-  return errorText(err).includes('NOGROUP');
+/** The stream or its group is gone (Redis flushed or restarted empty): re-create it and carry on. */
+export function isGroupGone(err: unknown): boolean {
+  const text = errorText(err);
+  // NOGROUP: a read on a missing group; UNBLOCKED: a blocked read whose stream was deleted
+  return text.includes('NOGROUP') || text.includes('UNBLOCKED the stream key no longer exists');
 }
 
 export async function closeRedis(...conns: Redis[]): Promise<void> {

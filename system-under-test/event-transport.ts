@@ -15,7 +15,7 @@ import {
   eventFields,
   flatten,
   groups,
-  isNoGroup,
+  isGroupGone,
   keys,
   parseAutoclaimReply,
   parseReadReply,
@@ -89,8 +89,8 @@ export class StreamEventFeed implements EventFeed {
       } catch (err) {
         if (lifecycle.stopping) break;
         log(`event feed: ${errorText(err)}`);
-        if (isNoGroup(err)) await ensureGroup(this.redis, keys.events, groups.keepers).catch(() => undefined);
-        await sleep(200);
+        // a gone group is re-created at once; anything else (a lost connection) is waited out
+        if (!(isGroupGone(err) && (await recreated(this.redis)))) await sleep(200);
       }
     }
   }
@@ -130,11 +130,15 @@ export class StreamEventFeed implements EventFeed {
       } catch (err) {
         if (this.options.lifecycle.stopping) throw err;
         this.options.log(`event feed: ${errorText(err)}`);
-        if (isNoGroup(err)) await ensureGroup(this.redis, keys.events, groups.keepers).catch(() => undefined);
-        await sleep(200);
+        if (!(isGroupGone(err) && (await recreated(this.redis)))) await sleep(200);
       }
     }
   }
+}
+
+/** Re-creates the keepers' group; false if Redis could not be reached. */
+async function recreated(redis: Redis): Promise<boolean> {
+  return ensureGroup(redis, keys.events, groups.keepers).then(() => true, () => false);
 }
 
 function toMessage(entry: StreamEntry): EventMessage {

@@ -4,7 +4,7 @@
 // for a lease is reclaimed by another worker with XAUTOCLAIM.
 
 import type { Redis } from 'ioredis';
-import { ensureGroup, groups, isNoGroup, keys, parseAutoclaimReply, parseReadReply, type Logger, type StreamEntry } from './common.ts';
+import { ensureGroup, groups, isGroupGone, keys, parseAutoclaimReply, parseReadReply, type Logger, type StreamEntry } from './common.ts';
 
 export interface JobDelivery {
   /** the stream entry id (the job id for the list queue) */
@@ -55,7 +55,7 @@ export class StreamJobQueue implements JobQueue {
       return entry ? toDelivery(entry, 'new') : null;
     } catch (err) {
       // Redis restarted empty: recreate the group, then carry on
-      if (isNoGroup(err)) {
+      if (isGroupGone(err)) {
         await this.prepare();
         return null;
       }

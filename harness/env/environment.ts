@@ -154,7 +154,26 @@ export class Environment {
     if (restart) await Promise.all([...this.sut.values()].map((p) => p.kill()));
     await this.admin.flushall();
     if (restart) await Promise.all([...this.sut.values()].map((p) => p.start()));
+    else await this.waitListening();
     return restart;
+  }
+
+  /**
+   * The flush ends every blocked read of the reused processes (their streams and groups are
+   * gone); each re-creates its group and blocks again. Until it does, a fault that starts the
+   * next run would slow that recovery, not the job path the scenario means to slow: wait until
+   * every worker and keeper waits at Redis again (blocked in a read, or subscribed). A system
+   * that never blocks (another SUT) is given up on after `timeoutMs` and used as it is.
+   */
+  private async waitListening(timeoutMs = 2000): Promise<void> {
+    const want = this.workerIds().length + this.keeperIds().length;
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const clients = String(await this.admin.client('LIST')).split('\n');
+      const listening = clients.filter((c) => /\bflags=\S*[bP]/.test(c)).length;
+      if (listening >= want) return;
+      await new Promise((r) => setTimeout(r, 10));
+    }
   }
 
   async stop(): Promise<void> {

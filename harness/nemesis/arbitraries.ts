@@ -63,14 +63,24 @@ export function stepArb(fault: fc.Arbitrary<Fault>, o: StepOptions): fc.Arbitrar
 }
 
 /**
- * 1..maxSteps steps ordered by start time. A failing schedule shrinks by dropping steps; the
- * steps themselves do not shrink, because every shrink attempt is a live run of several
- * seconds and the number of steps is what makes a counterexample readable.
+ * 1..maxSteps steps ordered by start time. A failing schedule shrinks by dropping steps: each
+ * of maxSteps slots holds a step or nothing, and shrinking empties slots one at a time, so any
+ * step can go (an array shrinks by cutting its length, and can get stuck keeping a step that
+ * does not matter next to one that does). The steps themselves do not shrink, because every
+ * shrink attempt is a live run of several seconds and the number of steps is what makes a
+ * counterexample readable. `onePer`: at most one step per key (e.g. per link: two latency
+ * toxics on one link add up); a later step with a key already used is left out.
  */
-export function scheduleOf(step: fc.Arbitrary<FaultStep>, maxSteps: number): fc.Arbitrary<Schedule> {
+export function scheduleOf(step: fc.Arbitrary<FaultStep>, maxSteps: number, opts: { onePer?: (step: FaultStep) => string } = {}): fc.Arbitrary<Schedule> {
   return fc
-    .array(fc.noShrink(step), { minLength: 1, maxLength: maxSteps })
-    .map((steps) => [...steps].sort((a, b) => a.atMs - b.atMs));
+    .array(fc.option(fc.noShrink(step), { nil: undefined, freq: 2 }), { minLength: maxSteps, maxLength: maxSteps })
+    .filter((slots) => slots.some((s) => s !== undefined))
+    .map((slots) => {
+      const steps = slots.filter((s): s is FaultStep => s !== undefined);
+      const seen = new Set<string>();
+      const kept = opts.onePer ? steps.filter((s) => !seen.has(opts.onePer!(s)) && seen.add(opts.onePer!(s))) : steps;
+      return kept.sort((a, b) => a.atMs - b.atMs);
+    });
 }
 
 /** A schedule of 1..maxSteps steps drawn from the given fault kinds. */

@@ -25,10 +25,16 @@ export interface WorkloadOptions {
   /** allow non-zero exits, hangs past the timeout and cancellations */
   failures: boolean;
   cancellations: boolean;
+  /**
+   * > 0: one more task, submitted first (at fromMs), with one job that runs this long. It keeps
+   * a job running while the faults of the scenario begin, however sparse the rest of the
+   * workload came out (a few short jobs can leave every fault start in a gap between jobs).
+   */
+  anchorMs: number;
 }
 
 export const DEFAULT_WORKLOAD: WorkloadOptions = {
-  minTasks: 3, maxTasks: 8, maxJobsPerTask: 3, fromMs: 0, windowMs: 1500, minDurationMs: 0, maxDurationMs: 300, failures: true, cancellations: true,
+  minTasks: 3, maxTasks: 8, maxJobsPerTask: 3, fromMs: 0, windowMs: 1500, minDurationMs: 0, maxDurationMs: 300, failures: true, cancellations: true, anchorMs: 0,
 };
 
 // Descriptions come back in reads and reports: some are hostile on purpose.
@@ -63,5 +69,8 @@ export function workloadArb(partial: Partial<WorkloadOptions> = {}): fc.Arbitrar
       ? fc.option(fc.record({ jobIndex: fc.nat({ max: o.maxJobsPerTask - 1 }), afterMs: fc.integer({ min: 0, max: 500 }) }), { freq: 5, nil: undefined })
       : fc.constant(undefined),
   }).map((t): TaskPlan => ({ ...t, cancel: t.cancel && { ...t.cancel, jobIndex: t.cancel.jobIndex % t.jobs.length } }));
-  return fc.array(task, { minLength: o.minTasks, maxLength: o.maxTasks }).map((tasks) => ({ tasks: [...tasks].sort((a, b) => a.atMs - b.atMs) }));
+  const anchor: TaskPlan[] = o.anchorMs > 0
+    ? [{ atMs: o.fromMs, description: 'anchor: a job running while faults begin', jobs: [{ description: 'anchor', payload: { durationMs: o.anchorMs, exitCode: 0, output: ['anchor'] }, timeoutMs: o.anchorMs + 20_000 }] }]
+    : [];
+  return fc.array(task, { minLength: o.minTasks, maxLength: o.maxTasks }).map((tasks) => ({ tasks: [...anchor, ...tasks].sort((a, b) => a.atMs - b.atMs) }));
 }

@@ -1,0 +1,104 @@
+// Schedule and workload arbitraries: pure, checked on many samples.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { scheduleArb, scheduleOf, stepArb, type FaultStep } from '../../harness/nemesis/index.ts';
+import { workloadArb } from '../../harness/workload/workload.ts';
+import { reorder } from '../../scenarios/reorder.ts';
+import { SCENARIOS } from '../../scenarios/index.ts';
+
+const targets = { links: ['worker-1', 'worker-2', 'keeper-1'], processes: ['orchestrator', 'worker-1', 'worker-2', 'keeper-1'], workers: ['worker-1', 'worker-2'] };
+const ctx = { workers: ['worker-1', 'worker-2'], keepers: ['keeper-1'], leaseMs: 2000, targets };
+const linkOf = (s: FaultStep) => (s.fault as { link?: string }).link ?? '';
+
+describe('scheduleOf', () => {
+  const latency = stepArb(fc.record({ kind: fc.constant('latency' as const), link: fc.constantFrom('worker-1', 'worker-2'), stream: fc.constant('upstream' as const), latencyMs: fc.constant(100), jitterMs: fc.constant(0) }), { fromMs: 0, windowMs: 500, minDurationMs: 100, maxDurationMs: 200 });
+
+  it('gives 1..maxSteps steps ordered by start', () => {
+    fc.assert(fc.property(scheduleOf(latency, 4), (s) => {
+      expect(s.length).toBeGreaterThanOrEqual(1);
+      expect(s.length).toBeLessThanOrEqual(4);
+      expect(s.map((x) => x.atMs)).toEqual([...s.map((x) => x.atMs)].sort((a, b) => a - b));
+    }));
+  });
+
+  it('with onePer, never two steps with the same key', () => {
+    fc.assert(fc.property(scheduleOf(latency, 4, { onePer: linkOf }), (s) => {
+      expect(new Set(s.map(linkOf)).size).toBe(s.length);
+      expect(s.length).toBeLessThanOrEqual(2);
+    }));
+  });
+
+  it('a failing schedule shrinks to the one step that matters, wherever it sits', () => {
+    // "fails" whenever any step is on worker-1: the minimal counterexample is that one step
+    for (let seed = 1; seed <= 30; seed++) {
+      const out = fc.check(fc.property(scheduleOf(latency, 4), (s) => !s.some((x) => linkOf(x) === 'worker-1')), { seed, numRuns: 200 });
+      expect(out.failed).toBe(true);
+      const [minimal] = out.counterexample! as [FaultStep[]];
+      expect(minimal.map(linkOf), `seed ${seed}`).toEqual(['worker-1']);
+    }
+  });
+
+  it('scheduleArb keeps starts and durations within the options', () => {
+    fc.assert(fc.property(scheduleArb(['latency', 'down'], targets, { fromMs: 200, windowMs: 1200, minDurationMs: 200, maxDurationMs: 1500, maxSteps: 3 }), (s) => {
+      for (const step of s) {
+        expect(step.atMs).toBeGreaterThanOrEqual(200);
+        expect(step.atMs).toBeLessThanOrEqual(1200);
+        expect(step.durationMs).toBeGreaterThanOrEqual(200);
+        expect(step.durationMs).toBeLessThanOrEqual(1500);
+      }
+    }));
+  });
+});
+
+describe('reorder schedule', () => {
+  it('slows each worker link at most once, for 5 × latency + 250 ms or more', () => {
+    fc.assert(fc.property(reorder.schedule(ctx), (s) => {
+      expect(new Set(s.map(linkOf)).size).toBe(s.length);
+      for (const step of s) {
+        const f = step.fault as { kind: string; latencyMs: number; stream: string };
+        expect(f.kind).toBe('latency');
+        expect(f.stream).toBe('upstream');
+        expect(step.durationMs).toBeGreaterThanOrEqual(250 + 5 * f.latencyMs);
+      }
+    }));
+  });
+});
+
+describe('workloadArb', () => {
+  it('without an anchor, only generated tasks within the window', () => {
+    fc.assert(fc.property(workloadArb({ minTasks: 2, maxTasks: 5, fromMs: 100, windowMs: 900 }), (w) => {
+      expect(w.tasks.length).toBeGreaterThanOrEqual(2);
+      expect(w.tasks.length).toBeLessThanOrEqual(5);
+      for (const t of w.tasks) {
+        expect(t.atMs).toBeGreaterThanOrEqual(100);
+        expect(t.atMs).toBeLessThanOrEqual(900);
+        expect(t.description.startsWith('anchor')).toBe(false);
+      }
+    }));
+  });
+
+  it('with anchorMs, one more task first: one plain job that runs that long', () => {
+    fc.assert(fc.property(workloadArb({ minTasks: 2, maxTasks: 5, fromMs: 0, windowMs: 900, anchorMs: 1600 }), (w) => {
+      const anchors = w.tasks.filter((t) => t.description.startsWith('anchor'));
+      expect(anchors).toHaveLength(1);
+      expect(w.tasks[0]!.atMs).toBe(0);
+      const [job] = anchors[0]!.jobs;
+      expect(anchors[0]!.jobs).toHaveLength(1);
+      expect(job!.payload).toMatchObject({ durationMs: 1600, exitCode: 0 });
+      expect(job!.timeoutMs).toBeGreaterThan(1600);
+      expect(anchors[0]!.cancel).toBeUndefined();
+    }));
+  });
+
+  it('every scenario whose goal needs a fault while a job runs keeps a job running past its last fault start', () => {
+    for (const scenario of SCENARIOS.filter((s) => s.goals.some((g) => g.name === 'a fault began while a job was in flight'))) {
+      const samples = fc.sample(fc.tuple(scenario.workload(ctx), scenario.schedule(ctx)), { seed: 11, numRuns: 50 });
+      for (const [w, s] of samples) {
+        const anchor = w.tasks.find((t) => t.description.startsWith('anchor'));
+        expect(anchor, scenario.name).toBeDefined();
+        const lastStart = Math.max(...s.map((x) => x.atMs));
+        expect(anchor!.atMs + anchor!.jobs[0]!.payload.durationMs, scenario.name).toBeGreaterThan(lastStart + 300);
+      }
+    }
+  });
+});
