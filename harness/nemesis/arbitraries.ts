@@ -72,13 +72,29 @@ export function stepArb(fault: fc.Arbitrary<Fault>, o: StepOptions): fc.Arbitrar
  * toxics on one link add up); a later step with a key already used is left out.
  */
 export function scheduleOf(step: fc.Arbitrary<FaultStep>, maxSteps: number, opts: { onePer?: (step: FaultStep) => string } = {}): fc.Arbitrary<Schedule> {
-  return fc
-    .array(fc.option(fc.noShrink(step), { nil: undefined, freq: 2 }), { minLength: maxSteps, maxLength: maxSteps })
-    .filter((slots) => slots.some((s) => s !== undefined))
-    .map((slots) => {
-      const steps = slots.filter((s): s is FaultStep => s !== undefined);
+  return fromSlots(fc.array(slot(step, 2), { minLength: maxSteps, maxLength: maxSteps }), opts.onePer);
+}
+
+/**
+ * One slot per key (a link, a process), each holding a step for that key nearly always:
+ * "fault every one of these at once", and still shrinking to the steps that matter.
+ */
+export function schedulePer(keys: readonly string[], stepFor: (key: string) => fc.Arbitrary<FaultStep>): fc.Arbitrary<Schedule> {
+  return fromSlots(fc.tuple(...keys.map((k) => slot(stepFor(k), 10))));
+}
+
+/** a step, or (one time in `freq`) nothing; shrinks to nothing */
+function slot(step: fc.Arbitrary<FaultStep>, freq: number): fc.Arbitrary<FaultStep | undefined> {
+  return fc.option(fc.noShrink(step), { nil: undefined, freq });
+}
+
+function fromSlots(slots: fc.Arbitrary<(FaultStep | undefined)[]>, onePer?: (step: FaultStep) => string): fc.Arbitrary<Schedule> {
+  return slots
+    .filter((xs) => xs.some((s) => s !== undefined))
+    .map((xs) => {
+      const steps = xs.filter((s): s is FaultStep => s !== undefined);
       const seen = new Set<string>();
-      const kept = opts.onePer ? steps.filter((s) => !seen.has(opts.onePer!(s)) && seen.add(opts.onePer!(s))) : steps;
+      const kept = onePer ? steps.filter((s) => !seen.has(onePer(s)) && seen.add(onePer(s))) : steps;
       return kept.sort((a, b) => a.atMs - b.atMs);
     });
 }

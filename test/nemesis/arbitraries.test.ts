@@ -1,7 +1,7 @@
 // Schedule and workload arbitraries: pure, checked on many samples.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { scheduleArb, scheduleOf, stepArb, type FaultStep } from '../../harness/nemesis/index.ts';
+import { scheduleArb, scheduleOf, schedulePer, stepArb, type FaultStep } from '../../harness/nemesis/index.ts';
 import { workloadArb } from '../../harness/workload/workload.ts';
 import { reorder } from '../../scenarios/reorder.ts';
 import { SCENARIOS } from '../../scenarios/index.ts';
@@ -36,6 +36,15 @@ describe('scheduleOf', () => {
       const [minimal] = out.counterexample! as [FaultStep[]];
       expect(minimal.map(linkOf), `seed ${seed}`).toEqual(['worker-1']);
     }
+  });
+
+  it('schedulePer: at most one step per key, usually all of them, and shrinks to the one that matters', () => {
+    const per = schedulePer(['worker-1', 'worker-2', 'keeper-1'], (link) => stepArb(fc.record({ kind: fc.constant('down' as const), link: fc.constant(link) }), { fromMs: 0, windowMs: 500, minDurationMs: 100, maxDurationMs: 200 }));
+    const samples = fc.sample(per, { seed: 5, numRuns: 200 });
+    for (const s of samples) expect(new Set(s.map(linkOf)).size).toBe(s.length);
+    expect(samples.filter((s) => s.length === 3).length).toBeGreaterThan(100);
+    const out = fc.check(fc.property(per, (s) => !s.some((x) => linkOf(x) === 'worker-2')), { seed: 5 });
+    expect((out.counterexample![0] as FaultStep[]).map(linkOf)).toEqual(['worker-2']);
   });
 
   it('scheduleArb keeps starts and durations within the options', () => {
