@@ -24,7 +24,7 @@ export const PLANTED_BUGS: readonly PlantedBug[] = [
     name: 'check-then-set',
     mistake: "the seed's fix as written: read the status, return if terminal, else write — two keepers race between the read and the write",
     // reorder alone rarely times a second keeper's decision into the first one's read-write
-    // gap; keeper-race (one keeper slowed, payloads as long as the delay) does it in most runs
+    // gap; keeper-race (every keeper slowed, payloads as long as the delay) does it in most runs
     scenarios: ['keeper-race', 'reorder'], checkers: ['terminalStable'], keepers: 2, runs: 10,
   },
   {
