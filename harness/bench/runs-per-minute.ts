@@ -68,7 +68,7 @@ async function timeScenario(env: Environment, scenario: Scenario, runs: number, 
       const { verdicts } = checkRun(outcome.history);
       const t1 = performance.now();
       const p = probe.take();
-      const collectMs = Number.isNaN(p.collectStartedAt) ? NaN : runEnd - p.collectStartedAt;
+      const collectMs = outcome.collectMs;
       const timing: RunTiming = {
         totalMs: t1 - t0,
         resetMs: p.resetMs,

@@ -59,7 +59,7 @@ async function sizedRuns(env: Environment, sizes: [jobs: number, runs: number][]
         const { verdicts } = checkRun(outcome.history);
         const t1 = performance.now();
         const p = probe.take();
-        const collectMs = runEnd - p.collectStartedAt;
+        const collectMs = outcome.collectMs;
         const r: SizedRun = {
           jobs, tasks: workload.tasks.length, totalMs: t1 - t0, resetMs: p.resetMs,
           workloadMs: outcome.durationMs - outcome.settleTookMs - collectMs, settleMs: outcome.settleTookMs, collectMs, checkMs: t1 - runEnd,

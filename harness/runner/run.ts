@@ -21,8 +21,10 @@ export interface RunOutcome {
   /** every SUT process ended the run alive and idle: the next run may reuse them */
   idle: boolean;
   durationMs: number;
-  /** time from the final heal until every acknowledged job was terminal (or settleMs) */
+  /** time from the final heal until every acknowledged job was terminal, the system was quiet, or settleMs ran out */
   settleTookMs: number;
+  /** after the settle: reading the SUT's logs, the snapshot, the idle check */
+  collectMs: number;
 }
 
 const SNAPSHOT_READS_IN_FLIGHT = 16;
@@ -89,10 +91,11 @@ export async function runOnce(env: Environment, plan: RunPlan, opts: { reuseProc
   }
   const settleTookMs = history.now() - healedAt;
 
+  const collectStart = history.now();
   const { transitions, executions } = await collectRun(env, client, history);
   const reusable = pending.length === 0 && (await idle(env, transitions, executions));
   const entries = [...history.entries].sort((a, b) => a.t - b.t);
-  return { history: entries, idle: reusable, durationMs: history.now(), settleTookMs };
+  return { history: entries, idle: reusable, durationMs: history.now(), settleTookMs, collectMs: history.now() - collectStart };
 }
 
 /** Adds the SUT's own logs (transitions, executions) and a snapshot of every task to the history. */
