@@ -7,9 +7,10 @@ import type { ExecutionEntry, JobState, TransitionEntry } from './types.ts';
 
 type StreamEntry = [id: string, fields: string[]];
 
-function fieldsOf(raw: string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (let i = 0; i + 1 < raw.length; i += 2) out[raw[i]] = raw[i + 1];
+/** A flat Redis reply [name, value, name, value, ...] as a record. */
+export function fieldsOf<T>(raw: readonly T[]): Record<string, T> {
+  const out: Record<string, T> = {};
+  for (let i = 0; i + 1 < raw.length; i += 2) out[String(raw[i])] = raw[i + 1]!;
   return out;
 }
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Environment } from '../env/environment.ts';
-import { readExecutions, readTransitions } from '../history/collect.ts';
+import { fieldsOf, readExecutions, readTransitions } from '../history/collect.ts';
 import { HistoryRecorder } from '../history/recorder.ts';
 import type { ExecutionEntry, History, SnapshotEntry, TaskView, TransitionEntry } from '../history/types.ts';
 import { healAll, playSchedule, type Schedule } from '../nemesis/index.ts';
@@ -142,12 +142,6 @@ async function undelivered(env: Environment, stream: string, group: string): Pro
   const last = ((await env.admin.xinfo('STREAM', stream)) as unknown[]).map(String);
   const lastId = last[last.indexOf('last-generated-id') + 1];
   return compareIds(String(info['last-delivered-id']), lastId) < 0;
-}
-
-function fieldsOf(flat: unknown[]): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (let i = 0; i + 1 < flat.length; i += 2) out[String(flat[i])] = flat[i + 1];
-  return out;
 }
 
 function compareIds(a: string, b: string): number {
