@@ -7,7 +7,7 @@
 import { performance } from 'node:perf_hooks';
 import Table from 'cli-table3';
 import { checkRun } from '../checkers/index.ts';
-import { collectRun } from '../runner/run.ts';
+import { collectRun, queuesDrained } from '../runner/run.ts';
 import type { Environment } from '../env/environment.ts';
 import { HistoryRecorder } from '../history/recorder.ts';
 import type { JobSpec, TaskView } from '../history/types.ts';
@@ -82,16 +82,11 @@ async function recordedLoad(env: Environment, tasks: number, jobsPerTask: number
   return { liveMs: t1 - t0, postMs: t2 - t1, checkMs: t2 - c0, entries: entries.length, valid: verdicts.every((v) => v.valid !== false) };
 }
 
-/** Waits until no job or event is pending in a consumer group; true if that happened in time. */
+/** Waits until nothing waits in the job or event queue (the runner's check); true if that happened in time. */
 async function waitIdle(env: Environment, timeoutMs = 5000): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    let busy = false;
-    for (const [stream, group] of [['sut:jobs', 'workers'], ['sut:events', 'keepers']] as const) {
-      const summary = (await env.admin.xpending(stream, group).catch(() => [0])) as [number, ...unknown[]];
-      if (Number(summary[0]) > 0) busy = true;
-    }
-    if (!busy) return true;
+    if (await queuesDrained(env)) return true;
     await sleep(50);
   }
   return false;

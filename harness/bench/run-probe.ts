@@ -1,39 +1,52 @@
-// Times the reset of runOnce from the outside by wrapping the Environment's reset(); the other
-// phases runOnce reports itself (settleTookMs, collectMs).
+// One live run timed phase by phase, as runs-per-minute and scaling report it: runOnce reports
+// its reset, settle and collection itself; the checkers are timed here.
 
 import { performance } from 'node:perf_hooks';
+import { checkRun } from '../checkers/index.ts';
 import type { Environment } from '../env/environment.ts';
+import { runOnce, type RunOutcome, type RunPlan } from '../runner/run.ts';
+import { secs } from './common.ts';
 
-export interface RunProbe {
-  /** what the last run did: reset time, whether it restarted the SUT */
-  take(): { resetMs: number; restarted: boolean };
-  restore(): void;
+export interface PhaseTiming {
+  /** wall time of runOnce (reset included) + checkRun */
+  totalMs: number;
+  resetMs: number;
+  /** the workload and the fault schedule side by side, then the final heal */
+  workloadMs: number;
+  /** from the final heal until every acknowledged job was terminal or the system was quiet (runOnce's settleTookMs) */
+  settleMs: number;
+  /** reading the transition and executions logs, the snapshot, the idle check */
+  collectMs: number;
+  checkMs: number;
+  /** the reset restarted the SUT processes (the previous run did not end idle) */
+  restarted: boolean;
+  valid: boolean;
+  historyEntries: number;
 }
 
-/** Wraps env.reset so a run's reset can be timed from outside. */
-export function instrumentRun(env: Environment): RunProbe {
-  const originalReset = env.reset;
-  let resetMs = NaN;
-  let restarted = false;
-  env.reset = async (opts) => {
-    const t0 = performance.now();
-    try {
-      restarted = await originalReset.call(env, opts);
-      return restarted;
-    } finally {
-      resetMs = performance.now() - t0;
-    }
-  };
+export async function timedRun(env: Environment, plan: RunPlan, opts: { reuseProcesses: boolean }): Promise<{ outcome: RunOutcome; timing: PhaseTiming }> {
+  const t0 = performance.now();
+  const outcome = await runOnce(env, plan, opts);
+  const runEnd = performance.now();
+  const { verdicts } = checkRun(outcome.history);
+  const t1 = performance.now();
   return {
-    take() {
-      const r = { resetMs, restarted };
-      resetMs = NaN;
-      restarted = false;
-      return r;
-    },
-    restore() {
-      env.reset = originalReset;
+    outcome,
+    timing: {
+      totalMs: t1 - t0,
+      resetMs: outcome.resetMs,
+      workloadMs: outcome.durationMs - outcome.settleTookMs - outcome.collectMs,
+      settleMs: outcome.settleTookMs,
+      collectMs: outcome.collectMs,
+      checkMs: t1 - runEnd,
+      restarted: outcome.restarted,
+      valid: verdicts.every((v) => v.valid !== false),
+      historyEntries: outcome.history.length,
     },
   };
 }
 
+/** one line per run in the bench log */
+export function describeTiming(t: PhaseTiming): string {
+  return `${secs(t.totalMs)} (reset ${secs(t.resetMs)}${t.restarted ? ', processes restarted' : ''}, workload ${secs(t.workloadMs)}, settle ${secs(t.settleMs)}, collect ${secs(t.collectMs, 2)}, check ${secs(t.checkMs, 3)}), ${t.historyEntries} entries${t.valid ? '' : ' VIOLATION'}`;
+}

@@ -1,35 +1,19 @@
 // runs-per-minute: live chaos runs per minute for each scenario with its default workload and
 // fault schedule, on long-lived servers, following the runner's process-reuse rule
-// (runOnce(env, plan, { reuseProcesses: lastOutcome.idle })). Each run is split, measured from
-// the outside, into reset / workload + faults / settle / collect (logs, snapshot) / checking.
+// (runOnce(env, plan, { reuseProcesses: lastOutcome.idle })). Each run is split, as runOnce
+// reports it, into reset / workload + faults / settle / collect (logs, snapshot) / checking.
 
 import { performance } from 'node:perf_hooks';
 import Table from 'cli-table3';
 import fc from 'fast-check';
 import { SCENARIOS } from '../../scenarios/index.ts';
-import { checkRun } from '../checkers/index.ts';
 import { Environment, type EnvironmentOptions } from '../env/environment.ts';
 import { scenarioContext } from '../runner/property.ts';
-import { runOnce } from '../runner/run.ts';
 import type { Scenario } from '../runner/scenario.ts';
 import { mean, num, pct, secs, sum, type BenchContext, type BenchOutput, type Benchmark } from './common.ts';
-import { instrumentRun } from './run-probe.ts';
+import { describeTiming, timedRun, type PhaseTiming } from './run-probe.ts';
 
-export interface RunTiming {
-  /** wall time of runOnce + checkRun */
-  totalMs: number;
-  resetMs: number;
-  /** the workload and the fault schedule side by side, then the final heal */
-  workloadMs: number;
-  /** from the final heal until every acknowledged job was terminal (runOnce's settleTookMs) */
-  settleMs: number;
-  /** reading the transition and executions logs, the snapshot, the idle check */
-  collectMs: number;
-  checkMs: number;
-  /** the reset restarted the SUT processes (the previous run did not end idle) */
-  restarted: boolean;
-  valid: boolean;
-  historyEntries: number;
+export interface RunTiming extends PhaseTiming {
   faultSteps: number;
   /** when the schedule's last step heals (max atMs + durationMs): no run can end before it */
   scheduleSpanMs: number;
@@ -56,37 +40,14 @@ async function timeScenario(env: Environment, scenario: Scenario, runs: number, 
   const ctx = scenarioContext(env);
   const plans = fc.sample(fc.tuple(scenario.workload(ctx), scenario.schedule(ctx)), { seed, numRuns: runs });
   const settleMs = scenario.settleMs ?? env.options.leaseMs * 2 + 6000;
-  const probe = instrumentRun(env);
   const timings: RunTiming[] = [];
   let lastIdle = false; // like runScenario: a scenario's first run starts on fresh processes
-  try {
-    for (const [i, [workload, schedule]] of plans.entries()) {
-      const t0 = performance.now();
-      const outcome = await runOnce(env, { workload, schedule, settleMs }, { reuseProcesses: lastIdle });
-      const runEnd = performance.now();
-      lastIdle = outcome.idle;
-      const { verdicts } = checkRun(outcome.history);
-      const t1 = performance.now();
-      const p = probe.take();
-      const collectMs = outcome.collectMs;
-      const timing: RunTiming = {
-        totalMs: t1 - t0,
-        resetMs: p.resetMs,
-        workloadMs: outcome.durationMs - outcome.settleTookMs - collectMs,
-        settleMs: outcome.settleTookMs,
-        collectMs,
-        checkMs: t1 - runEnd,
-        restarted: p.restarted,
-        valid: verdicts.every((v) => v.valid !== false),
-        historyEntries: outcome.history.length,
-        faultSteps: schedule.length,
-        scheduleSpanMs: Math.max(0, ...schedule.map((st) => st.atMs + st.durationMs)),
-      };
-      timings.push(timing);
-      log(`[runs-per-minute] ${scenario.name} run ${i + 1}/${runs}: ${secs(timing.totalMs)} (reset ${secs(timing.resetMs)}${timing.restarted ? ', processes restarted' : ''}, workload ${secs(timing.workloadMs)}, settle ${secs(timing.settleMs)}, collect ${secs(timing.collectMs, 2)}, check ${secs(timing.checkMs, 3)})${timing.valid ? '' : ' VIOLATION'}`);
-    }
-  } finally {
-    probe.restore();
+  for (const [i, [workload, schedule]] of plans.entries()) {
+    const { outcome, timing: t } = await timedRun(env, { workload, schedule, settleMs }, { reuseProcesses: lastIdle });
+    lastIdle = outcome.idle;
+    const timing: RunTiming = { ...t, faultSteps: schedule.length, scheduleSpanMs: Math.max(0, ...schedule.map((st) => st.atMs + st.durationMs)) };
+    timings.push(timing);
+    log(`[runs-per-minute] ${scenario.name} run ${i + 1}/${runs}: ${describeTiming(timing)}`);
   }
   const total = sum(timings.map((t) => t.totalMs));
   const phase = (k: 'resetMs' | 'workloadMs' | 'settleMs' | 'collectMs' | 'checkMs') => sum(timings.map((t) => t[k]));

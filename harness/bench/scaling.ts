@@ -3,7 +3,6 @@
 // synthetic history of 1,000,000 entries built in memory, in a fresh Node process capped at a
 // 1 GiB heap (--max-old-space-size=1024), so the figure is the checkers' alone.
 
-import { performance } from 'node:perf_hooks';
 import path from 'node:path';
 import Table from 'cli-table3';
 import { checkRun } from '../checkers/index.ts';
@@ -11,24 +10,14 @@ import { PROJECT_ROOT } from '../env/binaries.ts';
 import type { Environment } from '../env/environment.ts';
 import { ProcessRegistry, trackForExit } from '../env/processes.ts';
 import type { JobSpec } from '../history/types.ts';
-import { runOnce } from '../runner/run.ts';
 import type { TaskPlan, Workload } from '../workload/workload.ts';
 import { mib, num, secs, type BenchContext, type BenchOutput, type Benchmark, type Goal, withEnvironment } from './common.ts';
-import { instrumentRun } from './run-probe.ts';
+import { describeTiming, timedRun, type PhaseTiming } from './run-probe.ts';
 
-export interface SizedRun {
+export interface SizedRun extends PhaseTiming {
   jobs: number;
   tasks: number;
-  totalMs: number;
-  resetMs: number;
-  workloadMs: number;
-  settleMs: number;
-  collectMs: number;
-  checkMs: number;
-  historyEntries: number;
   jobsPerSecond: number;
-  valid: boolean;
-  restarted: boolean;
 }
 
 const JOBS_PER_TASK = 2;
@@ -44,34 +33,18 @@ export function sizedWorkload(jobs: number): Workload {
 }
 
 async function sizedRuns(env: Environment, sizes: [jobs: number, runs: number][], log: (s: string) => void): Promise<SizedRun[]> {
-  const probe = instrumentRun(env);
   const out: SizedRun[] = [];
   let lastIdle = false;
-  try {
-    for (const [jobs, runs] of sizes) {
-      const workload = sizedWorkload(jobs);
-      for (let i = 0; i < runs; i++) {
-        const t0 = performance.now();
-        // settle is a cap: the run moves on as soon as every job is terminal
-        const outcome = await runOnce(env, { workload, schedule: [], settleMs: 60_000 + jobs * 200 }, { reuseProcesses: lastIdle });
-        const runEnd = performance.now();
-        lastIdle = outcome.idle;
-        const { verdicts } = checkRun(outcome.history);
-        const t1 = performance.now();
-        const p = probe.take();
-        const collectMs = outcome.collectMs;
-        const r: SizedRun = {
-          jobs, tasks: workload.tasks.length, totalMs: t1 - t0, resetMs: p.resetMs,
-          workloadMs: outcome.durationMs - outcome.settleTookMs - collectMs, settleMs: outcome.settleTookMs, collectMs, checkMs: t1 - runEnd,
-          historyEntries: outcome.history.length, jobsPerSecond: (jobs * 1000) / (t1 - t0),
-          valid: verdicts.every((v) => v.valid !== false), restarted: p.restarted,
-        };
-        out.push(r);
-        log(`[scaling] ${jobs} jobs run ${i + 1}/${runs}: ${secs(r.totalMs)} (reset ${secs(r.resetMs)}, workload ${secs(r.workloadMs)}, settle ${secs(r.settleMs)}, collect ${secs(r.collectMs, 2)}, check ${secs(r.checkMs, 3)}), ${r.historyEntries} entries${r.valid ? '' : ' VIOLATION'}`);
-      }
+  for (const [jobs, runs] of sizes) {
+    const workload = sizedWorkload(jobs);
+    for (let i = 0; i < runs; i++) {
+      // settle is a cap: the run moves on as soon as every job is terminal
+      const { outcome, timing } = await timedRun(env, { workload, schedule: [], settleMs: 60_000 + jobs * 200 }, { reuseProcesses: lastIdle });
+      lastIdle = outcome.idle;
+      const r: SizedRun = { ...timing, jobs, tasks: workload.tasks.length, jobsPerSecond: (jobs * 1000) / timing.totalMs };
+      out.push(r);
+      log(`[scaling] ${jobs} jobs run ${i + 1}/${runs}: ${describeTiming(r)}`);
     }
-  } finally {
-    probe.restore();
   }
   return out;
 }

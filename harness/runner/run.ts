@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import type { Environment } from '../env/environment.ts';
 import { fieldsOf, readExecutions, readTransitions } from '../history/collect.ts';
 import { HistoryRecorder } from '../history/recorder.ts';
@@ -25,6 +26,9 @@ export interface RunOutcome {
   settleTookMs: number;
   /** after the settle: reading the SUT's logs, the snapshot, the idle check */
   collectMs: number;
+  /** the reset before the run (not part of durationMs), and whether it restarted the SUT processes */
+  resetMs: number;
+  restarted: boolean;
 }
 
 const SNAPSHOT_READS_IN_FLIGHT = 16;
@@ -39,7 +43,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * a settle period, then the SUT's own logs and a snapshot are added to the history.
  */
 export async function runOnce(env: Environment, plan: RunPlan, opts: { reuseProcesses?: boolean } = {}): Promise<RunOutcome> {
-  await env.reset(opts);
+  const resetStart = performance.now();
+  const restarted = await env.reset(opts);
+  const resetMs = performance.now() - resetStart;
   const history = new HistoryRecorder();
   const client = new Client(env.orchestratorUrl, history);
   const runKey = randomUUID().slice(0, 8);
@@ -95,7 +101,7 @@ export async function runOnce(env: Environment, plan: RunPlan, opts: { reuseProc
   const { transitions, executions } = await collectRun(env, client, history);
   const reusable = pending.length === 0 && (await idle(env, transitions, executions));
   const entries = [...history.entries].sort((a, b) => a.t - b.t);
-  return { history: entries, idle: reusable, durationMs: history.now(), settleTookMs, collectMs: history.now() - collectStart };
+  return { history: entries, idle: reusable, durationMs: history.now(), settleTookMs, collectMs: history.now() - collectStart, resetMs, restarted };
 }
 
 /** Adds the SUT's own logs (transitions, executions) and a snapshot of every task to the history. */
@@ -120,7 +126,7 @@ async function idle(env: Environment, transitions: TransitionEntry[], executions
 }
 
 /** Nothing waits in a queue: no entry of the job or event stream is undelivered or unacknowledged, the list queue (brpop-queue) is empty. */
-async function queuesDrained(env: Environment): Promise<boolean> {
+export async function queuesDrained(env: Environment): Promise<boolean> {
   for (const [stream, group] of QUEUES) {
     const summary = (await env.admin.xpending(stream, group).catch(() => [0])) as [number, ...unknown[]];
     if (Number(summary[0]) > 0) return false;
