@@ -24,7 +24,7 @@ export interface PhaseTiming {
   historyEntries: number;
 }
 
-export async function timedRun(env: Environment, plan: RunPlan, opts: { reuseProcesses: boolean }): Promise<{ outcome: RunOutcome; timing: PhaseTiming }> {
+export async function timedRun(env: Environment, plan: RunPlan, opts: { reuseProcesses?: boolean } = {}): Promise<{ outcome: RunOutcome; timing: PhaseTiming }> {
   const t0 = performance.now();
   const outcome = await runOnce(env, plan, opts);
   const runEnd = performance.now();

@@ -34,13 +34,11 @@ export function sizedWorkload(jobs: number): Workload {
 
 async function sizedRuns(env: Environment, sizes: [jobs: number, runs: number][], log: (s: string) => void): Promise<SizedRun[]> {
   const out: SizedRun[] = [];
-  let lastIdle = false;
   for (const [jobs, runs] of sizes) {
     const workload = sizedWorkload(jobs);
     for (let i = 0; i < runs; i++) {
       // settle is a cap: the run moves on as soon as every job is terminal
-      const { outcome, timing } = await timedRun(env, { workload, schedule: [], settleMs: 60_000 + jobs * 200 }, { reuseProcesses: lastIdle });
-      lastIdle = outcome.idle;
+      const { outcome, timing } = await timedRun(env, { workload, schedule: [], settleMs: 60_000 + jobs * 200 });
       const r: SizedRun = { ...timing, jobs, tasks: workload.tasks.length, jobsPerSecond: (jobs * 1000) / timing.totalMs };
       out.push(r);
       log(`[scaling] ${jobs} jobs run ${i + 1}/${runs}: ${describeTiming(r)}`);

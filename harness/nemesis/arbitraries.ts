@@ -68,11 +68,10 @@ export function stepArb(fault: fc.Arbitrary<Fault>, o: StepOptions): fc.Arbitrar
  * step can go (an array shrinks by cutting its length, and can get stuck keeping a step that
  * does not matter next to one that does). The steps themselves do not shrink, because every
  * shrink attempt is a live run of several seconds and the number of steps is what makes a
- * counterexample readable. `onePer`: at most one step per key (e.g. per link: two latency
- * toxics on one link add up); a later step with a key already used is left out.
+ * counterexample readable.
  */
-export function scheduleOf(step: fc.Arbitrary<FaultStep>, maxSteps: number, opts: { onePer?: (step: FaultStep) => string } = {}): fc.Arbitrary<Schedule> {
-  return fromSlots(fc.array(slot(step, 2), { minLength: maxSteps, maxLength: maxSteps }), opts.onePer);
+export function scheduleOf(step: fc.Arbitrary<FaultStep>, maxSteps: number): fc.Arbitrary<Schedule> {
+  return fromSlots(fc.array(slot(step, 2), { minLength: maxSteps, maxLength: maxSteps }));
 }
 
 /**
@@ -88,15 +87,10 @@ function slot(step: fc.Arbitrary<FaultStep>, freq: number): fc.Arbitrary<FaultSt
   return fc.option(fc.noShrink(step), { nil: undefined, freq });
 }
 
-function fromSlots(slots: fc.Arbitrary<(FaultStep | undefined)[]>, onePer?: (step: FaultStep) => string): fc.Arbitrary<Schedule> {
+function fromSlots(slots: fc.Arbitrary<(FaultStep | undefined)[]>): fc.Arbitrary<Schedule> {
   return slots
     .filter((xs) => xs.some((s) => s !== undefined))
-    .map((xs) => {
-      const steps = xs.filter((s): s is FaultStep => s !== undefined);
-      const seen = new Set<string>();
-      const kept = onePer ? steps.filter((s) => !seen.has(onePer(s)) && seen.add(onePer(s))) : steps;
-      return kept.sort((a, b) => a.atMs - b.atMs);
-    });
+    .map((xs) => xs.filter((s): s is FaultStep => s !== undefined).sort((a, b) => a.atMs - b.atMs));
 }
 
 /** A schedule of 1..maxSteps steps drawn from the given fault kinds. */

@@ -86,15 +86,14 @@ export async function runScenario(env: Environment, scenario: Scenario, opts: Ru
   let firstFailureSeen = false;
   let lastFailing: RunRecord | undefined;
   let harnessError: unknown;
-  let lastRunIdle = false;
   const settleMs = scenario.settleMs ?? env.options.leaseMs * 2 + 6000;
 
   // the workload does not shrink: the fault schedule is what a counterexample should be reduced to
   const property = fc.asyncProperty(fc.noShrink(scenario.workload(ctx)), scenario.schedule(ctx), async (workload, schedule) => {
     let outcome;
     try {
-      outcome = await runOnce(env, { workload, schedule, settleMs }, { reuseProcesses: lastRunIdle });
-      lastRunIdle = outcome.idle;
+      // reuses the processes unless the previous run on them (of this or an earlier scenario) did not end idle
+      outcome = await runOnce(env, { workload, schedule, settleMs });
     } catch (err) {
       // an environment failure is not a verdict on the SUT: stop the property
       harnessError = err;

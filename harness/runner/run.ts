@@ -44,7 +44,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  */
 export async function runOnce(env: Environment, plan: RunPlan, opts: { reuseProcesses?: boolean } = {}): Promise<RunOutcome> {
   const resetStart = performance.now();
-  const restarted = await env.reset(opts);
+  const reuseProcesses = opts.reuseProcesses ?? env.processesReusable;
+  env.processesReusable = false; // until this run has ended idle
+  const restarted = await env.reset({ reuseProcesses });
   const resetMs = performance.now() - resetStart;
   const history = new HistoryRecorder();
   const client = new Client(env.orchestratorUrl, history);
@@ -100,6 +102,7 @@ export async function runOnce(env: Environment, plan: RunPlan, opts: { reuseProc
   const collectStart = history.now();
   const { transitions, executions } = await collectRun(env, client, history);
   const reusable = pending.length === 0 && (await idle(env, transitions, executions));
+  env.processesReusable = reusable;
   const entries = [...history.entries].sort((a, b) => a.t - b.t);
   return { history: entries, idle: reusable, durationMs: history.now(), settleTookMs, collectMs: history.now() - collectStart, resetMs, restarted };
 }

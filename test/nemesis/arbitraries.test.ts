@@ -21,13 +21,6 @@ describe('scheduleOf', () => {
     }));
   });
 
-  it('with onePer, never two steps with the same key', () => {
-    fc.assert(fc.property(scheduleOf(latency, 4, { onePer: linkOf }), (s) => {
-      expect(new Set(s.map(linkOf)).size).toBe(s.length);
-      expect(s.length).toBeLessThanOrEqual(2);
-    }));
-  });
-
   it('a failing schedule shrinks to the one step that matters, wherever it sits', () => {
     // "fails" whenever any step is on worker-1: the minimal counterexample is that one step
     for (let seed = 1; seed <= 30; seed++) {
@@ -60,9 +53,10 @@ describe('scheduleOf', () => {
 });
 
 describe('reorder schedule', () => {
-  it('slows each worker link at most once, for 5 × latency + 250 ms or more', () => {
+  it('slows one worker link, for 5 × latency + 250 ms or more', () => {
     fc.assert(fc.property(reorder.schedule(ctx), (s) => {
-      expect(new Set(s.map(linkOf)).size).toBe(s.length);
+      expect(s).toHaveLength(1);
+      expect(ctx.workers).toContain(linkOf(s[0]!));
       for (const step of s) {
         const f = step.fault as { kind: string; latencyMs: number; stream: string };
         expect(f.kind).toBe('latency');
