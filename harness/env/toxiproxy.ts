@@ -43,9 +43,12 @@ export class ToxiproxyServer {
     throw new EnvironmentError(`toxiproxy-server on port ${port} did not answer within 10 s`);
   }
 
-  /** A proxy listening on a kernel-chosen loopback port (no port race), forwarding to upstream. */
+  /**
+   * A proxy forwarding to upstream, listening on a port outside the ephemeral range: a link that
+   * is taken down (a partition) binds the same port again when it comes back (see ports.ts).
+   */
   async createProxy(name: string, upstreamPort: number): Promise<{ proxy: Proxy; port: number }> {
-    const proxy = await this.api.createProxy({ name, listen: '127.0.0.1:0', upstream: `127.0.0.1:${upstreamPort}` });
+    const proxy = await startWithPortRetry((port) => this.api.createProxy({ name, listen: `127.0.0.1:${port}`, upstream: `127.0.0.1:${upstreamPort}` }));
     const port = Number(proxy.listen.split(':').pop());
     if (!port) throw new EnvironmentError(`toxiproxy gave proxy ${name} no port (listen=${proxy.listen})`);
     return { proxy, port };

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Environment } from '../../harness/env/environment.ts';
+import { ephemeralRange } from '../../harness/env/ports.ts';
 import { listProcesses, OWNER_VAR, pidAlive } from '../../harness/env/processes.ts';
 import { readExecutions, readTransitions } from '../../harness/history/collect.ts';
 import { HistoryRecorder } from '../../harness/history/recorder.ts';
@@ -214,6 +215,13 @@ describe('reference system on real Redis and Toxiproxy', () => {
       expect(parsed.error).not.toContain('\n');
     }
     expect(await submitWrites()).toEqual(before);
+  });
+
+  it('listens only outside the ephemeral port range, so a server brought back gets its port again', async () => {
+    const [lo, hi] = ephemeralRange();
+    const ports = [env.redis.port, env.toxiproxy.port, env.orchestratorHttpPort, ...[...env.links.values()].map((l) => l.port)];
+    expect(ports).toHaveLength(3 + env.links.size);
+    expect(ports.filter((p) => p >= lo && p <= hi)).toEqual([]);
   });
 
   it('leaves no process running once the environment stops', async () => {
