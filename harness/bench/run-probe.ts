@@ -24,9 +24,9 @@ export interface PhaseTiming {
   historyEntries: number;
 }
 
-export async function timedRun(env: Environment, plan: RunPlan, opts: { reuseProcesses?: boolean } = {}): Promise<{ outcome: RunOutcome; timing: PhaseTiming }> {
+export async function timedRun(env: Environment, plan: RunPlan): Promise<{ outcome: RunOutcome; timing: PhaseTiming }> {
   const t0 = performance.now();
-  const outcome = await runOnce(env, plan, opts);
+  const outcome = await runOnce(env, plan);
   const runEnd = performance.now();
   const { verdicts } = checkRun(outcome.history);
   const t1 = performance.now();

@@ -40,11 +40,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * One live run: fresh state, the workload and the nemesis schedule side by side, a final heal,
- * a settle period, then the SUT's own logs and a snapshot are added to the history.
+ * a settle period, then the SUT's own logs and a snapshot are added to the history. The SUT
+ * processes are restarted first unless env.processesReusable says nothing is in flight in them.
  */
-export async function runOnce(env: Environment, plan: RunPlan, opts: { reuseProcesses?: boolean } = {}): Promise<RunOutcome> {
+export async function runOnce(env: Environment, plan: RunPlan): Promise<RunOutcome> {
   const resetStart = performance.now();
-  const reuseProcesses = opts.reuseProcesses ?? env.processesReusable;
+  const reuseProcesses = env.processesReusable;
   env.processesReusable = false; // until this run has ended idle
   const restarted = await env.reset({ reuseProcesses });
   const resetMs = performance.now() - resetStart;
