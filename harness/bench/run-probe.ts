@@ -4,7 +4,7 @@
 import { performance } from 'node:perf_hooks';
 import { checkRun } from '../checkers/index.ts';
 import type { Environment } from '../env/environment.ts';
-import { runOnce, type RunOutcome, type RunPlan } from '../runner/run.ts';
+import { runOnce, type RunPlan } from '../runner/run.ts';
 import { secs } from './common.ts';
 
 export interface PhaseTiming {
@@ -24,25 +24,22 @@ export interface PhaseTiming {
   historyEntries: number;
 }
 
-export async function timedRun(env: Environment, plan: RunPlan): Promise<{ outcome: RunOutcome; timing: PhaseTiming }> {
+export async function timedRun(env: Environment, plan: RunPlan): Promise<PhaseTiming> {
   const t0 = performance.now();
   const outcome = await runOnce(env, plan);
   const runEnd = performance.now();
   const { verdicts } = checkRun(outcome.history);
   const t1 = performance.now();
   return {
-    outcome,
-    timing: {
-      totalMs: t1 - t0,
-      resetMs: outcome.resetMs,
-      workloadMs: outcome.durationMs - outcome.settleTookMs - outcome.collectMs,
-      settleMs: outcome.settleTookMs,
-      collectMs: outcome.collectMs,
-      checkMs: t1 - runEnd,
-      restarted: outcome.restarted,
-      valid: verdicts.every((v) => v.valid !== false),
-      historyEntries: outcome.history.length,
-    },
+    totalMs: t1 - t0,
+    resetMs: outcome.resetMs,
+    workloadMs: outcome.durationMs - outcome.settleTookMs - outcome.collectMs,
+    settleMs: outcome.settleTookMs,
+    collectMs: outcome.collectMs,
+    checkMs: t1 - runEnd,
+    restarted: outcome.restarted,
+    valid: verdicts.every((v) => v.valid !== false),
+    historyEntries: outcome.history.length,
   };
 }
 

@@ -1,6 +1,6 @@
 // runs-per-minute: live chaos runs per minute for each scenario with its default workload and
-// fault schedule, on long-lived servers, following the runner's process-reuse rule
-// (runOnce reuses the processes unless the last run on them did not end idle). Each run is split, as runOnce
+// fault schedule, on long-lived servers, with the runner's process reuse (runOnce restarts the
+// processes only when the last run on them did not end idle). Each run is split, as runOnce
 // reports it, into reset / workload + faults / settle / collect (logs, snapshot) / checking.
 
 import { performance } from 'node:perf_hooks';
@@ -40,8 +40,7 @@ async function timeScenario(env: Environment, scenario: Scenario, runs: number, 
   const settleMs = scenario.settleMs ?? env.options.leaseMs * 2 + 6000;
   const timings: RunTiming[] = [];
   for (const [i, [workload, schedule]] of plans.entries()) {
-    // like runScenario: processes are reused when the previous run on them ended idle
-    const { timing: t } = await timedRun(env, { workload, schedule, settleMs });
+    const t = await timedRun(env, { workload, schedule, settleMs });
     const timing: RunTiming = { ...t, faultSteps: schedule.length, scheduleSpanMs: Math.max(0, ...schedule.map((st) => st.atMs + st.durationMs)) };
     timings.push(timing);
     log(`[runs-per-minute] ${scenario.name} run ${i + 1}/${runs}: ${describeTiming(timing)}`);

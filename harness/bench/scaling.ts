@@ -38,7 +38,7 @@ async function sizedRuns(env: Environment, sizes: [jobs: number, runs: number][]
     const workload = sizedWorkload(jobs);
     for (let i = 0; i < runs; i++) {
       // settle is a cap: the run moves on as soon as every job is terminal
-      const { outcome, timing } = await timedRun(env, { workload, schedule: [], settleMs: 60_000 + jobs * 200 });
+      const timing = await timedRun(env, { workload, schedule: [], settleMs: 60_000 + jobs * 200 });
       const r: SizedRun = { ...timing, jobs, tasks: workload.tasks.length, jobsPerSecond: (jobs * 1000) / timing.totalMs };
       out.push(r);
       log(`[scaling] ${jobs} jobs run ${i + 1}/${runs}: ${describeTiming(r)}`);

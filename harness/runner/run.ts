@@ -19,8 +19,6 @@ export interface RunPlan {
 
 export interface RunOutcome {
   history: History;
-  /** every SUT process ended the run alive and idle: the next run may reuse them */
-  idle: boolean;
   durationMs: number;
   /** time from the final heal until every acknowledged job was terminal, the system was quiet, or settleMs ran out */
   settleTookMs: number;
@@ -102,10 +100,10 @@ export async function runOnce(env: Environment, plan: RunPlan): Promise<RunOutco
 
   const collectStart = history.now();
   const { transitions, executions } = await collectRun(env, client, history);
-  const reusable = pending.length === 0 && (await idle(env, transitions, executions));
-  env.processesReusable = reusable;
+  // every SUT process ended the run alive and idle: the next run may reuse them
+  env.processesReusable = pending.length === 0 && (await idle(env, transitions, executions));
   const entries = [...history.entries].sort((a, b) => a.t - b.t);
-  return { history: entries, idle: reusable, durationMs: history.now(), settleTookMs, collectMs: history.now() - collectStart, resetMs, restarted };
+  return { history: entries, durationMs: history.now(), settleTookMs, collectMs: history.now() - collectStart, resetMs, restarted };
 }
 
 /** Adds the SUT's own logs (transitions, executions) and a snapshot of every task to the history. */
