@@ -13,6 +13,9 @@ export function runningSetConsistent(history: History, obs: Observations = obser
   }
   let leftovers = 0;
   let missing = 0;
+  let undecided = 0;
+  const unreadable = snapshot.unreadable ?? [];
+  const setUnread = unreadable.some((u) => u.key === '*' || u.key === 'sut:running');
 
   const inRunningSet = new Set(snapshot.runningSet);
   for (const [name, ids] of [
@@ -22,6 +25,10 @@ export function runningSetConsistent(history: History, obs: Observations = obser
     for (const jobId of ids) {
       const found = obs.jobsById.get(jobId)?.inSnapshot;
       if (found?.job.state === 'running') continue;
+      if (!found && unreadable.length > 0) {
+        undecided++; // its task may be among what could not be read
+        continue;
+      }
       leftovers++;
       findings.add(() => ({
         message: found
@@ -37,6 +44,10 @@ export function runningSetConsistent(history: History, obs: Observations = obser
 
   for (const { jobId, inSnapshot } of obs.jobs) {
     if (inSnapshot?.job.state !== 'running' || inRunningSet.has(jobId)) continue;
+    if (setUnread) {
+      undecided++;
+      continue;
+    }
     const task = inSnapshot.task;
     missing++;
     findings.add(() => ({
@@ -48,10 +59,10 @@ export function runningSetConsistent(history: History, obs: Observations = obser
     }));
   }
 
-  return findings.verdict('runningSetConsistent', {
-    runningSet: inRunningSet.size,
-    runningInfo: snapshot.runningInfo.length,
-    leftovers,
-    missing,
-  });
+  const stats = { runningSet: inRunningSet.size, runningInfo: snapshot.runningInfo.length, leftovers, missing, undecided };
+  if (findings.count === 0 && (undecided > 0 || setUnread)) {
+    const evidence = unreadable.map((u) => ({ message: `could not read ${u.key}: ${u.error}`, jobId: u.jobId, taskId: u.taskId }));
+    return { checker: 'runningSetConsistent', valid: 'unknown', evidence, stats: { violations: 0, ...stats } };
+  }
+  return findings.verdict('runningSetConsistent', stats);
 }

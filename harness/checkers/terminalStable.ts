@@ -1,15 +1,28 @@
 // terminal-stable: once a job is completed, failed or cancelled, nothing changes it —
 // not in the transition log, not in any client read, not in the final snapshot.
+//
+// The log is the system's own account of itself, so it is not trusted alone: every client
+// read and the snapshot (read by the harness from Redis) are held against it. A read that
+// began after the log's terminal decision (plus a margin for the two clocks) must show that
+// decision; the snapshot must show the log's last applied state. A write the log does not
+// record is caught there.
 
 import type { ClientEntry, History, JobView, TransitionEntry, Verdict } from '../history/types.ts';
 import { describeTransition, Findings, snapshotExcerpt } from './findings.ts';
 import { observe, type JobRecord, type Observations, type ReadOp, type Step } from './observations.ts';
-import { isTerminal } from './spec.ts';
+import { INITIAL_STATE, isTerminal } from './spec.ts';
 
 const TERMINAL = ['completed', 'failed', 'cancelled'] as const;
 type Terminal = (typeof TERMINAL)[number];
 /** per terminal state, the read of it that returned first (a plain object: one per job) */
 type EarliestReads = Partial<Record<Terminal, ReadOp>>;
+
+/**
+ * Log times come from Redis's clock (stream ids, whole ms), read times from the harness's; both
+ * are this machine's clock, placed on one timeline. A read must have begun this long after the
+ * log's decision before it is held to it.
+ */
+export const CLOCK_MARGIN_MS = 100;
 
 const readEntries = (r: ReadOp): ClientEntry[] => (r.invoke ? [r.invoke, r.ok] : [r.ok]);
 
@@ -24,14 +37,19 @@ export function terminalStable(history: History, obs: Observations = observe(his
   const findings = new Findings();
   let logOverwrites = 0;
   let readOverwrites = 0;
+  let readsBehindLog = 0;
   let snapshotDisagreements = 0;
+  let undecided = 0;
+  const unreadable = obs.snapshot?.unreadable ?? [];
 
   // (a) transition log: after the first applied terminal transition, nothing else applies.
   const firstTerminal: (Step | undefined)[] = new Array(obs.jobs.length);
+  const lastApplied: (Step | undefined)[] = new Array(obs.jobs.length);
   for (const { jobId, index, steps } of obs.jobs) {
     let terminal: TransitionEntry | undefined;
     for (const step of steps) {
       if (!step.applied) continue;
+      lastApplied[index] = step;
       const e = step.entry;
       if (terminal) {
         logOverwrites++;
@@ -91,7 +109,28 @@ export function terminalStable(history: History, obs: Observations = observe(his
     }
   }
 
-  // (c) the snapshot agrees with every terminal state ever read or applied.
+  // (b') client reads against the log: a read that began after the log's terminal decision
+  // (and the clock margin) shows that state.
+  for (const read of obs.reads) {
+    const jobs = read.task.jobs;
+    for (let i = 0; i < jobs.length; i++) {
+      const step = firstTerminal[read.records[i].index];
+      if (!step || jobs[i].state === step.to || !(read.invokeT > step.t + CLOCK_MARGIN_MS)) continue;
+      readsBehindLog++;
+      const job = jobs[i];
+      const terminal = step.entry;
+      findings.add(() => ({
+        message: `job ${job.jobId} (task ${read.task.taskId}): ${describeRead(read)} showed ${job.state}, begun after the log applied terminal ${describeTransition(terminal)}`,
+        jobId: job.jobId,
+        taskId: read.task.taskId,
+        at: read.okT,
+        entries: [terminal, ...readEntries(read)],
+      }));
+    }
+  }
+
+  // (c) the snapshot agrees with every terminal state ever read, and with the log's last
+  // applied state (the snapshot and the log are one cut: they must describe the same state).
   const snapshot = obs.snapshot;
   if (snapshot) {
     for (const record of obs.jobs) {
@@ -101,6 +140,10 @@ export function terminalStable(history: History, obs: Observations = observe(his
         for (const state of TERMINAL) {
           const r = byState[state];
           if (!r || inSnapshot?.job.state === state) continue;
+          if (!inSnapshot && unreadable.length > 0) {
+            undecided++; // absent, but maybe only unread
+            continue;
+          }
           snapshotDisagreements++;
           findings.add(() => ({
             message: `job ${jobId} (task ${r.task.taskId}): snapshot at t=${snapshot.t}ms ${describeSnapshotState(record)} but ${describeRead(r)} showed terminal ${state}`,
@@ -111,19 +154,41 @@ export function terminalStable(history: History, obs: Observations = observe(his
           }));
         }
       }
-      const step = firstTerminal[index];
-      if (!step || inSnapshot?.job.state === step.to) continue;
-      const terminal = step.entry;
+      // the log's first terminal decision, then its last applied state: each reported once
+      const first = firstTerminal[index];
+      const last = lastApplied[index];
+      const logState = last ? last.to : INITIAL_STATE;
+      let expected: { state: string; step: Step | undefined; what: string } | undefined;
+      if (first && inSnapshot?.job.state !== first.to) expected = { state: first.to, step: first, what: 'the log applied terminal' };
+      else if (inSnapshot && inSnapshot.job.state !== logState) expected = { state: logState, step: last, what: "the log's last applied state is" };
+      if (!expected) continue;
+      if (!inSnapshot && unreadable.length > 0) {
+        undecided++; // absent, but maybe only unread
+        continue;
+      }
+      const { step, what } = expected;
       snapshotDisagreements++;
       findings.add(() => ({
-        message: `job ${jobId}: snapshot at t=${snapshot.t}ms ${describeSnapshotState(record)} but the log applied terminal ${describeTransition(terminal)}`,
+        message: `job ${jobId}: snapshot at t=${snapshot.t}ms ${describeSnapshotState(record)} but ${what} ${
+          step ? describeTransition(step.entry) : `${INITIAL_STATE} (nothing applied)`
+        }${inSnapshot && step !== first ? ': a write the log does not record' : ''}`,
         jobId,
         taskId: inSnapshot?.task.taskId,
         at: snapshot.t,
-        entries: [terminal, snapshotExcerpt(snapshot, inSnapshot?.task, jobId)],
+        entries: [...(step ? [step.entry] : []), snapshotExcerpt(snapshot, inSnapshot?.task, jobId)],
       }));
     }
   }
 
-  return findings.verdict('terminalStable', { logOverwrites, readOverwrites, snapshotDisagreements });
+  // nothing found, but part of the final state could not be read: the log, or jobs it finished
+  const logUnread = unreadable.some((u) => u.key === '*' || u.key === 'sut:translog');
+  if (findings.count === 0 && (undecided > 0 || logUnread)) {
+    return {
+      checker: 'terminalStable',
+      valid: 'unknown',
+      evidence: unreadable.map((u) => ({ message: `could not read ${u.key}: ${u.error}`, jobId: u.jobId, taskId: u.taskId })),
+      stats: { violations: 0, logOverwrites, readOverwrites, readsBehindLog, snapshotDisagreements, undecided },
+    };
+  }
+  return findings.verdict('terminalStable', { logOverwrites, readOverwrites, readsBehindLog, snapshotDisagreements, undecided });
 }

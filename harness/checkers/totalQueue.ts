@@ -1,7 +1,9 @@
 // total-queue (Jepsen's names): every job the system acknowledged reaches a terminal state
 // once faults heal (else lost); nothing appears that no submission asked for (unexpected);
-// nothing is created or finished twice (duplicated); indeterminate submissions that did
-// take effect are recovered, which is allowed.
+// nothing is created or finished twice (duplicated). As Jepsen treats them: an indeterminate
+// submission (info, or no answer) may or may not take effect — one that did is recovered and
+// must then reach a terminal state like an acknowledged one (else lost); a failed submission
+// (a 4xx: nothing written) must not take effect at all (else failedTookEffect).
 
 import type { ClientEntry, History, HistoryEntry, SnapshotEntry, TaskView, TransitionEntry, Verdict } from '../history/types.ts';
 import { describeTransition, Findings, snapshotExcerpt } from './findings.ts';
@@ -122,10 +124,17 @@ export function totalQueue(history: History, obs: Observations = observe(history
     }));
   }
 
-  // lost: acknowledged, yet not terminal (or absent) after the final heal
+  // lost: acknowledged, yet not terminal (or absent) after the final heal. Absent from a
+  // snapshot that could not read everything: undecided, not lost.
+  const incomplete = (snapshot.unreadable?.length ?? 0) > 0;
   let lost = 0;
+  let undecided = 0;
   for (const { jobId, origin, inSnapshot: found } of obs.jobs) {
     if (!origin || (found && isTerminal(found.job.state))) continue;
+    if (!found && incomplete) {
+      undecided++;
+      continue;
+    }
     const op = origin.submit;
     lost++;
     lostFindings.add(() => ({
@@ -142,6 +151,7 @@ export function totalQueue(history: History, obs: Observations = observe(history
   let unexpectedTasks = 0;
   let recovered = 0;
   let recoveredNotTerminal = 0;
+  let failedTookEffect = 0;
   for (const task of snapshot.tasks) {
     const ackOp = okByTaskId.get(task.taskId);
     const sent = task.idempotencyKey == null ? undefined : obs.submitsByKey.get(task.idempotencyKey);
@@ -177,6 +187,17 @@ export function totalQueue(history: History, obs: Observations = observe(history
     // Sent only by submits that failed or whose outcome is unknown (a task under an
     // acknowledged key with another taskId is a duplicate, reported above).
     if (sent!.some((op) => op.outcome === 'ok')) continue;
+    if (sent!.every((op) => op.outcome === 'fail')) {
+      // every submit with this key was refused (4xx: nothing written), yet the task exists
+      failedTookEffect++;
+      unexpectedFindings.add(() => ({
+        message: `task ${task.taskId}: in the snapshot at t=${snapshot.t}ms but every submit with its key ${task.idempotencyKey} failed: ${sent!.map(describeSubmit).join('; ')}`,
+        taskId: task.taskId,
+        at: snapshot.t,
+        entries: [...sent!.flatMap(submitEntries), snapshotExcerpt(snapshot, task)],
+      }));
+      continue;
+    }
     const maxJobs = Math.max(...sent!.map((op) => op.payloads?.length ?? Infinity));
     task.jobs.forEach((job, i) => {
       if (i >= maxJobs) {
@@ -191,16 +212,27 @@ export function totalQueue(history: History, obs: Observations = observe(history
         return;
       }
       recovered++;
-      if (!isTerminal(job.state)) recoveredNotTerminal++;
+      if (isTerminal(job.state)) return;
+      // it took effect: from here on it is owed what an acknowledged job is owed
+      recoveredNotTerminal++;
+      lost++;
+      lostFindings.add(() => ({
+        message: `job ${job.jobId} (task ${task.taskId}): lost — an indeterminate submit with key ${task.idempotencyKey} took effect (${sent!.map(describeSubmit).join('; ')}) but the snapshot at t=${snapshot.t}ms has it ${job.state}`,
+        jobId: job.jobId,
+        taskId: task.taskId,
+        at: snapshot.t,
+        entries: [...sent!.flatMap(submitEntries), snapshotExcerpt(snapshot, task, job.jobId)],
+      }));
     });
   }
 
   const duplicated = duplicatedKeys + duplicatedTerminals + duplicatedJobs;
-  const violations = lost + unexpected + duplicated;
+  const violations = lost + unexpected + failedTookEffect + duplicated;
+  const unreadEvidence = undecided > 0 ? (snapshot.unreadable ?? []).map((u) => ({ message: `could not read ${u.key}: ${u.error}`, jobId: u.jobId, taskId: u.taskId })) : [];
   return {
     checker: 'totalQueue',
-    valid: violations === 0,
-    evidence: [...lostFindings.evidence(), ...unexpectedFindings.evidence(), ...duplicatedFindings.evidence()],
-    stats: { ...stats, lost, recovered, recoveredNotTerminal, unexpected, unexpectedTasks, duplicated, violations },
+    valid: violations > 0 ? false : undecided > 0 ? 'unknown' : true,
+    evidence: [...lostFindings.evidence(), ...unexpectedFindings.evidence(), ...duplicatedFindings.evidence(), ...unreadEvidence],
+    stats: { ...stats, lost, recovered, recoveredNotTerminal, failedTookEffect, unexpected, unexpectedTasks, duplicated, undecided, violations },
   };
 }

@@ -1,9 +1,10 @@
 import type { Redis } from 'ioredis';
 import type { HistoryRecorder } from './recorder.ts';
-import type { ExecutionEntry, JobState, TransitionEntry } from './types.ts';
+import { JOB_STATES, type ExecutionEntry, type JobState, type JobView, type SnapshotEntry, type TaskView, type TransitionEntry, type Unreadable } from './types.ts';
 
 // The harness reads what the SUT logged (PROTOCOL.md: sut:translog, sut:executions) and places
-// it on the run's timeline by the stream ids' milliseconds.
+// it on the run's timeline by the stream ids' milliseconds. The final state is read the same
+// way, over the harness's own connection: never through the system's API or a faulted link.
 
 type StreamEntry = [id: string, fields: string[]];
 
@@ -28,32 +29,175 @@ async function readStream(redis: Redis, key: string): Promise<StreamEntry[]> {
 const num = (s: string | undefined): number | null => (s === undefined || s === '' ? null : Number(s));
 
 export async function readTransitions(redis: Redis, history: HistoryRecorder): Promise<TransitionEntry[]> {
-  return (await readStream(redis, 'sut:translog')).map(([id, raw]) => {
-    const f = fieldsOf(raw);
-    return {
-      kind: 'transition',
-      t: history.fromWall(Number(id.split('-')[0])),
-      logId: id,
-      jobId: f.jobId,
-      eventId: f.eventId ?? '',
-      type: f.type,
-      source: f.source ?? '',
-      sourceId: f.sourceId ?? '',
-      attempt: Number(f.attempt ?? 0),
-      from: (f.from || 'none') as JobState | 'none',
-      to: (f.to || 'none') as JobState | 'none',
-      decision: f.decision === 'applied' ? 'applied' : 'ignored',
-      reason: f.reason ?? '',
-      keeper: f.keeper ?? '',
-      exitCode: num(f.exitCode),
-      output: f.output ?? null,
-    };
-  });
+  return (await readStream(redis, 'sut:translog')).map(([id, raw]) => transitionOf(id, raw, history));
+}
+
+function transitionOf(id: string, raw: string[], history: HistoryRecorder): TransitionEntry {
+  const f = fieldsOf(raw);
+  return {
+    kind: 'transition',
+    t: history.fromWall(Number(id.split('-')[0])),
+    logId: id,
+    jobId: f.jobId,
+    eventId: f.eventId ?? '',
+    type: f.type,
+    source: f.source ?? '',
+    sourceId: f.sourceId ?? '',
+    attempt: Number(f.attempt ?? 0),
+    from: (f.from || 'none') as JobState | 'none',
+    to: (f.to || 'none') as JobState | 'none',
+    decision: f.decision === 'applied' ? 'applied' : 'ignored',
+    reason: f.reason ?? '',
+    keeper: f.keeper ?? '',
+    exitCode: num(f.exitCode),
+    output: f.output ?? null,
+  };
 }
 
 export async function readExecutions(redis: Redis, history: HistoryRecorder): Promise<ExecutionEntry[]> {
-  return (await readStream(redis, 'sut:executions')).map(([id, raw]) => {
-    const f = fieldsOf(raw);
-    return { kind: 'execution', t: history.fromWall(Number(id.split('-')[0])), jobId: f.jobId, attempt: Number(f.attempt), executorId: f.executorId ?? '' };
-  });
+  return (await readStream(redis, 'sut:executions')).map(([id, raw]) => executionOf(id, raw, history));
+}
+
+function executionOf(id: string, raw: string[], history: HistoryRecorder): ExecutionEntry {
+  const f = fieldsOf(raw);
+  return { kind: 'execution', t: history.fromWall(Number(id.split('-')[0])), jobId: f.jobId, attempt: Number(f.attempt), executorId: f.executorId ?? '' };
+}
+
+export async function scanKeys(redis: Redis, pattern: string): Promise<string[]> {
+  const keys: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, batch] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+    keys.push(...batch);
+    cursor = next;
+  } while (cursor !== '0');
+  return keys;
+}
+
+/** The SUT's logs and a snapshot of its state, all from one consistent cut. */
+export interface FinalState {
+  transitions: TransitionEntry[];
+  executions: ExecutionEntry[];
+  snapshot: SnapshotEntry;
+}
+
+const TASK_PREFIX = 'sut:task:';
+const JOB_PREFIX = 'sut:job:';
+const RUNNING_INFO_PREFIX = 'sut:running:';
+const isJobState = (s: string): s is JobState => (JOB_STATES as readonly string[]).includes(s);
+const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e)).split('\n')[0];
+
+/**
+ * Reads the final state over the harness's own connection: every task and job hash, the
+ * running set and its per-job keys, the transition log and the executions log, in one MULTI
+ * (after a SCAN for the key names), so the snapshot and the logs describe the same instant. A
+ * failed attempt is retried; a key that cannot be read is listed as unreadable, never dropped;
+ * when nothing can be read the snapshot says so (key '*').
+ */
+export async function readFinalState(redis: Redis, history: HistoryRecorder, attempts = 3): Promise<FinalState> {
+  let last: unknown;
+  for (let i = 0; i < attempts; i++) {
+    try {
+      return await readCut(redis, history);
+    } catch (err) {
+      last = err;
+      await new Promise((r) => setTimeout(r, 200 * (i + 1)));
+    }
+  }
+  const unreadable: Unreadable[] = [{ key: '*', error: errorText(last) }];
+  return { transitions: [], executions: [], snapshot: { kind: 'snapshot', t: history.now(), tasks: [], runningSet: [], runningInfo: [], unreadable } };
+}
+
+type Reply = [Error | null, unknown];
+
+async function readCut(redis: Redis, history: HistoryRecorder): Promise<FinalState> {
+  const [taskKeys, jobKeys, infoKeys] = [await scanKeys(redis, `${TASK_PREFIX}*`), await scanKeys(redis, `${JOB_PREFIX}*`), await scanKeys(redis, `${RUNNING_INFO_PREFIX}*`)];
+  const multi = redis.multi();
+  for (const k of taskKeys) multi.hgetall(k);
+  for (const k of jobKeys) multi.hgetall(k);
+  for (const k of infoKeys) multi.exists(k);
+  multi.smembers('sut:running').xrange('sut:translog', '-', '+').xrange('sut:executions', '-', '+');
+  const replies = (await multi.exec()) as Reply[] | null;
+  if (!replies) throw new Error('MULTI aborted');
+  const t = history.now();
+  const unreadable: Unreadable[] = [];
+  let at = 0;
+  const next = (): Reply => replies[at++]!;
+
+  const taskHashes = taskKeys.map((key) => ({ key, reply: next() }));
+  const jobs = new Map<string, JobView>();
+  for (const key of jobKeys) {
+    const [err, value] = next();
+    const jobId = key.slice(JOB_PREFIX.length);
+    if (err) {
+      unreadable.push({ key, jobId, error: errorText(err) });
+      continue;
+    }
+    const h = value as Record<string, string>;
+    if (Object.keys(h).length === 0) continue; // gone since the SCAN
+    if (!isJobState(h.state ?? '')) {
+      unreadable.push({ key, jobId, error: `state '${h.state ?? ''}' is not a job state` });
+      continue;
+    }
+    const terminal = h.state === 'completed' || h.state === 'failed' || h.state === 'cancelled';
+    jobs.set(jobId, {
+      jobId,
+      state: h.state as JobState,
+      attempt: Number(h.attempt || 0),
+      exitCode: num(h.exitCode),
+      // PROTOCOL.md: output is a string once the job is terminal, null before
+      output: terminal ? (h.output ?? '') : null,
+      reason: h.reason ? h.reason : null,
+    });
+  }
+  const runningInfo: string[] = [];
+  for (const key of infoKeys) {
+    const [err, value] = next();
+    if (err) unreadable.push({ key, jobId: key.slice(RUNNING_INFO_PREFIX.length), error: errorText(err) });
+    else if (Number(value) > 0) runningInfo.push(key.slice(RUNNING_INFO_PREFIX.length));
+  }
+  const [setErr, runningSet] = next();
+  if (setErr) unreadable.push({ key: 'sut:running', error: errorText(setErr) });
+  const [logErr, log] = next();
+  if (logErr) unreadable.push({ key: 'sut:translog', error: errorText(logErr) });
+  const [execErr, execs] = next();
+  if (execErr) unreadable.push({ key: 'sut:executions', error: errorText(execErr) });
+
+  const tasks: TaskView[] = [];
+  for (const { key, reply: [err, value] } of taskHashes) {
+    const taskId = key.slice(TASK_PREFIX.length);
+    if (err) {
+      unreadable.push({ key, taskId, error: errorText(err) });
+      continue;
+    }
+    const h = value as Record<string, string>;
+    if (Object.keys(h).length === 0) continue;
+    let jobIds: unknown;
+    try {
+      jobIds = JSON.parse(h.jobIds ?? '');
+    } catch {
+      /* reported below */
+    }
+    if (!Array.isArray(jobIds) || !jobIds.every((j) => typeof j === 'string')) {
+      unreadable.push({ key, taskId, error: `jobIds ${JSON.stringify(h.jobIds ?? null)} is not a JSON array of job ids` });
+      continue;
+    }
+    // a job the task lists without a job hash is left out: the checkers see it missing
+    const views = (jobIds as string[]).flatMap((id) => jobs.get(id) ?? []);
+    tasks.push({ taskId: h.id || taskId, idempotencyKey: h.idempotencyKey ? h.idempotencyKey : null, jobs: views });
+  }
+
+  const snapshot: SnapshotEntry = {
+    kind: 'snapshot',
+    t,
+    tasks,
+    runningSet: setErr ? [] : (runningSet as string[]),
+    runningInfo,
+    ...(unreadable.length ? { unreadable } : {}),
+  };
+  return {
+    transitions: logErr ? [] : (log as StreamEntry[]).map(([id, raw]) => transitionOf(id, raw, history)),
+    executions: execErr ? [] : (execs as StreamEntry[]).map(([id, raw]) => executionOf(id, raw, history)),
+    snapshot,
+  };
 }

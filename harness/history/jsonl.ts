@@ -30,6 +30,7 @@ const taskView = z.looseObject({
   idempotencyKey: z.string().nullable().optional(),
   jobs: z.array(jobView),
 });
+const snapshotTask = taskView.extend({ status: z.string().optional() });
 const time = z.number();
 
 const clientEntry = z.looseObject({
@@ -88,14 +89,16 @@ const schemas = {
     stepId: z.number().int(),
     fault: z.string(),
     target: z.string(),
+    outcome: z.enum(['ok', 'failed', 'empty']).optional(),
     detail: z.record(z.string(), z.unknown()).optional(),
   }),
   snapshot: z.looseObject({
     kind: z.literal('snapshot'),
     t: time,
-    tasks: z.array(taskView),
+    tasks: z.array(snapshotTask),
     runningSet: z.array(z.string()),
     runningInfo: z.array(z.string()),
+    unreadable: z.array(z.looseObject({ key: z.string(), taskId: z.string().optional(), jobId: z.string().optional(), error: z.string() })).optional(),
   }),
 } as const;
 const KINDS = Object.keys(schemas) as (keyof typeof schemas)[];

@@ -30,7 +30,8 @@ export interface JobView {
 
 export interface TaskView {
   taskId: string;
-  status: string;
+  /** what the API said (reads); absent in the snapshot, which is read from Redis where a task stores no status */
+  status?: string;
   idempotencyKey?: string | null;
   jobs: JobView[];
 }
@@ -82,6 +83,13 @@ export interface ExecutionEntry {
   executorId: string;
 }
 
+/**
+ * What an injection did: `ok` (the fault is in place), `failed` (the injection threw: detail.error
+ * says why) or `empty` (nothing to hit, e.g. a kill of a process that is already dead; detail.why).
+ * Only `ok` steps count as faults in coverage.
+ */
+export type InjectOutcome = 'ok' | 'failed' | 'empty';
+
 export interface NemesisEntry {
   kind: 'nemesis';
   t: number;
@@ -89,16 +97,33 @@ export interface NemesisEntry {
   stepId: number;
   fault: string;
   target: string;
+  /** start entries: what the injection did (absent in histories written before it was recorded: ok) */
+  outcome?: InjectOutcome;
   detail?: Record<string, unknown>;
 }
 
-/** State of the system after the final heal and settle period. */
+/** A part of the final state the harness could not read (after retries): the checkers say `unknown` for it, never `lost`. */
+export interface Unreadable {
+  /** the Redis key, or '*' when nothing could be read */
+  key: string;
+  taskId?: string;
+  jobId?: string;
+  error: string;
+}
+
+/**
+ * State of the system after the final heal and settle period, read over the harness's own
+ * Redis connection (the keys of PROTOCOL.md) in one MULTI together with the SUT's logs, so the
+ * snapshot and the logs are one consistent cut.
+ */
 export interface SnapshotEntry {
   kind: 'snapshot';
   t: number;
   tasks: TaskView[];
   runningSet: string[];
   runningInfo: string[];
+  /** what could not be read; absent or empty when everything was */
+  unreadable?: Unreadable[];
 }
 
 export type HistoryEntry = ClientEntry | TransitionEntry | ExecutionEntry | NemesisEntry | SnapshotEntry;

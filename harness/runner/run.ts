@@ -1,36 +1,43 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Environment } from '../env/environment.ts';
-import { fieldsOf, readExecutions, readTransitions } from '../history/collect.ts';
+import { fieldsOf, readExecutions, readFinalState, readTransitions, scanKeys } from '../history/collect.ts';
 import { HistoryRecorder } from '../history/recorder.ts';
-import type { ExecutionEntry, History, SnapshotEntry, TaskView, TransitionEntry } from '../history/types.ts';
+import type { ExecutionEntry, History, TransitionEntry } from '../history/types.ts';
 import { healAll, playSchedule, type Schedule } from '../nemesis/index.ts';
-import { Client, TERMINAL } from '../workload/client.ts';
+import { Client } from '../workload/client.ts';
 import type { Workload } from '../workload/workload.ts';
 
 export interface RunPlan {
   workload: Workload;
   schedule: Schedule;
-  /** after the final heal, how long jobs may take to reach a terminal state before they count as lost */
+  /**
+   * After the final heal, how long the system may go without progress (no log entry, no job
+   * reaching a terminal state) before an unfinished job counts as lost: "lost" means lost, not late.
+   */
   settleMs: number;
-  /** how often the client reads every task it submitted while faults are active */
+  /** the settle period never lasts longer than this after the heal, progress or not (default: max(6 × settleMs, 60 s)) */
+  settleCapMs?: number;
+  /** how often the client reads every task it was answered for, from the first answer until the settle period ends */
   readIntervalMs?: number;
 }
 
 export interface RunOutcome {
   history: History;
   durationMs: number;
-  /** time from the final heal until every acknowledged job was terminal, the system was quiet, or settleMs ran out */
+  /** time from the final heal until every job was terminal, the system was quiet, it made no progress for settleMs, or the cap */
   settleTookMs: number;
-  /** after the settle: reading the SUT's logs, the snapshot, the idle check */
+  /** the settle period ended at its cap while the system was still making progress */
+  settleCapped: boolean;
+  /** after the settle: reading the SUT's logs and the snapshot, the idle check */
   collectMs: number;
   /** the reset before the run (not part of durationMs), and whether it restarted the SUT processes */
   resetMs: number;
   restarted: boolean;
 }
 
-const SNAPSHOT_READS_IN_FLIGHT = 16;
 const QUIET_CHECK_MS = 400;
+const SETTLE_POLL_MS = 100;
 /** the job and event streams and their consumer groups (PROTOCOL.md) */
 const QUEUES = [['sut:jobs', 'workers'], ['sut:events', 'keepers']] as const;
 
@@ -40,6 +47,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * One live run: fresh state, the workload and the nemesis schedule side by side, a final heal,
  * a settle period, then the SUT's own logs and a snapshot are added to the history. The SUT
  * processes are restarted first unless env.processesReusable says nothing is in flight in them.
+ * The client keeps reading the tasks it was answered for through the faults and the settle
+ * period, so the checkers can hold what the API said against the logs and the snapshot.
  */
 export async function runOnce(env: Environment, plan: RunPlan): Promise<RunOutcome> {
   const resetStart = performance.now();
@@ -51,7 +60,7 @@ export async function runOnce(env: Environment, plan: RunPlan): Promise<RunOutco
   const client = new Client(env.orchestratorUrl, history);
   const runKey = randomUUID().slice(0, 8);
   const submitted = new Map<string, string[]>(); // taskId → jobIds
-  let workloadDone = false;
+  let reading = true;
 
   const workload = Promise.all(plan.workload.tasks.map(async (task, i) => {
     await sleep(Math.max(0, task.atMs - history.now()));
@@ -62,55 +71,108 @@ export async function runOnce(env: Environment, plan: RunPlan): Promise<RunOutco
       await sleep(task.cancel.afterMs);
       await client.cancel(res.jobIds[task.cancel.jobIndex]);
     }
-  })).finally(() => (workloadDone = true));
+  }));
 
   const reader = (async () => {
-    while (!workloadDone) {
+    while (reading) {
       await sleep(plan.readIntervalMs ?? 250);
-      await Promise.all([...submitted.keys()].map((id) => client.read(id)));
+      if (reading) await Promise.all([...submitted.keys()].map((id) => client.read(id)));
     }
   })();
 
-  await Promise.all([workload, playSchedule(env, plan.schedule, history), reader]);
-  await healAll(env);
-
-  // settle: every acknowledged job gets its chance to finish, so "lost" means lost, not late
-  const healedAt = history.now();
-  const deadline = healedAt + plan.settleMs;
-  let pending = [...submitted.keys()];
-  let quietSince: number | undefined;
-  let nextQuietCheck = history.now() + QUIET_CHECK_MS;
-  while (pending.length > 0 && history.now() < deadline) {
-    const views = await Promise.all(pending.map((id) => client.read(id)));
-    pending = pending.filter((_, i) => !views[i] || !views[i]!.jobs.every((j) => TERMINAL.has(j.state)));
-    if (pending.length === 0) break;
-    // A job that is not terminal while nothing in the system can still move it will never be:
-    // waiting out the rest of the settle period only delays the verdict (a terminal state
-    // overwritten by a late event looks like this). Quiet must hold across two checks.
-    if (history.now() >= nextQuietCheck) {
-      nextQuietCheck = history.now() + QUIET_CHECK_MS;
-      if (await quiescent(env)) {
-        if (quietSince !== undefined) break;
-        quietSince = history.now();
-      } else quietSince = undefined;
-    }
-    await sleep(100);
+  let settle: Settled;
+  try {
+    await Promise.all([workload, playSchedule(env, plan.schedule, history)]);
+    await healAll(env);
+    settle = await settleAfterHeal(env, history, plan);
+  } finally {
+    reading = false;
+    await reader;
   }
-  const settleTookMs = history.now() - healedAt;
 
   const collectStart = history.now();
-  const { transitions, executions } = await collectRun(env, client, history);
+  const { transitions, executions } = await collectRun(env, history);
   // every SUT process ended the run alive and idle: the next run may reuse them
-  env.processesReusable = pending.length === 0 && (await idle(env, transitions, executions));
+  env.processesReusable = settle.allTerminal && (await idle(env, transitions, executions));
   const entries = [...history.entries].sort((a, b) => a.t - b.t);
-  return { history: entries, durationMs: history.now(), settleTookMs, collectMs: history.now() - collectStart, resetMs, restarted };
+  return {
+    history: entries,
+    durationMs: history.now(),
+    settleTookMs: settle.tookMs,
+    settleCapped: settle.capped,
+    collectMs: history.now() - collectStart,
+    resetMs,
+    restarted,
+  };
 }
 
-/** Adds the SUT's own logs (transitions, executions) and a snapshot of every task to the history. */
-export async function collectRun(env: Environment, client: Client, history: HistoryRecorder): Promise<{ transitions: TransitionEntry[]; executions: ExecutionEntry[] }> {
-  const [transitions, executions] = await Promise.all([readTransitions(env.admin, history), readExecutions(env.admin, history)]);
+interface Settled {
+  tookMs: number;
+  allTerminal: boolean;
+  capped: boolean;
+}
+
+/**
+ * The settle period: waits, reading the system over the harness's own connection, until every
+ * job of every task that exists is terminal (acknowledged or not: a task from an indeterminate
+ * submission must finish too). It keeps waiting while the system makes progress (its logs grow,
+ * jobs finish), until it has made none for settleMs or the cap is reached. It stops early when
+ * nothing in the system can still move a job (quiet for two checks QUIET_CHECK_MS apart: a
+ * terminal state overwritten by a late event looks like this).
+ */
+async function settleAfterHeal(env: Environment, history: HistoryRecorder, plan: RunPlan): Promise<Settled> {
+  const healedAt = history.now();
+  const cap = healedAt + (plan.settleCapMs ?? Math.max(6 * plan.settleMs, 60_000));
+  let idleUntil = healedAt + plan.settleMs;
+  let signature = '';
+  let quietSince: number | undefined;
+  let nextQuietCheck = healedAt + QUIET_CHECK_MS;
+  for (;;) {
+    const progress = await progressOf(env).catch(() => undefined);
+    const now = history.now();
+    if (progress) {
+      if (progress.unfinished === 0) return { tookMs: now - healedAt, allTerminal: true, capped: false };
+      if (progress.signature !== signature) {
+        signature = progress.signature;
+        idleUntil = Math.max(idleUntil, now + plan.settleMs);
+      }
+    }
+    if (now >= idleUntil) return { tookMs: now - healedAt, allTerminal: false, capped: false };
+    if (now >= cap) return { tookMs: now - healedAt, allTerminal: false, capped: true };
+    if (now >= nextQuietCheck) {
+      nextQuietCheck = now + QUIET_CHECK_MS;
+      if (await quiescent(env).catch(() => false)) {
+        if (quietSince !== undefined) return { tookMs: history.now() - healedAt, allTerminal: false, capped: false };
+        quietSince = now;
+      } else quietSince = undefined;
+    }
+    await sleep(SETTLE_POLL_MS);
+  }
+}
+
+const TERMINAL_STATES = new Set(['completed', 'failed', 'cancelled']);
+
+/**
+ * How many jobs of the system are not terminal, and a signature that changes whenever the
+ * system makes progress: a decision logged, a payload started, a job finished.
+ */
+async function progressOf(env: Environment): Promise<{ unfinished: number; signature: string }> {
+  const jobKeys = await scanKeys(env.admin, 'sut:job:*');
+  const multi = env.admin.multi();
+  for (const k of jobKeys) multi.hget(k, 'state');
+  multi.xlen('sut:translog').xlen('sut:executions');
+  const replies = (await multi.exec()) ?? [];
+  const states = replies.slice(0, jobKeys.length).map(([, v]) => String(v));
+  const unfinished = states.filter((s) => !TERMINAL_STATES.has(s)).length;
+  const [translog, executions] = replies.slice(jobKeys.length).map(([, v]) => Number(v));
+  return { unfinished, signature: `${translog}/${executions}/${states.length - unfinished}` };
+}
+
+/** Adds the SUT's own logs (transitions, executions) and a snapshot of its state, one consistent cut read over the harness's own connection, to the history. */
+export async function collectRun(env: Environment, history: HistoryRecorder): Promise<{ transitions: TransitionEntry[]; executions: ExecutionEntry[] }> {
+  const { transitions, executions, snapshot } = await readFinalState(env.admin, history);
   for (const e of [...transitions, ...executions]) history.add(e);
-  history.add(await snapshot(env, client, history));
+  history.add(snapshot);
   return { transitions, executions };
 }
 
@@ -170,29 +232,4 @@ export async function quiescent(env: Environment): Promise<boolean> {
   }
   const history = new HistoryRecorder();
   return idle(env, await readTransitions(env.admin, history), await readExecutions(env.admin, history));
-}
-
-/** Every task the system holds (even ones no client got an answer for), read through the API, plus the running set. */
-async function snapshot(env: Environment, client: Client, history: HistoryRecorder): Promise<SnapshotEntry> {
-  const taskKeys = await scanKeys(env, 'sut:task:*');
-  const tasks: TaskView[] = [];
-  // a few reads in flight at a time: one at a time cost ~0.1 s per run of 300 jobs
-  for (let i = 0; i < taskKeys.length; i += SNAPSHOT_READS_IN_FLIGHT) {
-    const views = await Promise.all(taskKeys.slice(i, i + SNAPSHOT_READS_IN_FLIGHT).map((key) => client.read(key.slice('sut:task:'.length))));
-    for (const view of views) if (view) tasks.push(view);
-  }
-  const runningSet = await env.admin.smembers('sut:running');
-  const runningInfo = (await scanKeys(env, 'sut:running:*')).map((k) => k.slice('sut:running:'.length));
-  return { kind: 'snapshot', t: history.now(), tasks, runningSet, runningInfo };
-}
-
-async function scanKeys(env: Environment, pattern: string): Promise<string[]> {
-  const keys: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, batch] = await env.admin.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-    keys.push(...batch);
-    cursor = next;
-  } while (cursor !== '0');
-  return keys;
 }

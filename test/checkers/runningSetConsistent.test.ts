@@ -53,3 +53,14 @@ describe('runningSetConsistent', () => {
     expect(runningSetConsistent([]).valid).toBe('unknown');
   });
 });
+
+describe('runningSetConsistent with a snapshot that could not read everything', () => {
+  it('says unknown, not violated, when the running set itself could not be read', () => {
+    const h = new HistoryBuilder();
+    const snap = h.snapshot(500, [task('T-1', 'k-1', 'running', [job('J-1', 'running')])], []);
+    snap.unreadable = [{ key: 'sut:running', error: 'LOADING' }];
+    expect(runningSetConsistent(h.build()).valid).toBe('unknown');
+    delete snap.unreadable;
+    expect(runningSetConsistent(h.build()).valid).toBe(false);
+  });
+});

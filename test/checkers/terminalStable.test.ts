@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { terminalStable } from '../../harness/checkers/terminalStable.ts';
+import { CLOCK_MARGIN_MS, terminalStable } from '../../harness/checkers/terminalStable.ts';
 import { HistoryBuilder, healthyRun, job, payload, task } from './build.ts';
 
 function completedJob(h: HistoryBuilder) {
@@ -102,13 +102,79 @@ describe('terminalStable', () => {
   it('rejects a snapshot that disagrees with a terminal state a client read', () => {
     const h = new HistoryBuilder();
     const done = h.read(task('T-1', 'k-1', 'completed', [job('J-1', 'completed')]), 160, 162);
+    h.transition('J-1', 'queued', 'running', { t: 110, source: 'worker' });
     const snap = h.snapshot(300, [task('T-1', 'k-1', 'running', [job('J-1', 'running')])], ['J-1']);
     const v = terminalStable(h.build());
     expect(v.valid).toBe(false);
+    // the log never applied completed (a write it does not record), so only the read tells
     expect(v.evidence).toHaveLength(1);
     expect(v.evidence[0].jobId).toBe('J-1');
     expect(v.evidence[0].at).toBe(300);
     expect(v.evidence[0].entries?.slice(0, 2)).toEqual([done.invoke, done.ok]);
     expect(v.evidence[0].entries?.[2]).toMatchObject({ kind: 'snapshot', t: snap.t, tasks: [{ taskId: 'T-1' }] });
+  });
+
+  describe('holds reads and the snapshot against the log, not only against each other', () => {
+    it('rejects a read begun after the log applied completed that shows running (no other read showed completed)', () => {
+      const h = new HistoryBuilder();
+      const { completed } = completedJob(h);
+      // the system wrote running outside the apply step: the log does not know
+      const late = h.read(task('T-1', 'k-1', 'running', [job('J-1', 'running')]), 130 + CLOCK_MARGIN_MS + 50);
+      h.snapshot(900, [task('T-1', 'k-1', 'completed', [job('J-1', 'completed', { output: 'hello\n' })])]);
+      const v = terminalStable(h.build());
+      expect(v.valid).toBe(false);
+      expect(v.stats).toMatchObject({ logOverwrites: 0, readOverwrites: 0, readsBehindLog: 1 });
+      expect(v.evidence[0].entries).toEqual([completed, late.invoke, late.ok]);
+      expect(v.evidence[0].message).toMatch(/showed running, begun after the log applied terminal running→completed at t=130ms/);
+    });
+
+    it('accepts a read begun within the clock margin of the decision that still shows running', () => {
+      const h = new HistoryBuilder();
+      completedJob(h);
+      h.read(task('T-1', 'k-1', 'running', [job('J-1', 'running')]), 130 + CLOCK_MARGIN_MS - 1);
+      h.snapshot(900, [task('T-1', 'k-1', 'completed', [job('J-1', 'completed', { output: 'hello\n' })])]);
+      expect(terminalStable(h.build()).valid).toBe(true);
+    });
+
+    it('rejects a snapshot that disagrees with the log\'s last applied state although the log never finished the job', () => {
+      const h = new HistoryBuilder();
+      h.submit({ t: 100, key: 'k-1', payloads: [payload(['hello'])], taskId: 'T-1', jobIds: ['J-1'] });
+      const running = h.transition('J-1', 'queued', 'running', { t: 110, source: 'worker' });
+      h.snapshot(900, [task('T-1', 'k-1', 'completed', [job('J-1', 'completed', { output: 'hello\n' })])]);
+      const v = terminalStable(h.build());
+      expect(v.valid).toBe(false);
+      expect(v.stats).toMatchObject({ logOverwrites: 0, snapshotDisagreements: 1 });
+      expect(v.evidence[0].entries?.[0]).toBe(running);
+      expect(v.evidence[0].message).toMatch(/snapshot at t=900ms has completed but the log's last applied state is queued→running .*: a write the log does not record/);
+    });
+
+    it('catches a terminal state overwritten outside the log (the heartbeat-status bug) from reads and the snapshot alone', () => {
+      const h = new HistoryBuilder();
+      completedJob(h);
+      // the paused worker's stale event is logged as ignored; its heartbeat wrote running unlogged
+      h.transition('J-1', 'completed', 'completed', { t: 4000, source: 'executor', attempt: 1, decision: 'ignored', reason: 'stale-terminal' });
+      h.read(task('T-1', 'k-1', 'completed', [job('J-1', 'completed')]), 300);
+      h.read(task('T-1', 'k-1', 'running', [job('J-1', 'running')]), 4100);
+      h.snapshot(9000, [task('T-1', 'k-1', 'running', [job('J-1', 'running')])], ['J-1']);
+      const v = terminalStable(h.build());
+      expect(v.valid).toBe(false);
+      expect(v.stats).toMatchObject({ logOverwrites: 0 });
+      expect(v.stats!.readsBehindLog).toBeGreaterThan(0);
+      expect(v.stats!.snapshotDisagreements).toBeGreaterThan(0);
+    });
+
+    it('says unknown, not violated, when a job the log finished is missing from a snapshot that could not read everything', () => {
+      const h = new HistoryBuilder();
+      completedJob(h);
+      const snap = h.snapshot(900, []);
+      snap.unreadable = [{ key: 'sut:task:T-1', taskId: 'T-1', error: 'WRONGTYPE' }];
+      const v = terminalStable(h.build());
+      expect(v.valid).toBe('unknown');
+      expect(v.stats).toMatchObject({ undecided: 1 });
+      expect(v.evidence[0].message).toMatch(/could not read sut:task:T-1: WRONGTYPE/);
+      // with everything read, the same absence is a violation
+      delete snap.unreadable;
+      expect(terminalStable(h.build()).valid).toBe(false);
+    });
   });
 });

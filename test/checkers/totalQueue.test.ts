@@ -38,26 +38,59 @@ describe('totalQueue', () => {
     expect(v.evidence[0].message).toMatch(/has no such job/);
   });
 
-  it('counts an indeterminate submit that took effect as recovered, not as a violation', () => {
+  it('accepts an indeterminate submit that took effect and whose job reached a terminal state (recovered)', () => {
+    const h = new HistoryBuilder();
+    h.submit({ t: 100, key: 'k-2', payloads: [payload(['a'])], outcome: 'info' });
+    h.snapshot(500, [task('T-2', 'k-2', 'completed', [job('J-2', 'completed', { output: 'a\n' })])]);
+    const v = totalQueue(h.build());
+    expect(v.valid).toBe(true);
+    expect(v.stats).toMatchObject({ acknowledged: 0, recovered: 1, recoveredNotTerminal: 0, lost: 0, submitsInfo: 1 });
+  });
+
+  it('reports a job of an indeterminate submit that took effect but never finished as lost (info and no answer alike)', () => {
     const h = new HistoryBuilder();
     h.submit({ t: 100, key: 'k-2', payloads: [payload(['a'])], outcome: 'info' });
     h.submit({ t: 120, key: 'k-3', payloads: [payload(['b'])], outcome: 'none' });
     h.snapshot(500, [
-      task('T-2', 'k-2', 'completed', [job('J-2', 'completed', { output: 'a\n' })]),
+      task('T-2', 'k-2', 'running', [job('J-2', 'running')]),
       task('T-3', 'k-3', 'queued', [job('J-3', 'queued')]),
     ]);
     const v = totalQueue(h.build());
-    expect(v.valid).toBe(true);
-    expect(v.stats).toMatchObject({ acknowledged: 0, recovered: 2, recoveredNotTerminal: 1, lost: 0, submitsInfo: 1, submitsPending: 1 });
+    expect(v.valid).toBe(false);
+    expect(v.stats).toMatchObject({ recovered: 2, recoveredNotTerminal: 2, lost: 2, submitsInfo: 1, submitsPending: 1 });
+    expect(v.evidence.map((e) => e.jobId)).toEqual(['J-2', 'J-3']);
+    expect(v.evidence[0].message).toMatch(/job J-2 \(task T-2\): lost — an indeterminate submit with key k-2 took effect .* has it running/);
   });
 
-  it('counts a failed submit that took effect anyway as recovered', () => {
+  it('reports a task created although every submit with its key failed (a 4xx must write nothing)', () => {
     const h = new HistoryBuilder();
-    h.submit({ t: 100, key: 'k-4', payloads: [payload(['a']), payload(['b'])], outcome: 'fail' });
+    const refused = h.submit({ t: 100, key: 'k-4', payloads: [payload(['a']), payload(['b'])], outcome: 'fail' });
     h.snapshot(500, [task('T-4', 'k-4', 'completed', [job('J-4', 'completed'), job('J-5', 'completed')])]);
     const v = totalQueue(h.build());
-    expect(v.valid).toBe(true);
-    expect(v.stats).toMatchObject({ recovered: 2, submitsFail: 1, unexpected: 0 });
+    expect(v.valid).toBe(false);
+    expect(v.stats).toMatchObject({ failedTookEffect: 1, recovered: 0, submitsFail: 1 });
+    expect(v.evidence[0].taskId).toBe('T-4');
+    expect(v.evidence[0].entries?.slice(0, 2)).toEqual([refused.invoke, refused.completion]);
+    expect(v.evidence[0].message).toMatch(/every submit with its key k-4 failed/);
+  });
+
+  it('accepts a key refused once and answered indeterminately once, whose task finished', () => {
+    const h = new HistoryBuilder();
+    h.submit({ t: 100, key: 'k-5', payloads: [payload(['a'])], outcome: 'info' });
+    h.submit({ t: 200, key: 'k-5', payloads: [payload(['a'])], outcome: 'fail' });
+    h.snapshot(500, [task('T-5', 'k-5', 'completed', [job('J-5', 'completed')])]);
+    expect(totalQueue(h.build()).valid).toBe(true);
+  });
+
+  it('says unknown, not lost, for an acknowledged job missing from a snapshot that could not read everything', () => {
+    const h = new HistoryBuilder();
+    h.submit({ t: 100, key: 'k-1', payloads: [payload(['a'])], taskId: 'T-1', jobIds: ['J-1'] });
+    const snap = h.snapshot(500, []);
+    snap.unreadable = [{ key: 'sut:task:T-1', taskId: 'T-1', error: 'timed out' }];
+    const v = totalQueue(h.build());
+    expect(v.valid).toBe('unknown');
+    expect(v.stats).toMatchObject({ lost: 0, undecided: 1 });
+    expect(v.evidence.map((e) => e.message)).toContain('could not read sut:task:T-1: timed out');
   });
 
   it('reports a job listed by two tasks of the snapshot as duplicated', () => {
