@@ -1,8 +1,10 @@
 import fc from 'fast-check';
-import type { Direction, Fault, FaultKind, FaultStep, Schedule } from './types.ts';
+import { withoutOverlaps, type Direction, type Fault, type FaultKind, type FaultStep, type Schedule } from './types.ts';
 
 // Schedules are composed from small arbitraries, so a failing schedule shrinks by itself:
-// fewer steps, shorter durations, smaller parameters.
+// fewer steps, shorter durations, smaller parameters. No schedule arbitrary gives two steps that
+// overlap on one resource (a link's down state, a process, Redis; see resourceOf): the first
+// heal would end the other step early, and the printed schedule would misstate what ran.
 
 export interface Targets {
   links: string[];
@@ -63,8 +65,9 @@ export function stepArb(fault: fc.Arbitrary<Fault>, o: StepOptions): fc.Arbitrar
 }
 
 /**
- * 1..maxSteps steps ordered by start time. A failing schedule shrinks by dropping steps: each
- * of maxSteps slots holds a step or nothing, and shrinking empties slots one at a time, so any
+ * 1..maxSteps steps ordered by start time, none overlapping another on its resource (a step that
+ * would is dropped, see fromSlots). A failing schedule shrinks by dropping steps: each of
+ * maxSteps slots holds a step or nothing, and shrinking empties slots one at a time, so any
  * step can go (an array shrinks by cutting its length, and can get stuck keeping a step that
  * does not matter next to one that does). The steps themselves do not shrink, because every
  * shrink attempt is a live run of several seconds and the number of steps is what makes a
@@ -76,7 +79,8 @@ export function scheduleOf(step: fc.Arbitrary<FaultStep>, maxSteps: number): fc.
 
 /**
  * One slot per key (a link, a process), each holding a step for that key nearly always:
- * "fault every one of these at once", and still shrinking to the steps that matter.
+ * "fault every one of these at once", and still shrinking to the steps that matter. Steps of two
+ * keys that overlap on one resource are normalised like scheduleOf's.
  */
 export function schedulePer(keys: readonly string[], stepFor: (key: string) => fc.Arbitrary<FaultStep>): fc.Arbitrary<Schedule> {
   return fromSlots(fc.tuple(...keys.map((k) => slot(stepFor(k), 10))));
@@ -87,13 +91,20 @@ function slot(step: fc.Arbitrary<FaultStep>, freq: number): fc.Arbitrary<FaultSt
   return fc.option(fc.noShrink(step), { nil: undefined, freq });
 }
 
+/**
+ * The filled slots' steps sorted by start, without any step that overlaps an earlier kept one on
+ * the same resource (withoutOverlaps: the earlier step stays). The schedule is a function of the
+ * slots alone, so shrinking and replay from a seed and path see the same schedule; emptying the
+ * slot of a kept step during shrinking can let a step it had displaced back in. At least one
+ * slot is filled, and the earliest step is always kept, so a schedule is never empty.
+ */
 function fromSlots(slots: fc.Arbitrary<(FaultStep | undefined)[]>): fc.Arbitrary<Schedule> {
   return slots
     .filter((xs) => xs.some((s) => s !== undefined))
-    .map((xs) => xs.filter((s): s is FaultStep => s !== undefined).sort((a, b) => a.atMs - b.atMs));
+    .map((xs) => withoutOverlaps(xs.filter((s): s is FaultStep => s !== undefined)));
 }
 
-/** A schedule of 1..maxSteps steps drawn from the given fault kinds. */
+/** A schedule of 1..maxSteps steps drawn from the given fault kinds (none overlapping another on its resource). */
 export function scheduleArb(kinds: FaultKind[], targets: Targets, o: StepOptions & { maxSteps: number }): fc.Arbitrary<Schedule> {
   const fault = fc.oneof(...kinds.map((k) => faultArb(k, targets)));
   return scheduleOf(stepArb(fault, o), o.maxSteps);

@@ -5,7 +5,7 @@ import { linkToxic } from './linkToxic.ts';
 import { killExecutor, killProcess, restartProcess } from './processCrash.ts';
 import { pauseProcess } from './processPause.ts';
 import { redisRestart } from './redisRestart.ts';
-import { targetOf, type Fault, type FaultModule, type Schedule } from './types.ts';
+import { describeStep, findClash, resourceOf, targetOf, type Fault, type FaultModule, type Schedule } from './types.ts';
 
 export * from './types.ts';
 
@@ -27,8 +27,16 @@ const sleepUntil = (history: HistoryRecorder, atMs: number) =>
 /**
  * The nemesis: plays a schedule against the environment, writing each step's start and end
  * into the same history as the client's operations. Resolves when every step has healed.
+ * Refuses (rejects before injecting anything) a schedule in which two steps overlap on one
+ * resource (see resourceOf): the first heal would end the other step early, so what ran would
+ * not be what the schedule says. Generated schedules never have such a pair (withoutOverlaps).
  */
 export async function playSchedule(env: Environment, schedule: Schedule, history: HistoryRecorder): Promise<void> {
+  const clash = findClash(schedule);
+  if (clash) {
+    const [a, b] = clash;
+    throw new Error(`fault schedule has two overlapping steps on ${resourceOf(a.fault)}: "${describeStep(a)}" and "${describeStep(b)}" (the first heal would end the other early; withoutOverlaps drops the later one)`);
+  }
   await Promise.all(schedule.map(async (step, stepId) => {
     const mod = moduleFor(step.fault);
     const base = { kind: 'nemesis' as const, stepId, fault: step.fault.kind, target: targetOf(step.fault) };

@@ -50,3 +50,66 @@ export function describeStep(step: FaultStep): string {
     .join(' ');
   return `at ${step.atMs} ms for ${step.durationMs} ms: ${fault.kind} on ${targetOf(fault)}${params ? ` (${params})` : ''}`;
 }
+
+/**
+ * What a fault holds while it is in place, such that another step's heal would undo it: a link's
+ * enabled flag (`down`), a process (`kill`, `pause`, `restart`, and `kill-executor` of a worker,
+ * whose executor dies and freezes with it), or redis-server (`redis-restart`). Two steps on one
+ * resource must not overlap: the first heal would re-enable the link, restart or SIGCONT the
+ * process, or bring Redis back while the other step is meant to hold, and the printed schedule
+ * would misstate what ran. Toxics have none (undefined): each step adds its own named toxic
+ * (linkToxic.ts) and removes only that one, so toxics on one link nest correctly, and a link's
+ * toxics are independent of its being down.
+ */
+export function resourceOf(fault: Fault): string | undefined {
+  switch (fault.kind) {
+    case 'down': return `link ${fault.link}`;
+    case 'kill':
+    case 'pause':
+    case 'restart': return `process ${fault.process}`;
+    case 'kill-executor': return `process ${fault.worker}`;
+    case 'redis-restart': return 'redis';
+    default: return undefined;
+  }
+}
+
+/**
+ * Whether two steps hold the same resource at some moment. Windows are closed,
+ * [atMs, atMs + durationMs]: a step that starts the very millisecond another heals races that
+ * heal (two timers), so it counts as overlapping, as do two zero-length steps at the same time.
+ */
+export function stepsClash(a: FaultStep, b: FaultStep): boolean {
+  const r = resourceOf(a.fault);
+  return r !== undefined && r === resourceOf(b.fault) && a.atMs <= b.atMs + b.durationMs && b.atMs <= a.atMs + a.durationMs;
+}
+
+/** The first pair of steps (earlier start first) that overlap on one resource, if any. */
+export function findClash(schedule: Schedule): [FaultStep, FaultStep] | undefined {
+  const sorted = [...schedule].sort((a, b) => a.atMs - b.atMs);
+  for (let i = 0; i < sorted.length; i++) {
+    for (let j = i + 1; j < sorted.length; j++) {
+      if (stepsClash(sorted[i]!, sorted[j]!)) return [sorted[i]!, sorted[j]!];
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The schedule sorted by start, without every step that overlaps an earlier kept step on the
+ * same resource (see resourceOf): the earlier step wins. A deterministic function of the
+ * schedule, so a generated schedule, its shrinks and its replay from a seed and path are all
+ * normalised the same way. Steps without a resource (toxics) are always kept.
+ */
+export function withoutOverlaps(schedule: Schedule): Schedule {
+  const sorted = [...schedule].sort((a, b) => a.atMs - b.atMs);
+  // kept steps on one resource are disjoint and sorted by start, so the last one ends last
+  const lastEnd = new Map<string, number>();
+  return sorted.filter((step) => {
+    const r = resourceOf(step.fault);
+    if (r === undefined) return true;
+    const end = lastEnd.get(r);
+    if (end !== undefined && step.atMs <= end) return false;
+    lastEnd.set(r, step.atMs + step.durationMs);
+    return true;
+  });
+}

@@ -1,7 +1,7 @@
 // Schedule and workload arbitraries: pure, checked on many samples.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { scheduleArb, scheduleOf, schedulePer, stepArb, type FaultStep } from '../../harness/nemesis/index.ts';
+import { describeStep, scheduleArb, scheduleOf, schedulePer, stepArb, type Fault, type FaultKind, type FaultStep } from '../../harness/nemesis/index.ts';
 import { workloadArb } from '../../harness/workload/workload.ts';
 import { reorder } from '../../scenarios/reorder.ts';
 import { SCENARIOS } from '../../scenarios/index.ts';
@@ -9,6 +9,29 @@ import { SCENARIOS } from '../../scenarios/index.ts';
 const targets = { links: ['worker-1', 'worker-2', 'keeper-1'], processes: ['orchestrator', 'worker-1', 'worker-2', 'keeper-1'], workers: ['worker-1', 'worker-2'] };
 const ctx = { workers: ['worker-1', 'worker-2'], keepers: ['keeper-1'], leaseMs: 2000, targets };
 const linkOf = (s: FaultStep) => (s.fault as { link?: string }).link ?? '';
+
+// The test's own statement of which faults share something that one step's heal would undo for
+// another (a link's enabled flag, a process, redis-server); toxics are each their own toxic.
+function sharedResource(f: Fault): string | undefined {
+  switch (f.kind) {
+    case 'down': return `link ${f.link}`;
+    case 'kill': case 'pause': case 'restart': return `process ${f.process}`;
+    case 'kill-executor': return `process ${f.worker}`;
+    case 'redis-restart': return 'redis';
+    default: return undefined;
+  }
+}
+/** two steps on one resource whose windows [atMs, atMs + durationMs] meet (closed: a heal and an inject at the same ms race) */
+function clashes(s: readonly FaultStep[]): string[] {
+  const out: string[] = [];
+  s.forEach((a, i) => s.slice(i + 1).forEach((b) => {
+    const r = sharedResource(a.fault);
+    if (r !== undefined && r === sharedResource(b.fault) && a.atMs <= b.atMs + b.durationMs && b.atMs <= a.atMs + a.durationMs) {
+      out.push(`${describeStep(a)} / ${describeStep(b)}`);
+    }
+  }));
+  return out;
+}
 
 describe('scheduleOf', () => {
   const latency = stepArb(fc.record({ kind: fc.constant('latency' as const), link: fc.constantFrom('worker-1', 'worker-2'), stream: fc.constant('upstream' as const), latencyMs: fc.constant(100), jitterMs: fc.constant(0) }), { fromMs: 0, windowMs: 500, minDurationMs: 100, maxDurationMs: 200 });
@@ -49,6 +72,60 @@ describe('scheduleOf', () => {
         expect(step.durationMs).toBeLessThanOrEqual(1500);
       }
     }));
+  });
+});
+
+describe('no two steps on one resource overlap', () => {
+  // one link, one process, one worker: with short windows nearly every pair of steps would overlap
+  const one = { links: ['worker-1'], processes: ['worker-1'], workers: ['worker-1'] };
+  const exclusive: FaultKind[] = ['kill', 'kill-executor', 'pause', 'restart', 'down', 'redis-restart'];
+  const tight = { fromMs: 0, windowMs: 300, minDurationMs: 0, maxDurationMs: 400 };
+
+  it('scheduleArb with kill, pause, restart, kill-executor, down and redis-restart', () => {
+    fc.assert(fc.property(scheduleArb(exclusive, one, { ...tight, maxSteps: 6 }), (s) => {
+      expect(clashes(s)).toEqual([]);
+      expect(s.length).toBeGreaterThanOrEqual(1);
+      expect(s.map((x) => x.atMs)).toEqual([...s.map((x) => x.atMs)].sort((a, b) => a - b));
+    }), { numRuns: 500 });
+  });
+
+  it('scheduleOf, every step a pause of the same process', () => {
+    const pauses = stepArb(fc.record({ kind: fc.constant('pause' as const), process: fc.constant('worker-1') }), tight);
+    fc.assert(fc.property(scheduleOf(pauses, 4), (s) => {
+      expect(clashes(s)).toEqual([]);
+    }), { numRuns: 500 });
+  });
+
+  it('schedulePer, every key\'s step a kill of the same process or a down of the same link', () => {
+    const per = schedulePer(['a', 'b', 'c', 'd'], (key) => stepArb(key < 'c'
+      ? fc.record({ kind: fc.constant('kill' as const), process: fc.constant('worker-1') })
+      : fc.record({ kind: fc.constant('down' as const), link: fc.constant('worker-1') }), tight));
+    fc.assert(fc.property(per, (s) => {
+      expect(clashes(s)).toEqual([]);
+    }), { numRuns: 500 });
+  });
+
+  it('every scenario\'s schedules', () => {
+    for (const scenario of SCENARIOS) {
+      for (const s of fc.sample(scenario.schedule(ctx), { seed: 3, numRuns: 200 })) expect(clashes(s), scenario.name).toEqual([]);
+    }
+  });
+
+  it('toxics on one link still overlap (each is its own toxic): nothing is dropped for them', () => {
+    const toxics = scheduleArb(['latency', 'bandwidth', 'slicer', 'limit_data'], one, { ...tight, maxSteps: 4 });
+    const overlapping = (s: FaultStep[]) => s.some((a, i) => s.slice(i + 1).some((b) => b.atMs <= a.atMs + a.durationMs));
+    const samples = fc.sample(toxics, { seed: 9, numRuns: 200 });
+    expect(samples.filter(overlapping).length).toBeGreaterThan(100);
+  });
+
+  it('a failing schedule of exclusive faults still shrinks to the one step that matters', () => {
+    // "fails" whenever a pause is in it: the minimal counterexample is one pause
+    for (let seed = 1; seed <= 20; seed++) {
+      const out = fc.check(fc.property(scheduleArb(exclusive, one, { ...tight, maxSteps: 4 }), (s) => !s.some((x) => x.fault.kind === 'pause')), { seed, numRuns: 200 });
+      expect(out.failed).toBe(true);
+      const [minimal] = out.counterexample! as [FaultStep[]];
+      expect(minimal.map((x) => x.fault.kind), `seed ${seed}`).toEqual(['pause']);
+    }
   });
 });
 
