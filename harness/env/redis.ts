@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { EnvironmentError } from './errors.ts';
-import { startWithPortRetry } from './ports.ts';
+import { PortTakenError, rebindWithRetry, startWithPortRetry } from './ports.ts';
 import { onExitSync, OWNER_VAR, pidAlive, type ManagedProcess, type ProcessRegistry } from './processes.ts';
 
 export interface RedisOptions {
@@ -86,25 +86,41 @@ export class RedisServer {
     this.log = '';
     proc.child.stdout?.on('data', (d: Buffer) => (this.log = (this.log + d.toString()).slice(-4000)));
     proc.child.stderr?.on('data', (d: Buffer) => (this.log = (this.log + d.toString()).slice(-4000)));
+    // 'close' comes after the last output: an exit is explained once the log is complete
+    const outputDone = new Promise<void>((r) => proc.child.once('close', () => r()));
     this.process = proc;
     this.port = port;
-    await this.waitReady(10_000);
+    await this.waitReady(10_000, outputDone);
   }
 
-  private async waitReady(timeoutMs: number): Promise<void> {
+  private async waitReady(timeoutMs: number, outputDone: Promise<void>): Promise<void> {
     const deadline = Date.now() + timeoutMs;
+    const exited = this.process.exited.then(() => undefined);
     while (Date.now() < deadline) {
       if (!this.process.alive()) {
+        let wait: NodeJS.Timeout | undefined;
+        await Promise.race([outputDone, new Promise((r) => (wait = setTimeout(r, 500)))]);
+        clearTimeout(wait);
         const line = this.log.split('\n').find((l) => /error|fatal|address already in use/i.test(l)) ?? 'exited at start';
-        throw new EnvironmentError(`redis-server on port ${this.port} did not start: ${line.trim()}`);
+        const message = `redis-server on port ${this.port} did not start: ${line.trim()}`;
+        if (/address already in use/i.test(this.log)) throw new PortTakenError(message, this.port);
+        throw new EnvironmentError(message);
       }
       const c = this.client({ lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+      let timer: NodeJS.Timeout | undefined;
       try {
-        await c.connect();
-        if ((await c.ping()) === 'PONG') return;
+        // bounded: until redis-server has failed to bind, whatever holds the port may take the
+        // connection and never answer
+        const ready = await Promise.race([
+          c.connect().then(async () => (await c.ping()) === 'PONG'),
+          exited.then(() => false),
+          new Promise<boolean>((r) => (timer = setTimeout(() => r(false), 1000))),
+        ]);
+        if (ready) return;
       } catch {
         /* not up yet */
       } finally {
+        clearTimeout(timer);
         c.disconnect();
       }
       await new Promise((r) => setTimeout(r, 50));
@@ -120,11 +136,17 @@ export class RedisServer {
     return c;
   }
 
-  /** Kill (SIGKILL, like a crash) or stop (SIGTERM) and start again on the same port and dir. */
+  /**
+   * Kill (SIGKILL, like a crash) or stop (SIGTERM) and start again on the same port and dir. The
+   * links forward to that port, so it cannot move: while something else holds it for a moment
+   * (an outgoing connection given it as its local port, another server's lost race), try the
+   * same port again, 5 times 200 ms apart, then an EnvironmentError.
+   */
   async restart(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
     this.process.signal(signal);
     await this.process.exited;
-    await this.launch(this.port);
+    const port = this.port;
+    await rebindWithRetry('redis-server', port, () => this.launch(port), { attempts: 5, backoffMs: 200 });
   }
 
   async stop(): Promise<void> {
