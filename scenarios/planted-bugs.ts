@@ -47,4 +47,11 @@ export const PLANTED_BUGS: readonly PlantedBug[] = [
     mistake: 'the worker acks the job before the executor has finished: a crash in between loses it',
     scenarios: ['worker-crash'], checkers: ['totalQueue'], runs: 10,
   },
+  {
+    name: 'heartbeat-status',
+    mistake: "the lease heartbeat also writes the job's status (HSET state running) outside the keeper: a late heartbeat overwrites a finished job, and the transition log never records it",
+    // a worker paused past its lease wakes with its heartbeat overdue, after another worker
+    // finished the job; only the reads and the snapshot can see the write
+    scenarios: ['pause'], checkers: ['terminalStable'], runs: 10,
+  },
 ];

@@ -6,6 +6,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Redis } from 'ioredis';
 import { AckBeforeRunQueue } from './bugs/ack-before-run-queue.ts';
+import { HeartbeatStatusQueue } from './bugs/heartbeat-status-queue.ts';
 import { ListJobQueue } from './bugs/list-queue.ts';
 import { NoReclaimJobQueue } from './bugs/no-reclaim-queue.ts';
 import {
@@ -279,6 +280,11 @@ function parsePayload(json: string | null): RunMessage['payload'] | undefined {
 
 /** The queue seam, chosen once: the correct stream queue or a planted bug's variant. */
 function createJobQueue(bugs: Bugs, redis: Redis, blocking: Redis, options: QueueOptions): JobQueue {
+  const queue = baseJobQueue(bugs, redis, blocking, options);
+  return bugs.has('heartbeat-status') ? new HeartbeatStatusQueue(queue, redis) : queue;
+}
+
+function baseJobQueue(bugs: Bugs, redis: Redis, blocking: Redis, options: QueueOptions): JobQueue {
   if (bugs.has('brpop-queue')) return new ListJobQueue(blocking);
   const queue = bugs.has('no-reclaim') ? new NoReclaimJobQueue(redis, blocking, options) : new StreamJobQueue(redis, blocking, options);
   return bugs.has('ack-before-run') ? new AckBeforeRunQueue(queue) : queue;
