@@ -1,8 +1,9 @@
 import type { CoverageGoal } from '../harness/runner/scenario.ts';
 
 // Goals shared by several scenarios. Each reads the run statistics the checkers compute.
+/** An effective fault whose own target had work in hand (harness/checkers/faultReach.ts). */
 export const faultWhileInFlight: CoverageGoal = {
-  name: 'a fault began while a job was in flight',
+  name: 'a fault hit a part while it had work in hand',
   met: (s) => s.faultsWhileInFlight > 0,
 };
 

@@ -1,8 +1,9 @@
 // Run statistics for coverage ("sometimes") goals — did the run exercise what a green
-// verdict should mean: a stale event rejected, a job reclaimed, a fault while work was in
-// flight — and latency samples for the report's charts.
+// verdict should mean: a stale event rejected, a job reclaimed, a fault that hit a part
+// holding work (faultReach.ts) — and latency samples for the report's charts.
 
 import type { History, JobState } from '../history/types.ts';
+import { faultReach } from './faultReach.ts';
 import { observe, type Observations, type Step } from './observations.ts';
 import { isTerminal } from './spec.ts';
 
@@ -28,9 +29,13 @@ export interface RunStats {
   jobsSplitAcrossKeepers: number;
   /** jobs with any transition or execution of attempt > 1 (delivered again after a lease) */
   reclaimedJobs: number;
-  /** nemesis steps that began */
+  /** nemesis steps whose injection took effect (failed or empty injections are not faults) */
   faults: number;
-  /** nemesis starts at a time some job was running according to the applied transitions */
+  /** nemesis steps whose injection threw */
+  faultsFailed: number;
+  /** nemesis steps that found nothing to hit (a kill of a dead process, of a missing executor) */
+  faultsEmpty: number;
+  /** effective faults whose target had work in hand: the killed or paused worker held a job, the keeper had events, ... (faultReach.ts) */
   faultsWhileInFlight: number;
   /** final states: from the snapshot, or from the last applied transition without one */
   jobsCompleted: number;
@@ -60,12 +65,9 @@ export function runStats(history: History, obs: Observations = observe(history))
   let transitionsIgnored = 0;
   let staleIgnored = 0;
   const reclaimed = new Set<string>();
-  const runningFrom: number[] = [];
-  const runningUntil: number[] = [];
 
   let jobsSplitAcrossKeepers = 0;
   for (const { jobId, steps } of obs.jobs) {
-    let runningSince: number | undefined;
     let keeper: string | undefined;
     let split = false;
     for (const e of steps) {
@@ -80,16 +82,6 @@ export function runStats(history: History, obs: Observations = observe(history))
         continue;
       }
       transitionsApplied++;
-      if (runningSince !== undefined) {
-        runningFrom.push(runningSince);
-        runningUntil.push(Math.max(e.t, runningSince)); // [from, until) stays an interval under clock skew
-        runningSince = undefined;
-      }
-      if (e.to === 'running') runningSince = e.t;
-    }
-    if (runningSince !== undefined) {
-      runningFrom.push(runningSince);
-      runningUntil.push(Infinity);
     }
     if (split) jobsSplitAcrossKeepers++;
   }
@@ -104,19 +96,7 @@ export function runStats(history: History, obs: Observations = observe(history))
     else if (first !== e.attempt) duplicated.add(e.jobId);
   }
 
-  // Sweep: a fault at t is in flight when more running intervals began at or before t
-  // than ended at or before t (intervals are [from, until)).
-  const starts = obs.nemesis.filter((n) => n.type === 'start').map((n) => n.t).sort((a, b) => a - b);
-  runningFrom.sort((a, b) => a - b);
-  runningUntil.sort((a, b) => a - b);
-  let faultsWhileInFlight = 0;
-  let began = 0;
-  let ended = 0;
-  for (const t of starts) {
-    while (began < runningFrom.length && runningFrom[began] <= t) began++;
-    while (ended < runningUntil.length && runningUntil[ended] <= t) ended++;
-    if (began > ended) faultsWhileInFlight++;
-  }
+  const reach = faultReach(history, obs);
 
   const finals = { completed: 0, failed: 0, cancelled: 0 };
   const countFinal = (state: string): void => {
@@ -162,8 +142,10 @@ export function runStats(history: History, obs: Observations = observe(history))
     duplicateExecutions: duplicated.size,
     jobsSplitAcrossKeepers,
     reclaimedJobs: reclaimed.size,
-    faults: starts.length,
-    faultsWhileInFlight,
+    faults: reach.effective,
+    faultsFailed: reach.failed,
+    faultsEmpty: reach.empty,
+    faultsWhileInFlight: reach.bit,
     jobsCompleted: finals.completed,
     jobsFailed: finals.failed,
     jobsCancelled: finals.cancelled,

@@ -1,5 +1,6 @@
 import type { Environment } from '../env/environment.ts';
 import type { HistoryRecorder } from '../history/recorder.ts';
+import type { InjectOutcome } from '../history/types.ts';
 import { linkDown } from './linkDown.ts';
 import { linkToxic } from './linkToxic.ts';
 import { killExecutor, killProcess, restartProcess } from './processCrash.ts';
@@ -41,8 +42,12 @@ export async function playSchedule(env: Environment, schedule: Schedule, history
     const mod = moduleFor(step.fault);
     const base = { kind: 'nemesis' as const, stepId, fault: step.fault.kind, target: targetOf(step.fault) };
     await sleepUntil(history, step.atMs);
-    const injectError = await mod.inject(env, step.fault, stepId).then(() => undefined, (e: unknown) => String(e));
-    history.add({ ...base, t: history.now(), type: 'start', detail: { ...step.fault, ...(injectError ? { error: injectError } : {}) } });
+    // what the injection did: a failed or empty one is recorded as such and never counts as a fault
+    const injected = await mod.inject(env, step.fault, stepId).then(
+      (r): { outcome: InjectOutcome; note?: Record<string, string> } => (r ? { outcome: 'empty', note: { why: r.empty } } : { outcome: 'ok' }),
+      (e: unknown) => ({ outcome: 'failed' as const, note: { error: String(e) } }),
+    );
+    history.add({ ...base, t: history.now(), type: 'start', outcome: injected.outcome, detail: { ...step.fault, ...injected.note } });
     await sleepUntil(history, step.atMs + step.durationMs);
     const healError = await mod.heal(env, step.fault, stepId).then(() => undefined, (e: unknown) => String(e));
     history.add({ ...base, t: history.now(), type: 'end', ...(healError ? { detail: { error: healError } } : {}) });

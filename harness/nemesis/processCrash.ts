@@ -3,7 +3,9 @@ import type { Fault, FaultModule } from './types.ts';
 /** SIGKILL a SUT process; healing starts it again under the same name. */
 export const killProcess: FaultModule<Extract<Fault, { kind: 'kill' }>> = {
   async inject(env, fault) {
-    await env.process(fault.process).kill();
+    const p = env.process(fault.process);
+    if (!p.alive()) return { empty: `${fault.process} is not running` };
+    await p.kill();
   },
   async heal(env, fault) {
     const p = env.process(fault.process);
@@ -14,7 +16,9 @@ export const killProcess: FaultModule<Extract<Fault, { kind: 'kill' }>> = {
 /** SIGKILL the executor a worker forked; the worker forks a new one itself. */
 export const killExecutor: FaultModule<Extract<Fault, { kind: 'kill-executor' }>> = {
   async inject(env, fault) {
-    env.process(fault.worker).killExecutor();
+    const worker = env.process(fault.worker);
+    if (!worker.alive()) return { empty: `${fault.worker} is not running` };
+    if (!worker.killExecutor()) return { empty: `${fault.worker} has no executor` };
   },
   async heal() {
     /* the worker restarts its executor */
@@ -25,6 +29,7 @@ export const killExecutor: FaultModule<Extract<Fault, { kind: 'kill-executor' }>
 export const restartProcess: FaultModule<Extract<Fault, { kind: 'restart' }>> = {
   async inject(env, fault) {
     const p = env.process(fault.process);
+    if (!p.alive()) return { empty: `${fault.process} is not running` };
     p.signal('SIGTERM');
     await Promise.race([p.process.exited, new Promise((r) => setTimeout(r, 2000))]);
     await p.kill();

@@ -31,7 +31,8 @@ export type Schedule = FaultStep[];
 
 /** One fault kind: how to inject it and how to heal it (Toxiproxy style: one kind, one module). */
 export interface FaultModule<F extends Fault = Fault> {
-  inject(env: Environment, fault: F, stepId: number): Promise<void>;
+  /** resolves with `{ empty: why }` when there was nothing to hit (the history records the step as empty, not as a fault) */
+  inject(env: Environment, fault: F, stepId: number): Promise<void | { empty: string }>;
   heal(env: Environment, fault: F, stepId: number): Promise<void>;
 }
 

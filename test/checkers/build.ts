@@ -120,8 +120,8 @@ export class HistoryBuilder {
     this.entries.push({ kind: 'execution', t, jobId, attempt, executorId });
   }
 
-  nemesis(t: number, type: 'start' | 'end', stepId: number, fault = 'kill-worker'): NemesisEntry {
-    const e: NemesisEntry = { kind: 'nemesis', t, type, stepId, fault, target: 'worker-1' };
+  nemesis(t: number, type: 'start' | 'end', stepId: number, fault = 'kill', target = 'worker-1', extra: Partial<NemesisEntry> = {}): NemesisEntry {
+    const e: NemesisEntry = { kind: 'nemesis', t, type, stepId, fault, target, ...extra };
     this.entries.push(e);
     return e;
   }

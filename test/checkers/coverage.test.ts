@@ -26,19 +26,65 @@ describe('runStats', () => {
     expect(s).toMatchObject({ staleIgnored: 1, reclaimedJobs: 1, duplicateExecutions: 1, jobsCompleted: 1 });
   });
 
-  it('counts a fault as in flight only while some job was running', () => {
+  it('counts a fault on a worker only while that worker held a job', () => {
     const h = new HistoryBuilder();
     h.nemesis(5, 'start', 1); // before anything ran
-    h.transition('J-1', 'queued', 'running', { t: 10 });
-    h.nemesis(20, 'start', 2); // J-1 running
+    h.transition('J-1', 'queued', 'running', { t: 10, source: 'worker', sourceId: 'worker-1' });
+    h.execution('J-1', 1, 12, 'worker-1-executor');
+    h.nemesis(20, 'start', 2); // worker-1 holds J-1
     h.nemesis(25, 'end', 2);
-    h.transition('J-1', 'running', 'completed', { t: 30 });
+    h.transition('J-1', 'running', 'completed', { t: 30, source: 'executor', sourceId: 'worker-1-executor' });
     h.nemesis(30, 'start', 3); // J-1 finished at 30
-    h.transition('J-2', 'queued', 'running', { t: 40 });
+    h.transition('J-2', 'queued', 'running', { t: 40, source: 'worker', sourceId: 'worker-1' });
     h.nemesis(99, 'start', 4); // J-2 never finished
     const s = runStats(h.build());
     expect(s.faults).toBe(4);
     expect(s.faultsWhileInFlight).toBe(2);
+  });
+
+  it('does not count a kill of an idle worker while another worker holds a long job (an anchor)', () => {
+    const h = new HistoryBuilder();
+    h.transition('A', 'queued', 'running', { t: 10, source: 'worker', sourceId: 'worker-1' });
+    h.nemesis(50, 'start', 1, 'kill', 'worker-2', { detail: { kind: 'kill', process: 'worker-2' } });
+    h.nemesis(60, 'end', 1, 'kill', 'worker-2');
+    h.nemesis(70, 'start', 2, 'kill-executor', 'executor of worker-1', { detail: { kind: 'kill-executor', worker: 'worker-1' } });
+    h.nemesis(70, 'end', 2, 'kill-executor', 'executor of worker-1');
+    const s = runStats(h.build());
+    expect(s.faults).toBe(2);
+    expect(s.faultsWhileInFlight).toBe(1); // only the executor kill on worker-1, which held A
+  });
+
+  it('counts a failed or empty injection as no fault at all', () => {
+    const h = new HistoryBuilder();
+    h.transition('A', 'queued', 'running', { t: 10, source: 'worker', sourceId: 'worker-1' });
+    h.nemesis(20, 'start', 1, 'kill-executor', 'executor of worker-1', { outcome: 'empty', detail: { kind: 'kill-executor', worker: 'worker-1', why: 'no executor' } });
+    h.nemesis(30, 'start', 2, 'pause', 'worker-1', { outcome: 'failed', detail: { kind: 'pause', process: 'worker-1', error: 'ESRCH' } });
+    h.nemesis(40, 'end', 2, 'pause', 'worker-1');
+    const s = runStats(h.build());
+    expect(s).toMatchObject({ faults: 0, faultsFailed: 1, faultsEmpty: 1, faultsWhileInFlight: 0 });
+  });
+
+  it('counts a slowed worker link only when the worker held a job during the window', () => {
+    const h = new HistoryBuilder();
+    h.nemesis(0, 'start', 1, 'latency', 'link worker-1', { detail: { kind: 'latency', link: 'worker-1' } });
+    h.nemesis(100, 'end', 1, 'latency', 'link worker-1');
+    h.nemesis(0, 'start', 2, 'latency', 'link worker-2', { detail: { kind: 'latency', link: 'worker-2' } });
+    h.nemesis(100, 'end', 2, 'latency', 'link worker-2');
+    h.transition('J', 'queued', 'running', { t: 90, source: 'worker', sourceId: 'worker-1' });
+    h.transition('J', 'running', 'completed', { t: 150, source: 'executor', sourceId: 'worker-1-executor' });
+    expect(runStats(h.build()).faultsWhileInFlight).toBe(1);
+  });
+
+  it('counts a keeper fault only when events came while it was hit, an orchestrator fault only with a submit or cancel in flight', () => {
+    const h = new HistoryBuilder();
+    h.nemesis(0, 'start', 1, 'pause', 'keeper-1', { detail: { kind: 'pause', process: 'keeper-1' } });
+    h.nemesis(50, 'end', 1, 'pause', 'keeper-1');
+    h.nemesis(0, 'start', 2, 'kill', 'orchestrator', { detail: { kind: 'kill', process: 'orchestrator' } });
+    h.nemesis(50, 'end', 2, 'kill', 'orchestrator');
+    expect(runStats(h.build()).faultsWhileInFlight).toBe(0);
+    h.submit({ t: 40, key: 'k', payloads: [payload(['a'])], outcome: 'info', okT: 3040 });
+    h.transition('J', 'queued', 'running', { t: 45, source: 'worker', sourceId: 'worker-1' });
+    expect(runStats(h.build()).faultsWhileInFlight).toBe(2);
   });
 
   it('is all zero for an empty history', () => {

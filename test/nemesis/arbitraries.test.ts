@@ -171,7 +171,7 @@ describe('workloadArb', () => {
   });
 
   it('every scenario whose goal needs a fault while a job runs keeps a job running past its last fault start', () => {
-    for (const scenario of SCENARIOS.filter((s) => s.goals.some((g) => g.name === 'a fault began while a job was in flight'))) {
+    for (const scenario of SCENARIOS.filter((s) => s.goals.some((g) => g.name === 'a fault hit a part while it had work in hand'))) {
       const samples = fc.sample(fc.tuple(scenario.workload(ctx), scenario.schedule(ctx)), { seed: 11, numRuns: 50 });
       for (const [w, s] of samples) {
         const anchor = w.tasks.find((t) => t.description.startsWith('anchor'));

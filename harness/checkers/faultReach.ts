@@ -1,0 +1,187 @@
+// Did a fault bite? A fault counts for coverage only when its injection took effect (the
+// nemesis recorded `ok`, not `failed` or `empty`) and the part it hit had work in hand then:
+//
+// - a worker (its process, its link, its executor): it held a job when a kill, restart, pause
+//   or executor kill began, or at any moment of a link fault's window (the slowed link carried
+//   that job's commands). A worker holds a job from the first event or payload start of an
+//   attempt by it or its executor until that attempt's outcome event (or a crash of it);
+// - the executors' shared link: any worker held a job during the window;
+// - a keeper (process or link): an event was produced, or decided by that keeper, during the
+//   fault's window (the events stream had something for it);
+// - the orchestrator (process, its Redis link, the client's link to it): a submit or cancel was
+//   in flight during the window;
+// - Redis: any of the above at the moment it went down.
+//
+// Times of events come from their stream ids (when they were added), placed on the history's
+// timeline through the transition that decided them.
+
+import type { ClientEntry, History, NemesisEntry } from '../history/types.ts';
+import { parseLogId, type Observations } from './observations.ts';
+import { isTerminal } from './spec.ts';
+
+export interface FaultReach {
+  /** steps whose injection took effect */
+  effective: number;
+  /** steps whose injection threw */
+  failed: number;
+  /** steps that found nothing to hit (a dead process, no executor) */
+  empty: number;
+  /** effective steps whose target had work in hand (see above) */
+  bit: number;
+  /** per effective step: its target and whether it bit */
+  steps: { stepId: number; fault: string; target: string; t: number; bit: boolean }[];
+}
+
+type Target =
+  | { kind: 'worker'; id: string }
+  | { kind: 'executors' }
+  | { kind: 'keeper'; id: string }
+  | { kind: 'orchestrator' }
+  | { kind: 'redis' };
+
+const PROCESS_FAULTS = new Set(['kill', 'kill-executor', 'restart', 'pause']);
+/** faults after which a worker no longer holds what it held */
+const ENDS_WORK = new Set(['kill', 'kill-executor', 'restart', 'redis-restart']);
+
+/** The owner of an event source or executor id: `worker-1-executor` → `worker-1`. */
+const ownerOf = (id: string): string => (id.endsWith('-executor') ? id.slice(0, -'-executor'.length) : id);
+
+function targetOf(start: NemesisEntry): Target {
+  const d = start.detail ?? {};
+  const name = (typeof d.link === 'string' ? d.link : typeof d.process === 'string' ? d.process : typeof d.worker === 'string' ? d.worker : undefined)
+    ?? start.target.replace(/^link /, '').replace(/^executor of /, '');
+  if (start.fault === 'redis-restart' || name === 'redis') return { kind: 'redis' };
+  if (name === 'executor') return { kind: 'executors' };
+  if (name === 'orchestrator' || name === 'client') return { kind: 'orchestrator' };
+  if (name.startsWith('keeper')) return { kind: 'keeper', id: name };
+  return { kind: 'worker', id: name };
+}
+
+interface Interval {
+  from: number;
+  until: number;
+  /** ended by a crash at `until`: the crash itself still found the job held */
+  crashed?: boolean;
+}
+
+export function faultReach(history: History, obs: Observations): FaultReach {
+  // pair every step's start with its end
+  const ends = new Map<number, number>();
+  const starts: NemesisEntry[] = [];
+  for (const n of obs.nemesis) {
+    if (n.type === 'start') starts.push(n);
+    else ends.set(n.stepId, n.t);
+  }
+  starts.sort((a, b) => a.t - b.t);
+  const okStarts = starts.filter((s) => (s.outcome ?? 'ok') === 'ok');
+
+  // what each worker held: one interval per (job, attempt, worker)
+  const spans = new Map<string, { worker: string; from: number; until: number }>();
+  const span = (jobId: string, attempt: number, worker: string) => {
+    const key = `${jobId}\u0000${attempt}\u0000${worker}`;
+    let s = spans.get(key);
+    if (!s) spans.set(key, (s = { worker, from: Infinity, until: Infinity }));
+    return s;
+  };
+  // event times: when each event was produced, and by which keeper it was decided when
+  const eventTimes: number[] = [];
+  const decided: { keeper: string; t: number }[] = [];
+  for (const { steps } of obs.jobs) {
+    for (const step of steps) {
+      const e = step.entry;
+      const logMs = parseLogId(e.logId)?.[0];
+      const eventMs = parseLogId(e.eventId)?.[0];
+      const eventT = logMs !== undefined && eventMs !== undefined ? e.t - (logMs - eventMs) : e.t;
+      eventTimes.push(eventT);
+      decided.push({ keeper: e.keeper, t: e.t });
+      if (e.source !== 'worker' && e.source !== 'executor') continue;
+      const s = span(e.jobId, e.attempt, ownerOf(e.sourceId));
+      s.from = Math.min(s.from, eventT);
+      if (isTerminal(e.type)) s.until = Math.min(s.until, eventT);
+    }
+  }
+  for (const x of obs.executions) {
+    const s = span(x.jobId, x.attempt, ownerOf(x.executorId));
+    s.from = Math.min(s.from, x.t);
+  }
+  // a crash of the worker (or its executor, or Redis) ends what it held
+  const held = new Map<string, Interval[]>();
+  for (const s of spans.values()) {
+    if (s.from === Infinity) continue;
+    const crash = okStarts.find((f) => f.t >= s.from && ENDS_WORK.has(f.fault) && (f.fault === 'redis-restart' || ownerOf(targetName(f)) === s.worker));
+    const crashed = crash !== undefined && crash.t < s.until;
+    const until = Math.max(s.from, crashed ? crash.t : s.until);
+    let list = held.get(s.worker);
+    if (!list) held.set(s.worker, (list = []));
+    list.push({ from: s.from, until, crashed });
+  }
+  const allHeld = [...held.values()].flat();
+
+  // writes through the orchestrator: submits and cancels, invoke to completion
+  const writes = clientWrites(history);
+
+  const overlaps = (xs: readonly Interval[], a: number, b: number, point: boolean): boolean =>
+    xs.some((x) => (point ? x.from <= a && (a < x.until || (x.crashed === true && a === x.until)) : x.from <= b && x.until >= a));
+  const eventsIn = (a: number, b: number, keeper?: string): boolean =>
+    eventTimes.some((t) => t >= a && t <= b) || (keeper !== undefined && decided.some((d) => d.keeper === keeper && d.t >= a && d.t <= b));
+
+  const steps: FaultReach['steps'] = [];
+  for (const start of okStarts) {
+    const a = start.t;
+    const b = ends.get(start.stepId) ?? Infinity;
+    const target = targetOf(start);
+    const point = PROCESS_FAULTS.has(start.fault);
+    let bit: boolean;
+    switch (target.kind) {
+      case 'worker':
+        bit = overlaps(held.get(target.id) ?? [], a, b, point);
+        break;
+      case 'executors':
+        bit = overlaps(allHeld, a, b, false);
+        break;
+      case 'keeper':
+        bit = eventsIn(a, b, target.id);
+        break;
+      case 'orchestrator':
+        bit = overlaps(writes, a, b, false);
+        break;
+      case 'redis':
+        bit = overlaps(allHeld, a, a, true) || overlaps(writes, a, a, true) || eventsIn(a, a);
+        break;
+    }
+    steps.push({ stepId: start.stepId, fault: start.fault, target: start.target, t: a, bit });
+  }
+  return {
+    effective: okStarts.length,
+    failed: starts.filter((s) => s.outcome === 'failed').length,
+    empty: starts.filter((s) => s.outcome === 'empty').length,
+    bit: steps.filter((s) => s.bit).length,
+    steps,
+  };
+}
+
+function targetName(start: NemesisEntry): string {
+  const d = start.detail ?? {};
+  if (typeof d.process === 'string') return d.process;
+  if (typeof d.worker === 'string') return d.worker;
+  return start.target.replace(/^executor of /, '');
+}
+
+function clientWrites(history: History): Interval[] {
+  const open = new Map<string, ClientEntry>();
+  const out: Interval[] = [];
+  for (const e of history) {
+    if (e.kind !== 'client' || (e.f !== 'submit' && e.f !== 'cancel')) continue;
+    const key = `${e.process}\u0000${e.opId}`;
+    if (e.type === 'invoke') open.set(key, e);
+    else {
+      const inv = open.get(key);
+      if (!inv) continue;
+      open.delete(key);
+      out.push({ from: inv.t, until: e.t });
+    }
+  }
+  // never answered: in flight until the end
+  for (const inv of open.values()) out.push({ from: inv.t, until: Infinity });
+  return out;
+}
