@@ -1,12 +1,14 @@
 // `npm run chaos`: run scenarios, write the report, print a summary, exit 0 (all pass, none
-// vacuous), 1 (a violation, a vacuous scenario, a baseline regression) or 2 (usage or environment error).
+// vacuous), 1 (a violation, a vacuous scenario, an unknown scenario unless --allow-unknown, a
+// suite cut short, a baseline regression) or 2 (usage or environment error). --ci changes the
+// output (plain lines), not the exit code.
 import cliProgress from 'cli-progress';
 import { EnvironmentError, oneLine } from '../env/errors.ts';
 import { onInterrupt } from '../env/processes.ts';
 import { compareBaseline, loadSummary, writeReport, type ReportSummary } from '../report/index.ts';
 import { Suite, type SuiteResult } from '../runner/suite.ts';
 import { parseOptions, UsageError, type ChaosOptions } from './options.ts';
-import { printFailure, printSummary, suiteExitCode, summaryJson } from './output.ts';
+import { printFailure, printSummary, printUnknown, suiteExitCode, summaryJson } from './output.ts';
 import { parseVerifyOptions, runVerify } from './verify.ts';
 
 const log = (s: string) => process.stderr.write(s + '\n');
@@ -36,31 +38,38 @@ async function main(argv: string[]): Promise<number> {
 
   log(`chaos: seed ${o.seed}, scenarios ${o.scenarios.map((s) => s.name).join(',')}${o.bugs.length ? `, bugs ${o.bugs.join(',')}` : ''}${o.budgetMs ? `, budget ${o.budgetMs / 1000}s` : ''}`);
   const bar = plain ? undefined : new cliProgress.SingleBar({
-    format: ' {bar} {value}/{total} runs | {scenario} | failing runs {failed} | {duration_formatted}',
+    format: ' {bar} {value}/{total} runs | {scenario} | failing runs {failed} | unknown {unknown} | {duration_formatted}',
     stream: process.stderr, hideCursor: true, clearOnComplete: true,
   }, cliProgress.Presets.shades_classic);
   let failed = 0;
+  let unknown = 0;
 
   const suite = new Suite({
     scenarios: o.scenarios, seed: o.seed, runs: o.runs, path: o.path, budgetMs: o.budgetMs,
     workers: o.workers, keepers: o.keepers, bugs: o.bugs,
     onScenarioStart: (s, runs) => {
-      if (bar) bar.start(runs, 0, { scenario: s.name, failed: 0 });
+      if (bar) bar.start(runs, 0, { scenario: s.name, failed: 0, unknown: 0 });
       else log(`[${s.name}] ${s.summary}: up to ${runs} runs`);
       failed = 0;
+      unknown = 0;
     },
     onRun: (s, r) => {
-      if (!r.valid) failed++;
+      if (r.outcome === 'fail') failed++;
+      if (r.outcome === 'unknown') unknown++;
       if (bar) {
         if (r.index >= bar.getTotal()) bar.setTotal(r.index + 1);
-        bar.update(r.index + 1, { scenario: s.name + (r.shrinking ? ' (shrinking)' : ''), failed });
+        bar.update(r.index + 1, { scenario: s.name + (r.shrinking ? ' (shrinking)' : ''), failed, unknown });
       } else {
-        log(`[${s.name}] run ${r.index + 1}${r.shrinking ? ' (shrinking)' : ''}: ${r.valid ? 'ok' : 'VIOLATION'} in ${(r.durationMs / 1000).toFixed(1)}s, ${r.schedule.length} fault steps`);
+        const outcome = r.outcome === 'pass' ? 'ok' : r.outcome === 'fail' ? 'VIOLATION'
+          : `UNKNOWN (${r.verdicts.filter((v) => v.valid === 'unknown').map((v) => v.checker).join(', ')} could not decide)`;
+        const settle = `settle ${(r.settleTookMs / 1000).toFixed(1)}s${r.settleCapped ? ' (capped)' : ''}`;
+        log(`[${s.name}] run ${r.index + 1}${r.shrinking ? ' (shrinking)' : ''}: ${outcome} in ${(r.durationMs / 1000).toFixed(1)}s, ${settle}, ${r.schedule.length} fault steps`);
       }
     },
     onScenarioEnd: (result) => {
       bar?.stop();
       if (result.verdict === 'fail') printFailure(result, o, log);
+      if (result.verdict === 'unknown') printUnknown(result, log);
       if (result.verdict === 'incomplete') log(`[${result.scenario}] stopped: ${result.error}`);
     },
   });
@@ -87,9 +96,10 @@ async function main(argv: string[]): Promise<number> {
     log(`chaos: ${environmentFailure.error}`);
     return 2;
   }
-  let code = suiteExitCode(result);
+  let code = suiteExitCode(result, { allowUnknown: o.allowUnknown });
+  if (o.allowUnknown && code === 0 && result.scenarios.some((s) => s.verdict === 'unknown')) log('chaos: unknown verdicts allowed (--allow-unknown): exit 0');
   if (baseline && summary) {
-    const cmp = compareBaseline(summary, baseline, { p99TolerancePct: o.p99TolerancePct });
+    const cmp = compareBaseline(summary, baseline, { p99TolerancePct: o.p99TolerancePct, allowUnknown: o.allowUnknown });
     for (const line of cmp.lines) log(`baseline: ${line}`);
     if (!cmp.ok) code = Math.max(code, 1);
   }

@@ -19,6 +19,8 @@ export interface ChaosOptions {
   bugs: string[];
   json: boolean;
   ci: boolean;
+  /** an unknown verdict (a checker could not decide) does not fail the exit code or the baseline gate */
+  allowUnknown: boolean;
   reportDir: string;
   baseline?: string;
   p99TolerancePct?: number;
@@ -76,6 +78,7 @@ export function buildCommand(): Command {
     .option('--bugs <names>', 'planted bugs to switch on in the SUT, comma-separated', parseBugs)
     .option('--json', 'print the summary as JSON on stdout')
     .option('--ci', 'plain lines, no progress bar (the CI regression gate)')
+    .option('--allow-unknown', 'exit 0 even when a checker could not decide (verdict UNKNOWN); the report still shows it')
     .option('--report-dir <dir>', 'where reports/<run-id>/ is written', 'reports')
     .option('--baseline <file>', 'compare with a previous summary.json: a regression fails the gate')
     .option('--p99-tolerance <pct>', 'with --baseline: also fail when a scenario\'s p99 job latency grew by more than pct %', intIn('--p99-tolerance', 0, 100000));
@@ -102,7 +105,7 @@ export function parseOptions(argv: string[]): ChaosOptions | 'help' {
   if (parseCommand(cmd, argv) === 'help') return 'help';
   const o = cmd.opts<{
     scenario?: Scenario[]; runs?: number; seed?: number; path?: string; budget?: number;
-    workers?: number; keepers?: number; bugs?: string[]; json?: boolean; ci?: boolean;
+    workers?: number; keepers?: number; bugs?: string[]; json?: boolean; ci?: boolean; allowUnknown?: boolean;
     reportDir: string; baseline?: string; p99Tolerance?: number;
   }>();
   if (o.p99Tolerance !== undefined && !o.baseline) throw new UsageError('--p99-tolerance needs --baseline');
@@ -120,6 +123,7 @@ export function parseOptions(argv: string[]): ChaosOptions | 'help' {
     bugs: o.bugs ?? [],
     json: Boolean(o.json),
     ci: Boolean(o.ci),
+    allowUnknown: Boolean(o.allowUnknown),
     reportDir: o.reportDir,
     baseline: o.baseline,
     p99TolerancePct: o.p99Tolerance,

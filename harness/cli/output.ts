@@ -1,11 +1,80 @@
 import Table from 'cli-table3';
 import { describeStep } from '../nemesis/index.ts';
-import type { ScenarioResult } from '../runner/property.ts';
+import { settleDistribution, type SettleDistribution } from '../report/series.ts';
+import type { RunRecord, ScenarioResult } from '../runner/property.ts';
 import type { SuiteResult } from '../runner/suite.ts';
 import { replayCommand, type ChaosOptions } from './options.ts';
 
+/** Evidence messages kept per undecided checker (per run in a run's record, per scenario in the aggregate). */
+const UNKNOWN_EVIDENCE_LIMIT = 10;
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
 export function violationsOf(result: ScenarioResult): number {
-  return result.records.filter((r) => !r.valid).reduce((n, r) => n + r.verdicts.filter((v) => v.valid === false).reduce((k, v) => k + v.evidence.length, 0), 0);
+  return result.records.filter((r) => r.outcome === 'fail').reduce((n, r) => n + r.verdicts.filter((v) => v.valid === false).reduce((k, v) => k + v.evidence.length, 0), 0);
+}
+
+/** One checker that could not decide in a scenario's unknown runs: which runs, and why (unique evidence messages). */
+export interface Undecided {
+  checker: string;
+  runs: number[];
+  evidence: string[];
+}
+
+/** The checkers that returned unknown in the runs whose outcome was unknown, in checker order of first appearance. */
+export function undecidedOf(result: Pick<ScenarioResult, 'records'>): Undecided[] {
+  const byChecker = new Map<string, Undecided>();
+  for (const r of result.records) {
+    if (r.outcome !== 'unknown') continue;
+    for (const v of r.verdicts) {
+      if (v.valid !== 'unknown') continue;
+      let u = byChecker.get(v.checker);
+      if (!u) byChecker.set(v.checker, (u = { checker: v.checker, runs: [], evidence: [] }));
+      u.runs.push(r.index);
+      for (const e of v.evidence) {
+        if (u.evidence.length < UNKNOWN_EVIDENCE_LIMIT && !u.evidence.includes(e.message)) u.evidence.push(e.message);
+      }
+    }
+  }
+  return [...byChecker.values()];
+}
+
+/** "runs 1, 3" / "run 3" */
+export const runList = (runs: readonly number[]) => `run${runs.length === 1 ? '' : 's'} ${runs.join(', ')}`;
+
+/** to 0.1 ms: performance.now() differences carry float noise */
+const ms1 = (ms: number) => Math.round(ms * 10) / 10;
+
+/** One run in summary.json: its outcome, settle time, and the checkers that failed or could not decide. */
+export function runJson(r: RunRecord) {
+  return {
+    index: r.index,
+    outcome: r.outcome,
+    shrinking: r.shrinking,
+    durationMs: ms1(r.durationMs),
+    settleTookMs: ms1(r.settleTookMs),
+    settleCapped: r.settleCapped,
+    failed: r.verdicts.filter((v) => v.valid === false).map((v) => v.checker),
+    unknown: r.verdicts.filter((v) => v.valid === 'unknown').map((v) => ({ checker: v.checker, evidence: v.evidence.slice(0, UNKNOWN_EVIDENCE_LIMIT).map((e) => e.message) })),
+  };
+}
+
+/** Console: why a scenario's runs were undecided. */
+export function printUnknown(result: ScenarioResult, log: (s: string) => void): void {
+  log(`\n[${result.scenario}] UNKNOWN: ${result.unknownRuns} of ${plural(result.runs, 'run')} undecided (no checker found a violation, but these could not decide):`);
+  for (const u of undecidedOf(result)) {
+    log(`  ${u.checker} (${runList(u.runs)}):`);
+    for (const e of u.evidence.slice(0, 5)) log(`    ${e}`);
+  }
+  log('');
+}
+
+const secs = (ms: number) => (ms / 1000).toFixed(ms < 10_000 ? 2 : 1);
+
+/** "0.35/0.50/30.0/30.0" seconds, and on a second line "1 capped" when settles hit their cap (narrow: the table is wide already) */
+export function settleCell(d: SettleDistribution | null): string {
+  if (!d) return '-';
+  return `${secs(d.minMs)}/${secs(d.p50Ms)}/${secs(d.p95Ms)}/${secs(d.maxMs)}${d.capped ? `\n${d.capped} capped` : ''}`;
 }
 
 export function printFailure(result: ScenarioResult, o: Pick<ChaosOptions, 'workers' | 'keepers' | 'bugs'>, log: (s: string) => void): void {
@@ -22,18 +91,29 @@ export function printFailure(result: ScenarioResult, o: Pick<ChaosOptions, 'work
 }
 
 export function printSummary(result: SuiteResult, log: (s: string) => void): void {
-  const table = new Table({ head: ['scenario', 'runs', 'verdict', 'violations', 'coverage goals met', 'time'], style: { head: [], border: [] } });
+  const table = new Table({ head: ['scenario', 'runs', 'verdict', 'violations', 'coverage goals met', 'settle (s)\nmin/p50/p95/max', 'time'], style: { head: [], border: [] } });
   for (const s of result.scenarios) {
     const met = s.goals.filter((g) => g.metInRuns > 0).length;
-    table.push([s.scenario, s.runs, s.verdict.toUpperCase(), violationsOf(s), `${met}/${s.goals.length}`, `${(s.durationMs / 1000).toFixed(1)}s`]);
+    table.push([s.scenario, s.runs, s.verdict.toUpperCase(), violationsOf(s), `${met}/${s.goals.length}`, settleCell(settleDistribution(s.records)), `${(s.durationMs / 1000).toFixed(1)}s`]);
   }
   log(table.toString());
+  for (const s of result.scenarios) {
+    if (s.verdict === 'unknown') log(`${s.scenario}: UNKNOWN, ${s.unknownRuns} of ${plural(s.runs, 'run')} undecided by ${undecidedOf(s).map((u) => u.checker).join(', ')}`);
+  }
   const pass = result.scenarios.filter((s) => s.verdict === 'pass').length;
-  log(`${pass} passed, ${result.scenarios.length - pass} failed${result.complete ? '' : ' (incomplete)'} — seed ${result.seed}, ${(result.durationMs / 1000).toFixed(1)}s`);
+  const unknown = result.scenarios.filter((s) => s.verdict === 'unknown').length;
+  const failed = result.scenarios.length - pass - unknown;
+  log(`${pass} passed, ${failed} failed${unknown ? `, ${unknown} unknown` : ''}${result.complete ? '' : ' (incomplete)'} — seed ${result.seed}, ${(result.durationMs / 1000).toFixed(1)}s`);
 }
 
-export function suiteExitCode(result: SuiteResult): number {
+/**
+ * 0 when every scenario passed (coverage goals met) and the suite is complete; 1 on a violation,
+ * a vacuous scenario, a suite cut short, or an unknown scenario (a checker could not decide)
+ * unless allowUnknown. (2, usage or environment errors, is decided by the caller.)
+ */
+export function suiteExitCode(result: SuiteResult, o: { allowUnknown?: boolean } = {}): number {
   if (result.scenarios.some((s) => s.verdict === 'fail' || s.verdict === 'vacuous')) return 1;
+  if (!o.allowUnknown && result.scenarios.some((s) => s.verdict === 'unknown')) return 1;
   return result.complete ? 0 : 1;
 }
 
@@ -49,9 +129,13 @@ export function summaryJson(result: SuiteResult, o: Pick<ChaosOptions, 'workers'
       verdict: s.verdict,
       runs: s.runs,
       failedRuns: s.failedRuns,
+      unknownRuns: s.unknownRuns,
       violations: violationsOf(s),
       goals: s.goals,
       durationMs: s.durationMs,
+      /** checkers that could not decide in the unknown runs */
+      unknown: undecidedOf(s),
+      settle: settleDistribution(s.records),
       ...(s.error ? { error: s.error } : {}),
       ...(s.failure ? {
         failure: {
@@ -60,6 +144,7 @@ export function summaryJson(result: SuiteResult, o: Pick<ChaosOptions, 'workers'
           replay: replayCommand(o, s.scenario, s.seed, s.failure.path),
         },
       } : {}),
+      records: s.records.map(runJson),
     })),
   };
 }

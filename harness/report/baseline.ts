@@ -1,5 +1,6 @@
 // The CI gate: compare this run's summary with a committed baseline. A regression is a
-// scenario that passed and now fails (or is vacuous), a planted bug that was caught and now
+// scenario that passed and now fails (or is vacuous, or unknown: a checker that could not decide
+// is not a pass, unless unknown verdicts are allowed), a planted bug that was caught and now
 // escapes, or — only when a tolerance is given — a p99 latency grown past it.
 
 import type { ReportSummary } from './summary.ts';
@@ -7,6 +8,8 @@ import type { ReportSummary } from './summary.ts';
 export interface BaselineOptions {
   /** fail when a scenario's p99 latency grew by more than this many percent; unset: latency is not compared */
   p99TolerancePct?: number;
+  /** --allow-unknown: a scenario that passed and is now unknown is noted, not a regression */
+  allowUnknown?: boolean;
 }
 
 export interface BaselineComparison {
@@ -20,6 +23,15 @@ type Comparable = Pick<ReportSummary, 'scenarios' | 'verify'>;
 const pct = (from: number, to: number) => (from === 0 ? Infinity : ((to - from) / from) * 100);
 const fmtPct = (p: number) => (Number.isFinite(p) ? `${p >= 0 ? '+' : ''}${p.toFixed(1)}%` : '+∞%');
 
+/** " (9 violations)", " (2 undecided runs: totalQueue)" */
+function detail(s: Comparable['scenarios'][number], allowed: boolean): string {
+  if (s.verdict === 'fail') return ` (${s.violations} violation${s.violations === 1 ? '' : 's'})`;
+  if (s.verdict !== 'unknown') return '';
+  const n = s.unknownRuns ?? 0;
+  const checkers = (s.unknown ?? []).map((u) => u.checker).join(', ');
+  return ` (${n} undecided run${n === 1 ? '' : 's'}${checkers ? `: ${checkers}` : ''}${allowed ? '; allowed' : ''})`;
+}
+
 export function compareBaseline(current: Comparable, baseline: Comparable, options: BaselineOptions = {}): BaselineComparison {
   const regressions: string[] = [];
   const notes: string[] = [];
@@ -32,8 +44,10 @@ export function compareBaseline(current: Comparable, baseline: Comparable, optio
       continue;
     }
     if (before.verdict !== after.verdict) {
-      const line = `${before.scenario}: ${before.verdict} → ${after.verdict}${after.verdict === 'fail' ? ` (${after.violations} violation${after.violations === 1 ? '' : 's'})` : ''}`;
-      if (before.verdict === 'pass' && (after.verdict === 'fail' || after.verdict === 'vacuous')) regressions.push(`FAIL  ${line}`);
+      const allowed = after.verdict === 'unknown' && options.allowUnknown === true;
+      const line = `${before.scenario}: ${before.verdict} → ${after.verdict}${detail(after, allowed)}`;
+      const regressed = after.verdict === 'fail' || after.verdict === 'vacuous' || (after.verdict === 'unknown' && !allowed);
+      if (before.verdict === 'pass' && regressed) regressions.push(`FAIL  ${line}`);
       else notes.push(`note  ${line}`);
     }
     const tolerance = options.p99TolerancePct;

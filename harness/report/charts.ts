@@ -20,6 +20,7 @@ const WIDTH = 960;
 const COLOURS = {
   runs: '#4e79a7',
   failing: '#e15759',
+  unknown: '#8250df',
   goals: '#59a14f',
   applied: '#4e79a7',
   stale: '#f28e2b',
@@ -152,7 +153,7 @@ function barValueLabels(labelOf: (datasetIndex: number, index: number, value: nu
   };
 }
 
-/** (1) Runs, failing runs and coverage goals met, per scenario. */
+/** (1) Runs, failing runs, unknown (undecided) runs and coverage goals met, per scenario. */
 export function runsChart(scenarios: readonly ScenarioResult[]): Promise<ChartImage> {
   const goalsMet = scenarios.map((s) => s.goals.filter((g) => g.metInRuns > 0).length);
   const config: ChartConfiguration = {
@@ -162,16 +163,17 @@ export function runsChart(scenarios: readonly ScenarioResult[]): Promise<ChartIm
       datasets: [
         { label: 'runs', data: scenarios.map((s) => s.runs), backgroundColor: COLOURS.runs },
         { label: 'failing runs', data: scenarios.map((s) => s.failedRuns), backgroundColor: COLOURS.failing },
+        { label: 'unknown runs', data: scenarios.map((s) => s.unknownRuns ?? 0), backgroundColor: COLOURS.unknown },
         { label: 'coverage goals met', data: goalsMet, backgroundColor: COLOURS.goals },
       ],
     },
     options: {
-      plugins: { title: { display: true, text: 'Runs, failing runs and coverage goals met per scenario' }, legend: { position: 'bottom' } },
+      plugins: { title: { display: true, text: 'Runs, failing and unknown runs, coverage goals met per scenario' }, legend: { position: 'bottom' } },
       scales: { y: { beginAtZero: true, grace: '12%', title: { display: true, text: 'count' } } },
     },
-    plugins: [barValueLabels((di, i, v) => (di === 2 ? `${v}/${scenarios[i].goals.length}` : String(v)))],
+    plugins: [barValueLabels((di, i, v) => (di === 3 ? `${v}/${scenarios[i].goals.length}` : String(v)))],
   };
-  const alt = scenarios.map((s, i) => `${s.scenario}: ${s.runs} runs, ${s.failedRuns} failing, ${goalsMet[i]}/${s.goals.length} goals met`).join('; ');
+  const alt = scenarios.map((s, i) => `${s.scenario}: ${s.runs} runs, ${s.failedRuns} failing, ${s.unknownRuns ?? 0} unknown, ${goalsMet[i]}/${s.goals.length} goals met`).join('; ');
   return render(config, 'Runs per scenario', alt, 320);
 }
 

@@ -59,7 +59,7 @@ export interface PageInput {
 }
 
 const CSS = `
-:root { --pass: #1a7f37; --fail: #cf222e; --warn: #9a6700; --muted: #57606a; --line: #d0d7de; }
+:root { --pass: #1a7f37; --fail: #cf222e; --warn: #9a6700; --unknown: #8250df; --muted: #57606a; --line: #d0d7de; }
 * { box-sizing: border-box; }
 body { font: 14px/1.45 -apple-system, "Segoe UI", "DejaVu Sans", "Liberation Sans", Arial, sans-serif; color: #1f2328; margin: 0; background: #f6f8fa; }
 main { max-width: 1040px; margin: 0 auto; padding: 20px 24px 60px; background: #fff; min-height: 100vh; }
@@ -68,7 +68,7 @@ h2 { margin: 32px 0 10px; padding-bottom: 4px; border-bottom: 1px solid var(--li
 h3 { margin: 20px 0 8px; font-size: 16px; }
 h4 { margin: 14px 0 6px; font-size: 14px; }
 .headline { padding: 18px 22px; border-radius: 8px; color: #fff; }
-.headline.PASS { background: var(--pass); } .headline.FAIL { background: var(--fail); } .headline.INCOMPLETE { background: var(--warn); }
+.headline.PASS { background: var(--pass); } .headline.FAIL { background: var(--fail); } .headline.INCOMPLETE { background: var(--warn); } .headline.UNKNOWN { background: var(--unknown); }
 .headline p { margin: 6px 0 0; font-size: 15px; }
 .headline .note { font-weight: bold; }
 .headline .meta { font-size: 12px; opacity: 0.85; }
@@ -79,7 +79,7 @@ td:first-child { white-space: nowrap; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 .pill { display: inline-block; padding: 0 8px; border-radius: 10px; color: #fff; font-weight: bold; font-size: 12px; }
 .pill.pass, .pill.caught { background: var(--pass); } .pill.fail, .pill.escaped { background: var(--fail); }
-.pill.vacuous { background: #bc4c00; } .pill.incomplete { background: var(--warn); }
+.pill.vacuous { background: #bc4c00; } .pill.incomplete { background: var(--warn); } .pill.unknown { background: var(--unknown); }
 tr.ignored td { color: var(--muted); background: #fff8c5; }
 tr.nemesis td { background: #fbefff; }
 tr.snapshot td { background: #ddf4ff; }
@@ -113,7 +113,7 @@ const pill = (verdict: string) => html`<span class="pill ${verdict}">${verdict.t
 
 function headline(input: PageInput): Html {
   const { summary: s } = input;
-  const counts = ['pass', 'fail', 'vacuous', 'incomplete']
+  const counts = ['pass', 'fail', 'unknown', 'vacuous', 'incomplete']
     .map((v) => [v, s.scenarios.filter((x) => x.verdict === v).length] as const)
     .filter(([, n]) => n > 0)
     .map(([v, n]) => `${n} ${v}`)
@@ -123,6 +123,7 @@ function headline(input: PageInput): Html {
 <h1>${s.verdict}</h1>
 <p>seed <b>${s.seed}</b> · bugs: <b>${s.bugs.length ? s.bugs.join(', ') : 'none'}</b> · duration <b>${formatDuration(s.durationMs)}</b> · ${plural(s.scenarios.length, 'scenario')}${counts ? ` (${counts})` : ''}${s.workers !== undefined ? ` · ${plural(s.workers, 'worker')}` : ''}${s.keepers !== undefined ? ` · ${plural(s.keepers, 'keeper')}` : ''}</p>
 ${s.verify ? html`<p>planted bugs caught: <b>${caught}/${s.verify.length}</b></p>` : ''}
+${s.verdict === 'UNKNOWN' ? html`<p class="note">UNKNOWN: no checker found a violation, but in some runs a checker could not decide; those scenarios did not pass.</p>` : ''}
 ${s.incomplete ? html`<p class="note">INCOMPLETE: the suite was cut short; scenarios that did not finish have no verdict.</p>` : ''}
 <p class="meta">run ${s.runId} · ${s.createdAt}</p>
 </header>`;
@@ -130,6 +131,11 @@ ${s.incomplete ? html`<p class="note">INCOMPLETE: the suite was cut short; scena
 
 function latencyCell(q: ScenarioSummary['latency']): Html {
   return q ? html`${Math.round(q.p50)} / ${Math.round(q.p95)} / ${Math.round(q.p99)}` : html`<span class="muted">–</span>`;
+}
+
+function settleCell(d: ScenarioSummary['settle']): Html {
+  if (!d) return html`<span class="muted">–</span>`;
+  return html`${Math.round(d.minMs)} / ${Math.round(d.p50Ms)} / ${Math.round(d.p95Ms)} / ${Math.round(d.maxMs)}${d.capped ? html` <span class="muted">(${d.capped} capped)</span>` : ''}`;
 }
 
 function scenarioTable(input: PageInput): Html {
@@ -141,14 +147,16 @@ function scenarioTable(input: PageInput): Html {
 <td>${pill(s.verdict)}</td>
 <td class="num">${s.runs}</td>
 <td class="num">${s.failedRuns}</td>
+<td class="num">${s.unknownRuns ?? 0}</td>
 <td class="num">${s.violations}</td>
 <td>${met}/${s.goals.length}${unmet.length ? html` <span class="muted">never met: ${unmet.join(', ')}</span>` : ''}</td>
 <td class="num">${latencyCell(s.latency)}</td>
+<td class="num">${settleCell(s.settle)}</td>
 <td class="num">${formatDuration(s.durationMs)}</td>
-</tr>${s.error ? html`<tr><td></td><td colspan="7">error: ${s.error}</td></tr>` : ''}`;
+</tr>${s.error ? html`<tr><td></td><td colspan="9">error: ${s.error}</td></tr>` : ''}`;
   });
   return html`<section><h2>Scenarios</h2>
-<table><thead><tr><th>scenario</th><th>verdict</th><th>runs</th><th>failing runs</th><th>violations</th><th>coverage goals met</th><th>latency p50 / p95 / p99 (ms)</th><th>time</th></tr></thead>
+<table><thead><tr><th>scenario</th><th>verdict</th><th>runs</th><th>failing runs</th><th>unknown runs</th><th>violations</th><th>coverage goals met</th><th>latency p50 / p95 / p99 (ms)</th><th>settle min / p50 / p95 / max (ms)</th><th>time</th></tr></thead>
 <tbody>${rows}</tbody></table></section>`;
 }
 
@@ -214,18 +222,29 @@ ${section.timelines.map(timelineTable)}
 ${section.moreJobs ? html`<p class="muted">${plural(section.moreJobs, 'more job')} named in the evidence; see the history file.</p>` : ''}` : ''}`;
 }
 
+/** The checkers that could not decide in the scenario's unknown runs, with their evidence. */
+function undecidedDetails(s: ScenarioSummary): Html {
+  const unknown = s.unknown ?? [];
+  if (unknown.length === 0) return html``;
+  const runs = (r: readonly number[]) => `run${r.length === 1 ? '' : 's'} ${r.join(', ')}`;
+  return html`<h3>Undecided runs</h3>
+<p>${plural(s.unknownRuns ?? 0, 'run')} ended with no violation found, but a checker could not decide${s.verdict === 'unknown' ? ', so the scenario did not pass' : ''}:</p>
+<ul class="evidence">${unknown.map((u) => html`<li><b>${u.checker}</b> (${runs(u.runs)})<ul>${u.evidence.map((e) => html`<li>${e}</li>`)}</ul></li>`)}</ul>`;
+}
+
 function scenarioSection(section: ScenarioSection): Html {
   const { summary: s } = section;
   const unmet = s.goals.filter((g) => g.metInRuns === 0);
   return html`<section class="scenario" id="${anchorOf(s.scenario)}">
 <h2>${s.scenario} ${pill(s.verdict)}</h2>
-<p>${plural(s.runs, 'run')}, ${plural(s.failedRuns, 'failing run')}, ${formatDuration(s.durationMs)}. Coverage goals: ${s.goals.length
+<p>${plural(s.runs, 'run')}, ${plural(s.failedRuns, 'failing run')}${s.unknownRuns ? `, ${plural(s.unknownRuns, 'unknown run')}` : ''}, ${formatDuration(s.durationMs)}${s.settle ? html`; settle after the final heal took ${formatDuration(s.settle.minMs)} to ${formatDuration(s.settle.maxMs)} (p50 ${formatDuration(s.settle.p50Ms)}, p95 ${formatDuration(s.settle.p95Ms)})${s.settle.capped ? `, ${plural(s.settle.capped, 'run')} stopped at the settle cap` : ''}` : ''}. Coverage goals: ${s.goals.length
     ? s.goals.map((g, i) => html`${i ? ', ' : ''}${g.name} <span class="${g.metInRuns ? '' : 'pill vacuous'}">${g.metInRuns}×</span>`)
     : 'none declared'}.</p>
 ${s.verdict === 'vacuous' ? html`<p><b>Vacuous:</b> ${unmet.map((g) => g.name).join(', ')} never happened, so the passing runs prove nothing about it.</p>` : ''}
 ${s.error ? html`<p><b>Stopped by an error:</b> ${s.error}</p>` : ''}
 ${failureDetails(section)}
-${s.histories.length ? html`<p>Histories of failing runs: ${s.histories.map((h, i) => html`${i ? ', ' : ''}<a href="${h}">${h}</a>`)}</p>` : ''}
+${undecidedDetails(s)}
+${s.histories.length ? html`<p>Histories of failing and undecided runs: ${s.histories.map((h, i) => html`${i ? ', ' : ''}<a href="${h}">${h}</a>`)}</p>` : ''}
 ${section.shownRun ? html`<h3>Run ${section.shownRun.index} over time</h3>
 <p class="muted">${section.shownRun.why}</p>
 ${section.charts.map(chart)}
@@ -236,7 +255,7 @@ ${faultTable(section.shownRun.windows)}` : html`<p class="muted">No history was 
 export function renderPage(input: PageInput): string {
   const { summary } = input;
   // failing scenarios first: they are what a reader opened the report for
-  const order = (s: ScenarioSection) => ({ fail: 0, vacuous: 1, incomplete: 2, pass: 3 })[s.summary.verdict];
+  const order = (s: ScenarioSection) => ({ fail: 0, unknown: 1, vacuous: 2, incomplete: 3, pass: 4 })[s.summary.verdict];
   const sections = [...input.sections].sort((a, b) => order(a) - order(b));
   return html`<!DOCTYPE html>
 <html lang="en">

@@ -1,5 +1,5 @@
 // The reliability report: reports/<run-id>/ with index.html (self-contained, charts inline),
-// summary.json, junit.xml and the histories of failing runs; reports/latest points at it.
+// summary.json, junit.xml and the histories of failing and unknown runs; reports/latest points at it.
 
 import { mkdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -102,7 +102,9 @@ async function scenarioSection(result: ScenarioResult, summary: ReportSummary['s
     const series = timeSeries(run);
     const why = run === result.failure?.run
       ? 'The shrunk counterexample: the smallest failing run fast-check found.'
-      : !run.valid ? 'A failing run (no shrunk counterexample was kept).' : 'The passing run the harness kept as representative.';
+      : run.outcome === 'fail' ? 'A failing run (no shrunk counterexample was kept).'
+        : run.outcome === 'unknown' ? 'An undecided run: no checker found a violation, but one could not decide.'
+          : 'The passing run the harness kept as representative.';
     section.shownRun = { index: run.index, why, windows };
     section.charts = [
       ...(await charts.draw(() => latencyChart(result.scenario, run.index, series, windows))),
@@ -132,7 +134,8 @@ export async function writeReport(result: SuiteResult, options: ReportOptions): 
   for (const s of result.scenarios) {
     const written: string[] = [];
     for (const r of s.records) {
-      if (r.valid || !r.history) continue;
+      // failing runs, and the unknown runs whose history was kept: both need a look
+      if (r.outcome === 'pass' || !r.history) continue;
       const rel = `histories/${historyFileName(s.scenario, r.index)}`;
       await writeHistory(join(dir, rel), r.history);
       files.push(join(dir, rel));

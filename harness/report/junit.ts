@@ -1,5 +1,9 @@
-// junit.xml for CI dashboards: one testsuite, one testcase per scenario. A vacuous or
-// incomplete scenario is a failure too: a green mark must mean the property was exercised.
+// junit.xml for CI dashboards: one testsuite, one testcase per scenario. A vacuous, unknown or
+// incomplete scenario is a failure too: a green mark must mean the property was exercised and
+// decided. An unknown scenario (no violation found, but a checker could not decide in some run)
+// is a <failure type="unknown">, not <skipped> or <error>: a dashboard must not count it as passed,
+// and its message and body name the undecided checkers, their runs and their evidence. The
+// file is the record, not the gate: --allow-unknown changes the exit code, not this.
 
 import { createRequire } from 'node:module';
 import type { Builder } from 'junit-report-builder';
@@ -13,6 +17,12 @@ const xmlSafe = (s: string) => s.replace(XML_INVALID, '\uFFFD');
 const junit = createRequire(import.meta.url)('junit-report-builder') as Builder;
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+const runList = (runs: readonly number[]) => `run${runs.length === 1 ? '' : 's'} ${runs.join(', ')}`;
+
+/** "total-queue (runs 1, 3): evidence" lines for the checkers that could not decide */
+function undecidedLines(s: ScenarioSummary): string[] {
+  return (s.unknown ?? []).flatMap((u) => (u.evidence.length ? u.evidence : ['(no evidence given)']).map((e) => `${u.checker} (${runList(u.runs)}): ${e}`));
+}
 
 interface Failure {
   message: string;
@@ -30,8 +40,21 @@ export function scenarioFailure(s: ScenarioSummary): Failure | undefined {
       const body = [
         ...violations.flatMap((v) => v.evidence.map((e) => `${v.checker}: ${e}`)),
         ...(s.failure ? ['', `minimal schedule (${plural(s.failure.schedule.length, 'step')}):`, ...s.failure.schedule.map((x) => `  - ${x}`), '', `replay: ${s.failure.replay}`] : []),
+        ...(s.unknownRuns ? ['', `also ${s.unknownRuns} undecided run${s.unknownRuns === 1 ? '' : 's'}:`, ...undecidedLines(s)] : []),
       ].join('\n');
       return { message: `${plural(s.violations, 'violation')} in ${plural(s.failedRuns, 'failing run')}${byChecker ? `: ${byChecker}` : ''}`, type: 'violation', body };
+    }
+    case 'unknown': {
+      const unknown = s.unknown ?? [];
+      const byChecker = unknown.map((u) => `${u.checker} (${u.runs.length})`).join(', ');
+      return {
+        message: `unknown: ${s.unknownRuns ?? 0} of ${plural(s.runs, 'run')} undecided${byChecker ? `: ${byChecker}` : ''}`,
+        type: 'unknown',
+        body: [
+          'No checker found a violation, but these could not decide, so the scenario did not pass:',
+          ...undecidedLines(s),
+        ].join('\n'),
+      };
     }
     case 'vacuous': {
       const unmet = s.goals.filter((g) => g.metInRuns === 0).map((g) => g.name);

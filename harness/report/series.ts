@@ -30,6 +30,31 @@ export function scenarioLatency(s: ScenarioResult): Quantiles | null {
   return quantiles(s.records.flatMap((r) => r.stats.latencies.map((l) => l.ms)));
 }
 
+/** How long the settle after the final heal took, over runs (ms, nearest rank), and how many hit the cap. */
+export interface SettleDistribution {
+  minMs: number;
+  p50Ms: number;
+  p95Ms: number;
+  maxMs: number;
+  runs: number;
+  /** runs whose settle stopped at its cap while the system still made progress */
+  capped: number;
+}
+
+export function settleDistribution(records: readonly Pick<RunRecord, 'settleTookMs' | 'settleCapped'>[]): SettleDistribution | null {
+  const times = records.map((r) => r.settleTookMs).filter((ms) => Number.isFinite(ms)).sort((a, b) => a - b);
+  if (times.length === 0) return null;
+  const ms1 = (ms: number) => Math.round(ms * 10) / 10; // to 0.1 ms: performance.now() differences carry float noise
+  return {
+    minMs: ms1(times[0]),
+    p50Ms: ms1(quantile(times, 0.5)),
+    p95Ms: ms1(quantile(times, 0.95)),
+    maxMs: ms1(times[times.length - 1]),
+    runs: times.length,
+    capped: records.filter((r) => r.settleCapped).length,
+  };
+}
+
 export type StatsTotals = Omit<RunStats, 'latencies'>;
 
 const ZERO_TOTALS: StatsTotals = {
@@ -40,6 +65,8 @@ const ZERO_TOTALS: StatsTotals = {
   jobsSplitAcrossKeepers: 0,
   reclaimedJobs: 0,
   faults: 0,
+  faultsFailed: 0,
+  faultsEmpty: 0,
   faultsWhileInFlight: 0,
   jobsCompleted: 0,
   jobsFailed: 0,
@@ -111,11 +138,11 @@ export type RunWithHistory = RunRecord & { history: History };
 
 const hasHistory = (r: RunRecord): r is RunWithHistory => r.history !== undefined;
 
-/** The run a scenario's timeline charts show: its shrunk failure, else a failing run, else the kept passing run. */
+/** The run a scenario's timeline charts show: its shrunk failure, else a failing run, else an unknown run, else the kept passing run. */
 export function representativeRun(s: ScenarioResult): RunWithHistory | undefined {
   if (s.failure && hasHistory(s.failure.run)) return s.failure.run;
   const kept = s.records.filter(hasHistory);
-  return kept.find((r) => !r.valid) ?? kept[0];
+  return kept.find((r) => r.outcome === 'fail') ?? kept.find((r) => r.outcome === 'unknown') ?? kept[0];
 }
 
 const NICE_WINDOWS_MS = [50, 100, 200, 250, 500, 1000, 2000, 5000, 10_000, 15_000, 30_000, 60_000, 120_000, 300_000, 600_000];

@@ -21,7 +21,7 @@ export type VerifyRow = {
   replay: string | null;
 };
 
-export type HeadlineVerdict = 'PASS' | 'FAIL' | 'INCOMPLETE';
+export type HeadlineVerdict = 'PASS' | 'FAIL' | 'UNKNOWN' | 'INCOMPLETE';
 
 const count = z.number().int().nonnegative();
 const quantilesSchema = z.object({ p50: z.number(), p95: z.number(), p99: z.number(), samples: count });
@@ -34,6 +34,9 @@ const statsSchema = z.object({
   jobsSplitAcrossKeepers: count,
   reclaimedJobs: count,
   faults: count,
+  // counted since the nemesis records failed and empty fault steps; absent from older summaries
+  faultsFailed: count.optional(),
+  faultsEmpty: count.optional(),
   faultsWhileInFlight: count,
   jobsCompleted: count,
   jobsFailed: count,
@@ -52,11 +55,34 @@ const verifyRowSchema = z.looseObject({
   replay: z.string().nullable(),
 });
 
+/** one run: its outcome, how long its settle took, the checkers that failed or could not decide */
+const runSchema = z.looseObject({
+  index: count,
+  outcome: z.enum(['pass', 'fail', 'unknown']),
+  shrinking: z.boolean(),
+  durationMs: z.number(),
+  settleTookMs: z.number(),
+  settleCapped: z.boolean(),
+  failed: z.array(z.string()),
+  unknown: z.array(z.object({ checker: z.string(), evidence: z.array(z.string()) })),
+});
+
+const settleSchema = z.object({ minMs: z.number(), p50Ms: z.number(), p95Ms: z.number(), maxMs: z.number(), runs: count, capped: count });
+
+// Fields added after the first baselines were committed are optional, so an older summary.json
+// still loads as a baseline.
 const scenarioSchema = z.looseObject({
   scenario: z.string(),
-  verdict: z.enum(['pass', 'fail', 'vacuous', 'incomplete']),
+  verdict: z.enum(['pass', 'fail', 'unknown', 'vacuous', 'incomplete']),
   runs: count,
   failedRuns: count,
+  /** runs in which no checker found a violation but one could not decide */
+  unknownRuns: count.optional(),
+  /** the undecided checkers of those runs, their run indices and evidence */
+  unknown: z.array(z.object({ checker: z.string(), runs: z.array(count), evidence: z.array(z.string()) })).optional(),
+  /** settle time over all runs; null when no run finished */
+  settle: settleSchema.nullable().optional(),
+  records: z.array(runSchema).optional(),
   violations: count,
   goals: z.array(z.object({ name: z.string(), metInRuns: count })),
   durationMs: z.number(),
@@ -69,14 +95,14 @@ const scenarioSchema = z.looseObject({
   /** job latency over all runs; null when no job reached a terminal state */
   latency: quantilesSchema.nullable(),
   stats: statsSchema,
-  /** histories of failing runs, relative to the report directory */
+  /** histories of failing and unknown runs, relative to the report directory */
   histories: z.array(z.string()),
 });
 
 export const summarySchema = z.looseObject({
   runId: z.string(),
   createdAt: z.string(),
-  verdict: z.enum(['PASS', 'FAIL', 'INCOMPLETE']),
+  verdict: z.enum(['PASS', 'FAIL', 'UNKNOWN', 'INCOMPLETE']),
   seed: z.number().int(),
   bugs: z.array(z.string()),
   complete: z.boolean(),
@@ -99,13 +125,17 @@ export interface SummaryInput {
   keepers?: number;
   incomplete?: boolean;
   verify?: VerifyRow[];
-  /** scenario name → history files written for its failing runs */
+  /** scenario name → history files written for its failing and unknown runs */
   histories?: ReadonlyMap<string, string[]>;
 }
 
-/** A found violation outranks a cut-short suite: FAIL, else INCOMPLETE, else PASS. */
+/**
+ * What the runs that finished found outranks a cut-short suite: FAIL (a violation or a vacuous
+ * scenario), else UNKNOWN (a checker could not decide), else INCOMPLETE, else PASS.
+ */
 export function headlineVerdict(result: SuiteResult, incomplete: boolean): HeadlineVerdict {
   if (result.scenarios.some((s) => s.verdict === 'fail' || s.verdict === 'vacuous')) return 'FAIL';
+  if (result.scenarios.some((s) => s.verdict === 'unknown')) return 'UNKNOWN';
   if (incomplete || result.scenarios.some((s) => s.verdict === 'incomplete')) return 'INCOMPLETE';
   return 'PASS';
 }

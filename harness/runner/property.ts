@@ -4,20 +4,33 @@ import { checkRun, type RunStats } from '../checkers/index.ts';
 import type { History, Verdict } from '../history/types.ts';
 import type { Schedule } from '../nemesis/index.ts';
 import type { Workload } from '../workload/workload.ts';
-import { runOnce } from './run.ts';
+import { runOnce, type RunOutcome } from './run.ts';
 import type { Scenario, ScenarioContext } from './scenario.ts';
+
+/**
+ * What one run's verdicts add up to: 'fail' when a checker that fails the property returned
+ * false, else 'unknown' when one of them could not decide, else 'pass'. Only 'fail' is a
+ * counterexample (fast-check shrinks it); 'unknown' is no pass either: it is counted and reported.
+ */
+export type RunOutcomeKind = 'pass' | 'fail' | 'unknown';
 
 export interface RunRecord {
   index: number;
+  /** the property held: no checker that fails it returned false (true for an 'unknown' run too; see outcome) */
   valid: boolean;
+  outcome: RunOutcomeKind;
   durationMs: number;
   /** when the run ended, in ms since the scenario started (time to detect) */
   endedAtMs: number;
+  /** time from the final heal until the settle ended (every job terminal, the system quiet, or the cap) */
+  settleTookMs: number;
+  /** the settle stopped at its cap while the system was still making progress */
+  settleCapped: boolean;
   stats: RunStats;
   verdicts: Verdict[];
   schedule: Schedule;
   workload: Workload;
-  /** kept for failing runs and for one representative passing run (reports draw it) */
+  /** kept for failing runs, the first few unknown runs and one representative passing run (reports draw it) */
   history?: History;
   /** this run was part of shrinking a failure */
   shrinking: boolean;
@@ -28,11 +41,21 @@ export interface GoalResult {
   metInRuns: number;
 }
 
+/**
+ * A scenario's verdict, by precedence (scenarioVerdict): incomplete (a harness or environment
+ * error ended it: no verdict on the SUT) > fail (a counterexample) > unknown (no counterexample,
+ * but a checker could not decide in some run, which may hide a violation) > vacuous (every run
+ * decided and passed, but a coverage goal was never met) > pass.
+ */
+export type ScenarioVerdict = 'pass' | 'fail' | 'unknown' | 'vacuous' | 'incomplete';
+
 export interface ScenarioResult {
   scenario: string;
-  verdict: 'pass' | 'fail' | 'vacuous' | 'incomplete';
+  verdict: ScenarioVerdict;
   runs: number;
   failedRuns: number;
+  /** runs whose outcome was 'unknown' (no false verdict, some checker undecided) */
+  unknownRuns: number;
   goals: GoalResult[];
   seed: number;
   durationMs: number;
@@ -59,6 +82,27 @@ export interface RunScenarioOptions {
   failOn?: readonly string[];
   onRun?: (record: RunRecord) => void;
 }
+
+/** Unknown runs whose history is kept for the report (histories can be large). */
+const UNKNOWN_HISTORIES_KEPT = 3;
+
+/** fail on a false verdict, else unknown on an undecided one, else pass; failOn: only these checkers count. */
+export function runOutcome(verdicts: readonly Verdict[], failOn?: readonly string[]): RunOutcomeKind {
+  const counted = failOn === undefined ? verdicts : verdicts.filter((v) => failOn.includes(v.checker));
+  if (counted.some((v) => v.valid === false)) return 'fail';
+  return counted.some((v) => v.valid === 'unknown') ? 'unknown' : 'pass';
+}
+
+/** incomplete > fail > unknown > vacuous > pass (see ScenarioVerdict). */
+export function scenarioVerdict(o: { harnessError: boolean; failed: boolean; unknownRuns: number; goals: readonly GoalResult[] }): ScenarioVerdict {
+  if (o.harnessError) return 'incomplete';
+  if (o.failed) return 'fail';
+  if (o.unknownRuns > 0) return 'unknown';
+  return o.goals.some((g) => g.metInRuns === 0) ? 'vacuous' : 'pass';
+}
+
+/** RunOutcome gains settleCapped in the settle rework; an outcome without it was not capped. */
+const settleCappedOf = (outcome: RunOutcome): boolean => (outcome as RunOutcome & { settleCapped?: boolean }).settleCapped ?? false;
 
 export function scenarioContext(env: Environment): ScenarioContext {
   const workers = env.workerIds();
@@ -100,23 +144,30 @@ export async function runScenario(env: Environment, scenario: Scenario, opts: Ru
       throw err;
     }
     const { verdicts, stats } = checkRun(outcome.history);
-    const valid = verdicts.every((v) => v.valid !== false || (opts.failOn !== undefined && !opts.failOn.includes(v.checker)));
+    const kind = runOutcome(verdicts, opts.failOn);
+    // only a false verdict is a counterexample: an undecided run is counted, not shrunk
+    const valid = kind !== 'fail';
     const record: RunRecord = {
       index: records.length,
       valid,
+      outcome: kind,
       durationMs: outcome.durationMs,
       endedAtMs: Date.now() - started,
+      settleTookMs: outcome.settleTookMs,
+      settleCapped: settleCappedOf(outcome),
       stats,
       verdicts,
       schedule,
       workload,
       shrinking: firstFailureSeen,
     };
-    if (!valid) {
+    if (kind === 'fail') {
       record.history = outcome.history;
       firstFailureSeen = true;
       lastFailing = record;
-    } else if (!records.some((r) => r.history && r.valid)) {
+    } else if (kind === 'unknown') {
+      if (records.filter((r) => r.outcome === 'unknown' && r.history).length < UNKNOWN_HISTORIES_KEPT) record.history = outcome.history;
+    } else if (!records.some((r) => r.history && r.outcome === 'pass')) {
       record.history = outcome.history;
     }
     records.push(record);
@@ -136,14 +187,16 @@ export async function runScenario(env: Environment, scenario: Scenario, opts: Ru
   // coverage goals count the exploring runs only: shrinking runs are replays of a failure
   const exploring = records.filter((r) => !r.shrinking);
   const goals = scenario.goals.map((g) => ({ name: g.name, metInRuns: exploring.filter((r) => g.met(r.stats)).length }));
-  const base = { scenario: scenario.name, runs: records.length, failedRuns: records.filter((r) => !r.valid).length, goals, seed: opts.seed, durationMs, records };
+  const unknownRuns = records.filter((r) => r.outcome === 'unknown').length;
+  const base = { scenario: scenario.name, runs: records.length, failedRuns: records.filter((r) => r.outcome === 'fail').length, unknownRuns, goals, seed: opts.seed, durationMs, records };
+  const failed = details.failed && lastFailing !== undefined;
+  const verdict = scenarioVerdict({ harnessError: harnessError !== undefined, failed, unknownRuns, goals });
 
-  if (harnessError !== undefined) {
-    return { ...base, verdict: 'incomplete', error: harnessError instanceof Error ? harnessError.message : String(harnessError) };
+  if (verdict === 'incomplete') {
+    return { ...base, verdict, error: harnessError instanceof Error ? harnessError.message : String(harnessError) };
   }
-  if (details.failed && lastFailing) {
-    return { ...base, verdict: 'fail', failure: { path: details.counterexamplePath ?? '', numShrinks: details.numShrinks, run: lastFailing } };
+  if (verdict === 'fail') {
+    return { ...base, verdict, failure: { path: details.counterexamplePath ?? '', numShrinks: details.numShrinks, run: lastFailing! } };
   }
-  const vacuous = goals.some((g) => g.metInRuns === 0);
-  return { ...base, verdict: vacuous ? 'vacuous' : 'pass' };
+  return { ...base, verdict };
 }

@@ -101,7 +101,8 @@ export class Suite {
     if (c) {
       // the scenario that was cut short: its finished runs, verdict incomplete
       scenarios.push({
-        scenario: c.scenario.name, verdict: 'incomplete', runs: c.records.length, failedRuns: c.records.filter((r) => !r.valid).length,
+        scenario: c.scenario.name, verdict: 'incomplete', runs: c.records.length,
+        failedRuns: c.records.filter((r) => r.outcome === 'fail').length, unknownRuns: c.records.filter((r) => r.outcome === 'unknown').length,
         goals: c.scenario.goals.map((g) => ({ name: g.name, metInRuns: c.records.filter((r) => g.met(r.stats)).length })),
         seed: this.o.seed, durationMs: Date.now() - c.started, records: c.records, error: this.interrupted ? 'interrupted' : undefined,
       });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compareBaseline, reportSummary, type ReportSummary, type VerifyRow } from '../../harness/report/index.ts';
-import { failingScenario, makeSuite, passingScenario, vacuousScenario } from './fixtures.ts';
+import { failingScenario, makeSuite, passingScenario, unknownScenario, vacuousScenario } from './fixtures.ts';
 
 const summaryOf = (scenarios = [passingScenario('reorder'), passingScenario('worker-crash', { seed: 5 })], verify?: VerifyRow[]): ReportSummary =>
   reportSummary(makeSuite(scenarios), { runId: 'r', createdAt: new Date(0), bugs: [], verify });
@@ -26,6 +26,25 @@ describe('compareBaseline', () => {
     const result = compareBaseline(summaryOf([passingScenario('reorder'), vacuousScenario('worker-crash')]), summaryOf());
     expect(result.ok).toBe(false);
     expect(result.lines).toContain('FAIL  worker-crash: pass → vacuous');
+  });
+
+  it('fails when a scenario that passed is now unknown: undecided is not passing', () => {
+    const result = compareBaseline(summaryOf([passingScenario('reorder'), unknownScenario('worker-crash')]), summaryOf());
+    expect(result.ok).toBe(false);
+    expect(result.lines).toContain('FAIL  worker-crash: pass → unknown (2 undecided runs: total-queue, running-set-consistent)');
+  });
+
+  it('only notes pass → unknown when unknown verdicts are allowed, and still fails pass → fail', () => {
+    const allowed = compareBaseline(summaryOf([passingScenario('reorder'), unknownScenario('worker-crash')]), summaryOf(), { allowUnknown: true });
+    expect(allowed.ok).toBe(true);
+    expect(allowed.lines).toContain('note  worker-crash: pass → unknown (2 undecided runs: total-queue, running-set-consistent; allowed)');
+    expect(compareBaseline(summaryOf([passingScenario('reorder'), failingScenario('worker-crash')]), summaryOf(), { allowUnknown: true }).ok).toBe(false);
+  });
+
+  it('notes an unknown scenario that passes again', () => {
+    const result = compareBaseline(summaryOf([passingScenario('reorder'), passingScenario('worker-crash', { seed: 5 })]), summaryOf([passingScenario('reorder'), unknownScenario('worker-crash')]));
+    expect(result.ok).toBe(true);
+    expect(result.lines).toContain('note  worker-crash: unknown → pass');
   });
 
   it('fails when a planted bug that was caught now escapes', () => {

@@ -157,6 +157,8 @@ export function statsOf(history: History): RunStats {
     jobsSplitAcrossKeepers: 0,
     reclaimedJobs: new Set(transitions.filter((e) => e.attempt > 1).map((e) => e.jobId)).size,
     faults: history.filter((e) => e.kind === 'nemesis' && e.type === 'start').length,
+    faultsFailed: 0,
+    faultsEmpty: 0,
     faultsWhileInFlight: 0,
     jobsCompleted: finals.filter((s) => s === 'completed').length,
     jobsFailed: finals.filter((s) => s === 'failed').length,
@@ -190,23 +192,37 @@ export interface RunPlan {
   verdicts?: Verdict[];
   keepHistory?: boolean;
   shrinking?: boolean;
+  /** how long the settle after the final heal took (default: a deterministic 400–1100 ms) */
+  settleTookMs?: number;
+  /** the settle stopped at its cap while the system still made progress */
+  settleCapped?: boolean;
+}
+
+/** What a run's verdicts add up to: fail on any false, else unknown on any unknown, else pass. */
+export function outcomeOf(verdicts: readonly Verdict[]): 'pass' | 'fail' | 'unknown' {
+  if (verdicts.some((v) => v.valid === false)) return 'fail';
+  return verdicts.some((v) => v.valid === 'unknown') ? 'unknown' : 'pass';
 }
 
 export function makeRun(plan: RunPlan): RunRecord {
   const faults = plan.faults ?? [];
   const history = makeHistory(plan.jobs, faults);
   const verdicts = plan.verdicts ?? VALID;
-  const valid = verdicts.every((v) => v.valid !== false);
+  const outcome = outcomeOf(verdicts);
+  const valid = outcome !== 'fail';
   return {
     index: plan.index,
     valid,
+    outcome,
     durationMs: Math.max(...history.map((e) => e.t)),
     endedAtMs: (plan.index + 1) * 4000,
+    settleTookMs: plan.settleTookMs ?? 400 + ((plan.index * 300) % 700),
+    settleCapped: plan.settleCapped ?? false,
     stats: statsOf(history),
     verdicts,
     schedule: scheduleOf(faults),
     workload: workloadOf(plan.jobs),
-    ...(plan.keepHistory === true || !valid ? { history } : {}),
+    ...(plan.keepHistory === true || outcome !== 'pass' ? { history } : {}),
     shrinking: plan.shrinking ?? false,
   };
 }
@@ -232,6 +248,7 @@ export function passingScenario(name: string, opts: { runs?: number; seed?: numb
     verdict: 'pass',
     runs,
     failedRuns: 0,
+    unknownRuns: 0,
     goals: (opts.goals ?? ['stale event rejected', 'fault while in flight']).map((g) => ({ name: g, metInRuns: runs })),
     seed: opts.seed ?? 1,
     durationMs: records.reduce((n, r) => n + r.durationMs, 0),
@@ -272,6 +289,7 @@ export function failingScenario(name: string, opts: { seed?: number } = {}): Sce
     verdict: 'fail',
     runs: records.length,
     failedRuns: 3,
+    unknownRuns: 0,
     goals: [{ name: 'stale event rejected', metInRuns: 2 }, { name: 'fault while in flight', metInRuns: 3 }],
     seed,
     durationMs: records.reduce((n, r) => n + r.durationMs, 0),
@@ -284,6 +302,41 @@ export function failingScenario(name: string, opts: { seed?: number } = {}): Sce
 export function vacuousScenario(name: string): ScenarioResult {
   const s = passingScenario(name, { runs: 3, seed: 9 });
   return { ...s, verdict: 'vacuous', goals: [{ name: 'job reclaimed after crash', metInRuns: 0 }, { name: 'fault while in flight', metInRuns: 3 }] };
+}
+
+export const UNKNOWN_EVIDENCE = 'no snapshot entry: lost, recovered and unexpected jobs cannot be told';
+
+/**
+ * A scenario no checker found a violation in, but whose runs 1 and 3 could not be decided:
+ * totalQueue returned unknown (no snapshot), once next to an undecided runningSetConsistent.
+ * Run 3's settle hit its cap.
+ */
+export function unknownScenario(name: string, opts: { seed?: number } = {}): ScenarioResult {
+  const seed = opts.seed ?? 13;
+  const undecided = (checkers: string[]): Verdict[] => [
+    ...VALID.filter((v) => !checkers.includes(v.checker)),
+    ...checkers.map((checker) => ({ checker, valid: 'unknown' as const, evidence: [{ message: checker === 'total-queue' ? UNKNOWN_EVIDENCE : 'no snapshot entry: the run never settled' }] })),
+  ];
+  const records = [0, 1, 2, 3].map((index) => {
+    const jobs = planJobs(16, { seed: seed + index, faults: STANDARD_FAULTS });
+    jobs[2].staleAt = jobs[2].doneAt + 30;
+    const verdicts = index === 1 ? undecided(['total-queue']) : index === 3 ? undecided(['total-queue', 'running-set-consistent']) : undefined;
+    return makeRun({
+      index, jobs, faults: STANDARD_FAULTS, verdicts, keepHistory: index === 0,
+      settleTookMs: [350, 900, 500, 30_000][index], settleCapped: index === 3,
+    });
+  });
+  return {
+    scenario: name,
+    verdict: 'unknown',
+    runs: records.length,
+    failedRuns: 0,
+    unknownRuns: 2,
+    goals: [{ name: 'stale event rejected', metInRuns: 4 }],
+    seed,
+    durationMs: records.reduce((n, r) => n + r.durationMs, 0),
+    records,
+  };
 }
 
 /** A scenario an environment error cut short after two runs. */

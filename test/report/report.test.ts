@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadSummary, writeReport } from '../../harness/report/index.ts';
-import { HOSTILE, HOSTILE_EVIDENCE, failingScenario, incompleteScenario, makeSuite, passingScenario, vacuousScenario } from './fixtures.ts';
+import { HOSTILE, HOSTILE_EVIDENCE, UNKNOWN_EVIDENCE, failingScenario, incompleteScenario, makeSuite, passingScenario, unknownScenario, vacuousScenario } from './fixtures.ts';
 
 let root: string;
 beforeEach(async () => {
@@ -166,6 +166,72 @@ describe('writeReport', () => {
   it('refuses a run id that is not a plain directory name', async () => {
     await expect(writeReport(makeSuite([]), { dir: root, runId: '../escape', bugs: [] })).rejects.toThrow(/run id "..\/escape" must be a plain directory name/);
     await expect(writeReport(makeSuite([]), { dir: root, runId: 'latest', bugs: [] })).rejects.toThrow(/other than "latest"/);
+  });
+});
+
+describe('writeReport with unknown verdicts', () => {
+  it('reports a scenario whose runs were undecided as unknown in summary.json, naming the checkers, their runs and evidence', async () => {
+    const result = makeSuite([passingScenario('reorder'), unknownScenario('partition')]);
+    const { dir } = await writeReport(result, { dir: root, runId: 'r1', bugs: [], now: NOW });
+    const summary = await loadSummary(join(dir, 'summary.json'));
+    expect(summary.verdict).toBe('UNKNOWN');
+    const s = summary.scenarios.find((x) => x.scenario === 'partition')!;
+    expect(s).toMatchObject({ verdict: 'unknown', runs: 4, failedRuns: 0, unknownRuns: 2, violations: 0 });
+    expect(s.unknown).toEqual([
+      { checker: 'total-queue', runs: [1, 3], evidence: [UNKNOWN_EVIDENCE] },
+      { checker: 'running-set-consistent', runs: [3], evidence: ['no snapshot entry: the run never settled'] },
+    ]);
+    expect(s.records!.map((r) => r.outcome)).toEqual(['pass', 'unknown', 'pass', 'unknown']);
+    expect(s.records![1].unknown).toEqual([{ checker: 'total-queue', evidence: [UNKNOWN_EVIDENCE] }]);
+    // an undecided run is kept for inspection like a failing one
+    expect(s.histories).toEqual(['histories/partition-run1.jsonl', 'histories/partition-run3.jsonl']);
+    expect(summary.scenarios.find((x) => x.scenario === 'reorder')).toMatchObject({ verdict: 'pass', unknownRuns: 0, unknown: [] });
+  });
+
+  it('lets a violation outrank an unknown scenario in the headline', async () => {
+    const { summary } = await writeReport(makeSuite([unknownScenario('partition'), failingScenario('worker-crash')]), { dir: root, runId: 'r1', bugs: [] });
+    expect(summary.verdict).toBe('FAIL');
+  });
+
+  it('writes an unknown scenario to junit.xml as a <failure type="unknown"> carrying the checkers and evidence', async () => {
+    const { dir } = await writeReport(makeSuite([passingScenario('reorder'), unknownScenario('partition')]), { dir: root, runId: 'r1', bugs: [] });
+    const { cases } = await junitCases(dir);
+    expect(cases[0].failure).toBeUndefined();
+    const failure = failureOf(cases.find((c) => c['@name'] === 'partition'));
+    expect(failure['@type']).toBe('unknown');
+    expect(failure['@message']).toBe('unknown: 2 of 4 runs undecided: total-queue (2), running-set-consistent (1)');
+    expect(failure['#text']).toContain(`total-queue (runs 1, 3): ${UNKNOWN_EVIDENCE}`);
+    expect(failure['#text']).toContain('running-set-consistent (run 3): no snapshot entry: the run never settled');
+  });
+
+  it('shows UNKNOWN in index.html: the headline, the pill, and the undecided checkers with their evidence', async () => {
+    const { dir } = await writeReport(makeSuite([passingScenario('reorder'), unknownScenario('partition')]), { dir: root, runId: 'r1', bugs: [] });
+    const page = await readFile(join(dir, 'index.html'), 'utf8');
+    expect(page).toMatch(/<h1>UNKNOWN<\/h1>/);
+    expect(page).toContain('<span class="pill unknown">UNKNOWN</span>');
+    expect(page).toContain('<h3>Undecided runs</h3>');
+    expect(page).toContain(`total-queue</b> (runs 1, 3)`);
+    expect(page).toContain(UNKNOWN_EVIDENCE);
+    expect(page).toContain('1 pass, 1 unknown');
+  });
+});
+
+describe('writeReport with settle times', () => {
+  it('writes each run\'s settle time to summary.json and the distribution per scenario, counting capped settles', async () => {
+    const { dir } = await writeReport(makeSuite([unknownScenario('partition'), passingScenario('reorder', { runs: 3 })]), { dir: root, runId: 'r1', bugs: [] });
+    const summary = await loadSummary(join(dir, 'summary.json'));
+    const [partition, reorder] = summary.scenarios;
+    expect(partition.records!.map((r) => [r.settleTookMs, r.settleCapped])).toEqual([[350, false], [900, false], [500, false], [30_000, true]]);
+    // nearest rank over 350, 500, 900, 30000
+    expect(partition.settle).toEqual({ minMs: 350, p50Ms: 500, p95Ms: 30_000, maxMs: 30_000, runs: 4, capped: 1 });
+    expect(reorder.settle).toEqual({ minMs: 400, p50Ms: 700, p95Ms: 1000, maxMs: 1000, runs: 3, capped: 0 });
+  });
+
+  it('shows the settle distribution per scenario in index.html', async () => {
+    const { dir } = await writeReport(makeSuite([unknownScenario('partition')]), { dir: root, runId: 'r1', bugs: [] });
+    const page = await readFile(join(dir, 'index.html'), 'utf8');
+    expect(page).toContain('<th>settle min / p50 / p95 / max (ms)</th>');
+    expect(page).toContain('350 / 500 / 30000 / 30000 <span class="muted">(1 capped)</span>');
   });
 });
 
