@@ -92,7 +92,7 @@ export interface FaultWindow {
   end: number;
   /** false when the history has no end entry for the step (the run ended first) */
   healed: boolean;
-  /** inject or heal error the nemesis recorded */
+  /** inject or heal error the nemesis recorded, or why an empty injection hit nothing */
   error?: string;
 }
 
@@ -120,7 +120,8 @@ export function faultWindows(history: History): FaultWindow[] {
   return [...starts.values()]
     .map((s) => {
       const end = ends.get(s.stepId);
-      const error = errorOf(s) ?? errorOf(end);
+      const empty = s.outcome === 'empty' ? `hit nothing: ${String(s.detail?.why ?? 'no target')}` : undefined;
+      const error = errorOf(s) ?? empty ?? errorOf(end);
       return {
         stepId: s.stepId,
         fault: s.fault,

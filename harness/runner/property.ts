@@ -101,8 +101,6 @@ export function scenarioVerdict(o: { harnessError: boolean; failed: boolean; unk
   return o.goals.some((g) => g.metInRuns === 0) ? 'vacuous' : 'pass';
 }
 
-/** RunOutcome gains settleCapped in the settle rework; an outcome without it was not capped. */
-const settleCappedOf = (outcome: RunOutcome): boolean => (outcome as RunOutcome & { settleCapped?: boolean }).settleCapped ?? false;
 
 export function scenarioContext(env: Environment): ScenarioContext {
   const workers = env.workerIds();
@@ -154,7 +152,7 @@ export async function runScenario(env: Environment, scenario: Scenario, opts: Ru
       durationMs: outcome.durationMs,
       endedAtMs: Date.now() - started,
       settleTookMs: outcome.settleTookMs,
-      settleCapped: settleCappedOf(outcome),
+      settleCapped: outcome.settleCapped,
       stats,
       verdicts,
       schedule,

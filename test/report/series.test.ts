@@ -27,6 +27,14 @@ describe('faultWindows', () => {
     const last = Math.max(...history.map((e) => e.t));
     expect(faultWindows(history)).toEqual([{ stepId: 3, fault: 'pause', target: 'keeper-1', start: 900, end: last, healed: false }]);
   });
+
+  it('says why a step whose injection hit nothing was no fault', () => {
+    const history = [
+      { kind: 'nemesis' as const, t: 10, type: 'start' as const, stepId: 0, fault: 'kill-executor', target: 'executor of worker-1', outcome: 'empty' as const, detail: { kind: 'kill-executor', worker: 'worker-1', why: 'worker-1 has no executor' } },
+      { kind: 'nemesis' as const, t: 10, type: 'end' as const, stepId: 0, fault: 'kill-executor', target: 'executor of worker-1' },
+    ];
+    expect(faultWindows(history)[0]!.error).toBe('hit nothing: worker-1 has no executor');
+  });
 });
 
 describe('timeSeries', () => {

@@ -148,8 +148,7 @@ describe('runScenario carries the settle time', () => {
     let n = 0;
     mocks.runOnce.mockImplementation(async () => {
       n++;
-      // the lead's RunOutcome gains settleCapped; an outcome without it means not capped
-      return { history: SNAPSHOT, durationMs: 50, settleTookMs: 1000 * n, ...(n === 2 ? { settleCapped: true } : {}), collectMs: 1, resetMs: 1, restarted: false };
+      return { history: SNAPSHOT, durationMs: 50, settleTookMs: 1000 * n, settleCapped: n === 2, collectMs: 1, resetMs: 1, restarted: false };
     });
     const result = await runScenario(env, scenario(), { runs: 3, seed: 1 });
     expect(result.records.map((r) => [r.settleTookMs, r.settleCapped])).toEqual([[1000, false], [2000, true], [3000, false]]);
