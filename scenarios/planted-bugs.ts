@@ -54,4 +54,9 @@ export const PLANTED_BUGS: readonly PlantedBug[] = [
     // finished the job; only the reads and the snapshot can see the write
     scenarios: ['pause'], checkers: ['terminalStable'], runs: 10,
   },
+  {
+    name: 'write-behind-submit',
+    mistake: 'the orchestrator answers 201 at once and writes the task in a background batch: a crash in between loses a task it acknowledged',
+    scenarios: ['front-door'], checkers: ['totalQueue'], runs: 10,
+  },
 ];

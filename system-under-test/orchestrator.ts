@@ -24,6 +24,7 @@ import {
   printReady,
   whenReady,
 } from './common.ts';
+import { writeBehindSubmit } from './bugs/write-behind-submit.ts';
 import { createEventPublisher, type EventPublisher } from './event-transport.ts';
 
 export interface OrchestratorOptions extends LinkOptions {
@@ -259,9 +260,11 @@ export async function runOrchestrator(options: OrchestratorOptions): Promise<voi
   lifecycle.onStop(() => closeRedis(redis));
 
   const brpop = options.bugs.has('brpop-queue');
+  const submitScript = loadScript(redis, brpop ? 'submit-task-list.lua' : 'submit-task.lua');
   const orch = new Orchestrator(
     redis,
-    loadScript(redis, brpop ? 'submit-task-list.lua' : 'submit-task.lua'),
+    // the submit seam: the script itself, or the write-behind-submit bug's buffer in front of it
+    options.bugs.has('write-behind-submit') ? writeBehindSubmit(submitScript, log) : submitScript,
     brpop ? keys.queue : keys.jobs,
     createEventPublisher(options.bugs, redis),
     options.id,

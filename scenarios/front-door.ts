@@ -1,0 +1,29 @@
+import { scheduleArb } from '../harness/nemesis/index.ts';
+import type { Scenario } from '../harness/runner/scenario.ts';
+import { workloadArb } from '../harness/workload/workload.ts';
+
+/**
+ * The front door: the orchestrator is killed, paused or restarted, or its links (the client's
+ * HTTP link to it, its own link to Redis) are cut or slowed, while submissions and cancels are
+ * in flight. Whatever happens a millisecond after a 2xx, the task it acknowledged must be
+ * carried out in full (totalQueue); an indeterminate one may or may not exist, but if it does
+ * it must finish too.
+ */
+export const frontDoor: Scenario = {
+  name: 'front-door',
+  summary: 'the orchestrator killed, paused, restarted or cut off while submissions are in flight',
+  env: {},
+  runs: 5,
+  // many short submissions spread over the fault window, some cancelled: a fault almost always
+  // meets a request in flight (the goal counts only faults on the front door that did)
+  workload: () => workloadArb({ minTasks: 8, maxTasks: 14, maxDurationMs: 300, fromMs: 0, windowMs: 1500 }),
+  schedule: ({ targets }) =>
+    scheduleArb(
+      ['kill', 'pause', 'restart', 'down', 'latency'],
+      { ...targets, processes: ['orchestrator'], links: ['client', 'orchestrator'] },
+      { fromMs: 100, windowMs: 1300, minDurationMs: 100, maxDurationMs: 1200, maxSteps: 2 },
+    ),
+  // every target here is the front door, so a fault that bit (faultReach.ts) met a submit or
+  // cancel in flight: no anchor job is needed, the requests are the work in hand
+  goals: [{ name: 'a fault hit the front door while a submit or cancel was in flight', met: (s) => s.faultsWhileInFlight > 0 }],
+};
