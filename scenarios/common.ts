@@ -26,3 +26,9 @@ export const jobsCompleted: CoverageGoal = {
   name: 'jobs completed',
   met: (s) => s.jobsCompleted > 0,
 };
+
+/** payloadOutcome had a failure to judge: a job whose payload exits non-zero or runs past its timeout ended (payloadOutcome.ts). */
+export const failureJudged: CoverageGoal = {
+  name: "a failing or timed-out payload's outcome was judged",
+  met: (s) => s.failuresJudged > 0,
+};

@@ -1,7 +1,7 @@
 import { scheduleArb } from '../harness/nemesis/index.ts';
 import type { Scenario } from '../harness/runner/scenario.ts';
 import { workloadArb } from '../harness/workload/workload.ts';
-import { faultWhileInFlight, jobsCompleted } from './common.ts';
+import { failureJudged, faultWhileInFlight, jobsCompleted } from './common.ts';
 
 /** Latency with jitter on random links, both directions. */
 export const latency: Scenario = {
@@ -13,5 +13,5 @@ export const latency: Scenario = {
   // job runs past the last possible fault start (a sparse workload had left every start in a gap)
   workload: () => workloadArb({ minDurationMs: 200, maxDurationMs: 800, windowMs: 1000, anchorMs: 1600 }),
   schedule: ({ targets }) => scheduleArb(['latency'], targets, { fromMs: 200, windowMs: 1200, minDurationMs: 200, maxDurationMs: 1500, maxSteps: 3 }),
-  goals: [faultWhileInFlight, jobsCompleted],
+  goals: [faultWhileInFlight, jobsCompleted, failureJudged],
 };

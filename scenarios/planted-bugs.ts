@@ -59,4 +59,10 @@ export const PLANTED_BUGS: readonly PlantedBug[] = [
     mistake: 'the orchestrator answers 201 at once and writes the task in a background batch: a crash in between loses a task it acknowledged',
     scenarios: ['front-door'], checkers: ['totalQueue'], runs: 10,
   },
+  {
+    name: 'null-exit-as-success',
+    mistake: 'the executor reads the exit code as `code ?? 0`: a payload killed at its timeout (no exit code) is reported completed',
+    // the default workloads hang one payload in ten past its timeout
+    scenarios: ['latency'], checkers: ['payloadOutcome'], runs: 10,
+  },
 ];

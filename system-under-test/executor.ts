@@ -20,6 +20,7 @@ import {
   sleep,
   whenReady,
 } from './common.ts';
+import { nullExitAsSuccess } from './bugs/null-exit-as-success.ts';
 import { createEventPublisher, type EventPublisher } from './event-transport.ts';
 
 // ---------------------------------------------------------------------------------------
@@ -55,7 +56,7 @@ const HANG_EXTRA_S = 30;
 // text (even NUL, which argv cannot carry) is printed exactly
 const PAYLOAD_SCRIPT = 'sleep "$1"; cat; exit "$2"';
 
-type Outcome =
+export type Outcome =
   | { state: 'completed'; exitCode: 0; output: string; durationMs: number }
   | { state: 'failed'; reason: 'exit' | 'timeout' | 'spawn-error'; exitCode: number | null; output: string; durationMs: number }
   | { state: 'cancelled'; reason: 'cancelled'; exitCode: null; output: string; durationMs: number };
@@ -69,6 +70,7 @@ class Executor {
     private readonly events: EventPublisher,
     private readonly executorId: string,
     private readonly lifecycle: Lifecycle,
+    private readonly classify: ClassifyExit,
   ) {}
 
   async run(job: RunMessage): Promise<void> {
@@ -151,13 +153,7 @@ class Executor {
         finish({ state: 'failed', reason: 'spawn-error', exitCode: null, output: '', durationMs: Date.now() - started });
       });
       child.once('close', (code, signal) => {
-        const durationMs = Date.now() - started;
-        if (killedFor === 'timeout') return finish({ state: 'failed', reason: 'timeout', exitCode: null, output: output(), durationMs });
-        if (killedFor === 'cancelled') return finish({ state: 'cancelled', reason: 'cancelled', exitCode: null, output: output(), durationMs });
-        // killed by someone else: report it the way a shell does, 128 + signal number
-        const exitCode = code ?? 128 + (signal ? constants.signals[signal] : 0);
-        if (exitCode === 0) return finish({ state: 'completed', exitCode: 0, output: output(), durationMs });
-        finish({ state: 'failed', reason: 'exit', exitCode, output: output(), durationMs });
+        finish(this.classify({ killedFor, code, signal, output: output(), durationMs: Date.now() - started }));
       });
 
       // Poll the cancel flag while the payload runs; sequential, so a slow link does not
@@ -181,12 +177,34 @@ function send(message: ExecutorMessage): void {
   if (process.connected) process.send?.(message, undefined, undefined, () => undefined);
 }
 
+/** How a payload that ended is reported: the outcome seam (the null-exit-as-success bug replaces it). */
+export type ClassifyExit = (ended: PayloadEnd) => Outcome;
+
+export interface PayloadEnd {
+  /** the executor killed it, and why */
+  killedFor: 'timeout' | 'cancelled' | undefined;
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  output: string;
+  durationMs: number;
+}
+
+export const classifyExit: ClassifyExit = ({ killedFor, code, signal, output, durationMs }) => {
+  if (killedFor === 'timeout') return { state: 'failed', reason: 'timeout', exitCode: null, output, durationMs };
+  if (killedFor === 'cancelled') return { state: 'cancelled', reason: 'cancelled', exitCode: null, output, durationMs };
+  // killed by someone else: report it the way a shell does, 128 + signal number
+  const exitCode = code ?? 128 + (signal ? constants.signals[signal] : 0);
+  if (exitCode === 0) return { state: 'completed', exitCode: 0, output, durationMs };
+  return { state: 'failed', reason: 'exit', exitCode, output, durationMs };
+};
+
 export async function runExecutor(options: LinkOptions): Promise<void> {
   const log = makeLogger(options.id);
   const lifecycle = new Lifecycle(log);
   lifecycle.install();
   const redis = connectRedis(options, log, 'commands');
-  const executor = new Executor(redis, createEventPublisher(options.bugs, redis), options.id, lifecycle);
+  const classify = options.bugs.has('null-exit-as-success') ? nullExitAsSuccess : classifyExit;
+  const executor = new Executor(redis, createEventPublisher(options.bugs, redis), options.id, lifecycle, classify);
   lifecycle.onStop(() => closeRedis(redis));
   lifecycle.onStop(() => {
     if (executor.payloadPid !== undefined) killTree(executor.payloadPid);

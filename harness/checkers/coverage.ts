@@ -4,6 +4,7 @@
 
 import type { History, JobState } from '../history/types.ts';
 import { faultReach } from './faultReach.ts';
+import { judgeOutcomes } from './payloadOutcome.ts';
 import { observe, type Observations, type Step } from './observations.ts';
 import { isTerminal } from './spec.ts';
 
@@ -43,6 +44,9 @@ export interface RunStats {
   jobsCancelled: number;
   submitsOk: number;
   submitsIndeterminate: number;
+  /** terminal jobs whose outcome was held against their payload (payloadOutcome.ts), and of those the ones whose payload should fail */
+  outcomesJudged: number;
+  failuresJudged: number;
   latencies: LatencySample[];
 }
 
@@ -97,6 +101,7 @@ export function runStats(history: History, obs: Observations = observe(history))
   }
 
   const reach = faultReach(history, obs);
+  const outcomes = judgeOutcomes(history, obs);
 
   const finals = { completed: 0, failed: 0, cancelled: 0 };
   const countFinal = (state: string): void => {
@@ -151,6 +156,8 @@ export function runStats(history: History, obs: Observations = observe(history))
     jobsCancelled: finals.cancelled,
     submitsOk,
     submitsIndeterminate,
+    outcomesJudged: outcomes.judged,
+    failuresJudged: outcomes.failuresJudged,
     latencies,
   };
 }

@@ -5,6 +5,7 @@ import { runStats, type RunStats } from './coverage.ts';
 import { legalTransitions } from './legalTransitions.ts';
 import { observe, type Observations } from './observations.ts';
 import { outputIntegrity } from './outputIntegrity.ts';
+import { payloadOutcome } from './payloadOutcome.ts';
 import { runningSetConsistent } from './runningSetConsistent.ts';
 import { taskAggregate } from './taskAggregate.ts';
 import { terminalStable } from './terminalStable.ts';
@@ -20,6 +21,7 @@ export const CHECKERS: Readonly<Record<string, Checker>> = {
   runningSetConsistent,
   taskAggregate,
   outputIntegrity,
+  payloadOutcome,
 };
 
 /** Runs every checker over one history, grouping the history once for all of them. */
@@ -53,4 +55,4 @@ export function composeVerdicts(verdicts: readonly Verdict[], checker = 'compose
 export { observe, compareLogIds, parseLogId, type Observations, type JobRecord, type Step } from './observations.ts';
 export { runStats, coverageCounts, type RunStats, type CoverageCounts, type LatencySample } from './coverage.ts';
 export { EVIDENCE_LIMIT } from './findings.ts';
-export { terminalStable, legalTransitions, totalQueue, runningSetConsistent, taskAggregate, outputIntegrity };
+export { terminalStable, legalTransitions, totalQueue, runningSetConsistent, taskAggregate, outputIntegrity, payloadOutcome };

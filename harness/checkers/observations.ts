@@ -19,7 +19,7 @@ import type {
   TransitionEntry,
 } from '../history/types.ts';
 import { JOB_STATES } from '../history/types.ts';
-import { payloadsOfSubmission } from './spec.ts';
+import { DEFAULT_TIMEOUT_MS, payloadsOfSubmission } from './spec.ts';
 
 /** The decimal digits of s[from, to) as a number; NaN when empty or not all digits. */
 function digits(s: string, from: number, to: number): number {
@@ -123,6 +123,8 @@ export interface SubmitOp {
   idempotencyKey: string;
   /** payload of job i, in job order; undefined when the invoke's jobs are malformed */
   payloads?: Payload[];
+  /** timeoutMs of job i (PROTOCOL.md's default where the request named none), aligned with payloads */
+  timeouts?: number[];
   taskId?: string;
   jobIds?: string[];
 }
@@ -208,6 +210,13 @@ function submitPayloads(value: Record<string, unknown>): Payload[] | undefined {
   return payloadsOfSubmission(description, jobs as { payload: Payload; description: string; timeoutMs: number }[]);
 }
 
+function submitTimeouts(value: Record<string, unknown>): number[] | undefined {
+  const jobs = value.jobs;
+  if (!Array.isArray(jobs)) return undefined;
+  if (jobs.length === 0) return [DEFAULT_TIMEOUT_MS];
+  return jobs.map((j) => (isRecord(j) && typeof j.timeoutMs === 'number' ? j.timeoutMs : DEFAULT_TIMEOUT_MS));
+}
+
 export function observe(history: History): Observations {
   const jobs: JobRecord[] = [];
   const jobsById = new Map<string, JobRecord>();
@@ -268,6 +277,7 @@ export function observe(history: History): Observations {
         outcome: 'pending',
         idempotencyKey: inv.value.idempotencyKey,
         payloads: submitPayloads(inv.value),
+        timeouts: submitTimeouts(inv.value),
       };
       submits.push(op);
       submitOf.set(inv, op);

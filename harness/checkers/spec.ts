@@ -35,6 +35,23 @@ export function expectedOutput(payload: Payload): string {
   return out;
 }
 
+/** A job's timeout when its subtask names none (PROTOCOL.md). */
+export const DEFAULT_TIMEOUT_MS = 30_000;
+
+/**
+ * What a job whose payload ran undisturbed ends as (PROTOCOL.md): a payload that hangs or
+ * sleeps past its timeout is killed at the timeout (failed, reason timeout, no exit code); one
+ * that exits non-zero fails with its exit code (reason exit); one that exits 0 completes.
+ * A cancelled job is judged apart (it needs a cancel request). Undefined when the payload's
+ * duration is within `marginMs` of its timeout: either outcome is then right.
+ */
+export function expectedOutcome(payload: Payload, timeoutMs: number, marginMs = 250): { state: 'completed' | 'failed'; reason: string | null; exitCode: number | null } | undefined {
+  if (payload.hang || payload.durationMs >= timeoutMs + marginMs) return { state: 'failed', reason: 'timeout', exitCode: null };
+  if (payload.durationMs > timeoutMs - marginMs) return undefined;
+  if (payload.exitCode !== 0) return { state: 'failed', reason: 'exit', exitCode: payload.exitCode };
+  return { state: 'completed', reason: null, exitCode: 0 };
+}
+
 /** The payload a job runs when its subtask names none (PROTOCOL.md: default payload). */
 export function defaultPayload(description: string): Payload {
   return { durationMs: 20, exitCode: 0, output: [description] };

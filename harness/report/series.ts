@@ -73,6 +73,8 @@ const ZERO_TOTALS: StatsTotals = {
   jobsCancelled: 0,
   submitsOk: 0,
   submitsIndeterminate: 0,
+  outcomesJudged: 0,
+  failuresJudged: 0,
 };
 
 export function statsTotals(records: readonly RunRecord[]): StatsTotals {

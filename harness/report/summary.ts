@@ -43,6 +43,9 @@ const statsSchema = z.object({
   jobsCancelled: count,
   submitsOk: count,
   submitsIndeterminate: count,
+  // counted since payloadOutcome judges outcomes; absent from older summaries
+  outcomesJudged: count.optional(),
+  failuresJudged: count.optional(),
 });
 
 const verifyRowSchema = z.looseObject({

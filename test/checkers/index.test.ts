@@ -13,6 +13,7 @@ describe('checkAll', () => {
       'runningSetConsistent',
       'taskAggregate',
       'outputIntegrity',
+      'payloadOutcome',
     ]);
     for (const v of verdicts) expect({ checker: v.checker, valid: v.valid, evidence: v.evidence }).toEqual({ checker: v.checker, valid: true, evidence: [] });
     expect(composeVerdicts(verdicts).valid).toBe(true);

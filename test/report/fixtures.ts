@@ -158,6 +158,8 @@ export function statsOf(history: History): RunStats {
     reclaimedJobs: new Set(transitions.filter((e) => e.attempt > 1).map((e) => e.jobId)).size,
     faults: history.filter((e) => e.kind === 'nemesis' && e.type === 'start').length,
     faultsFailed: 0,
+    outcomesJudged: 0,
+    failuresJudged: 0,
     faultsEmpty: 0,
     faultsWhileInFlight: 0,
     jobsCompleted: finals.filter((s) => s === 'completed').length,

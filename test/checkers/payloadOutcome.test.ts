@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { runStats } from '../../harness/checkers/coverage.ts';
+import { payloadOutcome } from '../../harness/checkers/payloadOutcome.ts';
+import { expectedOutcome } from '../../harness/checkers/spec.ts';
+import type { Payload } from '../../harness/history/types.ts';
+import { HistoryBuilder, healthyRun, job, payload, task } from './build.ts';
+
+const hang: Payload = { durationMs: 60_000, exitCode: 0, output: ['never'], hang: true };
+
+/** one task T-1 with job J-1 running `p` (timeout 30 s unless the payload hangs: then 400 ms), ended as `end` */
+function oneJob(p: Payload, end: ReturnType<typeof job>, o: { cancel?: boolean; fault?: 'worker' | 'keeper' | 'link' } = {}): HistoryBuilder {
+  const h = new HistoryBuilder();
+  const sub = h.submit({ t: 100, key: 'k-1', payloads: [p], taskId: 'T-1', jobIds: ['J-1'] });
+  if (p.hang) (sub.invoke.value as { jobs: { timeoutMs: number }[] }).jobs[0]!.timeoutMs = 400;
+  if (o.cancel) h.entries.push({ kind: 'client', t: 150, type: 'invoke', process: 'client-1', opId: 99, f: 'cancel', value: { jobId: 'J-1' } });
+  if (o.fault === 'worker') {
+    h.nemesis(200, 'start', 0, 'pause', 'worker-1', { detail: { kind: 'pause', process: 'worker-1' } });
+    h.nemesis(900, 'end', 0, 'pause', 'worker-1');
+  }
+  if (o.fault === 'link') {
+    h.nemesis(200, 'start', 0, 'latency', 'link worker-1', { detail: { kind: 'latency', link: 'worker-1' } });
+    h.nemesis(900, 'end', 0, 'latency', 'link worker-1');
+  }
+  if (o.fault === 'keeper') {
+    h.nemesis(200, 'start', 0, 'pause', 'keeper-1', { detail: { kind: 'pause', process: 'keeper-1' } });
+    h.nemesis(900, 'end', 0, 'pause', 'keeper-1');
+  }
+  h.transition('J-1', 'queued', 'running', { t: 110, source: 'worker' });
+  h.transition('J-1', 'running', end.state, { t: 1000 });
+  h.snapshot(2000, [task('T-1', 'k-1', end.state, [end])]);
+  return h;
+}
+
+describe('expectedOutcome', () => {
+  it('is completed, failed by exit code, or failed by timeout, and undecided near the timeout', () => {
+    expect(expectedOutcome(payload(['a']), 30_000)).toEqual({ state: 'completed', reason: null, exitCode: 0 });
+    expect(expectedOutcome(payload(['a'], 3), 30_000)).toEqual({ state: 'failed', reason: 'exit', exitCode: 3 });
+    expect(expectedOutcome(hang, 400)).toEqual({ state: 'failed', reason: 'timeout', exitCode: null });
+    expect(expectedOutcome({ durationMs: 1000, exitCode: 0, output: [] }, 500)).toEqual({ state: 'failed', reason: 'timeout', exitCode: null });
+    expect(expectedOutcome({ durationMs: 1000, exitCode: 0, output: [] }, 1100)).toBeUndefined();
+  });
+});
+
+describe('payloadOutcome', () => {
+  it('accepts a correct run: a completed job and a job that exited 3', () => {
+    const v = payloadOutcome(healthyRun().build());
+    expect(v.valid).toBe(true);
+    expect(v.stats).toMatchObject({ judged: 2, failuresJudged: 1 });
+  });
+
+  it('accepts a hung payload that failed by its timeout', () => {
+    expect(payloadOutcome(oneJob(hang, job('J-1', 'failed', { reason: 'timeout', exitCode: null, output: '' })).build()).valid).toBe(true);
+  });
+
+  it('rejects a hung payload reported completed (a timeout read as success), with no fault to explain it', () => {
+    const v = payloadOutcome(oneJob(hang, job('J-1', 'completed', { exitCode: 0, output: '' })).build());
+    expect(v.valid).toBe(false);
+    expect(v.evidence[0].jobId).toBe('J-1');
+    expect(v.evidence[0].message).toMatch(/should end failed \(timeout\) but ended completed \(exit 0\), with no crash, pause or restart/);
+  });
+
+  it('rejects a non-zero exit reported completed, and a wrong exit code', () => {
+    expect(payloadOutcome(oneJob(payload(['x'], 2), job('J-1', 'completed', { exitCode: 0, output: 'x\n' })).build()).valid).toBe(false);
+    expect(payloadOutcome(oneJob(payload(['x'], 2), job('J-1', 'failed', { reason: 'exit', exitCode: 137, output: '' })).build()).valid).toBe(false);
+  });
+
+  it('rejects a job cancelled although nobody asked, accepts it when a cancel was asked for', () => {
+    const cancelled = job('J-1', 'cancelled', { reason: 'cancelled', exitCode: null, output: '' });
+    expect(payloadOutcome(oneJob(payload(['x']), cancelled).build()).valid).toBe(false);
+    expect(payloadOutcome(oneJob(payload(['x']), cancelled, { cancel: true }).build()).valid).toBe(true);
+  });
+
+  it('lets a fault on the job\'s worker explain a different outcome (a payload paused past its timeout), not a fault on a keeper', () => {
+    const timedOut = job('J-1', 'failed', { reason: 'timeout', exitCode: null, output: '' });
+    const byWorker = payloadOutcome(oneJob(payload(['x']), timedOut, { fault: 'worker' }).build());
+    expect(byWorker.valid).toBe(true);
+    expect(byWorker.stats).toMatchObject({ explained: 1 });
+    expect(payloadOutcome(oneJob(payload(['x']), timedOut, { fault: 'keeper' }).build()).valid).toBe(false);
+    // a slow link delays what is reported, not what the payload did
+    expect(payloadOutcome(oneJob(payload(['x']), timedOut, { fault: 'link' }).build()).valid).toBe(false);
+  });
+
+  it('feeds the coverage goals: judged outcomes and judged failures', () => {
+    const s = runStats(oneJob(hang, job('J-1', 'failed', { reason: 'timeout', exitCode: null, output: '' })).build());
+    expect(s).toMatchObject({ outcomesJudged: 1, failuresJudged: 1 });
+  });
+});
