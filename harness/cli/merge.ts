@@ -6,7 +6,7 @@
 // the exit code is the one that run would have had (0 / 1 / 2, --baseline like chaos).
 import { Command } from 'commander';
 import { oneLine } from '../env/errors.ts';
-import { loadSummary, writeReport, type ReportSummary } from '../report/index.ts';
+import { loadSummary, writeReport, type ReportFiles, type ReportSummary } from '../report/index.ts';
 import { loadShard, mergeShards, MergeError, type LoadedShard, type Merged } from '../report/merge.ts';
 import { gateExitCode } from './gate.ts';
 import { intIn, parseCommand, UsageError } from './options.ts';
@@ -54,14 +54,20 @@ export async function loadAndMerge(dirs: readonly string[]): Promise<{ shards: L
   }
 }
 
+/** The merged run's report, written as the unsharded run's would be (plus where it came from). */
+export function writeMergedReport(merged: Merged, o: { dir: string; runId?: string }): Promise<ReportFiles> {
+  const info = { merged: { shards: merged.count, from: merged.from } };
+  if (merged.kind === 'verify') return writeReport(merged.result, { dir: o.dir, runId: o.runId, bugs: [], verify: reportRows(merged.verify ?? []), ...info });
+  return writeReport(merged.result, { dir: o.dir, runId: o.runId, bugs: merged.result.bugs, workers: merged.run.workers, keepers: merged.run.keepers, ...info });
+}
+
 export async function runMerge(argv: string[], log: (s: string) => void): Promise<number> {
   const parsed = parseMergeOptions(argv);
   if (parsed === 'help') return 0;
   const o = parsed;
   const baseline = o.baseline ? await loadSummary(o.baseline).catch((e: unknown) => { throw new UsageError(oneLine(e)); }) : undefined;
-  const { shards, merged } = await loadAndMerge(o.dirs);
+  const { merged } = await loadAndMerge(o.dirs);
   const { run, result } = merged;
-  const from = [...shards].sort((a, b) => a.file.shard.index - b.file.shard.index).map((s) => s.dir);
   log(`merge: ${merged.count} ${merged.kind} shard${merged.count === 1 ? '' : 's'} of seed ${run.seed} (${result.scenarios.length} scenario${result.scenarios.length === 1 ? '' : 's'})`);
   const replay = { bugs: result.bugs, workers: run.workers, keepers: run.keepers };
 
@@ -69,7 +75,7 @@ export async function runMerge(argv: string[], log: (s: string) => void): Promis
     const rows = merged.verify ?? [];
     printVerify({ rows, control: result, ok: merged.ok === true }, log);
     try {
-      const files = await writeReport(result, { dir: o.reportDir, bugs: [], verify: reportRows(rows), merged: { shards: merged.count, from } });
+      const files = await writeMergedReport(merged, { dir: o.reportDir });
       log(`report: ${files.dir}/index.html`);
     } catch (err) {
       log(`report: could not be written: ${oneLine(err)}`);
@@ -86,7 +92,7 @@ export async function runMerge(argv: string[], log: (s: string) => void): Promis
   printSummary(result, log);
   let summary: ReportSummary | undefined;
   try {
-    const files = await writeReport(result, { dir: o.reportDir, bugs: result.bugs, workers: run.workers, keepers: run.keepers, merged: { shards: merged.count, from } });
+    const files = await writeMergedReport(merged, { dir: o.reportDir });
     log(`report: ${files.dir}/index.html${files.chartsError ? ` (charts missing: ${files.chartsError})` : ''}`);
     summary = files.summary;
   } catch (err) {

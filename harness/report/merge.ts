@@ -116,6 +116,8 @@ export interface Merged {
   kind: ShardResults['kind'];
   run: RunKey;
   count: number;
+  /** the shard directories as given, in shard order */
+  from: string[];
   result: SuiteResult;
   /** verify: every shard's planted-bug rows, in the run's bug order */
   verify?: VerifyRow[];
@@ -186,7 +188,9 @@ export function mergeShards(shards: readonly LoadedShard[]): Merged {
       }
     }
   }
-  const ordered = [...byIndex.entries()].sort(([x], [y]) => x - y).map(([, s]) => s.file);
+  const sorted = [...byIndex.entries()].sort(([x], [y]) => x - y).map(([, s]) => s);
+  const ordered = sorted.map((s) => s.file);
+  const from = sorted.map((s) => s.dir);
   const result: SuiteResult = {
     seed: run.seed,
     bugs: a.result.bugs,
@@ -198,7 +202,7 @@ export function mergeShards(shards: readonly LoadedShard[]): Merged {
   if (a.kind === 'verify') {
     const rows = ordered.flatMap((f) => f.verify ?? []);
     const verify = run.bugs.flatMap((b) => rows.filter((r) => r.bug === b));
-    return { kind: a.kind, run, count, result, verify, ok: ordered.every((f) => f.ok === true) };
+    return { kind: a.kind, run, count, from, result, verify, ok: ordered.every((f) => f.ok === true) };
   }
-  return { kind: a.kind, run, count, result };
+  return { kind: a.kind, run, count, from, result };
 }
