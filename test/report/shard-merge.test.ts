@@ -137,6 +137,40 @@ describe('merge of shard results', () => {
   });
 });
 
+describe('chaos merge --baseline', () => {
+  it('compares the merged summary with a baseline like chaos does', async () => {
+    const passing = makeSuite([passingScenario('latency'), passingScenario('reorder')].map((x) => ({ ...x, seed: SEED })), { seed: SEED });
+    const key = { seed: SEED, bugs: [], scenarios: ['latency', 'reorder'] };
+    const dirs = [];
+    for (const k of [1, 2]) {
+      const result = shardOfSuite(passing, k, 2);
+      dirs.push((await writeReport(result, { dir: join(root, `p${k}`), runId: 'r', bugs: [], shardResults: shardResults('chaos', { index: k, count: 2 }, key, result) })).dir);
+    }
+    const same = await writeReport(passing, { dir: join(root, 'base'), runId: 'same', bugs: [] });
+    const failed = await writeReport(makeSuite([passingScenario('latency'), failingScenario('reorder')]), { dir: join(root, 'base'), runId: 'failed', bugs: [] });
+    const merge = (baseline: string) => spawnSync(process.execPath, ['--import', 'tsx', 'harness/cli/main.ts', 'merge', ...dirs, '--report-dir', join(root, 'out'), '--baseline', baseline], { encoding: 'utf8', timeout: 60_000 });
+
+    const ok = merge(join(same.dir, 'summary.json'));
+    expect(ok.status, ok.stderr).toBe(0);
+    expect(ok.stderr).toContain('baseline: baseline: no regression (2 scenarios compared)');
+    // a scenario that failed in the baseline and passes now is a note, not a regression
+    const better = merge(join(failed.dir, 'summary.json'));
+    expect(better.status, better.stderr).toBe(0);
+    expect(better.stderr).toContain('note  reorder: fail → pass');
+
+    // and a regression against the baseline fails the merged gate
+    const regressed = makeSuite([passingScenario('latency'), failingScenario('reorder')].map((x) => ({ ...x, seed: SEED })), { seed: SEED });
+    const rdirs = [];
+    for (const k of [1, 2]) {
+      const result = shardOfSuite(regressed, k, 2);
+      rdirs.push((await writeReport(result, { dir: join(root, `r${k}`), runId: 'r', bugs: [], shardResults: shardResults('chaos', { index: k, count: 2 }, key, result) })).dir);
+    }
+    const bad = spawnSync(process.execPath, ['--import', 'tsx', 'harness/cli/main.ts', 'merge', ...rdirs, '--report-dir', join(root, 'out'), '--baseline', join(same.dir, 'summary.json')], { encoding: 'utf8', timeout: 60_000 });
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toContain('baseline: FAIL  reorder: pass → fail');
+  });
+});
+
 describe('merge errors', () => {
   const cases: [string, (full: SuiteResult) => Promise<string[]>, RegExp][] = [
     ['a missing shard', async (f) => [await writeShard(f, 1, 3), await writeShard(f, 3, 3)], /^shard 2\/3 missing \(given: 1\/3, 3\/3\)$/],
