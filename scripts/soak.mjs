@@ -128,7 +128,8 @@ async function main() {
   process.stdout.write(`soak: seed ${soakSeed}${shard ? `, shard ${shard.index}/${shard.count}: suites ${plan.map((p) => p.suite).join(',') || 'none'}` : ''} of ${suites}\n`);
 
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-  const outDir = path.join(root, 'reports', 'soak', stamp);
+  // shards of one soak started in the same second (a Kubernetes Indexed Job) must not share a directory
+  const outDir = path.join(root, 'reports', 'soak', shard ? `${stamp}-shard${shard.index}of${shard.count}` : stamp);
   mkdirSync(outDir, { recursive: true });
 
   let child;

@@ -5,7 +5,7 @@
 // rebuilds the SuiteResult an unsharded run would have produced (scenarios in canonical order),
 // from which the one report is written as usual.
 
-import { readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { SuiteResult } from '../runner/suite.ts';
@@ -75,11 +75,30 @@ export interface LoadedShard {
   file: ShardResults;
 }
 
-/** Reads DIR/results.json, or DIR/latest/results.json when DIR is a --report-dir root. */
+/**
+ * Where DIR's shard results are: DIR/results.json (a report directory); else, DIR being a
+ * --report-dir root, the report its `latest` names (a symlink, or a text file naming the run where
+ * symlinks failed), or its only report (an artifact download may drop or copy the symlink).
+ */
+export async function findShardResults(dir: string): Promise<string> {
+  const exists = (p: string) => stat(p).then((x) => x.isFile(), () => false);
+  const direct = join(dir, SHARD_RESULTS_FILE);
+  if (await exists(direct)) return direct;
+  const viaLatest = join(dir, 'latest', SHARD_RESULTS_FILE);
+  if (await exists(viaLatest)) return viaLatest;
+  const named = await readFile(join(dir, 'latest'), 'utf8').then((t) => t.trim(), () => '');
+  if (named && /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(named) && (await exists(join(dir, named, SHARD_RESULTS_FILE)))) return join(dir, named, SHARD_RESULTS_FILE);
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  const reports: string[] = [];
+  for (const e of entries) if (e.isDirectory() && e.name !== 'latest' && (await exists(join(dir, e.name, SHARD_RESULTS_FILE)))) reports.push(e.name);
+  if (reports.length === 1) return join(dir, reports[0], SHARD_RESULTS_FILE);
+  if (reports.length > 1) throw new MergeError(`${dir} holds ${reports.length} reports (${reports.sort().join(', ')}) and no latest: name the shard's report directory`);
+  return direct;
+}
+
+/** Reads a shard's results (see findShardResults for where). */
 export async function loadShard(dir: string): Promise<LoadedShard> {
-  let path = join(dir, SHARD_RESULTS_FILE);
-  const exists = (p: string) => stat(p).then(() => true, () => false);
-  if (!(await exists(path)) && (await exists(join(dir, 'latest', SHARD_RESULTS_FILE)))) path = join(dir, 'latest', SHARD_RESULTS_FILE);
+  const path = await findShardResults(dir);
   let text: string;
   try {
     text = await readFile(path, 'utf8');

@@ -2,7 +2,7 @@
 // of the unsharded SuiteResult in everything but timings and run ids; the exit code is the one
 // the unsharded run has; every way the given shards can fail to be one run is one line, exit 2.
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -10,7 +10,7 @@ import { gateExitCode } from '../../harness/cli/gate.ts';
 import { writeMergedReport } from '../../harness/cli/merge.ts';
 import { shardItems } from '../../harness/cli/shard.ts';
 import { writeReport, type ReportSummary } from '../../harness/report/index.ts';
-import { loadShard, mergeShards, MergeError, shardResults, type RunKey } from '../../harness/report/merge.ts';
+import { findShardResults, loadShard, mergeShards, MergeError, shardResults, type RunKey } from '../../harness/report/merge.ts';
 import type { SuiteResult } from '../../harness/runner/suite.ts';
 import { failingScenario, makeSuite, passingScenario, unknownScenario, vacuousScenario } from './fixtures.ts';
 
@@ -106,7 +106,7 @@ describe('merge of shard results', () => {
       const full = makeSuite([...scenarios], { seed: SEED });
       const key = { seed: SEED, bugs: [], scenarios: ['latency', 'reorder'] };
       const sub = await mkdtemp(join(root, 'run-'));
-      const dirs = [];
+      const dirs: string[] = [];
       for (const k of [1, 2]) {
         const result = shardOfSuite(full, k, 2);
         dirs.push((await writeReport(result, { dir: join(sub, `s${k}`), runId: 'r', bugs: [], shardResults: shardResults('chaos', { index: k, count: 2 }, key, result) })).dir);
@@ -128,6 +128,21 @@ describe('merge of shard results', () => {
     expect(junit).toContain('<property name="shard" value="2/3"/>');
   });
 
+  it('finds a shard\'s report in a --report-dir root whose latest an artifact download dropped or made a file', async () => {
+    const full = unsharded();
+    const a = await writeShard(full, 1, 2, KEY, 'root1');
+    const b = await writeShard(full, 2, 2, KEY, 'root2');
+    await rm(join(root, 'root1', 'latest'));
+    await rm(join(root, 'root2', 'latest'));
+    await writeFile(join(root, 'root2', 'latest'), 'r\n');
+    expect(await findShardResults(join(root, 'root1'))).toBe(join(a, 'results.json'));
+    expect(await findShardResults(join(root, 'root2'))).toBe(join(b, 'results.json'));
+    // two reports and no latest: which one is meant cannot be told
+    await writeReport(shardOfSuite(full, 1, 2), { dir: join(root, 'root1'), runId: 'other', bugs: [], shardResults: shardResults('chaos', { index: 1, count: 2 }, KEY, shardOfSuite(full, 1, 2)) });
+    await rm(join(root, 'root1', 'latest'));
+    await expect(findShardResults(join(root, 'root1'))).rejects.toThrow(/holds 2 reports \(other, r\) and no latest/);
+  });
+
   it('follows a --report-dir root\'s latest to the shard\'s report', async () => {
     const full = unsharded();
     await writeShard(full, 1, 2, KEY, 'root1');
@@ -141,7 +156,7 @@ describe('chaos merge --baseline', () => {
   it('compares the merged summary with a baseline like chaos does', async () => {
     const passing = makeSuite([passingScenario('latency'), passingScenario('reorder')].map((x) => ({ ...x, seed: SEED })), { seed: SEED });
     const key = { seed: SEED, bugs: [], scenarios: ['latency', 'reorder'] };
-    const dirs = [];
+    const dirs: string[] = [];
     for (const k of [1, 2]) {
       const result = shardOfSuite(passing, k, 2);
       dirs.push((await writeReport(result, { dir: join(root, `p${k}`), runId: 'r', bugs: [], shardResults: shardResults('chaos', { index: k, count: 2 }, key, result) })).dir);
@@ -160,7 +175,7 @@ describe('chaos merge --baseline', () => {
 
     // and a regression against the baseline fails the merged gate
     const regressed = makeSuite([passingScenario('latency'), failingScenario('reorder')].map((x) => ({ ...x, seed: SEED })), { seed: SEED });
-    const rdirs = [];
+    const rdirs: string[] = [];
     for (const k of [1, 2]) {
       const result = shardOfSuite(regressed, k, 2);
       rdirs.push((await writeReport(result, { dir: join(root, `r${k}`), runId: 'r', bugs: [], shardResults: shardResults('chaos', { index: k, count: 2 }, key, result) })).dir);
