@@ -13,7 +13,7 @@ import { parseVerifyOptions, runVerify } from './verify.ts';
 import { gateExitCode, runKeyOf } from './gate.ts';
 import { runMerge } from './merge.ts';
 import { shardResults } from '../report/merge.ts';
-import { shardLabel } from './shard.ts';
+import { shardBudget, shardLabel } from './shard.ts';
 
 const log = (s: string) => process.stderr.write(s + '\n');
 
@@ -56,7 +56,7 @@ async function main(argv: string[]): Promise<number> {
   let unknown = 0;
 
   const suite = new Suite({
-    scenarios: o.scenarios, seed: o.seed, runs: o.runs, path: o.path, budgetMs: o.budgetMs,
+    scenarios: o.scenarios, seed: o.seed, runs: o.runs, path: o.path, budgetMs: shardBudget(o),
     workers: o.workers, keepers: o.keepers, bugs: o.bugs,
     onScenarioStart: (s, runs) => {
       if (bar) bar.start(runs, 0, { scenario: s.name, failed: 0, unknown: 0 });

@@ -12,6 +12,7 @@
 // failure, settle times), so a "balanced" split would be no better and harder to reason about.
 
 import { InvalidArgumentError } from 'commander';
+import type { ChaosOptions } from './options.ts';
 
 export interface Shard {
   /** 1-based */
@@ -53,4 +54,14 @@ export function deriveSeed(seed: number, i: number): number {
   h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> 0;
   h = (h ^ (h >>> 16)) >>> 0;
   return h | 0;
+}
+
+/**
+ * --budget is the whole run's: the unsharded suite gives each scenario about budget / scenarios,
+ * so a shard of m of the run's n scenarios gets budget * m / n (each of its scenarios the same
+ * share as unsharded, and the shards, side by side, end within the budget).
+ */
+export function shardBudget(o: Pick<ChaosOptions, 'budgetMs' | 'shard' | 'scenarios' | 'selection'>): number | undefined {
+  if (o.budgetMs === undefined || !o.shard || o.selection.length === 0) return o.budgetMs;
+  return Math.max(1000, Math.floor((o.budgetMs * o.scenarios.length) / o.selection.length));
 }

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { parseOptions } from '../../harness/cli/options.ts';
 import { parseVerifyOptions } from '../../harness/cli/verify.ts';
-import { deriveSeed, parseShard, shardItems, shardOf } from '../../harness/cli/shard.ts';
+import { deriveSeed, parseShard, shardBudget, shardItems, shardOf } from '../../harness/cli/shard.ts';
 import { verifyWork } from '../../harness/runner/verify.ts';
 import { SCENARIOS } from '../../scenarios/index.ts';
 
@@ -55,6 +55,16 @@ describe('the shard split', () => {
     const bugs = [1, 2, 3].map((k) => shardItems(work.bugs, { index: k, count: 3 }).map((b) => b.name));
     expect(bugs.flat().sort()).toEqual(work.bugs.map((b) => b.name).sort());
     expect(new Set(bugs.flat()).size).toBe(work.bugs.length);
+  });
+
+  it('gives a shard its scenarios\' share of the whole run\'s --budget', () => {
+    const o = parseOptions(['--seed', '1', '--shard', '2/3', '--budget', '10m']);
+    if (o === 'help') throw new Error('help');
+    expect(o.scenarios).toHaveLength(3); // of 10: latency, reorder, ... dealt 4, 3, 3
+    expect(shardBudget(o)).toBe(Math.floor((600_000 * 3) / 10));
+    const whole = parseOptions(['--seed', '1', '--budget', '10m']);
+    if (whole === 'help') throw new Error('help');
+    expect(shardBudget(whole)).toBe(600_000);
   });
 
   it('derives soak seeds from (seed, suite) alone: deterministic, 32-bit, distinct', () => {
