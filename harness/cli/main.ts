@@ -99,7 +99,7 @@ async function main(argv: string[]): Promise<number> {
   // after Ctrl-C the interrupt handler writes the report and exits 130
   if (interrupted) return new Promise<number>(() => undefined);
   offInterrupt();
-  if (o.json) process.stdout.write(JSON.stringify(summaryJson(result, o), null, 2) + '\n');
+  if (o.json) process.stdout.write(JSON.stringify({ ...summaryJson(result, o), ...(o.shard ? { shard: { ...o.shard, scenarios: o.selection.map((s) => s.name) } } : {}) }, null, 2) + '\n');
   printSummary(result, log);
   const summary = await report(result, o);
   return gateExitCode(result, summary, { ...o, baseline }, log);
