@@ -66,6 +66,17 @@ describe('sharded chaos on real servers', () => {
     // and the correct system gets the unsharded run's verdicts
     expect(decided(verdicts(summary))).toEqual(decided(fullVerdicts));
     expect(Object.values(decided(fullVerdicts))).toEqual(['pass', 'pass']);
+    // fidelity on real data: the unsharded run's own results.json (shard 1/1) merges back to its
+    // report: summary.json equal but for run id, time and the merged note; index.html likewise
+    const again = chaos('merge', path.join(dir, 'full'), '--report-dir', path.join(dir, 'again'));
+    expect(again.code, again.stderr).toBe(full.code);
+    const strip = (x: unknown) => { const { runId: _a, createdAt: _b, merged: _c, ...rest } = x as Record<string, unknown>; return rest; };
+    expect(strip(latest(path.join(dir, 'again'), 'summary.json'))).toEqual(strip(latest(path.join(dir, 'full'), 'summary.json')));
+    const page = (d: string) => {
+      const s = latest(path.join(dir, d), 'summary.json') as { runId: string; createdAt: string };
+      return readFileSync(path.join(dir, d, 'latest', 'index.html'), 'utf8').replaceAll(s.runId, 'RUN').replaceAll(s.createdAt, 'TIME').replace(/<p>merged from .*<\/p>/, '');
+    };
+    expect(page('again')).toBe(page('full'));
     process.stderr.write(`shard-live: unsharded ${full.ms} ms ${JSON.stringify(fullVerdicts)}, shards ${s1.ms} + ${s2.ms} ms, merged ${merged.ms} ms ${JSON.stringify(verdicts(summary))}\n`);
   }, 600_000);
 
