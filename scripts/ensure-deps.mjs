@@ -2,7 +2,7 @@
 // clone: Debian packages (redis-server; cairo & co. that the chart renderer `canvas` builds
 // against; chromium for the report's browser test), then node_modules, then toxiproxy-server.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 
 const APT_PACKAGES = [
   'redis-server',
@@ -32,7 +32,10 @@ if (hasApt) {
   }
 }
 
-if (!existsSync('node_modules/.package-lock.json') || !existsSync('node_modules/tsx')) {
+// a dependency added to package.json since node_modules was installed (a pull) needs `npm ci` too
+const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
+const missingModules = Object.keys({ ...pkg.dependencies, ...pkg.devDependencies }).filter((name) => !existsSync(`node_modules/${name}/package.json`));
+if (!existsSync('node_modules/.package-lock.json') || !existsSync('node_modules/tsx') || missingModules.length > 0) {
   console.error('installing npm dependencies (npm ci)');
   if (run('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'], { stdio: 'inherit' }).status !== 0) process.exit(2);
 }

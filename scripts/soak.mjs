@@ -1,6 +1,9 @@
 #!/usr/bin/env node
-// `npm run soak -- [--suites N] [--scenario a,b] [--bugs x]`: run the chaos suite N times in a
-// row, each as its own `chaos --ci` process with a fresh random seed, and count the suites that
+// `npm run soak -- [--suites N] [--seed S] [--shard K/N] [--scenario a,b] [--bugs x]`: run the
+// chaos suite N times in a row, each as its own `chaos --ci` process with its own seed, derived
+// from the soak's seed S (random unless given) and the suite's number alone, so that
+// `--shard K/N` (suites i with (i-1) % N === K-1) runs exactly the suites, with exactly the
+// seeds, of the unsharded soak of seed S; and count the suites that
 // did not pass. On the correct system every one of them is a false alarm. Writes
 // reports/soak/<stamp>/soak.json (one row per suite, with its seed and report, and the settle
 // times over all runs) and exits 1 if any suite failed, 2 on bad usage. At the end it prints the
@@ -56,6 +59,40 @@ export function settleDistribution(perSuite) {
   };
 }
 
+/**
+ * Suite i's (0-based) seed in a soak of seed `seed`: depends on (seed, i) alone. The same function
+ * as harness/cli/shard.ts deriveSeed (murmur3's 32-bit finaliser), copied because this script
+ * runs under plain node; test/cli/shard-soak.test.ts holds the two equal.
+ */
+export function deriveSeed(seed, i) {
+  let h = (seed ^ Math.imul(i + 1, 0x9e3779b1)) >>> 0;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b) >>> 0;
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> 0;
+  h = (h ^ (h >>> 16)) >>> 0;
+  return h | 0;
+}
+
+/** "K/N" → { index, count }, or a message saying why not. */
+export function parseShardArg(text) {
+  const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text);
+  const bad = `--shard must be K/N with 1 <= K <= N (like 2/4), got "${text}"`;
+  if (!m) return { error: bad };
+  const index = Number(m[1]);
+  const count = Number(m[2]);
+  if (count < 1 || index < 1 || index > count) return { error: bad };
+  return { index, count };
+}
+
+/** The suites (1-based numbers) of shard K of N of a soak of `suites` suites, each with its seed. */
+export function soakPlan(soakSeed, suites, shard) {
+  const plan = [];
+  for (let i = 1; i <= suites; i++) {
+    if (shard && (i - 1) % shard.count !== shard.index - 1) continue;
+    plan.push({ suite: i, seed: deriveSeed(soakSeed, i - 1) });
+  }
+  return plan;
+}
+
 const secs = (ms) => `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
 const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
@@ -66,22 +103,33 @@ export function formatSettle(d) {
 }
 
 function usage(message) {
-  process.stderr.write(`soak: ${message} (usage: npm run soak -- [--suites N] [--scenario a,b] [--bugs x])\n`);
+  process.stderr.write(`soak: ${message} (usage: npm run soak -- [--suites N] [--seed S] [--shard K/N] [--scenario a,b] [--bugs x])\n`);
   process.exit(2);
 }
 
 async function main() {
   let args;
   try {
-    args = parseArgs({ options: { suites: { type: 'string', default: '20' }, scenario: { type: 'string' }, bugs: { type: 'string' } }, strict: true }).values;
+    args = parseArgs({ options: { suites: { type: 'string', default: '20' }, seed: { type: 'string' }, shard: { type: 'string' }, scenario: { type: 'string' }, bugs: { type: 'string' } }, strict: true }).values;
   } catch (err) {
     usage(String(err.message).split('\n')[0]);
   }
   if (!/^[1-9]\d*$/.test(args.suites)) usage(`--suites must be a positive integer, got "${args.suites}"`);
   const suites = Number(args.suites);
+  if (args.seed !== undefined && (!/^-?\d+$/.test(args.seed) || Number(args.seed) !== (Number(args.seed) | 0))) usage(`--seed must be a 32-bit integer, got "${args.seed}"`);
+  let shard;
+  if (args.shard !== undefined) {
+    shard = parseShardArg(args.shard);
+    if (shard.error) usage(shard.error);
+    if (args.seed === undefined) usage('--shard needs --seed so every shard runs the same suites');
+  }
+  const soakSeed = args.seed !== undefined ? Number(args.seed) : randomInt(1, 2 ** 31 - 1);
+  const plan = soakPlan(soakSeed, suites, shard);
+  process.stdout.write(`soak: seed ${soakSeed}${shard ? `, shard ${shard.index}/${shard.count}: suites ${plan.map((p) => p.suite).join(',') || 'none'}` : ''} of ${suites}\n`);
 
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-  const outDir = path.join(root, 'reports', 'soak', stamp);
+  // shards of one soak started in the same second (a Kubernetes Indexed Job) must not share a directory
+  const outDir = path.join(root, 'reports', 'soak', shard ? `${stamp}-shard${shard.index}of${shard.count}` : stamp);
   mkdirSync(outDir, { recursive: true });
 
   let child;
@@ -110,8 +158,8 @@ async function main() {
   const rows = [];
   const settle = []; // per suite: [{ ms, capped }]
   const started = Date.now();
-  for (let i = 1; i <= suites && !interrupted; i++) {
-    const seed = randomInt(1, 2 ** 31 - 1);
+  for (const { suite: i, seed } of plan) {
+    if (interrupted) break;
     const reportDir = path.join(outDir, String(i));
     const t0 = Date.now();
     const { code, tail } = await runSuite(seed, reportDir);
@@ -125,7 +173,7 @@ async function main() {
     rows.push(row);
     process.stdout.write(`suite ${i}/${suites}: seed ${seed} ${code === 0 ? 'PASS' : `FAIL (exit ${code}) ${row.failing.join(', ')}`} in ${(row.durationMs / 1000).toFixed(1)} s\n`);
     writeFileSync(path.join(outDir, 'soak.json'), JSON.stringify({
-      suites, scenario: args.scenario ?? 'all', bugs: args.bugs ?? 'none', startedAt: new Date(started).toISOString(), rows, settle: settleDistribution(settle),
+      suites, seed: soakSeed, ...(shard ? { shard } : {}), scenario: args.scenario ?? 'all', bugs: args.bugs ?? 'none', startedAt: new Date(started).toISOString(), rows, settle: settleDistribution(settle),
     }, null, 2) + '\n');
   }
   const failed = rows.filter((r) => r.exitCode !== 0);

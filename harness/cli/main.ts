@@ -5,17 +5,26 @@
 import cliProgress from 'cli-progress';
 import { EnvironmentError, oneLine } from '../env/errors.ts';
 import { onInterrupt } from '../env/processes.ts';
-import { compareBaseline, loadSummary, writeReport, type ReportSummary } from '../report/index.ts';
+import { loadSummary, writeReport, type ReportSummary } from '../report/index.ts';
 import { Suite, type SuiteResult } from '../runner/suite.ts';
 import { parseOptions, UsageError, type ChaosOptions } from './options.ts';
-import { printFailure, printSummary, printUnknown, suiteExitCode, summaryJson } from './output.ts';
+import { printFailure, printSummary, printUnknown, summaryJson } from './output.ts';
 import { parseVerifyOptions, runVerify } from './verify.ts';
+import { gateExitCode, runKeyOf } from './gate.ts';
+import { runMerge } from './merge.ts';
+import { shardResults } from '../report/merge.ts';
+import { shardBudget, shardLabel } from './shard.ts';
 
 const log = (s: string) => process.stderr.write(s + '\n');
 
 async function report(result: SuiteResult, o: ChaosOptions, incomplete = false): Promise<ReportSummary | undefined> {
   try {
-    const files = await writeReport(result, { dir: o.reportDir, bugs: o.bugs, workers: o.workers, keepers: o.keepers, incomplete });
+    // every run writes results.json; an unsharded run's is that of shard 1/1 (mergeable alone)
+    const shard = {
+      ...(o.shard ? { shard: { ...o.shard, scenarios: o.selection.map((s) => s.name) } } : {}),
+      shardResults: shardResults('chaos', o.shard ?? { index: 1, count: 1 }, runKeyOf(o), result),
+    };
+    const files = await writeReport(result, { dir: o.reportDir, bugs: o.bugs, workers: o.workers, keepers: o.keepers, incomplete, ...shard });
     log(`report: ${files.dir}/index.html${files.chartsError ? ` (charts missing: ${files.chartsError})` : ''}`);
     return files.summary;
   } catch (err) {
@@ -25,6 +34,7 @@ async function report(result: SuiteResult, o: ChaosOptions, incomplete = false):
 }
 
 async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'merge') return runMerge(argv.slice(1), log);
   if (argv[0] === 'verify') {
     const vo = parseVerifyOptions(argv.slice(1));
     return vo === 'help' ? 0 : runVerify(vo, log);
@@ -36,6 +46,7 @@ async function main(argv: string[]): Promise<number> {
   const baseline = o.baseline ? await loadSummary(o.baseline).catch((e: unknown) => { throw new UsageError(oneLine(e)); }) : undefined;
   const plain = o.ci || o.json || !process.stderr.isTTY;
 
+  if (o.shard) log(`chaos: shard ${shardLabel(o.shard)} of scenarios ${o.selection.map((s) => s.name).join(',')}: runs ${o.scenarios.map((s) => s.name).join(',') || 'none (more shards than scenarios)'}`);
   log(`chaos: seed ${o.seed}, scenarios ${o.scenarios.map((s) => s.name).join(',')}${o.bugs.length ? `, bugs ${o.bugs.join(',')}` : ''}${o.budgetMs ? `, budget ${o.budgetMs / 1000}s` : ''}`);
   const bar = plain ? undefined : new cliProgress.SingleBar({
     format: ' {bar} {value}/{total} runs | {scenario} | failing runs {failed} | unknown {unknown} | {duration_formatted}',
@@ -45,7 +56,7 @@ async function main(argv: string[]): Promise<number> {
   let unknown = 0;
 
   const suite = new Suite({
-    scenarios: o.scenarios, seed: o.seed, runs: o.runs, path: o.path, budgetMs: o.budgetMs,
+    scenarios: o.scenarios, seed: o.seed, runs: o.runs, path: o.path, budgetMs: shardBudget(o),
     workers: o.workers, keepers: o.keepers, bugs: o.bugs,
     onScenarioStart: (s, runs) => {
       if (bar) bar.start(runs, 0, { scenario: s.name, failed: 0, unknown: 0 });
@@ -88,29 +99,17 @@ async function main(argv: string[]): Promise<number> {
   // after Ctrl-C the interrupt handler writes the report and exits 130
   if (interrupted) return new Promise<number>(() => undefined);
   offInterrupt();
-  if (o.json) process.stdout.write(JSON.stringify(summaryJson(result, o), null, 2) + '\n');
+  if (o.json) process.stdout.write(JSON.stringify({ ...summaryJson(result, o), ...(o.shard ? { shard: { ...o.shard, scenarios: o.selection.map((s) => s.name) } } : {}) }, null, 2) + '\n');
   printSummary(result, log);
   const summary = await report(result, o);
-  const environmentFailure = result.scenarios.find((s) => s.verdict === 'incomplete' && s.error);
-  if (environmentFailure) {
-    log(`chaos: ${environmentFailure.error}`);
-    return 2;
-  }
-  let code = suiteExitCode(result, { allowUnknown: o.allowUnknown });
-  if (o.allowUnknown && code === 0 && result.scenarios.some((s) => s.verdict === 'unknown')) log('chaos: unknown verdicts allowed (--allow-unknown): exit 0');
-  if (baseline && summary) {
-    const cmp = compareBaseline(summary, baseline, { p99TolerancePct: o.p99TolerancePct, allowUnknown: o.allowUnknown });
-    for (const line of cmp.lines) log(`baseline: ${line}`);
-    if (!cmp.ok) code = Math.max(code, 1);
-  }
-  return code;
+  return gateExitCode(result, summary, { ...o, baseline }, log);
 }
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
     const usage = err instanceof UsageError || err instanceof EnvironmentError;
-    process.stderr.write(`chaos: ${oneLine(err)}${err instanceof UsageError ? ' (see --help)' : ''}\n`);
+    process.stderr.write(`chaos: ${oneLine(err)}${err instanceof UsageError && err.seeHelp ? ' (see --help)' : ''}\n`);
     if (!usage && process.env.CHAOS_DEBUG) process.stderr.write(String((err as Error).stack) + '\n');
     process.exit(usage ? 2 : 1);
   },

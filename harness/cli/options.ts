@@ -2,13 +2,23 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { z } from 'zod';
 import { SCENARIOS } from '../../scenarios/index.ts';
 import type { Scenario } from '../runner/scenario.ts';
+import { parseShard, shardItems, type Shard } from './shard.ts';
 
 export class UsageError extends Error {
   readonly exitCode = 2;
+  /** false: the line says all there is to say; no "(see --help)" */
+  constructor(message: string, readonly seeHelp = true) {
+    super(message);
+  }
 }
 
 export interface ChaosOptions {
+  /** the scenarios this process runs: the selection, or this shard's part of it */
   scenarios: Scenario[];
+  /** the whole run's selection, in canonical order (equal to scenarios unless sharded) */
+  selection: Scenario[];
+  /** --shard K/N */
+  shard?: Shard;
   runs?: number;
   seed: number;
   seedGiven: boolean;
@@ -80,6 +90,7 @@ export function buildCommand(): Command {
     .option('--ci', 'plain lines, no progress bar (the CI regression gate)')
     .option('--allow-unknown', 'exit 0 even when a checker could not decide (verdict UNKNOWN); the report still shows it')
     .option('--report-dir <dir>', 'where reports/<run-id>/ is written', 'reports')
+    .option('--shard <K/N>', 'run shard K of N (needs --seed): a disjoint part of the scenarios; merge the N reports with `chaos merge`', parseShard)
     .option('--baseline <file>', 'compare with a previous summary.json: a regression fails the gate')
     .option('--p99-tolerance <pct>', 'with --baseline: also fail when a scenario\'s p99 job latency grew by more than pct %', intIn('--p99-tolerance', 0, 100000));
 }
@@ -106,13 +117,18 @@ export function parseOptions(argv: string[]): ChaosOptions | 'help' {
   const o = cmd.opts<{
     scenario?: Scenario[]; runs?: number; seed?: number; path?: string; budget?: number;
     workers?: number; keepers?: number; bugs?: string[]; json?: boolean; ci?: boolean; allowUnknown?: boolean;
-    reportDir: string; baseline?: string; p99Tolerance?: number;
+    reportDir: string; baseline?: string; p99Tolerance?: number; shard?: Shard;
   }>();
   if (o.p99Tolerance !== undefined && !o.baseline) throw new UsageError('--p99-tolerance needs --baseline');
   if (o.path && o.seed === undefined) throw new UsageError('--path needs the --seed it was printed with');
   if (o.path && (!o.scenario || o.scenario.length !== 1)) throw new UsageError('--path replays one scenario: give exactly one --scenario');
+  if (o.shard && o.seed === undefined) throw new UsageError('--shard needs --seed so every shard runs the same work');
+  if (o.shard && o.path) throw new UsageError('--path replays one counterexample on one machine: drop --shard');
+  const selection = canonicalOrder(o.scenario ?? [...SCENARIOS]);
   return {
-    scenarios: o.scenario ?? [...SCENARIOS],
+    scenarios: o.shard ? shardItems(selection, o.shard) : (o.scenario ?? [...SCENARIOS]),
+    selection,
+    shard: o.shard,
     runs: o.runs,
     seed: o.seed ?? (Date.now() ^ (Math.random() * 0x7fffffff)) | 0,
     seedGiven: o.seed !== undefined,
@@ -128,6 +144,14 @@ export function parseOptions(argv: string[]): ChaosOptions | 'help' {
     baseline: o.baseline,
     p99TolerancePct: o.p99Tolerance,
   };
+}
+
+/**
+ * A selection in canonical order (SCENARIOS'), duplicates dropped: what a sharded run deals out
+ * and a merge orders by, so `--scenario b,a` and `--scenario a,b` are the same run.
+ */
+export function canonicalOrder(selection: readonly Scenario[]): Scenario[] {
+  return SCENARIOS.filter((s) => selection.includes(s));
 }
 
 /** The command that replays a scenario's counterexample. */

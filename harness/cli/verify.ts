@@ -4,9 +4,11 @@ import Table from 'cli-table3';
 import { Command } from 'commander';
 import { PLANTED_BUGS } from '../../scenarios/planted-bugs.ts';
 import { oneLine } from '../env/errors.ts';
-import { writeReport } from '../report/index.ts';
-import { verify, type VerifyResult, type VerifyRow } from '../runner/verify.ts';
+import { writeReport, type VerifyRow as ReportVerifyRow } from '../report/index.ts';
+import { shardResults } from '../report/merge.ts';
+import { verify, verifyWork, type VerifyResult, type VerifyRow } from '../runner/verify.ts';
 import { intIn, parseCommand, parseDuration, replayCommand, UsageError } from './options.ts';
+import { parseShard, shardItems, shardLabel, type Shard } from './shard.ts';
 
 export interface VerifyCliOptions {
   seed: number;
@@ -16,6 +18,8 @@ export interface VerifyCliOptions {
   controlRuns?: number;
   json: boolean;
   reportDir: string;
+  /** --shard K/N: this shard's planted bugs and control scenarios (round-robin, like chaos) */
+  shard?: Shard;
 }
 
 function parseBugList(text: string): string[] {
@@ -36,10 +40,13 @@ export function parseVerifyOptions(argv: string[]): VerifyCliOptions | 'help' {
     .option('--control-runs <n>', 'runs per scenario on the correct system (default: each scenario\'s own)', intIn('--control-runs', 1, 10000))
     .option('--json', 'print the result as JSON on stdout')
     .option('--ci', 'plain lines (verify always prints plain lines)')
-    .option('--report-dir <dir>', 'where reports/<run-id>/ is written', 'reports');
+    .option('--report-dir <dir>', 'where reports/<run-id>/ is written', 'reports')
+    .option('--shard <K/N>', 'run shard K of N (needs --seed): a disjoint part of the planted bugs and control scenarios; merge with `chaos merge`', parseShard);
   if (parseCommand(cmd, argv) === 'help') return 'help';
-  const o = cmd.opts<{ seed?: number; bugs?: string; runs?: number; budget?: number; controlRuns?: number; json?: boolean; reportDir: string }>();
+  const o = cmd.opts<{ seed?: number; bugs?: string; runs?: number; budget?: number; controlRuns?: number; json?: boolean; reportDir: string; shard?: Shard }>();
+  if (o.shard && o.seed === undefined) throw new UsageError('--shard needs --seed so every shard runs the same work');
   return {
+    shard: o.shard,
     seed: o.seed ?? (Date.now() ^ (Math.random() * 0x7fffffff)) | 0,
     bugs: o.bugs !== undefined ? parseBugList(o.bugs) : undefined,
     runs: o.runs,
@@ -74,18 +81,35 @@ export function printVerify(result: VerifyResult, log: (s: string) => void): voi
   log(result.ok ? 'verify: every planted bug caught, correct system passes' : 'verify: FAILED');
 }
 
-export async function runVerify(o: VerifyCliOptions, log: (s: string) => void): Promise<number> {
-  log(`verify: seed ${o.seed}`);
-  const result = await verify({ seed: o.seed, bugs: o.bugs, runs: o.runs, budgetPerBugMs: o.budgetPerBugMs, controlRuns: o.controlRuns, onProgress: log });
-  if (o.json) process.stdout.write(JSON.stringify({ ok: result.ok, seed: o.seed, rows: result.rows.map((r) => ({ ...r, replay: verifyReplay(r) })) }, null, 2) + '\n');
-  printVerify(result, log);
-  // the report's headline is the correct system's verdict; the planted-bug table shows the teeth
-  const rows = result.rows.map((r) => ({
+/** The report's planted-bug table rows. */
+export function reportRows(rows: readonly VerifyRow[]): ReportVerifyRow[] {
+  return rows.map((r) => ({
     bug: r.bug, caughtBy: r.caughtBy, checker: r.checkers.join(', ') || null, runs: r.runsToDetect ?? 0,
     timeToDetectMs: r.timeToDetectMs, scheduleSize: r.scheduleSize, replay: verifyReplay(r) || null,
   }));
+}
+
+export async function runVerify(o: VerifyCliOptions, log: (s: string) => void): Promise<number> {
+  log(`verify: seed ${o.seed}${o.shard ? `, shard ${shardLabel(o.shard)}` : ''}`);
+  const shard = o.shard;
+  const result = await verify({
+    seed: o.seed, bugs: o.bugs, runs: o.runs, budgetPerBugMs: o.budgetPerBugMs, controlRuns: o.controlRuns, onProgress: log,
+    ...(shard ? { runBugs: (b) => shardItems(b, shard), runControl: (c) => shardItems(c, shard) } : {}),
+  });
+  if (o.json) process.stdout.write(JSON.stringify({ ok: result.ok, seed: o.seed, rows: result.rows.map((r) => ({ ...r, replay: verifyReplay(r) })) }, null, 2) + '\n');
+  printVerify(result, log);
+  // the report's headline is the correct system's verdict; the planted-bug table shows the teeth
+  const rows = reportRows(result.rows);
   try {
-    const files = await writeReport(result.control, { dir: o.reportDir, bugs: [], verify: rows });
+    const work = verifyWork(o.bugs);
+    const sharded = shard ? {
+      shard: { ...shard, scenarios: work.control.map((s) => s.name) },
+      shardResults: shardResults('verify', shard, {
+        seed: o.seed, bugs: work.bugs.map((b) => b.name), scenarios: work.control.map((s) => s.name),
+        runs: o.runs, budgetMs: o.budgetPerBugMs, controlRuns: o.controlRuns,
+      }, result.control, { verify: result.rows, ok: result.ok }),
+    } : {};
+    const files = await writeReport(result.control, { dir: o.reportDir, bugs: [], verify: rows, ...sharded });
     log(`report: ${files.dir}/index.html`);
   } catch (err) {
     log(`report: could not be written: ${oneLine(err)}`);

@@ -120,7 +120,9 @@ function headline(input: PageInput): Html {
     .join(', ');
   const caught = s.verify ? s.verify.filter((r) => r.caughtBy !== null).length : 0;
   return html`<header class="headline ${s.verdict}">
-<h1>${s.verdict}</h1>
+<h1>${s.verdict}${s.shard ? ` — shard ${s.shard.index}/${s.shard.count}` : ''}</h1>
+${s.shard ? html`<p class="note">shard ${s.shard.index}/${s.shard.count} of a sharded run (scenarios of the whole run: ${s.shard.scenarios.join(', ')}): this page shows only this shard's part; <code>npm run chaos -- merge</code> the N shard reports for the run's verdict.</p>` : ''}
+${s.merged ? html`<p>merged from <b>${plural(s.merged.shards, 'shard')}</b>: ${s.merged.from.join(', ')}</p>` : ''}
 <p>seed <b>${s.seed}</b> · bugs: <b>${s.bugs.length ? s.bugs.join(', ') : 'none'}</b> · duration <b>${formatDuration(s.durationMs)}</b> · ${plural(s.scenarios.length, 'scenario')}${counts ? ` (${counts})` : ''}${s.workers !== undefined ? ` · ${plural(s.workers, 'worker')}` : ''}${s.keepers !== undefined ? ` · ${plural(s.keepers, 'keeper')}` : ''}</p>
 ${s.verify ? html`<p>planted bugs caught: <b>${caught}/${s.verify.length}</b></p>` : ''}
 ${s.verdict === 'UNKNOWN' ? html`<p class="note">UNKNOWN: no checker found a violation, but in some runs a checker could not decide; those scenarios did not pass.</p>` : ''}
@@ -263,7 +265,7 @@ export function renderPage(input: PageInput): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">
-<title>${summary.verdict} — chaos report ${summary.runId}</title>
+<title>${summary.verdict} — chaos report ${summary.runId}${summary.shard ? ` (shard ${summary.shard.index}/${summary.shard.count})` : ''}</title>
 <style>${new Html(CSS)}</style>
 </head>
 <body><main>

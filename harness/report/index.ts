@@ -10,11 +10,12 @@ import { eventsChart, latencyChart, runsChart, throughputChart, type ChartImage 
 import { renderPage, type ScenarioSection } from './html.ts';
 import { junitXml } from './junit.ts';
 import { faultWindows, representativeRun, timeSeries } from './series.ts';
-import { reportSummary, type ReportSummary, type VerifyRow } from './summary.ts';
+import { reportSummary, type MergedInfo, type ReportSummary, type ShardInfo, type VerifyRow } from './summary.ts';
+import { SHARD_RESULTS_FILE, type ShardResults } from './merge.ts';
 import { jobsNamedIn, jobTimeline } from './timeline.ts';
 
 export { compareBaseline, type BaselineComparison, type BaselineOptions } from './baseline.ts';
-export { loadSummary, reportSummary, summarySchema, type ReportSummary, type ScenarioSummary, type VerifyRow } from './summary.ts';
+export { loadSummary, reportSummary, summarySchema, type MergedInfo, type ReportSummary, type ScenarioSummary, type ShardInfo, type VerifyRow } from './summary.ts';
 
 export interface ReportOptions {
   /** reports root; default "reports" */
@@ -30,6 +31,12 @@ export interface ReportOptions {
   verify?: VerifyRow[];
   /** clock for createdAt and the default run id (tests) */
   now?: Date;
+  /** this report is shard K of N of a run: named in summary.json, index.html and junit.xml */
+  shard?: ShardInfo;
+  /** this report was merged from the shards of a run */
+  merged?: MergedInfo;
+  /** a shard's full-fidelity results, written as results.json for `chaos merge` */
+  shardResults?: ShardResults;
 }
 
 export interface ReportFiles {
@@ -146,7 +153,7 @@ export async function writeReport(result: SuiteResult, options: ReportOptions): 
 
   const summary = reportSummary(result, {
     runId, createdAt: now, bugs: options.bugs, workers: options.workers, keepers: options.keepers,
-    incomplete: options.incomplete, verify: options.verify, histories,
+    incomplete: options.incomplete, verify: options.verify, histories, shard: options.shard, merged: options.merged,
   });
   const summaryPath = join(dir, 'summary.json');
   await writeFile(summaryPath, `${JSON.stringify(summary, null, 2)}\n`);
@@ -162,6 +169,11 @@ export async function writeReport(result: SuiteResult, options: ReportOptions): 
   const indexPath = join(dir, 'index.html');
   await writeFile(indexPath, renderPage({ result, summary, overview, sections, chartsError: charts.error }));
   files.push(summaryPath, junitPath, indexPath);
+  if (options.shardResults) {
+    const resultsPath = join(dir, SHARD_RESULTS_FILE);
+    await writeFile(resultsPath, JSON.stringify(options.shardResults));
+    files.push(resultsPath);
+  }
 
   const latest = await pointLatest(root, runId);
   return { dir, files, latest, summary, ...(charts.error !== undefined ? { chartsError: charts.error } : {}) };

@@ -76,12 +76,14 @@ export function scenarioFailure(s: ScenarioSummary): Failure | undefined {
 export function junitXml(summary: ReportSummary): string {
   const builder = junit.newBuilder();
   const suite = builder.testSuite()
-    .name('chaos')
+    .name(summary.shard ? `chaos shard ${summary.shard.index}/${summary.shard.count}` : 'chaos')
     .time(summary.durationMs / 1000)
     .timestamp(summary.createdAt)
     .property('seed', String(summary.seed))
     .property('bugs', summary.bugs.join(',') || 'none')
     .property('runId', summary.runId);
+  if (summary.shard) suite.property('shard', `${summary.shard.index}/${summary.shard.count}`);
+  if (summary.merged) suite.property('mergedFrom', summary.merged.from.join(','));
   for (const s of summary.scenarios) {
     const tc = suite.testCase().className('chaos').name(xmlSafe(s.scenario)).time(s.durationMs / 1000);
     const failure = scenarioFailure(s);

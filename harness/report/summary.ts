@@ -21,6 +21,11 @@ export type VerifyRow = {
   replay: string | null;
 };
 
+/** shard K of N: its index, the number of shards, and the scenario selection of the whole run */
+export type ShardInfo = { index: number; count: number; scenarios: string[] };
+/** a report merged from N shards: the shard directories it was merged from, in shard order */
+export type MergedInfo = { shards: number; from: string[] };
+
 export type HeadlineVerdict = 'PASS' | 'FAIL' | 'UNKNOWN' | 'INCOMPLETE';
 
 const count = z.number().int().nonnegative();
@@ -115,6 +120,10 @@ export const summarySchema = z.looseObject({
   keepers: z.number().int().optional(),
   scenarios: z.array(scenarioSchema),
   verify: z.array(verifyRowSchema).optional(),
+  /** set on the report of one shard of a sharded run */
+  shard: z.object({ index: count, count, scenarios: z.array(z.string()) }).optional(),
+  /** set on a report merged from shards */
+  merged: z.object({ shards: count, from: z.array(z.string()) }).optional(),
 });
 
 export type ReportSummary = z.infer<typeof summarySchema>;
@@ -130,6 +139,8 @@ export interface SummaryInput {
   verify?: VerifyRow[];
   /** scenario name → history files written for its failing and unknown runs */
   histories?: ReadonlyMap<string, string[]>;
+  shard?: ShardInfo;
+  merged?: MergedInfo;
 }
 
 /**
@@ -166,6 +177,8 @@ export function reportSummary(result: SuiteResult, input: SummaryInput): ReportS
       histories: input.histories?.get(s.scenario) ?? [],
     })),
     ...(input.verify ? { verify: input.verify } : {}),
+    ...(input.shard ? { shard: input.shard } : {}),
+    ...(input.merged ? { merged: input.merged } : {}),
   };
 }
 

@@ -1,6 +1,7 @@
 import { PLANTED_BUGS, type PlantedBug } from '../../scenarios/planted-bugs.ts';
 import { SCENARIOS } from '../../scenarios/index.ts';
 import type { RunRecord, ScenarioResult } from './property.ts';
+import type { Scenario } from './scenario.ts';
 import { Suite, type SuiteResult } from './suite.ts';
 
 export interface VerifyRow {
@@ -39,6 +40,16 @@ export interface VerifyOptions {
   /** runs per scenario for the correct system (default: each scenario's own) */
   controlRuns?: number;
   onProgress?: (line: string) => void;
+  /** run only these planted bugs (a shard's part; default: every selected bug) */
+  runBugs?: (bugs: readonly PlantedBug[]) => PlantedBug[];
+  /** run only these control scenarios (a shard's part; default: every one the bugs name) */
+  runControl?: (scenarios: readonly Scenario[]) => Scenario[];
+}
+
+/** The planted bugs a verify run selects, and the scenarios the correct system must pass, in canonical order. */
+export function verifyWork(bugNames?: readonly string[]): { bugs: PlantedBug[]; control: Scenario[] } {
+  const bugs = PLANTED_BUGS.filter((b) => !bugNames || bugNames.includes(b.name));
+  return { bugs, control: SCENARIOS.filter((s) => bugs.some((b) => b.scenarios.includes(s.name))) };
 }
 
 function rowFrom(bug: PlantedBug, result: ScenarioResult | undefined, totalMs: number, seed: number): VerifyRow {
@@ -65,7 +76,8 @@ function rowFrom(bug: PlantedBug, result: ScenarioResult | undefined, totalMs: n
 
 /** Every planted bug must be caught by its own scenarios, and the correct system must pass them. */
 export async function verify(o: VerifyOptions): Promise<VerifyResult> {
-  const bugs = PLANTED_BUGS.filter((b) => !o.bugs || o.bugs.includes(b.name));
+  const work = verifyWork(o.bugs);
+  const bugs = o.runBugs ? o.runBugs(work.bugs) : work.bugs;
   const rows: VerifyRow[] = [];
   for (const bug of bugs) {
     const started = Date.now();
@@ -91,7 +103,7 @@ export async function verify(o: VerifyOptions): Promise<VerifyResult> {
     rows.push(row);
     o.onProgress?.(`[verify] ${bug.name}: ${row.caught ? `caught by ${row.caughtBy} (${row.checkers.join(', ')}) after ${row.runsToDetect} runs` : 'ESCAPED'}`);
   }
-  const controlScenarios = SCENARIOS.filter((s) => bugs.some((b) => b.scenarios.includes(s.name)));
+  const controlScenarios = o.runControl ? o.runControl(work.control) : work.control;
   o.onProgress?.(`[verify] correct system on ${controlScenarios.map((s) => s.name).join(', ')}`);
   const control = await new Suite({ scenarios: controlScenarios, seed: o.seed, runs: o.controlRuns, bugs: [] }).run();
   const controlOk = control.complete && control.scenarios.every((s) => s.verdict === 'pass');

@@ -1,0 +1,36 @@
+// What a finished suite exits with, shared by `chaos` and `chaos merge` (a merged run exits
+// exactly as the unsharded run would), and what defines a run's work for sharding.
+import { compareBaseline, type ReportSummary } from '../report/index.ts';
+import type { RunKey } from '../report/merge.ts';
+import type { SuiteResult } from '../runner/suite.ts';
+import type { ChaosOptions } from './options.ts';
+import { suiteExitCode } from './output.ts';
+
+/** What defines this run's work: the shards of one run must agree on every field. */
+export function runKeyOf(o: ChaosOptions): RunKey {
+  return { seed: o.seed, bugs: o.bugs, scenarios: o.selection.map((s) => s.name), runs: o.runs, budgetMs: o.budgetMs, workers: o.workers, keepers: o.keepers };
+}
+
+/**
+ * The exit code of a finished suite (unsharded, or merged from shards): 2 when an environment
+ * error cut a scenario short, else suiteExitCode, raised to 1 by a baseline regression.
+ */
+export function gateExitCode(
+  result: SuiteResult, summary: ReportSummary | undefined,
+  o: { allowUnknown: boolean; baseline?: ReportSummary; p99TolerancePct?: number }, log: (s: string) => void,
+): number {
+  const environmentFailure = result.scenarios.find((s) => s.verdict === 'incomplete' && s.error);
+  if (environmentFailure) {
+    log(`chaos: ${environmentFailure.error}`);
+    return 2;
+  }
+  let code = suiteExitCode(result, { allowUnknown: o.allowUnknown });
+  if (o.allowUnknown && code === 0 && result.scenarios.some((s) => s.verdict === 'unknown')) log('chaos: unknown verdicts allowed (--allow-unknown): exit 0');
+  if (o.baseline && summary) {
+    const cmp = compareBaseline(summary, o.baseline, { p99TolerancePct: o.p99TolerancePct, allowUnknown: o.allowUnknown });
+    for (const line of cmp.lines) log(`baseline: ${line}`);
+    if (!cmp.ok) code = Math.max(code, 1);
+  }
+  return code;
+}
+

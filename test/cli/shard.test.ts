@@ -1,0 +1,97 @@
+// --shard K/N: the split is disjoint, covering and deterministic; bad values and a shard without
+// --seed are one-line usage errors (exit 2) before anything starts.
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { parseOptions } from '../../harness/cli/options.ts';
+import { parseVerifyOptions } from '../../harness/cli/verify.ts';
+import { deriveSeed, parseShard, shardBudget, shardItems, shardOf } from '../../harness/cli/shard.ts';
+import { verifyWork } from '../../harness/runner/verify.ts';
+import { SCENARIOS } from '../../scenarios/index.ts';
+
+function chaos(...args: string[]) {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'harness/cli/main.ts', ...args], { encoding: 'utf8', timeout: 30_000 });
+  return { code: r.status, stderr: r.stderr.trim(), stdout: r.stdout };
+}
+
+describe('the shard split', () => {
+  it('parses K/N', () => {
+    expect(parseShard('2/4')).toEqual({ index: 2, count: 4 });
+    expect(parseShard(' 1 / 1 ')).toEqual({ index: 1, count: 1 });
+    for (const bad of ['0/3', '4/3', 'x', '1/0', '1/', '/2', '-1/2', '1.5/2', '1/2/3', '']) expect(() => parseShard(bad), bad).toThrow(/--shard must be K\/N/);
+  });
+
+  it.each([1, 2, 3, 4, 7, 10, 11, 25])('%i shards of every scenario: disjoint, covering, in canonical order, deterministic', (count) => {
+    const parts = Array.from({ length: count }, (_, k) => shardItems(SCENARIOS, { index: k + 1, count }));
+    const all = parts.flat();
+    expect(all).toHaveLength(SCENARIOS.length); // disjoint: no scenario twice …
+    expect(new Set(all)).toEqual(new Set(SCENARIOS)); // … and covering
+    for (const part of parts) expect(part).toEqual(SCENARIOS.filter((s) => part.includes(s))); // canonical order
+    // deterministic: the same call, the same part; and each scenario's shard is shardOf(its index)
+    for (let k = 1; k <= count; k++) expect(shardItems(SCENARIOS, { index: k, count })).toEqual(parts[k - 1]);
+    SCENARIOS.forEach((s, i) => expect(parts[shardOf(i, count) - 1]).toContain(s));
+    // round robin: no shard has more than one scenario more than another
+    const sizes = parts.map((p) => p.length);
+    expect(Math.max(...sizes) - Math.min(...sizes)).toBeLessThanOrEqual(1);
+  });
+
+  it('deals the selection in canonical order, whatever order --scenario gives', () => {
+    const a = parseOptions(['--scenario', 'keeper-race,reorder,latency', '--seed', '5', '--shard', '1/2']);
+    const b = parseOptions(['--scenario', 'latency,reorder,keeper-race', '--seed', '5', '--shard', '1/2']);
+    if (a === 'help' || b === 'help') throw new Error('help');
+    expect(a.selection.map((s) => s.name)).toEqual(['latency', 'reorder', 'keeper-race']);
+    expect(a.scenarios.map((s) => s.name)).toEqual(['latency', 'keeper-race']);
+    expect(b.scenarios).toEqual(a.scenarios);
+    const two = parseOptions(['--scenario', 'keeper-race,reorder,latency', '--seed', '5', '--shard', '2/2']);
+    if (two === 'help') throw new Error('help');
+    expect(two.scenarios.map((s) => s.name)).toEqual(['reorder']);
+    expect(two.shard).toEqual({ index: 2, count: 2 });
+  });
+
+  it('splits verify\'s planted bugs and control scenarios the same way', () => {
+    const o = parseVerifyOptions(['--seed', '3', '--shard', '2/3']);
+    if (o === 'help') throw new Error('help');
+    expect(o.shard).toEqual({ index: 2, count: 3 });
+    const work = verifyWork();
+    const bugs = [1, 2, 3].map((k) => shardItems(work.bugs, { index: k, count: 3 }).map((b) => b.name));
+    expect(bugs.flat().sort()).toEqual(work.bugs.map((b) => b.name).sort());
+    expect(new Set(bugs.flat()).size).toBe(work.bugs.length);
+  });
+
+  it('gives a shard its scenarios\' share of the whole run\'s --budget', () => {
+    const o = parseOptions(['--seed', '1', '--shard', '2/3', '--budget', '10m']);
+    if (o === 'help') throw new Error('help');
+    expect(o.scenarios).toHaveLength(3); // of 10: latency, reorder, ... dealt 4, 3, 3
+    expect(shardBudget(o)).toBe(Math.floor((600_000 * 3) / 10));
+    const whole = parseOptions(['--seed', '1', '--budget', '10m']);
+    if (whole === 'help') throw new Error('help');
+    expect(shardBudget(whole)).toBe(600_000);
+  });
+
+  it('derives soak seeds from (seed, suite) alone: deterministic, 32-bit, distinct', () => {
+    const seeds = Array.from({ length: 1000 }, (_, i) => deriveSeed(42, i));
+    expect(Array.from({ length: 1000 }, (_, i) => deriveSeed(42, i))).toEqual(seeds);
+    for (const s of seeds) expect(s).toBe(s | 0);
+    expect(new Set(seeds).size).toBe(1000);
+    expect(deriveSeed(43, 0)).not.toBe(deriveSeed(42, 0));
+  });
+});
+
+describe('--shard usage errors', () => {
+  it.each([
+    [['--shard', '0/3', '--seed', '1'], /--shard must be K\/N .*"0\/3": K must be from 1 to 3/],
+    [['--shard', '4/3', '--seed', '1'], /--shard must be K\/N .*"4\/3": K must be from 1 to 3/],
+    [['--shard', 'x', '--seed', '1'], /--shard must be K\/N .*"x"/],
+    [['--shard', '1/0', '--seed', '1'], /--shard must be K\/N .*"1\/0": N must be at least 1/],
+    [['--shard', '1/3'], /^chaos: --shard needs --seed so every shard runs the same work/],
+    [['--shard', '1/3', '--seed', '1', '--scenario', 'reorder', '--path', '0'], /--path replays one counterexample on one machine/],
+    [['verify', '--shard', '1/2'], /--shard needs --seed so every shard runs the same work/],
+    [['verify', '--shard', '3/2', '--seed', '1'], /--shard must be K\/N/],
+    [['merge'], /missing required argument 'dirs'/],
+  ])('%j exits 2 with one line', (args, message) => {
+    const r = chaos(...args);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr.split('\n')).toHaveLength(1);
+    expect(r.stderr).not.toMatch(/\bat .*\.ts:\d+/);
+  });
+});
