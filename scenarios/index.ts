@@ -4,6 +4,7 @@ import { frontDoor } from './front-door.ts';
 import { keeperCrash } from './keeper-crash.ts';
 import { keeperRace } from './keeper-race.ts';
 import { latency } from './latency.ts';
+import { longJobs } from './long-jobs.ts';
 import { mixed } from './mixed.ts';
 import { partition } from './partition.ts';
 import { pause } from './pause.ts';
@@ -12,4 +13,4 @@ import { reorder } from './reorder.ts';
 import { workerCrash } from './worker-crash.ts';
 
 /** Every scenario, in the order `npm run chaos` runs them. */
-export const SCENARIOS: readonly Scenario[] = [latency, reorder, keeperRace, workerCrash, executorCrash, keeperCrash, partition, pause, redisRestart, frontDoor, mixed];
+export const SCENARIOS: readonly Scenario[] = [latency, reorder, keeperRace, workerCrash, executorCrash, keeperCrash, partition, pause, redisRestart, frontDoor, longJobs, mixed];

@@ -65,4 +65,9 @@ export const PLANTED_BUGS: readonly PlantedBug[] = [
     // the default workloads hang one payload in ten past its timeout
     scenarios: ['latency'], checkers: ['payloadOutcome'], runs: 10,
   },
+  {
+    name: 'lease-not-extended',
+    mistake: 'the worker never extends its lease while a job runs: a job longer than the lease is reclaimed and run again although nothing failed',
+    scenarios: ['long-jobs'], checkers: ['reexecution'], runs: 6,
+  },
 ];

@@ -135,7 +135,7 @@ export function parseAutoclaimReply(raw: unknown): { cursor: string; entries: St
 // ---------------------------------------------------------------------------------------
 // Planted bugs
 
-export const BUG_NAMES = ['lww-status', 'check-then-set', 'pubsub-events', 'brpop-queue', 'no-reclaim', 'ack-before-run', 'heartbeat-status', 'write-behind-submit', 'null-exit-as-success'] as const;
+export const BUG_NAMES = ['lww-status', 'check-then-set', 'pubsub-events', 'brpop-queue', 'no-reclaim', 'ack-before-run', 'heartbeat-status', 'write-behind-submit', 'null-exit-as-success', 'lease-not-extended'] as const;
 export type BugName = (typeof BUG_NAMES)[number];
 export type Bugs = ReadonlySet<BugName>;
 

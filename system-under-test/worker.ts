@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { Redis } from 'ioredis';
 import { AckBeforeRunQueue } from './bugs/ack-before-run-queue.ts';
 import { HeartbeatStatusQueue } from './bugs/heartbeat-status-queue.ts';
+import { LeaseNotExtendedQueue } from './bugs/lease-not-extended-queue.ts';
 import { ListJobQueue } from './bugs/list-queue.ts';
 import { NoReclaimJobQueue } from './bugs/no-reclaim-queue.ts';
 import {
@@ -280,7 +281,8 @@ function parsePayload(json: string | null): RunMessage['payload'] | undefined {
 
 /** The queue seam, chosen once: the correct stream queue or a planted bug's variant. */
 function createJobQueue(bugs: Bugs, redis: Redis, blocking: Redis, options: QueueOptions): JobQueue {
-  const queue = baseJobQueue(bugs, redis, blocking, options);
+  const base = baseJobQueue(bugs, redis, blocking, options);
+  const queue = bugs.has('lease-not-extended') ? new LeaseNotExtendedQueue(base) : base;
   return bugs.has('heartbeat-status') ? new HeartbeatStatusQueue(queue, redis) : queue;
 }
 

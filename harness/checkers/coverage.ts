@@ -47,6 +47,8 @@ export interface RunStats {
   /** terminal jobs whose outcome was held against their payload (payloadOutcome.ts), and of those the ones whose payload should fail */
   outcomesJudged: number;
   failuresJudged: number;
+  /** the longest payload run: from an attempt's start (executions log) to its executor's outcome event, ms */
+  longestRunMs: number;
   latencies: LatencySample[];
 }
 
@@ -62,6 +64,26 @@ export function coverageCounts(stats: RunStats): CoverageCounts {
 function firstTerminal(steps: readonly Step[]): Step | undefined {
   for (const s of steps) if (s.applied && isTerminal(s.to)) return s;
   return undefined;
+}
+
+/** The longest run of a payload: an attempt's start to the outcome its executor reported. */
+function longestRun(obs: Observations): number {
+  const started = new Map<string, number>();
+  for (const e of obs.executions) {
+    const key = `${e.jobId}/${e.attempt}`;
+    const t = started.get(key);
+    if (t === undefined || e.t < t) started.set(key, e.t);
+  }
+  let longest = 0;
+  for (const { steps } of obs.jobs) {
+    for (const s of steps) {
+      const e = s.entry;
+      if (e.source !== 'executor' || !isTerminal(e.type)) continue;
+      const from = started.get(`${e.jobId}/${e.attempt}`);
+      if (from !== undefined) longest = Math.max(longest, e.t - from);
+    }
+  }
+  return longest;
 }
 
 export function runStats(history: History, obs: Observations = observe(history)): RunStats {
@@ -158,6 +180,7 @@ export function runStats(history: History, obs: Observations = observe(history))
     submitsIndeterminate,
     outcomesJudged: outcomes.judged,
     failuresJudged: outcomes.failuresJudged,
+    longestRunMs: longestRun(obs),
     latencies,
   };
 }

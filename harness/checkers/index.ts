@@ -6,6 +6,7 @@ import { legalTransitions } from './legalTransitions.ts';
 import { observe, type Observations } from './observations.ts';
 import { outputIntegrity } from './outputIntegrity.ts';
 import { payloadOutcome } from './payloadOutcome.ts';
+import { reexecution } from './reexecution.ts';
 import { runningSetConsistent } from './runningSetConsistent.ts';
 import { taskAggregate } from './taskAggregate.ts';
 import { terminalStable } from './terminalStable.ts';
@@ -22,6 +23,7 @@ export const CHECKERS: Readonly<Record<string, Checker>> = {
   taskAggregate,
   outputIntegrity,
   payloadOutcome,
+  reexecution,
 };
 
 /** Runs every checker over one history, grouping the history once for all of them. */
@@ -55,4 +57,4 @@ export function composeVerdicts(verdicts: readonly Verdict[], checker = 'compose
 export { observe, compareLogIds, parseLogId, type Observations, type JobRecord, type Step } from './observations.ts';
 export { runStats, coverageCounts, type RunStats, type CoverageCounts, type LatencySample } from './coverage.ts';
 export { EVIDENCE_LIMIT } from './findings.ts';
-export { terminalStable, legalTransitions, totalQueue, runningSetConsistent, taskAggregate, outputIntegrity, payloadOutcome };
+export { terminalStable, legalTransitions, totalQueue, runningSetConsistent, taskAggregate, outputIntegrity, payloadOutcome, reexecution };

@@ -75,6 +75,7 @@ const ZERO_TOTALS: StatsTotals = {
   submitsIndeterminate: 0,
   outcomesJudged: 0,
   failuresJudged: 0,
+  longestRunMs: 0,
 };
 
 export function statsTotals(records: readonly RunRecord[]): StatsTotals {

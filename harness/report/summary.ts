@@ -51,6 +51,7 @@ const statsSchema = z.object({
   // counted since payloadOutcome judges outcomes; absent from older summaries
   outcomesJudged: count.optional(),
   failuresJudged: count.optional(),
+  longestRunMs: z.number().optional(),
 });
 
 const verifyRowSchema = z.looseObject({

@@ -14,6 +14,7 @@ describe('checkAll', () => {
       'taskAggregate',
       'outputIntegrity',
       'payloadOutcome',
+      'reexecution',
     ]);
     for (const v of verdicts) expect({ checker: v.checker, valid: v.valid, evidence: v.evidence }).toEqual({ checker: v.checker, valid: true, evidence: [] });
     expect(composeVerdicts(verdicts).valid).toBe(true);

@@ -1,0 +1,72 @@
+// reexecution: at-least-once allows a job to run again after a crash, a pause or a cut or slowed
+// link — not while everything that ran it was healthy. Every start of a payload under a new
+// attempt (the executions log) must be explained by an effective fault, between the previous
+// start and this one, on what ran the previous attempt: its worker (kill, pause, restart, its
+// executor killed), that worker's link or the executors' link (any fault), or Redis (restart).
+// Faults on keepers and the front door cannot make a job run again.
+
+import type { ExecutionEntry, History, NemesisEntry, Verdict } from '../history/types.ts';
+import { Findings } from './findings.ts';
+import { observe, type Observations } from './observations.ts';
+
+export interface ReexecutionJudgment {
+  /** starts under a later attempt than the job's first */
+  reexecutions: number;
+  /** of those, explained by a fault */
+  explained: number;
+  /** executions that ran at least `longMs` (to its next start or outcome) with no explaining fault: what the judgment needs to have something to judge */
+  unexplained: { previous: ExecutionEntry; again: ExecutionEntry }[];
+}
+
+const ownerOf = (executorId: string): string => (executorId.endsWith('-executor') ? executorId.slice(0, -'-executor'.length) : executorId);
+
+/** Whether an effective fault step can make the job that `worker` runs be delivered or run again. */
+function canRerun(n: NemesisEntry, worker: string): boolean {
+  if (n.fault === 'redis-restart') return true;
+  const t = n.target;
+  return t === worker || t === `executor of ${worker}` || t === `link ${worker}` || t === 'link executor';
+}
+
+export function judgeReexecutions(obs: Observations): ReexecutionJudgment {
+  const out: ReexecutionJudgment = { reexecutions: 0, explained: 0, unexplained: [] };
+  const ends = new Map<number, number>();
+  for (const n of obs.nemesis) if (n.type === 'end') ends.set(n.stepId, n.t);
+  const faults = obs.nemesis.filter((n) => n.type === 'start' && (n.outcome ?? 'ok') === 'ok');
+
+  // each job's distinct attempts, first start of each, in attempt order
+  const byJob = new Map<string, Map<number, ExecutionEntry>>();
+  for (const e of obs.executions) {
+    let attempts = byJob.get(e.jobId);
+    if (!attempts) byJob.set(e.jobId, (attempts = new Map()));
+    const seen = attempts.get(e.attempt);
+    if (!seen || e.t < seen.t) attempts.set(e.attempt, e);
+  }
+  for (const attempts of byJob.values()) {
+    const starts = [...attempts.values()].sort((a, b) => a.attempt - b.attempt);
+    for (let i = 1; i < starts.length; i++) {
+      const previous = starts[i - 1]!;
+      const again = starts[i]!;
+      out.reexecutions++;
+      const worker = ownerOf(previous.executorId);
+      // a fault in place at some moment between the previous start and this one
+      const explains = faults.some((n) => canRerun(n, worker) && n.t <= again.t && (ends.get(n.stepId) ?? Infinity) >= previous.t);
+      if (explains) out.explained++;
+      else out.unexplained.push({ previous, again });
+    }
+  }
+  return out;
+}
+
+export function reexecution(_history: History, obs: Observations = observe(_history)): Verdict {
+  const findings = new Findings();
+  const j = judgeReexecutions(obs);
+  for (const { previous, again } of j.unexplained) {
+    findings.add(() => ({
+      message: `job ${again.jobId}: run again as attempt ${again.attempt} by ${again.executorId} at t=${again.t}ms after attempt ${previous.attempt} by ${previous.executorId} began at t=${previous.t}ms, with no fault on ${ownerOf(previous.executorId)}, its links or Redis in between`,
+      jobId: again.jobId,
+      at: again.t,
+      entries: [previous, again],
+    }));
+  }
+  return findings.verdict('reexecution', { reexecutions: j.reexecutions, explained: j.explained });
+}

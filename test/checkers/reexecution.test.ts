@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { runStats } from '../../harness/checkers/coverage.ts';
+import { reexecution } from '../../harness/checkers/reexecution.ts';
+import { HistoryBuilder, healthyRun } from './build.ts';
+
+/** J-1 started by worker-1's executor at 100, started again by worker-2's at 2500 (attempt 2) */
+function runTwice(h = new HistoryBuilder()): HistoryBuilder {
+  h.execution('J-1', 1, 100, 'worker-1-executor');
+  h.execution('J-1', 2, 2500, 'worker-2-executor');
+  h.transition('J-1', 'running', 'completed', { t: 3000, source: 'executor', sourceId: 'worker-2-executor', attempt: 2 });
+  return h;
+}
+
+describe('reexecution', () => {
+  it('accepts a run in which every job ran once', () => {
+    const v = reexecution(healthyRun().build());
+    expect(v.valid).toBe(true);
+    expect(v.stats).toMatchObject({ reexecutions: 0 });
+  });
+
+  it('rejects a job run again with no fault at all, naming both starts', () => {
+    const v = reexecution(runTwice().build());
+    expect(v.valid).toBe(false);
+    expect(v.evidence[0].jobId).toBe('J-1');
+    expect(v.evidence[0].message).toMatch(/run again as attempt 2 by worker-2-executor at t=2500ms after attempt 1 by worker-1-executor began at t=100ms, with no fault on worker-1/);
+  });
+
+  it.each([
+    ['kill', 'worker-1', { kind: 'kill', process: 'worker-1' }],
+    ['pause', 'worker-1', { kind: 'pause', process: 'worker-1' }],
+    ['kill-executor', 'executor of worker-1', { kind: 'kill-executor', worker: 'worker-1' }],
+    ['latency', 'link worker-1', { kind: 'latency', link: 'worker-1' }],
+    ['down', 'link executor', { kind: 'down', link: 'executor' }],
+    ['redis-restart', 'redis', { kind: 'redis-restart' }],
+  ])('accepts it when a %s on %s came between the two starts', (fault, target, detail) => {
+    const h = new HistoryBuilder();
+    h.nemesis(500, 'start', 0, fault, target, { detail });
+    h.nemesis(1500, 'end', 0, fault, target);
+    const v = reexecution(runTwice(h).build());
+    expect(v.valid).toBe(true);
+    expect(v.stats).toMatchObject({ reexecutions: 1, explained: 1 });
+  });
+
+  it('rejects it when the only faults hit another worker, a keeper, or came after the second start, or hit nothing', () => {
+    const h = new HistoryBuilder();
+    h.nemesis(500, 'start', 0, 'kill', 'worker-2', { detail: { kind: 'kill', process: 'worker-2' } });
+    h.nemesis(600, 'end', 0, 'kill', 'worker-2');
+    h.nemesis(500, 'start', 1, 'pause', 'keeper-1', { detail: { kind: 'pause', process: 'keeper-1' } });
+    h.nemesis(900, 'end', 1, 'pause', 'keeper-1');
+    h.nemesis(2600, 'start', 2, 'kill', 'worker-1', { detail: { kind: 'kill', process: 'worker-1' } });
+    h.nemesis(2700, 'end', 2, 'kill', 'worker-1');
+    h.nemesis(700, 'start', 3, 'kill-executor', 'executor of worker-1', { outcome: 'empty', detail: { kind: 'kill-executor', worker: 'worker-1', why: 'no executor' } });
+    h.nemesis(700, 'end', 3, 'kill-executor', 'executor of worker-1');
+    expect(reexecution(runTwice(h).build()).valid).toBe(false);
+  });
+
+  it('counts the same attempt logged twice (a resent XADD) as one start', () => {
+    const h = new HistoryBuilder();
+    h.execution('J-1', 1, 100, 'worker-1-executor');
+    h.execution('J-1', 1, 130, 'worker-1-executor');
+    expect(reexecution(h.build()).valid).toBe(true);
+  });
+
+  it('measures the longest payload run for the long-jobs goal', () => {
+    expect(runStats(runTwice().build()).longestRunMs).toBe(500);
+  });
+});
