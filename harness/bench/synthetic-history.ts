@@ -3,8 +3,9 @@
 // while its jobs run and one after; per job the worker's `running` applied, the executor's
 // duplicate `running` ignored, the outcome applied, one execution; some jobs fail on their exit
 // code, some are cancelled (with the cancel operation and the executor's late, ignored outcome),
-// some are reclaimed and run twice (a second execution, the first attempt's outcome ignored as
-// stale-terminal); a nemesis step now and then; one snapshot at the end.
+// some are reclaimed and run twice after their worker was paused (a pause step, a second
+// execution, the first attempt's outcome ignored as stale-terminal); a nemesis step now and
+// then; one snapshot at the end.
 
 import type { ClientEntry, History, HistoryEntry, JobSpec, JobView, Payload, TaskView, TransitionEntry } from '../history/types.ts';
 
@@ -28,6 +29,9 @@ export interface SyntheticMix {
   /** one nemesis step (start + end) every this many tasks */
   nemesisEvery: number;
 }
+
+/** step ids of the pauses that explain reclaims, apart from the per-task nemesis steps (ids = task numbers) */
+const PAUSE_STEP_IDS = 1_000_000_000;
 
 export const DEFAULT_MIX: SyntheticMix = { failed: 0.08, cancelled: 0.04, reclaimed: 0.03, nemesisEvery: 500 };
 
@@ -75,8 +79,9 @@ export function syntheticHistory(entries: number, seed = 1, mix: SyntheticMix = 
   };
 
   let task = 0;
-  // the largest task (3 jobs, every one reclaimed or cancelled) adds fewer than 40 entries
-  while (h.length + 40 <= target) {
+  let pauses = 0;
+  // the largest task (3 jobs, every one reclaimed or cancelled) adds fewer than 48 entries
+  while (h.length + 48 <= target) {
     const taskId = `T-${task}`;
     const key = `k-${task}`;
     const t0 = task * 2; // a task every 2 ms
@@ -126,6 +131,9 @@ export function syntheticHistory(entries: number, seed = 1, mix: SyntheticMix = 
       let tEnd = ts + 20;
       if (reclaimed) {
         // the first worker paused past its lease: another takes the job, runs it, finishes first
+        const pauseId = PAUSE_STEP_IDS + pauses++;
+        h.push({ kind: 'nemesis', t: ts + 5, type: 'start', stepId: pauseId, fault: 'pause', target: worker, outcome: 'ok', detail: { kind: 'pause', process: worker } });
+        h.push({ kind: 'nemesis', t: ts + 40, type: 'end', stepId: pauseId, fault: 'pause', target: worker });
         const other = worker === 'worker-1' ? 'worker-2' : 'worker-1';
         h.push(transition(ts + 30, jobId, 'running', 'worker', other, 2, 'running', 'running', 'ignored', 'duplicate'));
         h.push({ kind: 'execution', t: ts + 31, jobId, attempt: 2, executorId: `${other}-executor` });
