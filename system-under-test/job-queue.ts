@@ -24,6 +24,27 @@ export interface JobQueue {
   ack(delivery: JobDelivery): Promise<void>;
 }
 
+/** A queue that passes everything to another: planted bugs that change one step extend it. */
+export class QueueDecorator implements JobQueue {
+  constructor(protected readonly inner: JobQueue) {}
+
+  prepare(): Promise<void> {
+    return this.inner.prepare();
+  }
+
+  next(): Promise<JobDelivery | null> {
+    return this.inner.next();
+  }
+
+  heartbeat(delivery: JobDelivery): Promise<void> {
+    return this.inner.heartbeat(delivery);
+  }
+
+  ack(delivery: JobDelivery): Promise<void> {
+    return this.inner.ack(delivery);
+  }
+}
+
 export interface QueueOptions {
   id: string;
   leaseMs: number;

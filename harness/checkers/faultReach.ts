@@ -17,7 +17,7 @@
 
 import type { ClientEntry, History, NemesisEntry } from '../history/types.ts';
 import { parseLogId, type Observations } from './observations.ts';
-import { isTerminal } from './spec.ts';
+import { isTerminal, workerOf } from './spec.ts';
 
 export interface FaultReach {
   /** steps whose injection took effect */
@@ -42,9 +42,6 @@ type Target =
 const PROCESS_FAULTS = new Set(['kill', 'kill-executor', 'restart', 'pause']);
 /** faults after which a worker no longer holds what it held */
 const ENDS_WORK = new Set(['kill', 'kill-executor', 'restart', 'redis-restart']);
-
-/** The owner of an event source or executor id: `worker-1-executor` → `worker-1`. */
-const ownerOf = (id: string): string => (id.endsWith('-executor') ? id.slice(0, -'-executor'.length) : id);
 
 function targetOf(start: NemesisEntry): Target {
   const d = start.detail ?? {};
@@ -95,20 +92,20 @@ export function faultReach(history: History, obs: Observations): FaultReach {
       eventTimes.push(eventT);
       decided.push({ keeper: e.keeper, t: e.t });
       if (e.source !== 'worker' && e.source !== 'executor') continue;
-      const s = span(e.jobId, e.attempt, ownerOf(e.sourceId));
+      const s = span(e.jobId, e.attempt, workerOf(e.sourceId));
       s.from = Math.min(s.from, eventT);
       if (isTerminal(e.type)) s.until = Math.min(s.until, eventT);
     }
   }
   for (const x of obs.executions) {
-    const s = span(x.jobId, x.attempt, ownerOf(x.executorId));
+    const s = span(x.jobId, x.attempt, workerOf(x.executorId));
     s.from = Math.min(s.from, x.t);
   }
   // a crash of the worker (or its executor, or Redis) ends what it held
   const held = new Map<string, Interval[]>();
   for (const s of spans.values()) {
     if (s.from === Infinity) continue;
-    const crash = okStarts.find((f) => f.t >= s.from && ENDS_WORK.has(f.fault) && (f.fault === 'redis-restart' || ownerOf(targetName(f)) === s.worker));
+    const crash = okStarts.find((f) => f.t >= s.from && ENDS_WORK.has(f.fault) && (f.fault === 'redis-restart' || workerOf(targetName(f)) === s.worker));
     const crashed = crash !== undefined && crash.t < s.until;
     const until = Math.max(s.from, crashed ? crash.t : s.until);
     let list = held.get(s.worker);

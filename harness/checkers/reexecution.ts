@@ -8,6 +8,7 @@
 import type { ExecutionEntry, History, NemesisEntry, Verdict } from '../history/types.ts';
 import { Findings } from './findings.ts';
 import { observe, type Observations } from './observations.ts';
+import { workerOf } from './spec.ts';
 
 export interface ReexecutionJudgment {
   /** starts under a later attempt than the job's first */
@@ -17,8 +18,6 @@ export interface ReexecutionJudgment {
   /** executions that ran at least `longMs` (to its next start or outcome) with no explaining fault: what the judgment needs to have something to judge */
   unexplained: { previous: ExecutionEntry; again: ExecutionEntry }[];
 }
-
-const ownerOf = (executorId: string): string => (executorId.endsWith('-executor') ? executorId.slice(0, -'-executor'.length) : executorId);
 
 /** Whether an effective fault step can make the job that `worker` runs be delivered or run again. */
 function canRerun(n: NemesisEntry, worker: string): boolean {
@@ -47,7 +46,7 @@ export function judgeReexecutions(obs: Observations): ReexecutionJudgment {
       const previous = starts[i - 1]!;
       const again = starts[i]!;
       out.reexecutions++;
-      const worker = ownerOf(previous.executorId);
+      const worker = workerOf(previous.executorId);
       // a fault in place at some moment between the previous start and this one
       const explains = faults.some((n) => canRerun(n, worker) && n.t <= again.t && (ends.get(n.stepId) ?? Infinity) >= previous.t);
       if (explains) out.explained++;
@@ -62,7 +61,7 @@ export function reexecution(_history: History, obs: Observations = observe(_hist
   const j = judgeReexecutions(obs);
   for (const { previous, again } of j.unexplained) {
     findings.add(() => ({
-      message: `job ${again.jobId}: run again as attempt ${again.attempt} by ${again.executorId} at t=${again.t}ms after attempt ${previous.attempt} by ${previous.executorId} began at t=${previous.t}ms, with no fault on ${ownerOf(previous.executorId)}, its links or Redis in between`,
+      message: `job ${again.jobId}: run again as attempt ${again.attempt} by ${again.executorId} at t=${again.t}ms after attempt ${previous.attempt} by ${previous.executorId} began at t=${previous.t}ms, with no fault on ${workerOf(previous.executorId)}, its links or Redis in between`,
       jobId: again.jobId,
       at: again.t,
       entries: [previous, again],

@@ -35,6 +35,11 @@ export function expectedOutput(payload: Payload): string {
   return out;
 }
 
+/** The worker an executor (`<worker id>-executor`, PROTOCOL.md) belongs to; a worker's own id is itself. */
+export function workerOf(sourceId: string): string {
+  return sourceId.endsWith('-executor') ? sourceId.slice(0, -'-executor'.length) : sourceId;
+}
+
 /** A job's timeout when its subtask names none (PROTOCOL.md). */
 export const DEFAULT_TIMEOUT_MS = 30_000;
 

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { oneLine } from '../env/errors.ts';
 import type { HistoryRecorder } from './recorder.ts';
 import { JOB_STATES, type ExecutionEntry, type JobState, type JobView, type SnapshotEntry, type TaskView, type TransitionEntry, type Unreadable } from './types.ts';
 
@@ -85,7 +86,6 @@ const TASK_PREFIX = 'sut:task:';
 const JOB_PREFIX = 'sut:job:';
 const RUNNING_INFO_PREFIX = 'sut:running:';
 const isJobState = (s: string): s is JobState => (JOB_STATES as readonly string[]).includes(s);
-const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e)).split('\n')[0];
 
 /**
  * Reads the final state over the harness's own connection: every task and job hash, the
@@ -104,7 +104,7 @@ export async function readFinalState(redis: Redis, history: HistoryRecorder, att
       await new Promise((r) => setTimeout(r, 200 * (i + 1)));
     }
   }
-  const unreadable: Unreadable[] = [{ key: '*', error: errorText(last) }];
+  const unreadable: Unreadable[] = [{ key: '*', error: oneLine(last) }];
   return { transitions: [], executions: [], snapshot: { kind: 'snapshot', t: history.now(), tasks: [], runningSet: [], runningInfo: [], unreadable } };
 }
 
@@ -130,7 +130,7 @@ async function readCut(redis: Redis, history: HistoryRecorder): Promise<FinalSta
     const [err, value] = next();
     const jobId = key.slice(JOB_PREFIX.length);
     if (err) {
-      unreadable.push({ key, jobId, error: errorText(err) });
+      unreadable.push({ key, jobId, error: oneLine(err) });
       continue;
     }
     const h = value as Record<string, string>;
@@ -153,21 +153,21 @@ async function readCut(redis: Redis, history: HistoryRecorder): Promise<FinalSta
   const runningInfo: string[] = [];
   for (const key of infoKeys) {
     const [err, value] = next();
-    if (err) unreadable.push({ key, jobId: key.slice(RUNNING_INFO_PREFIX.length), error: errorText(err) });
+    if (err) unreadable.push({ key, jobId: key.slice(RUNNING_INFO_PREFIX.length), error: oneLine(err) });
     else if (Number(value) > 0) runningInfo.push(key.slice(RUNNING_INFO_PREFIX.length));
   }
   const [setErr, runningSet] = next();
-  if (setErr) unreadable.push({ key: 'sut:running', error: errorText(setErr) });
+  if (setErr) unreadable.push({ key: 'sut:running', error: oneLine(setErr) });
   const [logErr, log] = next();
-  if (logErr) unreadable.push({ key: 'sut:translog', error: errorText(logErr) });
+  if (logErr) unreadable.push({ key: 'sut:translog', error: oneLine(logErr) });
   const [execErr, execs] = next();
-  if (execErr) unreadable.push({ key: 'sut:executions', error: errorText(execErr) });
+  if (execErr) unreadable.push({ key: 'sut:executions', error: oneLine(execErr) });
 
   const tasks: TaskView[] = [];
   for (const { key, reply: [err, value] } of taskHashes) {
     const taskId = key.slice(TASK_PREFIX.length);
     if (err) {
-      unreadable.push({ key, taskId, error: errorText(err) });
+      unreadable.push({ key, taskId, error: oneLine(err) });
       continue;
     }
     const h = value as Record<string, string>;

@@ -5,7 +5,7 @@ import { fieldsOf, readExecutions, readFinalState, readTransitions, scanKeys } f
 import { HistoryRecorder } from '../history/recorder.ts';
 import type { ExecutionEntry, History, TransitionEntry } from '../history/types.ts';
 import { healAll, playSchedule, type Schedule } from '../nemesis/index.ts';
-import { Client } from '../workload/client.ts';
+import { Client, TERMINAL } from '../workload/client.ts';
 import type { Workload } from '../workload/workload.ts';
 
 export interface RunPlan {
@@ -150,8 +150,6 @@ async function settleAfterHeal(env: Environment, history: HistoryRecorder, plan:
   }
 }
 
-const TERMINAL_STATES = new Set(['completed', 'failed', 'cancelled']);
-
 /**
  * How many jobs of the system are not terminal, and a signature that changes whenever the
  * system makes progress: a decision logged, a payload started, a job finished.
@@ -163,7 +161,7 @@ async function progressOf(env: Environment): Promise<{ unfinished: number; signa
   multi.xlen('sut:translog').xlen('sut:executions');
   const replies = (await multi.exec()) ?? [];
   const states = replies.slice(0, jobKeys.length).map(([, v]) => String(v));
-  const unfinished = states.filter((s) => !TERMINAL_STATES.has(s)).length;
+  const unfinished = states.filter((s) => !TERMINAL.has(s)).length;
   const [translog, executions] = replies.slice(jobKeys.length).map(([, v]) => Number(v));
   return { unfinished, signature: `${translog}/${executions}/${states.length - unfinished}` };
 }

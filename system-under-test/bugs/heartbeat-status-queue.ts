@@ -6,29 +6,19 @@
 
 import type { Redis } from 'ioredis';
 import { keys } from '../common.ts';
-import type { JobDelivery, JobQueue } from '../job-queue.ts';
+import { QueueDecorator, type JobDelivery, type JobQueue } from '../job-queue.ts';
 
-export class HeartbeatStatusQueue implements JobQueue {
+export class HeartbeatStatusQueue extends QueueDecorator {
   constructor(
-    private readonly inner: JobQueue,
+    inner: JobQueue,
     private readonly redis: Redis,
-  ) {}
-
-  prepare(): Promise<void> {
-    return this.inner.prepare();
+  ) {
+    super(inner);
   }
 
-  next(): Promise<JobDelivery | null> {
-    return this.inner.next();
-  }
-
-  async heartbeat(delivery: JobDelivery): Promise<void> {
+  override async heartbeat(delivery: JobDelivery): Promise<void> {
     await this.inner.heartbeat(delivery);
     const now = await this.redis.time();
     await this.redis.hset(keys.job(delivery.jobId), 'state', 'running', 'updatedAt', String(Number(now[0]) * 1000 + Math.floor(Number(now[1]) / 1000)));
-  }
-
-  ack(delivery: JobDelivery): Promise<void> {
-    return this.inner.ack(delivery);
   }
 }

@@ -3,24 +3,10 @@
 // than the lease looks abandoned: another worker reclaims it and runs it again although nothing
 // failed — the classic "lock shorter than the job" of Redis job queues.
 
-import type { JobDelivery, JobQueue } from '../job-queue.ts';
+import { QueueDecorator } from '../job-queue.ts';
 
-export class LeaseNotExtendedQueue implements JobQueue {
-  constructor(private readonly inner: JobQueue) {}
-
-  prepare(): Promise<void> {
-    return this.inner.prepare();
-  }
-
-  next(): Promise<JobDelivery | null> {
-    return this.inner.next();
-  }
-
-  async heartbeat(): Promise<void> {
+export class LeaseNotExtendedQueue extends QueueDecorator {
+  override async heartbeat(): Promise<void> {
     // the mistake: the lease is never extended
-  }
-
-  ack(delivery: JobDelivery): Promise<void> {
-    return this.inner.ack(delivery);
   }
 }

@@ -18,6 +18,16 @@ describe('chaos CLI usage errors', () => {
     [['--path', '1:2'], /--path needs the --seed/],
     [['--path', 'x', '--seed', '1'], /not a fast-check path/],
     [['--bugs', 'Bad Name'], /is not a bug name/],
+    // --shard K/N (shard.test.ts holds the split itself)
+    [['--shard', '0/3', '--seed', '1'], /--shard must be K\/N .*"0\/3": K must be from 1 to 3/],
+    [['--shard', '4/3', '--seed', '1'], /--shard must be K\/N .*"4\/3": K must be from 1 to 3/],
+    [['--shard', 'x', '--seed', '1'], /--shard must be K\/N .*"x"/],
+    [['--shard', '1/0', '--seed', '1'], /--shard must be K\/N .*"1\/0": N must be at least 1/],
+    [['--shard', '1/3'], /^chaos: --shard needs --seed so every shard runs the same work/],
+    [['--shard', '1/3', '--seed', '1', '--scenario', 'reorder', '--path', '0'], /--path replays one counterexample on one machine/],
+    [['verify', '--shard', '1/2'], /--shard needs --seed so every shard runs the same work/],
+    [['verify', '--shard', '3/2', '--seed', '1'], /--shard must be K\/N/],
+    [['merge'], /missing required argument 'dirs'/],
   ])('%j exits 2 with one line', (args, message) => {
     const r = chaos(...args);
     expect(r.code).toBe(2);
