@@ -7,7 +7,8 @@ import { workloadArb } from '../harness/workload/workload.ts';
  * HTTP link to it, its own link to Redis) are cut or slowed, while submissions and cancels are
  * in flight. Whatever happens a millisecond after a 2xx, the task it acknowledged must be
  * carried out in full (totalQueue); an indeterminate one may or may not exist, but if it does
- * it must finish too.
+ * it must finish too. Its clients retry, hedge and send one key from two places at once, so one
+ * key must still make one task (totalQueue's duplicated).
  */
 export const frontDoor: Scenario = {
   name: 'front-door',
@@ -25,5 +26,9 @@ export const frontDoor: Scenario = {
     ),
   // every target here is the front door, so a fault that bit (faultReach.ts) met a submit or
   // cancel in flight: no anchor job is needed, the requests are the work in hand
-  goals: [{ name: 'a fault hit the front door while a submit or cancel was in flight', met: (s) => s.faultsWhileInFlight > 0 }],
+  goals: [
+    { name: 'a fault hit the front door while a submit or cancel was in flight', met: (s) => s.faultsWhileInFlight > 0 },
+    // the workload's clients retry, hedge and send one key from two places (SubmitStyle)
+    { name: 'one Idempotency-Key was in flight in two submits at once', met: (s) => s.sameKeyOverlaps > 0 },
+  ],
 };

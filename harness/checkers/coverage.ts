@@ -49,15 +49,60 @@ export interface RunStats {
   failuresJudged: number;
   /** the longest payload run: from an attempt's start (executions log) to its executor's outcome event, ms */
   longestRunMs: number;
+  /** idempotency keys sent by two submits in flight at the same moment (a retry, a hedge or a second client beside the first attempt) */
+  sameKeyOverlaps: number;
+  /** cancels and reads begun while a fault was in place */
+  cancelsDuringFaults: number;
+  readsDuringFaults: number;
+  /** per effective fault that bit (faultReach.ts): `kind → role`, e.g. `kill → worker`, `down → keeper link` */
+  faultsHit: string[];
   latencies: LatencySample[];
 }
 
 /** The numeric statistics, by name, as coverage goals read them. */
-export type CoverageCounts = Omit<RunStats, 'latencies'>;
+export type CoverageCounts = Omit<RunStats, 'latencies' | 'faultsHit'>;
 
 export function coverageCounts(stats: RunStats): CoverageCounts {
-  const { latencies: _latencies, ...counts } = stats;
+  const { latencies: _latencies, faultsHit: _faultsHit, ...counts } = stats;
   return counts;
+}
+
+/** The kind of part a fault target names: `link worker-2` → `worker link`, `executor of worker-1` → `executor`. */
+export function roleOf(target: string): string {
+  const name = target.replace(/-\d+$/, '');
+  if (name.startsWith('executor of ')) return 'executor';
+  if (name.startsWith('link ')) return `${name.slice('link '.length)} link`;
+  return name;
+}
+
+/** Keys whose submits overlapped in time: an op without an answer is in flight until the end. */
+function sameKeyOverlaps(obs: Observations): number {
+  let n = 0;
+  for (const ops of obs.submitsByKey.values()) {
+    let busyUntil = -Infinity;
+    for (const op of ops) {
+      if (op.invoke.t < busyUntil) {
+        n++;
+        break;
+      }
+      busyUntil = Math.max(busyUntil, op.completion?.t ?? Infinity);
+    }
+  }
+  return n;
+}
+
+/** Client invokes of `f` that began while some effective fault step was in place. */
+function invokesDuringFaults(history: History, obs: Observations, f: 'cancel' | 'read'): number {
+  const ends = new Map<number, number>();
+  for (const n of obs.nemesis) if (n.type === 'end') ends.set(n.stepId, n.t);
+  const windows = obs.nemesis
+    .filter((n) => n.type === 'start' && (n.outcome ?? 'ok') === 'ok')
+    .map((n) => [n.t, ends.get(n.stepId) ?? Infinity] as const);
+  let count = 0;
+  for (const e of history) {
+    if (e.kind === 'client' && e.f === f && e.type === 'invoke' && windows.some(([a, b]) => e.t >= a && e.t <= b)) count++;
+  }
+  return count;
 }
 
 /** The job's first applied transition into a terminal state, in log order. */
@@ -181,6 +226,10 @@ export function runStats(history: History, obs: Observations = observe(history))
     outcomesJudged: outcomes.judged,
     failuresJudged: outcomes.failuresJudged,
     longestRunMs: longestRun(obs),
+    sameKeyOverlaps: sameKeyOverlaps(obs),
+    cancelsDuringFaults: invokesDuringFaults(history, obs, 'cancel'),
+    readsDuringFaults: invokesDuringFaults(history, obs, 'read'),
+    faultsHit: reach.steps.filter((s) => s.bit).map((s) => `${s.fault} → ${roleOf(s.target)}`),
     latencies,
   };
 }

@@ -234,6 +234,13 @@ function undecidedDetails(s: ScenarioSummary): Html {
 <ul class="evidence">${unknown.map((u) => html`<li><b>${u.checker}</b> (${runs(u.runs)})<ul>${u.evidence.map((e) => html`<li>${e}</li>`)}</ul></li>`)}</ul>`;
 }
 
+/** Which fault kinds hit which parts while they had work in hand, over the scenario's runs. */
+function reachLine(s: ScenarioSummary): Html | '' {
+  const hit = Object.entries(s.faultsHit ?? {});
+  if (hit.length === 0) return s.stats.faults > 0 ? html`<p>Faults that bit: none of ${plural(s.stats.faults, 'effective fault')} hit a part while it had work in hand.</p>` : '';
+  return html`<p>Faults that bit (kind → part, steps over all runs): ${hit.map(([label, n], i) => html`${i ? ', ' : ''}${label} ${n}×`)}.</p>`;
+}
+
 function scenarioSection(section: ScenarioSection): Html {
   const { summary: s } = section;
   const unmet = s.goals.filter((g) => g.metInRuns === 0);
@@ -242,6 +249,7 @@ function scenarioSection(section: ScenarioSection): Html {
 <p>${plural(s.runs, 'run')}, ${plural(s.failedRuns, 'failing run')}${s.unknownRuns ? `, ${plural(s.unknownRuns, 'unknown run')}` : ''}, ${formatDuration(s.durationMs)}${s.settle ? html`; settle after the final heal took ${formatDuration(s.settle.minMs)} to ${formatDuration(s.settle.maxMs)} (p50 ${formatDuration(s.settle.p50Ms)}, p95 ${formatDuration(s.settle.p95Ms)})${s.settle.capped ? `, ${plural(s.settle.capped, 'run')} stopped at the settle cap` : ''}` : ''}. Coverage goals: ${s.goals.length
     ? s.goals.map((g, i) => html`${i ? ', ' : ''}${g.name} <span class="${g.metInRuns ? '' : 'pill vacuous'}">${g.metInRuns}×</span>`)
     : 'none declared'}.</p>
+${reachLine(s)}
 ${s.verdict === 'vacuous' ? html`<p><b>Vacuous:</b> ${unmet.map((g) => g.name).join(', ')} never happened, so the passing runs prove nothing about it.</p>` : ''}
 ${s.error ? html`<p><b>Stopped by an error:</b> ${s.error}</p>` : ''}
 ${failureDetails(section)}

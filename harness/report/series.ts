@@ -55,7 +55,7 @@ export function settleDistribution(records: readonly Pick<RunRecord, 'settleTook
   };
 }
 
-export type StatsTotals = Omit<RunStats, 'latencies'>;
+export type StatsTotals = Omit<RunStats, 'latencies' | 'faultsHit'>;
 
 const ZERO_TOTALS: StatsTotals = {
   transitionsApplied: 0,
@@ -76,6 +76,9 @@ const ZERO_TOTALS: StatsTotals = {
   outcomesJudged: 0,
   failuresJudged: 0,
   longestRunMs: 0,
+  sameKeyOverlaps: 0,
+  cancelsDuringFaults: 0,
+  readsDuringFaults: 0,
 };
 
 export function statsTotals(records: readonly RunRecord[]): StatsTotals {
@@ -84,6 +87,13 @@ export function statsTotals(records: readonly RunRecord[]): StatsTotals {
     for (const key of Object.keys(totals) as (keyof StatsTotals)[]) totals[key] += r.stats[key] ?? 0;
   }
   return totals;
+}
+
+/** Over all runs: how many fault steps of each `kind → role` bit (hit the part while it had work in hand), most first. */
+export function faultsHit(records: readonly RunRecord[]): Record<string, number> {
+  const counts = new Map<string, number>();
+  for (const r of records) for (const label of r.stats.faultsHit ?? []) counts.set(label, (counts.get(label) ?? 0) + 1);
+  return Object.fromEntries([...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])));
 }
 
 /** One nemesis step as an interval of the run's timeline (ms since run start). */

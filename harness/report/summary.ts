@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { summaryJson } from '../cli/output.ts';
 import type { SuiteResult } from '../runner/suite.ts';
-import { scenarioLatency, statsTotals } from './series.ts';
+import { faultsHit, scenarioLatency, statsTotals } from './series.ts';
 
 /** One planted bug of a verify run: which scenario and checker caught it, and how fast. */
 export type VerifyRow = {
@@ -52,6 +52,10 @@ const statsSchema = z.object({
   outcomesJudged: count.optional(),
   failuresJudged: count.optional(),
   longestRunMs: z.number().optional(),
+  // counted since the workload's clients retry, hedge and send one key twice; absent from older summaries
+  sameKeyOverlaps: count.optional(),
+  cancelsDuringFaults: count.optional(),
+  readsDuringFaults: count.optional(),
 });
 
 const verifyRowSchema = z.looseObject({
@@ -104,6 +108,8 @@ const scenarioSchema = z.looseObject({
   /** job latency over all runs; null when no job reached a terminal state */
   latency: quantilesSchema.nullable(),
   stats: statsSchema,
+  /** fault steps that bit, by `kind → role` (coverage.ts roleOf), over all runs */
+  faultsHit: z.record(z.string(), count).optional(),
   /** histories of failing and unknown runs, relative to the report directory */
   histories: z.array(z.string()),
 });
@@ -175,6 +181,7 @@ export function reportSummary(result: SuiteResult, input: SummaryInput): ReportS
       ...s,
       latency: scenarioLatency(result.scenarios[i]),
       stats: statsTotals(result.scenarios[i].records),
+      faultsHit: faultsHit(result.scenarios[i].records),
       histories: input.histories?.get(s.scenario) ?? [],
     })),
     ...(input.verify ? { verify: input.verify } : {}),

@@ -5,8 +5,8 @@ import { fieldsOf, readExecutions, readFinalState, readTransitions, scanKeys } f
 import { HistoryRecorder } from '../history/recorder.ts';
 import type { ExecutionEntry, History, TransitionEntry } from '../history/types.ts';
 import { healAll, playSchedule, type Schedule } from '../nemesis/index.ts';
-import { Client, TERMINAL } from '../workload/client.ts';
-import type { Workload } from '../workload/workload.ts';
+import { Client, TERMINAL, type SubmitRequest, type Submitted } from '../workload/client.ts';
+import type { SubmitStyle, Workload } from '../workload/workload.ts';
 
 export interface RunPlan {
   workload: Workload;
@@ -57,19 +57,25 @@ export async function runOnce(env: Environment, plan: RunPlan): Promise<RunOutco
   const restarted = await env.reset({ reuseProcesses });
   const resetMs = performance.now() - resetStart;
   const history = new HistoryRecorder();
-  const client = new Client(env.orchestratorUrl, history);
+  // two client processes: the second sends what real clients send from a second place (the same
+  // key at once, a second cancel); the first does everything else
+  const client = new Client(env.orchestratorUrl, history, 'client-0');
+  const other = new Client(env.orchestratorUrl, history, 'client-1');
   const runKey = randomUUID().slice(0, 8);
   const submitted = new Map<string, string[]>(); // taskId → jobIds
   let reading = true;
 
   const workload = Promise.all(plan.workload.tasks.map(async (task, i) => {
     await sleep(Math.max(0, task.atMs - history.now()));
-    const res = await client.submit({ idempotencyKey: `${runKey}-${i}`, description: task.description, jobs: task.jobs });
+    const answers = await submitTask(client, other, { idempotencyKey: `${runKey}-${i}`, description: task.description, jobs: task.jobs }, task.submit);
+    // two answers for one key name one task on a correct system; the reader follows every one
+    for (const a of answers) submitted.set(a.taskId, a.jobIds);
+    const res = answers[0];
     if (!res) return;
-    submitted.set(res.taskId, res.jobIds);
     if (task.cancel) {
       await sleep(task.cancel.afterMs);
-      await client.cancel(res.jobIds[task.cancel.jobIndex]);
+      const jobId = res.jobIds[task.cancel.jobIndex];
+      await Promise.all([client.cancel(jobId), task.cancel.twice ? other.cancel(jobId) : undefined]);
     }
   }));
 
@@ -104,6 +110,21 @@ export async function runOnce(env: Environment, plan: RunPlan): Promise<RunOutco
     resetMs,
     restarted,
   };
+}
+
+/** One task sent the way its plan says (SubmitStyle); the answers that named a task. */
+async function submitTask(client: Client, other: Client, req: SubmitRequest, style: SubmitStyle = { kind: 'patient' }): Promise<Submitted[]> {
+  const answered = (...xs: (Submitted | undefined)[]) => xs.filter((x): x is Submitted => x !== undefined);
+  switch (style.kind) {
+    case 'patient':
+      return answered(await client.submit(req));
+    case 'impatient':
+      return answered(await client.submit(req, { timeoutMs: style.timeoutMs }));
+    case 'hedged':
+      return answered(await client.submit(req, { hedgeAfterMs: style.afterMs }));
+    case 'two-clients':
+      return answered(...(await Promise.all([client.submit(req), sleep(style.skewMs).then(() => other.submit(req))])));
+  }
 }
 
 interface Settled {

@@ -14,10 +14,18 @@ export interface Submitted {
   created: boolean;
 }
 
+/** Per submission: how long one attempt may take, and whether to hedge it. */
+export interface SubmitOptions {
+  /** this submission's attempts give up after this long (default: the client's requestTimeoutMs) */
+  timeoutMs?: number;
+  /** when the first attempt has not answered after this long, a second one (same key) starts beside it */
+  hedgeAfterMs?: number;
+}
+
 export interface ClientOptions {
   /** per request; a request that takes longer is recorded as indeterminate (info) */
   requestTimeoutMs: number;
-  /** how often a submission is retried with the same Idempotency-Key after an indeterminate outcome */
+  /** how often a submission (with the same Idempotency-Key) or a cancel is retried after an indeterminate outcome */
   submitRetries: number;
 }
 
@@ -39,7 +47,7 @@ export class Client {
     this.history.add({ kind: 'client', t: this.history.now(), type, process: this.name, opId, f, value });
   }
 
-  private async op<T>(f: ClientEntry['f'], invokeValue: unknown, request: () => Promise<Response>, accept: (status: number, body: unknown) => T | undefined): Promise<T | undefined> {
+  private async op<T>(f: ClientEntry['f'], invokeValue: unknown, request: () => Promise<Response>, accept: (status: number, body: unknown) => T | undefined): Promise<{ value?: T; definite: boolean }> {
     const opId = nextOpId++;
     this.record('invoke', opId, f, invokeValue);
     let res: Response;
@@ -48,7 +56,7 @@ export class Client {
     } catch (err) {
       // no response: the request may or may not have taken effect
       this.record('info', opId, f, { error: err instanceof Error ? err.name + ': ' + err.message : String(err) });
-      return undefined;
+      return { definite: false };
     }
     const text = await res.text().catch(() => '');
     let body: unknown = text;
@@ -61,51 +69,70 @@ export class Client {
     if (value === undefined) {
       // 5xx may have happened after a write; 4xx did nothing
       this.record(res.status >= 500 ? 'info' : 'fail', opId, f, { status: res.status, error: body });
-      return undefined;
+      return { definite: res.status < 500 };
     }
     this.record('ok', opId, f, value);
-    return value;
+    return { value, definite: true };
   }
 
-  private fetch(path: string, init: RequestInit = {}): Promise<Response> {
-    return fetch(this.baseUrl + path, { ...init, signal: AbortSignal.timeout(this.options.requestTimeoutMs) });
+  private fetch(path: string, init: RequestInit = {}, timeoutMs = this.options.requestTimeoutMs): Promise<Response> {
+    return fetch(this.baseUrl + path, { ...init, signal: AbortSignal.timeout(timeoutMs) });
   }
 
-  /** Submit once per attempt with the same Idempotency-Key until an answer comes back. */
-  async submit(req: SubmitRequest): Promise<Submitted | undefined> {
+  /** Retries an operation whose outcome is unknown (no answer, 5xx), backing off, until a definite answer or the retries run out. */
+  private async withRetries<T>(attempt: () => Promise<{ value?: T; definite: boolean }>): Promise<T | undefined> {
+    for (let i = 0; i <= this.options.submitRetries; i++) {
+      const { value, definite } = await attempt();
+      if (value !== undefined || definite) return value;
+      await sleep(100 * (i + 1));
+    }
+    return undefined;
+  }
+
+  /**
+   * Submit with the same Idempotency-Key until an answer comes back: one attempt at a time, or
+   * hedged (a second attempt beside a first that has not answered after hedgeAfterMs).
+   */
+  async submit(req: SubmitRequest, o: SubmitOptions = {}): Promise<Submitted | undefined> {
     const body = JSON.stringify({
       description: req.description,
       priority: req.priority ?? 1,
       subtasks: req.jobs.map((j) => ({ description: j.description, payload: j.payload, timeoutMs: j.timeoutMs })),
     });
-    for (let attempt = 0; attempt <= this.options.submitRetries; attempt++) {
-      let definite = false;
-      const result = await this.op(
-        'submit',
-        { idempotencyKey: req.idempotencyKey, description: req.description, jobs: req.jobs },
-        () => this.fetch('/tasks', { method: 'POST', body, headers: { 'content-type': 'application/json', 'idempotency-key': req.idempotencyKey } }),
-        (status, b) => {
-          if (status < 500) definite = true;
-          const v = b as Submitted;
-          return (status === 201 || status === 200) && v && typeof v.taskId === 'string' ? { taskId: v.taskId, jobIds: v.jobIds, created: v.created } : undefined;
-        },
-      );
-      if (result || definite) return result;
-      await new Promise((r) => setTimeout(r, 100 * (attempt + 1)));
-    }
-    return undefined;
+    const attempt = () => this.op(
+      'submit',
+      { idempotencyKey: req.idempotencyKey, description: req.description, jobs: req.jobs },
+      () => this.fetch('/tasks', { method: 'POST', body, headers: { 'content-type': 'application/json', 'idempotency-key': req.idempotencyKey } }, o.timeoutMs),
+      (status, b) => {
+        const v = b as Submitted;
+        return (status === 201 || status === 200) && v && typeof v.taskId === 'string' ? { taskId: v.taskId, jobIds: v.jobIds, created: v.created } : undefined;
+      },
+    );
+    const first = this.withRetries(attempt);
+    if (o.hedgeAfterMs === undefined) return first;
+    let answered = false;
+    void first.finally(() => (answered = true));
+    await Promise.race([first, sleep(o.hedgeAfterMs)]);
+    if (answered) return first;
+    const second = this.withRetries(attempt);
+    // both run to the end, so each attempt's outcome is in the history
+    const [a, b] = await Promise.all([first, second]);
+    return a ?? b;
   }
 
-  read(taskId: string): Promise<TaskView | undefined> {
-    return this.op('read', { taskId }, () => this.fetch(`/tasks/${encodeURIComponent(taskId)}`), (status, b) =>
-      status === 200 ? (b as TaskView) : undefined);
+  async read(taskId: string): Promise<TaskView | undefined> {
+    return (await this.op('read', { taskId }, () => this.fetch(`/tasks/${encodeURIComponent(taskId)}`), (status, b) =>
+      status === 200 ? (b as TaskView) : undefined)).value;
   }
 
+  /** Cancel, retried like a submission while its outcome is unknown (cancelling twice is harmless by contract). */
   cancel(jobId: string): Promise<{ jobId: string } | undefined> {
-    return this.op('cancel', { jobId }, () => this.fetch(`/jobs/${encodeURIComponent(jobId)}/cancel`, { method: 'POST' }), (status) =>
-      status === 202 ? { jobId } : undefined);
+    return this.withRetries(() => this.op('cancel', { jobId }, () => this.fetch(`/jobs/${encodeURIComponent(jobId)}/cancel`, { method: 'POST' }), (status) =>
+      status === 202 ? { jobId } : undefined));
   }
 }
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
 

@@ -1,12 +1,32 @@
 import fc from 'fast-check';
 import type { JobSpec } from '../history/types.ts';
 
+/**
+ * How a task is sent. Real clients are rarely one patient caller: they give up and retry while
+ * the first attempt is still being served, hedge a slow request with a second one, and the same
+ * request arrives from two places (a retried job runner, a double-clicked button). Every attempt
+ * carries the same Idempotency-Key and is its own operation in the history (invoke, then ok,
+ * fail or info).
+ */
+export type SubmitStyle =
+  /** waits up to the client's request timeout (3 s), retries only after no answer */
+  | { kind: 'patient' }
+  /** gives up after timeoutMs (the server may still be writing) and retries with the same key */
+  | { kind: 'impatient'; timeoutMs: number }
+  /** a second attempt with the same key after afterMs when the first has not answered, both left running */
+  | { kind: 'hedged'; afterMs: number }
+  /** the same key sent by two client processes, the second skewMs after the first */
+  | { kind: 'two-clients'; skewMs: number };
+
 /** One task the client submits at `atMs`, possibly cancelling one of its jobs later. */
 export interface TaskPlan {
   atMs: number;
   description: string;
   jobs: JobSpec[];
-  cancel?: { jobIndex: number; afterMs: number };
+  /** absent: patient */
+  submit?: SubmitStyle;
+  /** `twice`: both client processes send the cancel at once */
+  cancel?: { jobIndex: number; afterMs: number; twice?: boolean };
 }
 
 export interface Workload {
@@ -25,6 +45,8 @@ export interface WorkloadOptions {
   /** allow non-zero exits, hangs past the timeout and cancellations */
   failures: boolean;
   cancellations: boolean;
+  /** submit styles other than patient (SubmitStyle) and cancels sent twice at once */
+  clientBehaviours: boolean;
   /**
    * > 0: one more task, submitted first (at fromMs), with one job that runs this long. It keeps
    * a job running while the faults of the scenario begin, however sparse the rest of the
@@ -34,7 +56,7 @@ export interface WorkloadOptions {
 }
 
 export const DEFAULT_WORKLOAD: WorkloadOptions = {
-  minTasks: 3, maxTasks: 8, maxJobsPerTask: 3, fromMs: 0, windowMs: 1500, minDurationMs: 0, maxDurationMs: 300, failures: true, cancellations: true, anchorMs: 0,
+  minTasks: 3, maxTasks: 8, maxJobsPerTask: 3, fromMs: 0, windowMs: 1500, minDurationMs: 0, maxDurationMs: 300, failures: true, cancellations: true, clientBehaviours: true, anchorMs: 0,
 };
 
 // Descriptions come back in reads and reports: some are hostile on purpose.
@@ -59,14 +81,27 @@ function jobArb(o: WorkloadOptions): fc.Arbitrary<JobSpec> {
   }));
 }
 
+/** Mostly patient: the others are what real clients do now and then. */
+function submitStyleArb(o: WorkloadOptions): fc.Arbitrary<SubmitStyle> {
+  const patient = fc.constant<SubmitStyle>({ kind: 'patient' });
+  if (!o.clientBehaviours) return patient;
+  return fc.oneof(
+    { weight: 5, arbitrary: patient },
+    { weight: 1, arbitrary: fc.integer({ min: 50, max: 400 }).map((timeoutMs): SubmitStyle => ({ kind: 'impatient', timeoutMs })) },
+    { weight: 1, arbitrary: fc.integer({ min: 0, max: 300 }).map((afterMs): SubmitStyle => ({ kind: 'hedged', afterMs })) },
+    { weight: 2, arbitrary: fc.integer({ min: 0, max: 5 }).map((skewMs): SubmitStyle => ({ kind: 'two-clients', skewMs })) },
+  );
+}
+
 export function workloadArb(partial: Partial<WorkloadOptions> = {}): fc.Arbitrary<Workload> {
   const o = { ...DEFAULT_WORKLOAD, ...partial };
   const task = fc.record({
     atMs: fc.integer({ min: o.fromMs, max: o.windowMs }),
     description: descriptions,
     jobs: fc.array(jobArb(o), { minLength: 1, maxLength: o.maxJobsPerTask }),
+    submit: submitStyleArb(o),
     cancel: o.cancellations
-      ? fc.option(fc.record({ jobIndex: fc.nat({ max: o.maxJobsPerTask - 1 }), afterMs: fc.integer({ min: 0, max: 500 }) }), { freq: 5, nil: undefined })
+      ? fc.option(fc.record({ jobIndex: fc.nat({ max: o.maxJobsPerTask - 1 }), afterMs: fc.integer({ min: 0, max: 500 }), twice: o.clientBehaviours ? fc.boolean() : fc.constant(false) }), { freq: 5, nil: undefined })
       : fc.constant(undefined),
   }).map((t): TaskPlan => ({ ...t, cancel: t.cancel && { ...t.cancel, jobIndex: t.cancel.jobIndex % t.jobs.length } }));
   const anchor: TaskPlan[] = o.anchorMs > 0

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { coverageCounts, runStats } from '../../harness/checkers/coverage.ts';
+import { coverageCounts, roleOf, runStats } from '../../harness/checkers/coverage.ts';
 import { HistoryBuilder, healthyRun, payload } from './build.ts';
 
 describe('runStats', () => {
@@ -100,5 +100,52 @@ describe('runStats', () => {
     h.transition('J', 'queued', 'running', { t: 120 });
     h.transition('J', 'running', 'completed', { t: 150 });
     expect(runStats(h.build()).latencies.map((l) => l.ms)).toEqual([40]);
+  });
+
+  it('counts keys sent by two submits in flight at once: a retry beside its first attempt, a second client, an attempt never answered', () => {
+    const h = new HistoryBuilder();
+    const p = [payload(['a'])];
+    // a: the second client's attempt begins while the first is in flight
+    h.submit({ t: 0, key: 'a', payloads: p, taskId: 'T-a', jobIds: ['J-a'], okT: 50 });
+    h.submit({ t: 20, key: 'a', payloads: p, taskId: 'T-a', jobIds: ['J-a'], okT: 30, process: 'client-0' });
+    // b: a retry after the first attempt answered is not concurrent
+    h.submit({ t: 0, key: 'b', payloads: p, outcome: 'info', okT: 10 });
+    h.submit({ t: 20, key: 'b', payloads: p, taskId: 'T-b', jobIds: ['J-b'], okT: 30 });
+    expect(runStats(h.build()).sameKeyOverlaps).toBe(1);
+    // c: an attempt that never returned is in flight until the end, so a later one overlaps it
+    h.submit({ t: 100, key: 'c', payloads: p, outcome: 'none' });
+    h.submit({ t: 5000, key: 'c', payloads: p, taskId: 'T-c', jobIds: ['J-c'], okT: 5010 });
+    expect(runStats(h.build()).sameKeyOverlaps).toBe(2);
+  });
+
+  it('counts cancels and reads begun inside an effective fault window only', () => {
+    const h = new HistoryBuilder();
+    h.nemesis(100, 'start', 1, 'down', 'link client', { detail: { kind: 'down', link: 'client' } });
+    h.nemesis(200, 'end', 1, 'down', 'link client');
+    h.nemesis(300, 'start', 2, 'kill', 'orchestrator', { outcome: 'empty' }); // hit nothing: not a fault
+    h.nemesis(400, 'end', 2, 'kill', 'orchestrator');
+    const cancel = (t: number, opId: number) => h.entries.push({ kind: 'client', t, type: 'invoke', process: 'client-0', opId, f: 'cancel', value: { jobId: 'J' } });
+    cancel(50, 901);
+    cancel(150, 902);
+    cancel(350, 903);
+    h.read({ taskId: 'T', jobs: [] }, 120);
+    h.read({ taskId: 'T', jobs: [] }, 250);
+    const s = runStats(h.build());
+    expect(s.cancelsDuringFaults).toBe(1);
+    expect(s.readsDuringFaults).toBe(1);
+  });
+
+  it('labels each fault that bit with its kind and the kind of part it hit', () => {
+    const h = new HistoryBuilder();
+    h.transition('J-1', 'queued', 'running', { t: 10, source: 'worker', sourceId: 'worker-2' });
+    h.nemesis(20, 'start', 1, 'kill', 'worker-2', { detail: { kind: 'kill', process: 'worker-2' } });
+    h.nemesis(30, 'end', 1, 'kill', 'worker-2');
+    h.nemesis(20, 'start', 2, 'latency', 'link worker-2', { detail: { kind: 'latency', link: 'worker-2' } });
+    h.nemesis(40, 'end', 2, 'latency', 'link worker-2');
+    h.nemesis(20, 'start', 3, 'pause', 'worker-1', { detail: { kind: 'pause', process: 'worker-1' } }); // worker-1 held nothing
+    h.nemesis(40, 'end', 3, 'pause', 'worker-1');
+    expect(runStats(h.build()).faultsHit.sort()).toEqual(['kill → worker', 'latency → worker link']);
+    expect([roleOf('keeper-2'), roleOf('link keeper-1'), roleOf('executor of worker-3'), roleOf('link executor'), roleOf('link client'), roleOf('redis'), roleOf('orchestrator')])
+      .toEqual(['keeper', 'keeper link', 'executor', 'executor link', 'client link', 'redis', 'orchestrator']);
   });
 });
