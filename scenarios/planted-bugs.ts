@@ -70,4 +70,11 @@ export const PLANTED_BUGS: readonly PlantedBug[] = [
     mistake: 'the worker never extends its lease while a job runs: a job longer than the lease is reclaimed and run again although nothing failed',
     scenarios: ['long-jobs'], checkers: ['reexecution'], runs: 6,
   },
+  {
+    name: 'idempotency-check-then-insert',
+    mistake: 'the orchestrator looks the Idempotency-Key up, then writes the task in a second round trip: two requests with one key arriving together create two tasks',
+    // front-door's clients send one key from two places at once, and retry or hedge while the
+    // first attempt is in flight
+    scenarios: ['front-door'], checkers: ['totalQueue'], runs: 10,
+  },
 ];

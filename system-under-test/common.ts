@@ -135,7 +135,7 @@ export function parseAutoclaimReply(raw: unknown): { cursor: string; entries: St
 // ---------------------------------------------------------------------------------------
 // Planted bugs
 
-export const BUG_NAMES = ['lww-status', 'check-then-set', 'pubsub-events', 'brpop-queue', 'no-reclaim', 'ack-before-run', 'heartbeat-status', 'write-behind-submit', 'null-exit-as-success', 'lease-not-extended'] as const;
+export const BUG_NAMES = ['lww-status', 'check-then-set', 'pubsub-events', 'brpop-queue', 'no-reclaim', 'ack-before-run', 'heartbeat-status', 'write-behind-submit', 'null-exit-as-success', 'lease-not-extended', 'idempotency-check-then-insert'] as const;
 export type BugName = (typeof BUG_NAMES)[number];
 export type Bugs = ReadonlySet<BugName>;
 
@@ -144,6 +144,7 @@ const CONFLICTS: ReadonlyArray<readonly [BugName, BugName]> = [
   ['lww-status', 'check-then-set'],
   ['brpop-queue', 'no-reclaim'],
   ['brpop-queue', 'ack-before-run'],
+  ['write-behind-submit', 'idempotency-check-then-insert'],
 ];
 
 function isBugName(name: string): name is BugName {

@@ -24,6 +24,7 @@ import {
   printReady,
   whenReady,
 } from './common.ts';
+import { idempotencyCheckThenInsert } from './bugs/idempotency-check-then-insert.ts';
 import { writeBehindSubmit } from './bugs/write-behind-submit.ts';
 import { createEventPublisher, type EventPublisher } from './event-transport.ts';
 
@@ -263,8 +264,10 @@ export async function runOrchestrator(options: OrchestratorOptions): Promise<voi
   const submitScript = loadScript(redis, brpop ? 'submit-task-list.lua' : 'submit-task.lua');
   const orch = new Orchestrator(
     redis,
-    // the submit seam: the script itself, or the write-behind-submit bug's buffer in front of it
-    options.bugs.has('write-behind-submit') ? writeBehindSubmit(submitScript, log) : submitScript,
+    // the submit seam: the script itself, or a planted bug in front of it
+    options.bugs.has('write-behind-submit') ? writeBehindSubmit(submitScript, log)
+      : options.bugs.has('idempotency-check-then-insert') ? idempotencyCheckThenInsert(submitScript, redis)
+      : submitScript,
     brpop ? keys.queue : keys.jobs,
     createEventPublisher(options.bugs, redis),
     options.id,
