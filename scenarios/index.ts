@@ -1,5 +1,6 @@
 import type { Scenario } from '../harness/runner/scenario.ts';
 import { executorCrash } from './executor-crash.ts';
+import { explore } from './explore.ts';
 import { frontDoor } from './front-door.ts';
 import { keeperCrash } from './keeper-crash.ts';
 import { keeperRace } from './keeper-race.ts';
@@ -13,4 +14,4 @@ import { reorder } from './reorder.ts';
 import { workerCrash } from './worker-crash.ts';
 
 /** Every scenario, in the order `npm run chaos` runs them. */
-export const SCENARIOS: readonly Scenario[] = [latency, reorder, keeperRace, workerCrash, executorCrash, keeperCrash, partition, pause, redisRestart, frontDoor, longJobs, mixed];
+export const SCENARIOS: readonly Scenario[] = [latency, reorder, keeperRace, workerCrash, executorCrash, keeperCrash, partition, pause, redisRestart, frontDoor, longJobs, mixed, explore];

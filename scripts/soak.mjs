@@ -142,7 +142,7 @@ async function main() {
   }
 
   function runSuite(seed, reportDir) {
-    const argv = ['harness/cli/main.ts', '--ci', '--seed', String(seed), '--report-dir', reportDir];
+    const argv = ['harness/cli/main.ts', '--ci', '--soak', '--seed', String(seed), '--report-dir', reportDir];
     if (args.scenario) argv.push('--scenario', args.scenario);
     if (args.bugs) argv.push('--bugs', args.bugs);
     return new Promise((resolve) => {

@@ -24,6 +24,8 @@ export interface ChaosOptions {
   seedGiven: boolean;
   path?: string;
   budgetMs?: number;
+  /** each scenario runs its soak number of runs (what `npm run soak` passes) */
+  soak: boolean;
   workers?: number;
   keepers?: number;
   bugs: string[];
@@ -82,7 +84,8 @@ export function buildCommand(): Command {
     .option('--runs <n>', 'runs per scenario (default: each scenario\'s own)', intIn('--runs', 1, 100000))
     .option('--seed <n>', 'fast-check seed (32-bit integer); printed on every run', intIn('--seed', -2147483648, 2147483647))
     .option('--path <p>', 'replay one counterexample: the path printed with a failure', parsePath)
-    .option('--budget <duration>', 'wall-time budget for the whole suite, e.g. 90s or 5m', parseDuration)
+    .option('--budget <duration>', 'wall-time budget for the whole suite, e.g. 90s or 5m (explore runs on until it is spent)', parseDuration)
+    .option('--soak', 'each scenario runs its soak number of runs (explore more); what `npm run soak` passes')
     .option('--workers <n>', 'worker processes', intIn('--workers', 1, 16))
     .option('--keepers <n>', 'keeper processes', intIn('--keepers', 1, 2))
     .option('--bugs <names>', 'planted bugs to switch on in the SUT, comma-separated', parseBugs)
@@ -115,7 +118,7 @@ export function parseOptions(argv: string[]): ChaosOptions | 'help' {
   const cmd = buildCommand();
   if (parseCommand(cmd, argv) === 'help') return 'help';
   const o = cmd.opts<{
-    scenario?: Scenario[]; runs?: number; seed?: number; path?: string; budget?: number;
+    scenario?: Scenario[]; runs?: number; seed?: number; path?: string; budget?: number; soak?: boolean;
     workers?: number; keepers?: number; bugs?: string[]; json?: boolean; ci?: boolean; allowUnknown?: boolean;
     reportDir: string; baseline?: string; p99Tolerance?: number; shard?: Shard;
   }>();
@@ -134,6 +137,7 @@ export function parseOptions(argv: string[]): ChaosOptions | 'help' {
     seedGiven: o.seed !== undefined,
     path: o.path,
     budgetMs: o.budget,
+    soak: Boolean(o.soak),
     workers: o.workers,
     keepers: o.keepers,
     bugs: o.bugs ?? [],

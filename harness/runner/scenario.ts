@@ -10,6 +10,16 @@ export interface CoverageGoal {
   met(stats: RunStats): boolean;
 }
 
+/** a scenario that fills the budget runs until its share is spent: this many runs is never reached in practice */
+const BUDGET_FILLING_RUNS = 100_000;
+
+/** How many runs a scenario gets: --runs, else its budget-filling or soak or default number. */
+export function runsOf(s: Scenario, o: { runs?: number; budgetMs?: number; soak?: boolean }): number {
+  if (o.runs !== undefined) return o.runs;
+  if (o.budgetMs !== undefined && s.fillsBudget) return BUDGET_FILLING_RUNS;
+  return o.soak ? (s.soakRuns ?? s.runs) : s.runs;
+}
+
 /** What a scenario can see of the environment when it builds its arbitraries. */
 export interface ScenarioContext {
   targets: Targets;
@@ -28,6 +38,10 @@ export interface Scenario {
   goals: CoverageGoal[];
   /** runs in the default budget */
   runs: number;
+  /** runs under `npm run soak` (chaos --soak), when it should lean on this scenario (default: runs) */
+  soakRuns?: number;
+  /** with --budget, keeps running (past `runs`) until its share of the budget is spent */
+  fillsBudget?: boolean;
   /** settle period after the final heal (default: 2 leases + 6 s) */
   settleMs?: number;
 }

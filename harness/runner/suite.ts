@@ -1,5 +1,5 @@
 import { Environment, type EnvironmentOptions } from '../env/environment.ts';
-import type { Scenario } from './scenario.ts';
+import { runsOf, type Scenario } from './scenario.ts';
 import { runScenario, type RunRecord, type ScenarioResult } from './property.ts';
 
 export interface SuiteOptions {
@@ -9,6 +9,8 @@ export interface SuiteOptions {
   runs?: number;
   path?: string;
   budgetMs?: number;
+  /** each scenario runs its soak number of runs (Scenario.soakRuns) */
+  soak?: boolean;
   workers?: number;
   keepers?: number;
   bugs: string[];
@@ -70,7 +72,7 @@ export class Suite {
         }
         const remaining = this.o.budgetMs !== undefined ? this.o.budgetMs - (Date.now() - started) : undefined;
         const budgetMs = remaining !== undefined ? Math.max(1000, Math.floor(remaining / (this.o.scenarios.length - i))) : undefined;
-        const runs = this.o.runs ?? scenario.runs;
+        const runs = runsOf(scenario, { runs: this.o.runs, budgetMs, soak: this.o.soak });
         this.o.onScenarioStart?.(scenario, runs);
         const current = { scenario, started: Date.now(), records: [] as RunRecord[] };
         this.current = current;
