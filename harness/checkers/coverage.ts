@@ -5,6 +5,7 @@
 import type { History, JobState } from '../history/types.ts';
 import { faultReach } from './faultReach.ts';
 import { judgeOutcomes } from './payloadOutcome.ts';
+import { judgeReexecutions } from './reexecution.ts';
 import { observe, type Observations, type Step } from './observations.ts';
 import { isTerminal } from './spec.ts';
 
@@ -47,6 +48,8 @@ export interface RunStats {
   /** terminal jobs whose outcome was held against their payload (payloadOutcome.ts), and of those the ones whose payload should fail */
   outcomesJudged: number;
   failuresJudged: number;
+  /** payload starts under a later attempt, each held against the faults before it (reexecution.ts) */
+  reexecutionsJudged: number;
   /** the longest payload run: from an attempt's start (executions log) to its executor's outcome event, ms */
   longestRunMs: number;
   /** idempotency keys sent by two submits in flight at the same moment (a retry, a hedge or a second client beside the first attempt) */
@@ -225,6 +228,7 @@ export function runStats(history: History, obs: Observations = observe(history))
     submitsIndeterminate,
     outcomesJudged: outcomes.judged,
     failuresJudged: outcomes.failuresJudged,
+    reexecutionsJudged: judgeReexecutions(obs).reexecutions,
     longestRunMs: longestRun(obs),
     sameKeyOverlaps: sameKeyOverlaps(obs),
     cancelsDuringFaults: invokesDuringFaults(history, obs, 'cancel'),

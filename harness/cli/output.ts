@@ -1,4 +1,5 @@
 import Table from 'cli-table3';
+import { coverageCounts } from '../checkers/coverage.ts';
 import { describeStep } from '../nemesis/index.ts';
 import { settleDistribution, type SettleDistribution } from '../report/series.ts';
 import type { RunRecord, ScenarioResult } from '../runner/property.ts';
@@ -45,7 +46,7 @@ export const runList = (runs: readonly number[]) => `run${runs.length === 1 ? ''
 /** to 0.1 ms: performance.now() differences carry float noise */
 const ms1 = (ms: number) => Math.round(ms * 10) / 10;
 
-/** One run in summary.json: its outcome, settle time, and the checkers that failed or could not decide. */
+/** One run in summary.json: its outcome, settle time, its statistics, and the checkers that failed or could not decide. */
 export function runJson(r: RunRecord) {
   return {
     index: r.index,
@@ -54,6 +55,9 @@ export function runJson(r: RunRecord) {
     durationMs: ms1(r.durationMs),
     settleTookMs: ms1(r.settleTookMs),
     settleCapped: r.settleCapped,
+    // what the run exercised: how many faults bit and on what, what each judgment had to judge
+    stats: coverageCounts(r.stats),
+    faultsHit: r.stats.faultsHit,
     failed: r.verdicts.filter((v) => v.valid === false).map((v) => v.checker),
     unknown: r.verdicts.filter((v) => v.valid === 'unknown').map((v) => ({ checker: v.checker, evidence: v.evidence.slice(0, UNKNOWN_EVIDENCE_LIMIT).map((e) => e.message) })),
   };

@@ -76,6 +76,7 @@ const ZERO_TOTALS: StatsTotals = {
   outcomesJudged: 0,
   failuresJudged: 0,
   longestRunMs: 0,
+  reexecutionsJudged: 0,
   sameKeyOverlaps: 0,
   cancelsDuringFaults: 0,
   readsDuringFaults: 0,

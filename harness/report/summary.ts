@@ -53,6 +53,7 @@ const statsSchema = z.object({
   failuresJudged: count.optional(),
   longestRunMs: z.number().optional(),
   // counted since the workload's clients retry, hedge and send one key twice; absent from older summaries
+  reexecutionsJudged: count.optional(),
   sameKeyOverlaps: count.optional(),
   cancelsDuringFaults: count.optional(),
   readsDuringFaults: count.optional(),

@@ -23,7 +23,7 @@ describe('runStats', () => {
     h.execution('J-2', 1, 10);
     h.execution('J-2', 1, 12); // the same attempt twice is not a duplicate execution
     const s = runStats(h.build());
-    expect(s).toMatchObject({ staleIgnored: 1, reclaimedJobs: 1, duplicateExecutions: 1, jobsCompleted: 1 });
+    expect(s).toMatchObject({ staleIgnored: 1, reclaimedJobs: 1, duplicateExecutions: 1, jobsCompleted: 1, reexecutionsJudged: 1 });
   });
 
   it('counts a fault on a worker only while that worker held a job', () => {

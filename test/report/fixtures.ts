@@ -168,6 +168,7 @@ export function statsOf(history: History): RunStats {
     jobsCancelled: finals.filter((s) => s === 'cancelled').length,
     submitsOk: history.filter((e) => e.kind === 'client' && e.f === 'submit' && e.type === 'ok').length,
     submitsIndeterminate: 0,
+    reexecutionsJudged: 0,
     sameKeyOverlaps: 0,
     cancelsDuringFaults: 0,
     readsDuringFaults: 0,
