@@ -29,6 +29,17 @@ export interface ClientOptions {
   submitRetries: number;
 }
 
+/** One request to the orchestrator's API; throws when no answer came (the outcome is then unknown). */
+export type Transport = (req: { method: 'GET' | 'POST'; path: string; headers: Record<string, string>; body?: string; timeoutMs: number }) => Promise<{ status: number; text: string }>;
+
+/** The live transport: HTTP to the orchestrator (through the `client` link). */
+export function httpTransport(baseUrl: string): Transport {
+  return async ({ method, path, headers, body, timeoutMs }) => {
+    const res = await fetch(baseUrl + path, { method, headers, body, signal: AbortSignal.timeout(timeoutMs) });
+    return { status: res.status, text: await res.text().catch(() => '') };
+  };
+}
+
 let nextOpId = 1;
 
 /**
@@ -36,21 +47,26 @@ let nextOpId = 1;
  * records every operation Jepsen-style, invoke then ok / fail / info.
  */
 export class Client {
+  private readonly transport: Transport;
+
   constructor(
-    private readonly baseUrl: string,
+    /** the orchestrator's base URL, or how requests reach it (the simulation calls it in-process) */
+    to: string | Transport,
     private readonly history: HistoryRecorder,
     readonly name = 'client-0',
     private readonly options: ClientOptions = { requestTimeoutMs: 3000, submitRetries: 5 },
-  ) {}
+  ) {
+    this.transport = typeof to === 'string' ? httpTransport(to) : to;
+  }
 
   private record(type: ClientEntry['type'], opId: number, f: ClientEntry['f'], value: unknown): void {
     this.history.add({ kind: 'client', t: this.history.now(), type, process: this.name, opId, f, value });
   }
 
-  private async op<T>(f: ClientEntry['f'], invokeValue: unknown, request: () => Promise<Response>, accept: (status: number, body: unknown) => T | undefined): Promise<{ value?: T; definite: boolean }> {
+  private async op<T>(f: ClientEntry['f'], invokeValue: unknown, request: () => Promise<{ status: number; text: string }>, accept: (status: number, body: unknown) => T | undefined): Promise<{ value?: T; definite: boolean }> {
     const opId = nextOpId++;
     this.record('invoke', opId, f, invokeValue);
-    let res: Response;
+    let res: { status: number; text: string };
     try {
       res = await request();
     } catch (err) {
@@ -58,7 +74,7 @@ export class Client {
       this.record('info', opId, f, { error: err instanceof Error ? err.name + ': ' + err.message : String(err) });
       return { definite: false };
     }
-    const text = await res.text().catch(() => '');
+    const text = res.text;
     let body: unknown = text;
     try {
       body = JSON.parse(text);
@@ -75,8 +91,8 @@ export class Client {
     return { value, definite: true };
   }
 
-  private fetch(path: string, init: RequestInit = {}, timeoutMs = this.options.requestTimeoutMs): Promise<Response> {
-    return fetch(this.baseUrl + path, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+  private request(method: 'GET' | 'POST', path: string, o: { body?: string; headers?: Record<string, string>; timeoutMs?: number } = {}) {
+    return this.transport({ method, path, headers: o.headers ?? {}, body: o.body, timeoutMs: o.timeoutMs ?? this.options.requestTimeoutMs });
   }
 
   /** Retries an operation whose outcome is unknown (no answer, 5xx), backing off, until a definite answer or the retries run out. */
@@ -102,7 +118,7 @@ export class Client {
     const attempt = () => this.op(
       'submit',
       { idempotencyKey: req.idempotencyKey, description: req.description, jobs: req.jobs },
-      () => this.fetch('/tasks', { method: 'POST', body, headers: { 'content-type': 'application/json', 'idempotency-key': req.idempotencyKey } }, o.timeoutMs),
+      () => this.request('POST', '/tasks', { body, headers: { 'content-type': 'application/json', 'idempotency-key': req.idempotencyKey }, timeoutMs: o.timeoutMs }),
       (status, b) => {
         const v = b as Submitted;
         return (status === 201 || status === 200) && v && typeof v.taskId === 'string' ? { taskId: v.taskId, jobIds: v.jobIds, created: v.created } : undefined;
@@ -121,13 +137,13 @@ export class Client {
   }
 
   async read(taskId: string): Promise<TaskView | undefined> {
-    return (await this.op('read', { taskId }, () => this.fetch(`/tasks/${encodeURIComponent(taskId)}`), (status, b) =>
+    return (await this.op('read', { taskId }, () => this.request('GET', `/tasks/${encodeURIComponent(taskId)}`), (status, b) =>
       status === 200 ? (b as TaskView) : undefined)).value;
   }
 
   /** Cancel, retried like a submission while its outcome is unknown (cancelling twice is harmless by contract). */
   cancel(jobId: string): Promise<{ jobId: string } | undefined> {
-    return this.withRetries(() => this.op('cancel', { jobId }, () => this.fetch(`/jobs/${encodeURIComponent(jobId)}/cancel`, { method: 'POST' }), (status) =>
+    return this.withRetries(() => this.op('cancel', { jobId }, () => this.request('POST', `/jobs/${encodeURIComponent(jobId)}/cancel`), (status) =>
       status === 202 ? { jobId } : undefined));
   }
 }
