@@ -6,6 +6,8 @@ import { RedisServer } from './redis.ts';
 import { SutProcess, type SutProcessSpec } from './sut.ts';
 import { ToxiproxyServer } from './toxiproxy.ts';
 import { freePort } from './ports.ts';
+import type { LinkControl, ProcessControl, RedisControl, RunEnvironment } from './surface.ts';
+import { httpTransport, type Transport } from '../workload/client.ts';
 
 export interface EnvironmentOptions {
   workers: number;
@@ -31,7 +33,7 @@ export interface Link {
  * The real servers a run needs (redis-server, toxiproxy-server), one link per SUT process,
  * and the SUT processes themselves. Long-lived: `reset()` makes it fresh for the next run.
  */
-export class Environment {
+export class Environment implements RunEnvironment {
   readonly links = new Map<string, Link>();
   readonly sut = new Map<string, SutProcess>();
   /** direct connection for the harness's own reads (never through a link) */
@@ -98,6 +100,63 @@ export class Environment {
   /** Base URL of the orchestrator as the client sees it: through the `client` link. */
   get orchestratorUrl(): string {
     return `http://127.0.0.1:${this.link('client').port}`;
+  }
+
+  /** The client's requests: HTTP through the `client` link. */
+  get transport(): Transport {
+    return httpTransport(this.orchestratorUrl);
+  }
+
+  processControl(id: string): ProcessControl {
+    const p = this.process(id);
+    return {
+      alive: () => p.alive(),
+      kill: () => p.kill(),
+      terminate: async (graceMs) => {
+        p.signal('SIGTERM');
+        await Promise.race([p.process.exited, new Promise((r) => setTimeout(r, graceMs))]);
+        await p.kill();
+      },
+      start: () => p.start(),
+      pause: () => p.signal('SIGSTOP'),
+      resume: () => p.signal('SIGCONT'),
+      killExecutor: () => p.killExecutor(),
+    };
+  }
+
+  linkControl(name: string): LinkControl {
+    const { proxy } = this.link(name);
+    return {
+      setEnabled: async (enabled) => {
+        await proxy.update({ enabled, listen: proxy.listen, upstream: proxy.upstream });
+      },
+      addToxic: async ({ name: toxic, type, stream, attributes }) => {
+        await proxy.addToxic({ name: toxic, type: type as never, stream, toxicity: 1, attributes: attributes as never });
+      },
+      removeToxic: async (toxic) => {
+        try {
+          await (await proxy.getToxic(toxic)).remove();
+        } catch {
+          /* already gone (a reset healed it) */
+        }
+      },
+    };
+  }
+
+  get redisControl(): RedisControl {
+    const redis = this.redis;
+    return {
+      alive: () => redis.process.alive(),
+      kill: async () => {
+        redis.process.signal('SIGKILL');
+        await redis.process.exited;
+      },
+      restart: () => redis.restart(),
+    };
+  }
+
+  allProcessesAlive(): boolean {
+    return [...this.sut.values()].every((p) => p.alive());
   }
 
   private async createLinks(): Promise<void> {

@@ -1,4 +1,4 @@
-import type { Environment } from '../env/environment.ts';
+import type { RunEnvironment } from '../env/surface.ts';
 import type { HistoryRecorder } from '../history/recorder.ts';
 import type { InjectOutcome } from '../history/types.ts';
 import { linkDown } from './linkDown.ts';
@@ -32,7 +32,7 @@ const sleepUntil = (history: HistoryRecorder, atMs: number) =>
  * resource (see resourceOf): the first heal would end the other step early, so what ran would
  * not be what the schedule says. Generated schedules never have such a pair (withoutOverlaps).
  */
-export async function playSchedule(env: Environment, schedule: Schedule, history: HistoryRecorder): Promise<void> {
+export async function playSchedule(env: RunEnvironment, schedule: Schedule, history: HistoryRecorder): Promise<void> {
   const clash = findClash(schedule);
   if (clash) {
     const [a, b] = clash;
@@ -55,8 +55,8 @@ export async function playSchedule(env: Environment, schedule: Schedule, history
 }
 
 /** The final heal every run ends with: Redis up, every toxic gone, every link up, every process running. */
-export async function healAll(env: Environment): Promise<void> {
-  if (!env.redis.process.alive()) await env.redis.restart();
+export async function healAll(env: RunEnvironment): Promise<void> {
+  if (!env.redisControl.alive()) await env.redisControl.restart();
   await env.healLinks();
   await env.healProcesses();
 }

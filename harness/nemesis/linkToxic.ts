@@ -16,20 +16,12 @@ function attributes(f: ToxicFault): Record<string, number> {
 
 const toxicName = (f: ToxicFault, stepId: number) => `step-${stepId}-${f.kind}`;
 
-/** Any Toxiproxy toxic on one link, through toxiproxy-node-client. */
+/** Any Toxiproxy toxic on one link (live: through toxiproxy-node-client). */
 export const linkToxic: FaultModule<ToxicFault> = {
   async inject(env, fault, stepId) {
-    await env.link(fault.link).proxy.addToxic({
-      name: toxicName(fault, stepId), type: fault.kind, stream: fault.stream, toxicity: 1, attributes: attributes(fault),
-    });
+    await env.linkControl(fault.link).addToxic({ name: toxicName(fault, stepId), type: fault.kind, stream: fault.stream, attributes: attributes(fault) });
   },
   async heal(env, fault, stepId) {
-    const proxy = env.link(fault.link).proxy;
-    try {
-      const toxic = await proxy.getToxic(toxicName(fault, stepId));
-      await toxic.remove();
-    } catch {
-      /* already gone (a reset healed it) */
-    }
+    await env.linkControl(fault.link).removeToxic(toxicName(fault, stepId));
   },
 };

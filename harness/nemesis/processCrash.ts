@@ -3,12 +3,12 @@ import type { Fault, FaultModule } from './types.ts';
 /** SIGKILL a SUT process; healing starts it again under the same name. */
 export const killProcess: FaultModule<Extract<Fault, { kind: 'kill' }>> = {
   async inject(env, fault) {
-    const p = env.process(fault.process);
+    const p = env.processControl(fault.process);
     if (!p.alive()) return { empty: `${fault.process} is not running` };
     await p.kill();
   },
   async heal(env, fault) {
-    const p = env.process(fault.process);
+    const p = env.processControl(fault.process);
     if (!p.alive()) await p.start();
   },
 };
@@ -16,7 +16,7 @@ export const killProcess: FaultModule<Extract<Fault, { kind: 'kill' }>> = {
 /** SIGKILL the executor a worker forked; the worker forks a new one itself. */
 export const killExecutor: FaultModule<Extract<Fault, { kind: 'kill-executor' }>> = {
   async inject(env, fault) {
-    const worker = env.process(fault.worker);
+    const worker = env.processControl(fault.worker);
     if (!worker.alive()) return { empty: `${fault.worker} is not running` };
     if (!worker.killExecutor()) return { empty: `${fault.worker} has no executor` };
   },
@@ -28,14 +28,12 @@ export const killExecutor: FaultModule<Extract<Fault, { kind: 'kill-executor' }>
 /** SIGTERM then start again: a graceful restart (deploy), not a crash. */
 export const restartProcess: FaultModule<Extract<Fault, { kind: 'restart' }>> = {
   async inject(env, fault) {
-    const p = env.process(fault.process);
+    const p = env.processControl(fault.process);
     if (!p.alive()) return { empty: `${fault.process} is not running` };
-    p.signal('SIGTERM');
-    await Promise.race([p.process.exited, new Promise((r) => setTimeout(r, 2000))]);
-    await p.kill();
+    await p.terminate(2000);
   },
   async heal(env, fault) {
-    const p = env.process(fault.process);
+    const p = env.processControl(fault.process);
     if (!p.alive()) await p.start();
   },
 };

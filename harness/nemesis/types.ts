@@ -1,4 +1,4 @@
-import type { Environment } from '../env/environment.ts';
+import type { RunEnvironment } from '../env/surface.ts';
 
 export type Direction = 'upstream' | 'downstream';
 
@@ -32,8 +32,8 @@ export type Schedule = FaultStep[];
 /** One fault kind: how to inject it and how to heal it (Toxiproxy style: one kind, one module). */
 export interface FaultModule<F extends Fault = Fault> {
   /** resolves with `{ empty: why }` when there was nothing to hit (the history records the step as empty, not as a fault) */
-  inject(env: Environment, fault: F, stepId: number): Promise<void | { empty: string }>;
-  heal(env: Environment, fault: F, stepId: number): Promise<void>;
+  inject(env: RunEnvironment, fault: F, stepId: number): Promise<void | { empty: string }>;
+  heal(env: RunEnvironment, fault: F, stepId: number): Promise<void>;
 }
 
 export function targetOf(fault: Fault): string {

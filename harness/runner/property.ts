@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import type { Environment } from '../env/environment.ts';
+import type { RunEnvironment } from '../env/surface.ts';
 import { checkRun, type RunStats } from '../checkers/index.ts';
 import type { History, Verdict } from '../history/types.ts';
 import type { Schedule } from '../nemesis/index.ts';
@@ -102,7 +102,7 @@ export function scenarioVerdict(o: { harnessError: boolean; failed: boolean; unk
 }
 
 
-export function scenarioContext(env: Environment): ScenarioContext {
+export function scenarioContext(env: RunEnvironment): ScenarioContext {
   const workers = env.workerIds();
   const keepers = env.keeperIds();
   return {
@@ -121,7 +121,7 @@ export function scenarioContext(env: Environment): ScenarioContext {
  * One scenario as a fast-check async property: every generated (workload, schedule) pair is one
  * live run, judged by every checker. A failure is shrunk by fast-check to a minimal schedule.
  */
-export async function runScenario(env: Environment, scenario: Scenario, opts: RunScenarioOptions): Promise<ScenarioResult> {
+export async function runScenario(env: RunEnvironment, scenario: Scenario, opts: RunScenarioOptions): Promise<ScenarioResult> {
   const ctx = scenarioContext(env);
   const started = Date.now();
   const records: RunRecord[] = [];

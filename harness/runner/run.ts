@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import type { Environment } from '../env/environment.ts';
+import type { RunEnvironment } from '../env/surface.ts';
 import { fieldsOf, readExecutions, readFinalState, readTransitions, scanKeys } from '../history/collect.ts';
 import { HistoryRecorder } from '../history/recorder.ts';
 import type { ExecutionEntry, History, TransitionEntry } from '../history/types.ts';
@@ -50,7 +50,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * The client keeps reading the tasks it was answered for through the faults and the settle
  * period, so the checkers can hold what the API said against the logs and the snapshot.
  */
-export async function runOnce(env: Environment, plan: RunPlan): Promise<RunOutcome> {
+export async function runOnce(env: RunEnvironment, plan: RunPlan): Promise<RunOutcome> {
   const resetStart = performance.now();
   const reuseProcesses = env.processesReusable;
   env.processesReusable = false; // until this run has ended idle
@@ -59,8 +59,8 @@ export async function runOnce(env: Environment, plan: RunPlan): Promise<RunOutco
   const history = new HistoryRecorder();
   // two client processes: the second sends what real clients send from a second place (the same
   // key at once, a second cancel); the first does everything else
-  const client = new Client(env.orchestratorUrl, history, 'client-0');
-  const other = new Client(env.orchestratorUrl, history, 'client-1');
+  const client = new Client(env.transport, history, 'client-0');
+  const other = new Client(env.transport, history, 'client-1');
   const runKey = randomUUID().slice(0, 8);
   const submitted = new Map<string, string[]>(); // taskId → jobIds
   let reading = true;
@@ -141,7 +141,7 @@ interface Settled {
  * nothing in the system can still move a job (quiet for two checks QUIET_CHECK_MS apart: a
  * terminal state overwritten by a late event looks like this).
  */
-async function settleAfterHeal(env: Environment, history: HistoryRecorder, plan: RunPlan): Promise<Settled> {
+async function settleAfterHeal(env: RunEnvironment, history: HistoryRecorder, plan: RunPlan): Promise<Settled> {
   const healedAt = history.now();
   const cap = healedAt + (plan.settleCapMs ?? Math.max(6 * plan.settleMs, 60_000));
   let idleUntil = healedAt + plan.settleMs;
@@ -175,7 +175,7 @@ async function settleAfterHeal(env: Environment, history: HistoryRecorder, plan:
  * How many jobs of the system are not terminal, and a signature that changes whenever the
  * system makes progress: a decision logged, a payload started, a job finished.
  */
-async function progressOf(env: Environment): Promise<{ unfinished: number; signature: string }> {
+async function progressOf(env: RunEnvironment): Promise<{ unfinished: number; signature: string }> {
   const jobKeys = await scanKeys(env.admin, 'sut:job:*');
   const multi = env.admin.multi();
   for (const k of jobKeys) multi.hget(k, 'state');
@@ -188,7 +188,7 @@ async function progressOf(env: Environment): Promise<{ unfinished: number; signa
 }
 
 /** Adds the SUT's own logs (transitions, executions) and a snapshot of its state, one consistent cut read over the harness's own connection, to the history. */
-export async function collectRun(env: Environment, history: HistoryRecorder): Promise<{ transitions: TransitionEntry[]; executions: ExecutionEntry[] }> {
+export async function collectRun(env: RunEnvironment, history: HistoryRecorder): Promise<{ transitions: TransitionEntry[]; executions: ExecutionEntry[] }> {
   const { transitions, executions, snapshot } = await readFinalState(env.admin, history);
   for (const e of [...transitions, ...executions]) history.add(e);
   history.add(snapshot);
@@ -201,15 +201,15 @@ export async function collectRun(env: Environment, history: HistoryRecorder): Pr
  * next run reuse the processes (a paused worker's executor may still be finishing a job that
  * another worker completed long ago; its late event must not land in the next run).
  */
-async function idle(env: Environment, transitions: TransitionEntry[], executions: ExecutionEntry[]): Promise<boolean> {
-  if ([...env.sut.values()].some((p) => !p.alive())) return false;
+async function idle(env: RunEnvironment, transitions: TransitionEntry[], executions: ExecutionEntry[]): Promise<boolean> {
+  if (!env.allProcessesAlive()) return false;
   if (!(await queuesDrained(env))) return false;
   const reported = new Set(transitions.filter((t) => t.source === 'executor' && t.type !== 'running').map((t) => `${t.jobId}/${t.attempt}`));
   return executions.every((e) => reported.has(`${e.jobId}/${e.attempt}`));
 }
 
 /** Nothing waits in a queue: no entry of the job or event stream is undelivered or unacknowledged, the list queue (brpop-queue) is empty. */
-export async function queuesDrained(env: Environment): Promise<boolean> {
+export async function queuesDrained(env: RunEnvironment): Promise<boolean> {
   for (const [stream, group] of QUEUES) {
     const summary = (await env.admin.xpending(stream, group).catch(() => [0])) as [number, ...unknown[]];
     if (Number(summary[0]) > 0) return false;
@@ -219,7 +219,7 @@ export async function queuesDrained(env: Environment): Promise<boolean> {
 }
 
 /** The stream has entries the group has not read yet. */
-async function undelivered(env: Environment, stream: string, group: string): Promise<boolean> {
+async function undelivered(env: RunEnvironment, stream: string, group: string): Promise<boolean> {
   let groups: unknown[];
   try {
     groups = (await env.admin.xinfo('GROUPS', stream)) as unknown[];
@@ -244,7 +244,7 @@ function compareIds(a: string, b: string): number {
  * reported its outcome. Only a system whose queues the harness can see (PROTOCOL.md: the job
  * and event streams with their consumer groups) can be quiet; any other waits out the settle.
  */
-export async function quiescent(env: Environment): Promise<boolean> {
+export async function quiescent(env: RunEnvironment): Promise<boolean> {
   for (const [stream, group] of QUEUES) {
     const groups = (await env.admin.xinfo('GROUPS', stream).catch(() => [])) as unknown[];
     if (!groups.some((g) => fieldsOf(g as unknown[]).name === group)) return false;

@@ -1,0 +1,68 @@
+// What a run and the nemesis need of an environment, and nothing more: the live environment
+// (local processes behind Toxiproxy, environment.ts) implements it, and so can another one (the
+// simulation's in-process system on a virtual clock, containers). The fault modules speak only
+// these controls, so the nemesis vocabulary is the same everywhere.
+
+import type { Redis } from 'ioredis';
+import type { Transport } from '../workload/client.ts';
+
+/** One process of the system under test (a role), as faults see it. */
+export interface ProcessControl {
+  alive(): boolean;
+  /** SIGKILL: gone at once, nothing flushed */
+  kill(): Promise<void>;
+  /** SIGTERM, then SIGKILL if it has not exited within graceMs */
+  terminate(graceMs: number): Promise<void>;
+  /** start it again under the same name */
+  start(): Promise<void>;
+  /** freeze it (SIGSTOP) and thaw it (SIGCONT) */
+  pause(): void;
+  resume(): void;
+  /** SIGKILL the worker's executor; false when it has none */
+  killExecutor(): boolean;
+}
+
+export type ToxicStream = 'upstream' | 'downstream';
+
+/** One link (a role's connection to Redis, or the client's to the orchestrator), as faults see it. */
+export interface LinkControl {
+  /** down: open connections are cut, new ones refused; up: accepted again */
+  setEnabled(enabled: boolean): Promise<void>;
+  /** a named Toxiproxy-style toxic (latency, bandwidth, slow_close, timeout, reset_peer, slicer, limit_data) */
+  addToxic(toxic: { name: string; type: string; stream: ToxicStream; attributes: Record<string, number> }): Promise<void>;
+  /** removes that toxic; no error when it is already gone */
+  removeToxic(name: string): Promise<void>;
+}
+
+/** redis-server, as faults see it. */
+export interface RedisControl {
+  alive(): boolean;
+  /** SIGKILL, resolved once it is gone */
+  kill(): Promise<void>;
+  /** start again on the same port and data */
+  restart(): Promise<void>;
+}
+
+export interface RunEnvironment {
+  readonly options: { leaseMs: number };
+  /** the harness's own Redis connection: never through a link, never faulted */
+  readonly admin: Redis;
+  /** how the client's requests reach the orchestrator (through the `client` link) */
+  readonly transport: Transport;
+  /** the runner's note that the last run ended with every process idle, so the next may reuse them */
+  processesReusable: boolean;
+  linkNames(): string[];
+  workerIds(): string[];
+  keeperIds(): string[];
+  processControl(id: string): ProcessControl;
+  linkControl(name: string): LinkControl;
+  readonly redisControl: RedisControl;
+  /** every process of the system is running */
+  allProcessesAlive(): boolean;
+  /** remove every toxic and bring every link up */
+  healLinks(): Promise<void>;
+  /** resume paused processes, start dead ones */
+  healProcesses(): Promise<void>;
+  /** fresh state for the next run; returns whether the processes were restarted */
+  reset(opts: { reuseProcesses?: boolean }): Promise<boolean>;
+}
