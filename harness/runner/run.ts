@@ -20,6 +20,8 @@ export interface RunPlan {
   settleCapMs?: number;
   /** how often the client reads every task it was answered for, from the first answer until the settle period ends */
   readIntervalMs?: number;
+  /** prefix of this run's Idempotency-Keys (default: random; the simulation derives it from the seed) */
+  runKey?: string;
 }
 
 export interface RunOutcome {
@@ -61,7 +63,7 @@ export async function runOnce(env: RunEnvironment, plan: RunPlan): Promise<RunOu
   // key at once, a second cancel); the first does everything else
   const client = new Client(env.transport, history, 'client-0');
   const other = new Client(env.transport, history, 'client-1');
-  const runKey = randomUUID().slice(0, 8);
+  const runKey = plan.runKey ?? randomUUID().slice(0, 8);
   const submitted = new Map<string, string[]>(); // taskId → jobIds
   let reading = true;
 

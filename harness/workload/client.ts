@@ -40,8 +40,6 @@ export function httpTransport(baseUrl: string): Transport {
   };
 }
 
-let nextOpId = 1;
-
 /**
  * The workload's client: speaks HTTP to the orchestrator (through the `client` link) and
  * records every operation Jepsen-style, invoke then ok / fail / info.
@@ -64,7 +62,7 @@ export class Client {
   }
 
   private async op<T>(f: ClientEntry['f'], invokeValue: unknown, request: () => Promise<{ status: number; text: string }>, accept: (status: number, body: unknown) => T | undefined): Promise<{ value?: T; definite: boolean }> {
-    const opId = nextOpId++;
+    const opId = this.history.nextOpId();
     this.record('invoke', opId, f, invokeValue);
     let res: { status: number; text: string };
     try {
