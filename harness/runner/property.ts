@@ -4,7 +4,7 @@ import { checkRun, type RunStats } from '../checkers/index.ts';
 import type { History, Verdict } from '../history/types.ts';
 import type { Schedule } from '../nemesis/index.ts';
 import type { Workload } from '../workload/workload.ts';
-import { runOnce, type RunOutcome } from './run.ts';
+import { runOnce, type RunOutcome, type RunPlan } from './run.ts';
 import type { Scenario, ScenarioContext } from './scenario.ts';
 
 /**
@@ -117,25 +117,36 @@ export function scenarioContext(env: RunEnvironment): ScenarioContext {
   };
 }
 
+/** Where a scenario's runs happen: the system's shape, and how one run is carried out. */
+export interface RunTarget {
+  context: ScenarioContext;
+  run(plan: RunPlan): Promise<RunOutcome>;
+}
+
+/** Live runs on an environment's long-lived servers and processes. */
+export function liveTarget(env: RunEnvironment): RunTarget {
+  // reuses the processes unless the previous run on them (of this or an earlier scenario) did not end idle
+  return { context: scenarioContext(env), run: (plan) => runOnce(env, plan) };
+}
+
 /**
  * One scenario as a fast-check async property: every generated (workload, schedule) pair is one
- * live run, judged by every checker. A failure is shrunk by fast-check to a minimal schedule.
+ * run, judged by every checker. A failure is shrunk by fast-check to a minimal schedule.
  */
-export async function runScenario(env: RunEnvironment, scenario: Scenario, opts: RunScenarioOptions): Promise<ScenarioResult> {
-  const ctx = scenarioContext(env);
+export async function runScenario(target: RunTarget, scenario: Scenario, opts: RunScenarioOptions): Promise<ScenarioResult> {
+  const ctx = target.context;
   const started = Date.now();
   const records: RunRecord[] = [];
   let firstFailureSeen = false;
   let lastFailing: RunRecord | undefined;
   let harnessError: unknown;
-  const settleMs = scenario.settleMs ?? env.options.leaseMs * 2 + 6000;
+  const settleMs = scenario.settleMs ?? ctx.leaseMs * 2 + 6000;
 
   // the workload does not shrink: the fault schedule is what a counterexample should be reduced to
   const property = fc.asyncProperty(fc.noShrink(scenario.workload(ctx)), scenario.schedule(ctx), async (workload, schedule) => {
     let outcome;
     try {
-      // reuses the processes unless the previous run on them (of this or an earlier scenario) did not end idle
-      outcome = await runOnce(env, { workload, schedule, settleMs });
+      outcome = await target.run({ workload, schedule, settleMs });
     } catch (err) {
       // an environment failure is not a verdict on the SUT: stop the property
       harnessError = err;

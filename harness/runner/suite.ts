@@ -1,6 +1,6 @@
 import { Environment, type EnvironmentOptions } from '../env/environment.ts';
 import { runsOf, type Scenario } from './scenario.ts';
-import { runScenario, type RunRecord, type ScenarioResult } from './property.ts';
+import { liveTarget, runScenario, type RunRecord, type ScenarioResult } from './property.ts';
 
 export interface SuiteOptions {
   scenarios: readonly Scenario[];
@@ -76,7 +76,7 @@ export class Suite {
         this.o.onScenarioStart?.(scenario, runs);
         const current = { scenario, started: Date.now(), records: [] as RunRecord[] };
         this.current = current;
-        const result = await runScenario(this.env, scenario, {
+        const result = await runScenario(liveTarget(this.env), scenario, {
           runs, seed: this.o.seed, path: this.o.path, budgetMs, shrink: this.o.shrink, failOn: this.o.failOn,
           onRun: (r) => {
             current.records.push(r);

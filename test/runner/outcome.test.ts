@@ -1,9 +1,8 @@
-// A scenario as a fast-check property, without servers: runOnce is replaced by a canned
+// A scenario as a fast-check property, without servers: the run target answers with a canned
 // outcome, so what is tested is how verdicts become run outcomes and a scenario verdict.
 // An unknown verdict is its own outcome: never a counterexample (nothing to shrink), never a pass.
 import fc from 'fast-check';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Environment } from '../../harness/env/environment.ts';
 import type { History, Verdict } from '../../harness/history/types.ts';
 import type { Schedule } from '../../harness/nemesis/index.ts';
 import type { Scenario } from '../../harness/runner/scenario.ts';
@@ -15,7 +14,6 @@ const mocks = vi.hoisted(() => ({
   schedules: [] as unknown[],
 }));
 
-vi.mock('../../harness/runner/run.ts', () => ({ runOnce: mocks.runOnce }));
 vi.mock('../../harness/checkers/index.ts', async (importOriginal) => {
   const real = await importOriginal<typeof import('../../harness/checkers/index.ts')>();
   return {
@@ -29,13 +27,12 @@ vi.mock('../../harness/checkers/index.ts', async (importOriginal) => {
 });
 
 const { runOutcome, runScenario, scenarioVerdict } = await import('../../harness/runner/property.ts');
+type RunTarget = import('../../harness/runner/property.ts').RunTarget;
 
-const env = {
-  workerIds: () => ['worker-1'],
-  keeperIds: () => ['keeper-1'],
-  linkNames: () => ['client', 'worker-1', 'keeper-1'],
-  options: { leaseMs: 1000 },
-} as unknown as Environment;
+const env: RunTarget = {
+  context: { workers: ['worker-1'], keepers: ['keeper-1'], leaseMs: 1000, targets: { links: ['worker-1', 'keeper-1'], processes: ['orchestrator', 'worker-1', 'keeper-1'], workers: ['worker-1'] } },
+  run: (plan) => mocks.runOnce(plan),
+};
 
 /** a schedule is a list of numbers here: the judge decides from them */
 function scenario(goalMet = true): Scenario {
@@ -57,7 +54,7 @@ beforeEach(() => {
   mocks.judge = undefined;
   mocks.schedules = [];
   mocks.runOnce.mockReset();
-  mocks.runOnce.mockImplementation(async (_env: Environment, plan: { schedule: unknown }) => {
+  mocks.runOnce.mockImplementation(async (plan: { schedule: unknown }) => {
     mocks.schedules.push(plan.schedule);
     return { history: SNAPSHOT, durationMs: 50, settleTookMs: 1200, collectMs: 1, resetMs: 1, restarted: false };
   });
