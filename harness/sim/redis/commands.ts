@@ -1,0 +1,749 @@
+// Keyspace, string, hash, set, list, connection and server commands, with Redis 7.0's
+// replies and error texts.
+
+import type { BlockRequest, CommandSpec, Ctx } from './context.ts';
+import type { Value } from './keyspace.ts';
+import {
+  array,
+  bulk,
+  bulks,
+  EMPTY_ARRAY,
+  error,
+  int,
+  NIL,
+  NIL_ARRAY,
+  NOT_INTEGER,
+  OK,
+  ONE,
+  status,
+  SYNTAX,
+  WRONGTYPE,
+  ZERO,
+  type Reply,
+} from './reply.ts';
+
+const LLONG_MAX = 9223372036854775807n;
+const LLONG_MIN = -9223372036854775808n;
+
+/** Redis's string2ll: canonical decimal in int64 range, else undefined */
+export function parseLL(s: string): number | undefined {
+  if (s.length === 0 || s.length > 20 || !/^(0|-?[1-9][0-9]*)$/.test(s)) return undefined;
+  if (s.length < 16) return Number(s);
+  const b = BigInt(s);
+  return b > LLONG_MAX || b < LLONG_MIN ? undefined : Number(b);
+}
+
+/** Redis's string2ld / strtold for timeouts: a finite decimal float */
+export function parseFloatArg(s: string): number | undefined {
+  if (!/^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(s) || /\s$/.test(s)) {
+    if (/^[-+]?inf(inity)?$/i.test(s)) return s.startsWith('-') ? -Infinity : Infinity;
+    return undefined;
+  }
+  const n = Number(s);
+  return Number.isNaN(n) ? undefined : n;
+}
+
+export function typed<T extends Value['type']>(ctx: Ctx, key: string, type: T): Extract<Value, { type: T }> | undefined | 'wrongtype' {
+  const v = ctx.db.get(key);
+  if (v === undefined) return undefined;
+  if (v.type !== type) return 'wrongtype';
+  return v as Extract<Value, { type: T }>;
+}
+
+/** Redis's stringmatchlen (glob: * ? [a-z] [^x] \x) */
+export function globMatch(pattern: string, s: string, nocase = false): boolean {
+  const p = nocase ? pattern.toLowerCase() : pattern;
+  const t = nocase ? s.toLowerCase() : s;
+  return matchAt(p, 0, t, 0);
+}
+
+function matchAt(p: string, pi: number, s: string, si: number): boolean {
+  while (pi < p.length) {
+    const c = p[pi];
+    if (c === '*') {
+      while (p[pi + 1] === '*') pi++;
+      if (pi + 1 === p.length) return true;
+      for (let k = si; k <= s.length; k++) if (matchAt(p, pi + 1, s, k)) return true;
+      return false;
+    }
+    if (si >= s.length) return false;
+    if (c === '?') {
+      pi++;
+      si++;
+      continue;
+    }
+    if (c === '[') {
+      pi++;
+      const not = p[pi] === '^';
+      if (not) pi++;
+      let match = false;
+      for (;;) {
+        if (pi >= p.length) {
+          pi--;
+          break;
+        }
+        if (p[pi] === '\\' && pi + 2 <= p.length - 1 + 1 && pi + 1 < p.length) {
+          pi++;
+          if (p[pi] === s[si]) match = true;
+        } else if (p[pi] === ']') {
+          break;
+        } else if (pi + 2 < p.length && p[pi + 1] === '-') {
+          let a = p[pi];
+          let b = p[pi + 2];
+          if (a > b) [a, b] = [b, a];
+          if (s[si] >= a && s[si] <= b) match = true;
+          pi += 2;
+        } else if (p[pi] === s[si]) {
+          match = true;
+        }
+        pi++;
+      }
+      if (not) match = !match;
+      if (!match) return false;
+      pi++;
+      si++;
+      continue;
+    }
+    if (c === '\\' && pi + 1 < p.length) pi++;
+    if (p[pi] !== s[si]) return false;
+    pi++;
+    si++;
+  }
+  return si === s.length;
+}
+
+// ---- keys ---------------------------------------------------------------------------
+
+function del(ctx: Ctx, argv: string[]): Reply {
+  let n = 0;
+  for (let i = 1; i < argv.length; i++) if (ctx.db.delete(argv[i])) n++;
+  return int(n);
+}
+
+function exists(ctx: Ctx, argv: string[]): Reply {
+  let n = 0;
+  for (let i = 1; i < argv.length; i++) if (ctx.db.has(argv[i])) n++;
+  return int(n);
+}
+
+function type(ctx: Ctx, argv: string[]): Reply {
+  const v = ctx.db.get(argv[1]);
+  return status(v ? v.type : 'none');
+}
+
+function pexpire(ctx: Ctx, argv: string[]): Reply {
+  return expireGeneric(ctx, argv, 1, 'pexpire');
+}
+function expire(ctx: Ctx, argv: string[]): Reply {
+  return expireGeneric(ctx, argv, 1000, 'expire');
+}
+
+function expireGeneric(ctx: Ctx, argv: string[], unit: number, name: string): Reply {
+  let nx = false;
+  let xx = false;
+  let gt = false;
+  let lt = false;
+  for (let i = 3; i < argv.length; i++) {
+    const o = argv[i].toLowerCase();
+    if (o === 'nx') nx = true;
+    else if (o === 'xx') xx = true;
+    else if (o === 'gt') gt = true;
+    else if (o === 'lt') lt = true;
+    else return error(`ERR Unsupported option ${argv[i]}`);
+  }
+  if (nx && (xx || gt || lt)) return error('ERR NX and XX, GT or LT options at the same time are not compatible');
+  if (gt && lt) return error('ERR GT and LT options at the same time are not compatible');
+  const n = parseLL(argv[2]);
+  if (n === undefined) return NOT_INTEGER;
+  const when = n * unit + ctx.now;
+  if (Math.abs(n * unit) > 9.2e18 || Math.abs(when) > 9.2e18) return error(`ERR invalid expire time in '${name}' command`);
+  const key = argv[1];
+  if (!ctx.db.has(key)) return ZERO;
+  const current = ctx.db.getExpire(key);
+  if (nx && current !== undefined) return ZERO;
+  if (xx && current === undefined) return ZERO;
+  if (gt && (current === undefined || when <= current)) return ZERO;
+  if (lt && current !== undefined && when >= current) return ZERO;
+  if (when <= ctx.now) {
+    ctx.db.delete(key);
+    return ONE;
+  }
+  ctx.db.setExpire(key, when);
+  touch(ctx, key);
+  return ONE;
+}
+
+/** a change that is not a new value (TTL, in-place container edits): WATCH must see it */
+export function touch(ctx: Ctx, key: string): void {
+  ctx.db.touch(key);
+}
+
+function pttl(ctx: Ctx, argv: string[]): Reply {
+  return ttlGeneric(ctx, argv[1], 1);
+}
+function ttl(ctx: Ctx, argv: string[]): Reply {
+  return ttlGeneric(ctx, argv[1], 1000);
+}
+function ttlGeneric(ctx: Ctx, key: string, unit: number): Reply {
+  if (!ctx.db.has(key)) return int(-2);
+  const when = ctx.db.getExpire(key);
+  if (when === undefined) return int(-1);
+  const left = Math.max(0, when - ctx.now);
+  return int(unit === 1 ? left : Math.floor((left + 500) / 1000));
+}
+
+function persist(ctx: Ctx, argv: string[]): Reply {
+  if (!ctx.db.has(argv[1])) return ZERO;
+  if (!ctx.db.persist(argv[1])) return ZERO;
+  touch(ctx, argv[1]);
+  return ONE;
+}
+
+function keys(ctx: Ctx, argv: string[]): Reply {
+  const pattern = argv[1];
+  const all = pattern === '*';
+  return bulks(ctx.db.keys().filter((k) => all || globMatch(pattern, k)));
+}
+
+function scan(ctx: Ctx, argv: string[]): Reply {
+  if (!/^\d+$/.test(argv[1]) || argv[1].length > 20 || BigInt(argv[1]) > 18446744073709551615n) return error('ERR invalid cursor');
+  let pattern: string | undefined;
+  let typeFilter: string | undefined;
+  for (let i = 2; i < argv.length; i++) {
+    const o = argv[i].toLowerCase();
+    const left = argv.length - i - 1;
+    if (o === 'count' && left >= 1) {
+      const n = parseLL(argv[++i]);
+      if (n === undefined) return NOT_INTEGER;
+      if (n < 1) return SYNTAX;
+    } else if (o === 'match' && left >= 1) {
+      pattern = argv[++i];
+    } else if (o === 'type' && left >= 1) {
+      typeFilter = argv[++i].toLowerCase();
+    } else {
+      return SYNTAX;
+    }
+  }
+  // one pass: every key, cursor 0 (a client iterating to cursor 0 sees the same set)
+  const found = ctx.db.keys().filter((k) => (pattern === undefined || globMatch(pattern, k)) && (typeFilter === undefined || ctx.db.get(k)?.type === typeFilter));
+  return array([bulk('0'), bulks(found)]);
+}
+
+function flushall(ctx: Ctx, argv: string[]): Reply {
+  if (argv.length > 2) return SYNTAX;
+  if (argv.length === 2 && !['async', 'sync'].includes(argv[1].toLowerCase())) return SYNTAX;
+  ctx.server.flushAll();
+  return OK;
+}
+
+function dbsize(ctx: Ctx): Reply {
+  return int(ctx.db.size());
+}
+
+// ---- strings ------------------------------------------------------------------------
+
+function get(ctx: Ctx, argv: string[]): Reply {
+  const v = typed(ctx, argv[1], 'string');
+  if (v === 'wrongtype') return WRONGTYPE;
+  return bulk(v ? v.v : null);
+}
+
+function set(ctx: Ctx, argv: string[]): Reply {
+  let nx = false;
+  let xx = false;
+  let getOld = false;
+  let keepTtl = false;
+  let expireAt: number | undefined;
+  let expireKind: string | undefined;
+  for (let i = 3; i < argv.length; i++) {
+    const o = argv[i].toLowerCase();
+    const hasNext = i + 1 < argv.length;
+    if (o === 'nx' && !xx) nx = true;
+    else if (o === 'xx' && !nx) xx = true;
+    else if (o === 'get') getOld = true;
+    else if (o === 'keepttl' && !expireKind) keepTtl = true;
+    else if ((o === 'ex' || o === 'px' || o === 'exat' || o === 'pxat') && !keepTtl && !expireKind && hasNext) {
+      expireKind = o;
+      const n = parseLL(argv[++i]);
+      if (n === undefined) return NOT_INTEGER;
+      if (n <= 0) return error("ERR invalid expire time in 'set' command");
+      const ms = o === 'ex' || o === 'exat' ? n * 1000 : n;
+      if (ms > 9.2e18) return error("ERR invalid expire time in 'set' command");
+      expireAt = o === 'ex' || o === 'px' ? ctx.now + ms : ms;
+    } else return SYNTAX;
+  }
+  const key = argv[1];
+  const old = ctx.db.get(key);
+  if (getOld && old && old.type !== 'string') return WRONGTYPE;
+  const oldReply = getOld ? bulk(old && old.type === 'string' ? old.v : null) : undefined;
+  if ((nx && old) || (xx && !old)) return oldReply ?? NIL;
+  ctx.db.set(key, { type: 'string', v: argv[2] }, keepTtl);
+  if (expireAt !== undefined) ctx.db.setExpire(key, expireAt);
+  return oldReply ?? OK;
+}
+
+function incrby(ctx: Ctx, key: string, by: number): Reply {
+  const v = typed(ctx, key, 'string');
+  if (v === 'wrongtype') return WRONGTYPE;
+  const cur = v ? parseLL(v.v) : 0;
+  if (cur === undefined) return NOT_INTEGER;
+  const next = BigInt(cur) + BigInt(by);
+  if (next > LLONG_MAX || next < LLONG_MIN) return error('ERR increment or decrement would overflow');
+  ctx.db.set(key, { type: 'string', v: next.toString() }, true);
+  return int(Number(next));
+}
+
+function incr(ctx: Ctx, argv: string[]): Reply {
+  return incrby(ctx, argv[1], 1);
+}
+function decr(ctx: Ctx, argv: string[]): Reply {
+  return incrby(ctx, argv[1], -1);
+}
+function incrbyCmd(ctx: Ctx, argv: string[]): Reply {
+  const n = parseLL(argv[2]);
+  if (n === undefined) return NOT_INTEGER;
+  return incrby(ctx, argv[1], n);
+}
+
+// ---- hashes -------------------------------------------------------------------------
+
+function hashFor(ctx: Ctx, key: string, create: boolean): Map<string, string> | undefined | 'wrongtype' {
+  const v = typed(ctx, key, 'hash');
+  if (v === 'wrongtype') return v;
+  if (v) return v.v;
+  if (!create) return undefined;
+  const m = new Map<string, string>();
+  ctx.db.create(key, { type: 'hash', v: m });
+  return m;
+}
+
+function hset(ctx: Ctx, argv: string[]): Reply {
+  if (argv.length % 2 !== 0) return error(`ERR wrong number of arguments for '${argv[0].toLowerCase()}' command`);
+  const h = hashFor(ctx, argv[1], true);
+  if (h === 'wrongtype') return WRONGTYPE;
+  let created = 0;
+  for (let i = 2; i < argv.length; i += 2) {
+    if (!h!.has(argv[i])) created++;
+    h!.set(argv[i], argv[i + 1]);
+  }
+  touch(ctx, argv[1]);
+  return argv[0].toLowerCase() === 'hmset' ? OK : int(created);
+}
+
+function hsetnx(ctx: Ctx, argv: string[]): Reply {
+  const h = hashFor(ctx, argv[1], true);
+  if (h === 'wrongtype') return WRONGTYPE;
+  if (h!.has(argv[2])) return ZERO;
+  h!.set(argv[2], argv[3]);
+  touch(ctx, argv[1]);
+  return ONE;
+}
+
+function hget(ctx: Ctx, argv: string[]): Reply {
+  const h = hashFor(ctx, argv[1], false);
+  if (h === 'wrongtype') return WRONGTYPE;
+  return bulk(h?.get(argv[2]) ?? null);
+}
+
+function hmget(ctx: Ctx, argv: string[]): Reply {
+  const h = hashFor(ctx, argv[1], false);
+  if (h === 'wrongtype') return WRONGTYPE;
+  return array(argv.slice(2).map((f) => bulk(h?.get(f) ?? null)));
+}
+
+function hgetall(ctx: Ctx, argv: string[]): Reply {
+  const h = hashFor(ctx, argv[1], false);
+  if (h === 'wrongtype') return WRONGTYPE;
+  if (!h) return EMPTY_ARRAY;
+  const out: Reply[] = [];
+  for (const [k, v] of h) out.push(bulk(k), bulk(v));
+  return array(out);
+}
+
+function hdel(ctx: Ctx, argv: string[]): Reply {
+  const h = hashFor(ctx, argv[1], false);
+  if (h === 'wrongtype') return WRONGTYPE;
+  if (!h) return ZERO;
+  let n = 0;
+  for (let i = 2; i < argv.length; i++) if (h.delete(argv[i])) n++;
+  if (n > 0) {
+    touch(ctx, argv[1]);
+    ctx.db.deleteIfEmpty(argv[1]);
+  }
+  return int(n);
+}
+
+function hexists(ctx: Ctx, argv: string[]): Reply {
+  const h = hashFor(ctx, argv[1], false);
+  if (h === 'wrongtype') return WRONGTYPE;
+  return h?.has(argv[2]) ? ONE : ZERO;
+}
+
+function hlen(ctx: Ctx, argv: string[]): Reply {
+  const h = hashFor(ctx, argv[1], false);
+  if (h === 'wrongtype') return WRONGTYPE;
+  return int(h?.size ?? 0);
+}
+
+function hincrby(ctx: Ctx, argv: string[]): Reply {
+  const by = parseLL(argv[3]);
+  if (by === undefined) return NOT_INTEGER;
+  const h = hashFor(ctx, argv[1], false);
+  if (h === 'wrongtype') return WRONGTYPE;
+  const cur = h?.get(argv[2]);
+  const n = cur === undefined ? 0 : parseLL(cur);
+  if (n === undefined) return error('ERR hash value is not an integer');
+  const next = BigInt(n) + BigInt(by);
+  if (next > LLONG_MAX || next < LLONG_MIN) return error('ERR increment or decrement would overflow');
+  const target = h ?? (hashFor(ctx, argv[1], true) as Map<string, string>);
+  target.set(argv[2], next.toString());
+  touch(ctx, argv[1]);
+  return int(Number(next));
+}
+
+// ---- sets ---------------------------------------------------------------------------
+
+function setFor(ctx: Ctx, key: string, create: boolean): Set<string> | undefined | 'wrongtype' {
+  const v = typed(ctx, key, 'set');
+  if (v === 'wrongtype') return v;
+  if (v) return v.v;
+  if (!create) return undefined;
+  const s = new Set<string>();
+  ctx.db.create(key, { type: 'set', v: s });
+  return s;
+}
+
+function sadd(ctx: Ctx, argv: string[]): Reply {
+  const s = setFor(ctx, argv[1], true);
+  if (s === 'wrongtype') return WRONGTYPE;
+  let n = 0;
+  for (let i = 2; i < argv.length; i++) {
+    if (!s!.has(argv[i])) {
+      s!.add(argv[i]);
+      n++;
+    }
+  }
+  if (n > 0) touch(ctx, argv[1]);
+  return int(n);
+}
+
+function srem(ctx: Ctx, argv: string[]): Reply {
+  const s = setFor(ctx, argv[1], false);
+  if (s === 'wrongtype') return WRONGTYPE;
+  if (!s) return ZERO;
+  let n = 0;
+  for (let i = 2; i < argv.length; i++) if (s.delete(argv[i])) n++;
+  if (n > 0) {
+    touch(ctx, argv[1]);
+    ctx.db.deleteIfEmpty(argv[1]);
+  }
+  return int(n);
+}
+
+function smembers(ctx: Ctx, argv: string[]): Reply {
+  const s = setFor(ctx, argv[1], false);
+  if (s === 'wrongtype') return WRONGTYPE;
+  return bulks(s ? [...s] : []);
+}
+
+function sismember(ctx: Ctx, argv: string[]): Reply {
+  const s = setFor(ctx, argv[1], false);
+  if (s === 'wrongtype') return WRONGTYPE;
+  return s?.has(argv[2]) ? ONE : ZERO;
+}
+
+function scard(ctx: Ctx, argv: string[]): Reply {
+  const s = setFor(ctx, argv[1], false);
+  if (s === 'wrongtype') return WRONGTYPE;
+  return int(s?.size ?? 0);
+}
+
+// ---- lists --------------------------------------------------------------------------
+
+function push(ctx: Ctx, argv: string[], left: boolean): Reply {
+  const v = typed(ctx, argv[1], 'list');
+  if (v === 'wrongtype') return WRONGTYPE;
+  let list = v?.v;
+  if (!list) {
+    list = [];
+    ctx.db.create(argv[1], { type: 'list', v: list });
+  }
+  for (let i = 2; i < argv.length; i++) {
+    if (left) list.unshift(argv[i]);
+    else list.push(argv[i]);
+  }
+  touch(ctx, argv[1]);
+  ctx.server.signalReady(argv[1]);
+  return int(list.length);
+}
+
+function pop(ctx: Ctx, argv: string[], left: boolean): Reply {
+  let count: number | undefined;
+  if (argv.length > 3) return SYNTAX;
+  if (argv.length === 3) {
+    const n = parseLL(argv[2]);
+    if (n === undefined || n < 0) return error('ERR value is out of range, must be positive');
+    count = n;
+  }
+  const v = typed(ctx, argv[1], 'list');
+  if (v === 'wrongtype') return WRONGTYPE;
+  if (!v) return count === undefined ? NIL : NIL_ARRAY;
+  const take = count === undefined ? 1 : Math.min(count, v.v.length);
+  const out = left ? v.v.splice(0, take) : v.v.splice(v.v.length - take, take).reverse();
+  if (take > 0) {
+    touch(ctx, argv[1]);
+    ctx.db.deleteIfEmpty(argv[1]);
+  }
+  return count === undefined ? bulk(out[0] ?? null) : bulks(out);
+}
+
+function llen(ctx: Ctx, argv: string[]): Reply {
+  const v = typed(ctx, argv[1], 'list');
+  if (v === 'wrongtype') return WRONGTYPE;
+  return int(v?.v.length ?? 0);
+}
+
+function lrange(ctx: Ctx, argv: string[]): Reply {
+  let start = parseLL(argv[2]);
+  let end = parseLL(argv[3]);
+  if (start === undefined || end === undefined) return NOT_INTEGER;
+  const v = typed(ctx, argv[1], 'list');
+  if (v === 'wrongtype') return WRONGTYPE;
+  if (!v) return EMPTY_ARRAY;
+  const n = v.v.length;
+  if (start < 0) start = n + start;
+  if (end < 0) end = n + end;
+  if (start < 0) start = 0;
+  if (start > end || start >= n) return EMPTY_ARRAY;
+  if (end >= n) end = n - 1;
+  return bulks(v.v.slice(start, end + 1));
+}
+
+/** "timeout" argument of blocking list commands, seconds as a float → ms (Redis rounds up) */
+export function parseTimeoutSeconds(s: string): number | Reply {
+  const f = parseFloatArg(s);
+  if (f === undefined || Number.isNaN(f)) return error('ERR timeout is not a float or out of range');
+  if (f < 0) return error('ERR timeout is negative');
+  const ms = Math.ceil(f * 1000);
+  if (!Number.isFinite(ms) || ms > 9.2e18) return error('ERR timeout is out of range');
+  return ms;
+}
+
+function bpop(ctx: Ctx, argv: string[], left: boolean): Reply | BlockRequest {
+  const timeout = parseTimeoutSeconds(argv[argv.length - 1]);
+  if (typeof timeout !== 'number') return timeout;
+  const keyList = argv.slice(1, -1);
+  for (const k of keyList) {
+    const v = typed(ctx, k, 'list');
+    if (v === 'wrongtype') return WRONGTYPE;
+    if (v && v.v.length) return popFrom(ctx, k, left)!;
+  }
+  if (ctx.nonBlocking) return NIL_ARRAY;
+  return {
+    kind: 'block',
+    keys: keyList,
+    timeoutMs: timeout,
+    tryServe: (c, key) => popFrom(c, key, left),
+  };
+}
+
+function popFrom(ctx: Ctx, key: string, left: boolean): Reply | undefined {
+  const v = ctx.db.get(key);
+  if (!v || v.type !== 'list' || v.v.length === 0) return undefined;
+  const item = left ? v.v.shift()! : v.v.pop()!;
+  touch(ctx, key);
+  ctx.db.deleteIfEmpty(key);
+  return array([bulk(key), bulk(item)]);
+}
+
+// ---- connection & server -------------------------------------------------------------
+
+function ping(ctx: Ctx, argv: string[]): Reply {
+  if (argv.length > 2) return error("ERR wrong number of arguments for 'ping' command");
+  if (ctx.conn.channels.size > 0) return array([bulk('pong'), bulk(argv[1] ?? '')]);
+  return argv.length === 2 ? bulk(argv[1]) : status('PONG');
+}
+
+function auth(ctx: Ctx, argv: string[]): Reply {
+  if (argv.length > 3) return SYNTAX;
+  const password = ctx.server.password;
+  if (argv.length === 2 && password === undefined) {
+    return error('ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?');
+  }
+  const user = argv.length === 3 ? argv[1] : 'default';
+  const given = argv[argv.length - 1];
+  if (user === 'default' && (password === undefined || given === password)) {
+    ctx.conn.authed = true;
+    return OK;
+  }
+  return error('WRONGPASS invalid username-password pair or user is disabled.');
+}
+
+function select(_ctx: Ctx, argv: string[]): Reply {
+  const n = parseLL(argv[1]);
+  if (n === undefined) return NOT_INTEGER;
+  // one database is modelled: the system under test never selects another
+  if (n !== 0) return error('ERR DB index is out of range');
+  return OK;
+}
+
+function info(ctx: Ctx): Reply {
+  const lines = [
+    '# Server',
+    'redis_version:7.0.15',
+    'redis_mode:standalone',
+    'arch_bits:64',
+    `uptime_in_seconds:0`,
+    '',
+    '# Persistence',
+    'loading:0',
+    'async_loading:0',
+    '',
+    '# Keyspace',
+    ...(ctx.db.size() ? [`db0:keys=${ctx.db.size()},expires=0,avg_ttl=0`] : []),
+    '',
+  ];
+  return bulk(lines.join('\r\n'));
+}
+
+function time(ctx: Ctx): Reply {
+  const us = ctx.nowUs;
+  return bulks([String(Math.floor(us / 1e6)), String(us % 1e6)]);
+}
+
+function clientSetname(ctx: Ctx, argv: string[]): Reply {
+  const name = argv[2];
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c < 33 || c > 126) return error('ERR Client names cannot contain spaces, newlines or special characters.');
+  }
+  ctx.conn.name = name === '' ? null : name;
+  return OK;
+}
+
+function clientGetname(ctx: Ctx): Reply {
+  return bulk(ctx.conn.name);
+}
+
+function clientId(ctx: Ctx): Reply {
+  return int(ctx.conn.id);
+}
+
+function publish(ctx: Ctx, argv: string[]): Reply {
+  return int(ctx.server.publish(argv[1], argv[2]));
+}
+
+function subscribe(ctx: Ctx, argv: string[]): 'pushed-only' {
+  ctx.server.subscribe(ctx.conn, argv.slice(1));
+  return 'pushed-only';
+}
+
+function unsubscribe(ctx: Ctx, argv: string[]): 'pushed-only' {
+  ctx.server.unsubscribe(ctx.conn, argv.slice(1));
+  return 'pushed-only';
+}
+
+// ---- scripting ----------------------------------------------------------------------
+
+function evalArgs(argv: string[]): { keys: string[]; args: string[] } | Reply {
+  const n = parseLL(argv[2]);
+  if (n === undefined) return NOT_INTEGER;
+  if (n < 0) return error("ERR Number of keys can't be negative");
+  if (n > argv.length - 3) return error("ERR Number of keys can't be greater than number of args");
+  return { keys: argv.slice(3, 3 + n), args: argv.slice(3 + n) };
+}
+
+function evalCmd(ctx: Ctx, argv: string[]): Reply {
+  const a = evalArgs(argv);
+  if ('t' in a) return a;
+  return ctx.server.eval(ctx, argv[1], a.keys, a.args);
+}
+
+function evalsha(ctx: Ctx, argv: string[]): Reply {
+  const a = evalArgs(argv);
+  if ('t' in a) return a;
+  return ctx.server.evalSha(ctx, argv[1].toLowerCase(), a.keys, a.args);
+}
+
+export const BASE_COMMANDS: Record<string, CommandSpec> = {
+  del: { arity: -2, handler: del },
+  unlink: { arity: -2, handler: del },
+  exists: { arity: -2, handler: exists },
+  type: { arity: 2, handler: type },
+  pexpire: { arity: -3, handler: pexpire },
+  expire: { arity: -3, handler: expire },
+  pttl: { arity: 2, handler: pttl },
+  ttl: { arity: 2, handler: ttl },
+  persist: { arity: 2, handler: persist },
+  keys: { arity: 2, handler: keys },
+  scan: { arity: -2, handler: scan },
+  flushall: { arity: -1, handler: flushall },
+  flushdb: { arity: -1, handler: flushall },
+  dbsize: { arity: 1, handler: dbsize },
+  get: { arity: 2, handler: get },
+  set: { arity: -3, handler: set },
+  incr: { arity: 2, handler: incr },
+  decr: { arity: 2, handler: decr },
+  incrby: { arity: 3, handler: incrbyCmd },
+  hset: { arity: -4, handler: hset },
+  hmset: { arity: -4, handler: hset },
+  hsetnx: { arity: 4, handler: hsetnx },
+  hget: { arity: 3, handler: hget },
+  hmget: { arity: -3, handler: hmget },
+  hgetall: { arity: 2, handler: hgetall },
+  hdel: { arity: -3, handler: hdel },
+  hexists: { arity: 3, handler: hexists },
+  hlen: { arity: 2, handler: hlen },
+  hincrby: { arity: 4, handler: hincrby },
+  sadd: { arity: -3, handler: sadd },
+  srem: { arity: -3, handler: srem },
+  smembers: { arity: 2, handler: smembers },
+  sismember: { arity: 3, handler: sismember },
+  scard: { arity: 2, handler: scard },
+  lpush: { arity: -3, handler: (c, a) => push(c, a, true) },
+  rpush: { arity: -3, handler: (c, a) => push(c, a, false) },
+  lpop: { arity: -2, handler: (c, a) => pop(c, a, true) },
+  rpop: { arity: -2, handler: (c, a) => pop(c, a, false) },
+  brpop: { arity: -3, handler: (c, a) => bpop(c, a, false), noscript: true },
+  blpop: { arity: -3, handler: (c, a) => bpop(c, a, true), noscript: true },
+  llen: { arity: 2, handler: llen },
+  lrange: { arity: 4, handler: lrange },
+  ping: { arity: -1, handler: ping, pubsubOk: true },
+  echo: { arity: 2, handler: (_c, a) => bulk(a[1]) },
+  auth: { arity: -2, handler: auth, noauth: true, noscript: true },
+  select: { arity: 2, handler: select },
+  info: { arity: -1, handler: info },
+  time: { arity: 1, handler: time },
+  client: {
+    arity: -2,
+    noscript: true,
+    subcommands: {
+      setname: { arity: 3, handler: clientSetname },
+      getname: { arity: 2, handler: clientGetname },
+      id: { arity: 2, handler: clientId },
+    },
+  },
+  publish: { arity: 3, handler: publish },
+  subscribe: { arity: -2, handler: subscribe, noscript: true, pubsubOk: true },
+  unsubscribe: { arity: -1, handler: unsubscribe, noscript: true, pubsubOk: true },
+  eval: { arity: -3, handler: evalCmd, noscript: true },
+  evalsha: { arity: -3, handler: evalsha, noscript: true },
+  script: {
+    arity: -2,
+    noscript: true,
+    subcommands: {
+      load: { arity: 3, handler: (c, a) => c.server.scriptLoad(a[2]) },
+      exists: { arity: -3, handler: (c, a) => c.server.scriptExists(a.slice(2)) },
+      flush: {
+        arity: -2,
+        handler: (c, a) => {
+          if (a.length > 3 || (a.length === 3 && !['async', 'sync'].includes(a[2].toLowerCase()))) {
+            return error('ERR SCRIPT FLUSH only support SYNC|ASYNC option');
+          }
+          c.server.scriptFlush();
+          return OK;
+        },
+      },
+    },
+  },
+};

@@ -1,0 +1,476 @@
+// The scripting bridge: Redis's Lua API (redis.call, pcall, error_reply ...) on fengari, a
+// Lua 5.3 VM in JavaScript, made to behave like Redis's Lua 5.1 where scripts can tell:
+// integral floats print without ".0", 5.1 globals (unpack, table.getn ...), read-only
+// globals, Redis's error handler, its value conversions and its error texts.
+//
+// One Lua state serves every SimRedis in the process (compiling a script and opening a
+// state cost more than a whole simulated command): scripts cannot keep state in globals,
+// KEYS/ARGV are set for each call and math.random is reseeded for each call, so sharing
+// it changes no reply. Each SimRedis keeps its own script cache (the sha1s it knows).
+
+import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { array, bulk, error, int, NIL, type Reply } from './reply.ts';
+
+/** the few fengari entry points used here (fengari ships no types) */
+interface Fengari {
+  lua: Record<string, any>;
+  lauxlib: Record<string, any>;
+  lualib: Record<string, any>;
+  to_luastring(s: string): Uint8Array;
+  to_jsstring(b: Uint8Array): string;
+}
+
+function loadFengari(): Fengari {
+  const require = createRequire(import.meta.url);
+  // fengari reads its configuration once, when first loaded: integral floats print as "2", as in 5.1
+  const previous = process.env.FENGARICONF;
+  process.env.FENGARICONF = JSON.stringify({ LUA_COMPAT_FLOATSTRING: true });
+  try {
+    return require('fengari') as Fengari;
+  } finally {
+    if (previous === undefined) delete process.env.FENGARICONF;
+    else process.env.FENGARICONF = previous;
+  }
+}
+
+const fengari = loadFengari();
+const { lua, lauxlib, lualib, to_luastring } = fengari;
+const L_OK: number = lua.LUA_OK;
+const T_NIL: number = lua.LUA_TNIL;
+const T_BOOLEAN: number = lua.LUA_TBOOLEAN;
+const T_NUMBER: number = lua.LUA_TNUMBER;
+const T_STRING: number = lua.LUA_TSTRING;
+const T_TABLE: number = lua.LUA_TTABLE;
+const REGISTRY: number = lua.LUA_REGISTRYINDEX;
+const KEYS = to_luastring('KEYS');
+const ARGV = to_luastring('ARGV');
+
+export const sha1hex = (s: string): string => createHash('sha1').update(s, 'utf8').digest('hex');
+
+/** what a running script's redis.call reaches: the engine, in the script's context */
+export interface ScriptHost {
+  call(argv: string[]): Reply;
+}
+
+/** C's "%.17g", as Redis formats a Lua number argument of redis.call */
+export function formatG17(x: number): string {
+  if (Number.isNaN(x)) return 'nan';
+  if (!Number.isFinite(x)) return x > 0 ? 'inf' : '-inf';
+  if (x === 0) return Object.is(x, -0) ? '-0' : '0';
+  const expForm = x.toExponential(16);
+  const e = Number(expForm.slice(expForm.indexOf('e') + 1));
+  const strip = (s: string) => (s.includes('.') ? s.replace(/0+$/, '').replace(/\.$/, '') : s);
+  if (e < -4 || e >= 17) {
+    const mant = strip(expForm.slice(0, expForm.indexOf('e')));
+    return `${mant}e${e < 0 ? '-' : '+'}${Math.abs(e) < 10 ? '0' : ''}${Math.abs(e)}`;
+  }
+  return strip(x.toFixed(16 - e));
+}
+
+/** Redis's luaPushErrorBuff: "-CODE msg" keeps its code, anything else gets ERR */
+function errorText(raw: string): string {
+  let code = 'ERR';
+  let msg = raw;
+  if (raw.startsWith('-')) {
+    const sp = raw.indexOf(' ');
+    if (sp < 0) msg = raw.slice(1);
+    else {
+      code = raw.slice(1, sp);
+      msg = raw.slice(sp + 1);
+    }
+  }
+  return `${code} ${msg.replace(/^[\r\n]+|[\r\n]+$/g, '')}`;
+}
+
+const SETUP = `
+local G = _G
+-- Lua 5.1 names that scripts written for Redis use
+unpack = table.unpack
+loadstring = load
+table.getn = function(t) return #t end
+math.pow = function(a, b) return a ^ b end
+math.mod = math.fmod
+math.ldexp = function(m, e) return m * 2.0 ^ e end
+string.gfind = string.gmatch
+-- what Redis does not load
+os, io, package, require, dofile, loadfile, print = nil, nil, nil, nil, nil, nil, nil
+
+local dbg = debug
+local handler = function(err)
+  -- Redis looks at level 2, or 3 when 2 is a C function: the script's own frame. Here the
+  -- builtins and this setup code are JavaScript or another chunk, so look for that frame.
+  local i = dbg.getinfo(2, 'nSl')
+  local l = 2
+  while i and i.source ~= '@user_script' do
+    l = l + 1
+    i = dbg.getinfo(l, 'nSl')
+  end
+  if type(err) ~= 'table' then
+    err = { err = 'ERR ' .. tostring(err) }
+  end
+  if i then
+    err['source'] = i.source
+    err['line'] = i.currentline
+  end
+  return err
+end
+
+local env = {}
+for k, v in pairs(G) do env[k] = v end
+env._G = env
+setmetatable(env, {
+  __index = function(_, k)
+    error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2)
+  end,
+  __newindex = function()
+    error('Attempt to modify a readonly table', 2)
+  end,
+})
+return handler, env
+`;
+
+class LuaRuntime {
+  private readonly L: unknown;
+  private readonly handlerRef: number;
+  private readonly envRef: number;
+  /** compiled chunks by body (a registry reference each) */
+  private readonly compiled = new Map<string, number>();
+  private host: ScriptHost | null = null;
+  private rand48 = 0n;
+
+  constructor() {
+    const L = lauxlib.luaL_newstate();
+    this.L = L;
+    lualib.luaL_openlibs(L);
+    this.installRedisTable();
+    if (lauxlib.luaL_loadbuffer(L, to_luastring(SETUP), null, to_luastring('=setup')) !== L_OK || lua.lua_pcall(L, 0, 2, 0) !== L_OK) {
+      throw new Error(`Lua setup failed: ${lua.lua_tojsstring(L, -1)}`);
+    }
+    this.envRef = lauxlib.luaL_ref(L, REGISTRY);
+    this.handlerRef = lauxlib.luaL_ref(L, REGISTRY);
+  }
+
+  /** compile (once per body); an error reply when it does not compile */
+  compile(body: string): number | Reply {
+    const known = this.compiled.get(body);
+    if (known !== undefined) return known;
+    const L = this.L;
+    if (lauxlib.luaL_loadbuffer(L, to_luastring(body), null, to_luastring('@user_script')) !== L_OK) {
+      const msg = lua.lua_tojsstring(L, -1);
+      lua.lua_pop(L, 1);
+      return error(`ERR Error compiling script (new function): ${msg}`);
+    }
+    lua.lua_rawgeti(L, REGISTRY, this.envRef);
+    lua.lua_setupvalue(L, -2, 1); // the chunk's _ENV: the read-only globals
+    const ref: number = lauxlib.luaL_ref(L, REGISTRY);
+    this.compiled.set(body, ref);
+    return ref;
+  }
+
+  run(body: string, sha: string, keys: string[], args: string[], host: ScriptHost): Reply {
+    const fn = this.compile(body);
+    if (typeof fn !== 'number') return fn;
+    const L = this.L;
+    const base: number = lua.lua_gettop(L);
+    // KEYS and ARGV go around the read-only guard
+    lua.lua_rawgeti(L, REGISTRY, this.envRef);
+    lua.lua_pushstring(L, KEYS);
+    this.pushStrings(keys);
+    lua.lua_rawset(L, -3);
+    lua.lua_pushstring(L, ARGV);
+    this.pushStrings(args);
+    lua.lua_rawset(L, -3);
+    lua.lua_pop(L, 1);
+    lua.lua_rawgeti(L, REGISTRY, this.handlerRef);
+    lua.lua_rawgeti(L, REGISTRY, fn);
+    this.rand48 = (0n << 16n) | 0x330en; // Redis reseeds its PRNG with 0 for every script
+    const outer = this.host;
+    this.host = host;
+    let reply: Reply;
+    try {
+      const status: number = lua.lua_pcall(L, 0, 1, base + 1);
+      reply = status === L_OK ? this.toReply(-1) : this.scriptError(sha);
+    } finally {
+      this.host = outer;
+      lua.lua_settop(L, base);
+    }
+    return reply;
+  }
+
+  private scriptError(sha: string): Reply {
+    const L = this.L;
+    if (lua.lua_type(L, -1) !== T_TABLE) return error(`ERR Error running script (call to f_${sha}): @user_script: ${this.str(-1) ?? 'Unknown error'}`);
+    const msg = this.field(-1, 'err');
+    const source = this.field(-1, 'source');
+    const line = this.field(-1, 'line');
+    if (msg === undefined) return error(`ERR Error running script (call to f_${sha}): @user_script: Unknown error`);
+    const text = msg.replace(/[\r\n]/g, ' ');
+    return error(source !== undefined && line !== undefined ? `${text} script: ${sha}, on ${source}:${line}.` : text);
+  }
+
+  /** a string or number field of the table at idx, as text */
+  private field(idx: number, name: string): string | undefined {
+    const L = this.L;
+    lua.lua_getfield(L, idx, to_luastring(name));
+    const t = lua.lua_type(L, -1);
+    const v = t === T_STRING ? lua.lua_tojsstring(L, -1) : t === T_NUMBER ? String(lua.lua_tonumber(L, -1)) : undefined;
+    lua.lua_pop(L, 1);
+    return v;
+  }
+
+  private str(idx: number): string | undefined {
+    const t = lua.lua_type(this.L, idx);
+    return t === T_STRING || t === T_NUMBER ? lua.lua_tojsstring(this.L, idx) : undefined;
+  }
+
+  private pushStrings(items: string[]): void {
+    const L = this.L;
+    lua.lua_createtable(L, items.length, 0);
+    for (let i = 0; i < items.length; i++) {
+      lua.lua_pushstring(L, to_luastring(items[i]));
+      lua.lua_rawseti(L, -2, i + 1);
+    }
+  }
+
+  /** Lua value → Redis reply (luaReplyToRedisReply, RESP2) */
+  private toReply(idx: number): Reply {
+    const L = this.L;
+    switch (lua.lua_type(L, idx)) {
+      case T_STRING:
+        return bulk(lua.lua_tojsstring(L, idx));
+      case T_BOOLEAN:
+        return lua.lua_toboolean(L, idx) ? int(1) : NIL;
+      case T_NUMBER: {
+        const n: number = lua.lua_tonumber(L, idx);
+        return int(Number.isFinite(n) ? Math.trunc(n) : 0);
+      }
+      case T_TABLE: {
+        const abs: number = lua.lua_absindex(L, idx);
+        lua.lua_getfield(L, abs, to_luastring('err'));
+        if (lua.lua_type(L, -1) === T_STRING) {
+          const e = lua.lua_tojsstring(L, -1);
+          lua.lua_pop(L, 1);
+          return error(e.replace(/[\r\n]/g, ' '));
+        }
+        lua.lua_pop(L, 1);
+        lua.lua_getfield(L, abs, to_luastring('ok'));
+        if (lua.lua_type(L, -1) === T_STRING) {
+          const s = lua.lua_tojsstring(L, -1);
+          lua.lua_pop(L, 1);
+          return { t: 'status', v: s.replace(/[\r\n]/g, ' ') };
+        }
+        lua.lua_pop(L, 1);
+        const items: Reply[] = [];
+        for (let j = 1; ; j++) {
+          lua.lua_rawgeti(L, abs, j);
+          if (lua.lua_type(L, -1) === T_NIL) {
+            lua.lua_pop(L, 1);
+            break;
+          }
+          items.push(this.toReply(-1));
+          lua.lua_pop(L, 1);
+        }
+        return array(items);
+      }
+      default:
+        return NIL;
+    }
+  }
+
+  /** Redis reply → Lua value (redisProtocolToLuaType, RESP2) */
+  private pushReply(r: Reply): void {
+    const L = this.L;
+    switch (r.t) {
+      case 'int':
+        lua.lua_pushnumber(L, r.v);
+        return;
+      case 'bulk':
+        if (r.v === null) lua.lua_pushboolean(L, false);
+        else lua.lua_pushstring(L, to_luastring(r.v));
+        return;
+      case 'status':
+        lua.lua_createtable(L, 0, 1);
+        lua.lua_pushstring(L, to_luastring(r.v));
+        lua.lua_setfield(L, -2, to_luastring('ok'));
+        return;
+      case 'error':
+        this.pushError(r.v);
+        return;
+      case 'array':
+        if (r.v === null) {
+          lua.lua_pushboolean(L, false);
+          return;
+        }
+        lua.lua_createtable(L, r.v.length, 0);
+        for (let i = 0; i < r.v.length; i++) {
+          this.pushReply(r.v[i]);
+          lua.lua_rawseti(L, -2, i + 1);
+        }
+    }
+  }
+
+  private pushError(text: string): void {
+    const L = this.L;
+    lua.lua_createtable(L, 0, 1);
+    lua.lua_pushstring(L, to_luastring(text));
+    lua.lua_setfield(L, -2, to_luastring('err'));
+  }
+
+  /** redis.call / redis.pcall */
+  private redisCall(L: unknown, raise: boolean): number {
+    const fail = (msg: string): number => {
+      this.pushError(errorText(msg));
+      return raise ? lua.lua_error(L) : 1;
+    };
+    const argc: number = lua.lua_gettop(L);
+    if (argc === 0) return fail('Please specify at least one argument for this redis lib call');
+    const argv: string[] = [];
+    for (let i = 1; i <= argc; i++) {
+      const t = lua.lua_type(L, i);
+      if (t === T_NUMBER) argv.push(lua.lua_isinteger(L, i) ? String(lua.lua_tointeger(L, i)) : formatG17(lua.lua_tonumber(L, i)));
+      else if (t === T_STRING) argv.push(lua.lua_tojsstring(L, i));
+      else return fail('Lua redis lib command arguments must be strings or integers');
+    }
+    if (!this.host) return fail('redis.call used outside a script');
+    const reply = this.host.call(argv);
+    if (reply.t === 'error') {
+      this.pushError(reply.v);
+      return raise ? lua.lua_error(L) : 1;
+    }
+    this.pushReply(reply);
+    return 1;
+  }
+
+  private installRedisTable(): void {
+    const L = this.L;
+    const fns: Record<string, (L: unknown) => number> = {
+      call: (l) => this.redisCall(l, true),
+      pcall: (l) => this.redisCall(l, false),
+      sha1hex: (l) => {
+        if (lua.lua_gettop(l) !== 1) return lauxlib.luaL_error(l, to_luastring('wrong number of arguments'));
+        lua.lua_pushstring(l, to_luastring(sha1hex(lua.lua_type(l, 1) === T_STRING || lua.lua_type(l, 1) === T_NUMBER ? lua.lua_tojsstring(l, 1) : '')));
+        return 1;
+      },
+      error_reply: (l) => {
+        if (lua.lua_gettop(l) !== 1 || lua.lua_type(l, -1) !== T_STRING) {
+          this.pushError('ERR wrong number or type of arguments');
+          return 1;
+        }
+        const e: string = lua.lua_tojsstring(l, -1);
+        this.pushError(errorText(e.startsWith('-') ? e : `-${e}`));
+        return 1;
+      },
+      status_reply: (l) => {
+        if (lua.lua_gettop(l) !== 1 || lua.lua_type(l, -1) !== T_STRING) {
+          this.pushError('ERR wrong number or type of arguments');
+          return 1;
+        }
+        const s = lua.lua_tojsstring(l, -1);
+        lua.lua_createtable(l, 0, 1);
+        lua.lua_pushstring(l, to_luastring(s));
+        lua.lua_setfield(l, -2, to_luastring('ok'));
+        return 1;
+      },
+      log: () => 0,
+      setresp: () => 0,
+      set_repl: () => 0,
+      replicate_commands: (l) => {
+        lua.lua_pushboolean(l, true);
+        return 1;
+      },
+    };
+    lua.lua_createtable(L, 0, 16);
+    for (const [name, fn] of Object.entries(fns)) {
+      lua.lua_pushjsfunction(L, fn);
+      lua.lua_setfield(L, -2, to_luastring(name));
+    }
+    const consts: Record<string, number> = { LOG_DEBUG: 0, LOG_VERBOSE: 1, LOG_NOTICE: 2, LOG_WARNING: 3, REPL_NONE: 0, REPL_AOF: 1, REPL_SLAVE: 2, REPL_REPLICA: 2, REPL_ALL: 3, REDIS_VERSION_NUM: 0x07000f };
+    for (const [name, v] of Object.entries(consts)) {
+      lua.lua_pushinteger(L, v);
+      lua.lua_setfield(L, -2, to_luastring(name));
+    }
+    lua.lua_pushstring(L, to_luastring('7.0.15'));
+    lua.lua_setfield(L, -2, to_luastring('REDIS_VERSION'));
+    lua.lua_setglobal(L, to_luastring('redis'));
+
+    // math.random / math.randomseed as Redis has them: its own rand48, reseeded per script
+    lua.lua_getglobal(L, to_luastring('math'));
+    lua.lua_pushjsfunction(L, (l: unknown) => this.luaRandom(l));
+    lua.lua_setfield(L, -2, to_luastring('random'));
+    lua.lua_pushjsfunction(L, (l: unknown) => {
+      const seed = BigInt(Math.trunc(lauxlib.luaL_checknumber(l, 1))) & 0xffffffffn;
+      this.rand48 = (seed << 16n) | 0x330en;
+      return 0;
+    });
+    lua.lua_setfield(L, -2, to_luastring('randomseed'));
+    lua.lua_pop(L, 1);
+  }
+
+  private luaRandom(L: unknown): number {
+    this.rand48 = (this.rand48 * 0x5deece66dn + 0xbn) & 0xffffffffffffn;
+    const r = Number(this.rand48 >> 17n) / 2147483648;
+    switch (lua.lua_gettop(L)) {
+      case 0:
+        lua.lua_pushnumber(L, r);
+        return 1;
+      case 1: {
+        const u = lauxlib.luaL_checknumber(L, 1);
+        if (u < 1) return lauxlib.luaL_argerror(L, 1, to_luastring('interval is empty'));
+        lua.lua_pushnumber(L, Math.floor(r * u) + 1);
+        return 1;
+      }
+      case 2: {
+        const lo = lauxlib.luaL_checknumber(L, 1);
+        const up = lauxlib.luaL_checknumber(L, 2);
+        if (lo > up) return lauxlib.luaL_argerror(L, 2, to_luastring('interval is empty'));
+        lua.lua_pushnumber(L, Math.floor(r * (up - lo + 1)) + lo);
+        return 1;
+      }
+      default:
+        return lauxlib.luaL_error(L, to_luastring('wrong number of arguments'));
+    }
+  }
+}
+
+let shared: LuaRuntime | undefined;
+/** the process's Lua runtime, created on first use */
+export function luaRuntime(): LuaRuntime {
+  shared ??= new LuaRuntime();
+  return shared;
+}
+
+/** one server's script cache: the sha1s it knows (emptied by SCRIPT FLUSH and by a restart) */
+export class ScriptCache {
+  private readonly bodies = new Map<string, string>();
+
+  load(body: string): Reply {
+    const compiled = luaRuntime().compile(body);
+    if (typeof compiled !== 'number') return compiled;
+    const sha = sha1hex(body);
+    this.bodies.set(sha, body);
+    return bulk(sha);
+  }
+
+  exists(shas: string[]): Reply {
+    return array(shas.map((s) => int(this.bodies.has(s.toLowerCase()) ? 1 : 0)));
+  }
+
+  flush(): void {
+    this.bodies.clear();
+  }
+
+  eval(body: string, keys: string[], args: string[], host: ScriptHost): Reply {
+    const sha = sha1hex(body);
+    const compiled = luaRuntime().compile(body);
+    if (typeof compiled !== 'number') return compiled;
+    this.bodies.set(sha, body);
+    return luaRuntime().run(body, sha, keys, args, host);
+  }
+
+  evalSha(sha: string, keys: string[], args: string[], host: ScriptHost): Reply {
+    const body = this.bodies.get(sha);
+    if (body === undefined) return error('NOSCRIPT No matching script. Please use EVAL.');
+    return luaRuntime().run(body, sha, keys, args, host);
+  }
+}

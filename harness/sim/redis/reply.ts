@@ -1,0 +1,78 @@
+// Replies of the simulated Redis, as RESP2 puts them on the wire, and their encoder.
+
+export type Reply =
+  | { t: 'status'; v: string } // +OK
+  | { t: 'error'; v: string } // -ERR ... (full text after '-')
+  | { t: 'int'; v: number }
+  | { t: 'bulk'; v: string | null } // null = nil bulk
+  | { t: 'array'; v: Reply[] | null }; // null = nil array
+
+export const OK: Reply = { t: 'status', v: 'OK' };
+export const QUEUED: Reply = { t: 'status', v: 'QUEUED' };
+export const NIL: Reply = { t: 'bulk', v: null };
+export const NIL_ARRAY: Reply = { t: 'array', v: null };
+export const EMPTY_ARRAY: Reply = { t: 'array', v: [] };
+export const ZERO: Reply = { t: 'int', v: 0 };
+export const ONE: Reply = { t: 'int', v: 1 };
+
+export const status = (v: string): Reply => ({ t: 'status', v });
+export const error = (v: string): Reply => ({ t: 'error', v });
+export const int = (v: number): Reply => ({ t: 'int', v });
+export const bulk = (v: string | null): Reply => ({ t: 'bulk', v });
+export const array = (v: Reply[] | null): Reply => ({ t: 'array', v });
+export const bulks = (vs: readonly string[]): Reply => ({ t: 'array', v: vs.map((s) => ({ t: 'bulk', v: s })) });
+
+export const WRONGTYPE = error('WRONGTYPE Operation against a key holding the wrong kind of value');
+export const SYNTAX = error('ERR syntax error');
+export const NOT_INTEGER = error('ERR value is not an integer or out of range');
+
+export const isError = (r: Reply): r is { t: 'error'; v: string } => r.t === 'error';
+
+/** RESP2 bytes of one reply; bulk lengths count utf8 bytes. */
+export function encodeReply(r: Reply): string {
+  const out: string[] = [];
+  encodeInto(r, out);
+  return out.join('');
+}
+
+function encodeInto(r: Reply, out: string[]): void {
+  switch (r.t) {
+    case 'status':
+      out.push('+', r.v, '\r\n');
+      return;
+    case 'error':
+      out.push('-', r.v, '\r\n');
+      return;
+    case 'int':
+      out.push(':', String(r.v), '\r\n');
+      return;
+    case 'bulk':
+      if (r.v === null) out.push('$-1\r\n');
+      else out.push('$', String(Buffer.byteLength(r.v, 'utf8')), '\r\n', r.v, '\r\n');
+      return;
+    case 'array':
+      if (r.v === null) {
+        out.push('*-1\r\n');
+        return;
+      }
+      out.push('*', String(r.v.length), '\r\n');
+      for (const e of r.v) encodeInto(e, out);
+  }
+}
+
+/** Readable one-line form, for test messages. */
+export function showReply(r: Reply | 'blocked' | 'pushed-only'): string {
+  if (typeof r === 'string') return r;
+  switch (r.t) {
+    case 'status':
+      return `+${r.v}`;
+    case 'error':
+      return `-${r.v}`;
+    case 'int':
+      return `:${r.v}`;
+    case 'bulk':
+      return r.v === null ? 'nil' : JSON.stringify(r.v);
+    case 'array':
+      return r.v === null ? 'nil[]' : `[${r.v.map(showReply).join(', ')}]`;
+  }
+}

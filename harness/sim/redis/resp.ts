@@ -1,0 +1,135 @@
+// Incremental RESP parsers: requests (bytes a client writes → argv arrays, as redis-server
+// reads them: multibulk or inline, split anywhere, pipelined) and replies (bytes a server
+// writes → Reply, for the raw client of the differential test).
+
+import type { Reply } from './reply.ts';
+
+export class ProtocolError extends Error {}
+
+const CR = 13;
+const LF = 10;
+
+/** Shared buffering: unconsumed bytes, and a cursor that a parse attempt may roll back. */
+abstract class Incremental<T> {
+  protected buf: Buffer = Buffer.alloc(0);
+  protected pos = 0;
+
+  /** Feeds a chunk; returns every message now complete, in order. */
+  feed(chunk: Buffer | string): T[] {
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+    this.buf = this.pos < this.buf.length ? Buffer.concat([this.buf.subarray(this.pos), bytes]) : bytes;
+    this.pos = 0;
+    const out: T[] = [];
+    for (;;) {
+      const start = this.pos;
+      const msg = this.parseOne();
+      if (msg === undefined) {
+        this.pos = start;
+        break;
+      }
+      out.push(msg);
+    }
+    return out;
+  }
+
+  /** One message from pos, or undefined when incomplete (pos may be anywhere then). */
+  protected abstract parseOne(): T | undefined;
+
+  /** The line from pos up to CRLF (excluded), advancing past it; undefined if incomplete. */
+  protected line(): string | undefined {
+    const end = this.buf.indexOf(LF, this.pos);
+    if (end < 0) return undefined;
+    const stop = end > this.pos && this.buf[end - 1] === CR ? end - 1 : end;
+    const s = this.buf.toString('latin1', this.pos, stop);
+    this.pos = end + 1;
+    return s;
+  }
+
+  /** A length-prefixed payload of n bytes plus CRLF; undefined if incomplete. */
+  protected payload(n: number): string | undefined {
+    if (this.buf.length - this.pos < n + 2) return undefined;
+    const s = this.buf.toString('utf8', this.pos, this.pos + n);
+    if (this.buf[this.pos + n] !== CR || this.buf[this.pos + n + 1] !== LF) throw new ProtocolError("Protocol error: expected '\\r\\n'");
+    this.pos += n + 2;
+    return s;
+  }
+}
+
+/** Client → server: each message is one command's argv. */
+export class RequestParser extends Incremental<string[]> {
+  protected parseOne(): string[] | undefined {
+    if (this.pos >= this.buf.length) return undefined;
+    if (this.buf[this.pos] !== 0x2a /* * */) return this.inline();
+    const head = this.line();
+    if (head === undefined) return undefined;
+    const n = Number(head.slice(1));
+    if (!Number.isInteger(n) || n > 1024 * 1024) throw new ProtocolError('Protocol error: invalid multibulk length');
+    const argv: string[] = [];
+    for (let i = 0; i < n; i++) {
+      if (this.pos >= this.buf.length) return undefined;
+      if (this.buf[this.pos] !== 0x24 /* $ */) {
+        throw new ProtocolError(`Protocol error: expected '$', got '${String.fromCharCode(this.buf[this.pos])}'`);
+      }
+      const len = this.line();
+      if (len === undefined) return undefined;
+      const size = Number(len.slice(1));
+      if (!Number.isInteger(size) || size < 0 || size > 512 * 1024 * 1024) throw new ProtocolError('Protocol error: invalid bulk length');
+      const arg = this.payload(size);
+      if (arg === undefined) return undefined;
+      argv.push(arg);
+    }
+    // "*0" and "*-1" are skipped by redis-server: no command
+    return n <= 0 ? this.parseOne() ?? undefined : argv;
+  }
+
+  private inline(): string[] | undefined {
+    const text = this.line();
+    if (text === undefined) return undefined;
+    const argv = Buffer.from(text, 'latin1').toString('utf8').trim().split(/\s+/).filter((s) => s !== '');
+    return argv.length === 0 ? this.parseOne() : argv;
+  }
+}
+
+/** Server → client: each message is one reply. */
+export class ReplyParser extends Incremental<Reply> {
+  protected parseOne(): Reply | undefined {
+    const head = this.line();
+    if (head === undefined) return undefined;
+    const kind = head[0];
+    const rest = Buffer.from(head.slice(1), 'latin1').toString('utf8');
+    switch (kind) {
+      case '+':
+        return { t: 'status', v: rest };
+      case '-':
+        return { t: 'error', v: rest };
+      case ':':
+        return { t: 'int', v: Number(rest) };
+      case '$': {
+        const n = Number(rest);
+        if (n < 0) return { t: 'bulk', v: null };
+        const v = this.payload(n);
+        return v === undefined ? undefined : { t: 'bulk', v };
+      }
+      case '*': {
+        const n = Number(rest);
+        if (n < 0) return { t: 'array', v: null };
+        const items: Reply[] = [];
+        for (let i = 0; i < n; i++) {
+          const r = this.parseOne();
+          if (r === undefined) return undefined;
+          items.push(r);
+        }
+        return { t: 'array', v: items };
+      }
+      default:
+        throw new ProtocolError(`unexpected reply type ${JSON.stringify(kind)}`);
+    }
+  }
+}
+
+/** RESP2 request bytes of one command (what a client writes). */
+export function encodeRequest(argv: readonly string[]): string {
+  let s = `*${argv.length}\r\n`;
+  for (const a of argv) s += `$${Buffer.byteLength(a, 'utf8')}\r\n${a}\r\n`;
+  return s;
+}
