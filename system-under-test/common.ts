@@ -1,9 +1,10 @@
 // What every role shares: Redis links, key names, event shape, bug flags, CLI value
-// parsers, and the process lifecycle (ready line, parent watchdog, quick shutdown).
+// parsers, and a role's stop switch (Lifecycle). Nothing here is process-wide: the process
+// lifecycle (signals, parent watchdog, ready line, exit) is in live.ts.
 
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { InvalidArgumentError } from 'commander';
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import { z } from 'zod';
 
 // ---------------------------------------------------------------------------------------
@@ -197,21 +198,15 @@ export interface LinkOptions {
 }
 
 // ---------------------------------------------------------------------------------------
-// Logging (stderr only: stdout carries the ready line and nothing else)
+// Logging (a role gets its logger from its edges: live, stderr; see live-edges.ts)
 
 export interface Logger {
   (message: string): void;
 }
 
-export function makeLogger(id: string): Logger {
-  return (message: string) => process.stderr.write(`${new Date().toISOString()} [${id}] ${message}\n`);
-}
-
 export function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
-
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 // ---------------------------------------------------------------------------------------
 // Redis links
@@ -220,22 +215,27 @@ export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 // swallows data): ioredis then drops the socket, reconnects and resends what was in flight.
 const SOCKET_TIMEOUT_MS = 15_000;
 
+/** The link a connection goes through: where it is, and the name it gives itself. */
+export type RedisLink = Pick<LinkOptions, 'redisHost' | 'redisPort' | 'id'>;
+
 /**
- * One connection to this process's link. Commands never fail for connection reasons:
- * they wait in the offline queue and are resent after a reconnect (so a command may run
- * twice; every writer tolerates that). `blockMs` is the longest BLOCK used on it.
+ * One connection to a role's link, with the client settings every role relies on. Commands
+ * never fail for connection reasons: they wait in the offline queue and are resent after a
+ * reconnect (so a command may run twice; every writer tolerates that). `blockMs` is the longest
+ * BLOCK used on it. `transport` adds what only the caller knows: the password (live, from the
+ * environment), or a `Connector` for an in-memory socket (a simulator's redis edge).
  */
-export function connectRedis(link: { redisHost: string; redisPort: number; id: string }, log: Logger, purpose: string, blockMs = 0): Redis {
+export function connectRedis(link: RedisLink, log: Logger, purpose: string, blockMs = 0, transport: RedisOptions = {}): Redis {
   const redis = new Redis({
     host: link.redisHost,
     port: link.redisPort,
-    password: process.env.SUT_REDIS_PASSWORD || undefined,
     connectionName: link.id,
     maxRetriesPerRequest: null,
     enableOfflineQueue: true,
     retryStrategy: (times: number) => Math.min(50 * times, 500),
     connectTimeout: 2000,
     socketTimeout: SOCKET_TIMEOUT_MS + blockMs,
+    ...transport,
   });
   // One log line per distinct error message and second: a link that is down for a while
   // would otherwise log every reconnect attempt.
@@ -251,10 +251,22 @@ export function connectRedis(link: { redisHost: string; redisPort: number; id: s
   return redis;
 }
 
-/** Resolves once the connection is ready (waits through reconnects, never rejects). */
+/** Resolves once the connection is ready (waits through reconnects); rejects only if it is closed first (a stop). */
 export function whenReady(redis: Redis): Promise<void> {
   if (redis.status === 'ready') return Promise.resolve();
-  return new Promise((resolve) => redis.once('ready', () => resolve()));
+  if (redis.status === 'end') return Promise.reject(new Error('connection closed before it was ready'));
+  return new Promise((resolve, reject) => {
+    const onReady = () => {
+      redis.off('end', onEnd);
+      resolve();
+    };
+    const onEnd = () => {
+      redis.off('ready', onReady);
+      reject(new Error('connection closed before it was ready'));
+    };
+    redis.once('ready', onReady);
+    redis.once('end', onEnd);
+  });
 }
 
 /** Creates a consumer group (and its stream) unless it exists. */
@@ -278,11 +290,24 @@ export async function closeRedis(...conns: Redis[]): Promise<void> {
   await Promise.allSettled(
     conns.map(async (redis) => {
       // quit waits for a reply; on a dead link that never comes, so cut it short
+      let timer: NodeJS.Timeout | undefined;
       const quit = redis.quit().catch(() => undefined);
-      await Promise.race([quit, sleep(200)]);
-      redis.disconnect();
+      await Promise.race([quit, new Promise<void>((resolve) => (timer = setTimeout(resolve, 200)))]);
+      clearTimeout(timer);
+      cutRedis(redis);
     }),
   );
+}
+
+/** Closes a connection at once, without QUIT (what a crash does to it), and leaves no timer of it behind. */
+export function cutRedis(redis: Redis): void {
+  // after a QUIT that was answered the socket is closed already; disconnecting again would
+  // arm ioredis's 2 s "still open?" timer on a socket that never closes twice
+  if (redis.status !== 'end') redis.disconnect();
+  // ioredis 5.11 leaves the socketTimeout timer of a command that got no reply (a blocked
+  // XREADGROUP cut short) armed after its socket closed (redis/ioredis#2147, fixed upstream by
+  // #2148); clear it, so that a stopped role leaves no timer behind (up to 16 s otherwise)
+  clearTimeout((redis as unknown as { socketTimeoutTimer?: NodeJS.Timeout }).socketTimeoutTimer);
 }
 
 /** A Lua script from lua/, run with EVALSHA (ioredis falls back to EVAL on NOSCRIPT). */
@@ -299,103 +324,73 @@ export function loadScript(redis: Redis, file: string): Script {
 }
 
 // ---------------------------------------------------------------------------------------
-// Process trees
+// Lifecycle of one role instance
 
 /**
- * SIGKILLs a process and all its descendants. The payload is `sh` with a `sleep` child in
- * the worker's process group (so the harness's group signals reach it); killing only
- * `sh` would orphan the `sleep` and keep its stdout open.
+ * A role's stop switch: its loops watch `stopping`, its resources register cleanups, its waits
+ * use `sleep` (which a stop cuts short). Nothing here touches the process: several roles can
+ * live in one process, each with its own Lifecycle. The live process wraps it with signals,
+ * parent polling and exit (live.ts).
  */
-export function killTree(pid: number): void {
-  const children = new Map<number, number[]>();
-  try {
-    for (const name of readdirSync('/proc')) {
-      if (!/^\d+$/.test(name)) continue;
-      try {
-        const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-        // the command name may contain spaces and parentheses: ppid follows the last ')'
-        const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-        const list = children.get(ppid) ?? [];
-        list.push(Number(name));
-        children.set(ppid, list);
-      } catch {
-        /* process exited while scanning */
-      }
-    }
-  } catch {
-    /* no /proc: fall back to the process itself */
-  }
-  const all: number[] = [];
-  const todo = [pid];
-  while (todo.length > 0) {
-    const p = todo.pop()!;
-    all.push(p);
-    todo.push(...(children.get(p) ?? []));
-  }
-  for (const p of all) {
-    try {
-      process.kill(p, 'SIGKILL');
-    } catch {
-      /* already gone */
-    }
-  }
-}
-
-// ---------------------------------------------------------------------------------------
-// Lifecycle
-
-/** The parent pid as the kernel has it now (process.ppid is read once, at startup). */
-function currentParentPid(): number | undefined {
-  try {
-    const stat = readFileSync('/proc/self/stat', 'utf8');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-  } catch {
-    return undefined;
-  }
-}
-
-function parentGone(parent: number): boolean {
-  const now = currentParentPid();
-  if (now !== undefined) return now !== parent;
-  // no /proc: probe the original parent instead
-  try {
-    process.kill(parent, 0);
-    return false;
-  } catch {
-    return true;
-  }
-}
-
 export class Lifecycle {
   stopping = false;
   private readonly cleanups: Array<() => Promise<void> | void> = [];
+  private readonly crashes: Array<() => void> = [];
+  private readonly sleepers = new Set<() => void>();
+  private stopped: Promise<void> | undefined;
 
-  constructor(
-    readonly log: Logger,
-  ) {}
+  constructor(readonly log: Logger) {}
 
   /** Runs on stop, in reverse order of registration. */
   onStop(fn: () => Promise<void> | void): void {
     this.cleanups.unshift(fn);
   }
 
-  /** SIGTERM / SIGINT, a vanished parent, and last-resort error logging. */
-  install(): void {
-    process.on('SIGTERM', () => void this.stop('SIGTERM'));
-    process.on('SIGINT', () => void this.stop('SIGINT'));
-    const parent = currentParentPid() ?? process.ppid;
-    // When the parent dies we are re-parented to another process.
-    setInterval(() => {
-      if (parentGone(parent)) void this.stop('parent process is gone');
-    }, 500).unref();
-    process.on('unhandledRejection', (reason) => this.log(`unhandled rejection: ${errorText(reason)}`));
+  /** Runs on crash: what a SIGKILL does to a resource (a connection cut without QUIT, a timer gone). */
+  onCrash(fn: () => void): void {
+    this.crashes.push(fn);
   }
 
-  async stop(why: string, code = 0): Promise<void> {
-    if (this.stopping) return;
+  /** Waits `ms`, or less when the role stops meanwhile (no timer outlives a stop). */
+  sleep(ms: number): Promise<void> {
+    if (this.stopping) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.sleepers.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      this.sleepers.add(wake);
+    });
+  }
+
+  /** Sets `stopping`, wakes every sleep, runs the cleanups; the same promise on every call. */
+  stop(why: string): Promise<void> {
+    this.stopped ??= this.runStop(why);
+    return this.stopped;
+  }
+
+  /**
+   * Dies at once, as under SIGKILL: `stopping` is set, every sleep woken (so the loops end at
+   * their next check), the crash hooks run; no cleanup, no log line.
+   */
+  crash(): void {
+    this.stopping = true;
+    for (const wake of [...this.sleepers]) wake();
+    for (const fn of this.crashes.splice(0)) {
+      try {
+        fn();
+      } catch {
+        /* a dead process does not report */
+      }
+    }
+  }
+
+  private async runStop(why: string): Promise<void> {
     this.stopping = true;
     this.log(`stopping: ${why}`);
-    setTimeout(() => process.exit(code), 1000).unref();
+    for (const wake of [...this.sleepers]) wake();
     for (const fn of this.cleanups) {
       try {
         await fn();
@@ -403,11 +398,5 @@ export class Lifecycle {
         this.log(`cleanup: ${errorText(err)}`);
       }
     }
-    process.exit(code);
   }
-}
-
-/** The one line on stdout the harness waits for. */
-export function printReady(role: string, id: string, extra: Record<string, number> = {}): void {
-  process.stdout.write(JSON.stringify({ ready: true, role, id, pid: process.pid, ...extra }) + '\n');
 }

@@ -19,7 +19,6 @@ import {
   keys,
   parseAutoclaimReply,
   parseReadReply,
-  sleep,
   type StreamEntry,
   toEventFields,
 } from './common.ts';
@@ -40,7 +39,7 @@ export interface EventMessage {
 export type EventBatchHandler = (batch: EventMessage[]) => Promise<void>;
 
 export interface EventFeed {
-  /** Hands batches of events to `handle` until the process stops; `started` once listening. */
+  /** Hands batches of events to `handle` until the keeper stops; `started` once listening. */
   run(handle: EventBatchHandler, started: () => void): Promise<void>;
 }
 
@@ -90,7 +89,7 @@ export class StreamEventFeed implements EventFeed {
         if (lifecycle.stopping) break;
         log(`event feed: ${errorText(err)}`);
         // a gone group is re-created at once; anything else (a lost connection) is waited out
-        if (!(isGroupGone(err) && (await recreated(this.redis)))) await sleep(200);
+        if (!(isGroupGone(err) && (await recreated(this.redis)))) await lifecycle.sleep(200);
       }
     }
   }
@@ -130,7 +129,7 @@ export class StreamEventFeed implements EventFeed {
       } catch (err) {
         if (this.options.lifecycle.stopping) throw err;
         this.options.log(`event feed: ${errorText(err)}`);
-        if (!(isGroupGone(err) && (await recreated(this.redis)))) await sleep(200);
+        if (!(isGroupGone(err) && (await recreated(this.redis)))) await this.options.lifecycle.sleep(200);
       }
     }
   }

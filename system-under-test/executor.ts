@@ -1,30 +1,30 @@
-// The executor: forked by its worker, one job at a time. Runs the job's payload as a real
-// child process with only PATH in its environment (the payload never sees the Redis
-// password), enforces the timeout, honours cancellation, and publishes its own `running`
-// and outcome events over its own Redis link before telling the worker.
+// The executor: one job at a time, for its worker. Checks the cancel flag, records the start,
+// runs the job's payload through its payload edge (live: a real child process with only PATH
+// in its environment, so the payload never sees the Redis password), enforces the timeout,
+// honours cancellation, and publishes its own `running` and outcome events over its own Redis
+// link before telling the worker. The logic is the same wherever it runs: the live executor
+// process (live.ts: this + IPC + process lifecycle) or in the worker's process (embed.ts,
+// inProcessExecutor).
 
-import { spawn } from 'node:child_process';
-import { constants } from 'node:os';
 import type { Redis } from 'ioredis';
+import { constants } from 'node:os';
 import { z } from 'zod';
 import {
   type LinkOptions,
   Lifecycle,
   PayloadSchema,
   closeRedis,
-  connectRedis,
+  cutRedis,
   errorText,
   keys,
-  killTree,
-  makeLogger,
-  sleep,
   whenReady,
 } from './common.ts';
 import { nullExitAsSuccess } from './bugs/null-exit-as-success.ts';
+import type { Edges, PayloadHandle } from './embed.ts';
 import { createEventPublisher, type EventPublisher } from './event-transport.ts';
 
 // ---------------------------------------------------------------------------------------
-// IPC between worker and executor
+// Messages between worker and executor (IPC live, a direct channel in one process)
 
 export const RunMessageSchema = z.object({
   type: z.literal('run'),
@@ -47,23 +47,35 @@ export type ExecutorMessage = z.infer<typeof ExecutorMessageSchema>;
 
 // ---------------------------------------------------------------------------------------
 
-const OUTPUT_CAP_BYTES = 64 * 1024;
+/** A payload edge keeps the payload's stdout up to this many bytes (PROTOCOL.md: a completed job's output). */
+export const OUTPUT_CAP_BYTES = 64 * 1024;
 const CANCEL_POLL_MS = 100;
-/** a hanging payload sleeps this long past its timeout (the timeout kills it first) */
-const HANG_EXTRA_S = 30;
-
-// $1 seconds to sleep (fractional), $2 exit code; the output comes on stdin, so that any
-// text (even NUL, which argv cannot carry) is printed exactly
-const PAYLOAD_SCRIPT = 'sleep "$1"; cat; exit "$2"';
 
 export type Outcome =
   | { state: 'completed'; exitCode: 0; output: string; durationMs: number }
   | { state: 'failed'; reason: 'exit' | 'timeout' | 'spawn-error'; exitCode: number | null; output: string; durationMs: number }
   | { state: 'cancelled'; reason: 'cancelled'; exitCode: null; output: string; durationMs: number };
 
+/** Where the executor's messages go: its worker over IPC (live), or a direct channel. */
+export interface ExecutorHost {
+  send(message: ExecutorMessage): void;
+  /** Something unexpected happened: the executor must die (live: exit 1) so that its worker starts a fresh one. */
+  fatal(why: string): void;
+}
+
+/** An executor's logic, running: hand it run messages; stop it. */
+export interface ExecutorCore {
+  /** A message from the worker (validated here): jobs run one at a time, in the order they come. */
+  receive(raw: unknown): void;
+  /** Kills the payload in progress and closes the Redis link. */
+  stop(why: string): Promise<void>;
+  /** Dies at once, as under SIGKILL: the link is cut without QUIT, the payload killed. */
+  crash(): void;
+}
+
 class Executor {
-  /** pid of the payload in progress, killed on shutdown */
-  payloadPid: number | undefined;
+  /** the payload in progress, killed on stop */
+  private payload: PayloadHandle | undefined;
 
   constructor(
     private readonly redis: Redis,
@@ -71,7 +83,13 @@ class Executor {
     private readonly executorId: string,
     private readonly lifecycle: Lifecycle,
     private readonly classify: ClassifyExit,
+    private readonly edges: Pick<Edges, 'runPayload'>,
+    private readonly host: ExecutorHost,
   ) {}
+
+  killPayload(): void {
+    this.payload?.kill();
+  }
 
   async run(job: RunMessage): Promise<void> {
     const { jobId, attempt } = job;
@@ -98,7 +116,7 @@ class Executor {
       reason: outcome.state === 'completed' ? '' : outcome.reason,
       durationMs: outcome.durationMs,
     });
-    send({ type: 'outcome', jobId, attempt, state: outcome.state });
+    this.host.send({ type: 'outcome', jobId, attempt, state: outcome.state });
   }
 
   private async cancelRequested(jobId: string): Promise<boolean> {
@@ -106,75 +124,60 @@ class Executor {
   }
 
   private runPayload(job: RunMessage): Promise<Outcome> {
-    const { payload, timeoutMs, jobId } = job;
-    const seconds = payload.hang ? timeoutMs / 1000 + HANG_EXTRA_S : payload.durationMs / 1000;
+    const { timeoutMs, jobId } = job;
     const started = Date.now();
+    let handle: PayloadHandle;
+    try {
+      handle = this.edges.runPayload(job);
+    } catch (err) {
+      this.lifecycle.log(`payload of ${jobId} did not start: ${errorText(err)}`);
+      return Promise.resolve({ state: 'failed', reason: 'spawn-error', exitCode: null, output: '', durationMs: Date.now() - started });
+    }
     return new Promise<Outcome>((resolve) => {
       let settled = false;
       let killedFor: 'timeout' | 'cancelled' | undefined;
-      const stdout: Buffer[] = [];
-      let stdoutBytes = 0;
-      const output = () => Buffer.concat(stdout).toString('utf8');
-
-      const child = spawn('/bin/sh', ['-c', PAYLOAD_SCRIPT, 'payload', String(seconds), String(payload.exitCode)], {
-        env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
-        stdio: ['pipe', 'pipe', 'ignore'],
-      });
-      // EPIPE when the payload is killed before it read its input: nothing to do
-      child.stdin?.on('error', () => undefined);
-      child.stdin?.end(payload.output.map((line) => line + '\n').join(''));
       let timer: NodeJS.Timeout | undefined;
+      let pollTimer: NodeJS.Timeout | undefined;
       const finish = (outcome: Outcome) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        this.payloadPid = undefined;
+        clearTimeout(pollTimer);
+        if (this.payload === handle) this.payload = undefined;
         resolve(outcome);
       };
       const kill = (why: 'timeout' | 'cancelled') => {
         if (settled || killedFor) return;
         killedFor = why;
-        if (child.pid !== undefined) killTree(child.pid);
+        handle.kill();
       };
 
-      if (child.pid !== undefined) {
-        this.payloadPid = child.pid;
-        send({ type: 'started', jobId, attempt: job.attempt, payloadPid: child.pid });
-      }
-      child.stdout?.on('data', (chunk: Buffer) => {
-        if (stdoutBytes >= OUTPUT_CAP_BYTES) return;
-        const part = chunk.subarray(0, OUTPUT_CAP_BYTES - stdoutBytes);
-        stdout.push(part);
-        stdoutBytes += part.length;
-      });
+      this.payload = handle;
+      if (handle.pid !== undefined) this.host.send({ type: 'started', jobId, attempt: job.attempt, payloadPid: handle.pid });
       timer = setTimeout(() => kill('timeout'), timeoutMs);
-      child.once('error', (err) => {
-        this.lifecycle.log(`payload of ${jobId} did not start: ${errorText(err)}`);
-        finish({ state: 'failed', reason: 'spawn-error', exitCode: null, output: '', durationMs: Date.now() - started });
-      });
-      child.once('close', (code, signal) => {
-        finish(this.classify({ killedFor, code, signal, output: output(), durationMs: Date.now() - started }));
+      void handle.ended.then((end) => {
+        if (end.kind === 'spawn-error') {
+          this.lifecycle.log(`payload of ${jobId} did not start: ${end.message}`);
+          finish({ state: 'failed', reason: 'spawn-error', exitCode: null, output: '', durationMs: Date.now() - started });
+        } else {
+          finish(this.classify({ killedFor, code: end.code, signal: end.signal, output: end.output, durationMs: Date.now() - started }));
+        }
       });
 
       // Poll the cancel flag while the payload runs; sequential, so a slow link does not
       // pile up requests.
-      void (async () => {
-        while (!settled && !killedFor && !this.lifecycle.stopping) {
-          try {
-            if (await this.cancelRequested(jobId)) kill('cancelled');
-          } catch (err) {
-            this.lifecycle.log(`cancel poll: ${errorText(err)}`);
-          }
-          await sleep(CANCEL_POLL_MS);
+      const poll = async () => {
+        if (settled || killedFor || this.lifecycle.stopping) return;
+        try {
+          if (await this.cancelRequested(jobId)) kill('cancelled');
+        } catch (err) {
+          if (!this.lifecycle.stopping) this.lifecycle.log(`cancel poll: ${errorText(err)}`);
         }
-      })();
+        if (!settled && !killedFor && !this.lifecycle.stopping) pollTimer = setTimeout(() => void poll(), CANCEL_POLL_MS);
+      };
+      void poll();
     });
   }
-}
-
-function send(message: ExecutorMessage): void {
-  // the callback takes the error of a channel that closed meanwhile ('disconnect' handles it)
-  if (process.connected) process.send?.(message, undefined, undefined, () => undefined);
 }
 
 /** How a payload that ended is reported: the outcome seam (the null-exit-as-success bug replaces it). */
@@ -198,23 +201,30 @@ export const classifyExit: ClassifyExit = ({ killedFor, code, signal, output, du
   return { state: 'failed', reason: 'exit', exitCode, output, durationMs };
 };
 
-export async function runExecutor(options: LinkOptions): Promise<void> {
-  const log = makeLogger(options.id);
-  const lifecycle = new Lifecycle(log);
-  lifecycle.install();
-  const redis = connectRedis(options, log, 'commands');
-  const classify = options.bugs.has('null-exit-as-success') ? nullExitAsSuccess : classifyExit;
-  const executor = new Executor(redis, createEventPublisher(options.bugs, redis), options.id, lifecycle, classify);
+/**
+ * Starts an executor's logic on its own Redis link (`link.id` is the executor's name). It says
+ * `ready` through `host` once the link is up, then runs what `receive` hands it. `lifecycle`
+ * (default: a new one) is its stop switch; the live process stops it on a signal.
+ */
+export function startExecutorCore(
+  link: LinkOptions,
+  edges: Pick<Edges, 'redis' | 'runPayload' | 'log'>,
+  host: ExecutorHost,
+  lifecycle = new Lifecycle(edges.log(link.id)),
+): ExecutorCore {
+  const log = lifecycle.log;
+  const redis = edges.redis(link, log, 'commands');
+  // the outcome seam, chosen once: the correct classification or a planted bug's
+  const classify = link.bugs.has('null-exit-as-success') ? nullExitAsSuccess : classifyExit;
+  const executor = new Executor(redis, createEventPublisher(link.bugs, redis), link.id, lifecycle, classify, edges, host);
   lifecycle.onStop(() => closeRedis(redis));
-  lifecycle.onStop(() => {
-    if (executor.payloadPid !== undefined) killTree(executor.payloadPid);
-  });
-  // the worker is gone (or closed the channel): nothing left to run for
-  process.on('disconnect', () => void lifecycle.stop('worker disconnected'));
+  lifecycle.onStop(() => executor.killPayload());
+  lifecycle.onCrash(() => executor.killPayload());
+  lifecycle.onCrash(() => cutRedis(redis));
 
   // one job at a time, in the order the worker sends them
   let chain = Promise.resolve();
-  process.on('message', (raw: unknown) => {
+  const receive = (raw: unknown) => {
     const parsed = RunMessageSchema.safeParse(raw);
     if (!parsed.success) {
       log(`ignored a malformed message from the worker`);
@@ -222,14 +232,23 @@ export async function runExecutor(options: LinkOptions): Promise<void> {
     }
     chain = chain.then(() =>
       executor.run(parsed.data).catch((err: unknown) => {
-        // Not a connection error (commands wait for the link): something unexpected. Exit,
-        // so that the worker forks a fresh executor and runs the job again.
+        if (lifecycle.stopping) return;
+        // Not a connection error (commands wait for the link): something unexpected. Die,
+        // so that the worker starts a fresh executor and runs the job again.
         log(`job ${parsed.data.jobId}: ${errorText(err)}`);
-        void lifecycle.stop('unexpected error', 1);
+        host.fatal('unexpected error');
       }),
     );
-  });
+  };
 
-  await whenReady(redis);
-  send({ type: 'ready' });
+  whenReady(redis).then(
+    () => host.send({ type: 'ready' }),
+    () => undefined, // closed before it was up: stopped
+  );
+
+  return {
+    receive,
+    stop: (why) => lifecycle.stop(why),
+    crash: () => lifecycle.crash(),
+  };
 }

@@ -9,15 +9,14 @@ import {
   type Logger,
   Lifecycle,
   closeRedis,
-  connectRedis,
+  cutRedis,
   errorText,
   eventArgs,
   groups,
   keys,
   loadScript,
-  makeLogger,
-  printReady,
 } from './common.ts';
+import type { Edges, RoleHandle } from './embed.ts';
 import { createEventFeed, type EventMessage } from './event-transport.ts';
 
 export interface KeeperOptions extends LinkOptions {
@@ -60,14 +59,17 @@ function scriptApplier(redis: Redis, file: string, ctx: ApplyContext): EventAppl
   };
 }
 
-export async function runKeeper(options: KeeperOptions): Promise<void> {
-  const log = makeLogger(options.id);
-  const lifecycle = new Lifecycle(log);
-  lifecycle.install();
-  const redis = connectRedis(options, log, 'commands');
+/**
+ * Starts a keeper in this process; resolves once it listens for events (its group exists).
+ * `lifecycle` (default: a new one) lets a caller stop it while it is still starting.
+ */
+export async function startKeeper(options: KeeperOptions, edges: Edges, lifecycle = new Lifecycle(edges.log(options.id))): Promise<RoleHandle> {
+  const log = lifecycle.log;
+  const redis = edges.redis(options, log, 'commands');
   // XREADGROUP BLOCK, or SUBSCRIBE with the pubsub-events bug
-  const listener = connectRedis(options, log, 'listener', 1000);
+  const listener = edges.redis(options, log, 'listener', 1000);
   lifecycle.onStop(() => closeRedis(redis, listener));
+  lifecycle.onCrash(() => [redis, listener].forEach(cutRedis));
 
   const ctx: ApplyContext = { keeperId: options.id, runningTtlMs: options.runningTtlMs, log };
   // the apply seam, chosen once: the atomic script, or a planted bug's variant
@@ -76,5 +78,17 @@ export async function runKeeper(options: KeeperOptions): Promise<void> {
     : scriptApplier(redis, options.bugs.has('lww-status') ? 'apply-event-lww.lua' : 'apply-event.lua', ctx);
   const feed = createEventFeed(options.bugs, redis, listener, { id: options.id, reclaimMs: options.reclaimMs, lifecycle, log });
 
-  await feed.run(apply, () => printReady('keeper', options.id));
+  let started!: () => void;
+  const listening = new Promise<void>((resolve) => (started = resolve));
+  const loop = feed.run(apply, () => started());
+  await Promise.race([listening, loop.then(() => Promise.reject(new Error('keeper stopped before it was ready')))]);
+  const done = loop.catch((err: unknown) => log(`event feed ended: ${errorText(err)}`));
+  return {
+    id: options.id,
+    stop: async (why = 'stopped') => {
+      await lifecycle.stop(why);
+      await done;
+    },
+    crash: () => lifecycle.crash(),
+  };
 }

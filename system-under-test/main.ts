@@ -13,10 +13,7 @@ import {
   parseMs,
   parsePort,
 } from './common.ts';
-import { runExecutor } from './executor.ts';
-import { runKeeper } from './keeper.ts';
-import { runOrchestrator } from './orchestrator.ts';
-import { runWorker } from './worker.ts';
+import { runExecutor, runKeeper, runOrchestrator, runWorker } from './live.ts';
 
 function withLinkOptions(cmd: Command, defaultId: string): Command {
   return cmd

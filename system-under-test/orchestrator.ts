@@ -1,38 +1,37 @@
 // The orchestrator: the HTTP API. Splits a task into jobs and writes the task, its jobs
 // and their queue entries with one Lua script; answers reads; turns a cancel request into
 // a cancel flag and a `cancelled` event that a keeper applies if the job is not finished.
+// The API is a function (`request`: method, path, headers, body → status, JSON body); the
+// live process serves it over node:http (live.ts), an embedding calls it directly.
 
-import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import {
   type LinkOptions,
+  type Logger,
   type Script,
   Lifecycle,
   PayloadSchema,
   TERMINAL_STATES,
   closeRedis,
-  connectRedis,
+  cutRedis,
   ensureGroup,
   errorText,
   groups,
   keys,
   loadScript,
-  makeLogger,
-  printReady,
   whenReady,
 } from './common.ts';
 import { idempotencyCheckThenInsert } from './bugs/idempotency-check-then-insert.ts';
 import { writeBehindSubmit } from './bugs/write-behind-submit.ts';
+import type { Edges, RoleHandle } from './embed.ts';
 import { createEventPublisher, type EventPublisher } from './event-transport.ts';
 
-export interface OrchestratorOptions extends LinkOptions {
-  httpPort: number;
-}
+/** The orchestrator role needs nothing beyond its link (the HTTP port is the live process's: live.ts). */
+export type OrchestratorOptions = LinkOptions;
 
-const MAX_BODY_BYTES = 64 * 1024;
+/** A request body larger than this is answered 413. */
+export const MAX_BODY_BYTES = 64 * 1024;
 
 const SubtaskSchema = z.object({
   description: z.string().min(1).max(10_000),
@@ -93,6 +92,7 @@ class Orchestrator {
     private readonly queueKey: string,
     private readonly events: EventPublisher,
     private readonly id: string,
+    private readonly newId: () => string,
   ) {}
 
   async submit(body: unknown, idempotencyKey: string | undefined): Promise<{ status: number; body: unknown }> {
@@ -100,7 +100,7 @@ class Orchestrator {
     if (!parsed.success) throw new HttpError(400, issuesLine(parsed.error));
     const task = parsed.data;
     const subtasks = task.subtasks ?? [{ description: task.description }];
-    const taskId = randomUUID();
+    const taskId = this.newId();
     const jobIds = subtasks.map((_, i) => `${taskId}-${i}`);
     const jobArgs = subtasks.flatMap((s, i) => [
       jobIds[i]!,
@@ -171,39 +171,34 @@ class Orchestrator {
   }
 }
 
-function send(res: ServerResponse, status: number, body: unknown, close = false): void {
-  if (res.headersSent) return;
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': 'application/json',
-    'content-length': Buffer.byteLength(text),
-    ...(close ? { connection: 'close' } : {}),
-  });
-  res.end(text);
+/** An answer of the API: the status and the JSON body (as a value). */
+export interface ApiResponse {
+  status: number;
+  body: unknown;
 }
+
+/** A request's headers, as node:http has them (names in lower case; an embedding's are lower-cased here). */
+export type ApiHeaders = Record<string, string | string[] | undefined>;
 
 /**
- * The body, or null when it is larger than the limit. An oversized body is still read to its
- * end (and thrown away, up to a hard cap) so the client gets its 413 instead of a reset
- * connection in the middle of its upload.
+ * A request's body: the bytes, or a reader that yields them (the HTTP server reads a body only
+ * for the one route that has one; it keeps at most MAX_BODY_BYTES + 1 bytes of it).
  */
-function readBody(req: IncomingMessage): Promise<Buffer | null> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > DRAIN_LIMIT_BYTES) req.destroy();
-      else if (size <= MAX_BODY_BYTES) chunks.push(chunk);
-    });
-    req.on('end', () => resolve(size > MAX_BODY_BYTES ? null : Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
+export type ApiBody = string | Uint8Array | undefined | (() => Promise<Uint8Array>);
+
+export interface OrchestratorHandle extends RoleHandle {
+  /** The HTTP API as a call: the same routing, validation and error answers as the HTTP server. */
+  request(method: string, path: string, headers?: ApiHeaders, body?: ApiBody): Promise<ApiResponse>;
 }
 
-/** Past this an oversized upload is cut off rather than drained. */
-const DRAIN_LIMIT_BYTES = 16 * 1024 * 1024;
+const reply = (status: number, body: unknown): ApiResponse => ({ status, body });
 
+async function bodyBytes(body: ApiBody): Promise<Uint8Array> {
+  if (body === undefined) return new Uint8Array();
+  if (typeof body === 'string') return Buffer.from(body, 'utf8');
+  if (typeof body === 'function') return body();
+  return body;
+}
 function pathId(raw: string): string {
   let id: string;
   try {
@@ -215,25 +210,21 @@ function pathId(raw: string): string {
   return id;
 }
 
-async function route(orch: Orchestrator, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-  const method = req.method ?? 'GET';
+async function route(orch: Orchestrator, method: string, url: string, headers: ApiHeaders, body: ApiBody): Promise<ApiResponse> {
+  const path = new URL(url, 'http://localhost').pathname;
 
-  if (path === '/health' && method === 'GET') return send(res, 200, { ok: true });
+  if (path === '/health' && method === 'GET') return reply(200, { ok: true });
 
   if (path === '/tasks' && method === 'POST') {
-    const body = await readBody(req);
-    if (body === null) {
-      send(res, 413, { error: `body larger than ${MAX_BODY_BYTES} bytes` }, true);
-      return;
-    }
+    const bytes = await bodyBytes(body);
+    if (bytes.length > MAX_BODY_BYTES) return reply(413, { error: `body larger than ${MAX_BODY_BYTES} bytes` });
     let json: unknown;
     try {
-      json = JSON.parse(body.toString('utf8'));
+      json = JSON.parse(Buffer.from(bytes).toString('utf8'));
     } catch (err) {
       throw new HttpError(400, `bad JSON: ${errorText(err)}`);
     }
-    const header = req.headers['idempotency-key'];
+    const header = headers['idempotency-key'];
     let idempotencyKey: string | undefined;
     if (header !== undefined) {
       const parsed = IdempotencyKeySchema.safeParse(Array.isArray(header) ? header[0] : header);
@@ -241,59 +232,66 @@ async function route(orch: Orchestrator, req: IncomingMessage, res: ServerRespon
       idempotencyKey = parsed.data;
     }
     const result = await orch.submit(json, idempotencyKey);
-    return send(res, result.status, result.body);
+    return reply(result.status, result.body);
   }
 
   let m = /^\/tasks\/([^/]+)$/.exec(path);
-  if (m && method === 'GET') return send(res, 200, await orch.read(pathId(m[1]!)));
+  if (m && method === 'GET') return reply(200, await orch.read(pathId(m[1]!)));
 
   m = /^\/jobs\/([^/]+)\/cancel$/.exec(path);
-  if (m && method === 'POST') return send(res, 202, await orch.cancel(pathId(m[1]!)));
+  if (m && method === 'POST') return reply(202, await orch.cancel(pathId(m[1]!)));
 
   throw new HttpError(404, `no route ${method} ${path}`);
 }
 
-export async function runOrchestrator(options: OrchestratorOptions): Promise<void> {
-  const log = makeLogger(options.id);
-  const lifecycle = new Lifecycle(log);
-  lifecycle.install();
-  const redis = connectRedis(options, log, 'commands');
+/** Answers one request; a Redis failure is a 503 (the request may or may not have taken effect). */
+async function request(orch: Orchestrator, log: Logger, method: string, url: string, headers: ApiHeaders, body: ApiBody): Promise<ApiResponse> {
+  try {
+    return await route(orch, method, url, headers, body);
+  } catch (err) {
+    if (err instanceof HttpError) return reply(err.status, { error: err.message });
+    // a Redis failure: the write may still have happened (the client must treat it as unknown)
+    log(`${method} ${url}: ${errorText(err)}`);
+    return reply(503, { error: `redis: ${errorText(err).split('\n')[0]}` });
+  }
+}
+
+function lowerCaseNames(headers: ApiHeaders): ApiHeaders {
+  return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]));
+}
+
+/**
+ * Starts the orchestrator in this process: its Redis connection, the consumer groups, the API.
+ * `lifecycle` (default: a new one) lets a caller stop it while it is still starting.
+ */
+export async function startOrchestrator(options: OrchestratorOptions, edges: Edges, lifecycle = new Lifecycle(edges.log(options.id))): Promise<OrchestratorHandle> {
+  const log = lifecycle.log;
+  const redis = edges.redis(options, log, 'commands');
   lifecycle.onStop(() => closeRedis(redis));
+  lifecycle.onCrash(() => cutRedis(redis));
 
   const brpop = options.bugs.has('brpop-queue');
   const submitScript = loadScript(redis, brpop ? 'submit-task-list.lua' : 'submit-task.lua');
   const orch = new Orchestrator(
     redis,
     // the submit seam: the script itself, or a planted bug in front of it
-    options.bugs.has('write-behind-submit') ? writeBehindSubmit(submitScript, log)
+    options.bugs.has('write-behind-submit') ? writeBehindSubmit(submitScript, log, lifecycle)
       : options.bugs.has('idempotency-check-then-insert') ? idempotencyCheckThenInsert(submitScript, redis)
       : submitScript,
     brpop ? keys.queue : keys.jobs,
     createEventPublisher(options.bugs, redis),
     options.id,
+    () => edges.newId(),
   );
 
   await whenReady(redis);
   await ensureGroup(redis, keys.jobs, groups.workers);
   await ensureGroup(redis, keys.events, groups.keepers);
 
-  const server = createServer((req, res) => {
-    route(orch, req, res).catch((err: unknown) => {
-      if (err instanceof HttpError) return send(res, err.status, { error: err.message });
-      // a Redis failure: the write may still have happened (the client must treat it as unknown)
-      log(`${req.method} ${req.url}: ${errorText(err)}`);
-      send(res, 503, { error: `redis: ${errorText(err).split('\n')[0]}` });
-    });
-  });
-  lifecycle.onStop(() => {
-    server.closeAllConnections();
-    server.close();
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.httpPort, '127.0.0.1', () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
-  log(`listening on 127.0.0.1:${port}${options.bugs.size > 0 ? ` with bugs ${[...options.bugs].join(',')}` : ''}`);
-  printReady('orchestrator', options.id, { httpPort: port });
+  return {
+    id: options.id,
+    request: (method, path, headers = {}, body = undefined) => request(orch, log, method, path, lowerCaseNames(headers), body),
+    stop: (why = 'stopped') => lifecycle.stop(why),
+    crash: () => lifecycle.crash(),
+  };
 }

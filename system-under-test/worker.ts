@@ -2,8 +2,6 @@
 // executor run it, keeps the job's lease alive meanwhile, and acknowledges the job only
 // once the executor reports that the outcome event is in Redis.
 
-import { fork, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import type { Redis } from 'ioredis';
 import { AckBeforeRunQueue } from './bugs/ack-before-run-queue.ts';
 import { HeartbeatStatusQueue } from './bugs/heartbeat-status-queue.ts';
@@ -18,17 +16,14 @@ import {
   PayloadSchema,
   TERMINAL_STATES,
   closeRedis,
-  connectRedis,
+  cutRedis,
   errorText,
   keys,
-  killTree,
-  makeLogger,
-  printReady,
-  sleep,
   whenReady,
 } from './common.ts';
+import type { Edges, ExecutorHandle, RoleHandle } from './embed.ts';
 import { createEventPublisher, type EventPublisher } from './event-transport.ts';
-import { ExecutorMessageSchema, type RunMessage } from './executor.ts';
+import type { RunMessage } from './executor.ts';
 import { StreamJobQueue, type JobDelivery, type JobQueue, type QueueOptions } from './job-queue.ts';
 
 export interface WorkerOptions extends LinkOptions {
@@ -38,26 +33,30 @@ export interface WorkerOptions extends LinkOptions {
   benchNoopPayload?: boolean;
 }
 
-const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
+export interface WorkerHandle extends RoleHandle {
+  /** the executor it runs now (live: its pid; undefined in process, or with --bench-noop-payload) */
+  readonly executorPid: number | undefined;
+}
 
 type RunResult = 'done' | 'lost';
 
-/** The worker's executor process: forked at start, forked again whenever it dies. */
-class ExecutorHandle {
-  private child: ChildProcess | undefined;
+/** The worker's executor: started at start, started again whenever it dies (through edges.startExecutor). */
+class ExecutorSupervisor {
+  private executor: ExecutorHandle | undefined;
   private starting: Promise<void> | undefined;
   private current: { jobId: string; attempt: number; resolve: (r: RunResult) => void } | undefined;
-  /** the payload in progress: killed by the worker if the executor dies under it */
-  private payloadPid: number | undefined;
+  /** settles once the executor started last has exited */
+  private gone: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly options: WorkerOptions,
+    private readonly edges: Pick<Edges, 'startExecutor'>,
     private readonly lifecycle: Lifecycle,
     private readonly log: Logger,
   ) {}
 
   get pid(): number | undefined {
-    return this.child?.pid;
+    return this.executor?.pid;
   }
 
   /** Resolves once an executor is up and its Redis link is ready. */
@@ -68,67 +67,56 @@ class ExecutorHandle {
 
   private async startLoop(): Promise<void> {
     while (!this.lifecycle.stopping) {
-      if (await this.forkOnce()) return;
-      await sleep(200);
+      if (await this.startOnce()) return;
+      await this.lifecycle.sleep(200);
     }
   }
 
   /** true once the new executor says it is ready; false if it died first */
-  private forkOnce(): Promise<boolean> {
+  private startOnce(): Promise<boolean> {
     const { options } = this;
-    const child = fork(
-      MAIN,
-      ['executor', '--redis-host', options.redisHost, '--redis-port', String(options.executorRedisPort), '--id', `${options.id}-executor`, '--bugs', [...options.bugs].join(',')],
-      // the executor's stdout joins the worker's stderr: the worker's stdout is for its ready line
-      { stdio: ['ignore', 2, 2, 'ipc'] },
-    );
-    this.child = child;
-    this.log(`executor started, pid ${child.pid}`);
-    // e.g. a send on a channel that just closed: the 'exit' handler below deals with it
-    child.on('error', (err) => this.log(`executor ${child.pid}: ${errorText(err)}`));
+    const link: LinkOptions = { redisHost: options.redisHost, redisPort: options.executorRedisPort, id: `${options.id}-executor`, bugs: options.bugs };
+    let exited!: () => void;
+    this.gone = new Promise<void>((resolve) => (exited = resolve));
     return new Promise<boolean>((resolve) => {
       let ready = false;
-      child.on('message', (raw: unknown) => {
-        const parsed = ExecutorMessageSchema.safeParse(raw);
-        if (!parsed.success) return;
-        const msg = parsed.data;
-        if (msg.type === 'ready') {
-          ready = true;
-          resolve(true);
-        } else if (msg.type === 'started') {
-          this.payloadPid = msg.payloadPid;
-        } else if (this.current && this.current.jobId === msg.jobId && this.current.attempt === msg.attempt) {
-          this.payloadPid = undefined;
-          this.current.resolve('done');
+      const executor: ExecutorHandle = this.edges.startExecutor(link, this.log, {
+        message: (msg) => {
+          if (msg.type === 'ready') {
+            ready = true;
+            resolve(true);
+          } else if (msg.type === 'outcome' && this.current && this.current.jobId === msg.jobId && this.current.attempt === msg.attempt) {
+            this.current.resolve('done');
+            this.current = undefined;
+          }
+        },
+        // the payload it left is killed already (the edge's contract)
+        exit: (how) => {
+          this.log(`executor ${executor.pid} exited (${how})`);
+          exited();
+          if (this.executor === executor) this.executor = undefined;
+          // a start in progress keeps its promise: startLoop starts again by itself
+          if (ready) this.starting = undefined;
+          this.current?.resolve('lost');
           this.current = undefined;
-        }
+          if (!ready) resolve(false);
+          // start the next one now, so that an executor is up (and killable) between jobs
+          else if (!this.lifecycle.stopping) void this.ensure();
+        },
       });
-      child.once('exit', (code, signal) => {
-        this.log(`executor ${child.pid} exited (${signal ?? `code ${code}`})`);
-        if (this.payloadPid !== undefined) killTree(this.payloadPid);
-        this.payloadPid = undefined;
-        if (this.child === child) this.child = undefined;
-        // a start in progress keeps its promise: startLoop forks again by itself
-        if (ready) this.starting = undefined;
-        this.current?.resolve('lost');
-        this.current = undefined;
-        if (!ready) resolve(false);
-        // start the next one now, so that an executor is up (and killable) between jobs
-        else if (!this.lifecycle.stopping) void this.ensure();
-      });
+      this.executor = executor;
+      this.log(`executor started, pid ${executor.pid}`);
     });
   }
 
   /** 'done' once the outcome event is in Redis; 'lost' if the executor died first. */
   async run(job: RunMessage): Promise<RunResult> {
     await this.ensure();
-    const child = this.child;
-    if (!child || !child.connected) return 'lost';
+    const executor = this.executor;
+    if (!executor) return 'lost';
     return new Promise<RunResult>((resolve) => {
       this.current = { jobId: job.jobId, attempt: job.attempt, resolve };
-      try {
-        child.send(job);
-      } catch {
+      if (!executor.send(job)) {
         this.current = undefined;
         resolve('lost');
       }
@@ -136,8 +124,16 @@ class ExecutorHandle {
   }
 
   stop(): void {
-    if (this.payloadPid !== undefined) killTree(this.payloadPid);
-    this.child?.kill('SIGTERM');
+    this.executor?.kill();
+  }
+
+  crash(): void {
+    this.executor?.crash();
+  }
+
+  /** Settles once no executor of this worker runs any more (after stop). */
+  stopped(): Promise<void> {
+    return this.gone;
   }
 }
 
@@ -173,7 +169,7 @@ class Worker {
     private readonly redis: Redis,
     private readonly queue: JobQueue,
     private readonly events: EventPublisher,
-    private readonly executor: Pick<ExecutorHandle, 'run'>,
+    private readonly executor: Pick<ExecutorSupervisor, 'run'>,
     private readonly options: WorkerOptions,
     private readonly lifecycle: Lifecycle,
     private readonly log: Logger,
@@ -187,7 +183,7 @@ class Worker {
       } catch (err) {
         if (this.lifecycle.stopping) return;
         this.log(`queue: ${errorText(err)}`);
-        await sleep(200);
+        await this.lifecycle.sleep(200);
         continue;
       }
       if (!delivery) continue;
@@ -196,7 +192,7 @@ class Worker {
       } catch (err) {
         // the job stays pending: the lease runs out and some worker reclaims it
         if (!this.lifecycle.stopping) this.log(`job ${delivery.jobId}: ${errorText(err)}`);
-        await sleep(200);
+        await this.lifecycle.sleep(200);
       }
     }
   }
@@ -264,7 +260,7 @@ class Worker {
       } catch (err) {
         if (this.lifecycle.stopping) throw err;
         this.log(`ack ${delivery.jobId}: ${errorText(err)}`);
-        await sleep(200);
+        await this.lifecycle.sleep(200);
       }
     }
   }
@@ -292,15 +288,20 @@ function baseJobQueue(bugs: Bugs, redis: Redis, blocking: Redis, options: QueueO
   return bugs.has('ack-before-run') ? new AckBeforeRunQueue(queue) : queue;
 }
 
-export async function runWorker(options: WorkerOptions): Promise<void> {
-  const log = makeLogger(options.id);
-  const lifecycle = new Lifecycle(log);
-  lifecycle.install();
-  const redis = connectRedis(options, log, 'commands');
-  const blocking = connectRedis(options, log, 'blocking', 1000);
-  const executor = new ExecutorHandle(options, lifecycle, log);
+/**
+ * Starts a worker in this process: its two connections, its executor (edges.startExecutor),
+ * the queue's group; then its loop runs until stop. Resolves once it is ready (PROTOCOL.md).
+ * `lifecycle` (default: a new one) lets a caller stop it while it is still starting.
+ */
+export async function startWorker(options: WorkerOptions, edges: Edges, lifecycle = new Lifecycle(edges.log(options.id))): Promise<WorkerHandle> {
+  const log = lifecycle.log;
+  const redis = edges.redis(options, log, 'commands');
+  const blocking = edges.redis(options, log, 'blocking', 1000);
+  const executor = new ExecutorSupervisor(options, edges, lifecycle, log);
   lifecycle.onStop(() => closeRedis(redis, blocking));
   lifecycle.onStop(() => executor.stop());
+  lifecycle.onCrash(() => executor.crash());
+  lifecycle.onCrash(() => [redis, blocking].forEach(cutRedis));
 
   const queue = createJobQueue(options.bugs, redis, blocking, { id: options.id, leaseMs: options.leaseMs, log });
   const events = createEventPublisher(options.bugs, redis);
@@ -310,6 +311,16 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
 
   await Promise.all([whenReady(redis), whenReady(blocking), options.benchNoopPayload ? undefined : executor.ensure()]);
   await queue.prepare();
-  printReady('worker', options.id, { executorPid: executor.pid ?? 0 });
-  await worker.loop();
+  const loop = worker.loop().catch((err: unknown) => log(`worker loop ended: ${errorText(err)}`));
+  return {
+    id: options.id,
+    get executorPid() {
+      return executor.pid;
+    },
+    stop: async (why = 'stopped') => {
+      await lifecycle.stop(why);
+      await Promise.all([loop, executor.stopped()]);
+    },
+    crash: () => lifecycle.crash(),
+  };
 }

@@ -3,7 +3,7 @@
 // published never sees it, and nothing is left to reclaim.
 
 import type { Redis } from 'ioredis';
-import { EVENTS_CHANNEL, type JobEvent, errorText, eventFields, sleep, toEventFields } from '../common.ts';
+import { EVENTS_CHANNEL, type JobEvent, errorText, eventFields, toEventFields } from '../common.ts';
 import type { EventBatchHandler, EventFeed, EventMessage, EventPublisher, FeedOptions } from '../event-transport.ts';
 
 export class PubSubEventPublisher implements EventPublisher {
@@ -52,6 +52,6 @@ export class PubSubEventFeed implements EventFeed {
     // ioredis resubscribes by itself after a reconnect; what was published meanwhile is gone.
     await this.subscriber.subscribe(EVENTS_CHANNEL);
     started();
-    while (!lifecycle.stopping) await sleep(200);
+    while (!lifecycle.stopping) await lifecycle.sleep(200);
   }
 }

@@ -5,12 +5,15 @@
 // a task that never reaches Redis; a retry with the same Idempotency-Key before the flush gets a
 // second task id for the same key.
 
-import type { Logger, Script } from '../common.ts';
+import type { Lifecycle, Logger, Script } from '../common.ts';
 
 const FLUSH_EVERY_MS = 250;
 
-/** Wraps the submit script: same arguments, an immediate made-up reply, the real write later. */
-export function writeBehindSubmit(script: Script, log: Logger): Script {
+/**
+ * Wraps the submit script: same arguments, an immediate made-up reply, the real write later.
+ * Its flush timer ends with the orchestrator (what is still batched then is lost, as in a crash).
+ */
+export function writeBehindSubmit(script: Script, log: Logger, lifecycle: Pick<Lifecycle, 'onStop' | 'onCrash'>): Script {
   let batch: [string[], (string | number)[]][] = [];
   const timer = setInterval(() => {
     const pending = batch;
@@ -20,6 +23,8 @@ export function writeBehindSubmit(script: Script, log: Logger): Script {
     }
   }, FLUSH_EVERY_MS);
   timer.unref();
+  lifecycle.onStop(() => clearInterval(timer));
+  lifecycle.onCrash(() => clearInterval(timer));
   return async (keys, args) => {
     batch.push([keys, args]);
     // the submit script's reply: [created, taskId, jobIds as JSON] (args: taskId, description, priority, key, jobIds, ...)
