@@ -20,6 +20,7 @@ import { SCENARIOS } from '../../scenarios/index.ts';
 import { harnessOverheadBench } from './harness-overhead.ts';
 import { runsPerMinuteBench } from './runs-per-minute.ts';
 import { scalingBench } from './scaling.ts';
+import { simRunsPerMinuteBench } from './sim.ts';
 import { timeToDetectBench } from './time-to-detect.ts';
 import { vsBullmqBench } from './vs-bullmq.ts';
 
@@ -29,6 +30,8 @@ export const BENCHMARKS: readonly Benchmark[] = [
   harnessOverheadBench(),
   scalingBench(),
   vsBullmqBench(),
+  simRunsPerMinuteBench(),
+  timeToDetectBench({ sim: true }),
 ];
 
 const log = (s: string) => process.stderr.write(s + '\n');

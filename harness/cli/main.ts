@@ -56,7 +56,7 @@ async function main(argv: string[]): Promise<number> {
   let unknown = 0;
 
   const suite = new Suite({
-    scenarios: o.scenarios, seed: o.seed, runs: o.runs, path: o.path, budgetMs: shardBudget(o), soak: o.soak,
+    scenarios: o.scenarios, seed: o.seed, runs: o.runs, path: o.path, budgetMs: shardBudget(o), soak: o.soak, sim: o.sim,
     workers: o.workers, keepers: o.keepers, bugs: o.bugs,
     onScenarioStart: (s, runs) => {
       if (bar) bar.start(runs, 0, { scenario: s.name, failed: 0, unknown: 0 });

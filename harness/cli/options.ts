@@ -26,6 +26,8 @@ export interface ChaosOptions {
   budgetMs?: number;
   /** each scenario runs its soak number of runs (what `npm run soak` passes) */
   soak: boolean;
+  /** runs in simulation: the reference system in this process on a virtual clock (harness/sim/) */
+  sim: boolean;
   workers?: number;
   keepers?: number;
   bugs: string[];
@@ -86,6 +88,7 @@ export function buildCommand(): Command {
     .option('--path <p>', 'replay one counterexample: the path printed with a failure', parsePath)
     .option('--budget <duration>', 'wall-time budget for the whole suite, e.g. 90s or 5m (explore runs on until it is spent)', parseDuration)
     .option('--soak', 'each scenario runs its soak number of runs (explore more); what `npm run soak` passes')
+    .option('--sim', 'deterministic simulation: the reference system\'s own code in this process, on an in-process Redis and a virtual clock')
     .option('--workers <n>', 'worker processes', intIn('--workers', 1, 16))
     .option('--keepers <n>', 'keeper processes', intIn('--keepers', 1, 2))
     .option('--bugs <names>', 'planted bugs to switch on in the SUT, comma-separated', parseBugs)
@@ -118,7 +121,7 @@ export function parseOptions(argv: string[]): ChaosOptions | 'help' {
   const cmd = buildCommand();
   if (parseCommand(cmd, argv) === 'help') return 'help';
   const o = cmd.opts<{
-    scenario?: Scenario[]; runs?: number; seed?: number; path?: string; budget?: number; soak?: boolean;
+    scenario?: Scenario[]; runs?: number; seed?: number; path?: string; budget?: number; soak?: boolean; sim?: boolean;
     workers?: number; keepers?: number; bugs?: string[]; json?: boolean; ci?: boolean; allowUnknown?: boolean;
     reportDir: string; baseline?: string; p99Tolerance?: number; shard?: Shard;
   }>();
@@ -138,6 +141,7 @@ export function parseOptions(argv: string[]): ChaosOptions | 'help' {
     path: o.path,
     budgetMs: o.budget,
     soak: Boolean(o.soak),
+    sim: Boolean(o.sim),
     workers: o.workers,
     keepers: o.keepers,
     bugs: o.bugs ?? [],
@@ -159,8 +163,8 @@ export function canonicalOrder(selection: readonly Scenario[]): Scenario[] {
 }
 
 /** The command that replays a scenario's counterexample. */
-export function replayCommand(o: Pick<ChaosOptions, 'workers' | 'keepers' | 'bugs'>, scenario: string, seed: number, path: string): string {
-  const parts = ['npm run chaos --', `--scenario ${scenario}`, `--seed ${seed}`, `--path ${path}`];
+export function replayCommand(o: Pick<ChaosOptions, 'workers' | 'keepers' | 'bugs'> & { sim?: boolean }, scenario: string, seed: number, path: string): string {
+  const parts = ['npm run chaos --', ...(o.sim ? ['--sim'] : []), `--scenario ${scenario}`, `--seed ${seed}`, `--path ${path}`];
   if (o.bugs.length) parts.push(`--bugs ${o.bugs.join(',')}`);
   if (o.workers !== undefined) parts.push(`--workers ${o.workers}`);
   if (o.keepers !== undefined) parts.push(`--keepers ${o.keepers}`);

@@ -28,8 +28,8 @@ export type ToxicStream = 'upstream' | 'downstream';
 export interface LinkControl {
   /** down: open connections are cut, new ones refused; up: accepted again */
   setEnabled(enabled: boolean): Promise<void>;
-  /** a named Toxiproxy-style toxic (latency, bandwidth, slow_close, timeout, reset_peer, slicer, limit_data) */
-  addToxic(toxic: { name: string; type: string; stream: ToxicStream; attributes: Record<string, number> }): Promise<void>;
+  /** a named Toxiproxy-style toxic (latency, bandwidth, slow_close, timeout, reset_peer, slicer, limit_data); `{ empty }` when this environment has no form of it */
+  addToxic(toxic: { name: string; type: string; stream: ToxicStream; attributes: Record<string, number> }): Promise<void | { empty: string }>;
   /** removes that toxic; no error when it is already gone */
   removeToxic(name: string): Promise<void>;
 }

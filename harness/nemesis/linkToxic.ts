@@ -19,7 +19,7 @@ const toxicName = (f: ToxicFault, stepId: number) => `step-${stepId}-${f.kind}`;
 /** Any Toxiproxy toxic on one link (live: through toxiproxy-node-client). */
 export const linkToxic: FaultModule<ToxicFault> = {
   async inject(env, fault, stepId) {
-    await env.linkControl(fault.link).addToxic({ name: toxicName(fault, stepId), type: fault.kind, stream: fault.stream, attributes: attributes(fault) });
+    return env.linkControl(fault.link).addToxic({ name: toxicName(fault, stepId), type: fault.kind, stream: fault.stream, attributes: attributes(fault) });
   },
   async heal(env, fault, stepId) {
     await env.linkControl(fault.link).removeToxic(toxicName(fault, stepId));

@@ -1,4 +1,4 @@
-import { Environment, type EnvironmentOptions } from '../env/environment.ts';
+import { DEFAULT_ENV_OPTIONS, Environment, type EnvironmentOptions } from '../env/environment.ts';
 import { runsOf, type Scenario } from './scenario.ts';
 import { liveTarget, runScenario, type RunRecord, type ScenarioResult } from './property.ts';
 
@@ -11,6 +11,8 @@ export interface SuiteOptions {
   budgetMs?: number;
   /** each scenario runs its soak number of runs (Scenario.soakRuns) */
   soak?: boolean;
+  /** runs in simulation (harness/sim/): the reference system in this process on a virtual clock */
+  sim?: boolean;
   workers?: number;
   keepers?: number;
   bugs: string[];
@@ -64,19 +66,17 @@ export class Suite {
       for (const [i, scenario] of this.o.scenarios.entries()) {
         if (this.interrupted) break;
         const shape = envOptionsFor(scenario, this.o);
-        if (!this.env || !this.envShape || !sameEnv(shape, this.envShape)) {
-          await this.env?.stop();
-          this.env = undefined;
-          this.env = await Environment.start(shape);
-          this.envShape = shape;
-        }
+        // the simulation is loaded only when asked for: it is the one part of the harness that imports the SUT's embedding seam
+        const target = this.o.sim
+          ? (await import('../sim/run.ts')).simTarget({ ...DEFAULT_ENV_OPTIONS, ...shape }, this.o.seed)
+          : liveTarget(await this.liveEnv(shape));
         const remaining = this.o.budgetMs !== undefined ? this.o.budgetMs - (Date.now() - started) : undefined;
         const budgetMs = remaining !== undefined ? Math.max(1000, Math.floor(remaining / (this.o.scenarios.length - i))) : undefined;
         const runs = runsOf(scenario, { runs: this.o.runs, budgetMs, soak: this.o.soak });
         this.o.onScenarioStart?.(scenario, runs);
         const current = { scenario, started: Date.now(), records: [] as RunRecord[] };
         this.current = current;
-        const result = await runScenario(liveTarget(this.env), scenario, {
+        const result = await runScenario(target, scenario, {
           runs, seed: this.o.seed, path: this.o.path, budgetMs, shrink: this.o.shrink, failOn: this.o.failOn,
           onRun: (r) => {
             current.records.push(r);
@@ -117,6 +117,17 @@ export class Suite {
   async interrupt(): Promise<void> {
     this.interrupted = true;
     await this.release();
+  }
+
+  /** The live environment for this shape: the one running if it has the same shape, else a new one. */
+  private async liveEnv(shape: Partial<EnvironmentOptions>): Promise<Environment> {
+    if (!this.env || !this.envShape || !sameEnv(shape, this.envShape)) {
+      await this.env?.stop();
+      this.env = undefined;
+      this.env = await Environment.start(shape);
+      this.envShape = shape;
+    }
+    return this.env;
   }
 
   private async release(): Promise<void> {

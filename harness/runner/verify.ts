@@ -23,6 +23,8 @@ export interface VerifyRow {
   scheduleSize: number | null;
   seed: number;
   path: string | null;
+  /** caught in simulation: the replay command carries --sim */
+  sim?: boolean;
 }
 
 export interface VerifyResult {
@@ -39,6 +41,8 @@ export interface VerifyOptions {
   budgetPerBugMs?: number;
   /** runs per scenario for the correct system (default: each scenario's own) */
   controlRuns?: number;
+  /** in simulation (harness/sim/) */
+  sim?: boolean;
   onProgress?: (line: string) => void;
   /** run only these planted bugs (a shard's part; default: every selected bug) */
   runBugs?: (bugs: readonly PlantedBug[]) => PlantedBug[];
@@ -88,7 +92,7 @@ export async function verify(o: VerifyOptions): Promise<VerifyResult> {
       const remaining = o.budgetPerBugMs !== undefined ? o.budgetPerBugMs - (Date.now() - started) : undefined;
       if (remaining !== undefined && remaining < 1000) break;
       const result = await new Suite({
-        scenarios: [scenario], seed: o.seed, runs: o.runs ?? bug.runs, bugs: [bug.name], keepers: bug.keepers, budgetMs: remaining,
+        scenarios: [scenario], seed: o.seed, runs: o.runs ?? bug.runs, bugs: [bug.name], keepers: bug.keepers, budgetMs: remaining, sim: o.sim,
         // the run counts as caught only when the checker this bug must trip fires
         failOn: bug.checkers,
       }).run();
@@ -99,13 +103,13 @@ export async function verify(o: VerifyOptions): Promise<VerifyResult> {
         break;
       }
     }
-    const row = rowFrom(bug, caught, Date.now() - started, o.seed);
+    const row = { ...rowFrom(bug, caught, Date.now() - started, o.seed), ...(o.sim ? { sim: true } : {}) };
     rows.push(row);
     o.onProgress?.(`[verify] ${bug.name}: ${row.caught ? `caught by ${row.caughtBy} (${row.checkers.join(', ')}) after ${row.runsToDetect} runs` : 'ESCAPED'}`);
   }
   const controlScenarios = o.runControl ? o.runControl(work.control) : work.control;
   o.onProgress?.(`[verify] correct system on ${controlScenarios.map((s) => s.name).join(', ')}`);
-  const control = await new Suite({ scenarios: controlScenarios, seed: o.seed, runs: o.controlRuns, bugs: [] }).run();
+  const control = await new Suite({ scenarios: controlScenarios, seed: o.seed, runs: o.controlRuns, bugs: [], sim: o.sim }).run();
   const controlOk = control.complete && control.scenarios.every((s) => s.verdict === 'pass');
   return { rows, control, ok: controlOk && rows.every((r) => r.caught && r.expectedChecker) };
 }

@@ -1,0 +1,58 @@
+// The simulation's clock: @sinonjs/fake-timers installed on the global object, so the system's
+// own code (its setTimeout, setInterval, Date.now, performance.now) and ioredis's timers run on
+// virtual time. Nothing advances it but the scheduler (scheduler.ts); between two steps the
+// scheduler lets every queued microtask and process.nextTick run (`drain`), on the real event
+// loop's setImmediate, captured here before any clock is installed. No real timer is ever used.
+
+import { withGlobal, type Clock } from '@sinonjs/fake-timers';
+
+const realSetImmediate = globalThis.setImmediate;
+
+/** Lets every microtask and nextTick queued so far (and those they queue) run. */
+export function drain(): Promise<void> {
+  return new Promise((resolve) => realSetImmediate(resolve));
+}
+
+/** What fake-timers keeps internally: its next timer, without firing it. */
+interface TimerHeap {
+  peek(): { callAt: number } | undefined;
+}
+
+export class VirtualClock {
+  private readonly clock: Clock & { uninstall(): void };
+
+  constructor(startMs: number) {
+    this.clock = withGlobal(globalThis).install({
+      now: startMs,
+      toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'setImmediate', 'clearImmediate', 'Date', 'performance', 'hrtime'],
+      loopLimit: 1_000_000,
+    });
+  }
+
+  now(): number {
+    return this.clock.now;
+  }
+
+  /** When the next timer is due; undefined when none is set. */
+  nextTimerAt(): number | undefined {
+    const heap = (this.clock as unknown as { timerHeap?: TimerHeap }).timerHeap;
+    if (heap) return heap.peek()?.callAt;
+    // older fake-timers kept only the id map
+    const timers = Object.values((this.clock as unknown as { timers?: Record<string, { callAt: number }> }).timers ?? {});
+    return timers.length ? Math.min(...timers.map((t) => t.callAt)) : undefined;
+  }
+
+  /** Fires the next timer (only that one), moving the clock to its time. */
+  fireNext(): void {
+    this.clock.next();
+  }
+
+  /** Moves the clock forward to `t`; the caller has made sure no timer is due before then. */
+  advanceTo(t: number): void {
+    if (t > this.clock.now) this.clock.tick(t - this.clock.now);
+  }
+
+  uninstall(): void {
+    this.clock.uninstall();
+  }
+}

@@ -1,0 +1,76 @@
+// A simulated run: a fresh world on a fresh virtual clock, the live runner (runOnce) played on it
+// by the scheduler, and the world thrown away. Everything in it comes from the plan and the seed:
+// the clock starts at the same instant, ids and the network's choices come from a PRNG seeded
+// with a digest of both, so the same plan and seed give the same history, bit for bit.
+
+import { createHash } from 'node:crypto';
+import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
+import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
+import type { RunTarget } from '../runner/property.ts';
+import { runOnce, type RunOutcome, type RunPlan } from '../runner/run.ts';
+import type { ScenarioContext } from '../runner/scenario.ts';
+import { VirtualClock } from './clock.ts';
+import { Scheduler } from './scheduler.ts';
+import { SimWorld, type SimShape } from './world.ts';
+
+/** Every simulated run starts at this instant (2026-01-01T00:00:00Z). */
+export const SIM_EPOCH_MS = Date.UTC(2026, 0, 1);
+/** A run that has not ended after this much virtual time is a harness failure, not a verdict. */
+const MAX_VIRTUAL_MS = 30 * 60_000;
+
+export interface SimRunStats {
+  /** scheduler steps: messages delivered, timers fired */
+  steps: number;
+  /** virtual ms the run took */
+  virtualMs: number;
+  /** the last log lines of the system's roles */
+  logs: string[];
+}
+
+/** The run's PRNG seed: a digest of the scenario seed and the plan. */
+export function runSeed(seed: number, plan: RunPlan): number {
+  return createHash('sha256').update(`${seed}\n${JSON.stringify(plan)}`).digest().readInt32LE(0);
+}
+
+export async function simRunOnce(shape: SimShape, plan: RunPlan, seed: number): Promise<RunOutcome & { sim: SimRunStats }> {
+  const rng = xoroshiro128plus(runSeed(seed, plan));
+  const random = () => uniformFloat64(rng);
+  const clock = new VirtualClock(SIM_EPOCH_MS);
+  try {
+    const world = new SimWorld(shape, clock, random);
+    const scheduler = new Scheduler(clock, world.network, world.engine);
+    let outcome: RunOutcome | undefined;
+    let failure: unknown;
+    let finished = false;
+    void (async () => {
+      await world.start();
+      return runOnce(world, { ...plan, runKey: plan.runKey ?? `sim${(runSeed(seed, plan) >>> 0).toString(16)}` });
+    })().then((o) => (outcome = o), (e: unknown) => (failure = e)).finally(() => (finished = true));
+    await scheduler.runUntil(SIM_EPOCH_MS + MAX_VIRTUAL_MS, () => finished);
+    const virtualMs = clock.now() - SIM_EPOCH_MS;
+    if (!finished) {
+      const stuck = clock.now() < SIM_EPOCH_MS + MAX_VIRTUAL_MS ? `stuck at t=${virtualMs} ms with nothing left to run (a wait outside the virtual clock?)` : `still running after ${MAX_VIRTUAL_MS / 60_000} virtual minutes`;
+      throw new Error(`simulated run did not end: ${stuck}; last log: ${world.logs.slice(-3).join(' | ') || 'none'}`);
+    }
+    let stopped = false;
+    void world.stop().finally(() => (stopped = true));
+    await scheduler.runUntil(clock.now() + 60_000, () => stopped);
+    if (failure !== undefined) throw failure;
+    return { ...outcome!, sim: { steps: scheduler.steps, virtualMs, logs: world.logs.slice(-50) } };
+  } finally {
+    clock.uninstall();
+  }
+}
+
+/** Runs of a scenario in simulation: the shape of the live environment, each run its own world. */
+export function simTarget(shape: SimShape, seed: number): RunTarget {
+  const workers = Array.from({ length: shape.workers }, (_, i) => `worker-${i + 1}`);
+  const keepers = Array.from({ length: shape.keepers }, (_, i) => `keeper-${i + 1}`);
+  const context: ScenarioContext = {
+    workers,
+    keepers,
+    leaseMs: shape.leaseMs,
+    targets: { links: ['orchestrator', ...workers, 'executor', ...keepers], processes: ['orchestrator', ...workers, ...keepers], workers },
+  };
+  return { context, run: (plan) => simRunOnce(shape, plan, seed) };
+}

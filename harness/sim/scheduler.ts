@@ -1,0 +1,50 @@
+// The simulation's scheduler: the only thing that moves virtual time. Each step lets the code
+// that is ready run to its next wait (drain), then does the one next thing: a message the
+// network has due (a seeded pick among the connections), a blocked Redis command that timed out,
+// or the next timer, moving the clock to it. Nothing happens between steps, so a seed fixes the
+// whole run.
+
+import { drain, type VirtualClock } from './clock.ts';
+import type { SimNetwork } from './network.ts';
+import type { SimRedis } from './redis/engine.ts';
+
+export class Scheduler {
+  /** steps taken so far (a measure of a run's work) */
+  steps = 0;
+
+  constructor(
+    private readonly clock: VirtualClock,
+    private readonly network: SimNetwork,
+    private readonly engine: SimRedis,
+  ) {}
+
+  /**
+   * Runs until `done()` holds (checked after every step) or nothing can happen before `until`
+   * (virtual ms); returns whether `done()` held.
+   */
+  async runUntil(until: number, done: () => boolean): Promise<boolean> {
+    for (;;) {
+      await drain();
+      if (done()) return true;
+      this.steps++;
+      if (this.network.step()) continue;
+      const now = this.clock.now();
+      const redisAt = this.engine.nextDeadline();
+      if (redisAt !== undefined && redisAt <= now) {
+        this.engine.tick();
+        continue;
+      }
+      const timerAt = this.clock.nextTimerAt();
+      const netAt = this.network.nextAt();
+      const next = Math.min(timerAt ?? Infinity, netAt ?? Infinity, redisAt ?? Infinity);
+      if (next === Infinity || next > until) {
+        this.clock.advanceTo(Math.max(now, Math.min(until, next)));
+        await drain();
+        return done();
+      }
+      // a timer due no later than anything else fires first (it was set before the message arrived)
+      if (timerAt !== undefined && timerAt <= next) this.clock.fireNext();
+      else this.clock.advanceTo(next);
+    }
+  }
+}

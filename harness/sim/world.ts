@@ -1,0 +1,309 @@
+// One simulated run's world: the in-process Redis, the network, and the reference system's own
+// roles (orchestrator, workers with their executors, keepers) started through its embedding
+// seam (system-under-test/embed.ts), all on the virtual clock. It is a RunEnvironment, so the
+// live runner (runOnce), the nemesis and the checkers work on it unchanged; only the edges a
+// role needs from the operating system are the simulation's: a payload is a virtual-time sleep
+// with its exit code and output, a request to the orchestrator is a call, a process is an
+// endpoint on the network that can be killed, paused and started again.
+
+import { Redis } from 'ioredis';
+import {
+  connectRedis, inProcessExecutor, parseBugs, startKeeper, startOrchestrator, startWorker,
+  type Edges, type InProcessExecutor, type LinkOptions, type OrchestratorHandle, type PayloadHandle, type RoleHandle, type RunMessage,
+} from '../../system-under-test/embed.ts';
+import type { LinkControl, ProcessControl, RedisControl, RunEnvironment } from '../env/surface.ts';
+import type { Transport } from '../workload/client.ts';
+import type { VirtualClock } from './clock.ts';
+import { Endpoint, SimNetwork, type Toxic } from './network.ts';
+import { SimRedis } from './redis/engine.ts';
+
+export interface SimShape {
+  workers: number;
+  keepers: number;
+  leaseMs: number;
+  bugs: string[];
+}
+
+/** the live keeper's defaults (main.ts) */
+const KEEPER_DEFAULTS = { runningTtlMs: 60_000, reclaimMs: 5000 };
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+const connError = (code: string, message: string) => Object.assign(new Error(message), { code });
+
+/** A role incarnation: its endpoint on the network and its handle. */
+interface Incarnation {
+  endpoint: Endpoint;
+  handle?: RoleHandle;
+  /** settles when it is killed, so requests in flight to it fail as on a reset connection */
+  killed: Promise<never>;
+  kill: () => void;
+  /** a worker's current executor and its endpoint */
+  executor?: { handle: InProcessExecutor; endpoint: Endpoint };
+}
+
+export class SimWorld implements RunEnvironment {
+  readonly engine: SimRedis;
+  readonly network: SimNetwork;
+  readonly admin: Redis;
+  readonly options: { leaseMs: number };
+  processesReusable = false;
+  /** the last lines each role logged, for a failing run's story */
+  readonly logs: string[] = [];
+
+  private readonly roles = new Map<string, Incarnation>();
+  private readonly paused = new Set<string>();
+  private readonly bugs;
+  private readonly edges: Edges;
+  private idCount = 0;
+
+  constructor(
+    readonly shape: SimShape,
+    private readonly clock: VirtualClock,
+    /** uniform in [0, 1), seeded */
+    private readonly random: () => number,
+  ) {
+    this.options = { leaseMs: shape.leaseMs };
+    this.bugs = parseBugs(shape.bugs.join(','));
+    this.engine = new SimRedis({ now: () => clock.now() });
+    this.network = new SimNetwork(this.engine, () => clock.now(), random);
+    this.edges = this.makeEdges();
+    // the harness's own connection: its own link, never faulted
+    this.admin = new Redis({ ...this.network.redisOptions(new Endpoint('admin', 'admin')), maxRetriesPerRequest: null, retryStrategy: () => 50 });
+    this.admin.on('error', () => undefined);
+  }
+
+  // ---- the edges the roles get ------------------------------------------------------------------
+
+  private makeEdges(): Edges {
+    const edges: Edges = {
+      redis: (link, log, purpose, blockMs) => connectRedis(link, log, purpose, blockMs, this.network.redisOptions(this.endpointOf(link.id))),
+      newId: () => {
+        // a UUID-shaped id from the seed (task ids)
+        const hex = Array.from({ length: 32 }, () => Math.floor(this.random() * 16).toString(16)).join('');
+        this.idCount++;
+        return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+      },
+      startExecutor: (link, _log, events) => {
+        const worker = link.id.replace(/-executor$/, '');
+        const endpoint = new Endpoint('executor', link.id);
+        const role = this.roles.get(worker);
+        const executor = { handle: undefined as unknown as InProcessExecutor, endpoint };
+        // the endpoint must exist before the executor's first connection
+        if (role) role.executor = executor;
+        executor.handle = inProcessExecutor(link, events, edges);
+        if (this.paused.has(worker)) endpoint.paused = true;
+        return executor.handle;
+      },
+      runPayload: (job) => this.payload(job),
+      log: (id) => (line: string) => {
+        this.logs.push(`${this.clock.now()} ${id}: ${line}`);
+        if (this.logs.length > 400) this.logs.splice(0, this.logs.length - 400);
+      },
+    };
+    return edges;
+  }
+
+  /** The endpoint a role's (or executor's) new connection goes through. */
+  private endpointOf(id: string): Endpoint {
+    if (id.endsWith('-executor')) {
+      const executor = this.roles.get(id.replace(/-executor$/, ''))?.executor;
+      if (executor) return executor.endpoint;
+    }
+    const role = this.roles.get(id);
+    if (!role) throw new Error(`no simulated role ${id}`);
+    return role.endpoint;
+  }
+
+  /** A payload on virtual time: sleeps its duration (or until killed when it hangs), prints its lines, exits with its code. */
+  private payload(job: RunMessage): PayloadHandle {
+    let finish!: (exit: { kind: 'exited'; code: number | null; signal: NodeJS.Signals | null; output: string }) => void;
+    const ended = new Promise<{ kind: 'exited'; code: number | null; signal: NodeJS.Signals | null; output: string }>((r) => (finish = r));
+    let timer: NodeJS.Timeout | undefined;
+    if (!job.payload.hang) {
+      timer = setTimeout(() => finish({ kind: 'exited', code: job.payload.exitCode, signal: null, output: job.payload.output.map((l) => `${l}\n`).join('') }), job.payload.durationMs);
+    }
+    return {
+      ended,
+      kill: () => {
+        clearTimeout(timer);
+        finish({ kind: 'exited', code: null, signal: 'SIGKILL', output: '' });
+      },
+    };
+  }
+
+  // ---- roles ----------------------------------------------------------------------------------------
+
+  linkNames(): string[] {
+    return ['orchestrator', ...this.workerIds(), 'executor', ...this.keeperIds(), 'client'];
+  }
+
+  workerIds(): string[] {
+    return Array.from({ length: this.shape.workers }, (_, i) => `worker-${i + 1}`);
+  }
+
+  keeperIds(): string[] {
+    return Array.from({ length: this.shape.keepers }, (_, i) => `keeper-${i + 1}`);
+  }
+
+  private linkOptions(id: string): LinkOptions {
+    return { redisHost: 'sim', redisPort: 0, id, bugs: this.bugs };
+  }
+
+  /** Starts the role `id` as a new incarnation (a fresh endpoint: the old one stays dead). */
+  private async startRole(id: string): Promise<void> {
+    let kill!: () => void;
+    const killed = new Promise<never>((_, reject) => (kill = () => reject(connError('ECONNRESET', `${id} is gone`))));
+    killed.catch(() => undefined);
+    const incarnation: Incarnation = { endpoint: new Endpoint(id, id), killed, kill };
+    this.roles.set(id, incarnation);
+    const link = this.linkOptions(id);
+    if (id === 'orchestrator') incarnation.handle = await startOrchestrator({ ...link, httpPort: 0 } as never, this.edges);
+    else if (id.startsWith('worker-')) incarnation.handle = await startWorker({ ...link, leaseMs: this.shape.leaseMs, executorRedisPort: 0 }, this.edges);
+    else incarnation.handle = await startKeeper({ ...link, ...KEEPER_DEFAULTS }, this.edges);
+  }
+
+  async start(): Promise<void> {
+    await this.startRole('orchestrator');
+    for (const id of [...this.workerIds(), ...this.keeperIds()]) await this.startRole(id);
+  }
+
+  /** Stops every role and closes every connection (the world is thrown away after its run). */
+  async stop(): Promise<void> {
+    await Promise.allSettled([...this.roles.values()].map((r) => r.handle?.stop('end of run')));
+    this.admin.disconnect();
+  }
+
+  private alive(id: string): boolean {
+    return this.roles.get(id)?.endpoint.alive ?? false;
+  }
+
+  /** SIGKILL: its connections reset and refused from now on, its executor and payload gone, its code stopped. */
+  private killRole(id: string): void {
+    const role = this.roles.get(id);
+    if (!role || !role.endpoint.alive) return;
+    this.network.kill(role.endpoint);
+    if (role.executor) {
+      this.network.kill(role.executor.endpoint);
+      role.executor.handle.crash();
+    }
+    role.kill();
+    this.paused.delete(id);
+    // as under SIGKILL: its connections cut without QUIT, its loops and timers end
+    role.handle?.crash();
+  }
+
+  private setPaused(id: string, paused: boolean): void {
+    const role = this.roles.get(id);
+    if (!role) return;
+    if (paused) this.paused.add(id);
+    else this.paused.delete(id);
+    role.endpoint.paused = paused;
+    if (role.executor) role.executor.endpoint.paused = paused;
+  }
+
+  processControl(id: string): ProcessControl {
+    if (!['orchestrator', ...this.workerIds(), ...this.keeperIds()].includes(id)) throw new Error(`no simulated process ${id}`);
+    return {
+      alive: () => this.alive(id),
+      kill: async () => this.killRole(id),
+      terminate: async (graceMs) => {
+        const role = this.roles.get(id);
+        if (role?.handle) await Promise.race([role.handle.stop('SIGTERM'), sleep(graceMs)]);
+        this.killRole(id);
+      },
+      start: () => this.startRole(id),
+      pause: () => this.setPaused(id, true),
+      resume: () => this.setPaused(id, false),
+      killExecutor: () => {
+        const executor = this.roles.get(id)?.executor;
+        if (!executor || !executor.endpoint.alive) return false;
+        this.network.kill(executor.endpoint);
+        executor.handle.crash();
+        return true;
+      },
+    };
+  }
+
+  linkControl(name: string): LinkControl {
+    return {
+      setEnabled: async (enabled) => this.network.setEnabled(name, enabled),
+      addToxic: async ({ name: toxic, type, stream, attributes: a }) => {
+        const t = simToxic(type, stream, a);
+        if (t) this.network.addToxic(name, toxic, t);
+        // slicer and slow_close change how bytes are cut and when a close is seen: no simulated form
+        else return { empty: `${type} has no simulated form` };
+      },
+      removeToxic: async (toxic) => this.network.removeToxic(name, toxic),
+    };
+  }
+
+  get redisControl(): RedisControl {
+    return {
+      alive: () => this.network.redisIsUp,
+      kill: async () => this.network.redisDown(),
+      restart: async () => this.network.redisBack(),
+    };
+  }
+
+  allProcessesAlive(): boolean {
+    return [...this.roles.keys()].every((id) => this.alive(id));
+  }
+
+  async healLinks(): Promise<void> {
+    this.network.healLinks();
+  }
+
+  async healProcesses(): Promise<void> {
+    for (const id of [...this.roles.keys()]) {
+      if (this.alive(id)) this.setPaused(id, false);
+      else await this.startRole(id);
+    }
+  }
+
+  /** The world is fresh for its one run: nothing to reset. */
+  async reset(): Promise<boolean> {
+    return true;
+  }
+
+  /** The client's requests: a call to the orchestrator, through the `client` link's state. */
+  get transport(): Transport {
+    return async ({ method, path, headers, body, timeoutMs }) => {
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(Object.assign(new Error('The operation was aborted due to timeout'), { name: 'TimeoutError' })), timeoutMs);
+      });
+      const call = async () => {
+        if (!this.network.linkOpen('client')) throw connError('ECONNREFUSED', 'connect ECONNREFUSED (client link down)');
+        await sleep(this.network.delay('client', 'upstream', (body?.length ?? 0) + 100));
+        // a paused orchestrator accepts the connection and answers nothing until it runs again
+        while (this.paused.has('orchestrator')) await sleep(10);
+        const role = this.roles.get('orchestrator');
+        if (!role || !role.endpoint.alive) throw connError('ECONNREFUSED', 'connect ECONNREFUSED (orchestrator is down)');
+        const handle = role.handle as OrchestratorHandle;
+        const res = await Promise.race([handle.request(method, path, headers, body), role.killed]);
+        const text = JSON.stringify(res.body);
+        await sleep(this.network.delay('client', 'downstream', text.length + 100));
+        if (!this.network.linkOpen('client')) throw connError('ECONNRESET', 'read ECONNRESET (client link down)');
+        return { status: res.status, text };
+      };
+      try {
+        return await Promise.race([call(), timedOut]);
+      } finally {
+        clearTimeout(timer);
+      }
+    };
+  }
+}
+
+/** A live toxic's attributes in the simulation's terms; undefined when it has no simulated form. */
+function simToxic(type: string, stream: 'upstream' | 'downstream', a: Record<string, number>): Toxic | undefined {
+  switch (type) {
+    case 'latency': return { type, stream, latencyMs: a.latency ?? 0, jitterMs: a.jitter ?? 0 };
+    case 'bandwidth': return { type, stream, rateKBps: a.rate ?? 1 };
+    case 'timeout': return { type, timeoutMs: a.timeout ?? 0 };
+    case 'reset_peer': return { type, timeoutMs: a.timeout ?? 0 };
+    case 'limit_data': return { type, bytes: a.bytes ?? 0 };
+    default: return undefined;
+  }
+}
