@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run soak -- [--suites N] [--seed S] [--shard K/N] [--scenario a,b] [--bugs x]`: run the
+// `npm run soak -- [--suites N] [--seed S] [--shard K/N] [--scenario a,b] [--bugs x] [--sim]`: run the
 // chaos suite N times in a row, each as its own `chaos --ci` process with its own seed, derived
 // from the soak's seed S (random unless given) and the suite's number alone, so that
 // `--shard K/N` (suites i with (i-1) % N === K-1) runs exactly the suites, with exactly the
@@ -103,14 +103,14 @@ export function formatSettle(d) {
 }
 
 function usage(message) {
-  process.stderr.write(`soak: ${message} (usage: npm run soak -- [--suites N] [--seed S] [--shard K/N] [--scenario a,b] [--bugs x])\n`);
+  process.stderr.write(`soak: ${message} (usage: npm run soak -- [--suites N] [--seed S] [--shard K/N] [--scenario a,b] [--bugs x] [--sim])\n`);
   process.exit(2);
 }
 
 async function main() {
   let args;
   try {
-    args = parseArgs({ options: { suites: { type: 'string', default: '20' }, seed: { type: 'string' }, shard: { type: 'string' }, scenario: { type: 'string' }, bugs: { type: 'string' } }, strict: true }).values;
+    args = parseArgs({ options: { suites: { type: 'string', default: '20' }, seed: { type: 'string' }, shard: { type: 'string' }, scenario: { type: 'string' }, bugs: { type: 'string' }, sim: { type: 'boolean' } }, strict: true }).values;
   } catch (err) {
     usage(String(err.message).split('\n')[0]);
   }
@@ -145,6 +145,7 @@ async function main() {
     const argv = ['harness/cli/main.ts', '--ci', '--soak', '--seed', String(seed), '--report-dir', reportDir];
     if (args.scenario) argv.push('--scenario', args.scenario);
     if (args.bugs) argv.push('--bugs', args.bugs);
+    if (args.sim) argv.push('--sim');
     return new Promise((resolve) => {
       let tail = '';
       child = spawn(path.join(root, 'node_modules', '.bin', 'tsx'), argv, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
