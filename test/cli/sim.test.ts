@@ -1,0 +1,34 @@
+// chaos --sim end to end: the correct system passes, a planted bug fails with a replay command
+// that carries --sim, and that command replays the same violations.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+function chaos(args: string[]) {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'harness/cli/main.ts', '--ci', ...args], { encoding: 'utf8', timeout: 120_000 });
+  return { code: r.status, stderr: r.stderr };
+}
+
+describe('chaos --sim', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'chaos-sim-'));
+
+  it('passes the correct system', () => {
+    const r = chaos(['--sim', '--scenario', 'worker-crash,pause', '--runs', '5', '--seed', '4', '--report-dir', dir]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/2 passed, 0 failed/);
+  });
+
+  it('fails a planted bug with a --sim replay command that replays the same violations', () => {
+    const r = chaos(['--sim', '--scenario', 'reorder', '--runs', '10', '--seed', '4', '--bugs', 'lww-status', '--report-dir', dir]);
+    expect(r.code).toBe(1);
+    const replay = /replay: npm run chaos -- (.*)/.exec(r.stderr)?.[1];
+    expect(replay).toMatch(/^--sim --scenario reorder --seed 4 --path \S+ --bugs lww-status$/);
+    const violations = (text: string) => text.split('\n').filter((l) => /^ {4}\S/.test(l)).join('\n');
+    const again = chaos([...replay!.split(' '), '--report-dir', dir]);
+    expect(again.code).toBe(1);
+    expect(violations(again.stderr)).not.toBe('');
+    expect(violations(again.stderr)).toBe(violations(r.stderr));
+  });
+});

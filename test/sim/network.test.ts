@@ -1,0 +1,121 @@
+// The simulation's network on its own: real ioredis clients through SimNetwork to a SimRedis,
+// driven by the scheduler on a virtual clock. Latency delays, order per connection, a link
+// down, a killed endpoint and a Redis restart behave as the live faults do.
+import { Redis } from 'ioredis';
+import { afterEach, describe, expect, it } from 'vitest';
+import { VirtualClock } from '../../harness/sim/clock.ts';
+import { Endpoint, SimNetwork } from '../../harness/sim/network.ts';
+import { SimRedis } from '../../harness/sim/redis/engine.ts';
+import { Scheduler } from '../../harness/sim/scheduler.ts';
+
+let clock: VirtualClock | undefined;
+afterEach(() => {
+  clock?.uninstall();
+  clock = undefined;
+});
+
+function world(seed = 1) {
+  clock = new VirtualClock(1_000_000);
+  const c = clock;
+  let x = seed;
+  const random = () => ((x = (x * 16807) % 2147483647) / 2147483647);
+  const engine = new SimRedis({ now: () => c.now() });
+  const network = new SimNetwork(engine, () => c.now(), random);
+  const scheduler = new Scheduler(c, network, engine);
+  const client = (link: string, endpoint = new Endpoint(link, link)) => {
+    const r = new Redis({ ...network.redisOptions(endpoint), maxRetriesPerRequest: null, retryStrategy: () => 50 });
+    r.on('error', () => undefined);
+    return { r, endpoint };
+  };
+  /** drives the world until `p` settles (virtual time), returns its value and when it settled */
+  const run = async <T>(p: Promise<T>, untilMs = 60_000): Promise<{ value: T; at: number }> => {
+    let done = false;
+    let value: T | undefined;
+    let error: unknown;
+    let at = 0;
+    p.then((v) => (value = v), (e: unknown) => (error = e)).finally(() => {
+      done = true;
+      at = c.now();
+    });
+    await scheduler.runUntil(c.now() + untilMs, () => done);
+    if (!done) throw new Error('did not settle');
+    if (error) throw error;
+    return { value: value as T, at };
+  };
+  return { clock: c, engine, network, scheduler, client, run };
+}
+
+describe('SimNetwork', () => {
+  it('delays a command by the link latency each way, and leaves other links alone', async () => {
+    const w = world();
+    const a = w.client('worker-1');
+    const b = w.client('keeper-1');
+    await w.run(Promise.all([a.r.ping(), b.r.ping()]));
+    w.network.addToxic('worker-1', 't', { type: 'latency', stream: 'upstream', latencyMs: 300, jitterMs: 0 });
+    w.network.addToxic('worker-1', 'u', { type: 'latency', stream: 'downstream', latencyMs: 200, jitterMs: 0 });
+    const t0 = w.clock.now();
+    expect((await w.run(b.r.set('k', 'b'))).at - t0).toBeLessThan(5);
+    const slow = await w.run(a.r.set('k', 'a'));
+    expect(slow.at - t0).toBeGreaterThanOrEqual(500);
+    expect((await w.run(b.r.get('k'))).value).toBe('a');
+    a.r.disconnect();
+    b.r.disconnect();
+  });
+
+  it('keeps one connection in order under jitter', async () => {
+    const w = world(7);
+    const a = w.client('worker-1');
+    await w.run(a.r.ping());
+    w.network.addToxic('worker-1', 'j', { type: 'latency', stream: 'upstream', latencyMs: 50, jitterMs: 50 });
+    const { value } = await w.run(Promise.all(Array.from({ length: 30 }, () => a.r.incr('n'))));
+    expect(value).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+    a.r.disconnect();
+  });
+
+  it('a link down resets its connections and refuses new ones; commands go through once it is up (ioredis resends)', async () => {
+    const w = world();
+    const a = w.client('worker-1');
+    await w.run(a.r.ping());
+    w.network.setEnabled('worker-1', false);
+    const pending = a.r.set('x', '1');
+    let settled = false;
+    void pending.finally(() => (settled = true));
+    await w.scheduler.runUntil(w.clock.now() + 2000, () => settled);
+    expect(settled).toBe(false);
+    expect(w.engine.exec(w.engine.connect(), ['GET', 'x'])).toEqual({ t: 'bulk', v: null });
+    w.network.setEnabled('worker-1', true);
+    expect((await w.run(pending)).value).toBe('OK');
+    a.r.disconnect();
+  });
+
+  it('a killed endpoint never connects again; a new incarnation on the same link does', async () => {
+    const w = world();
+    const old = w.client('worker-1');
+    await w.run(old.r.ping());
+    w.network.kill(old.endpoint);
+    let settled = false;
+    void old.r.set('y', 'old').finally(() => (settled = true));
+    await w.scheduler.runUntil(w.clock.now() + 5000, () => settled);
+    expect(settled).toBe(false);
+    const fresh = w.client('worker-1');
+    await w.run(fresh.r.set('y', 'new'));
+    expect((await w.run(fresh.r.get('y'))).value).toBe('new');
+    old.r.disconnect();
+    fresh.r.disconnect();
+  });
+
+  it('a Redis restart drops every connection and keeps the data; clients reconnect when it is back', async () => {
+    const w = world();
+    const a = w.client('worker-1');
+    await w.run(a.r.xadd('s', '1-1', 'f', 'v'));
+    w.network.redisDown();
+    let settled = false;
+    const read = a.r.xlen('s');
+    void read.finally(() => (settled = true));
+    await w.scheduler.runUntil(w.clock.now() + 1000, () => settled);
+    expect(settled).toBe(false);
+    w.network.redisBack();
+    expect((await w.run(read)).value).toBe(1);
+    a.r.disconnect();
+  });
+});
