@@ -4,12 +4,15 @@
 // with a digest of both, so the same plan and seed give the same history, bit for bit.
 
 import { createHash } from 'node:crypto';
+import { Redis } from 'ioredis';
 import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import type { RunTarget } from '../runner/property.ts';
 import { runOnce, type RunOutcome, type RunPlan } from '../runner/run.ts';
 import type { ScenarioContext } from '../runner/scenario.ts';
 import { VirtualClock } from './clock.ts';
+import { simConnectorFor } from './redis/connection.ts';
+import { SimRedis } from './redis/engine.ts';
 import { Scheduler } from './scheduler.ts';
 import { SimWorld, type SimShape } from './world.ts';
 
@@ -32,7 +35,29 @@ export function runSeed(seed: number, plan: RunPlan): number {
   return createHash('sha256').update(`${seed}\n${JSON.stringify(plan)}`).digest().readInt32LE(0);
 }
 
+let warmedUp: Promise<void> | undefined;
+
+/**
+ * ioredis reads its own package.json with real asynchronous I/O the first time a client connects
+ * in a process (for CLIENT SETINFO LIB-VER) and caches it. That read must not happen inside a
+ * simulated run, where nothing real may be waited on: one client connects here first, on real
+ * time, to an in-process Redis of its own.
+ */
+function warmUp(): Promise<void> {
+  warmedUp ??= (async () => {
+    const client = new Redis({ ...simConnectorFor(new SimRedis({ now: () => Date.now() })), lazyConnect: true, retryStrategy: () => null });
+    try {
+      await client.connect();
+      await client.ping();
+    } finally {
+      client.disconnect();
+    }
+  })();
+  return warmedUp;
+}
+
 export async function simRunOnce(shape: SimShape, plan: RunPlan, seed: number): Promise<RunOutcome & { sim: SimRunStats }> {
+  await warmUp();
   const rng = xoroshiro128plus(runSeed(seed, plan));
   const random = () => uniformFloat64(rng);
   const clock = new VirtualClock(SIM_EPOCH_MS);

@@ -37,8 +37,11 @@ export class Scheduler {
       const timerAt = this.clock.nextTimerAt();
       const netAt = this.network.nextAt();
       const next = Math.min(timerAt ?? Infinity, netAt ?? Infinity, redisAt ?? Infinity);
-      if (next === Infinity || next > until) {
-        this.clock.advanceTo(Math.max(now, Math.min(until, next)));
+      // nothing scheduled at all, yet not done: the code waits on something outside the virtual
+      // clock (real I/O, a real timer). Stop here, at this instant, so the caller can say so.
+      if (next === Infinity) return done();
+      if (next > until) {
+        this.clock.advanceTo(until);
         await drain();
         return done();
       }
