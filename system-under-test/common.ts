@@ -295,6 +295,11 @@ export async function closeRedis(...conns: Redis[]): Promise<void> {
       await Promise.race([quit, new Promise<void>((resolve) => (timer = setTimeout(resolve, 200)))]);
       clearTimeout(timer);
       cutRedis(redis);
+      // closed means closed: the socket's close (ioredis 'end') can come a moment after the cut
+      if (redis.status !== 'end') {
+        await Promise.race([new Promise<void>((resolve) => redis.once('end', () => resolve())), new Promise<void>((resolve) => (timer = setTimeout(resolve, 1000)))]);
+        clearTimeout(timer);
+      }
     }),
   );
 }
