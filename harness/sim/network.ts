@@ -14,7 +14,7 @@ import { Duplex } from 'node:stream';
 import type { RedisOptions } from 'ioredis';
 import type { SimRedis } from './redis/engine.ts';
 import type { Reply } from './redis/reply.ts';
-import { SimTransport, type DeliveryPolicy, type SimLink, type SimSocket } from './redis/connection.ts';
+import { connectorOf, SimTransport, type DeliveryPolicy, type SimLink, type SimSocket } from './redis/connection.ts';
 
 export type Toxic =
   | { type: 'latency'; stream: 'upstream' | 'downstream'; latencyMs: number; jitterMs: number }
@@ -102,36 +102,17 @@ export class SimNetwork implements DeliveryPolicy {
 
   /** ioredis options that connect through `endpoint`'s link. */
   redisOptions(endpoint: Endpoint): Pick<RedisOptions, 'Connector'> {
-    const network = this;
-    class EndpointConnector {
-      connecting = false;
-      stream: SimSocket | undefined;
-      constructor(_options: unknown) {}
-      check(): boolean {
-        return true;
-      }
-      connect(): Promise<SimSocket> {
-        this.connecting = true;
-        return new Promise((resolve, reject) => {
-          process.nextTick(() => {
-            if (!this.connecting) return reject(new Error('Connection is closed.'));
-            // as net.connect does: a socket that fails afterwards (ioredis retries that; a
-            // rejected connect would end the client for good)
-            if (!network.accepts(endpoint)) return resolve(refusedSocket() as unknown as SimSocket);
-            network.opening = endpoint;
-            const socket = network.transport.open();
-            network.opening = undefined;
-            this.stream = socket;
-            resolve(socket);
-          });
-        });
-      }
-      disconnect(): void {
-        this.connecting = false;
-        this.stream?.end();
-      }
-    }
-    return { Connector: EndpointConnector as unknown as RedisOptions['Connector'] };
+    return {
+      Connector: connectorOf(() => {
+        if (!this.accepts(endpoint)) return refusedSocket();
+        this.opening = endpoint;
+        try {
+          return this.transport.open();
+        } finally {
+          this.opening = undefined;
+        }
+      }),
+    };
   }
 
   private accepts(e: Endpoint): boolean {

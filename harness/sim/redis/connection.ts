@@ -204,38 +204,46 @@ export class SimTransport {
 
   /** ioredis options that make a client connect through this transport */
   redisOptions(): Pick<RedisOptions, 'Connector'> {
-    const transport = this;
-    // the shape of ioredis's AbstractConnector, without its disconnect timer
-    class SimConnector {
-      connecting = false;
-      stream: SimSocket | undefined;
-      firstError: Error | undefined;
-      constructor(_options: unknown) {}
-      check(): boolean {
-        return true;
-      }
-      connect(): Promise<SimSocket> {
-        this.connecting = true;
-        return new Promise((resolve, reject) => {
-          process.nextTick(() => {
-            if (!this.connecting) {
-              reject(new Error('Connection is closed.'));
-              return;
-            }
-            const s = transport.open();
-            s.once('error', (err: Error) => (this.firstError = err));
-            this.stream = s;
-            resolve(s);
-          });
-        });
-      }
-      disconnect(): void {
-        this.connecting = false;
-        this.stream?.end();
-      }
-    }
-    return { Connector: SimConnector as unknown as RedisOptions['Connector'] };
+    return { Connector: connectorOf(() => this.open()) };
   }
+}
+
+/**
+ * An ioredis Connector class (the shape of ioredis's AbstractConnector, without its disconnect
+ * timer) whose connections are the sockets `open` returns. Like net.connect, a connect never
+ * rejects for a refused connection: `open` returns a socket that fails afterwards instead (a
+ * rejected connect would end the ioredis client for good, a failing socket makes it retry).
+ */
+export function connectorOf(open: () => Duplex): RedisOptions['Connector'] {
+  class SimConnector {
+    connecting = false;
+    stream: Duplex | undefined;
+    firstError: Error | undefined;
+    constructor(_options: unknown) {}
+    check(): boolean {
+      return true;
+    }
+    connect(): Promise<Duplex> {
+      this.connecting = true;
+      return new Promise((resolve, reject) => {
+        process.nextTick(() => {
+          if (!this.connecting) {
+            reject(new Error('Connection is closed.'));
+            return;
+          }
+          const s = open();
+          s.once('error', (err: Error) => (this.firstError = err));
+          this.stream = s;
+          resolve(s);
+        });
+      });
+    }
+    disconnect(): void {
+      this.connecting = false;
+      this.stream?.end();
+    }
+  }
+  return SimConnector as unknown as RedisOptions['Connector'];
 }
 
 /** ioredis options for a client of engine: `new Redis({ ...simConnectorFor(engine), lazyConnect ... })` */
