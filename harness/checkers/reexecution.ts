@@ -19,6 +19,12 @@ export interface ReexecutionJudgment {
   unexplained: { previous: ExecutionEntry; again: ExecutionEntry }[];
 }
 
+/**
+ * The executions log's times are its stream ids' milliseconds, floored: a start logged at ms M
+ * happened somewhere in [M, M + 1). A fault that began before M + 1 may have come first.
+ */
+const LOG_RESOLUTION_MS = 1;
+
 /** Whether an effective fault step can make the job that `worker` runs be delivered or run again. */
 function canRerun(n: NemesisEntry, worker: string): boolean {
   if (n.fault === 'redis-restart') return true;
@@ -48,7 +54,7 @@ export function judgeReexecutions(obs: Observations): ReexecutionJudgment {
       out.reexecutions++;
       const worker = workerOf(previous.executorId);
       // a fault in place at some moment between the previous start and this one
-      const explains = faults.some((n) => canRerun(n, worker) && n.t <= again.t && (ends.get(n.stepId) ?? Infinity) >= previous.t);
+      const explains = faults.some((n) => canRerun(n, worker) && n.t < again.t + LOG_RESOLUTION_MS && (ends.get(n.stepId) ?? Infinity) >= previous.t);
       if (explains) out.explained++;
       else out.unexplained.push({ previous, again });
     }

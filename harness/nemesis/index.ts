@@ -42,12 +42,15 @@ export async function playSchedule(env: RunEnvironment, schedule: Schedule, hist
     const mod = moduleFor(step.fault);
     const base = { kind: 'nemesis' as const, stepId, fault: step.fault.kind, target: targetOf(step.fault) };
     await sleepUntil(history, step.atMs);
+    // the step starts when its injection begins: what the fault sets off (a worker re-running the
+    // job of its killed executor) can follow within the same millisecond, before inject returns
+    const startedAt = history.now();
     // what the injection did: a failed or empty one is recorded as such and never counts as a fault
     const injected = await mod.inject(env, step.fault, stepId).then(
       (r): { outcome: InjectOutcome; note?: Record<string, string> } => (r ? { outcome: 'empty', note: { why: r.empty } } : { outcome: 'ok' }),
       (e: unknown) => ({ outcome: 'failed' as const, note: { error: String(e) } }),
     );
-    history.add({ ...base, t: history.now(), type: 'start', outcome: injected.outcome, detail: { ...step.fault, ...injected.note } });
+    history.add({ ...base, t: startedAt, type: 'start', outcome: injected.outcome, detail: { ...step.fault, ...injected.note } });
     await sleepUntil(history, step.atMs + step.durationMs);
     const healError = await mod.heal(env, step.fault, stepId).then(() => undefined, (e: unknown) => String(e));
     history.add({ ...base, t: history.now(), type: 'end', ...(healError ? { detail: { error: healError } } : {}) });

@@ -54,6 +54,21 @@ describe('reexecution', () => {
     expect(reexecution(runTwice(h).build()).valid).toBe(false);
   });
 
+  it('holds the log to its millisecond: a fault that began within the ms of the second start (logged floored) explains it, one after does not', () => {
+    // found by the simulation's soak: kill-executor began at 724.6 ms, and the worker re-ran the
+    // job at once; the executions log says 724 (the stream id's ms)
+    const at = (faultT: number) => {
+      const h = new HistoryBuilder();
+      h.execution('J-1', 1, 0, 'worker-1-executor');
+      h.nemesis(faultT, 'start', 0, 'kill-executor', 'executor of worker-1', { detail: { kind: 'kill-executor', worker: 'worker-1' } });
+      h.nemesis(faultT + 1000, 'end', 0, 'kill-executor', 'executor of worker-1');
+      h.execution('J-1', 2, 724, 'worker-1-executor');
+      return reexecution(h.build()).valid;
+    };
+    expect(at(724.6)).toBe(true);
+    expect(at(725)).toBe(false);
+  });
+
   it('counts the same attempt logged twice (a resent XADD) as one start', () => {
     const h = new HistoryBuilder();
     h.execution('J-1', 1, 100, 'worker-1-executor');
