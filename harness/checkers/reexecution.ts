@@ -1,8 +1,14 @@
 // reexecution: at-least-once allows a job to run again after a crash, a pause or a cut or slowed
 // link — not while everything that ran it was healthy. Every start of a payload under a new
-// attempt (the executions log) must be explained by an effective fault, between the previous
-// start and this one, on what ran the previous attempt: its worker (kill, pause, restart, its
-// executor killed), that worker's link or the executors' link (any fault), or Redis (restart).
+// attempt (the executions log) must be explained by an effective fault:
+// - between the previous start and this one, on what ran the previous attempt: its worker
+//   (kill, pause, restart, its executor killed), that worker's link or the executors' link (any
+//   fault), or Redis (restart); or
+// - at any moment of the job's life before this start, on what runs the new attempt: a worker
+//   cut off while the job was delivered to it (the reply lost) holds it without running it; the
+//   job is reclaimed by another worker, and the first runs it when its link comes back. (Found by
+//   the simulation: a limit_data fault on worker-1's link, worker-2 reclaiming, worker-1 running
+//   it 176 ms later.)
 // Faults on keepers and the front door cannot make a job run again.
 
 import type { ExecutionEntry, History, NemesisEntry, Verdict } from '../history/types.ts';
@@ -46,20 +52,31 @@ export function judgeReexecutions(obs: Observations): ReexecutionJudgment {
     const seen = attempts.get(e.attempt);
     if (!seen || e.t < seen.t) attempts.set(e.attempt, e);
   }
-  for (const attempts of byJob.values()) {
+  for (const [jobId, attempts] of byJob) {
     const starts = [...attempts.values()].sort((a, b) => a.attempt - b.attempt);
+    const life = jobLifeStart(obs, jobId, starts[0]!.t);
     for (let i = 1; i < starts.length; i++) {
       const previous = starts[i - 1]!;
       const again = starts[i]!;
       out.reexecutions++;
-      const worker = workerOf(previous.executorId);
-      // a fault in place at some moment between the previous start and this one
-      const explains = faults.some((n) => canRerun(n, worker) && n.t < again.t + LOG_RESOLUTION_MS && (ends.get(n.stepId) ?? Infinity) >= previous.t);
+      const before = (n: NemesisEntry, from: number) => n.t < again.t + LOG_RESOLUTION_MS && (ends.get(n.stepId) ?? Infinity) >= from;
+      const explains = faults.some((n) =>
+        // on what ran the previous attempt, in place at some moment between the two starts
+        (canRerun(n, workerOf(previous.executorId)) && before(n, previous.t))
+        // on what runs this one, in place at some moment of the job's life before this start
+        || (canRerun(n, workerOf(again.executorId)) && before(n, life)));
       if (explains) out.explained++;
       else out.unexplained.push({ previous, again });
     }
   }
   return out;
+}
+
+/** The earliest moment the job is seen: its submit's invoke, its first decision, or its first start. */
+function jobLifeStart(obs: Observations, jobId: string, firstStart: number): number {
+  const record = obs.jobsById.get(jobId);
+  const times = [firstStart, record?.origin?.submit.invoke.t, record?.steps[0]?.t].filter((t): t is number => t !== undefined);
+  return Math.min(...times);
 }
 
 export function reexecution(_history: History, obs: Observations = observe(_history)): Verdict {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { runStats } from '../../harness/checkers/coverage.ts';
 import { reexecution } from '../../harness/checkers/reexecution.ts';
-import { HistoryBuilder, healthyRun } from './build.ts';
+import { HistoryBuilder, healthyRun, payload } from './build.ts';
 
 /** J-1 started by worker-1's executor at 100, started again by worker-2's at 2500 (attempt 2) */
 function runTwice(h = new HistoryBuilder()): HistoryBuilder {
@@ -43,8 +43,10 @@ describe('reexecution', () => {
 
   it('rejects it when the only faults hit another worker, a keeper, or came after the second start, or hit nothing', () => {
     const h = new HistoryBuilder();
-    h.nemesis(500, 'start', 0, 'kill', 'worker-2', { detail: { kind: 'kill', process: 'worker-2' } });
-    h.nemesis(600, 'end', 0, 'kill', 'worker-2');
+    // worker-3 neither ran nor runs it (a fault on worker-2, which runs it again, could have
+    // left it holding the job: see the next test but one)
+    h.nemesis(500, 'start', 0, 'kill', 'worker-3', { detail: { kind: 'kill', process: 'worker-3' } });
+    h.nemesis(600, 'end', 0, 'kill', 'worker-3');
     h.nemesis(500, 'start', 1, 'pause', 'keeper-1', { detail: { kind: 'pause', process: 'keeper-1' } });
     h.nemesis(900, 'end', 1, 'pause', 'keeper-1');
     h.nemesis(2600, 'start', 2, 'kill', 'worker-1', { detail: { kind: 'kill', process: 'worker-1' } });
@@ -67,6 +69,26 @@ describe('reexecution', () => {
     };
     expect(at(724.6)).toBe(true);
     expect(at(725)).toBe(false);
+  });
+
+  it('accepts a rerun by a worker whose link was cut while the job was delivered to it, before another worker reclaimed and ran it', () => {
+    // found by the simulation (explore, seed 1): worker-1's link reset by limit_data until
+    // 3566 ms lost the reply that delivered the job; worker-2 reclaimed and ran it at 3573;
+    // worker-1, reconnected, ran it at 3749
+    const run = (faultFrom: number, faultUntil: number) => {
+      const h = new HistoryBuilder();
+      h.submit({ t: 1000, key: 'k', payloads: [payload(['x'])], taskId: 'T', jobIds: ['J-1'], okT: 1005 });
+      h.nemesis(faultFrom, 'start', 0, 'limit_data', 'link worker-1', { detail: { kind: 'limit_data', link: 'worker-1' } });
+      h.nemesis(faultUntil, 'end', 0, 'limit_data', 'link worker-1');
+      h.execution('J-1', 1, 3573, 'worker-2-executor');
+      h.execution('J-1', 2, 3749, 'worker-1-executor');
+      return reexecution(h.build());
+    };
+    expect(run(1341, 3566).valid).toBe(true);
+    // a fault on that worker that was over before the job existed explains nothing
+    const early = run(100, 500);
+    expect(early.valid).toBe(false);
+    expect(early.evidence[0].message).toMatch(/run again as attempt 2 by worker-1-executor/);
   });
 
   it('counts the same attempt logged twice (a resent XADD) as one start', () => {
