@@ -81,7 +81,7 @@ export function settleCell(d: SettleDistribution | null): string {
   return `${secs(d.minMs)}/${secs(d.p50Ms)}/${secs(d.p95Ms)}/${secs(d.maxMs)}${d.capped ? `\n${d.capped} capped` : ''}`;
 }
 
-export function printFailure(result: ScenarioResult, o: Pick<ChaosOptions, 'workers' | 'keepers' | 'bugs'>, log: (s: string) => void): void {
+export function printFailure(result: ScenarioResult, o: Pick<ChaosOptions, 'workers' | 'keepers' | 'bugs'> & { sim?: boolean }, log: (s: string) => void): void {
   const f = result.failure!;
   const run = f.run;
   log(`\n[${result.scenario}] VIOLATION after ${result.runs} runs (${f.numShrinks} shrinks). Minimal schedule (${run.schedule.length} step${run.schedule.length === 1 ? '' : 's'}):`);
@@ -91,7 +91,10 @@ export function printFailure(result: ScenarioResult, o: Pick<ChaosOptions, 'work
     log(`  ${v.checker}: ${v.evidence.length} violation${v.evidence.length === 1 ? '' : 's'}`);
     for (const e of v.evidence.slice(0, 5)) log(`    ${e.message}`);
   }
-  log(`  replay: ${replayCommand(o, result.scenario, result.seed, f.path)}\n`);
+  log(`  replay: ${replayCommand(o, result.scenario, result.seed, f.path)}`);
+  // every simulated fault exists live: the same seed and path give the same plan on real processes
+  if (o.sim) log(`  live: ${replayCommand({ ...o, sim: false }, result.scenario, result.seed, f.path)} (the same workload and schedule on real processes, at the machine's timing)`);
+  log('');
 }
 
 export function printSummary(result: SuiteResult, log: (s: string) => void): void {
@@ -122,7 +125,7 @@ export function suiteExitCode(result: SuiteResult, o: { allowUnknown?: boolean }
 }
 
 /** Machine-readable summary (the report's summary.json builds on the same figures). */
-export function summaryJson(result: SuiteResult, o: Pick<ChaosOptions, 'workers' | 'keepers' | 'bugs'>) {
+export function summaryJson(result: SuiteResult, o: Pick<ChaosOptions, 'workers' | 'keepers' | 'bugs'> & { sim?: boolean }) {
   return {
     seed: result.seed,
     bugs: result.bugs,

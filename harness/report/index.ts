@@ -25,6 +25,8 @@ export interface ReportOptions {
   bugs: string[];
   workers?: number;
   keepers?: number;
+  /** the runs were simulated (chaos --sim): replay commands carry --sim */
+  sim?: boolean;
   /** the suite was cut short (interrupt) even if the result does not say so */
   incomplete?: boolean;
   /** planted-bug table of a verify run */
@@ -152,7 +154,7 @@ export async function writeReport(result: SuiteResult, options: ReportOptions): 
   }
 
   const summary = reportSummary(result, {
-    runId, createdAt: now, bugs: options.bugs, workers: options.workers, keepers: options.keepers,
+    runId, createdAt: now, bugs: options.bugs, workers: options.workers, keepers: options.keepers, sim: options.sim,
     incomplete: options.incomplete, verify: options.verify, histories, shard: options.shard, merged: options.merged,
   });
   const summaryPath = join(dir, 'summary.json');

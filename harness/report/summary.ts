@@ -143,6 +143,8 @@ export interface SummaryInput {
   bugs: string[];
   workers?: number;
   keepers?: number;
+  /** simulated runs: replay commands carry --sim */
+  sim?: boolean;
   incomplete?: boolean;
   verify?: VerifyRow[];
   /** scenario name → history files written for its failing and unknown runs */
@@ -167,7 +169,7 @@ export function isIncomplete(result: SuiteResult, flagged = false): boolean {
 }
 
 export function reportSummary(result: SuiteResult, input: SummaryInput): ReportSummary {
-  const base = summaryJson(result, { bugs: input.bugs, workers: input.workers, keepers: input.keepers });
+  const base = summaryJson(result, { bugs: input.bugs, workers: input.workers, keepers: input.keepers, sim: input.sim });
   const incomplete = isIncomplete(result, input.incomplete);
   return {
     runId: input.runId,

@@ -1,7 +1,7 @@
 // chaos --sim end to end: the correct system passes, a planted bug fails with a replay command
 // that carries --sim, and that command replays the same violations.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -25,6 +25,10 @@ describe('chaos --sim', () => {
     expect(r.code).toBe(1);
     const replay = /replay: npm run chaos -- (.*)/.exec(r.stderr)?.[1];
     expect(replay).toMatch(/^--sim --scenario reorder --seed 4 --path \S+ --bugs lww-status$/);
+    // the same plan live, and the report's replay is the simulated one
+    expect(r.stderr).toContain(`live: npm run chaos -- ${replay!.replace('--sim ', '')} (`);
+    const summary = JSON.parse(readFileSync(path.join(realpathSync(path.join(dir, 'latest')), 'summary.json'), 'utf8'));
+    expect(summary.scenarios[0].failure.replay).toBe(`npm run chaos -- ${replay}`);
     const violations = (text: string) => text.split('\n').filter((l) => /^ {4}\S/.test(l)).join('\n');
     const again = chaos([...replay!.split(' '), '--report-dir', dir]);
     expect(again.code).toBe(1);
