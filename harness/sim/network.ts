@@ -54,6 +54,10 @@ interface ConnQueue {
   opened: number;
 }
 
+/** loopback through a proxy, one way, as measured live: a fraction of a millisecond */
+const BASE_MIN_MS = 0.05;
+const BASE_MAX_MS = 0.5;
+
 const refused = () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6379'), { code: 'ECONNREFUSED', errno: -111, syscall: 'connect' });
 
 /** A socket whose connection is refused: it errors (ECONNREFUSED) and closes once ioredis listens. */
@@ -155,9 +159,13 @@ export class SimNetwork implements DeliveryPolicy {
     queue.push({ ...item, at, bytes });
   }
 
-  /** How long a message of `bytes` takes on the link in that direction now (latency with jitter, bandwidth). */
+  /**
+   * How long a message of `bytes` takes on the link in that direction now: loopback's own time
+   * (0.05–0.5 ms: a real link is never instant, and requests that arrive close together must be
+   * able to overlap) plus the toxics (latency with jitter, bandwidth).
+   */
   delay(linkName: string, stream: 'upstream' | 'downstream', bytes: number): number {
-    let ms = 0;
+    let ms = BASE_MIN_MS + this.random() * (BASE_MAX_MS - BASE_MIN_MS);
     for (const t of this.link(linkName).toxics.values()) {
       if (t.type === 'latency' && t.stream === stream) ms += Math.max(0, t.latencyMs + (t.jitterMs ? (this.random() * 2 - 1) * t.jitterMs : 0));
       if (t.type === 'bandwidth' && t.stream === stream) ms += bytes / Math.max(1, t.rateKBps);
