@@ -32,3 +32,9 @@ export const failureJudged: CoverageGoal = {
   name: "a failing or timed-out payload's outcome was judged",
   met: (s) => s.failuresJudged > 0,
 };
+
+/** payloadOutcome had a timeout to judge: a payload that runs past its timeout ended (payloadOutcome.ts) */
+export const timeoutJudged: CoverageGoal = {
+  name: 'a payload run past its timeout was judged',
+  met: (s) => s.timeoutsJudged > 0,
+};

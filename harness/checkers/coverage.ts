@@ -48,6 +48,8 @@ export interface RunStats {
   /** terminal jobs whose outcome was held against their payload (payloadOutcome.ts), and of those the ones whose payload should fail */
   outcomesJudged: number;
   failuresJudged: number;
+  /** of those, payloads that ran past their timeout */
+  timeoutsJudged: number;
   /** payload starts under a later attempt, each held against the faults before it (reexecution.ts) */
   reexecutionsJudged: number;
   /** the longest payload run: from an attempt's start (executions log) to its executor's outcome event, ms */
@@ -228,6 +230,7 @@ export function runStats(history: History, obs: Observations = observe(history))
     submitsIndeterminate,
     outcomesJudged: outcomes.judged,
     failuresJudged: outcomes.failuresJudged,
+    timeoutsJudged: outcomes.timeoutsJudged,
     reexecutionsJudged: judgeReexecutions(obs).reexecutions,
     longestRunMs: longestRun(obs),
     sameKeyOverlaps: sameKeyOverlaps(obs),

@@ -17,6 +17,8 @@ export interface OutcomeJudgment {
   judged: number;
   /** of those, jobs whose payload should fail (exit code or timeout) */
   failuresJudged: number;
+  /** of those, payloads that run past their timeout (the executor must kill them and say so) */
+  timeoutsJudged: number;
   /** outcomes that differ from the payload's, explained by a fault during the job's life */
   explained: number;
   /** payloads too close to their timeout for either outcome to be wrong */
@@ -34,7 +36,7 @@ const describe = (state: string, reason: string | null | undefined, exitCode: nu
 
 export function judgeOutcomes(history: History, obs: Observations): OutcomeJudgment {
   const snapshot = obs.snapshot;
-  const out: OutcomeJudgment = { judged: 0, failuresJudged: 0, explained: 0, ambiguous: 0, deviations: [] };
+  const out: OutcomeJudgment = { judged: 0, failuresJudged: 0, timeoutsJudged: 0, explained: 0, ambiguous: 0, deviations: [] };
   if (!snapshot) return out;
 
   const cancelAsked = new Set<string>();
@@ -71,6 +73,7 @@ export function judgeOutcomes(history: History, obs: Observations): OutcomeJudgm
     }
     out.judged++;
     if (expected.state === 'failed') out.failuresJudged++;
+    if (expected.reason === 'timeout') out.timeoutsJudged++;
     const agrees =
       job.state === expected.state &&
       (expected.state === 'completed' ? (job.exitCode ?? 0) === 0 : job.reason === expected.reason && (job.exitCode ?? null) === expected.exitCode);
@@ -104,5 +107,5 @@ export function payloadOutcome(history: History, obs: Observations = observe(his
       entries: [op.invoke, ...(op.completion ? [op.completion] : []), snapshotExcerpt(snapshot!, record.inSnapshot!.task, record.jobId)],
     }));
   }
-  return findings.verdict('payloadOutcome', { judged: j.judged, failuresJudged: j.failuresJudged, explained: j.explained, ambiguous: j.ambiguous });
+  return findings.verdict('payloadOutcome', { judged: j.judged, failuresJudged: j.failuresJudged, timeoutsJudged: j.timeoutsJudged, explained: j.explained, ambiguous: j.ambiguous });
 }

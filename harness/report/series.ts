@@ -75,6 +75,7 @@ const ZERO_TOTALS: StatsTotals = {
   submitsIndeterminate: 0,
   outcomesJudged: 0,
   failuresJudged: 0,
+  timeoutsJudged: 0,
   longestRunMs: 0,
   reexecutionsJudged: 0,
   sameKeyOverlaps: 0,

@@ -51,6 +51,7 @@ const statsSchema = z.object({
   // counted since payloadOutcome judges outcomes; absent from older summaries
   outcomesJudged: count.optional(),
   failuresJudged: count.optional(),
+  timeoutsJudged: count.optional(),
   longestRunMs: z.number().optional(),
   // counted since the workload's clients retry, hedge and send one key twice; absent from older summaries
   reexecutionsJudged: count.optional(),

@@ -44,6 +44,8 @@ export interface WorkloadOptions {
   maxDurationMs: number;
   /** allow non-zero exits, hangs past the timeout and cancellations */
   failures: boolean;
+  /** with failures: how often a payload hangs past its timeout, against 8 for a clean exit and 1 for a non-zero one */
+  hangWeight: number;
   cancellations: boolean;
   /** submit styles other than patient (SubmitStyle) and cancels sent twice at once */
   clientBehaviours: boolean;
@@ -56,7 +58,7 @@ export interface WorkloadOptions {
 }
 
 export const DEFAULT_WORKLOAD: WorkloadOptions = {
-  minTasks: 3, maxTasks: 8, maxJobsPerTask: 3, fromMs: 0, windowMs: 1500, minDurationMs: 0, maxDurationMs: 300, failures: true, cancellations: true, clientBehaviours: true, anchorMs: 0,
+  minTasks: 3, maxTasks: 8, maxJobsPerTask: 3, fromMs: 0, windowMs: 1500, minDurationMs: 0, maxDurationMs: 300, failures: true, hangWeight: 1, cancellations: true, clientBehaviours: true, anchorMs: 0,
 };
 
 // Descriptions come back in reads and reports: some are hostile on purpose.
@@ -66,7 +68,7 @@ const line = fc.string({ minLength: 0, maxLength: 40, unit: 'grapheme-ascii' }).
 
 function jobArb(o: WorkloadOptions): fc.Arbitrary<JobSpec> {
   const outcome = o.failures
-    ? fc.oneof({ weight: 8, arbitrary: fc.constant('ok' as const) }, { weight: 1, arbitrary: fc.constant('exit' as const) }, { weight: 1, arbitrary: fc.constant('hang' as const) })
+    ? fc.oneof({ weight: 8, arbitrary: fc.constant('ok' as const) }, { weight: 1, arbitrary: fc.constant('exit' as const) }, { weight: o.hangWeight, arbitrary: fc.constant('hang' as const) })
     : fc.constant('ok' as const);
   return fc.record({
     description: descriptions,

@@ -45,11 +45,13 @@ describe('payloadOutcome', () => {
   it('accepts a correct run: a completed job and a job that exited 3', () => {
     const v = payloadOutcome(healthyRun().build());
     expect(v.valid).toBe(true);
-    expect(v.stats).toMatchObject({ judged: 2, failuresJudged: 1 });
+    expect(v.stats).toMatchObject({ judged: 2, failuresJudged: 1, timeoutsJudged: 0 });
   });
 
-  it('accepts a hung payload that failed by its timeout', () => {
-    expect(payloadOutcome(oneJob(hang, job('J-1', 'failed', { reason: 'timeout', exitCode: null, output: '' })).build()).valid).toBe(true);
+  it('accepts a hung payload that failed by its timeout, and counts it a timeout judged', () => {
+    const v = payloadOutcome(oneJob(hang, job('J-1', 'failed', { reason: 'timeout', exitCode: null, output: '' })).build());
+    expect(v.valid).toBe(true);
+    expect(v.stats).toMatchObject({ judged: 1, failuresJudged: 1, timeoutsJudged: 1 });
   });
 
   it('rejects a hung payload reported completed (a timeout read as success), with no fault to explain it', () => {

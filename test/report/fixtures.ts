@@ -160,6 +160,7 @@ export function statsOf(history: History): RunStats {
     faultsFailed: 0,
     outcomesJudged: 0,
     failuresJudged: 0,
+    timeoutsJudged: 0,
     longestRunMs: 0,
     faultsEmpty: 0,
     faultsWhileInFlight: 0,
