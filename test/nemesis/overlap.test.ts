@@ -2,7 +2,7 @@
 // printed schedule would misstate what ran. Generated schedules drop such steps; playSchedule
 // refuses a hand-written one.
 import { describe, expect, it } from 'vitest';
-import type { Environment } from '../../harness/env/environment.ts';
+import type { LinkControl, RunEnvironment } from '../../harness/env/surface.ts';
 import { HistoryRecorder } from '../../harness/history/recorder.ts';
 import { playSchedule, resourceOf, withoutOverlaps, type Fault, type FaultStep } from '../../harness/nemesis/index.ts';
 
@@ -73,15 +73,12 @@ describe('withoutOverlaps', () => {
 function fakeEnv() {
   const calls: string[] = [];
   const env = {
-    link: (name: string) => ({
-      proxy: {
-        addToxic: async (t: { name: string }) => void calls.push(`add ${name} ${t.name}`),
-        getToxic: async (toxic: string) => ({ remove: async () => void calls.push(`remove ${name} ${toxic}`) }),
-        update: async (u: { enabled: boolean }) => void calls.push(`${u.enabled ? 'enable' : 'disable'} ${name}`),
-        listen: '127.0.0.1:1', upstream: '127.0.0.1:2',
-      },
+    linkControl: (name: string): LinkControl => ({
+      addToxic: async (t) => void calls.push(`add ${name} ${t.name}`),
+      removeToxic: async (toxic) => void calls.push(`remove ${name} ${toxic}`),
+      setEnabled: async (enabled) => void calls.push(`${enabled ? 'enable' : 'disable'} ${name}`),
     }),
-  } as unknown as Environment;
+  } as unknown as RunEnvironment;
   return { env, calls };
 }
 
