@@ -1,6 +1,7 @@
 // Runs before `npm run chaos` and `npm test`, so either works as the first command on a fresh
 // clone: Debian packages (redis-server; cairo & co. that the chart renderer `canvas` builds
-// against; chromium for the report's browser test), then node_modules, then toxiproxy-server.
+// against; chromium for the report's browser test; docker.io for the docker environment when
+// there is no engine), then node_modules, then toxiproxy-server.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 
@@ -15,6 +16,12 @@ const run = (cmd, args, opts = {}) => spawnSync(cmd, args, { stdio: quiet ? ['ig
 const installed = (pkg) => spawnSync('dpkg-query', ['-W', '-f=${Status}', pkg], { encoding: 'utf8' }).stdout?.includes('install ok installed');
 
 const hasApt = spawnSync('sh', ['-c', 'command -v apt-get && command -v dpkg-query'], { stdio: 'ignore' }).status === 0;
+// the docker environment (--env docker, and its test in `npm test`) needs an engine: Debian's
+// docker.io unless the user has one of their own (DOCKER_HOST, a daemon socket, dockerd on PATH);
+// the harness starts dockerd itself when it is needed (harness/env/docker/engine.ts)
+const hasEngine = Boolean(process.env.DOCKER_HOST) || existsSync('/var/run/docker.sock')
+  || spawnSync('sh', ['-c', 'command -v dockerd'], { stdio: 'ignore' }).status === 0;
+if (!hasEngine) APT_PACKAGES.push('docker.io');
 if (hasApt) {
   const missing = APT_PACKAGES.filter((p) => !installed(p));
   if (missing.length > 0) {

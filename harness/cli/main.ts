@@ -33,11 +33,22 @@ async function report(result: SuiteResult, o: ChaosOptions, incomplete = false):
   }
 }
 
+/** The docker environment's engine, when this process used it: its containers removed, a dockerd the harness started stopped. */
+async function releaseEngine(env: 'local' | 'docker'): Promise<void> {
+  if (env === 'docker') await (await import('../env/docker/engine.ts')).stopEngine();
+}
+
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'merge') return runMerge(argv.slice(1), log);
+  if (argv[0] === 'images') return (await import('../env/docker/cli.ts')).runImages(argv.slice(1), log);
   if (argv[0] === 'verify') {
     const vo = parseVerifyOptions(argv.slice(1));
-    return vo === 'help' ? 0 : runVerify(vo, log);
+    if (vo === 'help') return 0;
+    try {
+      return await runVerify(vo, log);
+    } finally {
+      await releaseEngine(vo.env);
+    }
   }
   const parsed = parseOptions(argv);
   if (parsed === 'help') return 0;
@@ -56,7 +67,7 @@ async function main(argv: string[]): Promise<number> {
   let unknown = 0;
 
   const suite = new Suite({
-    scenarios: o.scenarios, seed: o.seed, runs: o.runs, path: o.path, budgetMs: shardBudget(o), soak: o.soak, sim: o.sim,
+    scenarios: o.scenarios, seed: o.seed, runs: o.runs, path: o.path, budgetMs: shardBudget(o), soak: o.soak, sim: o.sim, env: o.env,
     workers: o.workers, keepers: o.keepers, bugs: o.bugs,
     onScenarioStart: (s, runs) => {
       if (bar) bar.start(runs, 0, { scenario: s.name, failed: 0, unknown: 0 });
@@ -95,7 +106,7 @@ async function main(argv: string[]): Promise<number> {
     printSummary(partial, log);
     await report(partial, o, true);
   });
-  const result = await suite.run();
+  const result = await suite.run().finally(() => (interrupted ? undefined : releaseEngine(o.env)));
   // after Ctrl-C the interrupt handler writes the report and exits 130
   if (interrupted) return new Promise<number>(() => undefined);
   offInterrupt();

@@ -28,6 +28,8 @@ export interface ChaosOptions {
   soak: boolean;
   /** runs in simulation: the reference system in this process on a virtual clock (harness/sim/) */
   sim: boolean;
+  /** --env: local processes or containers */
+  env: 'local' | 'docker';
   workers?: number;
   keepers?: number;
   bugs: string[];
@@ -68,6 +70,11 @@ function parseScenarios(text: string): Scenario[] {
   });
 }
 
+export function parseEnv(text: string): 'local' | 'docker' {
+  if (text !== 'local' && text !== 'docker') throw new InvalidArgumentError(`--env must be local or docker, got "${text}"`);
+  return text;
+}
+
 function parseBugs(text: string): string[] {
   const bugs = text.split(',').map((s) => s.trim()).filter(Boolean);
   for (const b of bugs) if (!BUG_NAME.test(b)) throw new InvalidArgumentError(`"${b}" is not a bug name`);
@@ -89,6 +96,7 @@ export function buildCommand(): Command {
     .option('--budget <duration>', 'wall-time budget for the whole suite, e.g. 90s or 5m (explore runs on until it is spent)', parseDuration)
     .option('--soak', 'each scenario runs its soak number of runs (explore more); what `npm run soak` passes')
     .option('--sim', 'deterministic simulation: the reference system\'s own code in this process, on an in-process Redis and a virtual clock')
+    .option('--env <env>', 'where the system runs: local (processes) or docker (containers; see docs)', parseEnv, 'local')
     .option('--workers <n>', 'worker processes', intIn('--workers', 1, 16))
     .option('--keepers <n>', 'keeper processes', intIn('--keepers', 1, 2))
     .option('--bugs <names>', 'planted bugs to switch on in the SUT, comma-separated', parseBugs)
@@ -121,7 +129,7 @@ export function parseOptions(argv: string[]): ChaosOptions | 'help' {
   const cmd = buildCommand();
   if (parseCommand(cmd, argv) === 'help') return 'help';
   const o = cmd.opts<{
-    scenario?: Scenario[]; runs?: number; seed?: number; path?: string; budget?: number; soak?: boolean; sim?: boolean;
+    scenario?: Scenario[]; runs?: number; seed?: number; path?: string; budget?: number; soak?: boolean; sim?: boolean; env: 'local' | 'docker';
     workers?: number; keepers?: number; bugs?: string[]; json?: boolean; ci?: boolean; allowUnknown?: boolean;
     reportDir: string; baseline?: string; p99Tolerance?: number; shard?: Shard;
   }>();
@@ -129,6 +137,7 @@ export function parseOptions(argv: string[]): ChaosOptions | 'help' {
   if (o.path && o.seed === undefined) throw new UsageError('--path needs the --seed it was printed with');
   if (o.path && (!o.scenario || o.scenario.length !== 1)) throw new UsageError('--path replays one scenario: give exactly one --scenario');
   if (o.shard && o.seed === undefined) throw new UsageError('--shard needs --seed so every shard runs the same work');
+  if (o.sim && o.env === 'docker') throw new UsageError('--sim runs in this process: drop --env docker');
   if (o.shard && o.path) throw new UsageError('--path replays one counterexample on one machine: drop --shard');
   const selection = canonicalOrder(o.scenario ?? [...SCENARIOS]);
   return {
@@ -142,6 +151,7 @@ export function parseOptions(argv: string[]): ChaosOptions | 'help' {
     budgetMs: o.budget,
     soak: Boolean(o.soak),
     sim: Boolean(o.sim),
+    env: o.env,
     workers: o.workers,
     keepers: o.keepers,
     bugs: o.bugs ?? [],
@@ -163,8 +173,8 @@ export function canonicalOrder(selection: readonly Scenario[]): Scenario[] {
 }
 
 /** The command that replays a scenario's counterexample. */
-export function replayCommand(o: Pick<ChaosOptions, 'workers' | 'keepers' | 'bugs'> & { sim?: boolean }, scenario: string, seed: number, path: string): string {
-  const parts = ['npm run chaos --', ...(o.sim ? ['--sim'] : []), `--scenario ${scenario}`, `--seed ${seed}`, `--path ${path}`];
+export function replayCommand(o: Pick<ChaosOptions, 'workers' | 'keepers' | 'bugs'> & { sim?: boolean; env?: 'local' | 'docker' }, scenario: string, seed: number, path: string): string {
+  const parts = ['npm run chaos --', ...(o.sim ? ['--sim'] : []), ...(o.env === 'docker' ? ['--env docker'] : []), `--scenario ${scenario}`, `--seed ${seed}`, `--path ${path}`];
   if (o.bugs.length) parts.push(`--bugs ${o.bugs.join(',')}`);
   if (o.workers !== undefined) parts.push(`--workers ${o.workers}`);
   if (o.keepers !== undefined) parts.push(`--keepers ${o.keepers}`);

@@ -7,7 +7,7 @@ import { oneLine } from '../env/errors.ts';
 import { writeReport, type VerifyRow as ReportVerifyRow } from '../report/index.ts';
 import { shardResults } from '../report/merge.ts';
 import { verify, verifyWork, type VerifyResult, type VerifyRow } from '../runner/verify.ts';
-import { intIn, parseCommand, parseDuration, replayCommand, UsageError } from './options.ts';
+import { intIn, parseCommand, parseDuration, parseEnv, replayCommand, UsageError } from './options.ts';
 import { parseShard, shardItems, shardLabel, type Shard } from './shard.ts';
 
 export interface VerifyCliOptions {
@@ -18,6 +18,8 @@ export interface VerifyCliOptions {
   controlRuns?: number;
   /** --sim: in deterministic simulation */
   sim: boolean;
+  /** --env local|docker */
+  env: 'local' | 'docker';
   json: boolean;
   reportDir: string;
   /** --shard K/N: this shard's planted bugs and control scenarios (round-robin, like chaos) */
@@ -43,10 +45,11 @@ export function parseVerifyOptions(argv: string[]): VerifyCliOptions | 'help' {
     .option('--json', 'print the result as JSON on stdout')
     .option('--ci', 'plain lines (verify always prints plain lines)')
     .option('--sim', 'in deterministic simulation (see chaos --sim)')
+    .option('--env <env>', 'where the system runs: local (processes) or docker (containers)', parseEnv, 'local')
     .option('--report-dir <dir>', 'where reports/<run-id>/ is written', 'reports')
     .option('--shard <K/N>', 'run shard K of N (needs --seed): a disjoint part of the planted bugs and control scenarios; merge with `chaos merge`', parseShard);
   if (parseCommand(cmd, argv) === 'help') return 'help';
-  const o = cmd.opts<{ seed?: number; bugs?: string; runs?: number; budget?: number; controlRuns?: number; json?: boolean; reportDir: string; shard?: Shard; sim?: boolean }>();
+  const o = cmd.opts<{ seed?: number; bugs?: string; runs?: number; budget?: number; controlRuns?: number; json?: boolean; reportDir: string; shard?: Shard; sim?: boolean; env: 'local' | 'docker' }>();
   if (o.shard && o.seed === undefined) throw new UsageError('--shard needs --seed so every shard runs the same work');
   return {
     shard: o.shard,
@@ -56,6 +59,7 @@ export function parseVerifyOptions(argv: string[]): VerifyCliOptions | 'help' {
     budgetPerBugMs: o.budget,
     controlRuns: o.controlRuns,
     sim: Boolean(o.sim),
+    env: o.env,
     json: Boolean(o.json),
     reportDir: o.reportDir,
   };
@@ -64,7 +68,7 @@ export function parseVerifyOptions(argv: string[]): VerifyCliOptions | 'help' {
 export function verifyReplay(row: VerifyRow): string {
   if (!row.caughtBy || !row.path) return '';
   const bug = PLANTED_BUGS.find((b) => b.name === row.bug);
-  return replayCommand({ bugs: [row.bug], keepers: bug?.keepers, sim: row.sim }, row.caughtBy, row.seed, row.path);
+  return replayCommand({ bugs: [row.bug], keepers: bug?.keepers, sim: row.sim, env: row.env }, row.caughtBy, row.seed, row.path);
 }
 
 export function printVerify(result: VerifyResult, log: (s: string) => void): void {
@@ -97,7 +101,7 @@ export async function runVerify(o: VerifyCliOptions, log: (s: string) => void): 
   log(`verify: seed ${o.seed}${o.shard ? `, shard ${shardLabel(o.shard)}` : ''}`);
   const shard = o.shard;
   const result = await verify({
-    seed: o.seed, bugs: o.bugs, runs: o.runs, budgetPerBugMs: o.budgetPerBugMs, controlRuns: o.controlRuns, sim: o.sim, onProgress: log,
+    seed: o.seed, bugs: o.bugs, runs: o.runs, budgetPerBugMs: o.budgetPerBugMs, controlRuns: o.controlRuns, sim: o.sim, env: o.env, onProgress: log,
     ...(shard ? { runBugs: (b) => shardItems(b, shard), runControl: (c) => shardItems(c, shard) } : {}),
   });
   if (o.json) process.stdout.write(JSON.stringify({ ok: result.ok, seed: o.seed, rows: result.rows.map((r) => ({ ...r, replay: verifyReplay(r) })) }, null, 2) + '\n');

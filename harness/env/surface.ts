@@ -65,4 +65,11 @@ export interface RunEnvironment {
   healProcesses(): Promise<void>;
   /** fresh state for the next run; returns whether the processes were restarted */
   reset(opts: { reuseProcesses?: boolean }): Promise<boolean>;
+  /**
+   * What the last fault operation on a resource (a nemesis resource: `process <id>`, `redis`) did,
+   * when this environment can say more than the fault's name (the docker environment: which
+   * container, which operation). The nemesis adds it to the step's start entry as `hit`.
+   * Steps never overlap on a resource, so the last operation is the step's own.
+   */
+  lastOperation?(resource: string): Record<string, string> | undefined;
 }

@@ -50,7 +50,10 @@ export async function playSchedule(env: RunEnvironment, schedule: Schedule, hist
       (r): { outcome: InjectOutcome; note?: Record<string, string> } => (r ? { outcome: 'empty', note: { why: r.empty } } : { outcome: 'ok' }),
       (e: unknown) => ({ outcome: 'failed' as const, note: { error: String(e) } }),
     );
-    history.add({ ...base, t: startedAt, type: 'start', outcome: injected.outcome, detail: { ...step.fault, ...injected.note } });
+    // what it hit, where the environment says (the docker environment: a container and the operation on it)
+    const resource = resourceOf(step.fault);
+    const hit = injected.outcome === 'ok' && resource !== undefined ? env.lastOperation?.(resource) : undefined;
+    history.add({ ...base, t: startedAt, type: 'start', outcome: injected.outcome, detail: { ...step.fault, ...injected.note, ...(hit ? { hit: { ...hit } } : {}) } });
     await sleepUntil(history, step.atMs + step.durationMs);
     const healError = await mod.heal(env, step.fault, stepId).then(() => undefined, (e: unknown) => String(e));
     history.add({ ...base, t: history.now(), type: 'end', ...(healError ? { detail: { error: healError } } : {}) });

@@ -1,4 +1,5 @@
 import { DEFAULT_ENV_OPTIONS, Environment, type EnvironmentOptions } from '../env/environment.ts';
+import type { RunEnvironment } from '../env/surface.ts';
 import { runsOf, type Scenario } from './scenario.ts';
 import { liveTarget, runScenario, type RunRecord, type ScenarioResult } from './property.ts';
 
@@ -13,6 +14,8 @@ export interface SuiteOptions {
   soak?: boolean;
   /** runs in simulation (harness/sim/): the reference system in this process on a virtual clock */
   sim?: boolean;
+  /** where live runs happen: local processes (default) or containers (harness/env/docker/) */
+  env?: EnvKind;
   workers?: number;
   keepers?: number;
   bugs: string[];
@@ -22,6 +25,8 @@ export interface SuiteOptions {
   onRun?: (scenario: Scenario, record: RunRecord) => void;
   onScenarioEnd?: (result: ScenarioResult) => void;
 }
+
+export type EnvKind = 'local' | 'docker';
 
 export interface SuiteResult {
   seed: number;
@@ -48,7 +53,7 @@ const sameEnv = (a: Partial<EnvironmentOptions>, b: Partial<EnvironmentOptions>)
  * reused by every scenario that asks for the same shape (workers, keepers, AOF).
  */
 export class Suite {
-  private env: Environment | undefined;
+  private env: (RunEnvironment & { stop(): Promise<void> }) | undefined;
   private envShape: Partial<EnvironmentOptions> | undefined;
   readonly results: ScenarioResult[] = [];
   private interrupted = false;
@@ -120,11 +125,14 @@ export class Suite {
   }
 
   /** The live environment for this shape: the one running if it has the same shape, else a new one. */
-  private async liveEnv(shape: Partial<EnvironmentOptions>): Promise<Environment> {
+  private async liveEnv(shape: Partial<EnvironmentOptions>): Promise<RunEnvironment> {
     if (!this.env || !this.envShape || !sameEnv(shape, this.envShape)) {
       await this.env?.stop();
       this.env = undefined;
-      this.env = await Environment.start(shape);
+      // the docker environment is loaded only when asked for (testcontainers, dockerode)
+      this.env = this.o.env === 'docker'
+        ? await (await import('../env/docker/environment.ts')).DockerEnvironment.start(shape)
+        : await Environment.start(shape);
       this.envShape = shape;
     }
     return this.env;

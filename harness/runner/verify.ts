@@ -2,7 +2,7 @@ import { PLANTED_BUGS, type PlantedBug } from '../../scenarios/planted-bugs.ts';
 import { SCENARIOS } from '../../scenarios/index.ts';
 import type { RunRecord, ScenarioResult } from './property.ts';
 import type { Scenario } from './scenario.ts';
-import { Suite, type SuiteResult } from './suite.ts';
+import { Suite, type EnvKind, type SuiteResult } from './suite.ts';
 
 export interface VerifyRow {
   bug: string;
@@ -25,6 +25,8 @@ export interface VerifyRow {
   path: string | null;
   /** caught in simulation: the replay command carries --sim */
   sim?: boolean;
+  /** caught in containers: the replay command carries --env docker */
+  env?: 'docker';
 }
 
 export interface VerifyResult {
@@ -43,6 +45,8 @@ export interface VerifyOptions {
   controlRuns?: number;
   /** in simulation (harness/sim/) */
   sim?: boolean;
+  /** live runs in local processes (default) or containers */
+  env?: EnvKind;
   onProgress?: (line: string) => void;
   /** run only these planted bugs (a shard's part; default: every selected bug) */
   runBugs?: (bugs: readonly PlantedBug[]) => PlantedBug[];
@@ -92,7 +96,7 @@ export async function verify(o: VerifyOptions): Promise<VerifyResult> {
       const remaining = o.budgetPerBugMs !== undefined ? o.budgetPerBugMs - (Date.now() - started) : undefined;
       if (remaining !== undefined && remaining < 1000) break;
       const result = await new Suite({
-        scenarios: [scenario], seed: o.seed, runs: o.runs ?? bug.runs, bugs: [bug.name], keepers: bug.keepers, budgetMs: remaining, sim: o.sim,
+        scenarios: [scenario], seed: o.seed, runs: o.runs ?? bug.runs, bugs: [bug.name], keepers: bug.keepers, budgetMs: remaining, sim: o.sim, env: o.env,
         // the run counts as caught only when the checker this bug must trip fires
         failOn: bug.checkers,
       }).run();
@@ -103,13 +107,13 @@ export async function verify(o: VerifyOptions): Promise<VerifyResult> {
         break;
       }
     }
-    const row = { ...rowFrom(bug, caught, Date.now() - started, o.seed), ...(o.sim ? { sim: true } : {}) };
+    const row: VerifyRow = { ...rowFrom(bug, caught, Date.now() - started, o.seed), ...(o.sim ? { sim: true } : {}), ...(o.env === 'docker' ? { env: 'docker' as const } : {}) };
     rows.push(row);
     o.onProgress?.(`[verify] ${bug.name}: ${row.caught ? `caught by ${row.caughtBy} (${row.checkers.join(', ')}) after ${row.runsToDetect} runs` : 'ESCAPED'}`);
   }
   const controlScenarios = o.runControl ? o.runControl(work.control) : work.control;
   o.onProgress?.(`[verify] correct system on ${controlScenarios.map((s) => s.name).join(', ')}`);
-  const control = await new Suite({ scenarios: controlScenarios, seed: o.seed, runs: o.controlRuns, bugs: [], sim: o.sim }).run();
+  const control = await new Suite({ scenarios: controlScenarios, seed: o.seed, runs: o.controlRuns, bugs: [], sim: o.sim, env: o.env }).run();
   const controlOk = control.complete && control.scenarios.every((s) => s.verdict === 'pass');
   return { rows, control, ok: controlOk && rows.every((r) => r.caught && r.expectedChecker) };
 }

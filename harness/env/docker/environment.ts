@@ -1,0 +1,491 @@
+// The docker environment: redis-server, toxiproxy-server and every role of the system under test
+// in its own container (testcontainers starts them; host network, so everything is on 127.0.0.1
+// as in the local environment), one Toxiproxy proxy per process exactly as there. Process faults
+// are container operations through dockerode: kill = SIGKILL to the container, pause = the cgroup
+// freezer, terminate = stop with a grace period, start = the same container started again; a Redis
+// restart keeps its append-only file on a volume.
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { Redis } from 'ioredis';
+import { Toxiproxy, type Proxy } from 'toxiproxy-node-client';
+import type Docker from 'dockerode';
+import { PROJECT_ROOT } from '../binaries.ts';
+import { DEFAULT_ENV_OPTIONS, type EnvironmentOptions, type Link } from '../environment.ts';
+import { EnvironmentError, oneLine } from '../errors.ts';
+import { freePort, startWithPortRetry } from '../ports.ts';
+import { OWNER_VAR } from '../processes.ts';
+import type { LinkControl, ProcessControl, RedisControl, RunEnvironment } from '../surface.ts';
+import { httpTransport, type Transport } from '../../workload/client.ts';
+import { ownLabels } from './cleanup.ts';
+import { engine, type Engine } from './engine.ts';
+import { ensureImages, type ImageName } from './images.ts';
+
+const STARTUP_TIMEOUT_MS = 30_000;
+const READY_LINE = /"ready":\s*true/;
+let envCount = 0;
+
+/** What the last operation on a container was, for the history (RunEnvironment.lastOperation). */
+export interface ContainerOperation extends Record<string, string> {
+  target: 'container';
+  container: string;
+  operation: string;
+}
+
+/** Docker's `since` for logs: seconds.nanoseconds */
+const dockerTime = (ms: number) => `${Math.floor(ms / 1000)}.${String((ms % 1000) * 1_000_000).padStart(9, '0')}`;
+
+/** One container, as the faults see it: operations on it are serialized. */
+class Box {
+  container!: Docker.Container;
+  /** host pid of the container's first process (the role itself) */
+  hostPid = 0;
+  running = false;
+  paused = false;
+  last: ContainerOperation | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    readonly docker: Docker,
+    readonly name: string,
+    /** how the first process tells it is ready after a start: a log line, or a probe */
+    readonly ready: { line?: RegExp; probe?: () => Promise<boolean> },
+  ) {}
+
+  /** run `fn` after every earlier operation on this container */
+  op<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(fn, fn);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  note(operation: string): void {
+    this.last = { target: 'container', container: this.name, operation };
+  }
+
+  /** after a start: whether it runs, its host pid, and a watch for its exit */
+  async track(id: string): Promise<void> {
+    this.container = this.docker.getContainer(id);
+    const info = await this.container.inspect();
+    this.hostPid = info.State.Pid;
+    this.running = info.State.Running;
+    this.paused = info.State.Paused;
+    const startedAt = info.State.StartedAt;
+    // the role exiting by itself (a crash): seen here; a wait of an earlier start that resolves
+    // late says nothing about this one
+    const exited = () => void this.container.inspect().then((i) => {
+      if (i.State.StartedAt !== startedAt) return;
+      this.running = i.State.Running;
+      this.paused = i.State.Paused;
+    }, () => {
+      this.running = false;
+    });
+    void this.container.wait().then(exited, exited);
+  }
+
+  kill(): Promise<void> {
+    this.note('docker kill --signal SIGKILL');
+    return this.op(async () => {
+      if (this.paused) await this.container.unpause().catch(() => undefined);
+      this.paused = false;
+      await this.container.kill({ signal: 'SIGKILL' }).catch(() => undefined);
+      await this.container.wait().catch(() => undefined);
+      this.running = false;
+    });
+  }
+
+  terminate(graceMs: number): Promise<void> {
+    this.note(`docker stop --time ${Math.ceil(graceMs / 1000)} (SIGTERM, then SIGKILL)`);
+    return this.op(async () => {
+      if (this.paused) await this.container.unpause().catch(() => undefined);
+      this.paused = false;
+      await this.container.stop({ t: Math.ceil(graceMs / 1000) }).catch(() => undefined);
+      await this.container.wait().catch(() => undefined);
+      this.running = false;
+    });
+  }
+
+  pause(): void {
+    this.note('docker pause (cgroup freezer)');
+    this.paused = true;
+    void this.op(() => this.container.pause()).catch(() => undefined);
+  }
+
+  resume(): void {
+    this.note('docker unpause');
+    void this.op(async () => {
+      if (!this.paused) return;
+      await this.container.unpause().catch(() => undefined);
+      this.paused = false;
+    });
+  }
+
+  /** settle every queued operation (a pause or resume is fire-and-forget) */
+  idle(): Promise<void> {
+    return this.op(async () => undefined);
+  }
+
+  /** start the same container again (its command, its volume) and wait until it is ready */
+  start(): Promise<void> {
+    this.note('docker start');
+    return this.op(async () => {
+      const since = Date.now() - 1;
+      await this.container.start();
+      await this.track(this.container.id);
+      await this.waitReady(since);
+    });
+  }
+
+  private async waitReady(sinceMs: number): Promise<void> {
+    const deadline = Date.now() + STARTUP_TIMEOUT_MS;
+    if (this.ready.probe) {
+      while (Date.now() < deadline) {
+        if (await this.ready.probe()) return;
+        if (!this.running) throw new EnvironmentError(`${this.name} exited at start: ${await this.logTail()}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new EnvironmentError(`${this.name} not ready within ${STARTUP_TIMEOUT_MS} ms`);
+    }
+    const line = this.ready.line!;
+    const stream = (await this.container.logs({ follow: true, stdout: true, stderr: true, since: dockerTime(sinceMs) as never })) as unknown as NodeJS.ReadableStream & { destroy(): void };
+    await new Promise<void>((resolve, reject) => {
+      let text = '';
+      const timer = setTimeout(() => done(new EnvironmentError(`${this.name} did not report ready within ${STARTUP_TIMEOUT_MS} ms`)), STARTUP_TIMEOUT_MS);
+      const done = (err?: Error) => {
+        clearTimeout(timer);
+        stream.destroy();
+        if (err) reject(err);
+        else resolve();
+      };
+      stream.on('data', (d: Buffer) => {
+        text = (text + d.toString('utf8')).slice(-8000);
+        if (line.test(text)) done();
+      });
+      stream.on('end', () => done(new EnvironmentError(`${this.name} exited before ready: ${text.trim().split('\n').pop() ?? ''}`)));
+      stream.on('error', (e: Error) => done(e));
+    });
+  }
+
+  async logTail(): Promise<string> {
+    try {
+      const buf = (await this.container.logs({ stdout: true, stderr: true, tail: 5 })) as unknown as Buffer;
+      return oneLine(buf.toString('utf8').replace(/[\x00-\x08]/g, '').trim().split('\n').pop() ?? '');
+    } catch {
+      return '';
+    }
+  }
+
+  /** the executor the worker in this container forked now: the role's first child, seen from the host */
+  executorHostPid(): number | undefined {
+    try {
+      const children = readFileSync(`/proc/${this.hostPid}/task/${this.hostPid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+      return children.length ? Number(children[0]) : undefined;
+    } catch {
+      return undefined; // an engine on another host: no /proc of its containers here
+    }
+  }
+
+  async remove(): Promise<void> {
+    await this.container?.remove({ force: true, v: true }).catch(() => undefined);
+    this.running = false;
+  }
+}
+
+/** Start a container with testcontainers (host network, the harness's labels) and track it. */
+async function launch(box: Box, image: string, command: string[], o: {
+  env?: Record<string, string>; binds?: { source: string; target: string; mode: 'ro' | 'rw' }[]; workdir?: string; waitLine?: RegExp;
+}): Promise<void> {
+  const { GenericContainer, Wait } = await import('testcontainers');
+  let c = new GenericContainer(image)
+    .withName(box.name)
+    .withNetworkMode('host')
+    .withLabels(ownLabels())
+    .withCommand(command)
+    .withEnvironment(o.env ?? {})
+    .withStartupTimeout(STARTUP_TIMEOUT_MS);
+  if (o.binds) c = c.withBindMounts(o.binds);
+  if (o.workdir) c = c.withWorkingDir(o.workdir);
+  c = c.withWaitStrategy(o.waitLine ? Wait.forLogMessage(o.waitLine) : Wait.forListeningPorts());
+  try {
+    const started = await c.start();
+    await box.track(started.getId());
+  } catch (err) {
+    // testcontainers leaves a container that failed its wait: it is ours to remove
+    await box.docker.getContainer(box.name).remove({ force: true, v: true }).catch(() => undefined);
+    throw new EnvironmentError(`${box.name} did not start: ${oneLine(err)}`);
+  }
+}
+
+interface Role {
+  role: 'orchestrator' | 'worker' | 'keeper';
+  id: string;
+  args: string[];
+}
+
+export class DockerEnvironment implements RunEnvironment {
+  readonly links = new Map<string, Link>();
+  readonly sut = new Map<string, Box>();
+  admin!: Redis;
+  processesReusable = false;
+  orchestratorHttpPort = 0;
+  redisPort = 0;
+  toxiproxyPort = 0;
+  readonly password = randomBytes(12).toString('hex');
+  private redisBox!: Box;
+  private toxiBox!: Box;
+  private toxiproxy!: Toxiproxy;
+  private readonly prefix = `chaos-${process.pid}-${++envCount}`;
+  private readonly volume = `${this.prefix}-redis-data`;
+  private images!: Record<ImageName, string>;
+  /** how long start() took, for the report and measurements */
+  startMs = 0;
+
+  private constructor(readonly options: EnvironmentOptions, private readonly engine: Engine) {}
+
+  static async start(partial: Partial<EnvironmentOptions> = {}, log: (s: string) => void = (s) => process.stderr.write(s + '\n')): Promise<DockerEnvironment> {
+    const started = Date.now();
+    const options = { ...DEFAULT_ENV_OPTIONS, ...partial };
+    const e = await engine(log);
+    const env = new DockerEnvironment(options, e);
+    try {
+      env.images = await ensureImages(e.docker, log);
+      await env.startRedis();
+      await env.startToxiproxy();
+      await env.createLinks();
+      await env.startSut();
+      env.processesReusable = true;
+      env.startMs = Date.now() - started;
+      log(`docker: environment up in ${(env.startMs / 1000).toFixed(1)}s (${env.sut.size + 2} containers: redis, toxiproxy, ${[...env.sut.keys()].join(', ')})`);
+      return env;
+    } catch (err) {
+      await env.stop().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private get docker(): Docker {
+    return this.engine.docker;
+  }
+
+  private redisClient(extra: Partial<import('ioredis').RedisOptions> = {}): Redis {
+    const c = new Redis({ host: '127.0.0.1', port: this.redisPort, password: this.password, ...extra });
+    c.on('error', () => undefined);
+    return c;
+  }
+
+  private async ping(): Promise<boolean> {
+    const c = this.redisClient({ lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+    try {
+      return await Promise.race([c.connect().then(async () => (await c.ping()) === 'PONG'), new Promise<boolean>((r) => setTimeout(() => r(false), 1000))]);
+    } catch {
+      return false;
+    } finally {
+      c.disconnect();
+    }
+  }
+
+  private async startRedis(): Promise<void> {
+    await this.docker.createVolume({ Name: this.volume, Labels: ownLabels() });
+    this.redisBox = new Box(this.docker, `${this.prefix}-redis`, { probe: () => this.ping() });
+    await startWithPortRetry(async (port) => {
+      this.redisPort = port;
+      await launch(this.redisBox, this.images.redis, [
+        'redis-server', '--port', String(port), '--bind', '127.0.0.1', '--requirepass', this.password,
+        '--dir', '/data', '--save', '', '--daemonize', 'no', '--protected-mode', 'yes',
+        '--appendonly', this.options.aof ? 'yes' : 'no', '--appendfsync', 'always', '--loglevel', 'notice',
+      ], { binds: [{ source: this.volume, target: '/data', mode: 'rw' }], waitLine: /Ready to accept connections/ });
+    }, 3);
+    this.admin = this.redisClient({ maxRetriesPerRequest: 3 });
+  }
+
+  private async startToxiproxy(): Promise<void> {
+    this.toxiBox = new Box(this.docker, `${this.prefix}-toxiproxy`, { line: /Starting Toxiproxy HTTP server/ });
+    await startWithPortRetry(async (port) => {
+      this.toxiproxyPort = port;
+      await launch(this.toxiBox, this.images.toxiproxy, ['toxiproxy-server', '-host', '127.0.0.1', '-port', String(port)], { waitLine: /Starting Toxiproxy HTTP server/ });
+    }, 3);
+    this.toxiproxy = new Toxiproxy(`http://127.0.0.1:${this.toxiproxyPort}`);
+    for (let i = 0; ; i++) {
+      try {
+        await this.toxiproxy.getVersion();
+        break;
+      } catch (err) {
+        if (i > 100) throw new EnvironmentError(`toxiproxy in ${this.toxiBox.name} does not answer: ${oneLine(err)}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+  }
+
+  linkNames(): string[] {
+    return ['orchestrator', ...this.workerIds(), 'executor', ...this.keeperIds(), 'client'];
+  }
+
+  workerIds(): string[] {
+    return Array.from({ length: this.options.workers }, (_, i) => `worker-${i + 1}`);
+  }
+
+  keeperIds(): string[] {
+    return Array.from({ length: this.options.keepers }, (_, i) => `keeper-${i + 1}`);
+  }
+
+  link(name: string): Link {
+    const l = this.links.get(name);
+    if (!l) throw new Error(`no link named ${name}`);
+    return l;
+  }
+
+  get transport(): Transport {
+    return httpTransport(`http://127.0.0.1:${this.link('client').port}`);
+  }
+
+  private async createLinks(): Promise<void> {
+    this.orchestratorHttpPort = await freePort();
+    for (const name of this.linkNames()) {
+      const upstream = name === 'client' ? this.orchestratorHttpPort : this.redisPort;
+      const proxy: Proxy = await startWithPortRetry((port) => this.toxiproxy.createProxy({ name, listen: `127.0.0.1:${port}`, upstream: `127.0.0.1:${upstream}` }));
+      this.links.set(name, { name, port: Number(proxy.listen.split(':').pop()), proxy });
+    }
+  }
+
+  private roles(): Role[] {
+    const bugs = this.options.bugs.length ? ['--bugs', this.options.bugs.join(',')] : [];
+    const redisArgs = (link: string) => ['--redis-port', String(this.link(link).port), ...bugs];
+    return [
+      { role: 'orchestrator', id: 'orchestrator', args: [...redisArgs('orchestrator'), '--http-port', String(this.orchestratorHttpPort)] },
+      ...this.workerIds().map((id): Role => ({
+        role: 'worker', id, args: [...redisArgs(id), '--executor-redis-port', String(this.link('executor').port), '--lease-ms', String(this.options.leaseMs)],
+      })),
+      ...this.keeperIds().map((id): Role => ({ role: 'keeper', id, args: redisArgs(id) })),
+    ];
+  }
+
+  private async startSut(): Promise<void> {
+    const env: Record<string, string> = { SUT_REDIS_PASSWORD: this.password, HOME: '/tmp' };
+    if (process.env[OWNER_VAR]) env[OWNER_VAR] = process.env[OWNER_VAR]!;
+    await Promise.all(this.roles().map(async (r) => {
+      const box = new Box(this.docker, `${this.prefix}-${r.id}`, { line: READY_LINE });
+      this.sut.set(r.id, box);
+      // the project directory read-only at its own path: the role is the project's own code
+      await launch(box, this.images.node, ['node', '--import', 'tsx', 'system-under-test/main.ts', r.role, '--id', r.id, ...r.args], {
+        env, binds: [{ source: PROJECT_ROOT, target: PROJECT_ROOT, mode: 'ro' }], workdir: PROJECT_ROOT, waitLine: READY_LINE,
+      });
+    }));
+  }
+
+  private box(id: string): Box {
+    const b = this.sut.get(id);
+    if (!b) throw new Error(`no SUT container named ${id}`);
+    return b;
+  }
+
+  processControl(id: string): ProcessControl {
+    const b = this.box(id);
+    return {
+      alive: () => b.running,
+      kill: () => b.kill(),
+      terminate: (graceMs) => b.terminate(graceMs),
+      start: () => b.start(),
+      pause: () => b.pause(),
+      resume: () => b.resume(),
+      killExecutor: () => {
+        const pid = b.executorHostPid();
+        if (pid === undefined) return false;
+        b.note(`SIGKILL of the executor process in the container (host pid ${pid})`);
+        try {
+          process.kill(pid, 'SIGKILL');
+          return true;
+        } catch {
+          return false;
+        }
+      },
+    };
+  }
+
+  linkControl(name: string): LinkControl {
+    const { proxy } = this.link(name);
+    return {
+      setEnabled: async (enabled) => {
+        await proxy.update({ enabled, listen: proxy.listen, upstream: proxy.upstream });
+      },
+      addToxic: async ({ name: toxic, type, stream, attributes }) => {
+        await proxy.addToxic({ name: toxic, type: type as never, stream, toxicity: 1, attributes: attributes as never });
+      },
+      removeToxic: async (toxic) => {
+        try {
+          await (await proxy.getToxic(toxic)).remove();
+        } catch {
+          /* already gone */
+        }
+      },
+    };
+  }
+
+  get redisControl(): RedisControl {
+    const b = this.redisBox;
+    return {
+      alive: () => b.running,
+      kill: () => b.kill(),
+      // the same container started again: same port, its append-only file on the volume
+      restart: () => b.start(),
+    };
+  }
+
+  /** What the last fault operation on a resource (nemesis resourceOf) did to which container. */
+  lastOperation(resource: string): Record<string, string> | undefined {
+    if (resource === 'redis') return this.redisBox.last;
+    const m = /^process (.+)$/.exec(resource);
+    return m ? this.sut.get(m[1]!)?.last : undefined;
+  }
+
+  allProcessesAlive(): boolean {
+    return [...this.sut.values()].every((b) => b.running);
+  }
+
+  async healLinks(): Promise<void> {
+    await this.toxiproxy.reset();
+  }
+
+  async healProcesses(): Promise<void> {
+    await Promise.all([...this.sut.values()].map(async (b) => {
+      await b.idle();
+      if (b.running) b.resume();
+      else await b.start();
+      await b.idle();
+    }));
+  }
+
+  async reset(opts: { reuseProcesses?: boolean } = {}): Promise<boolean> {
+    await this.healLinks();
+    await this.redisBox.idle();
+    if (!this.redisBox.running) await this.redisBox.start();
+    await Promise.all([...this.sut.values()].map((b) => b.idle()));
+    const restart = !opts.reuseProcesses || [...this.sut.values()].some((b) => !b.running || b.paused);
+    if (restart) await Promise.all([...this.sut.values()].map((b) => b.kill()));
+    await this.admin.flushall();
+    if (restart) await Promise.all([...this.sut.values()].map((b) => b.start()));
+    else await this.waitListening();
+    return restart;
+  }
+
+  private async waitListening(timeoutMs = 2000): Promise<void> {
+    const want = this.workerIds().length + this.keeperIds().length;
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const clients = String(await this.admin.client('LIST')).split('\n');
+      if (clients.filter((c) => /\bflags=\S*[bP]/.test(c)).length >= want) return;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
+  async stop(): Promise<void> {
+    const dbg = (m: string) => process.env.CHAOS_DEBUG && process.stderr.write(`[docker ${new Date().toISOString()}] ${m}\n`);
+    dbg('env stop');
+    this.admin?.disconnect();
+    const boxes = [...this.sut.values(), this.toxiBox, this.redisBox].filter(Boolean);
+    await Promise.all(boxes.map(async (b) => {
+      await b.remove().catch((e) => dbg(`${b.name}: ${e}`));
+      dbg(`${b.name} removed`);
+    }));
+    dbg('containers removed');
+    await this.docker.getVolume(this.volume).remove().catch(() => undefined);
+  }
+}
