@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run soak -- [--suites N] [--seed S] [--shard K/N] [--scenario a,b] [--bugs x] [--sim]`: run the
+// `npm run soak -- [--suites N] [--seed S] [--shard K/N] [--scenario a,b] [--bugs x] [--sim] [--env local|docker]`: run the
 // chaos suite N times in a row, each as its own `chaos --ci` process with its own seed, derived
 // from the soak's seed S (random unless given) and the suite's number alone, so that
 // `--shard K/N` (suites i with (i-1) % N === K-1) runs exactly the suites, with exactly the
@@ -103,20 +103,21 @@ export function formatSettle(d) {
 }
 
 function usage(message) {
-  process.stderr.write(`soak: ${message} (usage: npm run soak -- [--suites N] [--seed S] [--shard K/N] [--scenario a,b] [--bugs x] [--sim])\n`);
+  process.stderr.write(`soak: ${message} (usage: npm run soak -- [--suites N] [--seed S] [--shard K/N] [--scenario a,b] [--bugs x] [--sim] [--env local|docker])\n`);
   process.exit(2);
 }
 
 async function main() {
   let args;
   try {
-    args = parseArgs({ options: { suites: { type: 'string', default: '20' }, seed: { type: 'string' }, shard: { type: 'string' }, scenario: { type: 'string' }, bugs: { type: 'string' }, sim: { type: 'boolean' } }, strict: true }).values;
+    args = parseArgs({ options: { suites: { type: 'string', default: '20' }, seed: { type: 'string' }, shard: { type: 'string' }, scenario: { type: 'string' }, bugs: { type: 'string' }, sim: { type: 'boolean' }, env: { type: 'string' } }, strict: true }).values;
   } catch (err) {
     usage(String(err.message).split('\n')[0]);
   }
   if (!/^[1-9]\d*$/.test(args.suites)) usage(`--suites must be a positive integer, got "${args.suites}"`);
   const suites = Number(args.suites);
   if (args.seed !== undefined && (!/^-?\d+$/.test(args.seed) || Number(args.seed) !== (Number(args.seed) | 0))) usage(`--seed must be a 32-bit integer, got "${args.seed}"`);
+  if (args.env !== undefined && args.env !== 'local' && args.env !== 'docker') usage(`--env must be local or docker, got "${args.env}"`);
   let shard;
   if (args.shard !== undefined) {
     shard = parseShardArg(args.shard);
@@ -146,6 +147,7 @@ async function main() {
     if (args.scenario) argv.push('--scenario', args.scenario);
     if (args.bugs) argv.push('--bugs', args.bugs);
     if (args.sim) argv.push('--sim');
+    if (args.env) argv.push('--env', args.env);
     return new Promise((resolve) => {
       let tail = '';
       child = spawn(path.join(root, 'node_modules', '.bin', 'tsx'), argv, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });

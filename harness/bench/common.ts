@@ -14,6 +14,8 @@ export interface BenchContext {
   /** runs-per-minute: only these scenarios */
   scenarios?: string[];
   seed: number;
+  /** where live runs happen (runs-per-minute, time-to-detect): local processes or containers */
+  env: 'local' | 'docker';
   /** reports/bench */
   outDir: string;
   log: (line: string) => void;
@@ -38,6 +40,8 @@ export interface BenchOutput {
 export interface Benchmark {
   name: string;
   summary: string;
+  /** it can run its live runs in the docker environment (--env docker) */
+  docker?: boolean;
   run(ctx: BenchContext): Promise<BenchOutput>;
 }
 

@@ -38,6 +38,7 @@ const log = (s: string) => process.stderr.write(s + '\n');
 
 interface BenchOptions {
   only: Benchmark[];
+  env: 'local' | 'docker';
   quick: boolean;
   scenarios?: string[];
   seed: number;
@@ -55,6 +56,7 @@ function parseOptions(argv: string[]): BenchOptions | 'help' {
       return Number(t);
     }, 1)
     .option('--out <dir>', 'where <name>.json files go', path.join('reports', 'bench'))
+    .option('--env <local|docker>', 'where live runs happen: local processes, or containers (runs-per-minute and time-to-detect only)', 'local')
     .exitOverride()
     .configureOutput({ writeErr: () => undefined, writeOut: (s) => process.stdout.write(s) });
   try {
@@ -66,7 +68,9 @@ function parseOptions(argv: string[]): BenchOptions | 'help' {
     }
     throw err;
   }
-  const o = cmd.opts<{ only?: string; quick?: boolean; scenario?: string; seed: number; out: string }>();
+  const o = cmd.opts<{ only?: string; quick?: boolean; scenario?: string; seed: number; out: string; env: string }>();
+  if (o.env !== 'local' && o.env !== 'docker') throw new UsageError(`--env must be local or docker, got "${o.env}"`);
+  const env = o.env;
   let scenarios: string[] | undefined;
   if (o.scenario !== undefined) {
     scenarios = o.scenario.split(',').map((s) => s.trim()).filter(Boolean);
@@ -84,7 +88,13 @@ function parseOptions(argv: string[]): BenchOptions | 'help' {
       return b;
     });
   }
-  return { only, quick: Boolean(o.quick), scenarios, seed: o.seed, out: path.resolve(o.out) };
+  if (env === 'docker') {
+    // the benchmarks that measure the docker environment; the others measure local processes and the simulation
+    if (o.only === undefined) only = only.filter((b) => b.docker);
+    const local = only.find((b) => !b.docker);
+    if (local) throw new UsageError(`${local.name} runs on local processes only; with --env docker: ${BENCHMARKS.filter((b) => b.docker).map((b) => b.name).join(', ')}`);
+  }
+  return { only, env, quick: Boolean(o.quick), scenarios, seed: o.seed, out: path.resolve(o.out) };
 }
 
 class UsageError extends Error {}
@@ -134,11 +144,26 @@ async function main(argv: string[]): Promise<number> {
   if (parsed === 'help') return 0;
   const o = parsed;
   const before = harnessProcesses();
-  const ctx: BenchContext = { quick: o.quick, scenarios: o.scenarios, seed: o.seed, outDir: o.out, log };
+  const ctx: BenchContext = { quick: o.quick, scenarios: o.scenarios, seed: o.seed, env: o.env, outDir: o.out, log };
   const machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? '', memoryBytes: os.totalmem(), node: process.version, platform: `${os.platform()} ${os.release()}` };
   log(`bench: ${o.only.map((b) => b.name).join(', ')}${o.quick ? ' (quick)' : ''}, seed ${o.seed}, ${machine.cpus} CPUs, Node ${machine.node}`);
   const allGoals: { bench: string; goal: Goal }[] = [];
   const failed: string[] = [];
+  try {
+    await runBenches(o, ctx, machine, before, allGoals, failed);
+  } finally {
+    // a dockerd the docker environment started, and its containers, do not outlive the bench
+    if (o.env === 'docker') await (await import('../env/docker/engine.ts')).stopEngine();
+  }
+  if (o.only.length > 1 && allGoals.length) process.stdout.write(`\ngoals (figures, never assertions)\n${goalTable(allGoals)}\n`);
+  const left = await leftovers(before);
+  if (left.others.length) log(`bench: processes that appeared meanwhile but were not started by this bench:\n  ${left.others.join('\n  ')}`);
+  if (left.ours.length) log(`bench: LEFT RUNNING:\n  ${left.ours.join('\n  ')}`);
+  if (failed.length) log(`bench: failed: ${failed.join(', ')}`);
+  return failed.length || left.ours.length ? 1 : 0;
+}
+
+async function runBenches(o: BenchOptions, ctx: BenchContext, machine: object, before: Map<number, string>, allGoals: { bench: string; goal: Goal }[], failed: string[]): Promise<void> {
   for (const bench of o.only) {
     const startedAt = new Date();
     const loadBefore = os.loadavg();
@@ -167,12 +192,6 @@ async function main(argv: string[]): Promise<number> {
       if (process.env.CHAOS_DEBUG) log(String((err as Error).stack));
     }
   }
-  if (o.only.length > 1 && allGoals.length) process.stdout.write(`\ngoals (figures, never assertions)\n${goalTable(allGoals)}\n`);
-  const left = await leftovers(before);
-  if (left.others.length) log(`bench: processes that appeared meanwhile but were not started by this bench:\n  ${left.others.join('\n  ')}`);
-  if (left.ours.length) log(`bench: LEFT RUNNING:\n  ${left.ours.join('\n  ')}`);
-  if (failed.length) log(`bench: failed: ${failed.join(', ')}`);
-  return failed.length || left.ours.length ? 1 : 0;
 }
 
 main(process.argv.slice(2)).then(

@@ -3,7 +3,7 @@
 
 import { performance } from 'node:perf_hooks';
 import { checkRun } from '../checkers/index.ts';
-import type { Environment } from '../env/environment.ts';
+import type { RunEnvironment } from '../env/surface.ts';
 import { runOnce, type RunPlan } from '../runner/run.ts';
 import { secs } from './common.ts';
 
@@ -24,7 +24,7 @@ export interface PhaseTiming {
   historyEntries: number;
 }
 
-export async function timedRun(env: Environment, plan: RunPlan): Promise<PhaseTiming> {
+export async function timedRun(env: RunEnvironment, plan: RunPlan): Promise<PhaseTiming> {
   const t0 = performance.now();
   const outcome = await runOnce(env, plan);
   const runEnd = performance.now();

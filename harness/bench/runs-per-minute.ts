@@ -8,6 +8,7 @@ import Table from 'cli-table3';
 import fc from 'fast-check';
 import { SCENARIOS } from '../../scenarios/index.ts';
 import { Environment, type EnvironmentOptions } from '../env/environment.ts';
+import type { RunEnvironment } from '../env/surface.ts';
 import { scenarioContext } from '../runner/property.ts';
 import type { Scenario } from '../runner/scenario.ts';
 import { mean, num, pct, secs, sum, type BenchContext, type BenchOutput, type Benchmark } from './common.ts';
@@ -34,7 +35,7 @@ export interface ScenarioTiming {
   timings: RunTiming[];
 }
 
-async function timeScenario(env: Environment, scenario: Scenario, runs: number, seed: number, log: (s: string) => void, envStartMs: number): Promise<ScenarioTiming> {
+async function timeScenario(env: RunEnvironment, scenario: Scenario, runs: number, seed: number, log: (s: string) => void, envStartMs: number): Promise<ScenarioTiming> {
   const ctx = scenarioContext(env);
   const plans = fc.sample(fc.tuple(scenario.workload(ctx), scenario.schedule(ctx)), { seed, numRuns: runs });
   const settleMs = scenario.settleMs ?? env.options.leaseMs * 2 + 6000;
@@ -80,6 +81,7 @@ const GOAL_RUNS_PER_MINUTE = 30;
 export function runsPerMinuteBench(opts: { runs?: number; scenarios?: string[] } = {}): Benchmark {
   return {
     name: 'runs-per-minute',
+    docker: true,
     summary: 'live chaos runs per minute per scenario, and where a run spends its time',
     async run(ctx: BenchContext): Promise<BenchOutput> {
       const names = opts.scenarios ?? ctx.scenarios ?? (ctx.quick ? [GOAL_SCENARIO] : SCENARIOS.map((s) => s.name));
@@ -90,7 +92,7 @@ export function runsPerMinuteBench(opts: { runs?: number; scenarios?: string[] }
       });
       const runs = opts.runs ?? (ctx.quick ? 2 : 6);
       const results: ScenarioTiming[] = [];
-      let env: Environment | undefined;
+      let env: (RunEnvironment & { stop(): Promise<void> }) | undefined;
       let shape = '';
       try {
         for (const scenario of scenarios) {
@@ -101,7 +103,8 @@ export function runsPerMinuteBench(opts: { runs?: number; scenarios?: string[] }
             await env?.stop();
             env = undefined;
             const t0 = performance.now();
-            env = await Environment.start(want);
+            // the docker environment is loaded only when asked for (testcontainers, dockerode)
+            env = ctx.env === 'docker' ? await (await import('../env/docker/environment.ts')).DockerEnvironment.start(want) : await Environment.start(want);
             envStartMs = performance.now() - t0;
             shape = JSON.stringify(want);
           }

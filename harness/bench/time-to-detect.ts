@@ -57,6 +57,7 @@ const GOAL_MEDIAN_MS = 30_000;
 export function timeToDetectBench(opts: { seeds?: number; bugs?: string[]; sim?: boolean } = {}): Benchmark {
   return {
     name: opts.sim ? 'sim-time-to-detect' : 'time-to-detect',
+    docker: !opts.sim,
     summary: `time and runs until each planted bug is caught (verify${opts.sim ? ' --sim' : ''}), over several seeds`,
     async run(ctx: BenchContext): Promise<BenchOutput> {
       const seedCount = opts.seeds ?? (ctx.quick ? 1 : 5);
@@ -67,7 +68,7 @@ export function timeToDetectBench(opts: { seeds?: number; bugs?: string[]; sim?:
       for (const seed of seeds) {
         ctx.log(`[time-to-detect] seed ${seed}: verify ${bugs.join(', ')}`);
         // the correct system runs once per scenario: it is verify's control, not what is measured here
-        const result = await verify({ seed, bugs, controlRuns: 1, sim: opts.sim, onProgress: (line) => ctx.log(`[time-to-detect] ${line}`) });
+        const result = await verify({ seed, bugs, controlRuns: 1, sim: opts.sim, env: opts.sim ? undefined : ctx.env, onProgress: (line) => ctx.log(`[time-to-detect] ${line}`) });
         for (const r of result.rows) {
           rows.push(r);
           ctx.log(`[time-to-detect] seed ${seed} ${r.bug}: ${r.caught ? `caught after ${r.runsToDetect} runs, first failure ${secs(r.timeToDetectMs ?? NaN)}, total ${secs(r.totalMs)}` : `ESCAPED (${secs(r.totalMs)})`}`);
