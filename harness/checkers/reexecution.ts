@@ -1,14 +1,13 @@
 // reexecution: at-least-once allows a job to run again after a crash, a pause or a cut or slowed
 // link — not while everything that ran it was healthy. Every start of a payload under a new
-// attempt (the executions log) must be explained by an effective fault:
-// - between the previous start and this one, on what ran the previous attempt: its worker
-//   (kill, pause, restart, its executor killed), that worker's link or the executors' link (any
-//   fault), or Redis (restart); or
-// - at any moment of the job's life before this start, on what runs the new attempt: a worker
-//   cut off while the job was delivered to it (the reply lost) holds it without running it; the
-//   job is reclaimed by another worker, and the first runs it when its link comes back. (Found by
-//   the simulation: a limit_data fault on worker-1's link, worker-2 reclaiming, worker-1 running
-//   it 176 ms later.)
+// attempt (the executions log) must be explained by an effective fault on what ran the previous
+// attempt or on what runs this one — that worker's process (kill, pause, restart, its executor
+// killed), its link or the executors' link (any fault) — or on Redis (restart), in place at some
+// moment of the job's life up to the later of the two starts. Found by the simulation, each
+// with a test: a worker cut off while the job was delivered to it holds it unstarted, another
+// worker reclaims and runs it, and the first runs it when its link is back; a worker paused
+// while holding a delivered job starts it on waking, after another worker's later attempt
+// (attempts start out of order).
 // Faults on keepers and the front door cannot make a job run again.
 
 import type { ExecutionEntry, History, NemesisEntry, Verdict } from '../history/types.ts';
@@ -59,12 +58,11 @@ export function judgeReexecutions(obs: Observations): ReexecutionJudgment {
       const previous = starts[i - 1]!;
       const again = starts[i]!;
       out.reexecutions++;
-      const before = (n: NemesisEntry, from: number) => n.t < again.t + LOG_RESOLUTION_MS && (ends.get(n.stepId) ?? Infinity) >= from;
+      // attempts can start out of order (a paused worker starts its delivery on waking)
+      const later = Math.max(previous.t, again.t);
       const explains = faults.some((n) =>
-        // on what ran the previous attempt, in place at some moment between the two starts
-        (canRerun(n, workerOf(previous.executorId)) && before(n, previous.t))
-        // on what runs this one, in place at some moment of the job's life before this start
-        || (canRerun(n, workerOf(again.executorId)) && before(n, life)));
+        (canRerun(n, workerOf(previous.executorId)) || canRerun(n, workerOf(again.executorId)))
+        && n.t < later + LOG_RESOLUTION_MS && (ends.get(n.stepId) ?? Infinity) >= life);
       if (explains) out.explained++;
       else out.unexplained.push({ previous, again });
     }

@@ -91,6 +91,28 @@ describe('reexecution', () => {
     expect(early.evidence[0].message).toMatch(/run again as attempt 2 by worker-1-executor/);
   });
 
+  it('accepts attempts that started out of order: a worker paused while holding the job starts it on waking, after another worker ran it', () => {
+    // found by the simulation's soak (pause, seed 2026, run 418)
+    const run = (pauseUntil: number) => {
+      const h = new HistoryBuilder();
+      h.submit({ t: 100, key: 'k', payloads: [payload(['x'])], taskId: 'T', jobIds: ['J-1'], okT: 105 });
+      h.nemesis(590, 'start', 0, 'pause', 'worker-1', { detail: { kind: 'pause', process: 'worker-1' } });
+      h.nemesis(pauseUntil, 'end', 0, 'pause', 'worker-1');
+      h.execution('J-1', 2, 3088, 'worker-2-executor');
+      h.execution('J-1', 1, 3595, 'worker-1-executor');
+      return reexecution(h.build()).valid;
+    };
+    expect(run(3593)).toBe(true);
+    // the same starts with the pause over before the job was submitted: nothing explains them
+    const h = new HistoryBuilder();
+    h.nemesis(10, 'start', 0, 'pause', 'worker-1', { detail: { kind: 'pause', process: 'worker-1' } });
+    h.nemesis(50, 'end', 0, 'pause', 'worker-1');
+    h.submit({ t: 100, key: 'k', payloads: [payload(['x'])], taskId: 'T', jobIds: ['J-1'], okT: 105 });
+    h.execution('J-1', 2, 3088, 'worker-2-executor');
+    h.execution('J-1', 1, 3595, 'worker-1-executor');
+    expect(reexecution(h.build()).valid).toBe(false);
+  });
+
   it('counts the same attempt logged twice (a resent XADD) as one start', () => {
     const h = new HistoryBuilder();
     h.execution('J-1', 1, 100, 'worker-1-executor');
