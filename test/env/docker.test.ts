@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LABELS } from '../../harness/env/docker/cleanup.ts';
-import { engine, stopEngine } from '../../harness/env/docker/engine.ts';
+import { DOCKER_CACHE, engine, stopEngine } from '../../harness/env/docker/engine.ts';
 import { listProcesses, OWNER_VAR } from '../../harness/env/processes.ts';
 
 const CLI = ['--import', 'tsx', 'harness/cli/main.ts'];
@@ -20,6 +20,11 @@ function chaos(args: string[], timeout = 200_000) {
 }
 
 /** containers and volumes carrying this test run's owner label (asks the engine, starting one if need be) */
+/** Mounts dockerd left under the project's cache (its data root, its network namespace). */
+function mountsLeft(): string[] {
+  return readFileSync('/proc/self/mounts', 'utf8').split('\n').map((l) => l.split(' ')[1] ?? '').filter((m) => m.startsWith(DOCKER_CACHE + path.sep));
+}
+
 async function leftovers(): Promise<string[]> {
   const { docker } = await engine(() => undefined);
   const filters = JSON.stringify({ label: [`${LABELS.owner}=${owner}`] });
@@ -71,6 +76,8 @@ describe('--env docker', () => {
     for (const h of redis) expect(h).toMatchObject({ target: 'container', container: expect.stringMatching(/-redis$/), operation: expect.stringMatching(/docker kill/) });
 
     expect(await dockerdGone()).toEqual([]);
+    // before leftovers() starts an engine of its own
+    expect(mountsLeft()).toEqual([]);
     expect(await leftovers()).toEqual([]);
     await stopEngine();
   }, 240_000);
@@ -101,6 +108,8 @@ describe('--env docker', () => {
     interrupted.child.kill('SIGINT');
     expect(await interrupted.exited, interrupted.stderr()).toBe(130);
     expect(await dockerdGone()).toEqual([]);
+    // before leftovers() starts an engine of its own
+    expect(mountsLeft()).toEqual([]);
     expect(await leftovers()).toEqual([]);
     await stopEngine();
 
@@ -115,6 +124,8 @@ describe('--env docker', () => {
     expect(next.stderr).toMatch(/removed \d+ container\(s\) left by a harness that is gone/);
     console.log(`after a SIGKILL of the harness, the next run removed its containers in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
     expect(await dockerdGone()).toEqual([]);
+    // before leftovers() starts an engine of its own
+    expect(mountsLeft()).toEqual([]);
     expect(await leftovers()).toEqual([]);
   }, 180_000);
 });

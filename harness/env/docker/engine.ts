@@ -200,6 +200,7 @@ async function startDockerd(log: (s: string) => void): Promise<Engine> {
       return;
     }
     spawnSync('sh', ['-c', `i=0; while kill -0 ${pid} 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done; kill -9 ${pid} 2>/dev/null; true`], { stdio: 'ignore' });
+    unmountUnder(DOCKER_CACHE);
   });
   const stop = async () => {
     if (!exited) {
@@ -209,6 +210,7 @@ async function startDockerd(log: (s: string) => void): Promise<Engine> {
       clearTimeout(t);
     }
     offExit();
+    unmountUnder(DOCKER_CACHE);
   };
   const docker = new Docker({ socketPath: OWN_SOCKET });
   const deadline = Date.now() + 30_000;
@@ -222,6 +224,24 @@ async function startDockerd(log: (s: string) => void): Promise<Engine> {
   }
   await stop();
   throw new EnvironmentError(`dockerd did not answer on ${OWN_SOCKET} within 30 s: ${oneLine(tail())}`);
+}
+
+/**
+ * dockerd leaves its data root's bind mount and its network namespace mount behind when it
+ * stops (and all of them when it was killed): unmount whatever is mounted under `dir`, deepest
+ * first, so the cache (and a clone of the project) can be removed.
+ */
+export function unmountUnder(dir: string): void {
+  let mounts: string[];
+  try {
+    mounts = readFileSync('/proc/self/mounts', 'utf8').split('\n').map((line) => line.split(' ')[1] ?? '')
+      // /proc/mounts escapes spaces and the like as octal
+      .map((p) => p.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8))));
+  } catch {
+    return;
+  }
+  const under = [...new Set(mounts.filter((m) => m.startsWith(dir + path.sep)))].sort((a, b) => b.length - a.length);
+  for (const m of under) spawnSync('umount', ['-l', m], { stdio: 'ignore' });
 }
 
 /** Stop the engine this process started (no-op for a user's engine). */
