@@ -4,7 +4,7 @@ import { bootstrap } from './binaries.ts';
 import { OWNER_VAR, ProcessRegistry, trackForExit } from './processes.ts';
 import { RedisServer } from './redis.ts';
 import { SutProcess, type SutProcessSpec } from './sut.ts';
-import { ToxiproxyServer } from './toxiproxy.ts';
+import { proxyLinkControl, ToxiproxyServer } from './toxiproxy.ts';
 import { freePort } from './ports.ts';
 import type { LinkControl, ProcessControl, RedisControl, RunEnvironment } from './surface.ts';
 import { httpTransport, type Transport } from '../workload/client.ts';
@@ -125,22 +125,7 @@ export class Environment implements RunEnvironment {
   }
 
   linkControl(name: string): LinkControl {
-    const { proxy } = this.link(name);
-    return {
-      setEnabled: async (enabled) => {
-        await proxy.update({ enabled, listen: proxy.listen, upstream: proxy.upstream });
-      },
-      addToxic: async ({ name: toxic, type, stream, attributes }) => {
-        await proxy.addToxic({ name: toxic, type: type as never, stream, toxicity: 1, attributes: attributes as never });
-      },
-      removeToxic: async (toxic) => {
-        try {
-          await (await proxy.getToxic(toxic)).remove();
-        } catch {
-          /* already gone (a reset healed it) */
-        }
-      },
-    };
+    return proxyLinkControl(this.link(name).proxy);
   }
 
   get redisControl(): RedisControl {

@@ -2,6 +2,7 @@ import { Toxiproxy, type Proxy } from 'toxiproxy-node-client';
 import { EnvironmentError } from './errors.ts';
 import { startWithPortRetry } from './ports.ts';
 import type { ManagedProcess, ProcessRegistry } from './processes.ts';
+import type { LinkControl } from './surface.ts';
 
 /** A toxiproxy-server owned by the harness, and its HTTP API through toxiproxy-node-client. */
 export class ToxiproxyServer {
@@ -60,4 +61,23 @@ export class ToxiproxyServer {
     await this.process.exited;
     clearTimeout(t);
   }
+}
+
+/** A link's fault controls on its Toxiproxy proxy (every environment whose links are Toxiproxy's). */
+export function proxyLinkControl(proxy: Proxy): LinkControl {
+  return {
+    setEnabled: async (enabled) => {
+      await proxy.update({ enabled, listen: proxy.listen, upstream: proxy.upstream });
+    },
+    addToxic: async ({ name, type, stream, attributes }) => {
+      await proxy.addToxic({ name, type: type as never, stream, toxicity: 1, attributes: attributes as never });
+    },
+    removeToxic: async (name) => {
+      try {
+        await (await proxy.getToxic(name)).remove();
+      } catch {
+        /* already gone (a reset healed it) */
+      }
+    },
+  };
 }

@@ -13,6 +13,7 @@ import { PROJECT_ROOT } from '../binaries.ts';
 import { DEFAULT_ENV_OPTIONS, type EnvironmentOptions, type Link } from '../environment.ts';
 import { EnvironmentError, oneLine } from '../errors.ts';
 import { freePort, startWithPortRetry } from '../ports.ts';
+import { proxyLinkControl } from '../toxiproxy.ts';
 import { OWNER_VAR } from '../processes.ts';
 import type { LinkControl, ProcessControl, RedisControl, RunEnvironment } from '../surface.ts';
 import { httpTransport, type Transport } from '../../workload/client.ts';
@@ -401,22 +402,7 @@ export class DockerEnvironment implements RunEnvironment {
   }
 
   linkControl(name: string): LinkControl {
-    const { proxy } = this.link(name);
-    return {
-      setEnabled: async (enabled) => {
-        await proxy.update({ enabled, listen: proxy.listen, upstream: proxy.upstream });
-      },
-      addToxic: async ({ name: toxic, type, stream, attributes }) => {
-        await proxy.addToxic({ name: toxic, type: type as never, stream, toxicity: 1, attributes: attributes as never });
-      },
-      removeToxic: async (toxic) => {
-        try {
-          await (await proxy.getToxic(toxic)).remove();
-        } catch {
-          /* already gone */
-        }
-      },
-    };
+    return proxyLinkControl(this.link(name).proxy);
   }
 
   get redisControl(): RedisControl {
