@@ -43,7 +43,7 @@ let warmedUp: Promise<void> | undefined;
  * simulated run, where nothing real may be waited on: one client connects here first, on real
  * time, to an in-process Redis of its own.
  */
-function warmUp(): Promise<void> {
+export function warmUp(): Promise<void> {
   warmedUp ??= (async () => {
     const client = new Redis({ ...simConnectorFor(new SimRedis({ now: () => Date.now() })), lazyConnect: true, retryStrategy: () => null });
     try {

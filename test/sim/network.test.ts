@@ -2,13 +2,16 @@
 // driven by the scheduler on a virtual clock. Latency delays, order per connection, a link
 // down, a killed endpoint and a Redis restart behave as the live faults do.
 import { Redis } from 'ioredis';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../harness/sim/clock.ts';
 import { Endpoint, SimNetwork } from '../../harness/sim/network.ts';
 import { SimRedis } from '../../harness/sim/redis/engine.ts';
+import { warmUp } from '../../harness/sim/run.ts';
 import { Scheduler } from '../../harness/sim/scheduler.ts';
 
 let clock: VirtualClock | undefined;
+// ioredis's first connection in a process reads its package.json with real I/O: not on the virtual clock
+beforeAll(() => warmUp());
 afterEach(() => {
   clock?.uninstall();
   clock = undefined;
