@@ -8,6 +8,7 @@ import { proxyLinkControl, ToxiproxyServer } from './toxiproxy.ts';
 import { freePort } from './ports.ts';
 import type { LinkControl, ProcessControl, RedisControl, RunEnvironment } from './surface.ts';
 import { httpTransport, type Transport } from '../workload/client.ts';
+import { keeperIds, linkNames, workerIds } from './shape.ts';
 
 export interface EnvironmentOptions {
   workers: number;
@@ -78,17 +79,16 @@ export class Environment implements RunEnvironment {
     }
   }
 
-  /** Link names: one per SUT process, plus `executor` (shared by executors) and `client` (to the orchestrator's HTTP port). */
   linkNames(): string[] {
-    return ['orchestrator', ...this.workerIds(), 'executor', ...this.keeperIds(), 'client'];
+    return linkNames(this.options.workers, this.options.keepers);
   }
 
   workerIds(): string[] {
-    return Array.from({ length: this.options.workers }, (_, i) => `worker-${i + 1}`);
+    return workerIds(this.options.workers);
   }
 
   keeperIds(): string[] {
-    return Array.from({ length: this.options.keepers }, (_, i) => `keeper-${i + 1}`);
+    return keeperIds(this.options.keepers);
   }
 
   link(name: string): Link {

@@ -4,6 +4,7 @@
 // with a digest of both, so the same plan and seed give the same history, bit for bit.
 
 import { createHash } from 'node:crypto';
+import { keeperIds, linkNames, workerIds } from '../env/shape.ts';
 import { Redis } from 'ioredis';
 import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
@@ -89,13 +90,14 @@ export async function simRunOnce(shape: SimShape, plan: RunPlan, seed: number): 
 
 /** Runs of a scenario in simulation: the shape of the live environment, each run its own world. */
 export function simTarget(shape: SimShape, seed: number): RunTarget {
-  const workers = Array.from({ length: shape.workers }, (_, i) => `worker-${i + 1}`);
-  const keepers = Array.from({ length: shape.keepers }, (_, i) => `keeper-${i + 1}`);
+  const workers = workerIds(shape.workers);
+  const keepers = keeperIds(shape.keepers);
   const context: ScenarioContext = {
     workers,
     keepers,
     leaseMs: shape.leaseMs,
-    targets: { links: ['orchestrator', ...workers, 'executor', ...keepers], processes: ['orchestrator', ...workers, ...keepers], workers },
+    // the client's link is no target of a scenario's faults (as scenarioContext has it live)
+    targets: { links: linkNames(shape.workers, shape.keepers).filter((l) => l !== 'client'), processes: ['orchestrator', ...workers, ...keepers], workers },
   };
   return { context, run: (plan) => simRunOnce(shape, plan, seed) };
 }

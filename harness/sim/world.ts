@@ -16,6 +16,7 @@ import type { Transport } from '../workload/client.ts';
 import type { VirtualClock } from './clock.ts';
 import { Endpoint, SimNetwork, type Toxic } from './network.ts';
 import { SimRedis } from './redis/engine.ts';
+import { keeperIds, linkNames, workerIds } from '../env/shape.ts';
 
 export interface SimShape {
   workers: number;
@@ -135,15 +136,15 @@ export class SimWorld implements RunEnvironment {
   // ---- roles ----------------------------------------------------------------------------------------
 
   linkNames(): string[] {
-    return ['orchestrator', ...this.workerIds(), 'executor', ...this.keeperIds(), 'client'];
+    return linkNames(this.shape.workers, this.shape.keepers);
   }
 
   workerIds(): string[] {
-    return Array.from({ length: this.shape.workers }, (_, i) => `worker-${i + 1}`);
+    return workerIds(this.shape.workers);
   }
 
   keeperIds(): string[] {
-    return Array.from({ length: this.shape.keepers }, (_, i) => `keeper-${i + 1}`);
+    return keeperIds(this.shape.keepers);
   }
 
   private linkOptions(id: string): LinkOptions {

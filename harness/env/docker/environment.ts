@@ -20,6 +20,7 @@ import { httpTransport, type Transport } from '../../workload/client.ts';
 import { ownLabels } from './cleanup.ts';
 import { engine, type Engine } from './engine.ts';
 import { ensureImages, type ImageName } from './images.ts';
+import { keeperIds, linkNames, workerIds } from '../shape.ts';
 
 const STARTUP_TIMEOUT_MS = 30_000;
 const READY_LINE = /"ready":\s*true/;
@@ -317,15 +318,15 @@ export class DockerEnvironment implements RunEnvironment {
   }
 
   linkNames(): string[] {
-    return ['orchestrator', ...this.workerIds(), 'executor', ...this.keeperIds(), 'client'];
+    return linkNames(this.options.workers, this.options.keepers);
   }
 
   workerIds(): string[] {
-    return Array.from({ length: this.options.workers }, (_, i) => `worker-${i + 1}`);
+    return workerIds(this.options.workers);
   }
 
   keeperIds(): string[] {
-    return Array.from({ length: this.options.keepers }, (_, i) => `keeper-${i + 1}`);
+    return keeperIds(this.options.keepers);
   }
 
   link(name: string): Link {
