@@ -35,8 +35,11 @@ describe('chaos engine end to end', () => {
     expect(junit).toMatch(/<failure[^>]*message="[^"]+"/);
     expect(junit).toContain('terminalStable');
 
+    // the same plan again on real processes: it fails again, nearly always on its first run; a
+    // live replay runs at the machine's timing, and when the race is missed once fast-check goes
+    // on from that point of the path (a simulated replay is exact: test/cli/sim.test.ts)
     const replay = await new Suite({ scenarios: [reorder], seed: s.seed, path: failure.path, bugs: ['lww-status'] }).run();
     expect(replay.scenarios[0].verdict).toBe('fail');
-    expect(replay.scenarios[0].runs).toBe(1);
+    expect(replay.scenarios[0].runs).toBeLessThanOrEqual(3);
   }, 400_000);
 });
