@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Proxy } from 'toxiproxy-node-client';
 import { bootstrap } from './binaries.ts';
 import { OWNER_VAR, ProcessRegistry, trackForExit } from './processes.ts';
-import { RedisServer } from './redis.ts';
+import { RedisServer, untilListening } from './redis.ts';
 import { SutProcess, type SutProcessSpec } from './sut.ts';
 import { proxyLinkControl, ToxiproxyServer } from './toxiproxy.ts';
 import { freePort } from './ports.ts';
@@ -205,26 +205,8 @@ export class Environment implements RunEnvironment {
     if (restart) await Promise.all([...this.sut.values()].map((p) => p.kill()));
     await this.admin.flushall();
     if (restart) await Promise.all([...this.sut.values()].map((p) => p.start()));
-    else await this.waitListening();
+    else await untilListening(this.admin, this.workerIds().length + this.keeperIds().length);
     return restart;
-  }
-
-  /**
-   * The flush ends every blocked read of the reused processes (their streams and groups are
-   * gone); each re-creates its group and blocks again. Until it does, a fault that starts the
-   * next run would slow that recovery, not the job path the scenario means to slow: wait until
-   * every worker and keeper waits at Redis again (blocked in a read, or subscribed). A system
-   * that never blocks (another SUT) is given up on after `timeoutMs` and used as it is.
-   */
-  private async waitListening(timeoutMs = 2000): Promise<void> {
-    const want = this.workerIds().length + this.keeperIds().length;
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      const clients = String(await this.admin.client('LIST')).split('\n');
-      const listening = clients.filter((c) => /\bflags=\S*[bP]/.test(c)).length;
-      if (listening >= want) return;
-      await new Promise((r) => setTimeout(r, 10));
-    }
   }
 
   async stop(): Promise<void> {

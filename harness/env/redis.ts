@@ -162,3 +162,18 @@ export class RedisServer {
     this.forgetDir();
   }
 }
+
+/**
+ * After a flush every blocked read of reused processes ends (their streams and groups are gone);
+ * each re-creates its group and blocks again. Waits until `count` clients wait at Redis again
+ * (blocked in a read, or subscribed), so a fault that starts the next run meets a system at rest.
+ * A system that never blocks (another SUT) is given up on after `timeoutMs` and used as it is.
+ */
+export async function untilListening(admin: Redis, count: number, timeoutMs = 2000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const clients = String(await admin.client('LIST')).split('\n');
+    if (clients.filter((c) => /\bflags=\S*[bP]/.test(c)).length >= count) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}

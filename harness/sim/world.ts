@@ -41,6 +41,8 @@ interface Incarnation {
   kill: () => void;
   /** a worker's current executor and its endpoint */
   executor?: { handle: InProcessExecutor; endpoint: Endpoint };
+  /** while paused: settles when it runs again */
+  awake?: { promise: Promise<void>; resolve: () => void };
 }
 
 export class SimWorld implements RunEnvironment {
@@ -53,7 +55,6 @@ export class SimWorld implements RunEnvironment {
   readonly logs: string[] = [];
 
   private readonly roles = new Map<string, Incarnation>();
-  private readonly paused = new Set<string>();
   private readonly bugs;
   private readonly edges: Edges;
   private idCount = 0;
@@ -93,7 +94,7 @@ export class SimWorld implements RunEnvironment {
         // the endpoint must exist before the executor's first connection
         if (role) role.executor = executor;
         executor.handle = inProcessExecutor(link, events, edges);
-        if (this.paused.has(worker)) endpoint.paused = true;
+        if (role?.endpoint.paused) endpoint.paused = true;
         return executor.handle;
       },
       runPayload: (job) => this.payload(job),
@@ -189,7 +190,7 @@ export class SimWorld implements RunEnvironment {
       role.executor.handle.crash();
     }
     role.kill();
-    this.paused.delete(id);
+    role.awake?.resolve();
     // as under SIGKILL: its connections cut without QUIT, its loops and timers end
     role.handle?.crash();
   }
@@ -197,8 +198,14 @@ export class SimWorld implements RunEnvironment {
   private setPaused(id: string, paused: boolean): void {
     const role = this.roles.get(id);
     if (!role) return;
-    if (paused) this.paused.add(id);
-    else this.paused.delete(id);
+    if (paused && !role.awake) {
+      let resolve!: () => void;
+      role.awake = { promise: new Promise<void>((r) => (resolve = r)), resolve };
+    }
+    if (!paused) {
+      role.awake?.resolve();
+      role.awake = undefined;
+    }
     role.endpoint.paused = paused;
     if (role.executor) role.executor.endpoint.paused = paused;
   }
@@ -278,7 +285,7 @@ export class SimWorld implements RunEnvironment {
         if (!this.network.linkOpen('client')) throw connError('ECONNREFUSED', 'connect ECONNREFUSED (client link down)');
         await sleep(this.network.delay('client', 'upstream', (body?.length ?? 0) + 100));
         // a paused orchestrator accepts the connection and answers nothing until it runs again
-        while (this.paused.has('orchestrator')) await sleep(10);
+        await this.roles.get('orchestrator')?.awake?.promise;
         const role = this.roles.get('orchestrator');
         if (!role || !role.endpoint.alive) throw connError('ECONNREFUSED', 'connect ECONNREFUSED (orchestrator is down)');
         const handle = role.handle as OrchestratorHandle;

@@ -13,6 +13,7 @@ import { PROJECT_ROOT } from '../binaries.ts';
 import { DEFAULT_ENV_OPTIONS, type EnvironmentOptions, type Link } from '../environment.ts';
 import { EnvironmentError, oneLine } from '../errors.ts';
 import { freePort, startWithPortRetry } from '../ports.ts';
+import { untilListening } from '../redis.ts';
 import { proxyLinkControl } from '../toxiproxy.ts';
 import { OWNER_VAR } from '../processes.ts';
 import type { LinkControl, ProcessControl, RedisControl, RunEnvironment } from '../surface.ts';
@@ -449,18 +450,8 @@ export class DockerEnvironment implements RunEnvironment {
     if (restart) await Promise.all([...this.sut.values()].map((b) => b.kill()));
     await this.admin.flushall();
     if (restart) await Promise.all([...this.sut.values()].map((b) => b.start()));
-    else await this.waitListening();
+    else await untilListening(this.admin, this.workerIds().length + this.keeperIds().length);
     return restart;
-  }
-
-  private async waitListening(timeoutMs = 2000): Promise<void> {
-    const want = this.workerIds().length + this.keeperIds().length;
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      const clients = String(await this.admin.client('LIST')).split('\n');
-      if (clients.filter((c) => /\bflags=\S*[bP]/.test(c)).length >= want) return;
-      await new Promise((r) => setTimeout(r, 10));
-    }
   }
 
   async stop(): Promise<void> {
