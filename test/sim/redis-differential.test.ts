@@ -346,6 +346,21 @@ function reached(argv: string[], r: Reply, seen: Set<string>): void {
   if (name === 'xpending' && r.t === 'array' && r.v?.length && argv.length > 3) seen.add('XPENDING rows');
 }
 
+/**
+ * PEXPIRE GT/LT compares a new deadline with the key's: when the two are a few ms apart the
+ * answer depends on each server's clock (the model's moves 1 ms a command, redis-server's runs
+ * on real time), so such a command is sent with a deadline 10 s further on to both servers
+ * (`probe` reads the model's PTTL on a connection of its own, outside any MULTI or WATCH)
+ */
+function unambiguous(argv: string[], probe: SimClient): string[] {
+  const option = argv[3]?.toUpperCase();
+  if (argv[0].toUpperCase() !== 'PEXPIRE' || (option !== 'GT' && option !== 'LT')) return argv;
+  const ms = Number(argv[2]);
+  const ttl = probe.send(['PTTL', argv[1]]);
+  if (!Number.isFinite(ms) || ttl?.t !== 'int' || ttl.v <= 0 || Math.abs(ttl.v - ms) > 1000) return argv;
+  return [argv[0], argv[1], String(ms + 10_000), ...argv.slice(3)];
+}
+
 /** sends each sequence to both servers from a clean state; any reply that differs fails (and shrinks) */
 async function differential(steps: fc.Arbitrary<Step[]>, runs: number, seen = new Set<string>()): Promise<{ commands: number; ms: number }> {
   let clock = 1_800_000_000_000;
@@ -358,10 +373,12 @@ async function differential(steps: fc.Arbitrary<Step[]>, runs: number, seen = ne
       await real.send(['UNWATCH']);
       const { client } = newSim(() => clock);
       const sim = client();
+      const probe = client();
       for (const s of seq) {
         let inMulti = false;
         const queued: string[][] = [];
-        for (const argv of s) {
+        for (const original of s) {
+          const argv = unambiguous(original, probe);
           commands++;
           clock += 1;
           const name = argv[0].toLowerCase();
