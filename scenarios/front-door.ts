@@ -12,16 +12,16 @@ import { workloadArb } from '../harness/workload/workload.ts';
  */
 export const frontDoor: Scenario = {
   name: 'front-door',
-  summary: 'the orchestrator killed, paused, restarted or cut off while submissions are in flight',
+  summary: 'the front door (orchestrator, producer) killed, paused, restarted or cut off while submissions are in flight',
   env: {},
   runs: 5,
   // many short submissions spread over the fault window, some cancelled: a fault almost always
   // meets a request in flight (the goal counts only faults on the front door that did)
   workload: () => workloadArb({ minTasks: 8, maxTasks: 14, maxDurationMs: 300, fromMs: 0, windowMs: 1500 }),
-  schedule: ({ targets }) =>
+  schedule: ({ targets, frontDoor }) =>
     scheduleArb(
       ['kill', 'pause', 'restart', 'down', 'latency'],
-      { ...targets, processes: ['orchestrator'], links: ['client', 'orchestrator'] },
+      { ...targets, processes: [frontDoor], links: ['client', frontDoor] },
       { fromMs: 100, windowMs: 1300, minDurationMs: 100, maxDurationMs: 1200, maxSteps: 2 },
     ),
   // every target here is the front door, so a fault that bit (faultReach.ts) met a submit or

@@ -7,7 +7,8 @@
 import { performance } from 'node:perf_hooks';
 import Table from 'cli-table3';
 import { checkRun } from '../checkers/index.ts';
-import { collectRun, queuesDrained } from '../runner/run.ts';
+import { collectRun } from '../runner/run.ts';
+import { queuesDrained } from '../systems/reference.ts';
 import type { Environment } from '../env/environment.ts';
 import { HistoryRecorder } from '../history/recorder.ts';
 import type { JobSpec, TaskView } from '../history/types.ts';
@@ -86,7 +87,7 @@ async function recordedLoad(env: Environment, tasks: number, jobsPerTask: number
 async function waitIdle(env: Environment, timeoutMs = 5000): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (await queuesDrained(env)) return true;
+    if (await queuesDrained(env.admin)) return true;
     await sleep(50);
   }
   return false;

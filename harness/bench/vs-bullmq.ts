@@ -17,16 +17,12 @@
 import { performance } from 'node:perf_hooks';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-// BullMQ is installed only for this benchmark (`npm install --no-save bullmq`): npm ci here cannot
-// install it from the lock file (its optional msgpackr-extract binaries), so it is not a dependency.
-const BULLMQ = 'bullmq';
+import { Queue as BullQueue } from 'bullmq';
+// BullMQ is a regular, pinned dependency (a system under test: harness/systems/bullmq.ts)
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-async function loadQueue(): Promise<new (name: string, opts: unknown) => { add: (...a: any[]) => Promise<unknown>; addBulk: (...a: any[]) => Promise<unknown>; close: () => Promise<void>; [k: string]: any }> {
-  try {
-    return ((await import(BULLMQ)) as { Queue: never }).Queue;
-  } catch {
-    throw new Error('vs-bullmq needs BullMQ: run `npm install --no-save bullmq` first');
-  }
+async function loadQueue(): Promise<new (name: string, opts: any) => { add: (...a: any[]) => Promise<unknown>; addBulk: (...a: any[]) => Promise<unknown>; close: () => Promise<void>; [k: string]: any }> {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  return BullQueue as any;
 }
 import Table from 'cli-table3';
 import type { Redis } from 'ioredis';
@@ -34,7 +30,8 @@ import { PROJECT_ROOT } from '../env/binaries.ts';
 import type { Environment } from '../env/environment.ts';
 import { freePort } from '../env/ports.ts';
 import type { ManagedProcess } from '../env/processes.ts';
-import { SutProcess, type SutProcessSpec } from '../env/sut.ts';
+import { SutProcess, sutCommand } from '../env/sut.ts';
+import type { ProcessSpec } from '../systems/types.ts';
 import { cpuMs, median, num, pool, secs, selfCpuMs, sleep, sum, type BenchContext, type BenchOutput, type Benchmark, withEnvironment } from './common.ts';
 import {
   countCommand, diffCommandStats, emptyCounts, parseCommandStats, top, topLevelUsec, total,
@@ -91,10 +88,11 @@ function sutProc(p: SutProcess, role: string): Proc {
 async function startReference(env: Environment, admin: Admin, workers: number): Promise<System> {
   const httpPort = await freePort();
   const redisArgs = ['--redis-port', String(env.redis.port)];
-  const specs: SutProcessSpec[] = [
-    { role: 'orchestrator', id: 'orchestrator', args: [...redisArgs, '--http-port', String(httpPort)] },
-    { role: 'keeper', id: 'keeper-1', args: redisArgs },
-    ...Array.from({ length: workers }, (_, i): SutProcessSpec => ({ role: 'worker', id: `worker-${i + 1}`, args: [...redisArgs, '--lease-ms', '2000', '--bench-noop-payload'] })),
+  const spec = (role: string, id: string, args: string[]): ProcessSpec => ({ role, id, argv: [...sutCommand(), role, '--id', id, ...args] });
+  const specs: ProcessSpec[] = [
+    spec('orchestrator', 'orchestrator', [...redisArgs, '--http-port', String(httpPort)]),
+    spec('keeper', 'keeper-1', redisArgs),
+    ...Array.from({ length: workers }, (_, i) => spec('worker', `worker-${i + 1}`, [...redisArgs, '--lease-ms', '2000', '--bench-noop-payload'])),
   ];
   const procEnv = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', SUT_REDIS_PASSWORD: env.redis.password };
   const sut = specs.map((s) => new SutProcess(s, env.registry, procEnv));

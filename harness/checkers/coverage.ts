@@ -125,6 +125,8 @@ function longestRun(obs: Observations): number {
     if (t === undefined || e.t < t) started.set(key, e.t);
   }
   let longest = 0;
+  // an executor that logs its own end (a library worker) says how long the payload ran
+  for (const e of obs.executions) if (e.endedAt !== undefined) longest = Math.max(longest, e.endedAt - e.t);
   for (const { steps } of obs.jobs) {
     for (const s of steps) {
       const e = s.entry;

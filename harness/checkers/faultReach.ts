@@ -100,6 +100,7 @@ export function faultReach(history: History, obs: Observations): FaultReach {
   for (const x of obs.executions) {
     const s = span(x.jobId, x.attempt, workerOf(x.executorId));
     s.from = Math.min(s.from, x.t);
+    if (x.endedAt !== undefined) s.until = Math.min(s.until, x.endedAt);
   }
   // a crash of the worker (or its executor, or Redis) ends what it held
   const held = new Map<string, Interval[]>();

@@ -3,12 +3,12 @@ import type { Proxy } from 'toxiproxy-node-client';
 import { bootstrap } from './binaries.ts';
 import { OWNER_VAR, ProcessRegistry, trackForExit } from './processes.ts';
 import { RedisServer, untilListening } from './redis.ts';
-import { SutProcess, type SutProcessSpec } from './sut.ts';
+import { SutProcess } from './sut.ts';
 import { proxyLinkControl, ToxiproxyServer } from './toxiproxy.ts';
 import { freePort } from './ports.ts';
 import type { LinkControl, ProcessControl, RedisControl, RunEnvironment } from './surface.ts';
 import { httpTransport, type Transport } from '../workload/client.ts';
-import { keeperIds, linkNames, workerIds } from './shape.ts';
+import { loadSystem, type ProcessSpec, type SystemModule, type SystemName, type SystemShape } from '../systems/index.ts';
 
 export interface EnvironmentOptions {
   workers: number;
@@ -17,11 +17,15 @@ export interface EnvironmentOptions {
   aof: boolean;
   /** planted bugs passed to every SUT process */
   bugs: string[];
-  /** idle time after which another worker reclaims a job (XAUTOCLAIM) */
+  /** idle time after which another worker reclaims a job (XAUTOCLAIM; a library's lock or stall interval) */
   leaseMs: number;
+  /** the system under test (harness/systems/) */
+  system: SystemName;
+  /** redis-server settings given on the command line (--redis-config name=value), after the scenario's own */
+  redisConfig: string[];
 }
 
-export const DEFAULT_ENV_OPTIONS: EnvironmentOptions = { workers: 2, keepers: 1, aof: false, bugs: [], leaseMs: 2000 };
+export const DEFAULT_ENV_OPTIONS: EnvironmentOptions = { workers: 2, keepers: 1, aof: false, bugs: [], leaseMs: 2000, system: 'reference', redisConfig: [] };
 
 /** One TCP path through its own Toxiproxy proxy, so a fault can hit exactly one process. */
 export interface Link {
@@ -53,7 +57,13 @@ export class Environment implements RunEnvironment {
     readonly registry: ProcessRegistry,
     readonly redis: RedisServer,
     readonly toxiproxy: ToxiproxyServer,
-  ) {}
+    readonly system: SystemModule,
+  ) {
+    this.shape = system.shape(options);
+  }
+
+  /** the system's processes and links */
+  readonly shape: SystemShape;
 
   static async start(partial: Partial<EnvironmentOptions> = {}): Promise<Environment> {
     const options = { ...DEFAULT_ENV_OPTIONS, ...partial };
@@ -62,9 +72,10 @@ export class Environment implements RunEnvironment {
     const untrack = trackForExit(registry);
     let redis: RedisServer | undefined;
     try {
-      redis = await RedisServer.start({ bin: bins.redis, registry, aof: options.aof });
+      const system = await loadSystem(options.system);
+      redis = await RedisServer.start({ bin: bins.redis, registry, aof: options.aof, config: options.redisConfig });
       const toxiproxy = await ToxiproxyServer.start(bins.toxiproxy, registry);
-      const env = new Environment(options, registry, redis, toxiproxy);
+      const env = new Environment(options, registry, redis, toxiproxy, system);
       env.untrack = untrack;
       env.admin = redis.client({ maxRetriesPerRequest: 3 });
       await env.createLinks();
@@ -80,15 +91,19 @@ export class Environment implements RunEnvironment {
   }
 
   linkNames(): string[] {
-    return linkNames(this.options.workers, this.options.keepers);
+    return this.shape.links;
   }
 
   workerIds(): string[] {
-    return workerIds(this.options.workers);
+    return this.shape.workers;
   }
 
   keeperIds(): string[] {
-    return keeperIds(this.options.keepers);
+    return this.shape.keepers;
+  }
+
+  frontDoor(): string {
+    return this.shape.frontDoor;
   }
 
   link(name: string): Link {
@@ -97,7 +112,7 @@ export class Environment implements RunEnvironment {
     return l;
   }
 
-  /** Base URL of the orchestrator as the client sees it: through the `client` link. */
+  /** Base URL of the front door (the orchestrator) as the client sees it: through the `client` link. */
   get orchestratorUrl(): string {
     return `http://127.0.0.1:${this.link('client').port}`;
   }
@@ -153,17 +168,14 @@ export class Environment implements RunEnvironment {
     }
   }
 
-  private specs(): SutProcessSpec[] {
-    const bugs = this.options.bugs.length ? ['--bugs', this.options.bugs.join(',')] : [];
-    const redisArgs = (link: string) => ['--redis-port', String(this.link(link).port), ...bugs];
-    return [
-      { role: 'orchestrator', id: 'orchestrator', args: [...redisArgs('orchestrator'), '--http-port', String(this.orchestratorHttpPort)] },
-      ...this.workerIds().map((id): SutProcessSpec => ({
-        role: 'worker', id,
-        args: [...redisArgs(id), '--executor-redis-port', String(this.link('executor').port), '--lease-ms', String(this.options.leaseMs)],
-      })),
-      ...this.keeperIds().map((id): SutProcessSpec => ({ role: 'keeper', id, args: redisArgs(id) })),
-    ];
+  private specs(): ProcessSpec[] {
+    return this.system.processes(this.shape, {
+      linkPort: (name) => this.link(name).port,
+      httpPort: this.orchestratorHttpPort,
+      redisPassword: this.redis.password,
+      leaseMs: this.options.leaseMs,
+      bugs: this.options.bugs,
+    });
   }
 
   private async startSut(): Promise<void> {

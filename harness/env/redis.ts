@@ -12,6 +12,16 @@ export interface RedisOptions {
   registry: ProcessRegistry;
   /** append-only file with fsync on every write, so a restart loses nothing acknowledged */
   aof: boolean;
+  /** more redis-server settings, "name=value" each (--redis-config), applied after the harness's own so they win */
+  config?: readonly string[];
+}
+
+/** "appendonly=no" → ['--appendonly', 'no']; "save=900 1" → ['--save', '900', '1'] */
+export function redisConfigArgs(config: readonly string[] = []): string[] {
+  return config.flatMap((c) => {
+    const at = c.indexOf('=');
+    return ['--' + c.slice(0, at), ...c.slice(at + 1).split(/\s+/).filter(Boolean)];
+  });
 }
 
 const DIR_PREFIX = 'chaos-redis-';
@@ -75,6 +85,7 @@ export class RedisServer {
       '--dir', this.dir, '--save', '', '--daemonize', 'no', '--protected-mode', 'yes',
       '--appendonly', this.opts.aof ? 'yes' : 'no', '--appendfsync', 'always',
       '--loglevel', 'warning',
+      ...redisConfigArgs(this.opts.config),
       // redis-server writes its process title over its environment, where the owner tag
       // (processes.ts OWNER_VAR) would be: carry the tag in the title instead
       ...(process.env[OWNER_VAR] ? ['--proc-title-template', `{title} {listen-addr} {server-mode} ${OWNER_VAR}=${process.env[OWNER_VAR]}`] : []),

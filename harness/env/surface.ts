@@ -5,6 +5,7 @@
 
 import type { Redis } from 'ioredis';
 import type { Transport } from '../workload/client.ts';
+import type { SystemModule } from '../systems/types.ts';
 
 /** One process of the system under test (a role), as faults see it. */
 export interface ProcessControl {
@@ -45,6 +46,10 @@ export interface RedisControl {
 
 export interface RunEnvironment {
   readonly options: { leaseMs: number };
+  /** the system under test: its shape, and how its history is read */
+  readonly system: SystemModule;
+  /** the process the client talks to (the orchestrator, a library app's producer) */
+  frontDoor(): string;
   /** the harness's own Redis connection: never through a link, never faulted */
   readonly admin: Redis;
   /** how the client's requests reach the orchestrator (through the `client` link) */

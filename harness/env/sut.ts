@@ -4,15 +4,9 @@ import { createInterface } from 'node:readline';
 import { PROJECT_ROOT } from './binaries.ts';
 import { EnvironmentError } from './errors.ts';
 import type { ManagedProcess, ProcessRegistry } from './processes.ts';
+import type { ProcessSpec } from '../systems/types.ts';
 
 export type Role = 'orchestrator' | 'worker' | 'keeper';
-
-export interface SutProcessSpec {
-  role: Role;
-  id: string;
-  /** role-specific flags (ports of its links, lease, ...) */
-  args: string[];
-}
 
 interface ReadyLine {
   ready: true;
@@ -35,14 +29,14 @@ export function sutCommand(): string[] {
 }
 const STARTUP_TIMEOUT_MS = 20_000;
 
-/** One SUT role process, started through its own link, restartable after a crash. */
+/** One process of the system under test, talking through its own link, restartable after a crash. */
 export class SutProcess {
   process!: ManagedProcess;
   executorPid: number | undefined;
   private stderrTail = '';
 
   constructor(
-    readonly spec: SutProcessSpec,
+    readonly spec: ProcessSpec,
     private readonly registry: ProcessRegistry,
     private readonly env: NodeJS.ProcessEnv,
   ) {}
@@ -65,11 +59,11 @@ export class SutProcess {
   }
 
   async start(): Promise<void> {
-    const [command, ...prefix] = sutCommand();
+    const [command, ...args] = this.spec.argv;
     const proc = this.registry.spawn(
       this.spec.id,
-      command,
-      [...prefix, this.spec.role, '--id', this.spec.id, ...this.spec.args],
+      command!,
+      args,
       { cwd: PROJECT_ROOT, env: this.env, detached: true },
     );
     this.process = proc;

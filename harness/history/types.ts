@@ -81,6 +81,8 @@ export interface ExecutionEntry {
   jobId: string;
   attempt: number;
   executorId: string;
+  /** when the executor reported this start's payload over (a library worker's end entry); absent when the log has no end (the reference system's outcome is its event) */
+  endedAt?: number;
 }
 
 /**

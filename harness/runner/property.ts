@@ -108,10 +108,11 @@ export function scenarioContext(env: RunEnvironment): ScenarioContext {
   return {
     workers,
     keepers,
+    frontDoor: env.frontDoor(),
     leaseMs: env.options.leaseMs,
     targets: {
       links: env.linkNames().filter((l) => l !== 'client'),
-      processes: ['orchestrator', ...workers, ...keepers],
+      processes: [env.frontDoor(), ...workers, ...keepers],
       workers,
     },
   };
@@ -120,13 +121,15 @@ export function scenarioContext(env: RunEnvironment): ScenarioContext {
 /** Where a scenario's runs happen: the system's shape, and how one run is carried out. */
 export interface RunTarget {
   context: ScenarioContext;
+  /** the checkers that judge this system (SystemModule.checkers) */
+  checkers: 'all' | readonly string[];
   run(plan: RunPlan): Promise<RunOutcome>;
 }
 
 /** Live runs on an environment's long-lived servers and processes. */
 export function liveTarget(env: RunEnvironment): RunTarget {
   // reuses the processes unless the previous run on them (of this or an earlier scenario) did not end idle
-  return { context: scenarioContext(env), run: (plan) => runOnce(env, plan) };
+  return { context: scenarioContext(env), checkers: env.system.checkers, run: (plan) => runOnce(env, plan) };
 }
 
 /**
@@ -152,7 +155,7 @@ export async function runScenario(target: RunTarget, scenario: Scenario, opts: R
       harnessError = err;
       throw err;
     }
-    const { verdicts, stats } = checkRun(outcome.history);
+    const { verdicts, stats } = checkRun(outcome.history, target.checkers);
     const kind = runOutcome(verdicts, opts.failOn);
     // only a false verdict is a counterexample: an undecided run is counted, not shrunk
     const valid = kind !== 'fail';

@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { RunEnvironment } from '../env/surface.ts';
-import { fieldsOf, readExecutions, readFinalState, readTransitions, scanKeys } from '../history/collect.ts';
 import { HistoryRecorder } from '../history/recorder.ts';
 import type { ExecutionEntry, History, TransitionEntry } from '../history/types.ts';
 import { healAll, playSchedule, type Schedule } from '../nemesis/index.ts';
-import { Client, TERMINAL, type SubmitRequest, type Submitted } from '../workload/client.ts';
+import { Client, type SubmitRequest, type Submitted } from '../workload/client.ts';
 import type { SubmitStyle, Workload } from '../workload/workload.ts';
 
 export interface RunPlan {
@@ -40,8 +39,6 @@ export interface RunOutcome {
 
 const QUIET_CHECK_MS = 400;
 const SETTLE_POLL_MS = 100;
-/** the job and event streams and their consumer groups (PROTOCOL.md) */
-const QUEUES = [['sut:jobs', 'workers'], ['sut:events', 'keepers']] as const;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -59,6 +56,8 @@ export async function runOnce(env: RunEnvironment, plan: RunPlan): Promise<RunOu
   const restarted = await env.reset({ reuseProcesses });
   const resetMs = performance.now() - resetStart;
   const history = new HistoryRecorder();
+  // what the system only emits as it happens (its events over pub/sub), heard over a connection of the harness's own
+  const recording = await env.system.record?.(env.admin, history);
   // two client processes: the second sends what real clients send from a second place (the same
   // key at once, a second cancel); the first does everything else
   const client = new Client(env.transport, history, 'client-0');
@@ -89,6 +88,7 @@ export async function runOnce(env: RunEnvironment, plan: RunPlan): Promise<RunOu
   })();
 
   let settle: Settled;
+  let heard: TransitionEntry[] = [];
   try {
     await Promise.all([workload, playSchedule(env, plan.schedule, history)]);
     await healAll(env);
@@ -96,10 +96,11 @@ export async function runOnce(env: RunEnvironment, plan: RunPlan): Promise<RunOu
   } finally {
     reading = false;
     await reader;
+    heard = (await recording?.stop()) ?? [];
   }
 
   const collectStart = history.now();
-  const { transitions, executions } = await collectRun(env, history);
+  const { transitions, executions } = await collectRun(env, history, heard);
   // every SUT process ended the run alive and idle: the next run may reuse them
   env.processesReusable = settle.allTerminal && (await idle(env, transitions, executions));
   const entries = [...history.entries].sort((a, b) => a.t - b.t);
@@ -151,7 +152,7 @@ async function settleAfterHeal(env: RunEnvironment, history: HistoryRecorder, pl
   let quietSince: number | undefined;
   let nextQuietCheck = healedAt + QUIET_CHECK_MS;
   for (;;) {
-    const progress = await progressOf(env).catch(() => undefined);
+    const progress = await env.system.progress(env.admin).catch(() => undefined);
     const now = history.now();
     if (progress) {
       if (progress.unfinished === 0) return { tookMs: now - healedAt, allTerminal: true, capped: false };
@@ -173,84 +174,25 @@ async function settleAfterHeal(env: RunEnvironment, history: HistoryRecorder, pl
   }
 }
 
-/**
- * How many jobs of the system are not terminal, and a signature that changes whenever the
- * system makes progress: a decision logged, a payload started, a job finished.
- */
-async function progressOf(env: RunEnvironment): Promise<{ unfinished: number; signature: string }> {
-  const jobKeys = await scanKeys(env.admin, 'sut:job:*');
-  const multi = env.admin.multi();
-  for (const k of jobKeys) multi.hget(k, 'state');
-  multi.xlen('sut:translog').xlen('sut:executions');
-  const replies = (await multi.exec()) ?? [];
-  const states = replies.slice(0, jobKeys.length).map(([, v]) => String(v));
-  const unfinished = states.filter((s) => !TERMINAL.has(s)).length;
-  const [translog, executions] = replies.slice(jobKeys.length).map(([, v]) => Number(v));
-  return { unfinished, signature: `${translog}/${executions}/${states.length - unfinished}` };
-}
-
-/** Adds the SUT's own logs (transitions, executions) and a snapshot of its state, one consistent cut read over the harness's own connection, to the history. */
-export async function collectRun(env: RunEnvironment, history: HistoryRecorder): Promise<{ transitions: TransitionEntry[]; executions: ExecutionEntry[] }> {
-  const { transitions, executions, snapshot } = await readFinalState(env.admin, history);
+/** Adds the SUT's own logs (transitions, executions), what was heard of it during the run, and a snapshot of its state, read over the harness's own connection, to the history. */
+export async function collectRun(env: RunEnvironment, history: HistoryRecorder, heard: TransitionEntry[] = []): Promise<{ transitions: TransitionEntry[]; executions: ExecutionEntry[] }> {
+  const { transitions: logged, executions, snapshot } = await env.system.readFinalState(env.admin, history);
+  const transitions = [...logged, ...heard];
   for (const e of [...transitions, ...executions]) history.add(e);
   history.add(snapshot);
   return { transitions, executions };
 }
 
 /**
- * Nothing of this run can still reach Redis: every process is up, no job or event is pending
- * in a consumer group, and every payload execution has reported its outcome. Only then may the
- * next run reuse the processes (a paused worker's executor may still be finishing a job that
- * another worker completed long ago; its late event must not land in the next run).
+ * Nothing of this run can still reach Redis: every process is up and the system says nothing
+ * of it is in flight (SystemModule.idle). Only then may the next run reuse the processes.
  */
 async function idle(env: RunEnvironment, transitions: TransitionEntry[], executions: ExecutionEntry[]): Promise<boolean> {
-  if (!env.allProcessesAlive()) return false;
-  if (!(await queuesDrained(env))) return false;
-  const reported = new Set(transitions.filter((t) => t.source === 'executor' && t.type !== 'running').map((t) => `${t.jobId}/${t.attempt}`));
-  return executions.every((e) => reported.has(`${e.jobId}/${e.attempt}`));
+  if (!env.system.reusable || !env.allProcessesAlive()) return false;
+  return env.system.idle(env.admin, transitions, executions);
 }
 
-/** Nothing waits in a queue: no entry of the job or event stream is undelivered or unacknowledged, the list queue (brpop-queue) is empty. */
-export async function queuesDrained(env: RunEnvironment): Promise<boolean> {
-  for (const [stream, group] of QUEUES) {
-    const summary = (await env.admin.xpending(stream, group).catch(() => [0])) as [number, ...unknown[]];
-    if (Number(summary[0]) > 0) return false;
-    if (await undelivered(env, stream, group)) return false;
-  }
-  return (await env.admin.llen('sut:queue')) === 0;
-}
-
-/** The stream has entries the group has not read yet. */
-async function undelivered(env: RunEnvironment, stream: string, group: string): Promise<boolean> {
-  let groups: unknown[];
-  try {
-    groups = (await env.admin.xinfo('GROUPS', stream)) as unknown[];
-  } catch {
-    return false; // no such stream: nothing was ever written to it
-  }
-  const info = groups.map((g) => fieldsOf(g as unknown[])).find((g) => g.name === group);
-  if (!info) return false;
-  const last = ((await env.admin.xinfo('STREAM', stream)) as unknown[]).map(String);
-  const lastId = last[last.indexOf('last-generated-id') + 1];
-  return compareIds(String(info['last-delivered-id']), lastId) < 0;
-}
-
-function compareIds(a: string, b: string): number {
-  const [am, as] = a.split('-').map(BigInt);
-  const [bm, bs] = b.split('-').map(BigInt);
-  return am !== bm ? (am! < bm! ? -1 : 1) : as === bs ? 0 : as! < bs! ? -1 : 1;
-}
-
-/**
- * While settling: every process is up, no queue holds anything, every payload execution has
- * reported its outcome. Only a system whose queues the harness can see (PROTOCOL.md: the job
- * and event streams with their consumer groups) can be quiet; any other waits out the settle.
- */
+/** While settling: every process is up and nothing in the system can still move a job (SystemModule.quiescent). */
 export async function quiescent(env: RunEnvironment): Promise<boolean> {
-  for (const [stream, group] of QUEUES) {
-    const groups = (await env.admin.xinfo('GROUPS', stream).catch(() => [])) as unknown[];
-    if (!groups.some((g) => fieldsOf(g as unknown[]).name === group)) return false;
-  }
-  const history = new HistoryRecorder();
-  return idle(env, await readTransitions(env.admin, history), await readExecutions(env.admin, history));
+  return env.allProcessesAlive() && env.system.quiescent(env.admin);
 }

@@ -25,6 +25,8 @@ export interface ScenarioContext {
   targets: Targets;
   workers: string[];
   keepers: string[];
+  /** the process the client talks to: the orchestrator, a library app's producer */
+  frontDoor: string;
   leaseMs: number;
 }
 

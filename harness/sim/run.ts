@@ -95,9 +95,10 @@ export function simTarget(shape: SimShape, seed: number): RunTarget {
   const context: ScenarioContext = {
     workers,
     keepers,
+    frontDoor: 'orchestrator',
     leaseMs: shape.leaseMs,
     // the client's link is no target of a scenario's faults (as scenarioContext has it live)
     targets: { links: linkNames(shape.workers, shape.keepers).filter((l) => l !== 'client'), processes: ['orchestrator', ...workers, ...keepers], workers },
   };
-  return { context, run: (plan) => simRunOnce(shape, plan, seed) };
+  return { context, checkers: 'all', run: (plan) => simRunOnce(shape, plan, seed) };
 }

@@ -6,6 +6,7 @@
 // with its exit code and output, a request to the orchestrator is a call, a process is an
 // endpoint on the network that can be killed, paused and started again.
 
+import { reference } from '../systems/reference.ts';
 import { Redis } from 'ioredis';
 import {
   connectRedis, inProcessExecutor, parseBugs, startKeeper, startOrchestrator, startWorker,
@@ -135,6 +136,13 @@ export class SimWorld implements RunEnvironment {
   }
 
   // ---- roles ----------------------------------------------------------------------------------------
+
+  /** the reference system: the only one this environment runs */
+  readonly system = reference;
+
+  frontDoor(): string {
+    return 'orchestrator';
+  }
 
   linkNames(): string[] {
     return linkNames(this.shape.workers, this.shape.keepers);

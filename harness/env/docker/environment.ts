@@ -4,6 +4,7 @@
 // are container operations through dockerode: kill = SIGKILL to the container, pause = the cgroup
 // freezer, terminate = stop with a grace period, start = the same container started again; a Redis
 // restart keeps its append-only file on a volume.
+import { reference } from '../../systems/reference.ts';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
@@ -316,6 +317,13 @@ export class DockerEnvironment implements RunEnvironment {
         await new Promise((r) => setTimeout(r, 50));
       }
     }
+  }
+
+  /** the reference system: the only one this environment runs */
+  readonly system = reference;
+
+  frontDoor(): string {
+    return 'orchestrator';
   }
 
   linkNames(): string[] {

@@ -1,0 +1,70 @@
+// What the library systems (bullmq.ts, bee-queue.ts) share on the harness's side: their shape
+// (a producer behind the client link, N workers, each process with its own link), how their
+// processes are started (libraries/<name>/<role>.ts), and the evidence their applications
+// write themselves: the execution log (libraries/common/app.ts) and the task records.
+
+import path from 'node:path';
+import type { Redis } from 'ioredis';
+import { PROJECT_ROOT } from '../env/binaries.ts';
+import { workerIds } from '../env/shape.ts';
+import { fieldsOf, scanKeys } from '../history/collect.ts';
+import type { HistoryRecorder } from '../history/recorder.ts';
+import type { ExecutionEntry } from '../history/types.ts';
+import type { ProcessSpec, StartContext, SystemShape } from './types.ts';
+
+/** A library app: one producer (the front door), N workers, no keepers; one link per process and `client`. */
+export function libraryShape({ workers }: { workers: number }): SystemShape {
+  const ws = workerIds(workers);
+  return { frontDoor: 'producer', workers: ws, keepers: [], links: ['producer', ...ws, 'client'] };
+}
+
+/** `node --import tsx libraries/<dir>/<role>.ts --id ID --redis-port P ...` for the producer and every worker. */
+export function libraryProcesses(dir: string, shape: SystemShape, ctx: StartContext): ProcessSpec[] {
+  const script = (role: string) => [process.execPath, '--import', 'tsx', path.join(PROJECT_ROOT, 'libraries', dir, `${role}.ts`)];
+  const common = (id: string) => ['--id', id, '--redis-port', String(ctx.linkPort(id)), '--lease-ms', String(ctx.leaseMs)];
+  return [
+    { id: shape.frontDoor, role: 'producer', argv: [...script('producer'), ...common(shape.frontDoor), '--http-port', String(ctx.httpPort)] },
+    ...shape.workers.map((id) => ({ id, role: 'worker', argv: [...script('worker'), ...common(id)] })),
+  ];
+}
+
+/** The execution log the workers write (libraries/common/app.ts EXECUTIONS): every start, with its end when one was logged. */
+export async function readAppExecutions(admin: Redis, history: HistoryRecorder): Promise<ExecutionEntry[]> {
+  const raw = (await admin.xrange('app:executions', '-', '+')) as [string, string[]][];
+  const starts = new Map<string, ExecutionEntry>();
+  const out: ExecutionEntry[] = [];
+  for (const [id, fields] of raw) {
+    const f = fieldsOf(fields);
+    const t = history.fromWall(Number(id.split('-')[0]));
+    const key = `${f.jobId}/${f.attempt}`;
+    if (f.phase === 'start') {
+      const e: ExecutionEntry = { kind: 'execution', t, jobId: f.jobId!, attempt: Number(f.attempt), executorId: f.workerId ?? '' };
+      starts.set(key, e);
+      out.push(e);
+    } else {
+      const s = starts.get(key);
+      if (s && s.endedAt === undefined) s.endedAt = t;
+    }
+  }
+  return out;
+}
+
+/** How many entries the execution log has (a progress signature). */
+export const executionLogLength = (admin: Redis): Promise<number> => admin.xlen('app:executions');
+
+/** Every task the producer recorded: its id, Idempotency-Key and job ids (libraries/common/app.ts TASK_PREFIX). */
+export async function readAppTasks(admin: Redis): Promise<{ taskId: string; idempotencyKey: string | null; jobIds: string[] }[]> {
+  const keys = await scanKeys(admin, 'app:task:*');
+  const out = [];
+  for (const key of keys) {
+    const h = await admin.hgetall(key);
+    let jobIds: string[] = [];
+    try {
+      jobIds = JSON.parse(h.jobIds ?? '[]') as string[];
+    } catch {
+      /* a task without readable jobs: its jobs are missing to the checkers */
+    }
+    out.push({ taskId: key.slice('app:task:'.length), idempotencyKey: h.idempotencyKey || null, jobIds });
+  }
+  return out;
+}

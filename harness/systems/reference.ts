@@ -1,0 +1,118 @@
+// The reference system (system-under-test/): an orchestrator behind the client link, N workers
+// each with its own link (and one `executor` link shared by their executors), K keepers. Its
+// history is its own logs (sut:translog, sut:executions) and a snapshot of its keys
+// (PROTOCOL.md), read over the harness's own connection.
+
+import type { Redis } from 'ioredis';
+import { sutCommand } from '../env/sut.ts';
+import { keeperIds, linkNames, workerIds } from '../env/shape.ts';
+import { fieldsOf, readExecutions, readFinalState, readTransitions, scanKeys } from '../history/collect.ts';
+import { HistoryRecorder } from '../history/recorder.ts';
+import type { ExecutionEntry, TransitionEntry } from '../history/types.ts';
+import { TERMINAL } from '../workload/client.ts';
+import type { ProcessSpec, Progress, SystemModule, SystemShape, StartContext } from './types.ts';
+
+/** the job and event streams and their consumer groups (PROTOCOL.md) */
+const QUEUES = [['sut:jobs', 'workers'], ['sut:events', 'keepers']] as const;
+
+export const reference: SystemModule = {
+  name: 'reference',
+  label: 'reference system (system-under-test/)',
+  settings: 'lease (XAUTOCLAIM idle time) = --lease-ms; Redis: appendonly as each scenario asks (redis-restart, mixed, explore: yes, fsync always)',
+  scenarios: { runs: 'all', skipped: {} },
+  checkers: 'all',
+  hasBugs: true,
+  reusable: true,
+
+  shape({ workers, keepers }): SystemShape {
+    return { frontDoor: 'orchestrator', workers: workerIds(workers), keepers: keeperIds(keepers), links: linkNames(workers, keepers) };
+  },
+
+  processes(shape: SystemShape, ctx: StartContext): ProcessSpec[] {
+    const bugs = ctx.bugs.length ? ['--bugs', ctx.bugs.join(',')] : [];
+    const redisArgs = (link: string) => ['--redis-port', String(ctx.linkPort(link)), ...bugs];
+    const spec = (role: string, id: string, args: string[]): ProcessSpec => ({ id, role, argv: [...sutCommand(), role, '--id', id, ...args] });
+    return [
+      spec('orchestrator', 'orchestrator', [...redisArgs('orchestrator'), '--http-port', String(ctx.httpPort)]),
+      ...shape.workers.map((id) => spec('worker', id, [...redisArgs(id), '--executor-redis-port', String(ctx.linkPort('executor')), '--lease-ms', String(ctx.leaseMs)])),
+      ...shape.keepers.map((id) => spec('keeper', id, redisArgs(id))),
+    ];
+  },
+
+  readFinalState: (admin, history) => readFinalState(admin, history),
+  progress: progressOf,
+
+  /**
+   * No queue holds anything and every payload execution has reported its outcome. Only a
+   * system whose queues the harness can see (the job and event streams with their consumer
+   * groups) can be quiet; before the groups exist it is not.
+   */
+  async quiescent(admin: Redis): Promise<boolean> {
+    for (const [stream, group] of QUEUES) {
+      const groups = (await admin.xinfo('GROUPS', stream).catch(() => [])) as unknown[];
+      if (!groups.some((g) => fieldsOf(g as unknown[]).name === group)) return false;
+    }
+    const history = new HistoryRecorder();
+    return idle(admin, await readTransitions(admin, history), await readExecutions(admin, history));
+  },
+
+  idle,
+};
+
+/**
+ * How many jobs are not terminal, and a signature that changes whenever the system makes
+ * progress: a decision logged, a payload started, a job finished.
+ */
+async function progressOf(admin: Redis): Promise<Progress> {
+  const jobKeys = await scanKeys(admin, 'sut:job:*');
+  const multi = admin.multi();
+  for (const k of jobKeys) multi.hget(k, 'state');
+  multi.xlen('sut:translog').xlen('sut:executions');
+  const replies = (await multi.exec()) ?? [];
+  const states = replies.slice(0, jobKeys.length).map(([, v]) => String(v));
+  const unfinished = states.filter((s) => !TERMINAL.has(s)).length;
+  const [translog, executions] = replies.slice(jobKeys.length).map(([, v]) => Number(v));
+  return { unfinished, signature: `${translog}/${executions}/${states.length - unfinished}` };
+}
+
+/**
+ * Nothing of this run can still reach Redis: no job or event is pending in a consumer group,
+ * and every payload execution has reported its outcome (a paused worker's executor may still be
+ * finishing a job another worker completed long ago; its late event must not land in the next run).
+ */
+async function idle(admin: Redis, transitions: TransitionEntry[], executions: ExecutionEntry[]): Promise<boolean> {
+  if (!(await queuesDrained(admin))) return false;
+  const reported = new Set(transitions.filter((t) => t.source === 'executor' && t.type !== 'running').map((t) => `${t.jobId}/${t.attempt}`));
+  return executions.every((e) => reported.has(`${e.jobId}/${e.attempt}`));
+}
+
+/** Nothing waits in a queue: no entry of the job or event stream is undelivered or unacknowledged, the list queue (brpop-queue) is empty. */
+export async function queuesDrained(admin: Redis): Promise<boolean> {
+  for (const [stream, group] of QUEUES) {
+    const summary = (await admin.xpending(stream, group).catch(() => [0])) as [number, ...unknown[]];
+    if (Number(summary[0]) > 0) return false;
+    if (await undelivered(admin, stream, group)) return false;
+  }
+  return (await admin.llen('sut:queue')) === 0;
+}
+
+/** The stream has entries the group has not read yet. */
+async function undelivered(admin: Redis, stream: string, group: string): Promise<boolean> {
+  let groups: unknown[];
+  try {
+    groups = (await admin.xinfo('GROUPS', stream)) as unknown[];
+  } catch {
+    return false; // no such stream: nothing was ever written to it
+  }
+  const info = groups.map((g) => fieldsOf(g as unknown[])).find((g) => g.name === group);
+  if (!info) return false;
+  const last = ((await admin.xinfo('STREAM', stream)) as unknown[]).map(String);
+  const lastId = last[last.indexOf('last-generated-id') + 1];
+  return compareIds(String(info['last-delivered-id']), lastId) < 0;
+}
+
+function compareIds(a: string, b: string): number {
+  const [am, as] = a.split('-').map(BigInt);
+  const [bm, bs] = b.split('-').map(BigInt);
+  return am !== bm ? (am! < bm! ? -1 : 1) : as === bs ? 0 : as! < bs! ? -1 : 1;
+}

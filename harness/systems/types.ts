@@ -1,0 +1,89 @@
+// A system under test, as the harness sees it: one module per system (the reference system,
+// BullMQ, bee-queue, or one of your own) behind this one interface. Everything else (the
+// nemesis, the links through Toxiproxy, the client, the checkers, the report) is shared.
+//
+// To add a system: write its processes (a front door that speaks the client API of
+// system-under-test/PROTOCOL.md over HTTP, and workers), a module that implements SystemModule,
+// and list it in harness/systems/index.ts. README "Pointing the harness at another system".
+
+import type { Redis } from 'ioredis';
+import type { FinalState } from '../history/collect.ts';
+import type { HistoryRecorder } from '../history/recorder.ts';
+import type { ExecutionEntry, TransitionEntry } from '../history/types.ts';
+
+/** The parts of one system: its processes and the links a fault can hit. */
+export interface SystemShape {
+  /** the process the client's HTTP requests reach (through the `client` link) */
+  frontDoor: string;
+  /** processes that run jobs (fault targets of worker-crash, pause, ...) */
+  workers: string[];
+  /** processes that decide events (the reference system's keepers; none in a library) */
+  keepers: string[];
+  /** every link, each one Toxiproxy proxy: one per process's Redis connections, plus `client` (to the front door's HTTP port) */
+  links: string[];
+}
+
+/** What a process needs to know to start: the ports of the links it talks through. */
+export interface StartContext {
+  /** the local port of a link (Toxiproxy's listen port for it) */
+  linkPort(link: string): number;
+  /** the HTTP port the front door must listen on (the `client` link's upstream) */
+  httpPort: number;
+  redisPassword: string;
+  /** how long a job may go unrenewed before another worker may take it over (lease, lock, stall interval) */
+  leaseMs: number;
+  /** planted bugs to switch on (only the reference system has any) */
+  bugs: string[];
+}
+
+/**
+ * One process of a system: its full command line. It must print one JSON line
+ * `{"ready":true,...}` on stdout once it serves (optionally `executorPid` for a child the
+ * `kill-executor` fault may kill), and read the Redis password from SUT_REDIS_PASSWORD.
+ */
+export interface ProcessSpec {
+  id: string;
+  role: string;
+  argv: string[];
+}
+
+export interface Progress {
+  /** jobs of the system that are not in a terminal state */
+  unfinished: number;
+  /** changes whenever the system makes progress (a log grows, a job finishes) */
+  signature: string;
+}
+
+/** What a system records only as it happens (e.g. pub/sub events), collected over a connection of the harness's own. */
+export interface Recording {
+  /** stops listening; what was heard, as transitions on the run's timeline */
+  stop(): Promise<TransitionEntry[]>;
+}
+
+export interface SystemModule {
+  /** the --system name */
+  readonly name: string;
+  /** what the report names it: the library and its exact version */
+  readonly label: string;
+  /** one line on how its processes are set up (settings chosen), for the report and --help */
+  readonly settings: string;
+  shape(o: { workers: number; keepers: number }): SystemShape;
+  processes(shape: SystemShape, ctx: StartContext): ProcessSpec[];
+  /** the scenarios that make sense for it; the others, each with why not */
+  readonly scenarios: { runs: 'all' | readonly string[]; skipped: Readonly<Record<string, string>> };
+  /** the checkers whose meaning holds for it (harness/checkers/index.ts CHECKERS); 'all' for the reference */
+  readonly checkers: 'all' | readonly string[];
+  /** whether it has planted bugs (only then does `verify` mean anything) */
+  readonly hasBugs: boolean;
+  /** the processes may serve the next run after a flush when the last run ended idle (else they restart every run) */
+  readonly reusable: boolean;
+  /** starts recording what the system only emits while it runs (optional) */
+  record?(admin: Redis, history: HistoryRecorder): Promise<Recording>;
+  /** its logs and a snapshot of its state, read over the harness's own connection */
+  readFinalState(admin: Redis, history: HistoryRecorder): Promise<FinalState>;
+  progress(admin: Redis): Promise<Progress>;
+  /** nothing in it can still move a job (every process up is checked by the caller) */
+  quiescent(admin: Redis): Promise<boolean>;
+  /** after a run: nothing of it is in flight, so the next run may reuse the processes (only asked when reusable) */
+  idle(admin: Redis, transitions: TransitionEntry[], executions: ExecutionEntry[]): Promise<boolean>;
+}
