@@ -1,0 +1,309 @@
+// What every library application here shares: its command line, its process lifecycle (ready
+// line, SIGTERM, exit when the harness is gone), the front door's HTTP API (the client API of
+// system-under-test/PROTOCOL.md, so the harness's client drives every system the same way),
+// the payloads jobs run, and the execution log a worker writes.
+//
+// These are small production-style applications written on top of a queue library; they share
+// no code with the reference system.
+
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { Redis, type RedisOptions } from 'ioredis';
+
+export interface AppArgs {
+  id: string;
+  /** this process's link to Redis (a Toxiproxy proxy under the harness) */
+  redisPort: number;
+  /** the front door's HTTP port */
+  httpPort: number;
+  /** the lock / stall interval the library is configured with */
+  leaseMs: number;
+  /** how many jobs a worker runs at once */
+  concurrency: number;
+}
+
+/** `--id X --redis-port P [--http-port N] [--lease-ms MS] [--concurrency N]`; a bad flag: one line on stderr, exit 2. */
+export function parseArgs(argv: string[] = process.argv.slice(2)): AppArgs {
+  const out: AppArgs = { id: '', redisPort: 6379, httpPort: 0, leaseMs: 2000, concurrency: 1 };
+  const num = (flag: string, v: string | undefined): number => {
+    const n = Number(v);
+    if (v === undefined || !Number.isInteger(n) || n < 0) usage(`${flag} needs a non-negative integer, got "${v ?? ''}"`);
+    return n;
+  };
+  for (let i = 0; i < argv.length; i += 2) {
+    const [flag, v] = [argv[i], argv[i + 1]];
+    if (flag === '--id' && v) out.id = v;
+    else if (flag === '--redis-port') out.redisPort = num(flag, v);
+    else if (flag === '--http-port') out.httpPort = num(flag, v);
+    else if (flag === '--lease-ms') out.leaseMs = num(flag, v);
+    else if (flag === '--concurrency') out.concurrency = Math.max(1, num(flag, v));
+    else usage(`unknown option ${flag}`);
+  }
+  if (!out.id) usage('--id is required');
+  return out;
+}
+
+function usage(line: string): never {
+  process.stderr.write(`error: ${line}\n`);
+  process.exit(2);
+}
+
+/** The Redis password comes from the environment (never argv). */
+export function redisOptions(port: number, extra: RedisOptions = {}): RedisOptions {
+  return { host: '127.0.0.1', port, password: process.env.SUT_REDIS_PASSWORD || undefined, ...extra };
+}
+
+export const log = (id: string, line: string): void => {
+  process.stderr.write(`${new Date().toISOString()} ${id} ${line}\n`);
+};
+
+/** The parent pid as the kernel has it now (process.ppid is read once, at startup). */
+function currentParentPid(): number | undefined {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * SIGTERM / SIGINT run `close` and exit (within 1 s whatever close does); so does the harness
+ * going away (the parent pid changes), so a killed harness leaves no process behind.
+ */
+export function lifecycle(id: string, close: () => Promise<void>): void {
+  let exiting = false;
+  const exit = (why: string) => {
+    if (exiting) return;
+    exiting = true;
+    log(id, `exiting: ${why}`);
+    setTimeout(() => process.exit(0), 1000).unref();
+    void close().catch(() => undefined).finally(() => process.exit(0));
+  };
+  process.on('SIGTERM', () => exit('SIGTERM'));
+  process.on('SIGINT', () => exit('SIGINT'));
+  const parent = currentParentPid() ?? process.ppid;
+  setInterval(() => {
+    if (currentParentPid() !== parent) exit('parent process is gone');
+  }, 500).unref();
+  process.on('uncaughtException', (err) => log(id, `uncaught: ${err instanceof Error ? err.stack : String(err)}`));
+  process.on('unhandledRejection', (err) => log(id, `unhandled rejection: ${err instanceof Error ? err.message : String(err)}`));
+}
+
+/** The one line the harness waits for (PROTOCOL.md, "Processes"). */
+export function ready(role: string, id: string, extra: Record<string, unknown> = {}): void {
+  process.stdout.write(JSON.stringify({ ready: true, role, id, pid: process.pid, ...extra }) + '\n');
+}
+
+// ---------------------------------------------------------------------------------------
+// payloads (PROTOCOL.md: durationMs, exitCode, output lines, hang)
+
+export interface Payload {
+  durationMs: number;
+  exitCode: number;
+  output: string[];
+  hang?: boolean;
+}
+
+export interface Subtask {
+  description: string;
+  payload: Payload;
+  timeoutMs: number;
+}
+
+/** How a payload ended: its exit code and its stdout (each line followed by "\n"). */
+export interface PayloadResult {
+  exitCode: number;
+  output: string;
+}
+
+export class PayloadTimeout extends Error {
+  constructor(ms: number) {
+    super(`timeout after ${ms} ms`);
+    this.name = 'PayloadTimeout';
+  }
+}
+
+/**
+ * Runs a payload in this process: it takes durationMs (forever when it hangs), then prints its
+ * lines and exits with its code. Past timeoutMs it is abandoned and PayloadTimeout is thrown.
+ */
+export async function runPayload(p: Payload, timeoutMs: number): Promise<PayloadResult> {
+  let timer: NodeJS.Timeout | undefined;
+  let done: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      new Promise<PayloadResult>((resolve) => {
+        if (p.hang) return;
+        done = setTimeout(() => resolve({ exitCode: p.exitCode, output: p.output.map((l) => l + '\n').join('') }), p.durationMs);
+      }),
+      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new PayloadTimeout(timeoutMs)), timeoutMs))),
+    ]);
+  } finally {
+    clearTimeout(timer);
+    clearTimeout(done);
+  }
+}
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+
+/** A POST /tasks body as PROTOCOL.md has it, or a one-line reason it is not one. */
+export function parseTask(body: unknown): { description: string; subtasks: Subtask[] } | string {
+  const b = body as { description?: unknown; subtasks?: unknown };
+  if (!b || typeof b !== 'object') return 'body must be a JSON object';
+  if (typeof b.description !== 'string' || b.description.length < 1 || b.description.length > 10_000) return 'description must be a string of 1..10000 characters';
+  const raw = b.subtasks === undefined ? [{ description: b.description }] : b.subtasks;
+  if (!Array.isArray(raw) || raw.length < 1 || raw.length > 100) return 'subtasks must be an array of 1..100';
+  const subtasks: Subtask[] = [];
+  for (const s of raw as { description?: unknown; payload?: Partial<Payload>; timeoutMs?: unknown }[]) {
+    if (!s || typeof s.description !== 'string') return 'every subtask needs a description';
+    const p = s.payload ?? {};
+    const payload: Payload = {
+      durationMs: Number(p.durationMs ?? 20),
+      exitCode: Number(p.exitCode ?? 0),
+      output: Array.isArray(p.output) ? p.output.map(String) : [s.description],
+      ...(p.hang ? { hang: true } : {}),
+    };
+    if (!Number.isInteger(payload.durationMs) || payload.durationMs < 0 || payload.durationMs > 600_000) return 'payload.durationMs must be 0..600000';
+    if (!Number.isInteger(payload.exitCode) || payload.exitCode < 0 || payload.exitCode > 255) return 'payload.exitCode must be 0..255';
+    const timeoutMs = Number(s.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+    if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > 600_000) return 'timeoutMs must be 1..600000';
+    subtasks.push({ description: s.description, payload, timeoutMs });
+  }
+  return { description: b.description, subtasks };
+}
+
+// ---------------------------------------------------------------------------------------
+// the front door
+
+/** One job as GET /tasks/:id shows it (PROTOCOL.md's job view). */
+export interface JobView {
+  jobId: string;
+  state: 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
+  attempt: number;
+  exitCode: number | null;
+  output: string | null;
+  reason: string | null;
+}
+
+export interface FrontDoor {
+  /** creates the task's jobs (idempotent under the key), or answers with the ones it already has */
+  submit(key: string, task: { description: string; subtasks: Subtask[] }): Promise<{ taskId: string; jobIds: string[]; created: boolean }>;
+  /** the task's jobs as the library has them now; undefined when there is no such task */
+  read(taskId: string): Promise<{ taskId: string; idempotencyKey: string; jobs: JobView[] } | undefined>;
+  /** asks the library to cancel a job; undefined when it cannot (the API answers 501) */
+  cancel?(jobId: string): Promise<boolean>;
+}
+
+const KEY = /^[\x21-\x7e]{1,200}$/;
+const MAX_BODY_BYTES = 64 * 1024;
+
+/**
+ * The client API over HTTP: POST /tasks (Idempotency-Key), GET /tasks/:id, POST /jobs/:id/cancel,
+ * GET /health. A library error answers 503 (the request may or may not have taken effect).
+ */
+export function serveFrontDoor(port: number, door: FrontDoor): Promise<{ port: number; close(): Promise<void> }> {
+  const send = (res: ServerResponse, status: number, body: unknown) => {
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(body));
+  };
+  const readBody = (req: IncomingMessage) => new Promise<string | undefined>((resolve, reject) => {
+    let size = 0;
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size <= MAX_BODY_BYTES) chunks.push(c);
+    });
+    req.on('end', () => resolve(size > MAX_BODY_BYTES ? undefined : Buffer.concat(chunks).toString()));
+    req.on('error', reject);
+  });
+  const server = createServer((req, res) => {
+    void (async () => {
+      const url = new URL(req.url ?? '/', 'http://x');
+      const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
+      if (req.method === 'GET' && url.pathname === '/health') return send(res, 200, { ok: true });
+      if (req.method === 'POST' && url.pathname === '/tasks') {
+        const text = await readBody(req);
+        if (text === undefined) return send(res, 413, { error: 'body larger than 64 KiB' });
+        let body: unknown;
+        try {
+          body = JSON.parse(text);
+        } catch {
+          return send(res, 400, { error: 'body is not JSON' });
+        }
+        const task = parseTask(body);
+        if (typeof task === 'string') return send(res, 400, { error: task });
+        const header = req.headers['idempotency-key'];
+        const key = typeof header === 'string' ? header : crypto.randomUUID();
+        if (!KEY.test(key)) return send(res, 400, { error: 'Idempotency-Key must be 1..200 printable characters without spaces' });
+        const r = await door.submit(key, task);
+        return send(res, r.created ? 201 : 200, r);
+      }
+      if (req.method === 'GET' && parts.length === 2 && parts[0] === 'tasks') {
+        const view = await door.read(parts[1]!);
+        return view ? send(res, 200, view) : send(res, 404, { error: 'no such task' });
+      }
+      if (req.method === 'POST' && parts.length === 3 && parts[0] === 'jobs' && parts[2] === 'cancel') {
+        if (!door.cancel) return send(res, 501, { error: 'this system cannot cancel a job' });
+        return (await door.cancel(parts[1]!)) ? send(res, 202, { jobId: parts[1], cancelRequested: true }) : send(res, 404, { error: 'no such job' });
+      }
+      send(res, 404, { error: 'not found' });
+    })().catch((err: unknown) => send(res, 503, { error: err instanceof Error ? err.message.split('\n')[0] : String(err) }));
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      const actual = (server.address() as { port: number }).port;
+      resolve({ port: actual, close: () => new Promise((r) => server.close(() => r())) });
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------------------
+// the execution log a worker writes (the harness reads it: harness/systems/library.ts)
+
+/** `app:executions`: one entry per payload start and one per end, written by the worker that runs it. */
+export const EXECUTIONS = 'app:executions';
+/** `app:attempts:{jobId}`: INCR on every start, the attempt number of that start */
+export const ATTEMPTS_PREFIX = 'app:attempts:';
+
+/**
+ * Logs a start before the payload runs: the attempt number (the job's starts so far, counted
+ * in Redis), then the entry. Both go through the worker's own link, and wait through reconnects.
+ */
+export async function logStart(redis: Redis, jobId: string, workerId: string): Promise<number> {
+  const attempt = await redis.incr(ATTEMPTS_PREFIX + jobId);
+  await redis.xadd(EXECUTIONS, '*', 'jobId', jobId, 'attempt', String(attempt), 'workerId', workerId, 'phase', 'start');
+  return attempt;
+}
+
+/** Logs how the payload of that start ended (completed, failed, timeout), as the worker saw it. */
+export async function logEnd(redis: Redis, jobId: string, attempt: number, workerId: string, outcome: string): Promise<void> {
+  await redis.xadd(EXECUTIONS, '*', 'jobId', jobId, 'attempt', String(attempt), 'workerId', workerId, 'phase', 'end', 'outcome', outcome);
+}
+
+/** A connection for the app's own writes (the execution log): commands wait through reconnects. */
+export function appRedis(port: number, name: string): Redis {
+  return new Redis(redisOptions(port, { connectionName: name, maxRetriesPerRequest: null, retryStrategy: (n) => Math.min(50 * n, 500) }));
+}
+
+// ---------------------------------------------------------------------------------------
+// tasks: the front door's own record of which jobs a task has (the library knows only jobs)
+
+/** `app:task:{taskId}`: hash idempotencyKey, description, jobIds (JSON array). The task id is its Idempotency-Key. */
+export const TASK_PREFIX = 'app:task:';
+
+/** Job `i` of a task is `${taskId}-${i}` (PROTOCOL.md): a retry of the same key names the same jobs, and the library's own id check makes adding them idempotent. */
+export const jobIdsOf = (taskId: string, n: number): string[] => Array.from({ length: n }, (_, i) => `${taskId}-${i}`);
+
+/** Records the task once its jobs exist; created is false when a request with the same key got here first. */
+export async function saveTask(redis: Redis, taskId: string, description: string, jobIds: string[]): Promise<boolean> {
+  const [[, created]] = (await redis.multi().hsetnx(TASK_PREFIX + taskId, 'jobIds', JSON.stringify(jobIds)).hset(TASK_PREFIX + taskId, 'idempotencyKey', taskId, 'description', description).exec()) as [[unknown, number]];
+  return Number(created) === 1;
+}
+
+/** The task's job ids, or undefined when there is no such task. */
+export async function loadTask(redis: Redis, taskId: string): Promise<string[] | undefined> {
+  const raw = await redis.hget(TASK_PREFIX + taskId, 'jobIds');
+  return raw ? (JSON.parse(raw) as string[]) : undefined;
+}
