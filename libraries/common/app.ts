@@ -191,7 +191,7 @@ export interface FrontDoor {
   submit(key: string, task: { description: string; subtasks: Subtask[] }): Promise<{ taskId: string; jobIds: string[]; created: boolean }>;
   /** the task's jobs as the library has them now; undefined when there is no such task */
   read(taskId: string): Promise<{ taskId: string; idempotencyKey: string; jobs: JobView[] } | undefined>;
-  /** asks the library to cancel a job; undefined when it cannot (the API answers 501) */
+  /** asks the library to cancel a job; absent when the library cannot (the API answers 405) */
   cancel?(jobId: string): Promise<boolean>;
 }
 
@@ -244,7 +244,8 @@ export function serveFrontDoor(port: number, door: FrontDoor): Promise<{ port: n
         return view ? send(res, 200, view) : send(res, 404, { error: 'no such task' });
       }
       if (req.method === 'POST' && parts.length === 3 && parts[0] === 'jobs' && parts[2] === 'cancel') {
-        if (!door.cancel) return send(res, 501, { error: 'this system cannot cancel a job' });
+        // 405, not 501: the client takes a 5xx for an outcome it does not know and retries it
+        if (!door.cancel) return send(res, 405, { error: 'this system cannot cancel a job' });
         return (await door.cancel(parts[1]!)) ? send(res, 202, { jobId: parts[1], cancelRequested: true }) : send(res, 404, { error: 'no such job' });
       }
       send(res, 404, { error: 'not found' });
