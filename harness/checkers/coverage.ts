@@ -50,6 +50,8 @@ export interface RunStats {
   failuresJudged: number;
   /** of those, payloads that ran past their timeout */
   timeoutsJudged: number;
+  /** jobs a queue library failed because they stalled too often (its contract: a figure, not a violation; payloadOutcome.ts) */
+  stalledOut: number;
   /** payload starts under a later attempt, each held against the faults before it (reexecution.ts) */
   reexecutionsJudged: number;
   /** the longest payload run: from an attempt's start (executions log) to its executor's outcome event, ms */
@@ -233,6 +235,7 @@ export function runStats(history: History, obs: Observations = observe(history))
     outcomesJudged: outcomes.judged,
     failuresJudged: outcomes.failuresJudged,
     timeoutsJudged: outcomes.timeoutsJudged,
+    stalledOut: outcomes.stalledOut,
     reexecutionsJudged: judgeReexecutions(obs).reexecutions,
     longestRunMs: longestRun(obs),
     sameKeyOverlaps: sameKeyOverlaps(obs),

@@ -23,8 +23,18 @@ export interface OutcomeJudgment {
   explained: number;
   /** payloads too close to their timeout for either outcome to be wrong */
   ambiguous: number;
+  /** jobs a queue library failed because they stalled too often (reason `stalled`): its documented contract, counted, not a deviation */
+  stalledOut: number;
   deviations: { record: JobRecord; job: JobView; expected: string; cancelAsked: boolean }[];
 }
+
+/**
+ * A queue library's own verdict on a job that stalled more often than it allows (BullMQ's
+ * maxStalledCount): the job is failed without its payload's outcome. That is the library's
+ * documented contract, not a wrong outcome; it is counted (stalledOut). The reference system
+ * never fails a job this way.
+ */
+export const STALLED = 'stalled';
 
 /** faults that can change how a payload ends: a crash, pause or restart of what runs it */
 const PROCESS_FAULTS = new Set(['kill', 'kill-executor', 'pause', 'restart']);
@@ -36,7 +46,7 @@ const describe = (state: string, reason: string | null | undefined, exitCode: nu
 
 export function judgeOutcomes(history: History, obs: Observations): OutcomeJudgment {
   const snapshot = obs.snapshot;
-  const out: OutcomeJudgment = { judged: 0, failuresJudged: 0, timeoutsJudged: 0, explained: 0, ambiguous: 0, deviations: [] };
+  const out: OutcomeJudgment = { judged: 0, failuresJudged: 0, timeoutsJudged: 0, explained: 0, ambiguous: 0, stalledOut: 0, deviations: [] };
   if (!snapshot) return out;
 
   const cancelAsked = new Set<string>();
@@ -64,6 +74,10 @@ export function judgeOutcomes(history: History, obs: Observations): OutcomeJudgm
     if (job.state === 'cancelled') {
       out.judged++;
       if (!asked) out.deviations.push({ record, job, expected: 'not cancelled (no cancel was asked for)', cancelAsked: false });
+      continue;
+    }
+    if (job.state === 'failed' && job.reason === STALLED) {
+      out.stalledOut++;
       continue;
     }
     const expected = expectedOutcome(payload, timeoutMs);
@@ -107,5 +121,5 @@ export function payloadOutcome(history: History, obs: Observations = observe(his
       entries: [op.invoke, ...(op.completion ? [op.completion] : []), snapshotExcerpt(snapshot!, record.inSnapshot!.task, record.jobId)],
     }));
   }
-  return findings.verdict('payloadOutcome', { judged: j.judged, failuresJudged: j.failuresJudged, timeoutsJudged: j.timeoutsJudged, explained: j.explained, ambiguous: j.ambiguous });
+  return findings.verdict('payloadOutcome', { judged: j.judged, failuresJudged: j.failuresJudged, timeoutsJudged: j.timeoutsJudged, explained: j.explained, ambiguous: j.ambiguous, stalledOut: j.stalledOut });
 }

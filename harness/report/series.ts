@@ -76,6 +76,7 @@ const ZERO_TOTALS: StatsTotals = {
   outcomesJudged: 0,
   failuresJudged: 0,
   timeoutsJudged: 0,
+  stalledOut: 0,
   longestRunMs: 0,
   reexecutionsJudged: 0,
   sameKeyOverlaps: 0,

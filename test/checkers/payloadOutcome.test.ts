@@ -48,6 +48,15 @@ describe('payloadOutcome', () => {
     expect(v.stats).toMatchObject({ judged: 2, failuresJudged: 1, timeoutsJudged: 0 });
   });
 
+  it("counts a job a queue library failed for stalling too often (reason stalled) as its contract, not a wrong outcome; any other reason for the same job is one", () => {
+    const stalled = payloadOutcome(oneJob(payload(['a']), job('J-1', 'failed', { reason: 'stalled', exitCode: null, output: '' }), { fault: 'link' }).build());
+    expect(stalled.valid).toBe(true);
+    expect(stalled.stats).toMatchObject({ stalledOut: 1, judged: 0 });
+    const other = payloadOutcome(oneJob(payload(['a']), job('J-1', 'failed', { reason: 'lost its lock', exitCode: null, output: '' }), { fault: 'link' }).build());
+    expect(other.valid).toBe(false);
+    expect(other.stats).toMatchObject({ stalledOut: 0, judged: 1 });
+  });
+
   it('accepts a hung payload that failed by its timeout, and counts it a timeout judged', () => {
     const v = payloadOutcome(oneJob(hang, job('J-1', 'failed', { reason: 'timeout', exitCode: null, output: '' })).build());
     expect(v.valid).toBe(true);

@@ -161,6 +161,7 @@ export function statsOf(history: History): RunStats {
     outcomesJudged: 0,
     failuresJudged: 0,
     timeoutsJudged: 0,
+    stalledOut: 0,
     longestRunMs: 0,
     faultsEmpty: 0,
     faultsWhileInFlight: 0,
