@@ -12,6 +12,17 @@ import type { HistoryRecorder } from '../history/recorder.ts';
 import type { ExecutionEntry } from '../history/types.ts';
 import type { ProcessSpec, StartContext, SystemShape } from './types.ts';
 
+/** The scenarios that make sense for a queue library's application, and why the others do not. */
+export const LIBRARY_SCENARIOS = {
+  runs: ['latency', 'worker-crash', 'partition', 'pause', 'redis-restart', 'front-door', 'long-jobs', 'mixed', 'explore'],
+  skipped: {
+    reorder: "it delays one of the reference system's two event publishers (worker and executor) against the other; a library worker reports through one connection",
+    'keeper-race': 'no keepers: the library decides a job\'s state inside its own Redis scripts',
+    'keeper-crash': 'no keepers: the library decides a job\'s state inside its own Redis scripts',
+    'executor-crash': 'no executor process: the library worker runs the payload itself (kill the worker instead: worker-crash)',
+  },
+} as const;
+
 /** A library app: one producer (the front door), N workers, no keepers; one link per process and `client`. */
 export function libraryShape({ workers }: { workers: number }): SystemShape {
   const ws = workerIds(workers);
@@ -47,6 +58,19 @@ export async function readAppExecutions(admin: Redis, history: HistoryRecorder):
     }
   }
   return out;
+}
+
+/** Every payload start of the execution log has its end: no worker (a paused one, say) is still running a payload. */
+export async function everyStartEnded(admin: Redis): Promise<boolean> {
+  const raw = (await admin.xrange('app:executions', '-', '+')) as [string, string[]][];
+  const open = new Set<string>();
+  for (const [, fields] of raw) {
+    const f = fieldsOf(fields);
+    const id = `${f.jobId}/${f.attempt}`;
+    if (f.phase === 'start') open.add(id);
+    else open.delete(id);
+  }
+  return open.size === 0;
 }
 
 /** How many entries the execution log has (a progress signature). */

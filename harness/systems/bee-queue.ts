@@ -1,0 +1,228 @@
+// bee-queue as a system under test: a small application on bee-queue (libraries/bee-queue/: a
+// producer behind the client link, N workers with concurrency 1), its evidence read over the
+// harness's own connection: the application's execution log and task records, what bee-queue
+// publishes on its events channel while the run goes on (it keeps no event log), and each job's
+// final state read through bee-queue's own API (Queue#getJob) plus its waiting / active lists.
+
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Redis } from 'ioredis';
+import { PROJECT_ROOT } from '../env/binaries.ts';
+import { oneLine } from '../env/errors.ts';
+import type { FinalState } from '../history/collect.ts';
+import type { HistoryRecorder } from '../history/recorder.ts';
+import type { JobState, JobView, TaskView, TransitionEntry, Unreadable } from '../history/types.ts';
+import { everyStartEnded, executionLogLength, LIBRARY_SCENARIOS, libraryProcesses, libraryShape, readAppExecutions, readAppTasks } from './library.ts';
+import type { Progress, Recording, SystemModule } from './types.ts';
+import { Queue, QUEUE_NAME, viewOf, type BeeQueue, type JobData } from '../../libraries/bee-queue/queue.ts';
+
+const key = (s: string) => `bq:${QUEUE_NAME}:${s}`;
+/** bee-queue's keys (lib/queue.js toKey): the job hash, its lists and sets, and the events channel */
+const JOBS = key('jobs');
+const WAITING = key('waiting');
+const ACTIVE = key('active');
+const DELAYED = key('delayed');
+const EVENTS = key('events');
+const TERMINAL_STATUS = new Set(['succeeded', 'failed']);
+
+const version = (): string => {
+  try {
+    return (JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'node_modules', 'bee-queue', 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return '?';
+  }
+};
+
+export const beeQueue: SystemModule = {
+  name: 'bee-queue',
+  label: `bee-queue ${version()}`,
+  settings:
+    'stallInterval = --lease-ms, workers call checkStalledJobs(lease/2); Job#timeout = the job\'s timeoutMs, retries 0; removeOnSuccess/removeOnFailure false; storeJobs false; ' +
+    'producer: isWorker false, getEvents false, node-redis enable_offline_queue false + 2 s deadline per request; node-redis retry_strategy reconnects forever',
+  scenarios: LIBRARY_SCENARIOS,
+  checkers: ['terminalStable', 'totalQueue', 'outputIntegrity', 'payloadOutcome', 'reexecution'],
+  hasBugs: false,
+  reusable: false,
+
+  shape: libraryShape,
+  processes: (shape, ctx) => libraryProcesses('bee-queue', shape, ctx),
+  record,
+  readFinalState,
+  progress,
+  quiescent,
+  idle: async () => false,
+};
+
+// ---------------------------------------------------------------------------------------
+// what bee-queue publishes: {"id","event","data"} on bq:<name>:events (lib/queue.js _finishJob,
+// lib/job.js reportProgress). A job becoming active is not published.
+
+interface EventMessage {
+  id: string;
+  event: string;
+  data: unknown;
+}
+
+const MOVES: Record<string, [JobState, JobState]> = {
+  succeeded: ['running', 'completed'],
+  failed: ['running', 'failed'],
+  retrying: ['running', 'queued'],
+};
+
+/** One published event as a transition heard at `ms` (this machine's clock), or undefined when it moves no job (progress). */
+export function transitionOfEvent(msg: EventMessage, logId: string, t: number): TransitionEntry | undefined {
+  const move = MOVES[msg.event];
+  if (!move || typeof msg.id !== 'string') return undefined;
+  let exitCode: number | null = null;
+  let output: string | null = null;
+  if (msg.event === 'succeeded') {
+    const r = (msg.data && typeof msg.data === 'object' ? msg.data : {}) as { exitCode?: number; output?: string };
+    exitCode = typeof r.exitCode === 'number' ? r.exitCode : 0;
+    output = typeof r.output === 'string' ? r.output : null;
+  } else if (msg.event === 'failed') {
+    const exit = /^exit (\d+)$/.exec(String(msg.data));
+    if (exit) exitCode = Number(exit[1]);
+  }
+  return {
+    kind: 'transition', t, logId, jobId: msg.id, eventId: logId, type: msg.event, source: 'library', sourceId: '', attempt: 0,
+    from: move[0], to: move[1], decision: 'applied', reason: 'ok', keeper: '', exitCode, output,
+  };
+}
+
+async function record(admin: Redis, history: HistoryRecorder): Promise<Recording> {
+  const sub = admin.duplicate();
+  sub.on('error', () => undefined);
+  const heard: TransitionEntry[] = [];
+  let seq = 0;
+  sub.on('message', (channel: string, message: string) => {
+    if (channel !== EVENTS) return;
+    const now = Date.now();
+    const logId = `${now}-${seq++}`;
+    try {
+      const e = transitionOfEvent(JSON.parse(message) as EventMessage, logId, history.fromWall(now));
+      if (e) heard.push(e);
+    } catch {
+      /* not a bee-queue event */
+    }
+  });
+  await sub.subscribe(EVENTS);
+  return {
+    async stop() {
+      await sub.unsubscribe().catch(() => undefined);
+      sub.disconnect();
+      return heard;
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// the final state
+
+/** A non-worker Queue of the harness's own, on the real Redis port (never through a link); fails rather than waiting. */
+async function openReader(admin: Redis): Promise<BeeQueue> {
+  const o = admin.options;
+  const queue = new Queue<JobData>(QUEUE_NAME, {
+    redis: {
+      host: o.host ?? '127.0.0.1', port: o.port ?? 6379, ...(o.password ? { password: o.password } : {}),
+      enable_offline_queue: false, retry_strategy: (r: { attempt: number }) => (r.attempt > 3 ? undefined : 100),
+    } as never,
+    isWorker: false, getEvents: false, sendEvents: false, storeJobs: false, ensureScripts: false, activateDelayedJobs: false,
+  });
+  queue.on('error', () => undefined);
+  try {
+    await withDeadline(queue.ready(), 5000, 'bee-queue reader connection');
+    return queue;
+  } catch (err) {
+    void queue.close(100).catch(() => undefined);
+    throw err;
+  }
+}
+
+function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms)))]).finally(() => clearTimeout(timer));
+}
+
+async function readFinalState(admin: Redis, history: HistoryRecorder, attempts = 3): Promise<FinalState> {
+  let last: unknown;
+  for (let i = 0; i < attempts; i++) {
+    try {
+      return await readCut(admin, history);
+    } catch (err) {
+      last = err;
+      await new Promise((r) => setTimeout(r, 200 * (i + 1)));
+    }
+  }
+  const unreadable: Unreadable[] = [{ key: '*', error: oneLine(last) }];
+  return { transitions: [], executions: [], snapshot: { kind: 'snapshot', t: history.now(), tasks: [], runningSet: [], runningInfo: [], unreadable } };
+}
+
+async function readCut(admin: Redis, history: HistoryRecorder): Promise<FinalState> {
+  const tasks = await readAppTasks(admin);
+  const executions = await readAppExecutions(admin, history);
+  const starts = new Map<string, number>();
+  for (const e of executions) starts.set(e.jobId, Math.max(starts.get(e.jobId) ?? 0, e.attempt));
+  const queue = await openReader(admin);
+  try {
+    const active = new Set(await admin.lrange(ACTIVE, 0, -1));
+    const t = history.now();
+    const unreadable: Unreadable[] = [];
+    const views: TaskView[] = [];
+    for (const task of tasks) {
+      const jobs: JobView[] = [];
+      for (const jobId of task.jobIds) {
+        try {
+          const job = await withDeadline(queue.getJob(jobId), 5000, `getJob ${jobId}`);
+          // a job the task lists but bee-queue does not have is left out: the checkers see it missing
+          if (job) jobs.push(viewOf(jobId, job, active.has(jobId), starts.get(jobId) ?? 0));
+        } catch (err) {
+          unreadable.push({ key: JOBS, taskId: task.taskId, jobId, error: oneLine(err) });
+        }
+      }
+      views.push({ taskId: task.taskId, idempotencyKey: task.idempotencyKey, jobs });
+    }
+    return {
+      transitions: [],
+      executions,
+      snapshot: { kind: 'snapshot', t, tasks: views, runningSet: [], runningInfo: [], ...(unreadable.length ? { unreadable } : {}) },
+    };
+  } finally {
+    await queue.close(500).catch(() => undefined);
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// progress and quiet
+
+/** bee-queue's status of each job (null when it has no such job), read from its job hash. */
+async function statuses(admin: Redis, jobIds: string[]): Promise<(string | null)[]> {
+  if (jobIds.length === 0) return [];
+  const raw = await admin.hmget(JOBS, ...jobIds);
+  return raw.map((r) => {
+    if (r == null) return null;
+    try {
+      return String((JSON.parse(r) as { status?: string }).status ?? '');
+    } catch {
+      return '';
+    }
+  });
+}
+
+async function progress(admin: Redis): Promise<Progress> {
+  const jobIds = (await readAppTasks(admin)).flatMap((t) => t.jobIds);
+  const known = (await statuses(admin, jobIds)).filter((s): s is string => s !== null);
+  const terminal = known.filter((s) => TERMINAL_STATUS.has(s)).length;
+  const [executions, waiting, active] = await Promise.all([executionLogLength(admin), admin.llen(WAITING), admin.llen(ACTIVE)]);
+  return { unfinished: known.length - terminal, signature: `${executions}/${terminal}/${waiting}/${active}` };
+}
+
+/**
+ * Nothing in bee-queue can still move a job: no job waits, is active or delayed, and every
+ * payload start of the execution log has its end (a stopped worker may still finish one).
+ */
+async function quiescent(admin: Redis): Promise<boolean> {
+  const [waiting, active, delayed] = await Promise.all([admin.llen(WAITING), admin.llen(ACTIVE), admin.zcard(DELAYED)]);
+  if (waiting + active + delayed > 0) return false;
+  return everyStartEnded(admin);
+}
+

@@ -1,0 +1,182 @@
+// BullMQ as a system under test: a small application on BullMQ (libraries/bullmq/: a producer
+// behind the client link, N workers with concurrency 1), its evidence read over the harness's
+// own connection: BullMQ's own events stream (bull:chaos:events: every state change its Lua
+// scripts make, with Redis's time in the stream ids), the application's execution log and task
+// records, and each job's final state read through BullMQ's API (Queue#getJob, Job#getState).
+
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { PROJECT_ROOT } from '../env/binaries.ts';
+import { oneLine } from '../env/errors.ts';
+import { fieldsOf, type FinalState } from '../history/collect.ts';
+import type { HistoryRecorder } from '../history/recorder.ts';
+import type { JobState, JobView, TaskView, TransitionEntry, Unreadable } from '../history/types.ts';
+import { everyStartEnded, executionLogLength, LIBRARY_SCENARIOS, libraryProcesses, libraryShape, readAppExecutions, readAppTasks } from './library.ts';
+import type { Progress, SystemModule } from './types.ts';
+import { QUEUE_NAME, reasonOf, viewOf, type JobData, type JobResult } from '../../libraries/bullmq/queue.ts';
+
+const key = (s: string) => `bull:${QUEUE_NAME}:${s}`;
+const EVENTS = key('events');
+
+const version = (): string => {
+  try {
+    return (JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'node_modules', 'bullmq', 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return '?';
+  }
+};
+
+export const bullmq: SystemModule = {
+  name: 'bullmq',
+  label: `bullmq ${version()}`,
+  settings:
+    'workers: maxRetriesPerRequest null, concurrency 1, lockDuration = stalledInterval = --lease-ms, maxStalledCount 1 (default); jobs: attempts 1, kept 1 h after they finish; ' +
+    'producer: enableOfflineQueue false, maxRetriesPerRequest 1, commandTimeout 2 s; events stream maxLen 100000',
+  scenarios: LIBRARY_SCENARIOS,
+  checkers: ['terminalStable', 'totalQueue', 'outputIntegrity', 'payloadOutcome', 'reexecution'],
+  hasBugs: false,
+  reusable: false,
+
+  shape: libraryShape,
+  processes: (shape, ctx) => libraryProcesses('bullmq', shape, ctx),
+  readFinalState,
+  progress,
+  quiescent,
+  idle: async () => false,
+};
+
+// ---------------------------------------------------------------------------------------
+// BullMQ's events stream (its Lua scripts XADD one entry per change: event, jobId, prev, ...)
+
+/** Each event that moves a job, as from → to. 'waiting' after a stall comes with 'stalled' and is not counted twice; 'added', 'duplicated', 'progress', 'drained', 'retries-exhausted' move nothing. */
+const MOVES: Record<string, [JobState, JobState]> = {
+  active: ['queued', 'running'],
+  stalled: ['running', 'queued'],
+  completed: ['running', 'completed'],
+  failed: ['running', 'failed'],
+};
+
+/** One entry of the events stream as a transition, or undefined when it moves no job. */
+export function transitionOfEvent(id: string, f: Record<string, string>, t: number): TransitionEntry | undefined {
+  const move = MOVES[f.event ?? ''];
+  if (!move || !f.jobId) return undefined;
+  let exitCode: number | null = null;
+  let output: string | null = null;
+  let reason = 'ok';
+  if (f.event === 'completed') {
+    try {
+      const r = JSON.parse(f.returnvalue ?? '{}') as Partial<JobResult>;
+      exitCode = r.exitCode ?? 0;
+      output = r.output ?? null;
+    } catch {
+      /* a return value that is not the worker's: left unset */
+    }
+  } else if (f.event === 'failed') {
+    const why = reasonOf(f.failedReason ?? '');
+    exitCode = why.exitCode;
+    reason = why.reason;
+  }
+  return {
+    kind: 'transition', t, logId: id, jobId: f.jobId, eventId: id, type: f.event!, source: 'library', sourceId: '', attempt: Number(f.attemptsMade ?? 0),
+    from: move[0], to: move[1], decision: 'applied', reason, keeper: '', exitCode, output,
+  };
+}
+
+async function readEvents(admin: Redis, history: HistoryRecorder): Promise<TransitionEntry[]> {
+  const raw = (await admin.xrange(EVENTS, '-', '+')) as [string, string[]][];
+  return raw.flatMap(([id, fields]) => transitionOfEvent(id, fieldsOf(fields), history.fromWall(Number(id.split('-')[0]))) ?? []);
+}
+
+// ---------------------------------------------------------------------------------------
+// the final state
+
+/** A Queue of the harness's own on the real Redis port (never through a link), for BullMQ's own reading of its jobs. */
+function openReader(admin: Redis): { queue: Queue<JobData, JobResult>; close(): Promise<void> } {
+  const o = admin.options;
+  const connection = new Redis({ host: o.host ?? '127.0.0.1', port: o.port ?? 6379, password: o.password, maxRetriesPerRequest: 3, lazyConnect: false });
+  connection.on('error', () => undefined);
+  const queue = new Queue<JobData, JobResult>(QUEUE_NAME, { connection });
+  queue.on('error', () => undefined);
+  return {
+    queue,
+    async close() {
+      await queue.close().catch(() => undefined);
+      connection.disconnect();
+    },
+  };
+}
+
+async function readFinalState(admin: Redis, history: HistoryRecorder, attempts = 3): Promise<FinalState> {
+  let last: unknown;
+  for (let i = 0; i < attempts; i++) {
+    try {
+      return await readCut(admin, history);
+    } catch (err) {
+      last = err;
+      await new Promise((r) => setTimeout(r, 200 * (i + 1)));
+    }
+  }
+  const unreadable: Unreadable[] = [{ key: '*', error: oneLine(last) }];
+  return { transitions: [], executions: [], snapshot: { kind: 'snapshot', t: history.now(), tasks: [], runningSet: [], runningInfo: [], unreadable } };
+}
+
+async function readCut(admin: Redis, history: HistoryRecorder): Promise<FinalState> {
+  const tasks = await readAppTasks(admin);
+  const executions = await readAppExecutions(admin, history);
+  const transitions = await readEvents(admin, history);
+  const starts = new Map<string, number>();
+  for (const e of executions) starts.set(e.jobId, Math.max(starts.get(e.jobId) ?? 0, e.attempt));
+  const reader = openReader(admin);
+  try {
+    const t = history.now();
+    const unreadable: Unreadable[] = [];
+    const views: TaskView[] = [];
+    for (const task of tasks) {
+      const jobs: JobView[] = [];
+      for (const jobId of task.jobIds) {
+        try {
+          const job = await reader.queue.getJob(jobId);
+          // a job the task lists but BullMQ does not have is left out: the checkers see it missing
+          if (job) jobs.push(viewOf(jobId, job, await job.getState(), starts.get(jobId) ?? 0));
+        } catch (err) {
+          unreadable.push({ key: key(jobId), taskId: task.taskId, jobId, error: oneLine(err) });
+        }
+      }
+      views.push({ taskId: task.taskId, idempotencyKey: task.idempotencyKey, jobs });
+    }
+    return { transitions, executions, snapshot: { kind: 'snapshot', t, tasks: views, runningSet: [], runningInfo: [], ...(unreadable.length ? { unreadable } : {}) } };
+  } finally {
+    await reader.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// progress and quiet
+
+/** Jobs of the recorded tasks that are in neither BullMQ's completed nor its failed set, and a signature of what moved. */
+async function progress(admin: Redis): Promise<Progress> {
+  const jobIds = (await readAppTasks(admin)).flatMap((t) => t.jobIds);
+  const multi = admin.multi();
+  for (const id of jobIds) multi.zscore(key('completed'), id).zscore(key('failed'), id);
+  multi.xlen(EVENTS);
+  const replies = ((await multi.exec()) ?? []).map(([, v]) => v);
+  let terminal = 0;
+  for (let i = 0; i < jobIds.length; i++) if (replies[2 * i] != null || replies[2 * i + 1] != null) terminal++;
+  const events = Number(replies[2 * jobIds.length] ?? 0);
+  return { unfinished: jobIds.length - terminal, signature: `${events}/${await executionLogLength(admin)}/${terminal}` };
+}
+
+/**
+ * Nothing in BullMQ can still move a job: no job waits (wait, paused, prioritized, delayed) or
+ * is active, and every payload start of the execution log has its end (a paused worker may still
+ * be running one).
+ */
+async function quiescent(admin: Redis): Promise<boolean> {
+  const [wait, paused, active, prioritized, delayed] = await Promise.all([
+    admin.llen(key('wait')), admin.llen(key('paused')), admin.llen(key('active')), admin.zcard(key('prioritized')), admin.zcard(key('delayed')),
+  ]);
+  if (wait + paused + active + prioritized + delayed > 0) return false;
+  return everyStartEnded(admin);
+}
