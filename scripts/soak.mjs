@@ -103,14 +103,14 @@ export function formatSettle(d) {
 }
 
 function usage(message) {
-  process.stderr.write(`soak: ${message} (usage: npm run soak -- [--suites N] [--seed S] [--shard K/N] [--scenario a,b] [--bugs x] [--sim] [--env local|docker])\n`);
+  process.stderr.write(`soak: ${message} (usage: npm run soak -- [--suites N] [--seed S] [--shard K/N] [--scenario a,b] [--bugs x] [--sim] [--env local|docker] [--system reference|bullmq|bee-queue] [--redis-config name=value])\n`);
   process.exit(2);
 }
 
 async function main() {
   let args;
   try {
-    args = parseArgs({ options: { suites: { type: 'string', default: '20' }, seed: { type: 'string' }, shard: { type: 'string' }, scenario: { type: 'string' }, bugs: { type: 'string' }, sim: { type: 'boolean' }, env: { type: 'string' } }, strict: true }).values;
+    args = parseArgs({ options: { suites: { type: 'string', default: '20' }, seed: { type: 'string' }, shard: { type: 'string' }, scenario: { type: 'string' }, bugs: { type: 'string' }, sim: { type: 'boolean' }, env: { type: 'string' }, system: { type: 'string' }, 'redis-config': { type: 'string', multiple: true } }, strict: true }).values;
   } catch (err) {
     usage(String(err.message).split('\n')[0]);
   }
@@ -148,6 +148,8 @@ async function main() {
     if (args.bugs) argv.push('--bugs', args.bugs);
     if (args.sim) argv.push('--sim');
     if (args.env) argv.push('--env', args.env);
+    if (args.system) argv.push('--system', args.system);
+    for (const c of args['redis-config'] ?? []) argv.push('--redis-config', c);
     return new Promise((resolve) => {
       let tail = '';
       child = spawn(path.join(root, 'node_modules', '.bin', 'tsx'), argv, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -4,6 +4,7 @@
 // Speed targets are figures, never assertions: a benchmark reports its goal next to its
 // figure and never fails because a goal was missed.
 
+import type { SystemName } from '../systems/index.ts';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Environment, type EnvironmentOptions } from '../env/environment.ts';
@@ -16,6 +17,8 @@ export interface BenchContext {
   seed: number;
   /** where live runs happen (runs-per-minute, time-to-detect): local processes or containers */
   env: 'local' | 'docker';
+  /** the system under test (--system; benchmarks with anySystem) */
+  system: SystemName;
   /** reports/bench */
   outDir: string;
   log: (line: string) => void;
@@ -42,6 +45,8 @@ export interface Benchmark {
   summary: string;
   /** it can run its live runs in the docker environment (--env docker) */
   docker?: boolean;
+  /** it measures whichever system --system names (the others measure the reference system) */
+  anySystem?: boolean;
   run(ctx: BenchContext): Promise<BenchOutput>;
 }
 

@@ -17,6 +17,7 @@ import { EnvironmentError, oneLine } from '../env/errors.ts';
 import { listProcesses, OWNER_VAR } from '../env/processes.ts';
 import { writeJson, secs, type BenchContext, type Benchmark, type Goal } from './common.ts';
 import { SCENARIOS } from '../../scenarios/index.ts';
+import { isSystemName, scenarioSetOf, SYSTEM_NAMES, type SystemName } from '../systems/index.ts';
 import { harnessOverheadBench } from './harness-overhead.ts';
 import { runsPerMinuteBench } from './runs-per-minute.ts';
 import { scalingBench } from './scaling.ts';
@@ -39,6 +40,7 @@ const log = (s: string) => process.stderr.write(s + '\n');
 interface BenchOptions {
   only: Benchmark[];
   env: 'local' | 'docker';
+  system: SystemName;
   quick: boolean;
   scenarios?: string[];
   seed: number;
@@ -57,6 +59,7 @@ function parseOptions(argv: string[]): BenchOptions | 'help' {
     }, 1)
     .option('--out <dir>', 'where <name>.json files go', path.join('reports', 'bench'))
     .option('--env <local|docker>', 'where live runs happen: local processes, or containers (runs-per-minute and time-to-detect only)', 'local')
+    .option('--system <name>', `the system runs-per-minute measures: ${SYSTEM_NAMES.join(', ')} (the other benchmarks measure the reference system)`, 'reference')
     .exitOverride()
     .configureOutput({ writeErr: () => undefined, writeOut: (s) => process.stdout.write(s) });
   try {
@@ -68,7 +71,9 @@ function parseOptions(argv: string[]): BenchOptions | 'help' {
     }
     throw err;
   }
-  const o = cmd.opts<{ only?: string; quick?: boolean; scenario?: string; seed: number; out: string; env: string }>();
+  const o = cmd.opts<{ only?: string; quick?: boolean; scenario?: string; seed: number; out: string; env: string; system: string }>();
+  if (!isSystemName(o.system)) throw new UsageError(`--system must be one of ${SYSTEM_NAMES.join(', ')}, got "${o.system}"`);
+  const system = o.system;
   if (o.env !== 'local' && o.env !== 'docker') throw new UsageError(`--env must be local or docker, got "${o.env}"`);
   const env = o.env;
   let scenarios: string[] | undefined;
@@ -94,7 +99,17 @@ function parseOptions(argv: string[]): BenchOptions | 'help' {
     const local = only.find((b) => !b.docker);
     if (local) throw new UsageError(`${local.name} runs on local processes only; with --env docker: ${BENCHMARKS.filter((b) => b.docker).map((b) => b.name).join(', ')}`);
   }
-  return { only, env, quick: Boolean(o.quick), scenarios, seed: o.seed, out: path.resolve(o.out) };
+  if (system !== 'reference') {
+    if (env === 'docker') throw new UsageError(`--env docker has images of the reference system only: drop it for --system ${system}`);
+    // the benchmarks that measure any system; the others measure the reference system
+    if (o.only === undefined) only = only.filter((b) => b.anySystem);
+    const fixed = only.find((b) => !b.anySystem);
+    if (fixed) throw new UsageError(`${fixed.name} measures the reference system only; with --system ${system}: ${BENCHMARKS.filter((b) => b.anySystem).map((b) => b.name).join(', ')}`);
+    const set = scenarioSetOf(system);
+    const skipped = scenarios?.find((n) => set.skipped[n]);
+    if (skipped) throw new UsageError(`scenario ${skipped} does not apply to ${system}: ${set.skipped[skipped]}`);
+  }
+  return { only, env, system, quick: Boolean(o.quick), scenarios, seed: o.seed, out: path.resolve(o.out) };
 }
 
 class UsageError extends Error {}
@@ -102,7 +117,7 @@ class UsageError extends Error {}
 // ---------------------------------------------------------------------------------------
 // no server or SUT process may outlive the bench
 
-const PATTERN = 'redis-server|toxiproxy-server|system-under-test/main.ts|harness/bench/bullmq-worker.ts|harness/bench/scaling-child.ts';
+const PATTERN = 'redis-server|toxiproxy-server|system-under-test/main.ts|libraries/|harness/bench/bullmq-worker.ts|harness/bench/scaling-child.ts';
 
 // every process this bench starts inherits the tag (other runs on the machine do not carry it)
 const owner = process.env[OWNER_VAR] ?? `bench-${randomUUID()}`;
@@ -144,7 +159,7 @@ async function main(argv: string[]): Promise<number> {
   if (parsed === 'help') return 0;
   const o = parsed;
   const before = harnessProcesses();
-  const ctx: BenchContext = { quick: o.quick, scenarios: o.scenarios, seed: o.seed, env: o.env, outDir: o.out, log };
+  const ctx: BenchContext = { quick: o.quick, scenarios: o.scenarios, seed: o.seed, env: o.env, system: o.system, outDir: o.out, log };
   const machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? '', memoryBytes: os.totalmem(), node: process.version, platform: `${os.platform()} ${os.release()}` };
   log(`bench: ${o.only.map((b) => b.name).join(', ')}${o.quick ? ' (quick)' : ''}, seed ${o.seed}, ${machine.cpus} CPUs, Node ${machine.node}`);
   const allGoals: { bench: string; goal: Goal }[] = [];
@@ -173,7 +188,7 @@ async function runBenches(o: BenchOptions, ctx: BenchContext, machine: object, b
     try {
       const result = await bench.run(ctx);
       const finishedAt = new Date();
-      const file = writeJson(o.out, bench.name, {
+      const file = writeJson(o.out, bench.anySystem && o.system !== 'reference' ? `${bench.name}-${o.system}` : bench.name, {
         benchmark: bench.name, quick: o.quick, seed: o.seed, startedAt: startedAt.toISOString(), finishedAt: finishedAt.toISOString(),
         durationMs: finishedAt.getTime() - startedAt.getTime(), commit: gitCommit(), machine,
         // other activity on the machine distorts figures: the load before and after, and servers/SUT processes not ours

@@ -28,7 +28,7 @@ export async function timedRun(env: RunEnvironment, plan: RunPlan): Promise<Phas
   const t0 = performance.now();
   const outcome = await runOnce(env, plan);
   const runEnd = performance.now();
-  const { verdicts } = checkRun(outcome.history);
+  const { verdicts } = checkRun(outcome.history, env.system.checkers);
   const t1 = performance.now();
   return {
     totalMs: t1 - t0,

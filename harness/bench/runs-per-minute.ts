@@ -8,6 +8,7 @@ import Table from 'cli-table3';
 import fc from 'fast-check';
 import { SCENARIOS } from '../../scenarios/index.ts';
 import { Environment, type EnvironmentOptions } from '../env/environment.ts';
+import { scenarioSetOf } from '../systems/index.ts';
 import type { RunEnvironment } from '../env/surface.ts';
 import { scenarioContext } from '../runner/property.ts';
 import type { Scenario } from '../runner/scenario.ts';
@@ -82,9 +83,12 @@ export function runsPerMinuteBench(opts: { runs?: number; scenarios?: string[] }
   return {
     name: 'runs-per-minute',
     docker: true,
+    anySystem: true,
     summary: 'live chaos runs per minute per scenario, and where a run spends its time',
     async run(ctx: BenchContext): Promise<BenchOutput> {
-      const names = opts.scenarios ?? ctx.scenarios ?? (ctx.quick ? [GOAL_SCENARIO] : SCENARIOS.map((s) => s.name));
+      const applies = scenarioSetOf(ctx.system);
+      const all = SCENARIOS.map((s) => s.name).filter((n) => applies.runs === 'all' || applies.runs.includes(n));
+      const names = opts.scenarios ?? ctx.scenarios ?? (ctx.quick ? [all.includes(GOAL_SCENARIO) ? GOAL_SCENARIO : all[0]!] : all);
       const scenarios = names.map((n) => {
         const s = SCENARIOS.find((x) => x.name === n);
         if (!s) throw new Error(`unknown scenario ${n}`);
@@ -97,7 +101,7 @@ export function runsPerMinuteBench(opts: { runs?: number; scenarios?: string[] }
       try {
         for (const scenario of scenarios) {
           // like Suite: one environment for consecutive scenarios of the same shape
-          const want: Partial<EnvironmentOptions> = { ...scenario.env, bugs: [] };
+          const want: Partial<EnvironmentOptions> = { ...scenario.env, bugs: [], system: ctx.system };
           let envStartMs = 0;
           if (!env || JSON.stringify(want) !== shape) {
             await env?.stop();
@@ -129,7 +133,7 @@ export function runsPerMinuteBench(opts: { runs?: number; scenarios?: string[] }
       const allTimings = results.flatMap((r) => r.timings);
       const allTotal = sum(allTimings.map((t) => t.totalMs));
       return {
-        data: { runsPerScenario: runs, seed: ctx.seed, overall: { runs: allTimings.length, runsPerMinute: (allTimings.length * 60_000) / allTotal }, scenarios: results },
+        data: { system: ctx.system, runsPerScenario: runs, seed: ctx.seed, overall: { runs: allTimings.length, runsPerMinute: (allTimings.length * 60_000) / allTotal }, scenarios: results },
         text: [
           table.toString(),
           `phases are means per run (share of the scenario's total); workload+faults includes the final heal; schedule span = when the schedule's last fault step heals (max atMs + durationMs), a floor under workload+faults; restarts = resets that restarted the SUT processes (when the previous run on them did not end idle, e.g. after a crash fault); environment starts are not counted in runs/min`,

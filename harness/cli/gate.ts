@@ -8,7 +8,8 @@ import { suiteExitCode } from './output.ts';
 
 /** What defines this run's work: the shards of one run must agree on every field. */
 export function runKeyOf(o: ChaosOptions): RunKey {
-  return { seed: o.seed, bugs: o.bugs, scenarios: o.selection.map((s) => s.name), runs: o.runs, budgetMs: o.budgetMs, workers: o.workers, keepers: o.keepers };
+  return { seed: o.seed, bugs: o.bugs, scenarios: o.selection.map((s) => s.name), runs: o.runs, budgetMs: o.budgetMs, workers: o.workers, keepers: o.keepers,
+    ...(o.system !== 'reference' ? { system: o.system } : {}), ...(o.redisConfig.length ? { redisConfig: o.redisConfig } : {}) };
 }
 
 /**

@@ -58,7 +58,7 @@ async function main(argv: string[]): Promise<number> {
   const plain = o.ci || o.json || !process.stderr.isTTY;
 
   if (o.shard) log(`chaos: shard ${shardLabel(o.shard)} of scenarios ${o.selection.map((s) => s.name).join(',')}: runs ${o.scenarios.map((s) => s.name).join(',') || 'none (more shards than scenarios)'}`);
-  log(`chaos: seed ${o.seed}, scenarios ${o.scenarios.map((s) => s.name).join(',')}${o.bugs.length ? `, bugs ${o.bugs.join(',')}` : ''}${o.budgetMs ? `, budget ${o.budgetMs / 1000}s` : ''}`);
+  log(`chaos: ${o.system === 'reference' ? '' : `system ${o.system}, `}${o.redisConfig.length ? `redis ${o.redisConfig.join(' ')}, ` : ''}seed ${o.seed}, scenarios ${o.scenarios.map((s) => s.name).join(',')}${o.bugs.length ? `, bugs ${o.bugs.join(',')}` : ''}${o.budgetMs ? `, budget ${o.budgetMs / 1000}s` : ''}`);
   const bar = plain ? undefined : new cliProgress.SingleBar({
     format: ' {bar} {value}/{total} runs | {scenario} | failing runs {failed} | unknown {unknown} | {duration_formatted}',
     stream: process.stderr, hideCursor: true, clearOnComplete: true,
@@ -68,7 +68,7 @@ async function main(argv: string[]): Promise<number> {
 
   const suite = new Suite({
     scenarios: o.scenarios, seed: o.seed, runs: o.runs, path: o.path, budgetMs: shardBudget(o), soak: o.soak, sim: o.sim, env: o.env,
-    workers: o.workers, keepers: o.keepers, bugs: o.bugs,
+    workers: o.workers, keepers: o.keepers, bugs: o.bugs, system: o.system, redisConfig: o.redisConfig,
     onScenarioStart: (s, runs) => {
       if (bar) bar.start(runs, 0, { scenario: s.name, failed: 0, unknown: 0 });
       else log(`[${s.name}] ${s.summary}: up to ${runs} runs`);

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { SCENARIOS } from '../../scenarios/index.ts';
 import type { Scenario } from '../runner/scenario.ts';
 import { parseShard, shardItems, type Shard } from './shard.ts';
+import { isSystemName, onlyReference, scenarioSetOf, SYSTEM_NAMES, type SystemName } from '../systems/index.ts';
 
 export class UsageError extends Error {
   readonly exitCode = 2;
@@ -30,6 +31,10 @@ export interface ChaosOptions {
   sim: boolean;
   /** --env: local processes or containers */
   env: 'local' | 'docker';
+  /** --system: the system under test (harness/systems/) */
+  system: SystemName;
+  /** --redis-config name=value, in order */
+  redisConfig: string[];
   workers?: number;
   keepers?: number;
   bugs: string[];
@@ -75,6 +80,44 @@ export function parseEnv(text: string): 'local' | 'docker' {
   return text;
 }
 
+export function parseSystem(text: string): SystemName {
+  if (!isSystemName(text)) throw new InvalidArgumentError(`--system must be one of ${SYSTEM_NAMES.join(', ')}, got "${text}"`);
+  return text;
+}
+
+/** Settings the harness owns: they say where Redis listens and keeps its files, so a user cannot move them. */
+const HARNESS_REDIS_SETTINGS = new Set(['port', 'bind', 'requirepass', 'dir', 'daemonize', 'protected-mode', 'proc-title-template', 'include', 'unixsocket', 'tls-port']);
+
+/** `--redis-config name=value`, repeatable: collected in order. */
+export function collectRedisConfig(text: string, previous: string[] = []): string[] {
+  const m = /^([a-z][a-z0-9-]*)=(.+)$/.exec(text.trim());
+  if (!m) throw new InvalidArgumentError(`--redis-config takes name=value (like appendonly=no), got "${text}"`);
+  if (HARNESS_REDIS_SETTINGS.has(m[1]!)) throw new InvalidArgumentError(`--redis-config ${m[1]} is set by the harness (it says where Redis listens and keeps its files)`);
+  return [...previous, `${m[1]}=${m[2]!.trim()}`];
+}
+
+/**
+ * The checks --system adds: a library has no planted bugs, no simulated form and no container
+ * images; a scenario that does not apply to it is refused with the reason.
+ */
+export function checkSystem(o: { system: SystemName; sim?: boolean; env?: string; bugs?: readonly string[]; scenarios?: readonly Scenario[] }): void {
+  if (onlyReference(o.system)) return;
+  if (o.sim) throw new UsageError(`--sim runs the reference system's own code on a virtual clock: drop --sim for --system ${o.system}`);
+  if (o.env === 'docker') throw new UsageError(`--env docker has images of the reference system only: drop it for --system ${o.system}`);
+  if (o.bugs?.length) throw new UsageError(`--bugs are planted in the reference system: ${o.system} has none`);
+  const set = scenarioSetOf(o.system);
+  for (const s of o.scenarios ?? []) {
+    const why = set.skipped[s.name];
+    if (why) throw new UsageError(`scenario ${s.name} does not apply to ${o.system}: ${why}`, false);
+  }
+}
+
+/** The scenarios a system runs by default: all of them, or the ones its scenario set lists. */
+export function defaultScenarios(system: SystemName): Scenario[] {
+  const set = scenarioSetOf(system);
+  return SCENARIOS.filter((s) => set.runs === 'all' || set.runs.includes(s.name));
+}
+
 function parseBugs(text: string): string[] {
   const bugs = text.split(',').map((s) => s.trim()).filter(Boolean);
   for (const b of bugs) if (!BUG_NAME.test(b)) throw new InvalidArgumentError(`"${b}" is not a bug name`);
@@ -97,6 +140,8 @@ export function buildCommand(): Command {
     .option('--soak', 'each scenario runs its soak number of runs (explore more); what `npm run soak` passes')
     .option('--sim', 'deterministic simulation: the reference system\'s own code in this process, on an in-process Redis and a virtual clock')
     .option('--env <env>', 'where the system runs: local (processes) or docker (containers; see docs)', parseEnv, 'local')
+    .option('--system <name>', `the system under test: ${SYSTEM_NAMES.join(', ')} (a library runs the scenarios that apply to it)`, parseSystem, 'reference')
+    .option('--redis-config <name=value>', 'a redis-server setting, after the scenario\'s own (repeatable), e.g. appendonly=no; recorded in the report', collectRedisConfig)
     .option('--workers <n>', 'worker processes', intIn('--workers', 1, 16))
     .option('--keepers <n>', 'keeper processes', intIn('--keepers', 1, 2))
     .option('--bugs <names>', 'planted bugs to switch on in the SUT, comma-separated', parseBugs)
@@ -130,6 +175,7 @@ export function parseOptions(argv: string[]): ChaosOptions | 'help' {
   if (parseCommand(cmd, argv) === 'help') return 'help';
   const o = cmd.opts<{
     scenario?: Scenario[]; runs?: number; seed?: number; path?: string; budget?: number; soak?: boolean; sim?: boolean; env: 'local' | 'docker';
+    system: SystemName; redisConfig?: string[];
     workers?: number; keepers?: number; bugs?: string[]; json?: boolean; ci?: boolean; allowUnknown?: boolean;
     reportDir: string; baseline?: string; p99Tolerance?: number; shard?: Shard;
   }>();
@@ -139,9 +185,11 @@ export function parseOptions(argv: string[]): ChaosOptions | 'help' {
   if (o.shard && o.seed === undefined) throw new UsageError('--shard needs --seed so every shard runs the same work');
   if (o.sim && o.env === 'docker') throw new UsageError('--sim runs in this process: drop --env docker');
   if (o.shard && o.path) throw new UsageError('--path replays one counterexample on one machine: drop --shard');
-  const selection = canonicalOrder(o.scenario ?? [...SCENARIOS]);
+  checkSystem({ system: o.system, sim: o.sim, env: o.env, bugs: o.bugs, scenarios: o.scenario });
+  const chosen = o.scenario ?? defaultScenarios(o.system);
+  const selection = canonicalOrder(chosen);
   return {
-    scenarios: o.shard ? shardItems(selection, o.shard) : (o.scenario ?? [...SCENARIOS]),
+    scenarios: o.shard ? shardItems(selection, o.shard) : chosen,
     selection,
     shard: o.shard,
     runs: o.runs,
@@ -152,6 +200,8 @@ export function parseOptions(argv: string[]): ChaosOptions | 'help' {
     soak: Boolean(o.soak),
     sim: Boolean(o.sim),
     env: o.env,
+    system: o.system,
+    redisConfig: o.redisConfig ?? [],
     workers: o.workers,
     keepers: o.keepers,
     bugs: o.bugs ?? [],
@@ -173,8 +223,13 @@ export function canonicalOrder(selection: readonly Scenario[]): Scenario[] {
 }
 
 /** The command that replays a scenario's counterexample. */
-export function replayCommand(o: Pick<ChaosOptions, 'workers' | 'keepers' | 'bugs'> & { sim?: boolean; env?: 'local' | 'docker' }, scenario: string, seed: number, path: string): string {
-  const parts = ['npm run chaos --', ...(o.sim ? ['--sim'] : []), ...(o.env === 'docker' ? ['--env docker'] : []), `--scenario ${scenario}`, `--seed ${seed}`, `--path ${path}`];
+export function replayCommand(o: Pick<ChaosOptions, 'workers' | 'keepers' | 'bugs'> & { sim?: boolean; env?: 'local' | 'docker'; system?: string; redisConfig?: readonly string[] }, scenario: string, seed: number, path: string): string {
+  const parts = [
+    'npm run chaos --', ...(o.sim ? ['--sim'] : []), ...(o.env === 'docker' ? ['--env docker'] : []),
+    ...(o.system && o.system !== 'reference' ? [`--system ${o.system}`] : []),
+    ...(o.redisConfig ?? []).map((c) => `--redis-config ${/\s/.test(c) ? `'${c}'` : c}`),
+    `--scenario ${scenario}`, `--seed ${seed}`, `--path ${path}`,
+  ];
   if (o.bugs.length) parts.push(`--bugs ${o.bugs.join(',')}`);
   if (o.workers !== undefined) parts.push(`--workers ${o.workers}`);
   if (o.keepers !== undefined) parts.push(`--keepers ${o.keepers}`);

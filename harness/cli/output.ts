@@ -125,10 +125,14 @@ export function suiteExitCode(result: SuiteResult, o: { allowUnknown?: boolean }
 }
 
 /** Machine-readable summary (the report's summary.json builds on the same figures). */
-export function summaryJson(result: SuiteResult, o: Pick<ChaosOptions, 'workers' | 'keepers' | 'bugs'> & { sim?: boolean }) {
+export function summaryJson(result: SuiteResult, options: Pick<ChaosOptions, 'workers' | 'keepers' | 'bugs'> & { sim?: boolean }) {
+  // a replay names the system and the Redis settings the runs had
+  const o = { ...options, system: result.system?.name, redisConfig: result.redisConfig };
   return {
     seed: result.seed,
     bugs: result.bugs,
+    ...(result.system ? { system: result.system } : {}),
+    redisConfig: result.redisConfig ?? [],
     complete: result.complete,
     durationMs: result.durationMs,
     scenarios: result.scenarios.map((s) => ({

@@ -123,6 +123,7 @@ function headline(input: PageInput): Html {
 <h1>${s.verdict}${s.shard ? ` — shard ${s.shard.index}/${s.shard.count}` : ''}</h1>
 ${s.shard ? html`<p class="note">shard ${s.shard.index}/${s.shard.count} of a sharded run (scenarios of the whole run: ${s.shard.scenarios.join(', ')}): this page shows only this shard's part; <code>npm run chaos -- merge</code> the N shard reports for the run's verdict.</p>` : ''}
 ${s.merged ? html`<p>merged from <b>${plural(s.merged.shards, 'shard')}</b>: ${s.merged.from.join(', ')}</p>` : ''}
+<p>system <b>${s.system?.label ?? 'reference system'}</b>${s.system ? html` <span class="muted">(${s.system.settings})</span>` : ''} · redis config <b>${s.redisConfig?.length ? s.redisConfig.join(' ') : 'the scenarios\' own'}</b></p>
 <p>seed <b>${s.seed}</b> · bugs: <b>${s.bugs.length ? s.bugs.join(', ') : 'none'}</b> · duration <b>${formatDuration(s.durationMs)}</b> · ${plural(s.scenarios.length, 'scenario')}${counts ? ` (${counts})` : ''}${s.workers !== undefined ? ` · ${plural(s.workers, 'worker')}` : ''}${s.keepers !== undefined ? ` · ${plural(s.keepers, 'keeper')}` : ''}</p>
 ${s.verify ? html`<p>planted bugs caught: <b>${caught}/${s.verify.length}</b></p>` : ''}
 ${s.verdict === 'UNKNOWN' ? html`<p class="note">UNKNOWN: no checker found a violation, but in some runs a checker could not decide; those scenarios did not pass.</p>` : ''}

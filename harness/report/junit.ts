@@ -81,7 +81,9 @@ export function junitXml(summary: ReportSummary): string {
     .timestamp(summary.createdAt)
     .property('seed', String(summary.seed))
     .property('bugs', summary.bugs.join(',') || 'none')
-    .property('runId', summary.runId);
+    .property('runId', summary.runId)
+    .property('system', summary.system?.label ?? 'reference system')
+    .property('redisConfig', summary.redisConfig?.join(' ') || 'none');
   if (summary.shard) suite.property('shard', `${summary.shard.index}/${summary.shard.count}`);
   if (summary.merged) suite.property('mergedFrom', summary.merged.from.join(','));
   for (const s of summary.scenarios) {

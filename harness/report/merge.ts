@@ -25,6 +25,9 @@ export interface RunKey {
   budgetMs?: number;
   workers?: number;
   keepers?: number;
+  /** the system under test, when not the reference system, and --redis-config */
+  system?: string;
+  redisConfig?: string[];
   /** verify only */
   controlRuns?: number;
 }
@@ -128,6 +131,8 @@ const RUN_OPTIONS: { key: keyof RunKey; name: string }[] = [
   { key: 'budgetMs', name: 'budget (ms)' },
   { key: 'workers', name: 'workers' },
   { key: 'keepers', name: 'keepers' },
+  { key: 'system', name: 'system' },
+  { key: 'redisConfig', name: 'redis-config' },
   { key: 'controlRuns', name: 'control-runs' },
 ];
 
@@ -217,6 +222,8 @@ export function mergeShards(shards: readonly LoadedShard[]): Merged {
     // the shards ran side by side: the run took as long as its slowest shard
     durationMs: Math.max(...ordered.map((f) => f.result.durationMs)),
     complete: ordered.every((f) => f.result.complete),
+    ...(a.result.system ? { system: a.result.system } : {}),
+    ...(a.result.redisConfig ? { redisConfig: a.result.redisConfig } : {}),
   };
   if (a.kind === 'verify') {
     const rows = ordered.flatMap((f) => f.verify ?? []);

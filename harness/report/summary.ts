@@ -52,6 +52,7 @@ const statsSchema = z.object({
   outcomesJudged: count.optional(),
   failuresJudged: count.optional(),
   timeoutsJudged: count.optional(),
+  stalledOut: count.optional(),
   longestRunMs: z.number().optional(),
   // counted since the workload's clients retry, hedge and send one key twice; absent from older summaries
   reexecutionsJudged: count.optional(),
@@ -127,6 +128,10 @@ export const summarySchema = z.looseObject({
   durationMs: z.number(),
   workers: z.number().int().optional(),
   keepers: z.number().int().optional(),
+  /** the system under test (absent in reports written before systems were named: the reference system) */
+  system: z.object({ name: z.string(), label: z.string(), settings: z.string() }).optional(),
+  /** redis-server settings given with --redis-config */
+  redisConfig: z.array(z.string()).optional(),
   scenarios: z.array(scenarioSchema),
   verify: z.array(verifyRowSchema).optional(),
   /** set on the report of one shard of a sharded run */

@@ -1,6 +1,7 @@
 import { DEFAULT_ENV_OPTIONS, Environment, type EnvironmentOptions } from '../env/environment.ts';
 import type { RunEnvironment } from '../env/surface.ts';
 import { runsOf, type Scenario } from './scenario.ts';
+import { loadSystem, type SystemName } from '../systems/index.ts';
 import { liveTarget, runScenario, type RunRecord, type ScenarioResult } from './property.ts';
 
 export interface SuiteOptions {
@@ -19,6 +20,10 @@ export interface SuiteOptions {
   workers?: number;
   keepers?: number;
   bugs: string[];
+  /** the system under test (default: the reference system) */
+  system?: SystemName;
+  /** redis-server settings after each scenario's own (--redis-config name=value) */
+  redisConfig?: string[];
   shrink?: boolean;
   failOn?: readonly string[];
   onScenarioStart?: (scenario: Scenario, runs: number) => void;
@@ -28,9 +33,21 @@ export interface SuiteOptions {
 
 export type EnvKind = 'local' | 'docker';
 
+/** What the report says of the system under test. */
+export interface SystemInfo {
+  name: string;
+  /** the library and its exact version */
+  label: string;
+  /** the settings its processes run with */
+  settings: string;
+}
+
 export interface SuiteResult {
   seed: number;
   bugs: string[];
+  system?: SystemInfo;
+  /** redis-server settings given on the command line (--redis-config), in order */
+  redisConfig?: string[];
   scenarios: ScenarioResult[];
   durationMs: number;
   /** false when the suite was cut short (interrupt, environment error) */
@@ -43,6 +60,8 @@ function envOptionsFor(s: Scenario, o: SuiteOptions): Partial<EnvironmentOptions
     ...(o.workers !== undefined ? { workers: o.workers } : {}),
     ...(o.keepers !== undefined ? { keepers: o.keepers } : {}),
     bugs: o.bugs,
+    ...(o.system !== undefined && o.system !== 'reference' ? { system: o.system } : {}),
+    ...(o.redisConfig?.length ? { redisConfig: o.redisConfig } : {}),
   };
 }
 
@@ -63,10 +82,13 @@ export class Suite {
   constructor(private readonly o: SuiteOptions) {}
 
   private startedAt = Date.now();
+  private systemInfo: SystemInfo | undefined;
 
   async run(): Promise<SuiteResult> {
     const started = Date.now();
     this.startedAt = started;
+    const system = await loadSystem(this.o.system ?? 'reference');
+    this.systemInfo = { name: system.name, label: system.label, settings: system.settings };
     try {
       for (const [i, scenario] of this.o.scenarios.entries()) {
         if (this.interrupted) break;
@@ -115,7 +137,10 @@ export class Suite {
       });
     }
     const complete = !this.interrupted && scenarios.length === this.o.scenarios.length && scenarios.every((r) => r.verdict !== 'incomplete');
-    return { seed: this.o.seed, bugs: this.o.bugs, scenarios, durationMs: Date.now() - started, complete };
+    return {
+      seed: this.o.seed, bugs: this.o.bugs, scenarios, durationMs: Date.now() - started, complete,
+      ...(this.systemInfo ? { system: this.systemInfo } : {}), redisConfig: this.o.redisConfig ?? [],
+    };
   }
 
   /** Ctrl-C: run no further scenario and release the servers now. */

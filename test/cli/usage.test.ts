@@ -28,6 +28,16 @@ describe('chaos CLI usage errors', () => {
     [['verify', '--shard', '1/2'], /--shard needs --seed so every shard runs the same work/],
     [['verify', '--shard', '3/2', '--seed', '1'], /--shard must be K\/N/],
     [['merge'], /missing required argument 'dirs'/],
+    // --system and --redis-config
+    [['--system', 'kafka'], /--system must be one of reference, bullmq, bee-queue, got "kafka"/],
+    [['--system', 'bullmq', '--scenario', 'reorder'], /scenario reorder does not apply to bullmq: .*two event publishers/],
+    [['--system', 'bee-queue', '--scenario', 'keeper-crash'], /scenario keeper-crash does not apply to bee-queue: no keepers/],
+    [['--system', 'bullmq', '--sim'], /--sim runs the reference system's own code/],
+    [['--system', 'bullmq', '--env', 'docker'], /--env docker has images of the reference system only/],
+    [['--system', 'bee-queue', '--bugs', 'check-then-set'], /--bugs are planted in the reference system: bee-queue has none/],
+    [['--redis-config', 'appendonly'], /--redis-config takes name=value/],
+    [['--redis-config', 'port=1234'], /--redis-config port is set by the harness/],
+    [['verify', '--system', 'bullmq'], /verify proves that planted bugs are caught: only the reference system has them/],
   ])('%j exits 2 with one line', (args, message) => {
     const r = chaos(...args);
     expect(r.code).toBe(2);

@@ -1,0 +1,36 @@
+// --system and --redis-config: which scenarios a system runs, what a replay command says, and
+// what the summary records; no servers are started.
+import { describe, expect, it } from 'vitest';
+import { parseOptions, replayCommand, type ChaosOptions } from '../../harness/cli/options.ts';
+import { summaryJson } from '../../harness/cli/output.ts';
+import { SCENARIOS } from '../../scenarios/index.ts';
+import { failingScenario, makeSuite } from '../report/fixtures.ts';
+
+const parse = (...argv: string[]) => parseOptions(argv) as ChaosOptions;
+
+describe('--system', () => {
+  it('runs every scenario on the reference system, and only those that apply on a library', () => {
+    expect(parse().system).toBe('reference');
+    expect(parse().scenarios.map((s) => s.name)).toEqual(SCENARIOS.map((s) => s.name));
+    for (const lib of ['bullmq', 'bee-queue']) {
+      const names = parse('--system', lib).scenarios.map((s) => s.name);
+      expect(names).toEqual(['latency', 'worker-crash', 'partition', 'pause', 'redis-restart', 'front-door', 'long-jobs', 'mixed', 'explore']);
+      expect(names).not.toContain('reorder');
+    }
+  });
+
+  it('collects --redis-config in order, and names system and settings in the replay command', () => {
+    const o = parse('--system', 'bullmq', '--redis-config', 'appendonly=no', '--redis-config', 'save=900 1');
+    expect(o.redisConfig).toEqual(['appendonly=no', 'save=900 1']);
+    expect(replayCommand(o, 'redis-restart', 7, '0:1')).toBe("npm run chaos -- --system bullmq --redis-config appendonly=no --redis-config 'save=900 1' --scenario redis-restart --seed 7 --path 0:1");
+    expect(replayCommand(parse(), 'pause', 7, '2')).toBe('npm run chaos -- --scenario pause --seed 7 --path 2');
+  });
+
+  it("records the system and the Redis settings in the summary, and a failure's replay carries them", () => {
+    const result = { ...makeSuite([failingScenario('pause')]), system: { name: 'bee-queue', label: 'bee-queue 2.0.0', settings: 's' }, redisConfig: ['appendonly=no'] };
+    const json = summaryJson(result, { bugs: [], workers: undefined, keepers: undefined });
+    expect(json.system).toEqual({ name: 'bee-queue', label: 'bee-queue 2.0.0', settings: 's' });
+    expect(json.redisConfig).toEqual(['appendonly=no']);
+    expect(json.scenarios[0]!.failure!.replay).toMatch(/^npm run chaos -- --system bee-queue --redis-config appendonly=no --scenario /);
+  });
+});
