@@ -126,6 +126,12 @@ export interface SnapshotEntry {
   runningInfo: string[];
   /** what could not be read; absent or empty when everything was */
   unreadable?: Unreadable[];
+  /**
+   * When the system's log is what the harness heard it publish (bee-queue's pub/sub events), the
+   * intervals in which the harness was not listening: the log may lack what happened then, so a
+   * snapshot ahead of the log is no evidence of an unlogged write. Absent for a stored log.
+   */
+  logGaps?: { from: number; to: number }[];
 }
 
 export type HistoryEntry = ClientEntry | TransitionEntry | ExecutionEntry | NemesisEntry | SnapshotEntry;

@@ -5,6 +5,7 @@ import { HistoryRecorder } from '../history/recorder.ts';
 import type { ExecutionEntry, History, TransitionEntry } from '../history/types.ts';
 import { healAll, playSchedule, type Schedule } from '../nemesis/index.ts';
 import { Client, type SubmitRequest, type Submitted } from '../workload/client.ts';
+import type { Heard } from '../systems/types.ts';
 import type { SubmitStyle, Workload } from '../workload/workload.ts';
 
 export interface RunPlan {
@@ -88,7 +89,7 @@ export async function runOnce(env: RunEnvironment, plan: RunPlan): Promise<RunOu
   })();
 
   let settle: Settled;
-  let heard: TransitionEntry[] = [];
+  let heard: Heard = { transitions: [], gaps: [] };
   try {
     await Promise.all([workload, playSchedule(env, plan.schedule, history)]);
     await healAll(env);
@@ -96,7 +97,7 @@ export async function runOnce(env: RunEnvironment, plan: RunPlan): Promise<RunOu
   } finally {
     reading = false;
     await reader;
-    heard = (await recording?.stop()) ?? [];
+    heard = (await recording?.stop()) ?? heard;
   }
 
   const collectStart = history.now();
@@ -175,9 +176,10 @@ async function settleAfterHeal(env: RunEnvironment, history: HistoryRecorder, pl
 }
 
 /** Adds the SUT's own logs (transitions, executions), what was heard of it during the run, and a snapshot of its state, read over the harness's own connection, to the history. */
-export async function collectRun(env: RunEnvironment, history: HistoryRecorder, heard: TransitionEntry[] = []): Promise<{ transitions: TransitionEntry[]; executions: ExecutionEntry[] }> {
+export async function collectRun(env: RunEnvironment, history: HistoryRecorder, heard: Heard = { transitions: [], gaps: [] }): Promise<{ transitions: TransitionEntry[]; executions: ExecutionEntry[] }> {
   const { transitions: logged, executions, snapshot } = await env.system.readFinalState(env.admin, history);
-  const transitions = [...logged, ...heard];
+  const transitions = [...logged, ...heard.transitions];
+  if (heard.gaps.length) snapshot.logGaps = heard.gaps;
   for (const e of [...transitions, ...executions]) history.add(e);
   history.add(snapshot);
   return { transitions, executions };

@@ -89,10 +89,19 @@ export function transitionOfEvent(msg: EventMessage, logId: string, t: number): 
   };
 }
 
+/**
+ * Listens on a connection of the harness's own (reconnecting within 20 ms). Pub/sub keeps
+ * nothing for a subscriber that is away: from the moment the connection drops (a Redis
+ * restart) until it is subscribed again, what bee-queue publishes is lost; those intervals are
+ * returned as gaps (the checkers then do not read a missing event as an unlogged write).
+ */
 async function record(admin: Redis, history: HistoryRecorder): Promise<Recording> {
-  const sub = admin.duplicate();
+  const sub = admin.duplicate({ retryStrategy: () => 20, autoResubscribe: false });
   sub.on('error', () => undefined);
   const heard: TransitionEntry[] = [];
+  const gaps: { from: number; to: number }[] = [];
+  let downSince: number | undefined;
+  let stopping = false;
   let seq = 0;
   sub.on('message', (channel: string, message: string) => {
     if (channel !== EVENTS) return;
@@ -105,12 +114,25 @@ async function record(admin: Redis, history: HistoryRecorder): Promise<Recording
       /* not a bee-queue event */
     }
   });
+  sub.on('close', () => {
+    if (!stopping && downSince === undefined) downSince = history.now();
+  });
+  sub.on('ready', () => {
+    if (downSince === undefined || stopping) return;
+    // listening again once the SUBSCRIBE is answered
+    void sub.subscribe(EVENTS).then(() => {
+      if (downSince !== undefined) gaps.push({ from: downSince, to: history.now() });
+      downSince = undefined;
+    }, () => undefined);
+  });
   await sub.subscribe(EVENTS);
   return {
     async stop() {
+      stopping = true;
+      if (downSince !== undefined) gaps.push({ from: downSince, to: history.now() });
       await sub.unsubscribe().catch(() => undefined);
       sub.disconnect();
-      return heard;
+      return { transitions: heard, gaps };
     },
   };
 }

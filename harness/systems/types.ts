@@ -56,8 +56,14 @@ export interface Progress {
 
 /** What a system records only as it happens (e.g. pub/sub events), collected over a connection of the harness's own. */
 export interface Recording {
-  /** stops listening; what was heard, as transitions on the run's timeline */
-  stop(): Promise<TransitionEntry[]>;
+  /** stops listening; what was heard, as transitions on the run's timeline, and when nothing could be heard (the listening connection was down) */
+  stop(): Promise<Heard>;
+}
+
+export interface Heard {
+  transitions: TransitionEntry[];
+  /** run-timeline intervals [from, to] in which the harness was not listening: what was published then is missing */
+  gaps: { from: number; to: number }[];
 }
 
 export interface SystemModule {

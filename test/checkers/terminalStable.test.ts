@@ -148,6 +148,26 @@ describe('terminalStable', () => {
       expect(v.evidence[0].message).toMatch(/snapshot at t=900ms has completed but the log's last applied state is queued→running .*: a write the log does not record/);
     });
 
+    it("cannot decide a snapshot ahead of a log heard over pub/sub while the harness was not listening (logGaps), but still rejects an overwrite of a heard terminal state", () => {
+      const ahead = new HistoryBuilder();
+      ahead.submit({ t: 100, key: 'k-1', payloads: [payload(['hello'])], taskId: 'T-1', jobIds: ['J-1'] });
+      ahead.transition('J-1', 'queued', 'running', { t: 110, source: 'worker' });
+      const snap = ahead.snapshot(900, [task('T-1', 'k-1', 'completed', [job('J-1', 'completed', { output: 'hello\n' })])]);
+      snap.logGaps = [{ from: 300, to: 420 }];
+      const v = terminalStable(ahead.build());
+      expect(v.valid).toBe('unknown');
+      expect(v.stats).toMatchObject({ snapshotDisagreements: 0, undecided: 1 });
+      expect(v.evidence.map((e) => e.message).join('\n')).toMatch(/not listening to the system's events from t=300 to 420ms/);
+
+      const overwritten = new HistoryBuilder();
+      overwritten.submit({ t: 100, key: 'k-1', payloads: [payload(['hello'])], taskId: 'T-1', jobIds: ['J-1'] });
+      overwritten.transition('J-1', 'queued', 'running', { t: 110, source: 'worker' });
+      overwritten.transition('J-1', 'running', 'completed', { t: 200, source: 'executor' });
+      const snap2 = overwritten.snapshot(900, [task('T-1', 'k-1', 'failed', [job('J-1', 'failed', { reason: 'exit', exitCode: 1 })])]);
+      snap2.logGaps = [{ from: 300, to: 420 }];
+      expect(terminalStable(overwritten.build()).valid).toBe(false);
+    });
+
     it('catches a terminal state overwritten outside the log (the heartbeat-status bug) from reads and the snapshot alone', () => {
       const h = new HistoryBuilder();
       completedJob(h);
