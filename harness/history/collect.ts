@@ -94,11 +94,16 @@ const isJobState = (s: string): s is JobState => (JOB_STATES as readonly string[
  * failed attempt is retried; a key that cannot be read is listed as unreadable, never dropped;
  * when nothing can be read the snapshot says so (key '*').
  */
-export async function readFinalState(redis: Redis, history: HistoryRecorder, attempts = 3): Promise<FinalState> {
+export function readFinalState(redis: Redis, history: HistoryRecorder, attempts = 3): Promise<FinalState> {
+  return retryingCut(() => readCut(redis, history), history, attempts);
+}
+
+/** One read of a final state, retried (backing off) when it throws; when no attempt succeeds, a snapshot that says nothing could be read (key '*'). */
+export async function retryingCut(read: () => Promise<FinalState>, history: HistoryRecorder, attempts = 3): Promise<FinalState> {
   let last: unknown;
   for (let i = 0; i < attempts; i++) {
     try {
-      return await readCut(redis, history);
+      return await read();
     } catch (err) {
       last = err;
       await new Promise((r) => setTimeout(r, 200 * (i + 1)));

@@ -9,10 +9,10 @@ import path from 'node:path';
 import type { Redis } from 'ioredis';
 import { PROJECT_ROOT } from '../env/binaries.ts';
 import { oneLine } from '../env/errors.ts';
-import type { FinalState } from '../history/collect.ts';
+import { retryingCut, type FinalState } from '../history/collect.ts';
 import type { HistoryRecorder } from '../history/recorder.ts';
 import type { JobState, JobView, TaskView, TransitionEntry, Unreadable } from '../history/types.ts';
-import { everyStartEnded, executionLogLength, LIBRARY_SCENARIOS, libraryProcesses, libraryShape, readAppExecutions, readAppTasks } from './library.ts';
+import { everyStartEnded, executionLogLength, LIBRARY_SCENARIOS, libraryProcesses, libraryShape, readAppExecutions, readAppTasks, startsPerJob } from './library.ts';
 import type { Progress, Recording, SystemModule } from './types.ts';
 import { Queue, QUEUE_NAME, viewOf, type BeeQueue, type JobData } from '../../libraries/bee-queue/queue.ts';
 
@@ -165,25 +165,14 @@ function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   return Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms)))]).finally(() => clearTimeout(timer));
 }
 
-async function readFinalState(admin: Redis, history: HistoryRecorder, attempts = 3): Promise<FinalState> {
-  let last: unknown;
-  for (let i = 0; i < attempts; i++) {
-    try {
-      return await readCut(admin, history);
-    } catch (err) {
-      last = err;
-      await new Promise((r) => setTimeout(r, 200 * (i + 1)));
-    }
-  }
-  const unreadable: Unreadable[] = [{ key: '*', error: oneLine(last) }];
-  return { transitions: [], executions: [], snapshot: { kind: 'snapshot', t: history.now(), tasks: [], runningSet: [], runningInfo: [], unreadable } };
+function readFinalState(admin: Redis, history: HistoryRecorder): Promise<FinalState> {
+  return retryingCut(() => readCut(admin, history), history);
 }
 
 async function readCut(admin: Redis, history: HistoryRecorder): Promise<FinalState> {
   const tasks = await readAppTasks(admin);
   const executions = await readAppExecutions(admin, history);
-  const starts = new Map<string, number>();
-  for (const e of executions) starts.set(e.jobId, Math.max(starts.get(e.jobId) ?? 0, e.attempt));
+  const starts = startsPerJob(executions);
   const queue = await openReader(admin);
   try {
     const active = new Set(await admin.lrange(ACTIVE, 0, -1));

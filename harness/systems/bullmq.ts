@@ -10,10 +10,10 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { PROJECT_ROOT } from '../env/binaries.ts';
 import { oneLine } from '../env/errors.ts';
-import { fieldsOf, type FinalState } from '../history/collect.ts';
+import { fieldsOf, retryingCut, type FinalState } from '../history/collect.ts';
 import type { HistoryRecorder } from '../history/recorder.ts';
 import type { JobState, JobView, TaskView, TransitionEntry, Unreadable } from '../history/types.ts';
-import { everyStartEnded, executionLogLength, LIBRARY_SCENARIOS, libraryProcesses, libraryShape, readAppExecutions, readAppTasks } from './library.ts';
+import { everyStartEnded, executionLogLength, LIBRARY_SCENARIOS, libraryProcesses, libraryShape, readAppExecutions, readAppTasks, startsPerJob } from './library.ts';
 import type { Progress, SystemModule } from './types.ts';
 import { QUEUE_NAME, reasonOf, viewOf, type JobData, type JobResult } from '../../libraries/bullmq/queue.ts';
 
@@ -108,26 +108,15 @@ function openReader(admin: Redis): { queue: Queue<JobData, JobResult>; close(): 
   };
 }
 
-async function readFinalState(admin: Redis, history: HistoryRecorder, attempts = 3): Promise<FinalState> {
-  let last: unknown;
-  for (let i = 0; i < attempts; i++) {
-    try {
-      return await readCut(admin, history);
-    } catch (err) {
-      last = err;
-      await new Promise((r) => setTimeout(r, 200 * (i + 1)));
-    }
-  }
-  const unreadable: Unreadable[] = [{ key: '*', error: oneLine(last) }];
-  return { transitions: [], executions: [], snapshot: { kind: 'snapshot', t: history.now(), tasks: [], runningSet: [], runningInfo: [], unreadable } };
+function readFinalState(admin: Redis, history: HistoryRecorder): Promise<FinalState> {
+  return retryingCut(() => readCut(admin, history), history);
 }
 
 async function readCut(admin: Redis, history: HistoryRecorder): Promise<FinalState> {
   const tasks = await readAppTasks(admin);
   const executions = await readAppExecutions(admin, history);
   const transitions = await readEvents(admin, history);
-  const starts = new Map<string, number>();
-  for (const e of executions) starts.set(e.jobId, Math.max(starts.get(e.jobId) ?? 0, e.attempt));
+  const starts = startsPerJob(executions);
   const reader = openReader(admin);
   try {
     const t = history.now();

@@ -73,6 +73,13 @@ export async function everyStartEnded(admin: Redis): Promise<boolean> {
   return open.size === 0;
 }
 
+/** Per job, its highest attempt in the execution log: how many times it was started. */
+export function startsPerJob(executions: readonly ExecutionEntry[]): Map<string, number> {
+  const starts = new Map<string, number>();
+  for (const e of executions) starts.set(e.jobId, Math.max(starts.get(e.jobId) ?? 0, e.attempt));
+  return starts;
+}
+
 /** How many entries the execution log has (a progress signature). */
 export const executionLogLength = (admin: Redis): Promise<number> => admin.xlen('app:executions');
 

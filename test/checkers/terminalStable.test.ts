@@ -157,6 +157,14 @@ describe('terminalStable', () => {
       const v = terminalStable(ahead.build());
       expect(v.valid).toBe('unknown');
       expect(v.stats).toMatchObject({ snapshotDisagreements: 0, undecided: 1 });
+
+      // nothing heard of the job at all (its one event fell into the gap): the same
+      const unheard = new HistoryBuilder();
+      unheard.submit({ t: 100, key: 'k-1', payloads: [payload(['hello'])], taskId: 'T-1', jobIds: ['J-1'] });
+      unheard.snapshot(900, [task('T-1', 'k-1', 'failed', [job('J-1', 'failed', { reason: 'timeout', exitCode: null })])]).logGaps = [{ from: 300, to: 420 }];
+      expect(terminalStable(unheard.build()).valid).toBe('unknown');
+      unheard.entries.find((e) => e.kind === 'snapshot')!.logGaps = undefined;
+      expect(terminalStable(unheard.build()).valid).toBe(false);
       expect(v.evidence.map((e) => e.message).join('\n')).toMatch(/not listening to the system's events from t=300 to 420ms/);
 
       const overwritten = new HistoryBuilder();
