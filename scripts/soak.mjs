@@ -103,7 +103,7 @@ export function formatSettle(d) {
 }
 
 function usage(message) {
-  process.stderr.write(`soak: ${message} (usage: npm run soak -- [--suites N] [--seed S] [--shard K/N] [--scenario a,b] [--bugs x] [--sim] [--env local|docker] [--system reference|bullmq|bee-queue] [--redis-config name=value])\n`);
+  process.stderr.write(`soak: ${message} (usage: npm run soak -- [--suites N] [--seed S] [--shard K/N] [--scenario a,b] [--bugs x] [--sim] [--env local|docker] [--system reference|bullmq|bee-queue|bull] [--redis-config name=value])\n`);
   process.exit(2);
 }
 

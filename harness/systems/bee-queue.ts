@@ -12,7 +12,7 @@ import { oneLine } from '../env/errors.ts';
 import { retryingCut, type FinalState } from '../history/collect.ts';
 import type { HistoryRecorder } from '../history/recorder.ts';
 import type { JobState, JobView, TaskView, TransitionEntry, Unreadable } from '../history/types.ts';
-import { everyStartEnded, executionLogLength, LIBRARY_SCENARIOS, libraryProcesses, libraryShape, readAppExecutions, readAppTasks, startsPerJob } from './library.ts';
+import { everyStartEnded, executionLogLength, LIBRARY_SCENARIOS, libraryProcesses, libraryShape, readAppExecutions, readAppTasks, recordPublished, startsPerJob } from './library.ts';
 import type { Progress, Recording, SystemModule } from './types.ts';
 import { Queue, QUEUE_NAME, viewOf, type BeeQueue, type JobData } from '../../libraries/bee-queue/queue.ts';
 
@@ -89,52 +89,9 @@ export function transitionOfEvent(msg: EventMessage, logId: string, t: number): 
   };
 }
 
-/**
- * Listens on a connection of the harness's own (reconnecting within 20 ms). Pub/sub keeps
- * nothing for a subscriber that is away: from the moment the connection drops (a Redis
- * restart) until it is subscribed again, what bee-queue publishes is lost; those intervals are
- * returned as gaps (the checkers then do not read a missing event as an unlogged write).
- */
-async function record(admin: Redis, history: HistoryRecorder): Promise<Recording> {
-  const sub = admin.duplicate({ retryStrategy: () => 20, autoResubscribe: false });
-  sub.on('error', () => undefined);
-  const heard: TransitionEntry[] = [];
-  const gaps: { from: number; to: number }[] = [];
-  let downSince: number | undefined;
-  let stopping = false;
-  let seq = 0;
-  sub.on('message', (channel: string, message: string) => {
-    if (channel !== EVENTS) return;
-    const now = Date.now();
-    const logId = `${now}-${seq++}`;
-    try {
-      const e = transitionOfEvent(JSON.parse(message) as EventMessage, logId, history.fromWall(now));
-      if (e) heard.push(e);
-    } catch {
-      /* not a bee-queue event */
-    }
-  });
-  sub.on('close', () => {
-    if (!stopping && downSince === undefined) downSince = history.now();
-  });
-  sub.on('ready', () => {
-    if (downSince === undefined || stopping) return;
-    // listening again once the SUBSCRIBE is answered
-    void sub.subscribe(EVENTS).then(() => {
-      if (downSince !== undefined) gaps.push({ from: downSince, to: history.now() });
-      downSince = undefined;
-    }, () => undefined);
-  });
-  await sub.subscribe(EVENTS);
-  return {
-    async stop() {
-      stopping = true;
-      if (downSince !== undefined) gaps.push({ from: downSince, to: history.now() });
-      await sub.unsubscribe().catch(() => undefined);
-      sub.disconnect();
-      return { transitions: heard, gaps };
-    },
-  };
+/** What bee-queue publishes on its events channel, heard by a subscriber of the harness's own (library.ts recordPublished). */
+function record(admin: Redis, history: HistoryRecorder): Promise<Recording> {
+  return recordPublished(admin, history, [EVENTS], (_channel, message, logId, t) => transitionOfEvent(JSON.parse(message) as EventMessage, logId, t));
 }
 
 // ---------------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ import { LIBRARY_SCENARIOS } from './library.ts';
 import { reference } from './reference.ts';
 import type { SystemModule } from './types.ts';
 
-export const SYSTEM_NAMES = ['reference', 'bullmq', 'bee-queue'] as const;
+export const SYSTEM_NAMES = ['reference', 'bullmq', 'bee-queue', 'bull'] as const;
 export type SystemName = (typeof SYSTEM_NAMES)[number];
 
 export function isSystemName(s: string): s is SystemName {
@@ -18,6 +18,7 @@ export async function loadSystem(name: SystemName): Promise<SystemModule> {
     case 'reference': return reference;
     case 'bullmq': return (await import('./bullmq.ts')).bullmq;
     case 'bee-queue': return (await import('./bee-queue.ts')).beeQueue;
+    case 'bull': return (await import('./bull.ts')).bull;
   }
 }
 

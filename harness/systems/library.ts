@@ -9,8 +9,8 @@ import { PROJECT_ROOT } from '../env/binaries.ts';
 import { workerIds } from '../env/shape.ts';
 import { fieldsOf, scanKeys } from '../history/collect.ts';
 import type { HistoryRecorder } from '../history/recorder.ts';
-import type { ExecutionEntry } from '../history/types.ts';
-import type { ProcessSpec, StartContext, SystemShape } from './types.ts';
+import type { ExecutionEntry, TransitionEntry } from '../history/types.ts';
+import type { ProcessSpec, Recording, StartContext, SystemShape } from './types.ts';
 
 /** The scenarios that make sense for a queue library's application, and why the others do not. */
 export const LIBRARY_SCENARIOS = {
@@ -98,4 +98,57 @@ export async function readAppTasks(admin: Redis): Promise<{ taskId: string; idem
     out.push({ taskId: key.slice('app:task:'.length), idempotencyKey: h.idempotencyKey || null, jobIds });
   }
   return out;
+}
+
+/**
+ * Listens to what a library only publishes (pub/sub: bee-queue's events, Bull's job channels) on
+ * a connection of the harness's own, reconnecting within 20 ms. `patterns` are PSUBSCRIBE
+ * patterns (a channel name is a pattern of itself); `parse` turns one message into a transition
+ * stamped with this machine's clock (undefined: it moves no job; a throw: not the library's).
+ * Pub/sub keeps nothing for a subscriber that is away: from the moment the connection drops (a
+ * Redis restart) until it is subscribed again, what is published is lost; those intervals are
+ * returned as gaps (the checkers then do not read a missing event as an unlogged write).
+ */
+export async function recordPublished(
+  admin: Redis, history: HistoryRecorder, patterns: string[],
+  parse: (channel: string, message: string, logId: string, t: number) => TransitionEntry | undefined,
+): Promise<Recording> {
+  const sub = admin.duplicate({ retryStrategy: () => 20, autoResubscribe: false });
+  sub.on('error', () => undefined);
+  const heard: TransitionEntry[] = [];
+  const gaps: { from: number; to: number }[] = [];
+  let downSince: number | undefined;
+  let stopping = false;
+  let seq = 0;
+  sub.on('pmessage', (_pattern: string, channel: string, message: string) => {
+    const now = Date.now();
+    const logId = `${now}-${seq++}`;
+    try {
+      const e = parse(channel, message, logId, history.fromWall(now));
+      if (e) heard.push(e);
+    } catch {
+      /* not the library's message */
+    }
+  });
+  sub.on('close', () => {
+    if (!stopping && downSince === undefined) downSince = history.now();
+  });
+  sub.on('ready', () => {
+    if (downSince === undefined || stopping) return;
+    // listening again once the PSUBSCRIBE is answered
+    void sub.psubscribe(...patterns).then(() => {
+      if (downSince !== undefined) gaps.push({ from: downSince, to: history.now() });
+      downSince = undefined;
+    }, () => undefined);
+  });
+  await sub.psubscribe(...patterns);
+  return {
+    async stop() {
+      stopping = true;
+      if (downSince !== undefined) gaps.push({ from: downSince, to: history.now() });
+      await sub.punsubscribe().catch(() => undefined);
+      sub.disconnect();
+      return { transitions: heard, gaps };
+    },
+  };
 }

@@ -12,7 +12,7 @@ describe('--system', () => {
   it('runs every scenario on the reference system, and only those that apply on a library', () => {
     expect(parse().system).toBe('reference');
     expect(parse().scenarios.map((s) => s.name)).toEqual(SCENARIOS.map((s) => s.name));
-    for (const lib of ['bullmq', 'bee-queue']) {
+    for (const lib of ['bullmq', 'bee-queue', 'bull']) {
       const names = parse('--system', lib).scenarios.map((s) => s.name);
       expect(names).toEqual(['latency', 'worker-crash', 'partition', 'pause', 'redis-restart', 'front-door', 'long-jobs', 'mixed', 'explore']);
       expect(names).not.toContain('reorder');

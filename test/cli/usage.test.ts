@@ -29,7 +29,7 @@ describe('chaos CLI usage errors', () => {
     [['verify', '--shard', '3/2', '--seed', '1'], /--shard must be K\/N/],
     [['merge'], /missing required argument 'dirs'/],
     // --system and --redis-config
-    [['--system', 'kafka'], /--system must be one of reference, bullmq, bee-queue, got "kafka"/],
+    [['--system', 'kafka'], /--system must be one of reference, bullmq, bee-queue, bull, got "kafka"/],
     [['--system', 'bullmq', '--scenario', 'reorder'], /scenario reorder does not apply to bullmq: .*two event publishers/],
     [['--system', 'bee-queue', '--scenario', 'keeper-crash'], /scenario keeper-crash does not apply to bee-queue: no keepers/],
     [['--system', 'bullmq', '--sim'], /--sim runs the reference system's own code/],

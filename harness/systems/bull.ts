@@ -1,0 +1,141 @@
+// Bull (BullMQ's predecessor) as a system under test: a small application on Bull
+// (libraries/bull/: a producer behind the client link, N workers with concurrency 1), its
+// evidence read over the harness's own connection: what Bull's Lua scripts publish as they move
+// a job (it keeps no event log: `active@<worker token>`, `stalled@`, `completed`, `failed`
+// channels, heard by a subscriber of the harness's own), the application's execution log and
+// task records, and each job's final state read through Bull's API (Queue#getJob, Job#getState).
+
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Redis } from 'ioredis';
+import { PROJECT_ROOT } from '../env/binaries.ts';
+import { oneLine } from '../env/errors.ts';
+import { retryingCut, type FinalState } from '../history/collect.ts';
+import type { HistoryRecorder } from '../history/recorder.ts';
+import type { JobState, JobView, TaskView, TransitionEntry, Unreadable } from '../history/types.ts';
+import { everyStartEnded, executionLogLength, LIBRARY_SCENARIOS, libraryProcesses, libraryShape, readAppExecutions, readAppTasks, recordPublished, startsPerJob } from './library.ts';
+import type { Progress, Recording, SystemModule } from './types.ts';
+import { Queue, QUEUE_NAME, reasonOf, viewOf, type BullQueue, type JobResult } from '../../libraries/bull/queue.ts';
+
+const key = (s: string) => `bull:${QUEUE_NAME}:${s}`;
+
+const version = (): string => {
+  try {
+    return (JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'node_modules', 'bull', 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return '?';
+  }
+};
+
+export const bull: SystemModule = {
+  name: 'bull',
+  label: `bull ${version()}`,
+  settings:
+    'workers: every connection waits through reconnects, concurrency 1, lockDuration = stalledInterval = --lease-ms, lockRenewTime lease/2, maxStalledCount 1 (default); ' +
+    "jobs: attempts 1, the job's own timeout option, kept after they finish; producer client: enableOfflineQueue false, maxRetriesPerRequest 1, commandTimeout 2 s",
+  scenarios: LIBRARY_SCENARIOS,
+  checkers: ['terminalStable', 'totalQueue', 'outputIntegrity', 'payloadOutcome', 'reexecution'],
+  hasBugs: false,
+  reusable: false,
+
+  shape: libraryShape,
+  processes: (shape, ctx) => libraryProcesses('bull', shape, ctx),
+  record,
+  readFinalState: (admin, history) => retryingCut(() => readCut(admin, history), history),
+  progress,
+  quiescent,
+  idle: async () => false,
+};
+
+// ---------------------------------------------------------------------------------------
+// what Bull's scripts publish (moveToActive: jobId on active@<token>; moveStalledJobsToWait:
+// jobId on stalled@, or {jobId, val} on failed past maxStalledCount; moveToFinished:
+// {jobId, val} on completed / failed)
+
+const COMPLETED = key('completed');
+const FAILED = key('failed');
+const PATTERNS = [key('active@*'), key('stalled@'), COMPLETED, FAILED];
+
+/** One published message as a transition, or undefined when it moves no job. */
+export function transitionOfMessage(channel: string, message: string, logId: string, t: number): TransitionEntry | undefined {
+  const base = { kind: 'transition' as const, t, logId, eventId: logId, source: 'library', sourceId: '', attempt: 0, decision: 'applied' as const, keeper: '' };
+  const move = (type: string, from: JobState, to: JobState, jobId: string, extra: Partial<TransitionEntry> = {}): TransitionEntry =>
+    ({ ...base, type, jobId, from, to, reason: 'ok', exitCode: null, output: null, ...extra });
+  if (channel.startsWith(key('active@'))) return move('active', 'queued', 'running', message);
+  if (channel === key('stalled@')) return move('stalled', 'running', 'queued', message);
+  const { jobId, val } = JSON.parse(message) as { jobId: string; val: unknown };
+  if (channel === COMPLETED) {
+    const r = (typeof val === 'string' ? JSON.parse(val) : val ?? {}) as Partial<JobResult>;
+    return move('completed', 'running', 'completed', jobId, { exitCode: r.exitCode ?? 0, output: r.output ?? null });
+  }
+  if (channel === FAILED) {
+    const why = reasonOf(String(val ?? ''));
+    return move('failed', 'running', 'failed', jobId, { reason: why.reason, exitCode: why.exitCode });
+  }
+  return undefined;
+}
+
+function record(admin: Redis, history: HistoryRecorder): Promise<Recording> {
+  return recordPublished(admin, history, PATTERNS, transitionOfMessage);
+}
+
+// ---------------------------------------------------------------------------------------
+// the final state
+
+/** A Queue of the harness's own on the real Redis port (never through a link), for Bull's own reading of its jobs. */
+function openReader(admin: Redis): BullQueue {
+  const o = admin.options;
+  const redis = { host: o.host ?? '127.0.0.1', port: o.port ?? 6379, password: o.password, maxRetriesPerRequest: 3 };
+  const queue: BullQueue = new Queue(QUEUE_NAME, { redis });
+  queue.on('error', () => undefined);
+  return queue;
+}
+
+async function readCut(admin: Redis, history: HistoryRecorder): Promise<FinalState> {
+  const tasks = await readAppTasks(admin);
+  const executions = await readAppExecutions(admin, history);
+  const starts = startsPerJob(executions);
+  const queue = openReader(admin);
+  try {
+    const t = history.now();
+    const unreadable: Unreadable[] = [];
+    const views: TaskView[] = [];
+    for (const task of tasks) {
+      const jobs: JobView[] = [];
+      for (const jobId of task.jobIds) {
+        try {
+          const job = await queue.getJob(jobId);
+          // a job the task lists but Bull does not have is left out: the checkers see it missing
+          if (job) jobs.push(viewOf(jobId, job, await job.getState(), starts.get(jobId) ?? 0));
+        } catch (err) {
+          unreadable.push({ key: key(jobId), taskId: task.taskId, jobId, error: oneLine(err) });
+        }
+      }
+      views.push({ taskId: task.taskId, idempotencyKey: task.idempotencyKey, jobs });
+    }
+    return { transitions: [], executions, snapshot: { kind: 'snapshot', t, tasks: views, runningSet: [], runningInfo: [], ...(unreadable.length ? { unreadable } : {}) } };
+  } finally {
+    await queue.close().catch(() => undefined);
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// progress and quiet
+
+/** Jobs of the recorded tasks in neither Bull's completed nor its failed set, and a signature of what moved. */
+async function progress(admin: Redis): Promise<Progress> {
+  const jobIds = (await readAppTasks(admin)).flatMap((t) => t.jobIds);
+  const multi = admin.multi();
+  for (const id of jobIds) multi.zscore(COMPLETED, id).zscore(FAILED, id);
+  const replies = ((await multi.exec()) ?? []).map(([, v]) => v);
+  let terminal = 0;
+  for (let i = 0; i < jobIds.length; i++) if (replies[2 * i] != null || replies[2 * i + 1] != null) terminal++;
+  return { unfinished: jobIds.length - terminal, signature: `${await executionLogLength(admin)}/${terminal}` };
+}
+
+/** Nothing in Bull can still move a job: none waits (wait, paused, delayed) or is active, and every payload start has its end. */
+async function quiescent(admin: Redis): Promise<boolean> {
+  const [wait, paused, active, delayed] = await Promise.all([admin.llen(key('wait')), admin.llen(key('paused')), admin.llen(key('active')), admin.zcard(key('delayed'))]);
+  if (wait + paused + active + delayed > 0) return false;
+  return everyStartEnded(admin);
+}
