@@ -4,15 +4,12 @@
 // publishes on its events channel while the run goes on (it keeps no event log), and each job's
 // final state read through bee-queue's own API (Queue#getJob) plus its waiting / active lists.
 
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import type { Redis } from 'ioredis';
-import { PROJECT_ROOT } from '../env/binaries.ts';
 import { oneLine } from '../env/errors.ts';
 import { retryingCut, type FinalState } from '../history/collect.ts';
 import type { HistoryRecorder } from '../history/recorder.ts';
 import type { JobState, JobView, TaskView, TransitionEntry, Unreadable } from '../history/types.ts';
-import { everyStartEnded, executionLogLength, LIBRARY_SCENARIOS, libraryProcesses, libraryShape, readAppExecutions, readAppTasks, recordPublished, startsPerJob } from './library.ts';
+import { everyStartEnded, executionLogLength, libraryModule, readAppExecutions, readAppTasks, recordPublished, startsPerJob } from './library.ts';
 import type { Progress, Recording, SystemModule } from './types.ts';
 import { Queue, QUEUE_NAME, viewOf, type BeeQueue, type JobData } from '../../libraries/bee-queue/queue.ts';
 
@@ -25,33 +22,18 @@ const DELAYED = key('delayed');
 const EVENTS = key('events');
 const TERMINAL_STATUS = new Set(['succeeded', 'failed']);
 
-const version = (): string => {
-  try {
-    return (JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'node_modules', 'bee-queue', 'package.json'), 'utf8')) as { version: string }).version;
-  } catch {
-    return '?';
-  }
-};
-
-export const beeQueue: SystemModule = {
+export const beeQueue: SystemModule = libraryModule({
   name: 'bee-queue',
-  label: `bee-queue ${version()}`,
+  pkg: 'bee-queue',
+  dir: 'bee-queue',
   settings:
     'stallInterval = --lease-ms, workers call checkStalledJobs(lease/2); Job#timeout = the job\'s timeoutMs, retries 0; removeOnSuccess/removeOnFailure false; storeJobs false; ' +
     'producer: isWorker false, getEvents false, node-redis enable_offline_queue false + 2 s deadline per request; node-redis retry_strategy reconnects forever',
-  scenarios: LIBRARY_SCENARIOS,
-  checkers: ['terminalStable', 'totalQueue', 'outputIntegrity', 'payloadOutcome', 'reexecution'],
-  hasBugs: false,
-  reusable: false,
-
-  shape: libraryShape,
-  processes: (shape, ctx) => libraryProcesses('bee-queue', shape, ctx),
-  record,
-  readFinalState,
-  progress,
-  quiescent,
-  idle: async () => false,
-};
+  record: (admin, history) => record(admin, history),
+  readFinalState: (admin, history) => retryingCut(() => readCut(admin, history), history),
+  progress: (admin) => progress(admin),
+  quiescent: (admin) => quiescent(admin),
+});
 
 // ---------------------------------------------------------------------------------------
 // what bee-queue publishes: {"id","event","data"} on bq:<name>:events (lib/queue.js _finishJob,
@@ -75,17 +57,21 @@ export function transitionOfEvent(msg: EventMessage, logId: string, t: number): 
   if (!move || typeof msg.id !== 'string') return undefined;
   let exitCode: number | null = null;
   let output: string | null = null;
+  let reason = 'ok';
   if (msg.event === 'succeeded') {
     const r = (msg.data && typeof msg.data === 'object' ? msg.data : {}) as { exitCode?: number; output?: string };
     exitCode = typeof r.exitCode === 'number' ? r.exitCode : 0;
     output = typeof r.output === 'string' ? r.output : null;
   } else if (msg.event === 'failed') {
-    const exit = /^exit (\d+)$/.exec(String(msg.data));
+    // the error's message: "exit N" (the worker's), "Job <id> timed out (<N> ms)" (bee-queue's own timeout)
+    const message = String(msg.data);
+    const exit = /^exit (\d+)$/.exec(message);
     if (exit) exitCode = Number(exit[1]);
+    reason = exit ? 'exit' : /timed out \(\d+ ms\)$/.test(message) ? 'timeout' : message;
   }
   return {
     kind: 'transition', t, logId, jobId: msg.id, eventId: logId, type: msg.event, source: 'library', sourceId: '', attempt: 0,
-    from: move[0], to: move[1], decision: 'applied', reason: 'ok', keeper: '', exitCode, output,
+    from: move[0], to: move[1], decision: 'applied', reason, keeper: '', exitCode, output,
   };
 }
 
@@ -120,10 +106,6 @@ async function openReader(admin: Redis): Promise<BeeQueue> {
 function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   return Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms)))]).finally(() => clearTimeout(timer));
-}
-
-function readFinalState(admin: Redis, history: HistoryRecorder): Promise<FinalState> {
-  return retryingCut(() => readCut(admin, history), history);
 }
 
 async function readCut(admin: Redis, history: HistoryRecorder): Promise<FinalState> {

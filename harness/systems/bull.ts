@@ -5,47 +5,29 @@
 // channels, heard by a subscriber of the harness's own), the application's execution log and
 // task records, and each job's final state read through Bull's API (Queue#getJob, Job#getState).
 
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { Redis } from 'ioredis';
-import { PROJECT_ROOT } from '../env/binaries.ts';
 import { oneLine } from '../env/errors.ts';
 import { retryingCut, type FinalState } from '../history/collect.ts';
 import type { HistoryRecorder } from '../history/recorder.ts';
 import type { JobState, JobView, TaskView, TransitionEntry, Unreadable } from '../history/types.ts';
-import { everyStartEnded, executionLogLength, LIBRARY_SCENARIOS, libraryProcesses, libraryShape, readAppExecutions, readAppTasks, recordPublished, startsPerJob } from './library.ts';
+import { everyStartEnded, executionLogLength, libraryModule, readAppExecutions, readAppTasks, recordPublished, startsPerJob } from './library.ts';
 import type { Progress, Recording, SystemModule } from './types.ts';
 import { Queue, QUEUE_NAME, reasonOf, viewOf, type BullQueue, type JobResult } from '../../libraries/bull/queue.ts';
 
 const key = (s: string) => `bull:${QUEUE_NAME}:${s}`;
 
-const version = (): string => {
-  try {
-    return (JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'node_modules', 'bull', 'package.json'), 'utf8')) as { version: string }).version;
-  } catch {
-    return '?';
-  }
-};
-
-export const bull: SystemModule = {
+export const bull: SystemModule = libraryModule({
   name: 'bull',
-  label: `bull ${version()}`,
+  pkg: 'bull',
+  dir: 'bull',
   settings:
     'workers: every connection waits through reconnects, concurrency 1, lockDuration = stalledInterval = --lease-ms, lockRenewTime lease/2, maxStalledCount 1 (default); ' +
     "jobs: attempts 1, the job's own timeout option, kept after they finish; producer client: enableOfflineQueue false, maxRetriesPerRequest 1, commandTimeout 2 s",
-  scenarios: LIBRARY_SCENARIOS,
-  checkers: ['terminalStable', 'totalQueue', 'outputIntegrity', 'payloadOutcome', 'reexecution'],
-  hasBugs: false,
-  reusable: false,
-
-  shape: libraryShape,
-  processes: (shape, ctx) => libraryProcesses('bull', shape, ctx),
-  record,
+  record: (admin, history) => record(admin, history),
   readFinalState: (admin, history) => retryingCut(() => readCut(admin, history), history),
-  progress,
-  quiescent,
-  idle: async () => false,
-};
+  progress: (admin) => progress(admin),
+  quiescent: (admin) => quiescent(admin),
+});
 
 // ---------------------------------------------------------------------------------------
 // what Bull's scripts publish (moveToActive: jobId on active@<token>; moveStalledJobsToWait:

@@ -4,48 +4,30 @@
 // scripts make, with Redis's time in the stream ids), the application's execution log and task
 // records, and each job's final state read through BullMQ's API (Queue#getJob, Job#getState).
 
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { PROJECT_ROOT } from '../env/binaries.ts';
 import { oneLine } from '../env/errors.ts';
 import { fieldsOf, retryingCut, type FinalState } from '../history/collect.ts';
 import type { HistoryRecorder } from '../history/recorder.ts';
 import type { JobState, JobView, TaskView, TransitionEntry, Unreadable } from '../history/types.ts';
-import { everyStartEnded, executionLogLength, LIBRARY_SCENARIOS, libraryProcesses, libraryShape, readAppExecutions, readAppTasks, startsPerJob } from './library.ts';
+import { everyStartEnded, executionLogLength, libraryModule, readAppExecutions, readAppTasks, startsPerJob } from './library.ts';
 import type { Progress, SystemModule } from './types.ts';
 import { QUEUE_NAME, reasonOf, viewOf, type JobData, type JobResult } from '../../libraries/bullmq/queue.ts';
 
 const key = (s: string) => `bull:${QUEUE_NAME}:${s}`;
 const EVENTS = key('events');
 
-const version = (): string => {
-  try {
-    return (JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'node_modules', 'bullmq', 'package.json'), 'utf8')) as { version: string }).version;
-  } catch {
-    return '?';
-  }
-};
-
-export const bullmq: SystemModule = {
+export const bullmq: SystemModule = libraryModule({
   name: 'bullmq',
-  label: `bullmq ${version()}`,
+  pkg: 'bullmq',
+  dir: 'bullmq',
   settings:
     'workers: maxRetriesPerRequest null, concurrency 1, lockDuration = stalledInterval = --lease-ms, maxStalledCount 1 (default); jobs: attempts 1, kept 1 h after they finish; ' +
     'producer: enableOfflineQueue false, maxRetriesPerRequest 1, commandTimeout 2 s; events stream maxLen 100000',
-  scenarios: LIBRARY_SCENARIOS,
-  checkers: ['terminalStable', 'totalQueue', 'outputIntegrity', 'payloadOutcome', 'reexecution'],
-  hasBugs: false,
-  reusable: false,
-
-  shape: libraryShape,
-  processes: (shape, ctx) => libraryProcesses('bullmq', shape, ctx),
-  readFinalState,
-  progress,
-  quiescent,
-  idle: async () => false,
-};
+  readFinalState: (admin, history) => retryingCut(() => readCut(admin, history), history),
+  progress: (admin) => progress(admin),
+  quiescent: (admin) => quiescent(admin),
+});
 
 // ---------------------------------------------------------------------------------------
 // BullMQ's events stream (its Lua scripts XADD one entry per change: event, jobId, prev, ...)
@@ -106,10 +88,6 @@ function openReader(admin: Redis): { queue: Queue<JobData, JobResult>; close(): 
       connection.disconnect();
     },
   };
-}
-
-function readFinalState(admin: Redis, history: HistoryRecorder): Promise<FinalState> {
-  return retryingCut(() => readCut(admin, history), history);
 }
 
 async function readCut(admin: Redis, history: HistoryRecorder): Promise<FinalState> {

@@ -3,6 +3,7 @@
 // processes are started (libraries/<name>/<role>.ts), and the evidence their applications
 // write themselves: the execution log (libraries/common/app.ts) and the task records.
 
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Redis } from 'ioredis';
 import { PROJECT_ROOT } from '../env/binaries.ts';
@@ -10,7 +11,7 @@ import { workerIds } from '../env/shape.ts';
 import { fieldsOf, scanKeys } from '../history/collect.ts';
 import type { HistoryRecorder } from '../history/recorder.ts';
 import type { ExecutionEntry, TransitionEntry } from '../history/types.ts';
-import type { ProcessSpec, Recording, StartContext, SystemShape } from './types.ts';
+import type { ProcessSpec, Recording, StartContext, SystemModule, SystemShape } from './types.ts';
 
 /** The scenarios that make sense for a queue library's application, and why the others do not. */
 export const LIBRARY_SCENARIOS = {
@@ -22,6 +23,44 @@ export const LIBRARY_SCENARIOS = {
     'executor-crash': 'no executor process: the library worker runs the payload itself (kill the worker instead: worker-crash)',
   },
 } as const;
+
+/** The checkers whose meaning holds for a library (README "Where the line is drawn"). */
+export const LIBRARY_CHECKERS = ['terminalStable', 'totalQueue', 'outputIntegrity', 'payloadOutcome', 'reexecution'] as const;
+
+/** The installed version of a package (what the report names), '?' when it cannot be read. */
+export function packageVersion(pkg: string): string {
+  try {
+    return (JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'node_modules', pkg, 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return '?';
+  }
+}
+
+/**
+ * A library system: its application in libraries/<dir>/, the library shape and scenarios and
+ * checkers, processes restarted every run; what differs is how its evidence is read.
+ */
+export function libraryModule(o: {
+  name: string; pkg: string; dir: string; settings: string;
+  record?: SystemModule['record']; readFinalState: SystemModule['readFinalState']; progress: SystemModule['progress']; quiescent: SystemModule['quiescent'];
+}): SystemModule {
+  return {
+    name: o.name,
+    label: `${o.pkg} ${packageVersion(o.pkg)}`,
+    settings: o.settings,
+    scenarios: LIBRARY_SCENARIOS,
+    checkers: LIBRARY_CHECKERS,
+    hasBugs: false,
+    reusable: false,
+    shape: libraryShape,
+    processes: (shape, ctx) => libraryProcesses(o.dir, shape, ctx),
+    ...(o.record ? { record: o.record } : {}),
+    readFinalState: o.readFinalState,
+    progress: o.progress,
+    quiescent: o.quiescent,
+    idle: async () => false,
+  };
+}
 
 /** A library app: one producer (the front door), N workers, no keepers; one link per process and `client`. */
 export function libraryShape({ workers }: { workers: number }): SystemShape {

@@ -8,7 +8,7 @@
 // deadline around every request for a link that silently drops traffic. The API then answers 503.
 
 import { Redis } from 'ioredis';
-import { jobIdsOf, lifecycle, loadTask, log, parseArgs, ready, redisOptions, saveTask, serveFrontDoor, ATTEMPTS_PREFIX, type JobView } from '../common/app.ts';
+import { jobIdsOf, lifecycle, log, parseArgs, readTask, ready, redisOptions, saveTask, serveFrontDoor } from '../common/app.ts';
 import { Queue, QUEUE_NAME, redisSettings, viewOf, type BeeQueue, type JobData } from './queue.ts';
 
 const args = parseArgs();
@@ -69,18 +69,14 @@ async function main(): Promise<void> {
       const created = await deadline('submit', saveTask(redis, taskId, task.description, jobIds));
       return { taskId, jobIds, created };
     },
-    async read(taskId) {
+    read(taskId) {
       return deadline('read', (async () => {
-        const jobIds = await loadTask(redis, taskId);
-        if (!jobIds) return undefined;
-        const [active, attempts] = await Promise.all([activeIds(), jobIds.length ? redis.mget(jobIds.map((id) => ATTEMPTS_PREFIX + id)) : Promise.resolve([])]);
-        const jobs: JobView[] = [];
-        for (const [i, jobId] of jobIds.entries()) {
+        const active = await activeIds();
+        // a job not (yet) in bee-queue is left out: the task is recorded after its jobs, so it should not happen
+        return readTask(redis, taskId, async (jobId, attempt) => {
           const job = await queue.getJob(jobId);
-          if (!job) continue; // not (yet) in bee-queue: the task was recorded after its jobs, so this should not happen
-          jobs.push(viewOf(jobId, job, active.has(jobId), Number(attempts[i] ?? 0)));
-        }
-        return { taskId, idempotencyKey: taskId, jobs };
+          return job ? viewOf(jobId, job, active.has(jobId), attempt) : undefined;
+        });
       })());
     },
   });

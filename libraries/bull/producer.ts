@@ -4,7 +4,7 @@
 // connection fails fast while Redis is unreachable (enableOfflineQueue false,
 // maxRetriesPerRequest 1, commandTimeout 2 s): the API then answers 503.
 
-import { ATTEMPTS_PREFIX, jobIdsOf, lifecycle, loadTask, log, parseArgs, ready, saveTask, serveFrontDoor, type JobView } from '../common/app.ts';
+import { jobIdsOf, lifecycle, log, parseArgs, readTask, ready, saveTask, serveFrontDoor } from '../common/app.ts';
 import { connections, Queue, QUEUE_NAME, viewOf, type BullQueue } from './queue.ts';
 
 const args = parseArgs();
@@ -32,18 +32,10 @@ async function main(): Promise<void> {
       const created = await saveTask(redis, taskId, task.description, jobIds);
       return { taskId, jobIds, created };
     },
-    async read(taskId) {
-      const jobIds = await loadTask(redis, taskId);
-      if (!jobIds) return undefined;
-      const attempts = jobIds.length ? await redis.mget(jobIds.map((id) => ATTEMPTS_PREFIX + id)) : [];
-      const jobs: JobView[] = [];
-      for (const [i, jobId] of jobIds.entries()) {
-        const job = await queue.getJob(jobId);
-        if (!job) continue;
-        jobs.push(viewOf(jobId, job, await job.getState(), Number(attempts[i] ?? 0)));
-      }
-      return { taskId, idempotencyKey: taskId, jobs };
-    },
+    read: (taskId) => readTask(redis, taskId, async (jobId, attempt) => {
+      const job = await queue.getJob(jobId);
+      return job ? viewOf(jobId, job, await job.getState(), attempt) : undefined;
+    }),
   });
   server = door;
   ready('producer', args.id, { port: door.port });

@@ -9,7 +9,7 @@
 
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { ATTEMPTS_PREFIX, jobIdsOf, lifecycle, loadTask, log, parseArgs, ready, redisOptions, saveTask, serveFrontDoor, type JobView } from '../common/app.ts';
+import { jobIdsOf, lifecycle, log, parseArgs, readTask, ready, redisOptions, saveTask, serveFrontDoor } from '../common/app.ts';
 import { EVENTS_MAX_LEN, JOB_OPTIONS, QUEUE_NAME, viewOf, type JobData, type JobResult } from './queue.ts';
 
 const args = parseArgs();
@@ -45,18 +45,11 @@ async function main(): Promise<void> {
       const created = await saveTask(connection, taskId, task.description, jobIds);
       return { taskId, jobIds, created };
     },
-    async read(taskId) {
-      const jobIds = await loadTask(connection, taskId);
-      if (!jobIds) return undefined;
-      const attempts = jobIds.length ? await connection.mget(jobIds.map((id) => ATTEMPTS_PREFIX + id)) : [];
-      const jobs: JobView[] = [];
-      for (const [i, jobId] of jobIds.entries()) {
-        const job = await queue.getJob(jobId);
-        if (!job) continue; // not in BullMQ: the task is recorded after its jobs, so this should not happen
-        jobs.push(viewOf(jobId, job, await job.getState(), Number(attempts[i] ?? 0)));
-      }
-      return { taskId, idempotencyKey: taskId, jobs };
-    },
+    // a job not in BullMQ is left out (the task is recorded after its jobs, so it should not happen)
+    read: (taskId) => readTask(connection, taskId, async (jobId, attempt) => {
+      const job = await queue.getJob(jobId);
+      return job ? viewOf(jobId, job, await job.getState(), attempt) : undefined;
+    }),
   });
   server = door;
   ready('producer', args.id, { port: door.port });

@@ -303,6 +303,22 @@ export async function saveTask(redis: Redis, taskId: string, description: string
   return Number(created) === 1;
 }
 
+/**
+ * GET /tasks/:id for a library: the task's job ids, each job's start count, and each job as the
+ * library shows it (`view`: undefined when the library has no such job, which leaves it out).
+ */
+export async function readTask(redis: Redis, taskId: string, view: (jobId: string, attempt: number) => Promise<JobView | undefined>): Promise<{ taskId: string; idempotencyKey: string; jobs: JobView[] } | undefined> {
+  const jobIds = await loadTask(redis, taskId);
+  if (!jobIds) return undefined;
+  const attempts = jobIds.length ? await redis.mget(jobIds.map((id) => ATTEMPTS_PREFIX + id)) : [];
+  const jobs: JobView[] = [];
+  for (const [i, jobId] of jobIds.entries()) {
+    const job = await view(jobId, Number(attempts[i] ?? 0));
+    if (job) jobs.push(job);
+  }
+  return { taskId, idempotencyKey: taskId, jobs };
+}
+
 /** The task's job ids, or undefined when there is no such task. */
 export async function loadTask(redis: Redis, taskId: string): Promise<string[] | undefined> {
   const raw = await redis.hget(TASK_PREFIX + taskId, 'jobIds');

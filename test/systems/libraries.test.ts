@@ -1,4 +1,4 @@
-// BullMQ as a system under test, on real servers: its application (libraries/bullmq/)
+// Each queue library as a system under test, on real servers: its application (libraries/<lib>/)
 // started by the Environment, one run with completing / failing / timing-out jobs judged by the
 // checkers, one short chaos scenario, and nothing left behind.
 import { existsSync } from 'node:fs';
@@ -9,8 +9,32 @@ import { pidAlive } from '../../harness/env/processes.ts';
 import type { ClientEntry, ExecutionEntry, SnapshotEntry, TransitionEntry } from '../../harness/history/types.ts';
 import { liveTarget, runScenario } from '../../harness/runner/property.ts';
 import { runOnce, type RunPlan } from '../../harness/runner/run.ts';
-import { bullmq } from '../../harness/systems/bullmq.ts';
+import { loadSystem, type SystemName } from '../../harness/systems/index.ts';
 import { workerCrash } from '../../scenarios/worker-crash.ts';
+
+/** What differs between the libraries: what they keep of a failed job, what they record, which keys their running workers write. */
+const LIBRARIES: { system: SystemName; failedOutput: string; transitions: string[]; completed: string; housekeeping: string[] }[] = [
+  {
+    // BullMQ's own events stream (every job went active, then completed or failed); it keeps no
+    // output for a failed job (the error's message is all it stores)
+    system: 'bullmq', failedOutput: '', completed: 'completed',
+    transitions: ['active:queued->running', 'active:queued->running', 'active:queued->running', 'completed:running->completed', 'failed:running->failed', 'failed:running->failed'],
+    housekeeping: ['bull:chaos:stalled-check', 'bull:chaos:meta'],
+  },
+  {
+    // what Bull's scripts publish, heard by the harness
+    system: 'bull', failedOutput: '', completed: 'completed',
+    transitions: ['active:queued->running', 'active:queued->running', 'active:queued->running', 'completed:running->completed', 'failed:running->failed', 'failed:running->failed'],
+    housekeeping: ['bull:chaos:stalled-check', 'bull:chaos:meta'],
+  },
+  {
+    // what bee-queue publishes (nothing when a job becomes active); it keeps the output of a
+    // failed job (the worker stores it as the job's progress); the lock of its stall check
+    system: 'bee-queue', failedOutput: 'oops\n', completed: 'succeeded',
+    transitions: ['failed:running->failed', 'failed:running->failed', 'succeeded:running->completed'],
+    housekeeping: ['bq:chaos:stallBlock'],
+  },
+];
 
 let env: Environment | undefined;
 
@@ -26,9 +50,9 @@ const plan: RunPlan = {
   settleMs: 4000,
 };
 
-describe('bullmq as a system under test', () => {
+describe.each(LIBRARIES)('$system as a system under test', (lib) => {
   beforeAll(async () => {
-    env = await Environment.start({ system: 'bullmq', workers: 2 });
+    env = await Environment.start({ system: lib.system, workers: 2 });
   }, 60_000);
   afterAll(async () => {
     await env?.stop();
@@ -45,20 +69,15 @@ describe('bullmq as a system under test', () => {
       byDesc.set(v.description, snapshot.tasks.find((t) => t.idempotencyKey === v.idempotencyKey)!);
     }
     expect(byDesc.get('ok')!.jobs[0]).toMatchObject({ state: 'completed', exitCode: 0, output: 'a\nb\n', attempt: 1 });
-    // BullMQ keeps no output for a failed job (the error's message is all it stores)
-    expect(byDesc.get('exits 3')!.jobs[0]).toMatchObject({ state: 'failed', reason: 'exit', exitCode: 3, output: '', attempt: 1 });
+    expect(byDesc.get('exits 3')!.jobs[0]).toMatchObject({ state: 'failed', reason: 'exit', exitCode: 3, output: lib.failedOutput, attempt: 1 });
     expect(byDesc.get('hangs')!.jobs[0]).toMatchObject({ state: 'failed', reason: 'timeout', exitCode: null, output: '', attempt: 1 });
 
     const executions = out.history.filter((e): e is ExecutionEntry => e.kind === 'execution');
     expect(executions).toHaveLength(3);
     expect(executions.every((e) => e.endedAt !== undefined && e.endedAt >= e.t)).toBe(true);
     const transitions = out.history.filter((e): e is TransitionEntry => e.kind === 'transition');
-    // BullMQ's own events stream: every job went active, then completed or failed
-    expect(transitions.map((t) => `${t.type}:${t.from}->${t.to}`).sort()).toEqual([
-      'active:queued->running', 'active:queued->running', 'active:queued->running',
-      'completed:running->completed', 'failed:running->failed', 'failed:running->failed',
-    ]);
-    expect(transitions.find((t) => t.type === 'completed')).toMatchObject({ exitCode: 0, output: 'a\nb\n', source: 'library' });
+    expect(transitions.map((t) => `${t.type}:${t.from}->${t.to}`).sort()).toEqual(lib.transitions);
+    expect(transitions.find((t) => t.type === lib.completed)).toMatchObject({ exitCode: 0, output: 'a\nb\n', source: 'library' });
     expect(transitions.filter((t) => t.type === 'failed').map((t) => t.reason).sort()).toEqual(['exit', 'timeout']);
 
     const reads = out.history.filter((e): e is ClientEntry => e.kind === 'client' && e.f === 'read' && e.type === 'ok');
@@ -66,24 +85,25 @@ describe('bullmq as a system under test', () => {
     const lastRead = reads.at(-1)!.value as { jobs: { state: string }[] };
     expect(lastRead.jobs.length).toBe(1);
 
-    const { verdicts } = checkRun(out.history, bullmq.checkers);
-    expect(verdicts.map((v) => [v.checker, v.valid])).toEqual((bullmq.checkers as string[]).map((c) => [c, true]));
+    const system = await loadSystem(lib.system);
+    const { verdicts } = checkRun(out.history, system.checkers);
+    expect(verdicts.map((v) => [v.checker, v.valid])).toEqual((system.checkers as string[]).map((c) => [c, true]));
   }, 60_000);
 
   it('runs a short worker-crash scenario to a verdict', async () => {
     const result = await runScenario(liveTarget(env!), workerCrash, { runs: 2, seed: 1 });
     // report what it is: the library passing or failing is the finding, not the test's business
-    console.log(`worker-crash on bullmq: verdict ${result.verdict}; runs ${result.records.map((r) => `${r.outcome}[${r.verdicts.filter((v) => v.valid !== true).map((v) => `${v.checker}=${v.valid}`).join(',')}]`).join(' ')}`);
+    console.log(`worker-crash on ${lib.system}: verdict ${result.verdict}; runs ${result.records.map((r) => `${r.outcome}[${r.verdicts.filter((v) => v.valid !== true).map((v) => `${v.checker}=${v.valid}`).join(',')}]`).join(' ')}`);
     expect(result.verdict).not.toBe('incomplete');
   }, 90_000);
 
   it('leaves nothing behind: an empty Redis after reset, no process after stop', async () => {
     await runOnce(env!, { ...plan, workload: { tasks: plan.workload.tasks.slice(0, 1) } });
     await env!.reset({ reuseProcesses: false });
-    // nothing of the run is left: the only keys are the ones the restarted workers write at
-    // once (BullMQ's queue meta hash and the lock of its stall check), none of a job or of the app
+    // nothing of the run is left: the only keys are the ones the restarted processes write at
+    // once (a queue's meta hash, the lock of a stall check), none of a job or of the app
     const keys = await env!.admin.keys('*');
-    expect(keys.filter((k) => k !== 'bull:chaos:stalled-check' && k !== 'bull:chaos:meta')).toEqual([]);
+    expect(keys.filter((k) => !lib.housekeeping.includes(k))).toEqual([]);
     // with the workers gone and Redis flushed, nothing comes back
     await Promise.all(env!.workerIds().map((id) => env!.process(id).kill()));
     await env!.admin.flushall();
