@@ -5,11 +5,10 @@
 // final state read through bee-queue's own API (Queue#getJob) plus its waiting / active lists.
 
 import type { Redis } from 'ioredis';
-import { oneLine } from '../env/errors.ts';
 import { retryingCut, type FinalState } from '../history/collect.ts';
 import type { HistoryRecorder } from '../history/recorder.ts';
-import type { JobState, JobView, TaskView, TransitionEntry, Unreadable } from '../history/types.ts';
-import { everyStartEnded, executionLogLength, libraryModule, readAppExecutions, readAppTasks, recordPublished, startsPerJob } from './library.ts';
+import type { JobState, TransitionEntry } from '../history/types.ts';
+import { everyStartEnded, executionLogLength, libraryModule, readAppExecutions, readAppTasks, recordPublished, snapshotOfTasks } from './library.ts';
 import type { Progress, Recording, SystemModule } from './types.ts';
 import { Queue, QUEUE_NAME, viewOf, type BeeQueue, type JobData } from '../../libraries/bee-queue/queue.ts';
 
@@ -111,31 +110,14 @@ function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 async function readCut(admin: Redis, history: HistoryRecorder): Promise<FinalState> {
   const tasks = await readAppTasks(admin);
   const executions = await readAppExecutions(admin, history);
-  const starts = startsPerJob(executions);
   const queue = await openReader(admin);
   try {
     const active = new Set(await admin.lrange(ACTIVE, 0, -1));
-    const t = history.now();
-    const unreadable: Unreadable[] = [];
-    const views: TaskView[] = [];
-    for (const task of tasks) {
-      const jobs: JobView[] = [];
-      for (const jobId of task.jobIds) {
-        try {
-          const job = await withDeadline(queue.getJob(jobId), 5000, `getJob ${jobId}`);
-          // a job the task lists but bee-queue does not have is left out: the checkers see it missing
-          if (job) jobs.push(viewOf(jobId, job, active.has(jobId), starts.get(jobId) ?? 0));
-        } catch (err) {
-          unreadable.push({ key: JOBS, taskId: task.taskId, jobId, error: oneLine(err) });
-        }
-      }
-      views.push({ taskId: task.taskId, idempotencyKey: task.idempotencyKey, jobs });
-    }
-    return {
-      transitions: [],
-      executions,
-      snapshot: { kind: 'snapshot', t, tasks: views, runningSet: [], runningInfo: [], ...(unreadable.length ? { unreadable } : {}) },
-    };
+    const snapshot = await snapshotOfTasks(history, tasks, executions, async (jobId, attempt) => {
+      const job = await withDeadline(queue.getJob(jobId), 5000, `getJob ${jobId}`);
+      return job ? viewOf(jobId, job, active.has(jobId), attempt) : undefined;
+    }, () => JOBS);
+    return { transitions: [], executions, snapshot };
   } finally {
     await queue.close(500).catch(() => undefined);
   }

@@ -6,11 +6,10 @@
 // task records, and each job's final state read through Bull's API (Queue#getJob, Job#getState).
 
 import { Redis } from 'ioredis';
-import { oneLine } from '../env/errors.ts';
 import { retryingCut, type FinalState } from '../history/collect.ts';
 import type { HistoryRecorder } from '../history/recorder.ts';
-import type { JobState, JobView, TaskView, TransitionEntry, Unreadable } from '../history/types.ts';
-import { everyStartEnded, executionLogLength, libraryModule, readAppExecutions, readAppTasks, recordPublished, startsPerJob } from './library.ts';
+import type { JobState, TransitionEntry } from '../history/types.ts';
+import { everyStartEnded, executionLogLength, libraryModule, readAppExecutions, readAppTasks, recordPublished, snapshotOfTasks } from './library.ts';
 import type { Progress, Recording, SystemModule } from './types.ts';
 import { Queue, QUEUE_NAME, reasonOf, viewOf, type BullQueue, type JobResult } from '../../libraries/bull/queue.ts';
 
@@ -76,26 +75,13 @@ function openReader(admin: Redis): BullQueue {
 async function readCut(admin: Redis, history: HistoryRecorder): Promise<FinalState> {
   const tasks = await readAppTasks(admin);
   const executions = await readAppExecutions(admin, history);
-  const starts = startsPerJob(executions);
   const queue = openReader(admin);
   try {
-    const t = history.now();
-    const unreadable: Unreadable[] = [];
-    const views: TaskView[] = [];
-    for (const task of tasks) {
-      const jobs: JobView[] = [];
-      for (const jobId of task.jobIds) {
-        try {
-          const job = await queue.getJob(jobId);
-          // a job the task lists but Bull does not have is left out: the checkers see it missing
-          if (job) jobs.push(viewOf(jobId, job, await job.getState(), starts.get(jobId) ?? 0));
-        } catch (err) {
-          unreadable.push({ key: key(jobId), taskId: task.taskId, jobId, error: oneLine(err) });
-        }
-      }
-      views.push({ taskId: task.taskId, idempotencyKey: task.idempotencyKey, jobs });
-    }
-    return { transitions: [], executions, snapshot: { kind: 'snapshot', t, tasks: views, runningSet: [], runningInfo: [], ...(unreadable.length ? { unreadable } : {}) } };
+    const snapshot = await snapshotOfTasks(history, tasks, executions, async (jobId, attempt) => {
+      const job = await queue.getJob(jobId);
+      return job ? viewOf(jobId, job, await job.getState(), attempt) : undefined;
+    }, key);
+    return { transitions: [], executions, snapshot };
   } finally {
     await queue.close().catch(() => undefined);
   }

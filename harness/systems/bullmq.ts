@@ -6,11 +6,10 @@
 
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { oneLine } from '../env/errors.ts';
 import { fieldsOf, retryingCut, type FinalState } from '../history/collect.ts';
 import type { HistoryRecorder } from '../history/recorder.ts';
-import type { JobState, JobView, TaskView, TransitionEntry, Unreadable } from '../history/types.ts';
-import { everyStartEnded, executionLogLength, libraryModule, readAppExecutions, readAppTasks, startsPerJob } from './library.ts';
+import type { JobState, TransitionEntry } from '../history/types.ts';
+import { everyStartEnded, executionLogLength, libraryModule, readAppExecutions, readAppTasks, snapshotOfTasks } from './library.ts';
 import type { Progress, SystemModule } from './types.ts';
 import { QUEUE_NAME, reasonOf, viewOf, type JobData, type JobResult } from '../../libraries/bullmq/queue.ts';
 
@@ -94,26 +93,13 @@ async function readCut(admin: Redis, history: HistoryRecorder): Promise<FinalSta
   const tasks = await readAppTasks(admin);
   const executions = await readAppExecutions(admin, history);
   const transitions = await readEvents(admin, history);
-  const starts = startsPerJob(executions);
   const reader = openReader(admin);
   try {
-    const t = history.now();
-    const unreadable: Unreadable[] = [];
-    const views: TaskView[] = [];
-    for (const task of tasks) {
-      const jobs: JobView[] = [];
-      for (const jobId of task.jobIds) {
-        try {
-          const job = await reader.queue.getJob(jobId);
-          // a job the task lists but BullMQ does not have is left out: the checkers see it missing
-          if (job) jobs.push(viewOf(jobId, job, await job.getState(), starts.get(jobId) ?? 0));
-        } catch (err) {
-          unreadable.push({ key: key(jobId), taskId: task.taskId, jobId, error: oneLine(err) });
-        }
-      }
-      views.push({ taskId: task.taskId, idempotencyKey: task.idempotencyKey, jobs });
-    }
-    return { transitions, executions, snapshot: { kind: 'snapshot', t, tasks: views, runningSet: [], runningInfo: [], ...(unreadable.length ? { unreadable } : {}) } };
+    const snapshot = await snapshotOfTasks(history, tasks, executions, async (jobId, attempt) => {
+      const job = await reader.queue.getJob(jobId);
+      return job ? viewOf(jobId, job, await job.getState(), attempt) : undefined;
+    }, key);
+    return { transitions, executions, snapshot };
   } finally {
     await reader.close();
   }

@@ -10,7 +10,8 @@ import { PROJECT_ROOT } from '../env/binaries.ts';
 import { workerIds } from '../env/shape.ts';
 import { fieldsOf, scanKeys } from '../history/collect.ts';
 import type { HistoryRecorder } from '../history/recorder.ts';
-import type { ExecutionEntry, TransitionEntry } from '../history/types.ts';
+import { oneLine } from '../env/errors.ts';
+import type { ExecutionEntry, JobView, SnapshotEntry, TaskView, TransitionEntry, Unreadable } from '../history/types.ts';
 import type { ProcessSpec, Recording, StartContext, SystemModule, SystemShape } from './types.ts';
 
 /** The scenarios that make sense for a queue library's application, and why the others do not. */
@@ -117,6 +118,35 @@ export function startsPerJob(executions: readonly ExecutionEntry[]): Map<string,
   const starts = new Map<string, number>();
   for (const e of executions) starts.set(e.jobId, Math.max(starts.get(e.jobId) ?? 0, e.attempt));
   return starts;
+}
+
+/**
+ * The final snapshot of a library's jobs: every recorded task with each of its jobs as the
+ * library's own API shows it (`view`, given the job's start count: undefined when the library
+ * has no such job, which leaves it out, so the checkers see it missing). A job whose reading
+ * throws is listed as unreadable under `keyOf(jobId)`, never dropped.
+ */
+export async function snapshotOfTasks(
+  history: HistoryRecorder, tasks: Awaited<ReturnType<typeof readAppTasks>>, executions: readonly ExecutionEntry[],
+  view: (jobId: string, attempt: number) => Promise<JobView | undefined>, keyOf: (jobId: string) => string,
+): Promise<SnapshotEntry> {
+  const starts = startsPerJob(executions);
+  const t = history.now();
+  const unreadable: Unreadable[] = [];
+  const views: TaskView[] = [];
+  for (const task of tasks) {
+    const jobs: JobView[] = [];
+    for (const jobId of task.jobIds) {
+      try {
+        const job = await view(jobId, starts.get(jobId) ?? 0);
+        if (job) jobs.push(job);
+      } catch (err) {
+        unreadable.push({ key: keyOf(jobId), taskId: task.taskId, jobId, error: oneLine(err) });
+      }
+    }
+    views.push({ taskId: task.taskId, idempotencyKey: task.idempotencyKey, jobs });
+  }
+  return { kind: 'snapshot', t, tasks: views, runningSet: [], runningInfo: [], ...(unreadable.length ? { unreadable } : {}) };
 }
 
 /** How many entries the execution log has (a progress signature). */

@@ -3,24 +3,13 @@
 // environment, and a retry_strategy that reconnects forever).
 
 import Queue from 'bee-queue';
-import type { JobView } from '../common/app.ts';
+import type { JobData, JobView, PayloadResult as JobResult } from '../common/app.ts';
+
+/** what a job carries, and what a worker returns for it (each library stores it its own way) */
+export type { JobData, JobResult };
 
 /** the one queue of this application: its keys are `bq:chaos:*` */
 export const QUEUE_NAME = 'chaos';
-
-/** What a job carries (job i of a task). */
-export interface JobData {
-  taskId: string;
-  index: number;
-  payload: { durationMs: number; exitCode: number; output: string[]; hang?: boolean };
-  timeoutMs: number;
-}
-
-/** What a worker returns for a job (and stores as the job's progress, so the job hash keeps it). */
-export interface JobResult {
-  exitCode: number;
-  output: string;
-}
 
 /**
  * node-redis v3 client options. With a retry_strategy that returns a number node-redis never

@@ -4,23 +4,14 @@
 
 import Queue from 'bull';
 import { Redis, type RedisOptions } from 'ioredis';
-import type { JobView, Payload } from '../common/app.ts';
+import type { JobData, JobView, PayloadResult as JobResult } from '../common/app.ts';
 import { redisOptions } from '../common/app.ts';
+
+/** what a job carries, and what a worker returns for it (each library stores it its own way) */
+export type { JobData, JobResult };
 
 /** the one queue of this application: its keys are `bull:chaos:*` (Bull's default prefix, like BullMQ's) */
 export const QUEUE_NAME = 'chaos';
-
-export interface JobData {
-  taskId: string;
-  index: number;
-  payload: Payload;
-  timeoutMs: number;
-}
-
-export interface JobResult {
-  exitCode: number;
-  output: string;
-}
 
 /**
  * Bull's connections: its `subscriber` and `bclient` must have maxRetriesPerRequest null and no

@@ -2,24 +2,13 @@
 // is added with, and how a BullMQ job is shown through the API (GET /tasks/:id).
 
 import type { Job } from 'bullmq';
-import type { JobView, Payload } from '../common/app.ts';
+import type { JobData, JobView, PayloadResult as JobResult } from '../common/app.ts';
+
+/** what a job carries, and what a worker returns for it (each library stores it its own way) */
+export type { JobData, JobResult };
 
 /** the one queue of this application: its keys are `bull:chaos:*` */
 export const QUEUE_NAME = 'chaos';
-
-/** What a job carries (job i of a task). */
-export interface JobData {
-  taskId: string;
-  index: number;
-  payload: Payload;
-  timeoutMs: number;
-}
-
-/** What a worker returns for a completed job (BullMQ stores it as the job's returnvalue). */
-export interface JobResult {
-  exitCode: number;
-  output: string;
-}
 
 /**
  * Every job: one attempt (a payload's exit code fails the job, as in the reference system: no

@@ -117,6 +117,14 @@ export interface PayloadResult {
   output: string;
 }
 
+/** What every library job carries: job `index` of task `taskId`, its payload and timeout. */
+export interface JobData {
+  taskId: string;
+  index: number;
+  payload: Payload;
+  timeoutMs: number;
+}
+
 export class PayloadTimeout extends Error {
   constructor(ms: number) {
     super(`timeout after ${ms} ms`);
