@@ -17,7 +17,8 @@ import { EnvironmentError, oneLine } from '../env/errors.ts';
 import { listProcesses, OWNER_VAR } from '../env/processes.ts';
 import { writeJson, secs, type BenchContext, type Benchmark, type Goal } from './common.ts';
 import { SCENARIOS } from '../../scenarios/index.ts';
-import { isSystemName, scenarioSetOf, SYSTEM_NAMES, type SystemName } from '../systems/index.ts';
+import { isSystemName, SYSTEM_NAMES, type SystemName } from '../systems/index.ts';
+import { checkSystem, UsageError } from '../cli/options.ts';
 import { harnessOverheadBench } from './harness-overhead.ts';
 import { runsPerMinuteBench } from './runs-per-minute.ts';
 import { scalingBench } from './scaling.ts';
@@ -99,20 +100,17 @@ function parseOptions(argv: string[]): BenchOptions | 'help' {
     const local = only.find((b) => !b.docker);
     if (local) throw new UsageError(`${local.name} runs on local processes only; with --env docker: ${BENCHMARKS.filter((b) => b.docker).map((b) => b.name).join(', ')}`);
   }
+  // the same refusals as chaos --system (docker, a scenario that does not apply)
+  checkSystem({ system, env, scenarios: scenarios?.map((n) => SCENARIOS.find((s) => s.name === n)!) });
   if (system !== 'reference') {
-    if (env === 'docker') throw new UsageError(`--env docker has images of the reference system only: drop it for --system ${system}`);
     // the benchmarks that measure any system; the others measure the reference system
     if (o.only === undefined) only = only.filter((b) => b.anySystem);
     const fixed = only.find((b) => !b.anySystem);
     if (fixed) throw new UsageError(`${fixed.name} measures the reference system only; with --system ${system}: ${BENCHMARKS.filter((b) => b.anySystem).map((b) => b.name).join(', ')}`);
-    const set = scenarioSetOf(system);
-    const skipped = scenarios?.find((n) => set.skipped[n]);
-    if (skipped) throw new UsageError(`scenario ${skipped} does not apply to ${system}: ${set.skipped[skipped]}`);
   }
   return { only, env, system, quick: Boolean(o.quick), scenarios, seed: o.seed, out: path.resolve(o.out) };
 }
 
-class UsageError extends Error {}
 
 // ---------------------------------------------------------------------------------------
 // no server or SUT process may outlive the bench
@@ -213,7 +211,7 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
     const usage = err instanceof UsageError || err instanceof EnvironmentError;
-    process.stderr.write(`bench: ${oneLine(err)}${err instanceof UsageError ? ' (see --help)' : ''}\n`);
+    process.stderr.write(`bench: ${oneLine(err)}${err instanceof UsageError && err.seeHelp ? ' (see --help)' : ''}\n`);
     if (!usage && process.env.CHAOS_DEBUG) process.stderr.write(String((err as Error).stack) + '\n');
     process.exit(usage ? 2 : 1);
   },

@@ -59,11 +59,11 @@ export class Environment implements RunEnvironment {
     readonly toxiproxy: ToxiproxyServer,
     readonly system: SystemModule,
   ) {
-    this.shape = system.shape(options);
+    this.parts = system.shape(options);
   }
 
   /** the system's processes and links */
-  readonly shape: SystemShape;
+  readonly parts: SystemShape;
 
   static async start(partial: Partial<EnvironmentOptions> = {}): Promise<Environment> {
     const options = { ...DEFAULT_ENV_OPTIONS, ...partial };
@@ -88,22 +88,6 @@ export class Environment implements RunEnvironment {
       untrack();
       throw err;
     }
-  }
-
-  linkNames(): string[] {
-    return this.shape.links;
-  }
-
-  workerIds(): string[] {
-    return this.shape.workers;
-  }
-
-  keeperIds(): string[] {
-    return this.shape.keepers;
-  }
-
-  frontDoor(): string {
-    return this.shape.frontDoor;
   }
 
   link(name: string): Link {
@@ -161,7 +145,7 @@ export class Environment implements RunEnvironment {
 
   private async createLinks(): Promise<void> {
     this.orchestratorHttpPort = await freePort();
-    for (const name of this.linkNames()) {
+    for (const name of this.parts.links) {
       const upstream = name === 'client' ? this.orchestratorHttpPort : this.redis.port;
       const { proxy, port } = await this.toxiproxy.createProxy(name, upstream);
       this.links.set(name, { name, port, proxy });
@@ -169,7 +153,7 @@ export class Environment implements RunEnvironment {
   }
 
   private specs(): ProcessSpec[] {
-    return this.system.processes(this.shape, {
+    return this.system.processes(this.parts, {
       linkPort: (name) => this.link(name).port,
       httpPort: this.orchestratorHttpPort,
       redisPassword: this.redis.password,
@@ -217,7 +201,7 @@ export class Environment implements RunEnvironment {
     if (restart) await Promise.all([...this.sut.values()].map((p) => p.kill()));
     await this.admin.flushall();
     if (restart) await Promise.all([...this.sut.values()].map((p) => p.start()));
-    else await untilListening(this.admin, this.workerIds().length + this.keeperIds().length);
+    else await untilListening(this.admin, this.parts.workers.length + this.parts.keepers.length);
     return restart;
   }
 

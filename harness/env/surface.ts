@@ -5,7 +5,7 @@
 
 import type { Redis } from 'ioredis';
 import type { Transport } from '../workload/client.ts';
-import type { SystemModule } from '../systems/types.ts';
+import type { SystemModule, SystemShape } from '../systems/types.ts';
 
 /** One process of the system under test (a role), as faults see it. */
 export interface ProcessControl {
@@ -48,17 +48,14 @@ export interface RunEnvironment {
   readonly options: { leaseMs: number };
   /** the system under test: its shape, and how its history is read */
   readonly system: SystemModule;
-  /** the process the client talks to (the orchestrator, a library app's producer) */
-  frontDoor(): string;
+  /** its processes (front door, workers, keepers) and links, as the system's module gives them */
+  readonly parts: SystemShape;
   /** the harness's own Redis connection: never through a link, never faulted */
   readonly admin: Redis;
   /** how the client's requests reach the orchestrator (through the `client` link) */
   readonly transport: Transport;
   /** the runner's note that the last run ended with every process idle, so the next may reuse them */
   processesReusable: boolean;
-  linkNames(): string[];
-  workerIds(): string[];
-  keeperIds(): string[];
   processControl(id: string): ProcessControl;
   linkControl(name: string): LinkControl;
   readonly redisControl: RedisControl;

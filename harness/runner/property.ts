@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import type { RunEnvironment } from '../env/surface.ts';
+import type { SystemShape } from '../systems/types.ts';
 import { checkRun, type RunStats } from '../checkers/index.ts';
 import type { History, Verdict } from '../history/types.ts';
 import type { Schedule } from '../nemesis/index.ts';
@@ -103,16 +104,20 @@ export function scenarioVerdict(o: { harnessError: boolean; failed: boolean; unk
 
 
 export function scenarioContext(env: RunEnvironment): ScenarioContext {
-  const workers = env.workerIds();
-  const keepers = env.keeperIds();
+  return contextOf(env.parts, env.options.leaseMs);
+}
+
+/** What a scenario sees of a system's parts: every process and every link but the client's is a fault target. */
+export function contextOf(parts: SystemShape, leaseMs: number): ScenarioContext {
+  const { frontDoor, workers, keepers } = parts;
   return {
     workers,
     keepers,
-    frontDoor: env.frontDoor(),
-    leaseMs: env.options.leaseMs,
+    frontDoor,
+    leaseMs,
     targets: {
-      links: env.linkNames().filter((l) => l !== 'client'),
-      processes: [env.frontDoor(), ...workers, ...keepers],
+      links: parts.links.filter((l) => l !== 'client'),
+      processes: [frontDoor, ...workers, ...keepers],
       workers,
     },
   };

@@ -190,7 +190,7 @@ export async function collectRun(env: RunEnvironment, history: HistoryRecorder, 
  * of it is in flight (SystemModule.idle). Only then may the next run reuse the processes.
  */
 async function idle(env: RunEnvironment, transitions: TransitionEntry[], executions: ExecutionEntry[]): Promise<boolean> {
-  if (!env.system.reusable || !env.allProcessesAlive()) return false;
+  if (!env.system.idle || !env.allProcessesAlive()) return false;
   return env.system.idle(env.admin, transitions, executions);
 }
 

@@ -4,13 +4,12 @@
 // with a digest of both, so the same plan and seed give the same history, bit for bit.
 
 import { createHash } from 'node:crypto';
-import { keeperIds, linkNames, workerIds } from '../env/shape.ts';
+import { reference } from '../systems/reference.ts';
 import { Redis } from 'ioredis';
 import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
-import type { RunTarget } from '../runner/property.ts';
+import { contextOf, type RunTarget } from '../runner/property.ts';
 import { runOnce, type RunOutcome, type RunPlan } from '../runner/run.ts';
-import type { ScenarioContext } from '../runner/scenario.ts';
 import { VirtualClock } from './clock.ts';
 import { simConnectorFor } from './redis/connection.ts';
 import { SimRedis } from './redis/engine.ts';
@@ -90,15 +89,5 @@ export async function simRunOnce(shape: SimShape, plan: RunPlan, seed: number): 
 
 /** Runs of a scenario in simulation: the shape of the live environment, each run its own world. */
 export function simTarget(shape: SimShape, seed: number): RunTarget {
-  const workers = workerIds(shape.workers);
-  const keepers = keeperIds(shape.keepers);
-  const context: ScenarioContext = {
-    workers,
-    keepers,
-    frontDoor: 'orchestrator',
-    leaseMs: shape.leaseMs,
-    // the client's link is no target of a scenario's faults (as scenarioContext has it live)
-    targets: { links: linkNames(shape.workers, shape.keepers).filter((l) => l !== 'client'), processes: ['orchestrator', ...workers, ...keepers], workers },
-  };
-  return { context, checkers: 'all', run: (plan) => simRunOnce(shape, plan, seed) };
+  return { context: contextOf(reference.shape(shape), shape.leaseMs), checkers: 'all', run: (plan) => simRunOnce(shape, plan, seed) };
 }

@@ -17,7 +17,7 @@ import type { Transport } from '../workload/client.ts';
 import type { VirtualClock } from './clock.ts';
 import { Endpoint, SimNetwork, type Toxic } from './network.ts';
 import { SimRedis } from './redis/engine.ts';
-import { keeperIds, linkNames, workerIds } from '../env/shape.ts';
+import type { SystemShape } from '../systems/types.ts';
 
 export interface SimShape {
   workers: number;
@@ -67,6 +67,7 @@ export class SimWorld implements RunEnvironment {
     private readonly random: () => number,
   ) {
     this.options = { leaseMs: shape.leaseMs };
+    this.parts = reference.shape(shape);
     this.bugs = parseBugs(shape.bugs.join(','));
     this.engine = new SimRedis({ now: () => clock.now() });
     this.network = new SimNetwork(this.engine, () => clock.now(), random);
@@ -139,22 +140,7 @@ export class SimWorld implements RunEnvironment {
 
   /** the reference system: the only one this environment runs */
   readonly system = reference;
-
-  frontDoor(): string {
-    return 'orchestrator';
-  }
-
-  linkNames(): string[] {
-    return linkNames(this.shape.workers, this.shape.keepers);
-  }
-
-  workerIds(): string[] {
-    return workerIds(this.shape.workers);
-  }
-
-  keeperIds(): string[] {
-    return keeperIds(this.shape.keepers);
-  }
+  readonly parts: SystemShape;
 
   private linkOptions(id: string): LinkOptions {
     return { redisHost: 'sim', redisPort: 0, id, bugs: this.bugs };
@@ -175,7 +161,7 @@ export class SimWorld implements RunEnvironment {
 
   async start(): Promise<void> {
     await this.startRole('orchestrator');
-    for (const id of [...this.workerIds(), ...this.keeperIds()]) await this.startRole(id);
+    for (const id of [...this.parts.workers, ...this.parts.keepers]) await this.startRole(id);
   }
 
   /** Stops every role and closes every connection (the world is thrown away after its run). */
@@ -219,7 +205,7 @@ export class SimWorld implements RunEnvironment {
   }
 
   processControl(id: string): ProcessControl {
-    if (!['orchestrator', ...this.workerIds(), ...this.keeperIds()].includes(id)) throw new Error(`no simulated process ${id}`);
+    if (![this.parts.frontDoor, ...this.parts.workers, ...this.parts.keepers].includes(id)) throw new Error(`no simulated process ${id}`);
     return {
       alive: () => this.alive(id),
       kill: async () => this.killRole(id),

@@ -39,7 +39,7 @@ export function packageVersion(pkg: string): string {
 
 /**
  * A library system: its application in libraries/<dir>/, the library shape and scenarios and
- * checkers, processes restarted every run; what differs is how its evidence is read.
+ * checkers, processes restarted every run (no `idle`); what differs is how its evidence is read.
  */
 export function libraryModule(o: {
   name: string; pkg: string; dir: string; settings: string;
@@ -51,15 +51,12 @@ export function libraryModule(o: {
     settings: o.settings,
     scenarios: LIBRARY_SCENARIOS,
     checkers: LIBRARY_CHECKERS,
-    hasBugs: false,
-    reusable: false,
     shape: libraryShape,
     processes: (shape, ctx) => libraryProcesses(o.dir, shape, ctx),
     ...(o.record ? { record: o.record } : {}),
     readFinalState: o.readFinalState,
     progress: o.progress,
     quiescent: o.quiescent,
-    idle: async () => false,
   };
 }
 

@@ -21,8 +21,6 @@ export const reference: SystemModule = {
   settings: 'lease (XAUTOCLAIM idle time) = --lease-ms; Redis: appendonly as each scenario asks (redis-restart, mixed, explore: yes, fsync always)',
   scenarios: { runs: 'all', skipped: {} },
   checkers: 'all',
-  hasBugs: true,
-  reusable: true,
 
   shape({ workers, keepers }): SystemShape {
     return { frontDoor: 'orchestrator', workers: workerIds(workers), keepers: keeperIds(keepers), links: linkNames(workers, keepers) };

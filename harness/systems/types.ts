@@ -79,10 +79,6 @@ export interface SystemModule {
   readonly scenarios: { runs: 'all' | readonly string[]; skipped: Readonly<Record<string, string>> };
   /** the checkers whose meaning holds for it (harness/checkers/index.ts CHECKERS); 'all' for the reference */
   readonly checkers: 'all' | readonly string[];
-  /** whether it has planted bugs (only then does `verify` mean anything) */
-  readonly hasBugs: boolean;
-  /** the processes may serve the next run after a flush when the last run ended idle (else they restart every run) */
-  readonly reusable: boolean;
   /** starts recording what the system only emits while it runs (optional) */
   record?(admin: Redis, history: HistoryRecorder): Promise<Recording>;
   /** its logs and a snapshot of its state, read over the harness's own connection */
@@ -90,6 +86,9 @@ export interface SystemModule {
   progress(admin: Redis): Promise<Progress>;
   /** nothing in it can still move a job (every process up is checked by the caller) */
   quiescent(admin: Redis): Promise<boolean>;
-  /** after a run: nothing of it is in flight, so the next run may reuse the processes (only asked when reusable) */
-  idle(admin: Redis, transitions: TransitionEntry[], executions: ExecutionEntry[]): Promise<boolean>;
+  /**
+   * After a run: nothing of it is in flight, so the next run may reuse the processes after a
+   * flush. A system without it restarts its processes before every run.
+   */
+  idle?(admin: Redis, transitions: TransitionEntry[], executions: ExecutionEntry[]): Promise<boolean>;
 }

@@ -50,7 +50,7 @@ describe('quiescent: nothing queued, pending or executing', () => {
   });
 
   it('is busy while an event waits for a stopped keeper', async () => {
-    const keeper = env.process(env.keeperIds()[0]!);
+    const keeper = env.process(env.parts.keepers[0]!);
     keeper.signal('SIGSTOP');
     try {
       const jobId = await submitOne(0);
@@ -73,7 +73,7 @@ describe('quiescent: nothing queued, pending or executing', () => {
   });
 
   it('is busy while a process is down', async () => {
-    const worker = env.process(env.workerIds()[0]!);
+    const worker = env.process(env.parts.workers[0]!);
     await worker.kill();
     try {
       expect(await quiescent(env)).toBe(false);
@@ -88,7 +88,7 @@ describe('quiescent: nothing queued, pending or executing', () => {
     await waitFor('a quiet system', () => quiescent(env));
     // The reference roles re-create a consumer group the moment they see it gone, so they are
     // stopped while the streams are missing; otherwise this would test how fast they recover.
-    const roles = [...env.workerIds(), ...env.keeperIds()].map((id) => env.process(id));
+    const roles = [...env.parts.workers, ...env.parts.keepers].map((id) => env.process(id));
     for (const p of roles) p.signal('SIGSTOP');
     try {
       await env.admin.flushall();

@@ -38,7 +38,7 @@ describe('process reuse between runs', () => {
     expect(afterBusy.restarted).toBe(true);
     expect(pids().some((pid, i) => pid === before[i])).toBe(false);
 
-    await env.process(env.workerIds()[0]!).kill();
+    await env.process(env.parts.workers[0]!).kill();
     expect(env.processesReusable).toBe(true);
     const afterKill = await runOnce(env, plan);
     expect(afterKill.restarted).toBe(true);

@@ -105,7 +105,7 @@ describe.each(LIBRARIES)('$system as a system under test', (lib) => {
     const keys = await env!.admin.keys('*');
     expect(keys.filter((k) => !lib.housekeeping.includes(k))).toEqual([]);
     // with the workers gone and Redis flushed, nothing comes back
-    await Promise.all(env!.workerIds().map((id) => env!.process(id).kill()));
+    await Promise.all(env!.parts.workers.map((id) => env!.process(id).kill()));
     await env!.admin.flushall();
     await new Promise((r) => setTimeout(r, env!.options.leaseMs));
     expect(await env!.admin.dbsize()).toBe(0);

@@ -22,7 +22,7 @@ import { httpTransport, type Transport } from '../../workload/client.ts';
 import { ownLabels } from './cleanup.ts';
 import { engine, type Engine } from './engine.ts';
 import { ensureImages, type ImageName } from './images.ts';
-import { keeperIds, linkNames, workerIds } from '../shape.ts';
+import type { SystemShape } from '../../systems/types.ts';
 
 const STARTUP_TIMEOUT_MS = 30_000;
 const READY_LINE = /"ready":\s*true/;
@@ -243,7 +243,11 @@ export class DockerEnvironment implements RunEnvironment {
   /** how long start() took, for the report and measurements */
   startMs = 0;
 
-  private constructor(readonly options: EnvironmentOptions, private readonly engine: Engine) {}
+  private constructor(readonly options: EnvironmentOptions, private readonly engine: Engine) {
+    this.parts = reference.shape(options);
+  }
+
+  readonly parts: SystemShape;
 
   static async start(partial: Partial<EnvironmentOptions> = {}, log: (s: string) => void = (s) => process.stderr.write(s + '\n')): Promise<DockerEnvironment> {
     const started = Date.now();
@@ -322,22 +326,6 @@ export class DockerEnvironment implements RunEnvironment {
   /** the reference system: the only one this environment runs */
   readonly system = reference;
 
-  frontDoor(): string {
-    return 'orchestrator';
-  }
-
-  linkNames(): string[] {
-    return linkNames(this.options.workers, this.options.keepers);
-  }
-
-  workerIds(): string[] {
-    return workerIds(this.options.workers);
-  }
-
-  keeperIds(): string[] {
-    return keeperIds(this.options.keepers);
-  }
-
   link(name: string): Link {
     const l = this.links.get(name);
     if (!l) throw new Error(`no link named ${name}`);
@@ -350,7 +338,7 @@ export class DockerEnvironment implements RunEnvironment {
 
   private async createLinks(): Promise<void> {
     this.orchestratorHttpPort = await freePort();
-    for (const name of this.linkNames()) {
+    for (const name of this.parts.links) {
       const upstream = name === 'client' ? this.orchestratorHttpPort : this.redisPort;
       const proxy: Proxy = await startWithPortRetry((port) => this.toxiproxy.createProxy({ name, listen: `127.0.0.1:${port}`, upstream: `127.0.0.1:${upstream}` }));
       this.links.set(name, { name, port: Number(proxy.listen.split(':').pop()), proxy });
@@ -362,10 +350,10 @@ export class DockerEnvironment implements RunEnvironment {
     const redisArgs = (link: string) => ['--redis-port', String(this.link(link).port), ...bugs];
     return [
       { role: 'orchestrator', id: 'orchestrator', args: [...redisArgs('orchestrator'), '--http-port', String(this.orchestratorHttpPort)] },
-      ...this.workerIds().map((id): Role => ({
+      ...this.parts.workers.map((id): Role => ({
         role: 'worker', id, args: [...redisArgs(id), '--executor-redis-port', String(this.link('executor').port), '--lease-ms', String(this.options.leaseMs)],
       })),
-      ...this.keeperIds().map((id): Role => ({ role: 'keeper', id, args: redisArgs(id) })),
+      ...this.parts.keepers.map((id): Role => ({ role: 'keeper', id, args: redisArgs(id) })),
     ];
   }
 
@@ -458,7 +446,7 @@ export class DockerEnvironment implements RunEnvironment {
     if (restart) await Promise.all([...this.sut.values()].map((b) => b.kill()));
     await this.admin.flushall();
     if (restart) await Promise.all([...this.sut.values()].map((b) => b.start()));
-    else await untilListening(this.admin, this.workerIds().length + this.keeperIds().length);
+    else await untilListening(this.admin, this.parts.workers.length + this.parts.keepers.length);
     return restart;
   }
 
