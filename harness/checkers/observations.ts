@@ -14,6 +14,8 @@ import type {
   JobView,
   NemesisEntry,
   Payload,
+  PayloadStartEntry,
+  ShapeEntry,
   SnapshotEntry,
   TaskView,
   TransitionEntry,
@@ -176,7 +178,11 @@ export interface Observations {
   /** snapshot jobs whose id the snapshot had already listed (record.inSnapshot is the first) */
   snapshotRepeats: SnapshotJob[];
   executions: ExecutionEntry[];
+  /** payload starts the harness saw itself (PayloadStartEntry) */
+  payloadStarts: PayloadStartEntry[];
   nemesis: NemesisEntry[];
+  /** the system's shape (roles, executors, links, evidence names); absent in histories written before it was recorded */
+  shape?: ShapeEntry;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -235,7 +241,9 @@ export function observe(history: History): Observations {
   const completions: ClientEntry[] = [];
   const executions: ExecutionEntry[] = [];
   const nemesis: NemesisEntry[] = [];
+  const payloadStarts: PayloadStartEntry[] = [];
   let snapshot: SnapshotEntry | undefined;
+  let shape: ShapeEntry | undefined;
   // Stream ids are epoch milliseconds; relative to the first one they fit a small integer
   // (a V8 Smi), which a Step then holds without boxing.
   let msBase = NaN;
@@ -262,6 +270,12 @@ export function observe(history: History): Observations {
         break;
       case 'snapshot':
         snapshot = e;
+        break;
+      case 'payload':
+        payloadStarts.push(e);
+        break;
+      case 'shape':
+        shape = e;
         break;
     }
   }
@@ -329,5 +343,5 @@ export function observe(history: History): Observations {
     }
   }
 
-  return { jobs, jobsById, submits, submitsByKey, reads, snapshot, snapshotRepeats, executions, nemesis };
+  return { jobs, jobsById, submits, submitsByKey, reads, snapshot, snapshotRepeats, executions, payloadStarts, nemesis, ...(shape ? { shape } : {}) };
 }

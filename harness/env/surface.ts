@@ -50,6 +50,8 @@ export interface RunEnvironment {
   readonly system: SystemModule;
   /** its processes (front door, workers, keepers) and links, as the system's module gives them */
   readonly parts: SystemShape;
+  /** runs on the simulation's virtual clock (one clock for the harness and Redis: no skew) */
+  readonly simulated?: boolean;
   /** the harness's own Redis connection: never through a link, never faulted */
   readonly admin: Redis;
   /** how the client's requests reach the orchestrator (through the `client` link) */

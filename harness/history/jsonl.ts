@@ -100,6 +100,22 @@ const schemas = {
     runningInfo: z.array(z.string()),
     unreadable: z.array(z.looseObject({ key: z.string(), taskId: z.string().optional(), jobId: z.string().optional(), error: z.string() })).optional(),
   }),
+  shape: z.looseObject({
+    kind: z.literal('shape'),
+    t: time,
+    system: z.string(),
+    processes: z.array(z.looseObject({ id: z.string(), role: z.enum(['front-door', 'worker', 'keeper']), executor: z.string().optional() })),
+    links: z.array(z.looseObject({ name: z.string(), carries: z.array(z.string()) })),
+    evidence: z.looseObject({ transitionLog: z.string().optional(), runningSet: z.string().optional(), executionsLog: z.string().optional() }),
+    clockMarginMs: z.number().nonnegative(),
+  }),
+  payload: z.looseObject({
+    kind: z.literal('payload'),
+    t: time,
+    jobId: z.string(),
+    attempt: z.number().int(),
+    executorId: z.string(),
+  }),
 } as const;
 const KINDS = Object.keys(schemas) as (keyof typeof schemas)[];
 

@@ -134,7 +134,47 @@ export interface SnapshotEntry {
   logGaps?: { from: number; to: number }[];
 }
 
-export type HistoryEntry = ClientEntry | TransitionEntry | ExecutionEntry | NemesisEntry | SnapshotEntry;
+/** The role a process plays in the system, whatever it is called. */
+export type ProcessRole = 'front-door' | 'worker' | 'keeper';
+
+/**
+ * The system's shape as this run had it, the first entry of every history: each process's role,
+ * the executor of each worker, what each link carries, and the names of the system's evidence.
+ * The checkers read roles from here, never from a process's name or a key literal.
+ */
+export interface ShapeEntry {
+  kind: 'shape';
+  t: number;
+  /** the --system name */
+  system: string;
+  processes: {
+    id: string;
+    role: ProcessRole;
+    /** a worker's executor: the id its payload starts (executorId) and outcome events (sourceId) carry; the worker itself when it runs payloads in-process */
+    executor?: string;
+  }[];
+  /** each link and the process ids whose traffic it carries (a worker's executor is named by its executor id) */
+  links: { name: string; carries: string[] }[];
+  /** names of the system's evidence in Redis (for messages, and to tell which unreadable key hides what) */
+  evidence: { transitionLog?: string; runningSet?: string; executionsLog?: string };
+  /** how far a client's clock may be off the log's (stream ids are Redis's clock): 0 in simulation, where one clock serves both */
+  clockMarginMs: number;
+}
+
+/**
+ * One start of a payload as the harness itself saw it (not the system's log): in simulation at the
+ * payload edge, live through a wrapper around the payload process that writes to the harness's own
+ * record. The system's executions log is a second witness, held against this one.
+ */
+export interface PayloadStartEntry {
+  kind: 'payload';
+  t: number;
+  jobId: string;
+  attempt: number;
+  executorId: string;
+}
+
+export type HistoryEntry = ClientEntry | TransitionEntry | ExecutionEntry | NemesisEntry | SnapshotEntry | ShapeEntry | PayloadStartEntry;
 export type History = HistoryEntry[];
 
 export interface Evidence {

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { RunEnvironment } from '../env/surface.ts';
 import { HistoryRecorder } from '../history/recorder.ts';
-import type { ExecutionEntry, History, TransitionEntry } from '../history/types.ts';
+import type { ExecutionEntry, History, ShapeEntry, TransitionEntry } from '../history/types.ts';
+import { LIVE_CLOCK_MARGIN_MS } from '../checkers/roles.ts';
 import { healAll, playSchedule, type Schedule } from '../nemesis/index.ts';
 import { Client, type SubmitRequest, type Submitted } from '../workload/client.ts';
 import type { Heard } from '../systems/types.ts';
@@ -57,6 +58,7 @@ export async function runOnce(env: RunEnvironment, plan: RunPlan): Promise<RunOu
   const restarted = await env.reset({ reuseProcesses });
   const resetMs = performance.now() - resetStart;
   const history = new HistoryRecorder();
+  history.add(shapeEntry(env));
   // what the system only emits as it happens (its events over pub/sub), heard over a connection of the harness's own
   const recording = await env.system.record?.(env.admin, history);
   // two client processes: the second sends what real clients send from a second place (the same
@@ -113,6 +115,26 @@ export async function runOnce(env: RunEnvironment, plan: RunPlan): Promise<RunOu
     collectMs: history.now() - collectStart,
     resetMs,
     restarted,
+  };
+}
+
+/** The system's shape as this run has it (the history's first entry): roles, executors, what each link carries, evidence names. */
+export function shapeEntry(env: RunEnvironment): ShapeEntry {
+  const { frontDoor, workers, keepers, links, executors = {}, sharedLinks = {} } = env.parts;
+  const processes: ShapeEntry['processes'] = [
+    { id: frontDoor, role: 'front-door' },
+    ...workers.map((id) => ({ id, role: 'worker' as const, executor: executors[id] ?? id })),
+    ...keepers.map((id) => ({ id, role: 'keeper' as const })),
+  ];
+  const carries = (link: string): string[] => sharedLinks[link] ?? (link === 'client' ? [frontDoor] : [link]);
+  return {
+    kind: 'shape',
+    t: 0,
+    system: env.system.name,
+    processes,
+    links: links.map((name) => ({ name, carries: carries(name) })),
+    evidence: env.system.evidence ?? {},
+    clockMarginMs: env.simulated ? 0 : LIVE_CLOCK_MARGIN_MS,
   };
 }
 

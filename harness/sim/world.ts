@@ -51,6 +51,7 @@ export class SimWorld implements RunEnvironment {
   readonly network: SimNetwork;
   readonly admin: Redis;
   readonly options: { leaseMs: number };
+  readonly simulated = true;
   processesReusable = false;
   /** the last lines each role logged, for a failing run's story */
   readonly logs: string[] = [];

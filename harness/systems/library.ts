@@ -51,6 +51,7 @@ export function libraryModule(o: {
     settings: o.settings,
     scenarios: LIBRARY_SCENARIOS,
     checkers: LIBRARY_CHECKERS,
+    evidence: { executionsLog: 'app:executions' },
     shape: libraryShape,
     processes: (shape, ctx) => libraryProcesses(o.dir, shape, ctx),
     ...(o.record ? { record: o.record } : {}),

@@ -21,9 +21,13 @@ export const reference: SystemModule = {
   settings: 'lease (XAUTOCLAIM idle time) = --lease-ms; Redis: appendonly as each scenario asks (redis-restart, mixed, explore: yes, fsync always)',
   scenarios: { runs: 'all', skipped: {} },
   checkers: 'all',
+  evidence: { transitionLog: 'sut:translog', runningSet: 'sut:running', executionsLog: 'sut:executions' },
 
   shape({ workers, keepers }): SystemShape {
-    return { frontDoor: 'orchestrator', workers: workerIds(workers), keepers: keeperIds(keepers), links: linkNames(workers, keepers) };
+    const ws = workerIds(workers);
+    // PROTOCOL.md: a worker's executor is `<worker id>-executor`; all of them share the `executor` link
+    const executors = Object.fromEntries(ws.map((w) => [w, `${w}-executor`]));
+    return { frontDoor: 'orchestrator', workers: ws, keepers: keeperIds(keepers), links: linkNames(workers, keepers), executors, sharedLinks: { executor: Object.values(executors) } };
   },
 
   processes(shape: SystemShape, ctx: StartContext): ProcessSpec[] {

@@ -21,6 +21,10 @@ export interface SystemShape {
   keepers: string[];
   /** every link, each one Toxiproxy proxy: one per process's Redis connections, plus `client` (to the front door's HTTP port) */
   links: string[];
+  /** each worker's executor id (the executorId of its payload starts, the sourceId of its outcome events); absent: a worker runs its payloads itself */
+  executors?: Record<string, string>;
+  /** links that are neither a process's own nor `client`, and the ids whose traffic they carry (the reference system's `executor` link: every executor) */
+  sharedLinks?: Record<string, string[]>;
 }
 
 /** What a process needs to know to start: the ports of the links it talks through. */
@@ -79,6 +83,8 @@ export interface SystemModule {
   readonly scenarios: { runs: 'all' | readonly string[]; skipped: Readonly<Record<string, string>> };
   /** the checkers whose meaning holds for it (harness/checkers/index.ts CHECKERS); 'all' for the reference */
   readonly checkers: 'all' | readonly string[];
+  /** the names of its evidence in Redis, recorded in the history's shape entry (the checkers name no keys of their own) */
+  readonly evidence?: { transitionLog?: string; runningSet?: string; executionsLog?: string };
   /** starts recording what the system only emits while it runs (optional) */
   record?(admin: Redis, history: HistoryRecorder): Promise<Recording>;
   /** its logs and a snapshot of its state, read over the harness's own connection */
