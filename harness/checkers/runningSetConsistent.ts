@@ -4,6 +4,8 @@
 import type { History, Verdict } from '../history/types.ts';
 import { Findings, snapshotExcerpt } from './findings.ts';
 import { observe, type Observations } from './observations.ts';
+import { rolesOf } from './roles.ts';
+import { mayHide, unread } from './unreadable.ts';
 
 export function runningSetConsistent(history: History, obs: Observations = observe(history)): Verdict {
   const findings = new Findings();
@@ -15,7 +17,7 @@ export function runningSetConsistent(history: History, obs: Observations = obser
   let missing = 0;
   let undecided = 0;
   const unreadable = snapshot.unreadable ?? [];
-  const setUnread = unreadable.some((u) => u.key === '*' || u.key === 'sut:running');
+  const setUnread = unread(unreadable, rolesOf(obs).evidence.runningSet);
 
   const inRunningSet = new Set(snapshot.runningSet);
   for (const [name, ids] of [
@@ -25,7 +27,7 @@ export function runningSetConsistent(history: History, obs: Observations = obser
     for (const jobId of ids) {
       const found = obs.jobsById.get(jobId)?.inSnapshot;
       if (found?.job.state === 'running') continue;
-      if (!found && unreadable.length > 0) {
+      if (!found && mayHide(unreadable, jobId, obs.jobsById.get(jobId)?.origin?.submit.taskId)) {
         undecided++; // its task may be among what could not be read
         continue;
       }

@@ -10,6 +10,8 @@
 import type { ClientEntry, History, JobView, TransitionEntry, Verdict } from '../history/types.ts';
 import { describeTransition, Findings, snapshotExcerpt } from './findings.ts';
 import { observe, type JobRecord, type Observations, type ReadOp, type Step } from './observations.ts';
+import { rolesOf } from './roles.ts';
+import { mayHide, unread } from './unreadable.ts';
 import { INITIAL_STATE, isTerminal } from './spec.ts';
 
 const TERMINAL = ['completed', 'failed', 'cancelled'] as const;
@@ -17,12 +19,9 @@ type Terminal = (typeof TERMINAL)[number];
 /** per terminal state, the read of it that returned first (a plain object: one per job) */
 type EarliestReads = Partial<Record<Terminal, ReadOp>>;
 
-/**
- * Log times come from Redis's clock (stream ids, whole ms), read times from the harness's; both
- * are this machine's clock, placed on one timeline. A read must have begun this long after the
- * log's decision before it is held to it.
- */
-export const CLOCK_MARGIN_MS = 100;
+// Log times come from Redis's clock (stream ids, whole ms), read times from the harness's; live
+// both are this machine's clock, placed on one timeline. A read must have begun the shape entry's
+// clock margin after the log's decision before it is held to it (0 in simulation: one clock).
 
 const readEntries = (r: ReadOp): ClientEntry[] => (r.invoke ? [r.invoke, r.ok] : [r.ok]);
 
@@ -41,6 +40,9 @@ export function terminalStable(history: History, obs: Observations = observe(his
   let snapshotDisagreements = 0;
   let undecided = 0;
   const unreadable = obs.snapshot?.unreadable ?? [];
+  const roles = rolesOf(obs);
+  const clockMarginMs = roles.clockMarginMs;
+  const logUnread = unread(unreadable, roles.evidence.transitionLog);
 
   // (a) transition log: after the first applied terminal transition, nothing else applies.
   const firstTerminal: (Step | undefined)[] = new Array(obs.jobs.length);
@@ -115,7 +117,7 @@ export function terminalStable(history: History, obs: Observations = observe(his
     const jobs = read.task.jobs;
     for (let i = 0; i < jobs.length; i++) {
       const step = firstTerminal[read.records[i].index];
-      if (!step || jobs[i].state === step.to || !(read.invokeT > step.t + CLOCK_MARGIN_MS)) continue;
+      if (!step || jobs[i].state === step.to || !(read.invokeT > step.t + clockMarginMs)) continue;
       readsBehindLog++;
       const job = jobs[i];
       const terminal = step.entry;
@@ -162,8 +164,13 @@ export function terminalStable(history: History, obs: Observations = observe(his
       if (first && inSnapshot?.job.state !== first.to) expected = { state: first.to, step: first, what: 'the log applied terminal', terminal: true };
       else if (inSnapshot && inSnapshot.job.state !== logState) expected = { state: logState, step: last, what: "the log's last applied state is", terminal: false };
       if (!expected) continue;
-      if (!inSnapshot && unreadable.length > 0) {
+      if (!inSnapshot && mayHide(unreadable, jobId, record.origin?.submit.taskId)) {
         undecided++; // absent, but maybe only unread
+        continue;
+      }
+      // the log itself could not be read: a snapshot ahead of it is no evidence of an unlogged write
+      if (!expected.terminal && logUnread) {
+        undecided++;
         continue;
       }
       // a log heard while the system published it (logGaps): a snapshot ahead of it may only be
@@ -187,7 +194,6 @@ export function terminalStable(history: History, obs: Observations = observe(his
   }
 
   // nothing found, but part of the final state could not be read: the log, or jobs it finished
-  const logUnread = unreadable.some((u) => u.key === '*' || u.key === 'sut:translog');
   if (findings.count === 0 && (undecided > 0 || logUnread)) {
     const gaps = (snapshot?.logGaps ?? []).map((g) => ({ message: `the harness was not listening to the system's events from t=${Math.round(g.from)} to ${Math.round(g.to)}ms: a change published then is not in the log` }));
     return {

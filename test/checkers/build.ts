@@ -8,6 +8,7 @@ import type {
   JobView,
   NemesisEntry,
   Payload,
+  ShapeEntry,
   SnapshotEntry,
   TaskView,
   TransitionEntry,
@@ -135,6 +136,37 @@ export class HistoryBuilder {
   build(): History {
     return this.entries;
   }
+}
+
+/**
+ * A history's shape entry: front door, workers (each with its executor: `<id>-executor` as in the
+ * reference system, or the worker itself when `inProcess`), keepers; links as the reference names
+ * them (one per process, `executor` shared by the executors, `client` to the front door).
+ */
+export function shapeEntry(o: { frontDoor?: string; workers?: string[]; keepers?: string[]; inProcess?: boolean; simulated?: boolean; evidence?: ShapeEntry['evidence'] } = {}): ShapeEntry {
+  const frontDoor = o.frontDoor ?? 'orchestrator';
+  const workers = o.workers ?? ['worker-1', 'worker-2'];
+  const keepers = o.keepers ?? ['keeper-1'];
+  const executor = (w: string) => (o.inProcess ? w : `${w}-executor`);
+  return {
+    kind: 'shape',
+    t: 0,
+    system: 'test',
+    processes: [
+      { id: frontDoor, role: 'front-door' },
+      ...workers.map((id) => ({ id, role: 'worker' as const, executor: executor(id) })),
+      ...keepers.map((id) => ({ id, role: 'keeper' as const })),
+    ],
+    links: [
+      { name: frontDoor, carries: [frontDoor] },
+      ...workers.map((w) => ({ name: w, carries: [w] })),
+      ...(o.inProcess ? [] : [{ name: 'executor', carries: workers.map(executor) }]),
+      ...keepers.map((k) => ({ name: k, carries: [k] })),
+      { name: 'client', carries: [frontDoor] },
+    ],
+    evidence: o.evidence ?? { transitionLog: 'sut:translog', runningSet: 'sut:running', executionsLog: 'sut:executions' },
+    clockMarginMs: o.simulated ? 0 : 100,
+  };
 }
 
 /**

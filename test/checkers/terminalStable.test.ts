@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { CLOCK_MARGIN_MS, terminalStable } from '../../harness/checkers/terminalStable.ts';
-import { HistoryBuilder, healthyRun, job, payload, task } from './build.ts';
+import { terminalStable } from '../../harness/checkers/terminalStable.ts';
+import { LIVE_CLOCK_MARGIN_MS as CLOCK_MARGIN_MS } from '../../harness/checkers/roles.ts';
+import { HistoryBuilder, healthyRun, job, payload, shapeEntry, task } from './build.ts';
 
 function completedJob(h: HistoryBuilder) {
   h.submit({ t: 100, key: 'k-1', payloads: [payload(['hello'])], taskId: 'T-1', jobIds: ['J-1'] });
@@ -128,6 +129,17 @@ describe('terminalStable', () => {
       expect(v.evidence[0].message).toMatch(/showed running, begun after the log applied terminal running→completed at t=130ms/);
     });
 
+    it('holds a simulated run\'s reads to the log with no clock margin (one virtual clock serves both)', () => {
+      const h = new HistoryBuilder();
+      h.entries.push(shapeEntry({ simulated: true }));
+      completedJob(h);
+      h.read(task('T-1', 'k-1', 'running', [job('J-1', 'running')]), 130 + 5);
+      h.snapshot(900, [task('T-1', 'k-1', 'completed', [job('J-1', 'completed', { output: 'hello\n' })])]);
+      const v = terminalStable(h.build());
+      expect(v.valid).toBe(false);
+      expect(v.stats).toMatchObject({ readsBehindLog: 1 });
+    });
+
     it('accepts a read begun within the clock margin of the decision that still shows running', () => {
       const h = new HistoryBuilder();
       completedJob(h);
@@ -203,6 +215,26 @@ describe('terminalStable', () => {
       // with everything read, the same absence is a violation
       delete snap.unreadable;
       expect(terminalStable(h.build()).valid).toBe(false);
+    });
+  });
+
+  describe('names its evidence as the history\'s shape entry does, not by key literals', () => {
+    it('is undecided when the transition log the shape names could not be read', () => {
+      const h = new HistoryBuilder();
+      h.entries.push(shapeEntry({ evidence: { transitionLog: 'app:events' } }));
+      h.submit({ t: 100, key: 'k-1', payloads: [payload(['hello'])], taskId: 'T-1', jobIds: ['J-1'] });
+      const snap = h.snapshot(900, [task('T-1', 'k-1', 'completed', [job('J-1', 'completed', { output: 'hello\n' })])]);
+      snap.unreadable = [{ key: 'app:events', error: 'LOADING' }];
+      expect(terminalStable(h.build()).valid).toBe('unknown');
+    });
+
+    it('does not call a run undecided for a key the system does not have', () => {
+      const h = new HistoryBuilder();
+      h.entries.push(shapeEntry({ evidence: { transitionLog: 'app:events' } }));
+      completedJob(h);
+      const snap = h.snapshot(900, [task('T-1', 'k-1', 'completed', [job('J-1', 'completed', { output: 'hello\n' })])]);
+      snap.unreadable = [{ key: 'sut:translog', error: 'LOADING' }];
+      expect(terminalStable(h.build()).valid).toBe(true);
     });
   });
 });
