@@ -74,14 +74,6 @@ export function coverageCounts(stats: RunStats): CoverageCounts {
   return counts;
 }
 
-/** The kind of part a fault target names: `link worker-2` → `worker link`, `executor of worker-1` → `executor`. */
-export function roleOf(target: string): string {
-  const name = target.replace(/-\d+$/, '');
-  if (name.startsWith('executor of ')) return 'executor';
-  if (name.startsWith('link ')) return `${name.slice('link '.length)} link`;
-  return name;
-}
-
 /** Keys whose submits overlapped in time: an op without an answer is in flight until the end. */
 function sameKeyOverlaps(obs: Observations): number {
   let n = 0;
@@ -241,7 +233,7 @@ export function runStats(history: History, obs: Observations = observe(history))
     sameKeyOverlaps: sameKeyOverlaps(obs),
     cancelsDuringFaults: invokesDuringFaults(history, obs, 'cancel'),
     readsDuringFaults: invokesDuringFaults(history, obs, 'read'),
-    faultsHit: reach.steps.filter((s) => s.bit).map((s) => `${s.fault} → ${roleOf(s.target)}`),
+    faultsHit: reach.steps.filter((s) => s.bit).map((s) => `${s.fault} → ${s.part}`),
     latencies,
   };
 }

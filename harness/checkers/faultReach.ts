@@ -5,19 +5,21 @@
 //   or executor kill began, or at any moment of a link fault's window (the slowed link carried
 //   that job's commands). A worker holds a job from the first event or payload start of an
 //   attempt by it or its executor until that attempt's outcome event (or a crash of it);
-// - the executors' shared link: any worker held a job during the window;
+// - a link shared by executors: a worker whose executor it carries held a job during the window;
 // - a keeper (process or link): an event was produced, or decided by that keeper, during the
 //   fault's window (the events stream had something for it);
-// - the orchestrator (process, its Redis link, the client's link to it): a submit or cancel was
+// - the front door (process, its Redis link, the client's link to it): a submit or cancel was
 //   in flight during the window;
 // - Redis: any of the above at the moment it went down.
 //
+// Roles come from the history's shape entry (roles.ts), whatever the processes are called.
 // Times of events come from their stream ids (when they were added), placed on the history's
 // timeline through the transition that decided them.
 
 import type { ClientEntry, History, NemesisEntry } from '../history/types.ts';
 import { parseLogId, type Observations } from './observations.ts';
-import { isTerminal, workerOf } from './spec.ts';
+import { rolesOf, type Roles } from './roles.ts';
+import { isTerminal } from './spec.ts';
 
 export interface FaultReach {
   /** steps whose injection took effect */
@@ -28,30 +30,40 @@ export interface FaultReach {
   empty: number;
   /** effective steps whose target had work in hand (see above) */
   bit: number;
-  /** per effective step: its target and whether it bit */
-  steps: { stepId: number; fault: string; target: string; t: number; bit: boolean }[];
+  /** per effective step: its target, the kind of part that is (partOf), and whether it bit */
+  steps: { stepId: number; fault: string; target: string; part: string; t: number; bit: boolean }[];
 }
-
-type Target =
-  | { kind: 'worker'; id: string }
-  | { kind: 'executors' }
-  | { kind: 'keeper'; id: string }
-  | { kind: 'orchestrator' }
-  | { kind: 'redis' };
 
 const PROCESS_FAULTS = new Set(['kill', 'kill-executor', 'restart', 'pause']);
 /** faults after which a worker no longer holds what it held */
 const ENDS_WORK = new Set(['kill', 'kill-executor', 'restart', 'redis-restart']);
 
-function targetOf(start: NemesisEntry): Target {
-  const d = start.detail ?? {};
-  const name = (typeof d.link === 'string' ? d.link : typeof d.process === 'string' ? d.process : typeof d.worker === 'string' ? d.worker : undefined)
-    ?? start.target.replace(/^link /, '').replace(/^executor of /, '');
-  if (start.fault === 'redis-restart' || name === 'redis') return { kind: 'redis' };
-  if (name === 'executor') return { kind: 'executors' };
-  if (name === 'orchestrator' || name === 'client') return { kind: 'orchestrator' };
-  if (name.startsWith('keeper')) return { kind: 'keeper', id: name };
-  return { kind: 'worker', id: name };
+/** What a step's target stands for, as roles (roles.ts): the workers whose work it can touch, keepers, the front door, Redis. */
+interface Target {
+  workers: string[];
+  keepers: string[];
+  frontDoor: boolean;
+  redis: boolean;
+}
+
+function targetOf(start: NemesisEntry, roles: Roles): Target {
+  const t: Target = { workers: [], keepers: [], frontDoor: false, redis: false };
+  const add = (id: string) => {
+    const role = roles.role(id);
+    if (role === 'keeper') t.keepers.push(id);
+    else if (role === 'front-door') t.frontDoor = true;
+    else {
+      const w = roles.workerOf(id) ?? id;
+      if (!t.workers.includes(w)) t.workers.push(w);
+    }
+  };
+  const hit = roles.hit(start);
+  if (hit.kind === 'redis') t.redis = true;
+  else if (hit.kind === 'process') add(hit.id);
+  else if (hit.kind === 'executor') add(hit.worker);
+  else if (hit.carries.includes('*-executor')) t.workers.push('*'); // by convention: every worker's executor
+  else for (const id of hit.carries) add(id);
+  return t;
 }
 
 interface Interval {
@@ -62,6 +74,8 @@ interface Interval {
 }
 
 export function faultReach(history: History, obs: Observations): FaultReach {
+  const roles = rolesOf(obs);
+  const workerOf = (id: string): string => roles.workerOf(id) ?? id;
   // pair every step's start with its end
   const ends = new Map<number, number>();
   const starts: NemesisEntry[] = [];
@@ -106,7 +120,7 @@ export function faultReach(history: History, obs: Observations): FaultReach {
   const held = new Map<string, Interval[]>();
   for (const s of spans.values()) {
     if (s.from === Infinity) continue;
-    const crash = okStarts.find((f) => f.t >= s.from && ENDS_WORK.has(f.fault) && (f.fault === 'redis-restart' || workerOf(targetName(f)) === s.worker));
+    const crash = okStarts.find((f) => f.t >= s.from && ENDS_WORK.has(f.fault) && (f.fault === 'redis-restart' || targetOf(f, roles).workers.includes(s.worker)));
     const crashed = crash !== undefined && crash.t < s.until;
     const until = Math.max(s.from, crashed ? crash.t : s.until);
     let list = held.get(s.worker);
@@ -127,27 +141,15 @@ export function faultReach(history: History, obs: Observations): FaultReach {
   for (const start of okStarts) {
     const a = start.t;
     const b = ends.get(start.stepId) ?? Infinity;
-    const target = targetOf(start);
+    const target = targetOf(start, roles);
     const point = PROCESS_FAULTS.has(start.fault);
-    let bit: boolean;
-    switch (target.kind) {
-      case 'worker':
-        bit = overlaps(held.get(target.id) ?? [], a, b, point);
-        break;
-      case 'executors':
-        bit = overlaps(allHeld, a, b, false);
-        break;
-      case 'keeper':
-        bit = eventsIn(a, b, target.id);
-        break;
-      case 'orchestrator':
-        bit = overlaps(writes, a, b, false);
-        break;
-      case 'redis':
-        bit = overlaps(allHeld, a, a, true) || overlaps(writes, a, a, true) || eventsIn(a, a);
-        break;
-    }
-    steps.push({ stepId: start.stepId, fault: start.fault, target: start.target, t: a, bit });
+    const workersHeld = target.workers.includes('*') ? allHeld : target.workers.flatMap((w) => held.get(w) ?? []);
+    const bit = target.redis
+      ? overlaps(allHeld, a, a, true) || overlaps(writes, a, a, true) || eventsIn(a, a)
+      : overlaps(workersHeld, a, b, point)
+        || target.keepers.some((k) => eventsIn(a, b, k))
+        || (target.frontDoor && overlaps(writes, a, b, false));
+    steps.push({ stepId: start.stepId, fault: start.fault, target: start.target, part: partOf(start, roles), t: a, bit });
   }
   return {
     effective: okStarts.length,
@@ -158,11 +160,25 @@ export function faultReach(history: History, obs: Observations): FaultReach {
   };
 }
 
-function targetName(start: NemesisEntry): string {
-  const d = start.detail ?? {};
-  if (typeof d.process === 'string') return d.process;
-  if (typeof d.worker === 'string') return d.worker;
-  return start.target.replace(/^executor of /, '');
+/** The kind of part a step hit, by role: `worker`, `keeper`, `front-door`, `executor`, `redis`, `<role> link`, `executor link`, `client link`. */
+export function partOf(start: NemesisEntry, roles: Roles): string {
+  const hit = roles.hit(start);
+  switch (hit.kind) {
+    case 'redis':
+      return 'redis';
+    case 'executor':
+      return 'executor';
+    case 'process':
+      return hit.role ?? 'process';
+    case 'link': {
+      // `client` is the harness's own link to the front door's HTTP port, not one of the system's
+      if (hit.link === 'client') return 'client link';
+      const ids = hit.carries;
+      if (ids.length > 0 && ids.every((id) => id === '*-executor' || (roles.role(id) === undefined && roles.workerOf(id) !== undefined))) return 'executor link';
+      const role = ids.length === 1 ? roles.role(ids[0]!) : undefined;
+      return `${role ?? 'shared'} link`;
+    }
+  }
 }
 
 function clientWrites(history: History): Interval[] {

@@ -63,7 +63,7 @@ function fromShape(shape: ShapeEntry): Roles {
 /** PROTOCOL.md's names: orchestrator (behind `client`), worker-N with executor worker-N-executor on the shared `executor` link, keeper-N. */
 function byConvention(): Roles {
   const role = (id: string): ProcessRole | undefined =>
-    id === 'orchestrator' ? 'front-door' : id.startsWith('keeper') ? 'keeper' : id.startsWith('worker') ? 'worker' : undefined;
+    id === 'orchestrator' ? 'front-door' : id.startsWith('keeper') ? 'keeper' : id.startsWith('worker') && !id.endsWith('-executor') ? 'worker' : undefined;
   const workerOf = (id: string): string | undefined => {
     const w = id.endsWith('-executor') ? id.slice(0, -'-executor'.length) : id;
     return role(w) === 'worker' ? w : undefined;

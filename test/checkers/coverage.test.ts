@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { coverageCounts, roleOf, runStats } from '../../harness/checkers/coverage.ts';
-import { HistoryBuilder, healthyRun, payload } from './build.ts';
+import { coverageCounts, runStats } from '../../harness/checkers/coverage.ts';
+import { partOf } from '../../harness/checkers/faultReach.ts';
+import { rolesOf } from '../../harness/checkers/roles.ts';
+import type { NemesisEntry } from '../../harness/history/types.ts';
+import { HistoryBuilder, healthyRun, payload, shapeEntry } from './build.ts';
 
 describe('runStats', () => {
   it('counts applied transitions, final states and latency of a correct run', () => {
@@ -145,7 +148,25 @@ describe('runStats', () => {
     h.nemesis(20, 'start', 3, 'pause', 'worker-1', { detail: { kind: 'pause', process: 'worker-1' } }); // worker-1 held nothing
     h.nemesis(40, 'end', 3, 'pause', 'worker-1');
     expect(runStats(h.build()).faultsHit.sort()).toEqual(['kill → worker', 'latency → worker link']);
-    expect([roleOf('keeper-2'), roleOf('link keeper-1'), roleOf('executor of worker-3'), roleOf('link executor'), roleOf('link client'), roleOf('redis'), roleOf('orchestrator')])
-      .toEqual(['keeper', 'keeper link', 'executor', 'executor link', 'client link', 'redis', 'orchestrator']);
+    const roles = rolesOf([shapeEntry({ keepers: ['keeper-1', 'keeper-2'] })]);
+    const step = (fault: string, target: string, detail: Record<string, unknown>): NemesisEntry => ({ kind: 'nemesis', t: 0, type: 'start', stepId: 0, fault, target, detail });
+    expect([
+      partOf(step('kill', 'keeper-2', { process: 'keeper-2' }), roles),
+      partOf(step('down', 'link keeper-1', { link: 'keeper-1' }), roles),
+      partOf(step('kill-executor', 'executor of worker-2', { worker: 'worker-2' }), roles),
+      partOf(step('latency', 'link executor', { link: 'executor' }), roles),
+      partOf(step('down', 'link client', { link: 'client' }), roles),
+      partOf(step('redis-restart', 'redis', {}), roles),
+      partOf(step('pause', 'orchestrator', { process: 'orchestrator' }), roles),
+    ]).toEqual(['keeper', 'keeper link', 'executor', 'executor link', 'client link', 'redis', 'front-door']);
+  });
+
+  it("counts a kill of a library system's front door (not named orchestrator) during an in-flight submit as biting", () => {
+    const h = new HistoryBuilder();
+    h.entries.push(shapeEntry({ frontDoor: 'producer', keepers: [], inProcess: true }));
+    h.submit({ t: 10, key: 'k-1', payloads: [payload(['a'])], outcome: 'info', okT: 200 });
+    h.nemesis(50, 'start', 1, 'kill', 'producer', { detail: { kind: 'kill', process: 'producer' } });
+    h.nemesis(60, 'end', 1, 'kill', 'producer');
+    expect(runStats(h.build()).faultsHit).toEqual(['kill → front-door']);
   });
 });
