@@ -1,15 +1,22 @@
 // payload-outcome: a job ends as what its payload did. The workload knows each payload (exit
 // code, duration, hang) and its timeout, so the judge knows how the job must end
 // (spec.ts: expectedOutcome): completed; failed with reason exit and the payload's exit code;
-// failed with reason timeout. A job may end `cancelled` only if a client asked to cancel it.
-// A different outcome is a violation unless a fault explains it: an effective crash, pause or
-// restart of a worker (with its executor and payload) or of Redis during the job's life, e.g. a
-// payload paused past its timeout. Link faults delay what is reported, not what the payload
-// did; faults on keepers and the front door cannot change it either.
+// failed with reason timeout. A job may end `cancelled` only if a client asked to cancel it, and
+// a reason outside the protocol's list (PROTOCOL.md) is a violation whatever happened.
+//
+// No excuse without a cause: a different outcome is excused only by an effective fault on what
+// ran THAT attempt (the worker whose executor reported the outcome, that executor, or a link that
+// carries either; roles from the shape entry), in place during that attempt, and only when such a
+// fault can cause that deviation: a pause lets the payload's timeout pass (failed, timeout); a
+// kill or restart of the worker or its executor kills the payload by a signal (failed, exit
+// 128 + signal). Nothing excuses `completed` for a payload that hangs or exits non-zero, nor a
+// wrong exit code. Link faults delay what is reported, not what the payload did; faults on
+// keepers, the front door or another worker cannot change it either.
 
 import type { ClientEntry, History, JobView, NemesisEntry, Verdict } from '../history/types.ts';
 import { Findings, snapshotExcerpt } from './findings.ts';
 import { observe, type JobRecord, type Observations } from './observations.ts';
+import { linkCarries, rolesOf, type Roles } from './roles.ts';
 import { expectedOutcome, isTerminal } from './spec.ts';
 
 export interface OutcomeJudgment {
@@ -19,13 +26,15 @@ export interface OutcomeJudgment {
   failuresJudged: number;
   /** of those, payloads that run past their timeout (the executor must kill them and say so) */
   timeoutsJudged: number;
-  /** outcomes that differ from the payload's, explained by a fault during the job's life */
+  /** outcomes that differ from the payload's, explained by a fault on what ran that attempt, during it, that can cause that deviation */
   explained: number;
+  /** jobs that ended with a reason outside the protocol's list */
+  badReasons: number;
   /** payloads too close to their timeout for either outcome to be wrong */
   ambiguous: number;
   /** jobs a queue library failed because they stalled too often (reason `stalled`): its documented contract, counted, not a deviation */
   stalledOut: number;
-  deviations: { record: JobRecord; job: JobView; expected: string; cancelAsked: boolean }[];
+  deviations: { record: JobRecord; job: JobView; expected: string; cancelAsked: boolean; ranBy: string[] }[];
 }
 
 /**
@@ -36,18 +45,34 @@ export interface OutcomeJudgment {
  */
 export const STALLED = 'stalled';
 
-/** faults that can change how a payload ends: a crash, pause or restart of what runs it */
-const PROCESS_FAULTS = new Set(['kill', 'kill-executor', 'pause', 'restart']);
-const canExplain = (n: NemesisEntry): boolean =>
-  n.fault === 'redis-restart' || (PROCESS_FAULTS.has(n.fault) && /^(worker|executor of )/.test(n.target));
+/** The reasons PROTOCOL.md gives a job that ended failed or cancelled (and a library's `stalled`). */
+const PROTOCOL_REASONS: Readonly<Record<string, ReadonlySet<string>>> = {
+  failed: new Set(['exit', 'timeout', 'spawn-error', STALLED]),
+  cancelled: new Set(['cancelled']),
+};
+
+/** Signals a kill or restart sends a payload (SIGKILL, SIGTERM): the exit codes a shell reports for them. */
+const KILLED_EXIT_CODES = new Set([128 + 9, 128 + 15]);
+
+/**
+ * The deviations a fault on what ran the attempt can cause, by fault: a pause holds the payload
+ * past its timeout; a kill or restart of its worker or executor kills it by a signal.
+ */
+function canCause(fault: string, job: JobView): boolean {
+  if (job.state !== 'failed') return false;
+  if (job.reason === 'timeout') return fault === 'pause';
+  if (job.reason === 'exit') return (fault === 'kill' || fault === 'restart' || fault === 'kill-executor') && KILLED_EXIT_CODES.has(job.exitCode ?? -1);
+  return false;
+}
 
 const describe = (state: string, reason: string | null | undefined, exitCode: number | null | undefined): string =>
   state === 'completed' ? `completed (exit ${exitCode ?? 0})` : state === 'failed' ? `failed (${reason ?? '?'}${exitCode != null ? ` ${exitCode}` : ''})` : state;
 
 export function judgeOutcomes(history: History, obs: Observations): OutcomeJudgment {
   const snapshot = obs.snapshot;
-  const out: OutcomeJudgment = { judged: 0, failuresJudged: 0, timeoutsJudged: 0, explained: 0, ambiguous: 0, stalledOut: 0, deviations: [] };
+  const out: OutcomeJudgment = { judged: 0, failuresJudged: 0, timeoutsJudged: 0, explained: 0, ambiguous: 0, stalledOut: 0, badReasons: 0, deviations: [] };
   if (!snapshot) return out;
+  const roles = rolesOf(obs);
 
   const cancelAsked = new Set<string>();
   for (const e of history) {
@@ -56,12 +81,9 @@ export function judgeOutcomes(history: History, obs: Observations): OutcomeJudgm
       if (typeof v?.jobId === 'string') cancelAsked.add(v.jobId);
     }
   }
-  // windows of effective faults that can change an outcome
   const ends = new Map<number, number>();
   for (const n of obs.nemesis) if (n.type === 'end') ends.set(n.stepId, n.t);
-  const windows = obs.nemesis
-    .filter((n) => n.type === 'start' && (n.outcome ?? 'ok') === 'ok' && canExplain(n))
-    .map((n) => ({ from: n.t, until: ends.get(n.stepId) ?? Infinity }));
+  const faults = obs.nemesis.filter((n) => n.type === 'start' && (n.outcome ?? 'ok') === 'ok');
 
   for (const record of obs.jobs) {
     const { origin, inSnapshot } = record;
@@ -71,9 +93,16 @@ export function judgeOutcomes(history: History, obs: Observations): OutcomeJudgm
     if (!payload || timeoutMs === undefined) continue;
     const job = inSnapshot.job;
     const asked = cancelAsked.has(record.jobId);
+    const reasons = PROTOCOL_REASONS[job.state];
+    if (reasons && !reasons.has(job.reason ?? '')) {
+      out.judged++;
+      out.badReasons++;
+      out.deviations.push({ record, job, expected: `a reason of ${[...reasons].join(', ')} (PROTOCOL.md)`, cancelAsked: asked, ranBy: [] });
+      continue;
+    }
     if (job.state === 'cancelled') {
       out.judged++;
-      if (!asked) out.deviations.push({ record, job, expected: 'not cancelled (no cancel was asked for)', cancelAsked: false });
+      if (!asked) out.deviations.push({ record, job, expected: 'not cancelled (no cancel was asked for)', cancelAsked: false, ranBy: [] });
       continue;
     }
     if (job.state === 'failed' && job.reason === STALLED) {
@@ -92,17 +121,52 @@ export function judgeOutcomes(history: History, obs: Observations): OutcomeJudgm
       job.state === expected.state &&
       (expected.state === 'completed' ? (job.exitCode ?? 0) === 0 : job.reason === expected.reason && (job.exitCode ?? null) === expected.exitCode);
     if (agrees) continue;
-    // the job's life: from its submission to its first terminal decision (or the snapshot)
-    const from = origin.submit.invoke.t;
-    const terminal = record.steps.find((s) => s.applied && isTerminal(s.to));
-    const until = terminal ? terminal.t : snapshot.t;
-    if (windows.some((w) => w.from <= until && w.until >= from)) {
+    const attempt = attemptOf(record, obs, roles, snapshot.t);
+    const explains = faults.some((n) =>
+      canCause(n.fault, job) && hitsAttempt(n, attempt.workers, roles)
+      && n.t <= attempt.until && (ends.get(n.stepId) ?? Infinity) >= attempt.from);
+    if (explains) {
       out.explained++;
       continue;
     }
-    out.deviations.push({ record, job, expected: describe(expected.state, expected.reason, expected.exitCode), cancelAsked: asked });
+    out.deviations.push({ record, job, expected: describe(expected.state, expected.reason, expected.exitCode), cancelAsked: asked, ranBy: attempt.workers });
   }
   return out;
+}
+
+/**
+ * The attempt that decided the job's outcome: the worker whose executor (or itself) reported the
+ * first applied terminal event, from that attempt's first payload start to that event. When the
+ * event names no worker (a library's events carry none), every worker that started the job, over
+ * the job's life.
+ */
+function attemptOf(record: JobRecord, obs: Observations, roles: Roles, snapshotT: number): { workers: string[]; from: number; until: number } {
+  const terminal = record.steps.find((s) => s.applied && isTerminal(s.to));
+  const until = terminal ? terminal.t : snapshotT;
+  const worker = terminal ? roles.workerOf(terminal.entry.sourceId) : undefined;
+  const starts = [...obs.payloadStarts, ...obs.executions].filter((e) => e.jobId === record.jobId);
+  if (worker && terminal) {
+    const own = starts.filter((e) => e.attempt === terminal.attempt && roles.workerOf(e.executorId) === worker).map((e) => e.t);
+    const lifeStart = record.origin?.submit.invoke.t ?? record.steps[0]?.t ?? until;
+    return { workers: [worker], from: own.length ? Math.min(...own) : lifeStart, until };
+  }
+  const workers = [...new Set(starts.map((e) => roles.workerOf(e.executorId)).filter((w): w is string => w !== undefined))];
+  return { workers, from: record.origin?.submit.invoke.t ?? until, until };
+}
+
+/** Whether a fault step hit one of these workers: the process, its executor, or a link that carries either. */
+function hitsAttempt(n: NemesisEntry, workers: readonly string[], roles: Roles): boolean {
+  const hit = roles.hit(n);
+  switch (hit.kind) {
+    case 'redis':
+      return false;
+    case 'process':
+      return workers.includes(hit.id);
+    case 'executor':
+      return workers.includes(hit.worker);
+    case 'link':
+      return workers.some((w) => linkCarries(hit.carries, w) || linkCarries(hit.carries, roles.executorOf(w)));
+  }
 }
 
 export function payloadOutcome(history: History, obs: Observations = observe(history)): Verdict {
@@ -114,12 +178,13 @@ export function payloadOutcome(history: History, obs: Observations = observe(his
     const op = record.origin!.submit;
     const payload = op.payloads![record.origin!.index]!;
     findings.add(() => ({
-      message: `job ${record.jobId} (task ${op.taskId}): its payload (exit ${payload.exitCode} after ${payload.durationMs} ms${payload.hang ? ', hangs' : ''}, timeout ${op.timeouts![record.origin!.index]} ms) should end ${d.expected} but ended ${describe(job.state, job.reason, job.exitCode)}, with no crash, pause or restart of a worker or Redis during its life`,
+      message: `job ${record.jobId} (task ${op.taskId}): its payload (exit ${payload.exitCode} after ${payload.durationMs} ms${payload.hang ? ', hangs' : ''}, timeout ${op.timeouts![record.origin!.index]} ms) should end ${d.expected} but ended ${describe(job.state, job.reason, job.exitCode)}${
+        d.ranBy.length ? `, with no fault on ${d.ranBy.join(' or ')} (process, executor or link) during that attempt that can cause it` : ''}`,
       jobId: record.jobId,
       taskId: op.taskId,
       at: snapshot!.t,
       entries: [op.invoke, ...(op.completion ? [op.completion] : []), snapshotExcerpt(snapshot!, record.inSnapshot!.task, record.jobId)],
     }));
   }
-  return findings.verdict('payloadOutcome', { judged: j.judged, failuresJudged: j.failuresJudged, timeoutsJudged: j.timeoutsJudged, explained: j.explained, ambiguous: j.ambiguous, stalledOut: j.stalledOut });
+  return findings.verdict('payloadOutcome', { judged: j.judged, failuresJudged: j.failuresJudged, timeoutsJudged: j.timeoutsJudged, explained: j.explained, ambiguous: j.ambiguous, stalledOut: j.stalledOut, badReasons: j.badReasons });
 }

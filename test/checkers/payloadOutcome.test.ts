@@ -3,7 +3,7 @@ import { runStats } from '../../harness/checkers/coverage.ts';
 import { payloadOutcome } from '../../harness/checkers/payloadOutcome.ts';
 import { expectedOutcome } from '../../harness/checkers/spec.ts';
 import type { Payload } from '../../harness/history/types.ts';
-import { HistoryBuilder, healthyRun, job, payload, task } from './build.ts';
+import { HistoryBuilder, healthyRun, job, payload, shapeEntry, task } from './build.ts';
 
 const hang: Payload = { durationMs: 60_000, exitCode: 0, output: ['never'], hang: true };
 
@@ -67,7 +67,7 @@ describe('payloadOutcome', () => {
     const v = payloadOutcome(oneJob(hang, job('J-1', 'completed', { exitCode: 0, output: '' })).build());
     expect(v.valid).toBe(false);
     expect(v.evidence[0].jobId).toBe('J-1');
-    expect(v.evidence[0].message).toMatch(/should end failed \(timeout\) but ended completed \(exit 0\), with no crash, pause or restart/);
+    expect(v.evidence[0].message).toMatch(/should end failed \(timeout\) but ended completed \(exit 0\), with no fault on worker-1 \(process, executor or link\) during that attempt/);
   });
 
   it('rejects a non-zero exit reported completed, and a wrong exit code', () => {
@@ -94,5 +94,61 @@ describe('payloadOutcome', () => {
   it('feeds the coverage goals: judged outcomes and judged failures', () => {
     const s = runStats(oneJob(hang, job('J-1', 'failed', { reason: 'timeout', exitCode: null, output: '' })).build());
     expect(s).toMatchObject({ outcomesJudged: 1, failuresJudged: 1 });
+  });
+
+  describe('no excuse without a cause: only a fault on what ran that attempt, during it, that can cause that deviation', () => {
+    /** J-1 (payload p) run as attempt 1 by worker-1's executor from t=300, its outcome `end` reported at t=1000; `faults` placed before that */
+    function attemptRun(p: Payload, end: ReturnType<typeof job>, faults: (h: HistoryBuilder) => void): HistoryBuilder {
+      const h = new HistoryBuilder();
+      h.entries.push(shapeEntry({ simulated: true }));
+      const sub = h.submit({ t: 100, key: 'k-1', payloads: [p], taskId: 'T-1', jobIds: ['J-1'] });
+      if (p.hang) (sub.invoke.value as { jobs: { timeoutMs: number }[] }).jobs[0]!.timeoutMs = 400;
+      faults(h);
+      h.transition('J-1', 'queued', 'running', { t: 290, source: 'worker', sourceId: 'worker-1' });
+      h.execution('J-1', 1, 300, 'worker-1-executor');
+      h.transition('J-1', 'running', end.state, { t: 1000, sourceId: 'worker-1-executor' });
+      h.snapshot(2000, [task('T-1', 'k-1', end.state, [end])]);
+      return h;
+    }
+    const fault = (h: HistoryBuilder, kind: string, detail: Record<string, string>, from: number, until: number) => {
+      const target = detail.link ? `link ${detail.link}` : detail.worker ? `executor of ${detail.worker}` : detail.process!;
+      h.nemesis(from, 'start', h.entries.length, kind, target, { detail: { kind, ...detail } });
+      h.nemesis(until, 'end', h.entries.length - 1, kind, target);
+    };
+    const completed = job('J-1', 'completed', { exitCode: 0, output: '' });
+    const timedOut = job('J-1', 'failed', { reason: 'timeout', exitCode: null, output: '' });
+
+    it('rejects a hanging payload reported completed on worker-1 although worker-2 was paused during its life', () => {
+      const v = payloadOutcome(attemptRun(hang, completed, (h) => fault(h, 'pause', { process: 'worker-2' }, 500, 510)).build());
+      expect(v.valid).toBe(false);
+      expect(v.stats).toMatchObject({ explained: 0 });
+    });
+
+    it('never excuses completed for a payload that hangs or exits non-zero, even with its own worker paused or killed', () => {
+      expect(payloadOutcome(attemptRun(hang, completed, (h) => fault(h, 'pause', { process: 'worker-1' }, 500, 900)).build()).valid).toBe(false);
+      expect(payloadOutcome(attemptRun(payload(['x'], 2), completed, (h) => fault(h, 'kill-executor', { worker: 'worker-1' }, 500, 600)).build()).valid).toBe(false);
+    });
+
+    it('excuses a timeout by a pause of the worker that ran the attempt during it, not before the attempt began, not by a latency', () => {
+      expect(payloadOutcome(attemptRun(payload(['x']), timedOut, (h) => fault(h, 'pause', { process: 'worker-1' }, 500, 900)).build()).valid).toBe(true);
+      expect(payloadOutcome(attemptRun(payload(['x']), timedOut, (h) => fault(h, 'pause', { process: 'worker-1' }, 150, 250)).build()).valid).toBe(false);
+      expect(payloadOutcome(attemptRun(payload(['x']), timedOut, (h) => fault(h, 'latency', { link: 'executor' }, 400, 900)).build()).valid).toBe(false);
+    });
+
+    it('excuses exit 128+signal by a kill of the executor that ran the attempt, not another exit code', () => {
+      const killed = job('J-1', 'failed', { reason: 'exit', exitCode: 137, output: '' });
+      expect(payloadOutcome(attemptRun(payload(['x']), killed, (h) => fault(h, 'kill-executor', { worker: 'worker-1' }, 500, 600)).build()).valid).toBe(true);
+      expect(payloadOutcome(attemptRun(payload(['x']), killed, (h) => fault(h, 'kill-executor', { worker: 'worker-2' }, 500, 600)).build()).valid).toBe(false);
+      const exit3 = job('J-1', 'failed', { reason: 'exit', exitCode: 3, output: '' });
+      expect(payloadOutcome(attemptRun(payload(['x']), exit3, (h) => fault(h, 'kill-executor', { worker: 'worker-1' }, 500, 600)).build()).valid).toBe(false);
+    });
+
+    it('rejects a reason outside the protocol even when a fault could explain a timeout', () => {
+      const odd = job('J-1', 'failed', { reason: 'timed-out', exitCode: null, output: '' });
+      const v = payloadOutcome(attemptRun(hang, odd, (h) => fault(h, 'pause', { process: 'worker-1' }, 500, 900)).build());
+      expect(v.valid).toBe(false);
+      expect(v.stats).toMatchObject({ badReasons: 1 });
+      expect(v.evidence[0].message).toMatch(/should end a reason of exit, timeout, spawn-error, stalled/);
+    });
   });
 });
