@@ -1,28 +1,47 @@
 // reexecution: at-least-once allows a job to run again after a crash, a pause or a cut or slowed
-// link — not while everything that ran it was healthy. Every start of a payload under a new
-// attempt (the executions log) must be explained by an effective fault on what ran the previous
-// attempt or on what runs this one — that worker's process (kill, pause, restart, its executor
-// killed), its link or the executors' link (any fault) — or on Redis (restart), in place at some
-// moment of the job's life up to the later of the two starts. Found by the simulation, each
-// with a test: a worker cut off while the job was delivered to it holds it unstarted, another
-// worker reclaims and runs it, and the first runs it when its link is back; a worker paused
-// while holding a delivered job starts it on waking, after another worker's later attempt
-// (attempts start out of order).
+// link — not while everything that ran it was healthy. Every start of a payload beyond a job's
+// first (keyed by job, attempt AND executor: two executors starting the same attempt are two
+// starts) must be explained by an effective fault, in place from two leases before the earlier of
+// the two starts (a lapse, then a reclaim round) up to the later one, that can make a lease lapse
+// on what ran them:
+// - a kill, pause or restart of either worker, or a kill of its executor;
+// - a cut of a link that carries either worker or its executor (down, timeout, reset_peer,
+//   limit_data: a command in flight fails, the worker leaves the job to the lease);
+// - a slowed link that carries them, only when the delay is comparable to the lease (latency +
+//   jitter at least half the lease; a narrow bandwidth can hold commands without bound);
+// - a Redis restart.
+// Found by the simulation, each with a test: a worker cut off while the job was delivered to it
+// holds it unstarted, another worker reclaims and runs it, and the first runs it when its link is
+// back; a paused worker starts its delivery on waking, after another worker's later attempt.
 // Faults on keepers and the front door cannot make a job run again.
+//
+// Starts are the harness's own record where it has one (PayloadStartEntry: the simulation's
+// payload edge, live a wrapper around the payload process), not only the system's log: an
+// executor that logs only some of its starts cannot hide a rerun. The system's log is a second
+// witness: a start the harness saw that the log lacks is a violation (the reference executor
+// logs before it spawns), unless a Redis restart may have lost the write.
 
-import type { ExecutionEntry, History, NemesisEntry, Verdict } from '../history/types.ts';
+import type { ExecutionEntry, History, NemesisEntry, PayloadStartEntry, Verdict } from '../history/types.ts';
 import { Findings } from './findings.ts';
 import { observe, type Observations } from './observations.ts';
-import { workerOf } from './spec.ts';
+import { linkCarries, rolesOf, type Roles } from './roles.ts';
+
+type Start = ExecutionEntry | PayloadStartEntry;
 
 export interface ReexecutionJudgment {
   /** starts under a later attempt than the job's first */
   reexecutions: number;
   /** of those, explained by a fault */
   explained: number;
-  /** executions that ran at least `longMs` (to its next start or outcome) with no explaining fault: what the judgment needs to have something to judge */
-  unexplained: { previous: ExecutionEntry; again: ExecutionEntry }[];
+  unexplained: { previous: Start; again: Start; workers: string[] }[];
+  /** which witness the starts came from: the harness's own record, or the system's log alone */
+  witness: 'harness' | 'system';
+  /** starts the harness saw that the system's log does not have */
+  unlogged: PayloadStartEntry[];
 }
+
+/** Faults that cut a link: a command in flight fails. */
+const CUTS = new Set(['down', 'timeout', 'reset_peer', 'limit_data']);
 
 /**
  * The executions log's times are its stream ids' milliseconds, floored: a start logged at ms M
@@ -30,41 +49,74 @@ export interface ReexecutionJudgment {
  */
 const LOG_RESOLUTION_MS = 1;
 
-/** Whether an effective fault step can make the job that `worker` runs be delivered or run again. */
-function canRerun(n: NemesisEntry, worker: string): boolean {
-  if (n.fault === 'redis-restart') return true;
-  const t = n.target;
-  return t === worker || t === `executor of ${worker}` || t === `link ${worker}` || t === 'link executor';
+/** Whether an effective fault step can make a job that `workers` ran or run be delivered or run again (see the header). */
+function canRerun(n: NemesisEntry, workers: readonly string[], roles: Roles): boolean {
+  const hit = roles.hit(n);
+  switch (hit.kind) {
+    case 'redis':
+      return true;
+    case 'process':
+      return workers.includes(hit.id);
+    case 'executor':
+      return workers.includes(hit.worker);
+    case 'link': {
+      if (!workers.some((w) => linkCarries(hit.carries, w) || linkCarries(hit.carries, roles.executorOf(w)))) return false;
+      if (CUTS.has(n.fault) || n.fault === 'bandwidth') return true;
+      if (n.fault !== 'latency') return false;
+      // a history without a lease (written before it was recorded) cannot scale the delay
+      if (roles.leaseMs === undefined) return true;
+      const d = n.detail ?? {};
+      const delay = (typeof d.latencyMs === 'number' ? d.latencyMs : 0) + (typeof d.jitterMs === 'number' ? d.jitterMs : 0);
+      return delay >= roles.leaseMs / 2;
+    }
+  }
 }
 
+const keyOf = (e: Start): string => `${e.jobId}\u0000${e.attempt}\u0000${e.executorId}`;
+
 export function judgeReexecutions(obs: Observations): ReexecutionJudgment {
-  const out: ReexecutionJudgment = { reexecutions: 0, explained: 0, unexplained: [] };
+  const roles = rolesOf(obs);
+  const witness = obs.payloadStarts.length > 0 ? 'harness' : 'system';
+  const out: ReexecutionJudgment = { reexecutions: 0, explained: 0, unexplained: [], witness, unlogged: [] };
   const ends = new Map<number, number>();
   for (const n of obs.nemesis) if (n.type === 'end') ends.set(n.stepId, n.t);
   const faults = obs.nemesis.filter((n) => n.type === 'start' && (n.outcome ?? 'ok') === 'ok');
+  const lease = roles.leaseMs ?? 0;
 
-  // each job's distinct attempts, first start of each, in attempt order
-  const byJob = new Map<string, Map<number, ExecutionEntry>>();
-  for (const e of obs.executions) {
-    let attempts = byJob.get(e.jobId);
-    if (!attempts) byJob.set(e.jobId, (attempts = new Map()));
-    const seen = attempts.get(e.attempt);
-    if (!seen || e.t < seen.t) attempts.set(e.attempt, e);
+  // the second witness: every start the harness saw is in the system's log (unless a restart of Redis may have lost it)
+  if (witness === 'harness' && roles.evidence.executionsLog !== undefined) {
+    const logged = new Set(obs.executions.map(keyOf));
+    for (const p of obs.payloadStarts) {
+      if (logged.has(keyOf(p))) continue;
+      if (faults.some((n) => n.fault === 'redis-restart' && n.t >= p.t - lease)) continue;
+      out.unlogged.push(p);
+    }
   }
-  for (const [jobId, attempts] of byJob) {
-    const starts = [...attempts.values()].sort((a, b) => a.attempt - b.attempt);
-    const life = jobLifeStart(obs, jobId, starts[0]!.t);
-    for (let i = 1; i < starts.length; i++) {
-      const previous = starts[i - 1]!;
-      const again = starts[i]!;
+
+  // each job's distinct starts by (attempt, executor), the first of each, in attempt order
+  const byJob = new Map<string, Map<string, Start>>();
+  for (const e of witness === 'harness' ? obs.payloadStarts : obs.executions) {
+    let starts = byJob.get(e.jobId);
+    if (!starts) byJob.set(e.jobId, (starts = new Map()));
+    const key = keyOf(e);
+    const seen = starts.get(key);
+    if (!seen || e.t < seen.t) starts.set(key, e);
+  }
+  for (const [jobId, starts] of byJob) {
+    const ordered = [...starts.values()].sort((a, b) => a.attempt - b.attempt || a.t - b.t);
+    const life = jobLifeStart(obs, jobId, ordered[0]!.t);
+    for (let i = 1; i < ordered.length; i++) {
+      const previous = ordered[i - 1]!;
+      const again = ordered[i]!;
       out.reexecutions++;
       // attempts can start out of order (a paused worker starts its delivery on waking)
       const later = Math.max(previous.t, again.t);
-      const explains = faults.some((n) =>
-        (canRerun(n, workerOf(previous.executorId)) || canRerun(n, workerOf(again.executorId)))
-        && n.t < later + LOG_RESOLUTION_MS && (ends.get(n.stepId) ?? Infinity) >= life);
+      // a lapse that let the first of the two be taken over began at most a lease (and a reclaim round) before it
+      const from = roles.leaseMs === undefined ? life : Math.max(life, Math.min(previous.t, again.t) - 2 * lease);
+      const workers = [...new Set([previous.executorId, again.executorId].map((id) => roles.workerOf(id) ?? id))];
+      const explains = faults.some((n) => canRerun(n, workers, roles) && n.t < later + LOG_RESOLUTION_MS && (ends.get(n.stepId) ?? Infinity) >= from);
       if (explains) out.explained++;
-      else out.unexplained.push({ previous, again });
+      else out.unexplained.push({ previous, again, workers });
     }
   }
   return out;
@@ -80,13 +132,21 @@ function jobLifeStart(obs: Observations, jobId: string, firstStart: number): num
 export function reexecution(_history: History, obs: Observations = observe(_history)): Verdict {
   const findings = new Findings();
   const j = judgeReexecutions(obs);
-  for (const { previous, again } of j.unexplained) {
+  for (const { previous, again, workers } of j.unexplained) {
     findings.add(() => ({
-      message: `job ${again.jobId}: run again as attempt ${again.attempt} by ${again.executorId} at t=${again.t}ms after attempt ${previous.attempt} by ${previous.executorId} began at t=${previous.t}ms, with no fault on ${workerOf(previous.executorId)}, its links or Redis in between`,
+      message: `job ${again.jobId}: run again as attempt ${again.attempt} by ${again.executorId} at t=${again.t}ms after attempt ${previous.attempt} by ${previous.executorId} began at t=${previous.t}ms, with no fault on ${workers.join(' or ')} (process, executor, a link that carries them: cut, or slowed comparably to the lease) or Redis in between`,
       jobId: again.jobId,
       at: again.t,
       entries: [previous, again],
     }));
   }
-  return findings.verdict('reexecution', { reexecutions: j.reexecutions, explained: j.explained });
+  for (const p of j.unlogged) {
+    findings.add(() => ({
+      message: `job ${p.jobId}: the harness saw ${p.executorId} start attempt ${p.attempt} at t=${p.t}ms, but the system's executions log has no such start (no Redis restart could have lost it)`,
+      jobId: p.jobId,
+      at: p.t,
+      entries: [p],
+    }));
+  }
+  return findings.verdict('reexecution', { reexecutions: j.reexecutions, explained: j.explained, unlogged: j.unlogged.length, harnessWitness: j.witness === 'harness' ? 1 : 0 });
 }

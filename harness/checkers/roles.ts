@@ -18,6 +18,8 @@ export type Hit =
 export interface Roles {
   readonly shape: ShapeEntry | undefined;
   readonly clockMarginMs: number;
+  /** the run's lease (absent in histories written before it was recorded) */
+  readonly leaseMs: number | undefined;
   readonly evidence: ShapeEntry['evidence'];
   role(id: string): ProcessRole | undefined;
   readonly workers: readonly string[];
@@ -50,6 +52,7 @@ function fromShape(shape: ShapeEntry): Roles {
   return {
     shape,
     clockMarginMs: shape.clockMarginMs,
+    leaseMs: shape.leaseMs,
     evidence: shape.evidence,
     role: (id) => roleOf.get(id),
     workers: [...executorOf.keys()],
@@ -73,6 +76,7 @@ function byConvention(): Roles {
   return {
     shape: undefined,
     clockMarginMs: LIVE_CLOCK_MARGIN_MS,
+    leaseMs: undefined,
     evidence: { transitionLog: 'sut:translog', runningSet: 'sut:running', executionsLog: 'sut:executions' },
     role,
     workers: [],

@@ -108,6 +108,7 @@ const schemas = {
     links: z.array(z.looseObject({ name: z.string(), carries: z.array(z.string()) })),
     evidence: z.looseObject({ transitionLog: z.string().optional(), runningSet: z.string().optional(), executionsLog: z.string().optional() }),
     clockMarginMs: z.number().nonnegative(),
+    leaseMs: z.number().positive().optional(),
   }),
   payload: z.looseObject({
     kind: z.literal('payload'),

@@ -159,6 +159,8 @@ export interface ShapeEntry {
   evidence: { transitionLog?: string; runningSet?: string; executionsLog?: string };
   /** how far a client's clock may be off the log's (stream ids are Redis's clock): 0 in simulation, where one clock serves both */
   clockMarginMs: number;
+  /** how long a job may go unrenewed before another worker may take it over (--lease-ms): what a slowed link must be comparable to before it explains a rerun */
+  leaseMs?: number;
 }
 
 /**

@@ -135,6 +135,7 @@ export function shapeEntry(env: RunEnvironment): ShapeEntry {
     links: links.map((name) => ({ name, carries: carries(name) })),
     evidence: env.system.evidence ?? {},
     clockMarginMs: env.simulated ? 0 : LIVE_CLOCK_MARGIN_MS,
+    leaseMs: env.options.leaseMs,
   };
 }
 

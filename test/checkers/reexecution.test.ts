@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { runStats } from '../../harness/checkers/coverage.ts';
 import { reexecution } from '../../harness/checkers/reexecution.ts';
-import { HistoryBuilder, healthyRun, payload } from './build.ts';
+import { HistoryBuilder, healthyRun, payload, shapeEntry } from './build.ts';
 
 /** J-1 started by worker-1's executor at 100, started again by worker-2's at 2500 (attempt 2) */
 function runTwice(h = new HistoryBuilder()): HistoryBuilder {
@@ -122,5 +122,75 @@ describe('reexecution', () => {
 
   it('measures the longest payload run for the long-jobs goal', () => {
     expect(runStats(runTwice().build()).longestRunMs).toBe(500);
+  });
+
+  describe('scales the excuse to the fault, keys starts by executor, and trusts its own record of starts', () => {
+    /** a run with a shape (lease 2000 ms): J-1 started by worker-1's executor at 5000, again by worker-2's at 9000 */
+    function leased(extra: (h: HistoryBuilder) => void = () => undefined): HistoryBuilder {
+      const h = new HistoryBuilder();
+      h.entries.push({ ...shapeEntry({ simulated: true }), leaseMs: 2000 });
+      h.submit({ t: 100, key: 'k', payloads: [payload(['x'])], taskId: 'T', jobIds: ['J-1'], okT: 105 });
+      extra(h);
+      return h;
+    }
+    const latency = (h: HistoryBuilder, link: string, from: number, until: number, latencyMs: number) => {
+      h.nemesis(from, 'start', h.entries.length, 'latency', `link ${link}`, { detail: { kind: 'latency', link, latencyMs, jitterMs: 0 } });
+      h.nemesis(until, 'end', h.entries.length - 1, 'latency', `link ${link}`);
+    };
+    const twice = (h: HistoryBuilder) => {
+      h.execution('J-1', 1, 5000, 'worker-1-executor');
+      h.execution('J-1', 2, 9000, 'worker-2-executor');
+    };
+
+    it('rejects a rerun whose only fault is a 10 ms latency on its worker\'s link long before', () => {
+      const v = reexecution(leased((h) => { latency(h, 'worker-1', 200, 210, 10); twice(h); }).build());
+      expect(v.valid).toBe(false);
+    });
+
+    it('rejects a rerun explained only by a latency far shorter than the lease, accepts one comparable to it', () => {
+      expect(reexecution(leased((h) => { latency(h, 'worker-1', 5500, 7000, 50); twice(h); }).build()).valid).toBe(false);
+      expect(reexecution(leased((h) => { latency(h, 'worker-1', 5500, 7000, 1500); twice(h); }).build()).valid).toBe(true);
+    });
+
+    it('accepts a fault on the shared executors\' link only while the attempts were under way, not seconds before', () => {
+      const cut = (h: HistoryBuilder, from: number, until: number) => {
+        h.nemesis(from, 'start', h.entries.length, 'down', 'link executor', { detail: { kind: 'down', link: 'executor' } });
+        h.nemesis(until, 'end', h.entries.length - 1, 'down', 'link executor');
+      };
+      expect(reexecution(leased((h) => { cut(h, 300, 400); twice(h); }).build()).valid).toBe(false);
+      expect(reexecution(leased((h) => { cut(h, 5200, 5600); twice(h); }).build()).valid).toBe(true);
+    });
+
+    it('counts two executors starting the same attempt as a rerun', () => {
+      const v = reexecution(leased((h) => {
+        h.execution('J-1', 1, 5000, 'worker-1-executor');
+        h.execution('J-1', 1, 5300, 'worker-2-executor');
+      }).build());
+      expect(v.valid).toBe(false);
+      expect(v.stats).toMatchObject({ reexecutions: 1 });
+    });
+
+    it('judges the starts the harness saw itself: an executor that logs only a job\'s first attempt hides no rerun', () => {
+      const v = reexecution(leased((h) => {
+        h.execution('J-1', 1, 5000, 'worker-1-executor');
+        h.entries.push({ kind: 'payload', t: 5000, jobId: 'J-1', attempt: 1, executorId: 'worker-1-executor' });
+        h.entries.push({ kind: 'payload', t: 9000, jobId: 'J-1', attempt: 2, executorId: 'worker-2-executor' });
+      }).build());
+      expect(v.valid).toBe(false);
+      expect(v.stats).toMatchObject({ reexecutions: 1, unlogged: 1, harnessWitness: 1 });
+      expect(v.evidence.map((e) => e.message).join('\n')).toMatch(/the harness saw worker-2-executor start attempt 2 at t=9000ms, but the system's executions log has no such start/);
+    });
+
+    it('accepts a start the log lacks when Redis was restarted around it', () => {
+      const v = reexecution(leased((h) => {
+        h.nemesis(8000, 'start', 90, 'redis-restart', 'redis', { detail: { kind: 'redis-restart' } });
+        h.nemesis(8500, 'end', 90, 'redis-restart', 'redis');
+        h.execution('J-1', 1, 5000, 'worker-1-executor');
+        h.entries.push({ kind: 'payload', t: 5000, jobId: 'J-1', attempt: 1, executorId: 'worker-1-executor' });
+        h.entries.push({ kind: 'payload', t: 9000, jobId: 'J-1', attempt: 2, executorId: 'worker-2-executor' });
+      }).build());
+      expect(v.valid).toBe(true);
+      expect(v.stats).toMatchObject({ reexecutions: 1, explained: 1, unlogged: 0 });
+    });
   });
 });
