@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { oneLine } from '../env/errors.ts';
 import type { HistoryRecorder } from './recorder.ts';
-import { JOB_STATES, type ExecutionEntry, type JobState, type JobView, type SnapshotEntry, type TaskView, type TransitionEntry, type Unreadable } from './types.ts';
+import { JOB_STATES, type ExecutionEntry, type JobState, type JobView, type Malformed, type Orphan, type SnapshotEntry, type TaskView, type TransitionEntry, type Unreadable } from './types.ts';
 
 // The harness reads what the SUT logged (PROTOCOL.md: sut:translog, sut:executions) and places
 // it on the run's timeline by the stream ids' milliseconds. The final state is read the same
@@ -92,7 +92,8 @@ const isJobState = (s: string): s is JobState => (JOB_STATES as readonly string[
  * running set and its per-job keys, the transition log and the executions log, in one MULTI
  * (after a SCAN for the key names), so the snapshot and the logs describe the same instant. A
  * failed attempt is retried; a key that cannot be read is listed as unreadable, never dropped;
- * when nothing can be read the snapshot says so (key '*').
+ * when nothing can be read the snapshot says so (key '*'). A key that was read but breaks the
+ * protocol is listed as malformed (a violation, not a gap), and a job hash no task lists as an orphan.
  */
 export function readFinalState(redis: Redis, history: HistoryRecorder, attempts = 3): Promise<FinalState> {
   return retryingCut(() => readCut(redis, history), history, attempts);
@@ -126,11 +127,14 @@ async function readCut(redis: Redis, history: HistoryRecorder): Promise<FinalSta
   if (!replies) throw new Error('MULTI aborted');
   const t = history.now();
   const unreadable: Unreadable[] = [];
+  const malformed: Malformed[] = [];
   let at = 0;
   const next = (): Reply => replies[at++]!;
 
   const taskHashes = taskKeys.map((key) => ({ key, reply: next() }));
   const jobs = new Map<string, JobView>();
+  // every job hash read (well-formed or not): the ones no task lists are orphans
+  const jobHashes = new Map<string, Orphan>();
   for (const key of jobKeys) {
     const [err, value] = next();
     const jobId = key.slice(JOB_PREFIX.length);
@@ -140,8 +144,10 @@ async function readCut(redis: Redis, history: HistoryRecorder): Promise<FinalSta
     }
     const h = value as Record<string, string>;
     if (Object.keys(h).length === 0) continue; // gone since the SCAN
+    jobHashes.set(jobId, { key, jobId, ...(h.taskId ? { taskId: h.taskId } : {}), state: h.state ?? '' });
     if (!isJobState(h.state ?? '')) {
-      unreadable.push({ key, jobId, error: `state '${h.state ?? ''}' is not a job state` });
+      // read fine, but outside the protocol: evidence against the system, not a gap in the cut
+      malformed.push({ key, jobId, ...(h.taskId ? { taskId: h.taskId } : {}), problem: `state ${JSON.stringify(h.state ?? null)} is not a job state` });
       continue;
     }
     const terminal = h.state === 'completed' || h.state === 'failed' || h.state === 'cancelled';
@@ -169,6 +175,8 @@ async function readCut(redis: Redis, history: HistoryRecorder): Promise<FinalSta
   if (execErr) unreadable.push({ key: 'sut:executions', error: oneLine(execErr) });
 
   const tasks: TaskView[] = [];
+  const listed = new Set<string>();
+  const malformedTasks = new Set<string>();
   for (const { key, reply: [err, value] } of taskHashes) {
     const taskId = key.slice(TASK_PREFIX.length);
     if (err) {
@@ -184,13 +192,21 @@ async function readCut(redis: Redis, history: HistoryRecorder): Promise<FinalSta
       /* reported below */
     }
     if (!Array.isArray(jobIds) || !jobIds.every((j) => typeof j === 'string')) {
-      unreadable.push({ key, taskId, error: `jobIds ${JSON.stringify(h.jobIds ?? null)} is not a JSON array of job ids` });
+      malformed.push({ key, taskId, problem: `jobIds ${JSON.stringify(h.jobIds ?? null)} is not a JSON array of job ids` });
+      malformedTasks.add(taskId);
       continue;
     }
+    for (const id of jobIds as string[]) listed.add(id);
     // a job the task lists without a job hash is left out: the checkers see it missing
     const views = (jobIds as string[]).flatMap((id) => jobs.get(id) ?? []);
     tasks.push({ taskId: h.id || taskId, idempotencyKey: h.idempotencyKey ? h.idempotencyKey : null, jobs: views });
   }
+
+  // A task whose list is malformed or unread may list a job: a job hash that claims such a task
+  // (or claims none while such a task exists) cannot be called an orphan.
+  const unlisted = new Set([...malformedTasks, ...unreadable.flatMap((u) => (u.taskId !== undefined && u.jobId === undefined ? [u.taskId] : []))]);
+  const mayBeListed = (o: Orphan): boolean => listed.has(o.jobId) || (o.taskId === undefined ? unlisted.size > 0 : unlisted.has(o.taskId));
+  const orphans = [...jobHashes.values()].filter((o) => !mayBeListed(o));
 
   const snapshot: SnapshotEntry = {
     kind: 'snapshot',
@@ -199,6 +215,8 @@ async function readCut(redis: Redis, history: HistoryRecorder): Promise<FinalSta
     runningSet: setErr ? [] : (runningSet as string[]),
     runningInfo,
     ...(unreadable.length ? { unreadable } : {}),
+    ...(malformed.length ? { malformed } : {}),
+    ...(orphans.length ? { orphans } : {}),
   };
   return {
     transitions: logErr ? [] : (log as StreamEntry[]).map(([id, raw]) => transitionOf(id, raw, history)),

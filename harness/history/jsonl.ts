@@ -52,7 +52,7 @@ const clientValue: Record<string, z.ZodType> = {
   'read ok': taskView,
   'cancel ok': z.looseObject({ jobId: z.string() }),
 };
-const clientError = z.looseObject({ error: z.string() });
+const clientError = z.looseObject({ error: z.string(), status: z.number().int().optional() });
 
 const transitionState = z.union([jobState, z.literal('none')]);
 const schemas = {
@@ -99,6 +99,8 @@ const schemas = {
     runningSet: z.array(z.string()),
     runningInfo: z.array(z.string()),
     unreadable: z.array(z.looseObject({ key: z.string(), taskId: z.string().optional(), jobId: z.string().optional(), error: z.string() })).optional(),
+    malformed: z.array(z.looseObject({ key: z.string(), taskId: z.string().optional(), jobId: z.string().optional(), problem: z.string() })).optional(),
+    orphans: z.array(z.looseObject({ key: z.string(), jobId: z.string(), taskId: z.string().optional(), state: z.string() })).optional(),
   }),
   shape: z.looseObject({
     kind: z.literal('shape'),

@@ -49,8 +49,14 @@ export interface ClientEntry {
   process: string;
   opId: number;
   f: 'submit' | 'read' | 'cancel';
-  /** invoke: the request. ok: the response (submit → {taskId, jobIds}; read → TaskView; cancel → {jobId}). fail/info: {error}. */
+  /** invoke: the request. ok: the response (submit → {taskId, jobIds}; read → TaskView; cancel → {jobId}). fail/info: ClientError. */
   value: unknown;
+}
+
+/** A fail or info entry's value: why, as one string, and the HTTP status when an answer came (a read's 404: no such task). */
+export interface ClientError {
+  error: string;
+  status?: number;
 }
 
 /** One keeper decision, read from the SUT's transition log. */
@@ -114,6 +120,28 @@ export interface Unreadable {
 }
 
 /**
+ * Evidence the harness did read but that breaks the protocol (a job state outside the state
+ * machine, a task's jobIds that are no list of ids): a violation, never a gap in what was read.
+ */
+export interface Malformed {
+  /** the Redis key */
+  key: string;
+  taskId?: string;
+  jobId?: string;
+  /** what is wrong, e.g. "state 'canceled' is not a job state" */
+  problem: string;
+}
+
+/** A job hash that no task lists (its own taskId field, when it has one, says whose it claims to be). */
+export interface Orphan {
+  key: string;
+  jobId: string;
+  taskId?: string;
+  /** its state field as read (malformed or not) */
+  state: string;
+}
+
+/**
  * State of the system after the final heal and settle period, read over the harness's own
  * Redis connection (the keys of PROTOCOL.md) in one MULTI together with the SUT's logs, so the
  * snapshot and the logs are one consistent cut.
@@ -126,6 +154,10 @@ export interface SnapshotEntry {
   runningInfo: string[];
   /** what could not be read; absent or empty when everything was */
   unreadable?: Unreadable[];
+  /** what was read but breaks the protocol; those jobs are absent from `tasks` (absent or empty when none) */
+  malformed?: Malformed[];
+  /** job hashes no task of `tasks` lists (absent or empty when none) */
+  orphans?: Orphan[];
   /**
    * When the system's log is what the harness heard it publish (bee-queue's pub/sub events), the
    * intervals in which the harness was not listening: the log may lack what happened then, so a

@@ -1,5 +1,5 @@
 import type { HistoryRecorder } from '../history/recorder.ts';
-import type { ClientEntry, JobSpec, TaskView } from '../history/types.ts';
+import type { ClientEntry, ClientError, JobSpec, TaskView } from '../history/types.ts';
 
 export interface SubmitRequest {
   idempotencyKey: string;
@@ -81,8 +81,10 @@ export class Client {
     }
     const value = accept(res.status, body);
     if (value === undefined) {
-      // 5xx may have happened after a write; 4xx did nothing
-      this.record(res.status >= 500 ? 'info' : 'fail', opId, f, { status: res.status, error: body });
+      // 5xx may have happened after a write; 4xx did nothing. The error is one string (the JSONL
+      // format's), the status kept beside it: a read's 404 says the task does not exist.
+      const error = isRecord(body) && typeof body.error === 'string' ? body.error : text;
+      this.record(res.status >= 500 ? 'info' : 'fail', opId, f, { status: res.status, error } satisfies ClientError);
       return { definite: res.status < 500 };
     }
     this.record('ok', opId, f, value);
@@ -147,6 +149,8 @@ export class Client {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
 
