@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run soak -- [--suites N] [--seed S] [--shard K/N] [--scenario a,b] [--bugs x] [--sim] [--env local|docker]`: run the
+// `npm run soak -- [--suites N] [--seed S] [--shard K/N] [--scenario a,b] [--runs R] [--bugs x] [--sim] [--env local|docker]`: run the
 // chaos suite N times in a row, each as its own `chaos --ci` process with its own seed, derived
 // from the soak's seed S (random unless given) and the suite's number alone, so that
 // `--shard K/N` (suites i with (i-1) % N === K-1) runs exactly the suites, with exactly the
@@ -103,17 +103,18 @@ export function formatSettle(d) {
 }
 
 function usage(message) {
-  process.stderr.write(`soak: ${message} (usage: npm run soak -- [--suites N] [--seed S] [--shard K/N] [--scenario a,b] [--bugs x] [--sim] [--env local|docker] [--system reference|bullmq|bee-queue|bull] [--redis-config name=value])\n`);
+  process.stderr.write(`soak: ${message} (usage: npm run soak -- [--suites N] [--seed S] [--shard K/N] [--scenario a,b] [--runs R] [--bugs x] [--sim] [--env local|docker] [--system reference|bullmq|bee-queue|bull] [--redis-config name=value])\n`);
   process.exit(2);
 }
 
 async function main() {
   let args;
   try {
-    args = parseArgs({ options: { suites: { type: 'string', default: '20' }, seed: { type: 'string' }, shard: { type: 'string' }, scenario: { type: 'string' }, bugs: { type: 'string' }, sim: { type: 'boolean' }, env: { type: 'string' }, system: { type: 'string' }, 'redis-config': { type: 'string', multiple: true } }, strict: true }).values;
+    args = parseArgs({ options: { suites: { type: 'string', default: '20' }, seed: { type: 'string' }, shard: { type: 'string' }, scenario: { type: 'string' }, runs: { type: 'string' }, bugs: { type: 'string' }, sim: { type: 'boolean' }, env: { type: 'string' }, system: { type: 'string' }, 'redis-config': { type: 'string', multiple: true } }, strict: true }).values;
   } catch (err) {
     usage(String(err.message).split('\n')[0]);
   }
+  if (args.runs !== undefined && !/^[1-9]\d*$/.test(args.runs)) usage(`--runs must be a positive integer, got "${args.runs}"`);
   if (!/^[1-9]\d*$/.test(args.suites)) usage(`--suites must be a positive integer, got "${args.suites}"`);
   const suites = Number(args.suites);
   if (args.seed !== undefined && (!/^-?\d+$/.test(args.seed) || Number(args.seed) !== (Number(args.seed) | 0))) usage(`--seed must be a 32-bit integer, got "${args.seed}"`);
@@ -145,6 +146,7 @@ async function main() {
   function runSuite(seed, reportDir) {
     const argv = ['harness/cli/main.ts', '--ci', '--soak', '--seed', String(seed), '--report-dir', reportDir];
     if (args.scenario) argv.push('--scenario', args.scenario);
+    if (args.runs) argv.push('--runs', args.runs);
     if (args.bugs) argv.push('--bugs', args.bugs);
     if (args.sim) argv.push('--sim');
     if (args.env) argv.push('--env', args.env);
@@ -178,7 +180,7 @@ async function main() {
     rows.push(row);
     process.stdout.write(`suite ${i}/${suites}: seed ${seed} ${code === 0 ? 'PASS' : `FAIL (exit ${code}) ${row.failing.join(', ')}`} in ${(row.durationMs / 1000).toFixed(1)} s\n`);
     writeFileSync(path.join(outDir, 'soak.json'), JSON.stringify({
-      suites, seed: soakSeed, ...(shard ? { shard } : {}), scenario: args.scenario ?? 'all', bugs: args.bugs ?? 'none', startedAt: new Date(started).toISOString(), rows, settle: settleDistribution(settle),
+      suites, seed: soakSeed, ...(shard ? { shard } : {}), scenario: args.scenario ?? 'all', runs: args.runs ?? 'each scenario\'s own', bugs: args.bugs ?? 'none', startedAt: new Date(started).toISOString(), rows, settle: settleDistribution(settle),
     }, null, 2) + '\n');
   }
   const failed = rows.filter((r) => r.exitCode !== 0);
