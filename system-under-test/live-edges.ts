@@ -19,6 +19,15 @@ const HANG_EXTRA_S = 30;
 // text (even NUL, which argv cannot carry) is printed exactly
 const PAYLOAD_SCRIPT = 'sleep "$1"; cat; exit "$2"';
 
+// A harness that records payload starts itself (its own witness, not sut:executions) names its
+// wrapper and record file in these: each payload then runs as
+// `<wrapper> <record> <jobId> <attempt> <executorId> -- /bin/sh -c ...`, and the wrapper execs
+// the payload, so the pid spawned here is still the payload's and the environment still PATH only.
+const WRAPPER_VAR = 'CHAOS_PAYLOAD_WRAPPER';
+const RECORD_VAR = 'CHAOS_PAYLOAD_RECORD';
+/** the executor's own id, given by its worker at the fork: the payload edge has only the job */
+const EXECUTOR_ID_VAR = 'SUT_EXECUTOR_ID';
+
 /** Logs go to stderr only: stdout carries the ready line and nothing else. */
 export function makeLogger(id: string): Logger {
   return (message: string) => process.stderr.write(`${new Date().toISOString()} [${id}] ${message}\n`);
@@ -34,7 +43,7 @@ export const liveEdges: Edges = {
       MAIN,
       ['executor', '--redis-host', link.redisHost, '--redis-port', String(link.redisPort), '--id', link.id, '--bugs', [...link.bugs].join(',')],
       // the executor's stdout joins the worker's stderr: the worker's stdout is for its ready line
-      { stdio: ['ignore', 2, 2, 'ipc'] },
+      { stdio: ['ignore', 2, 2, 'ipc'], env: { ...process.env, [EXECUTOR_ID_VAR]: link.id } },
     );
     /** the payload in progress: killed here if the executor dies under it */
     let payloadPid: number | undefined;
@@ -78,8 +87,13 @@ export const liveEdges: Edges = {
   runPayload(job): PayloadHandle {
     const { payload, timeoutMs } = job;
     const seconds = payload.hang ? timeoutMs / 1000 + HANG_EXTRA_S : payload.durationMs / 1000;
+    const argv = ['/bin/sh', '-c', PAYLOAD_SCRIPT, 'payload', String(seconds), String(payload.exitCode)];
+    const wrapper = process.env[WRAPPER_VAR];
+    const record = process.env[RECORD_VAR];
+    const executorId = process.env[EXECUTOR_ID_VAR] ?? `executor-${process.pid}`;
+    const [command, ...args] = wrapper && record ? [wrapper, record, job.jobId, String(job.attempt), executorId, '--', ...argv] : argv;
     // a child of the executor, so in the worker's process group: a signal to the group reaches it
-    const child = spawn('/bin/sh', ['-c', PAYLOAD_SCRIPT, 'payload', String(seconds), String(payload.exitCode)], {
+    const child = spawn(command!, args, {
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
       stdio: ['pipe', 'pipe', 'ignore'],
     });

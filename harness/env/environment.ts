@@ -4,9 +4,12 @@ import { bootstrap } from './binaries.ts';
 import { OWNER_VAR, ProcessRegistry, trackForExit } from './processes.ts';
 import { RedisServer, untilListening } from './redis.ts';
 import { SutProcess } from './sut.ts';
+import { PayloadRecord } from './payload-record.ts';
 import { proxyLinkControl, ToxiproxyServer } from './toxiproxy.ts';
 import { freePort } from './ports.ts';
 import type { LinkControl, ProcessControl, RedisControl, RunEnvironment } from './surface.ts';
+import type { HistoryRecorder } from '../history/recorder.ts';
+import type { PayloadStartEntry } from '../history/types.ts';
 import { httpTransport, type Transport } from '../workload/client.ts';
 import { loadSystem, type ProcessSpec, type SystemModule, type SystemName, type SystemShape } from '../systems/index.ts';
 
@@ -50,6 +53,8 @@ export class Environment implements RunEnvironment {
    * scenario it belongs to, instead of restarting them (~1.5 s).
    */
   processesReusable = false;
+  /** the harness's own record of payload starts: every SUT process is told to run its payloads through the wrapper into it */
+  readonly payloadRecord = new PayloadRecord();
   private untrack: () => void = () => undefined;
 
   private constructor(
@@ -163,7 +168,7 @@ export class Environment implements RunEnvironment {
   }
 
   private async startSut(): Promise<void> {
-    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', SUT_REDIS_PASSWORD: this.redis.password };
+    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', SUT_REDIS_PASSWORD: this.redis.password, ...this.payloadRecord.env() };
     if (process.env[OWNER_VAR]) env[OWNER_VAR] = process.env[OWNER_VAR];
     for (const spec of this.specs()) this.sut.set(spec.id, new SutProcess(spec, this.registry, env));
     await Promise.all([...this.sut.values()].map((p) => p.start()));
@@ -200,14 +205,21 @@ export class Environment implements RunEnvironment {
     const restart = !opts.reuseProcesses || [...this.sut.values()].some((p) => !p.alive());
     if (restart) await Promise.all([...this.sut.values()].map((p) => p.kill()));
     await this.admin.flushall();
+    // after the kill: no executor of the last run is left to record a start into the next one
+    this.payloadRecord.clear();
     if (restart) await Promise.all([...this.sut.values()].map((p) => p.start()));
     else await untilListening(this.admin, this.parts.workers.length + this.parts.keepers.length);
     return restart;
   }
 
+  payloadStarts(history: HistoryRecorder): PayloadStartEntry[] {
+    return this.payloadRecord.starts(history);
+  }
+
   async stop(): Promise<void> {
     this.admin?.disconnect();
     await Promise.all([...this.sut.values()].map((p) => p.kill()));
+    this.payloadRecord.clear();
     await this.toxiproxy.stop();
     await this.redis.stop();
     await this.registry.stopAll(1000);

@@ -6,6 +6,8 @@
 import type { Redis } from 'ioredis';
 import type { Transport } from '../workload/client.ts';
 import type { SystemModule, SystemShape } from '../systems/types.ts';
+import type { HistoryRecorder } from '../history/recorder.ts';
+import type { PayloadStartEntry } from '../history/types.ts';
 
 /** One process of the system under test (a role), as faults see it. */
 export interface ProcessControl {
@@ -76,4 +78,10 @@ export interface RunEnvironment {
    * Steps never overlap on a resource, so the last operation is the step's own.
    */
   lastOperation?(resource: string): Record<string, string> | undefined;
+  /**
+   * The payload starts of the run that just ended as this environment saw them itself (not the
+   * system's own start log), on the run's timeline; emptied by reset. Absent when it sees none:
+   * the system's log is then the only witness of what ran.
+   */
+  payloadStarts?(history: HistoryRecorder): PayloadStartEntry[];
 }

@@ -204,6 +204,7 @@ export async function collectRun(env: RunEnvironment, history: HistoryRecorder, 
   const transitions = [...logged, ...heard.transitions];
   if (heard.gaps.length) snapshot.logGaps = heard.gaps;
   for (const e of [...transitions, ...executions]) history.add(e);
+  for (const e of env.payloadStarts?.(history) ?? []) history.add(e);
   history.add(snapshot);
   return { transitions, executions };
 }

@@ -13,6 +13,8 @@ import {
   type Edges, type InProcessExecutor, type LinkOptions, type OrchestratorHandle, type PayloadHandle, type RoleHandle, type RunMessage,
 } from '../../system-under-test/embed.ts';
 import type { LinkControl, ProcessControl, RedisControl, RunEnvironment } from '../env/surface.ts';
+import type { HistoryRecorder } from '../history/recorder.ts';
+import type { PayloadStartEntry } from '../history/types.ts';
 import type { Transport } from '../workload/client.ts';
 import type { VirtualClock } from './clock.ts';
 import { Endpoint, SimNetwork, type Toxic } from './network.ts';
@@ -60,6 +62,8 @@ export class SimWorld implements RunEnvironment {
   private readonly bugs;
   private readonly edges: Edges;
   private idCount = 0;
+  /** every payload started at the payload edge, as the world saw it (virtual wall-clock ms) */
+  private readonly starts: { wallMs: number; jobId: string; attempt: number; executorId: string }[] = [];
 
   constructor(
     readonly shape: SimShape,
@@ -96,11 +100,15 @@ export class SimWorld implements RunEnvironment {
         const executor = { handle: undefined as unknown as InProcessExecutor, endpoint };
         // the endpoint must exist before the executor's first connection
         if (role) role.executor = executor;
-        executor.handle = inProcessExecutor(link, events, edges);
+        // its own payload edge, which knows whose starts it records (a job carries no executor id)
+        executor.handle = inProcessExecutor(link, events, { ...edges, runPayload: (job) => this.payload(job, link.id) });
         if (role?.endpoint.paused) endpoint.paused = true;
         return executor.handle;
       },
-      runPayload: (job) => this.payload(job),
+      // payloads start only through an executor's own edge (startExecutor above)
+      runPayload: () => {
+        throw new Error('a simulated payload starts only through its executor');
+      },
       log: (id) => (line: string) => {
         this.logs.push(`${this.clock.now()} ${id}: ${line}`);
         if (this.logs.length > 400) this.logs.splice(0, this.logs.length - 400);
@@ -121,7 +129,8 @@ export class SimWorld implements RunEnvironment {
   }
 
   /** A payload on virtual time: sleeps its duration (or until killed when it hangs), prints its lines, exits with its code. */
-  private payload(job: RunMessage): PayloadHandle {
+  private payload(job: RunMessage, executorId: string): PayloadHandle {
+    this.starts.push({ wallMs: this.clock.now(), jobId: job.jobId, attempt: job.attempt, executorId });
     let finish!: (exit: { kind: 'exited'; code: number | null; signal: NodeJS.Signals | null; output: string }) => void;
     const ended = new Promise<{ kind: 'exited'; code: number | null; signal: NodeJS.Signals | null; output: string }>((r) => (finish = r));
     let timer: NodeJS.Timeout | undefined;
@@ -262,6 +271,11 @@ export class SimWorld implements RunEnvironment {
       if (this.alive(id)) this.setPaused(id, false);
       else await this.startRole(id);
     }
+  }
+
+  /** The payload starts the world saw at its payload edge, on the run's timeline (one clock: no skew). */
+  payloadStarts(history: HistoryRecorder): PayloadStartEntry[] {
+    return this.starts.map(({ wallMs, ...ids }) => ({ kind: 'payload', t: history.fromWall(wallMs), ...ids }));
   }
 
   /** The world is fresh for its one run: nothing to reset. */
