@@ -180,7 +180,7 @@ export function syntheticHistory(entries: number, seed = 1, mix: SyntheticMix = 
   h.sort((a, b) => a.t - b.t);
   h.push({ kind: 'snapshot', t: task * 2 + 1000, tasks: snapshotTasks, runningSet: [], runningInfo: [] });
 
-  const byKind = { client: 0, transition: 0, execution: 0, nemesis: 0, snapshot: 0, shape: 0, payload: 0 };
+  const byKind = { client: 0, transition: 0, execution: 0, nemesis: 0, snapshot: 0, shape: 0, payload: 0, probe: 0 };
   for (const e of h) byKind[e.kind]++;
   return { history: h, counts: { entries: h.length, tasks: task, jobs: jobsTotal, byKind, transitionsApplied: applied, transitionsIgnored: ignored } };
 }

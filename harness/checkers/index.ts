@@ -6,6 +6,7 @@ import { legalTransitions } from './legalTransitions.ts';
 import { observe, type Observations } from './observations.ts';
 import { outputIntegrity } from './outputIntegrity.ts';
 import { payloadOutcome } from './payloadOutcome.ts';
+import { progress } from './progress.ts';
 import { reexecution } from './reexecution.ts';
 import { runningSetConsistent } from './runningSetConsistent.ts';
 import { taskAggregate } from './taskAggregate.ts';
@@ -24,6 +25,7 @@ export const CHECKERS: Readonly<Record<string, Checker>> = {
   outputIntegrity,
   payloadOutcome,
   reexecution,
+  progress,
 };
 
 /** Runs every checker over one history, grouping the history once for all of them. */
@@ -57,4 +59,5 @@ export function composeVerdicts(verdicts: readonly Verdict[], checker = 'compose
 export { observe, compareLogIds, parseLogId, type Observations, type JobRecord, type Step } from './observations.ts';
 export { runStats, coverageCounts, type RunStats, type CoverageCounts, type LatencySample } from './coverage.ts';
 export { EVIDENCE_LIMIT } from './findings.ts';
+export { progress, liveWorkers } from './progress.ts';
 export { terminalStable, legalTransitions, totalQueue, runningSetConsistent, taskAggregate, outputIntegrity, payloadOutcome, reexecution };

@@ -119,6 +119,17 @@ const schemas = {
     attempt: z.number().int(),
     executorId: z.string(),
   }),
+  probe: z.looseObject({
+    kind: z.literal('probe'),
+    t: time,
+    boundMs: z.number().nonnegative(),
+    pickupMs: z.number().nonnegative(),
+    workers: z.array(z.string()),
+    down: z.array(z.string()),
+    rounds: z.number().int().nonnegative(),
+    taskIds: z.array(z.string()),
+    endedAt: time,
+  }),
 } as const;
 const KINDS = Object.keys(schemas) as (keyof typeof schemas)[];
 

@@ -208,7 +208,33 @@ export interface PayloadStartEntry {
   executorId: string;
 }
 
-export type HistoryEntry = ClientEntry | TransitionEntry | ExecutionEntry | NemesisEntry | SnapshotEntry | ShapeEntry | PayloadStartEntry;
+/**
+ * The liveness probe after the final heal and settle (harness/runner/liveness.ts): from `t` on, the
+ * harness offered new work to the workers that were up (one-job probe tasks through the client, in
+ * rounds) until each had started and finished a job, or `t + boundMs` passed. The checker
+ * `progress` holds each of `workers` to that window.
+ */
+export interface ProbeEntry {
+  kind: 'probe';
+  /** when probing began */
+  t: number;
+  /** each worker of `workers` must start and finish a job within this many ms after `t` */
+  boundMs: number;
+  /** the system's own bound it was derived from (SystemModule.livenessBoundMs): the longest a healthy idle worker takes to pick up new work after a heal */
+  pickupMs: number;
+  /** the workers up when probing began: the ones judged */
+  workers: string[];
+  /** the workers that were not up (left down by the schedule): not judged */
+  down: string[];
+  /** probe rounds submitted */
+  rounds: number;
+  /** the probe tasks the front door answered for */
+  taskIds: string[];
+  /** when probing ended (every probe finished, or the bound passed and the probes were waited for) */
+  endedAt: number;
+}
+
+export type HistoryEntry = ClientEntry | TransitionEntry | ExecutionEntry | NemesisEntry | SnapshotEntry | ShapeEntry | PayloadStartEntry | ProbeEntry;
 export type History = HistoryEntry[];
 
 export interface Evidence {

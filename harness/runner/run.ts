@@ -5,6 +5,7 @@ import { HistoryRecorder } from '../history/recorder.ts';
 import type { ExecutionEntry, History, ShapeEntry, TransitionEntry } from '../history/types.ts';
 import { LIVE_CLOCK_MARGIN_MS } from '../checkers/roles.ts';
 import { healAll, playSchedule, type Schedule } from '../nemesis/index.ts';
+import { probeLiveness } from './liveness.ts';
 import { Client, type SubmitRequest, type Submitted } from '../workload/client.ts';
 import type { Heard } from '../systems/types.ts';
 import type { SubmitStyle, Workload } from '../workload/workload.ts';
@@ -96,6 +97,7 @@ export async function runOnce(env: RunEnvironment, plan: RunPlan): Promise<RunOu
     await Promise.all([workload, playSchedule(env, plan.schedule, history)]);
     await healAll(env);
     settle = await settleAfterHeal(env, history, plan);
+    await probeLiveness(env, history, client, runKey); // every worker up must still take new work (checker: progress)
   } finally {
     reading = false;
     await reader;

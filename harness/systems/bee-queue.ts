@@ -32,6 +32,14 @@ export const beeQueue: SystemModule = libraryModule({
   readFinalState: (admin, history) => retryingCut(() => readCut(admin, history), history),
   progress: (admin) => progress(admin),
   quiescent: (admin) => quiescent(admin),
+  // bee-queue's timers on the way from a heal to a job taken: an idle worker blocks on
+  // BRPOPLPUSH with no timeout (Redis hands it the next job); a failed BRPOPLPUSH is retried after
+  // initialRedisFailureRetryDelay (1 s, its default), doubled on each further failure of the same
+  // read (lib/queue.js _waitForJob), so the retry pending at the heal is due within 1 s plus the
+  // time since the first failure (each delay is at most 1 s more than all before it), which is
+  // at most the time since the first fault; a reconnect is retried within 500 ms (the app's
+  // retry_strategy).
+  livenessBoundMs: ({ faultSpanMs }) => 1_000 + faultSpanMs + 500,
 });
 
 // ---------------------------------------------------------------------------------------

@@ -26,6 +26,11 @@ export const bull: SystemModule = libraryModule({
   readFinalState: (admin, history) => retryingCut(() => readCut(admin, history), history),
   progress: (admin) => progress(admin),
   quiescent: (admin) => quiescent(admin),
+  // Bull's queue timers on the way from a heal to a job taken (its defaults; the app sets none of
+  // them): an idle worker blocks on BRPOPLPUSH for drainDelay (5 s); an error getting or
+  // processing a job waits retryProcessDelay (5 s) before the next try; a reconnect is retried
+  // within 500 ms (the app's retryStrategy). Its connections have no socket timeout.
+  livenessBoundMs: () => 5_000 + 5_000 + 500,
 });
 
 // ---------------------------------------------------------------------------------------

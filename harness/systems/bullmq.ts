@@ -26,6 +26,12 @@ export const bullmq: SystemModule = libraryModule({
   readFinalState: (admin, history) => retryingCut(() => readCut(admin, history), history),
   progress: (admin) => progress(admin),
   quiescent: (admin) => quiescent(admin),
+  // BullMQ's worker timers on the way from a heal to a job taken (Worker defaults; the app sets
+  // none of them): a fetch that failed waits runRetryDelay (15 s) before the next; an idle worker
+  // blocks on BZPOPMIN of the marker for drainDelay (5 s), and its watchdog abandons a read still
+  // unanswered 1 s past that and reopens the blocking connection; a reconnect is retried within
+  // 500 ms (the app's retryStrategy). Counted one after another.
+  livenessBoundMs: () => 15_000 + 5_000 + 1_000 + 500,
 });
 
 // ---------------------------------------------------------------------------------------

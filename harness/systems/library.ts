@@ -26,7 +26,7 @@ export const LIBRARY_SCENARIOS = {
 } as const;
 
 /** The checkers whose meaning holds for a library (README "Where the line is drawn"). */
-export const LIBRARY_CHECKERS = ['terminalStable', 'totalQueue', 'outputIntegrity', 'payloadOutcome', 'reexecution'] as const;
+export const LIBRARY_CHECKERS = ['terminalStable', 'totalQueue', 'outputIntegrity', 'payloadOutcome', 'reexecution', 'progress'] as const;
 
 /** The installed version of a package (what the report names), '?' when it cannot be read. */
 export function packageVersion(pkg: string): string {
@@ -44,6 +44,7 @@ export function packageVersion(pkg: string): string {
 export function libraryModule(o: {
   name: string; pkg: string; dir: string; settings: string;
   record?: SystemModule['record']; readFinalState: SystemModule['readFinalState']; progress: SystemModule['progress']; quiescent: SystemModule['quiescent'];
+  livenessBoundMs: NonNullable<SystemModule['livenessBoundMs']>;
 }): SystemModule {
   return {
     name: o.name,
@@ -58,6 +59,7 @@ export function libraryModule(o: {
     readFinalState: o.readFinalState,
     progress: o.progress,
     quiescent: o.quiescent,
+    livenessBoundMs: o.livenessBoundMs,
   };
 }
 

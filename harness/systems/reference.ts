@@ -59,6 +59,16 @@ export const reference: SystemModule = {
   },
 
   idle,
+
+  /**
+   * PROTOCOL.md's timers on the way from a heal to a job read: a connection whose command a link
+   * swallowed is dropped after 15 s of silence (its socket timeout, plus the 1 s its blocking read
+   * may wait: the worker's XREADGROUP BLOCK 1000), then reopened within the 50..500 ms retry; its
+   * read is resent at once. The worker, its executor and the keepers each wait this out on their
+   * own connection side by side, so it is counted once. New work needs no lease: only a crashed
+   * worker's job waits for one.
+   */
+  livenessBoundMs: () => 15_000 + 1_000 + 500,
 };
 
 /**

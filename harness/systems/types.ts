@@ -97,4 +97,20 @@ export interface SystemModule {
    * flush. A system without it restarts its processes before every run.
    */
   idle?(admin: Redis, transitions: TransitionEntry[], executions: ExecutionEntry[]): Promise<boolean>;
+  /**
+   * The longest (ms) a healthy idle worker of this system may take, after the final heal, to pick
+   * up new work: the sum of its own timers on that path (blocking-read timeout, reconnect backoff,
+   * retry delays after a failed read, a stuck connection's timeout), each named where it is
+   * implemented. The liveness probe (harness/runner/liveness.ts) derives its window from it.
+   * Absent: harness/runner/liveness.ts DEFAULT_PICKUP_MS plus a lease.
+   */
+  livenessBoundMs?(ctx: LivenessContext): number;
+}
+
+/** What a liveness bound may depend on besides the system's own settings. */
+export interface LivenessContext {
+  /** the run's --lease-ms (lock duration, stall interval) */
+  leaseMs: number;
+  /** from the first fault's start until probing began (0 without faults): a backoff that doubles on each failure can only have grown within it */
+  faultSpanMs: number;
 }

@@ -15,6 +15,7 @@ describe('checkAll', () => {
       'outputIntegrity',
       'payloadOutcome',
       'reexecution',
+      'progress',
     ]);
     for (const v of verdicts) expect({ checker: v.checker, valid: v.valid, evidence: v.evidence }).toEqual({ checker: v.checker, valid: true, evidence: [] });
     expect(composeVerdicts(verdicts).valid).toBe(true);

@@ -66,7 +66,7 @@ describe('history JSONL', () => {
   });
 
   it('rejects an unknown entry kind', () => {
-    expect(() => parseEntry('{"kind":"gossip","t":1}', 4)).toThrow('<history>:4: kind: expected one of client, transition, execution, nemesis, snapshot, shape, payload, got "gossip"');
+    expect(() => parseEntry('{"kind":"gossip","t":1}', 4)).toThrow('<history>:4: kind: expected one of client, transition, execution, nemesis, snapshot, shape, payload, probe, got "gossip"');
   });
 
   it('keeps fields the format does not name (a read carries description and priority)', () => {

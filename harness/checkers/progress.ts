@@ -1,0 +1,162 @@
+// progress: the system still works after the heal. Every other checker passes when one worker is
+// wedged for good (stuck at a blocking read, stuck in a job, deaf after a reconnect) while the
+// others drain the queue. After the settle period the harness offers new work to every worker
+// that is up (harness/runner/liveness.ts, recorded as the history's probe entry); each of them
+// must start a job and finish it within the probe's bound, which is derived from the system's
+// own timers (SystemModule.livenessBoundMs).
+//
+// A start is a payload start of the worker: the system's executions log, or the harness's own
+// record (PayloadStartEntry) where it has one. A finish is a terminal outcome of that same start:
+// an outcome event from the worker's executor in the transition log (completed, failed or
+// cancelled, applied or not: the worker finished it either way), or the end the execution log
+// gives it (a library worker's end entry). Which process is a worker, and which executor id is
+// whose, come from the shape entry (roles.ts), never from names. A worker the schedule left down
+// is not in the probe entry's `workers` and is not judged.
+
+import type { Evidence, ExecutionEntry, History, HistoryEntry, PayloadStartEntry, ProbeEntry, TransitionEntry, Verdict } from '../history/types.ts';
+import { Findings } from './findings.ts';
+import { observe, type Observations } from './observations.ts';
+import { linkCarries, rolesOf, type Roles } from './roles.ts';
+import { unread } from './unreadable.ts';
+
+/** outcome event types (PROTOCOL.md's events; a library's completed / failed) */
+const OUTCOMES = new Set(['completed', 'failed', 'cancelled']);
+
+type Start = ExecutionEntry | PayloadStartEntry;
+
+/** One job a worker started in the probe window and finished within it. */
+export interface Proof {
+  start: Start;
+  /** when its outcome was logged (the outcome event's transition, or the execution's end) */
+  finishedAt: number;
+}
+
+/** The window a worker must start and finish a job in: [from, to], widened by the clock margin (the logs' times are Redis's clock). */
+export interface Window {
+  from: number;
+  to: number;
+  marginMs: number;
+}
+
+/** The evidence the judgment reads: starts (the system's log and the harness's own record) and transitions. */
+export interface LivenessEvidence {
+  executions: readonly ExecutionEntry[];
+  payloadStarts?: readonly PayloadStartEntry[];
+  transitions: Iterable<TransitionEntry>;
+}
+
+const key = (jobId: string, attempt: number, worker: string) => `${worker}\u0000${jobId}\u0000${attempt}`;
+
+/**
+ * For each worker that started a job in the window and finished it by the window's end, its
+ * earliest such proof. Shared with the runner (liveness.ts), which stops probing once every
+ * worker up has one.
+ */
+export function liveWorkers(roles: Roles, window: Window, evidence: LivenessEvidence): Map<string, Proof> {
+  const from = window.from - window.marginMs;
+  const to = window.to + window.marginMs;
+  // when each (worker, job, attempt) reported an outcome, from the transition log
+  const outcomeAt = new Map<string, number>();
+  for (const e of evidence.transitions) {
+    if (!OUTCOMES.has(e.type) || e.t < from || e.t > to) continue;
+    const worker = roles.workerOf(e.sourceId);
+    if (worker === undefined) continue;
+    const k = key(e.jobId, e.attempt, worker);
+    outcomeAt.set(k, Math.min(outcomeAt.get(k) ?? Infinity, e.t));
+  }
+  // the execution log's end of each start, where it logs one
+  const endedAt = new Map<string, number>();
+  for (const e of evidence.executions) {
+    const worker = roles.workerOf(e.executorId);
+    if (worker !== undefined && e.endedAt !== undefined) endedAt.set(key(e.jobId, e.attempt, worker), e.endedAt);
+  }
+  const proofs = new Map<string, Proof>();
+  for (const start of [...evidence.executions, ...(evidence.payloadStarts ?? [])]) {
+    if (start.t < from || start.t > to) continue;
+    const worker = roles.workerOf(start.executorId);
+    if (worker === undefined) continue;
+    const k = key(start.jobId, start.attempt, worker);
+    const finishedAt = Math.min(outcomeAt.get(k) ?? Infinity, endedAt.get(k) ?? Infinity);
+    if (finishedAt > to) continue;
+    const known = proofs.get(worker);
+    if (!known || finishedAt < known.finishedAt) proofs.set(worker, { start, finishedAt });
+  }
+  return proofs;
+}
+
+/** The probe entry of a history (the last, should there be more than one). */
+export function probeOf(history: History): ProbeEntry | undefined {
+  let probe: ProbeEntry | undefined;
+  for (const e of history) if (e.kind === 'probe') probe = e;
+  return probe;
+}
+
+export function progress(history: History, obs: Observations = observe(history)): Verdict {
+  const probe = probeOf(history);
+  if (!probe) return { checker: 'progress', valid: true, evidence: [], stats: { violations: 0, workersJudged: 0 } };
+  const roles = rolesOf(obs.shape ? { shape: obs.shape } : history);
+  const transitions = function* (): Generator<TransitionEntry> {
+    for (const r of obs.jobs) for (const s of r.steps) yield s.entry;
+  };
+  const window: Window = { from: probe.t, to: probe.t + probe.boundMs, marginMs: roles.clockMarginMs };
+  const proofs = liveWorkers(roles, window, { executions: obs.executions, payloadStarts: obs.payloadStarts, transitions: transitions() });
+  // the runner named them from the same shape entry (rolesOf), when they were up
+  const judged = probe.workers;
+  const stuck = judged.filter((w) => !proofs.has(w));
+
+  const findings = new Findings();
+  const all = stuck.length ? [...transitions()] : [];
+  for (const w of stuck) findings.add(() => evidenceOf(w, probe, roles, obs, all));
+  // a missing start or outcome may be in a log the harness could not read; no probe answered: no work was offered
+  const unreadable = obs.snapshot?.unreadable ?? [];
+  const undecided = stuck.length > 0 && (unread(unreadable, roles.evidence.executionsLog) || unread(unreadable, roles.evidence.transitionLog) || probe.taskIds.length === 0);
+  const stats = { workersJudged: judged.length, workersLive: judged.length - stuck.length, workersNotJudged: probe.down.length, probeRounds: probe.rounds, probeMs: probe.endedAt - probe.t };
+  const verdict = findings.verdict('progress', stats, stuck.length === 0 ? true : undecided ? 'unknown' : false);
+  if (undecided) {
+    const why = probe.taskIds.length === 0 ? 'the front door answered no probe task: no work was offered' : 'a log the judgment needs could not be read';
+    verdict.evidence.unshift({ message: `undecided: ${why}` });
+  }
+  return verdict;
+}
+
+/** Which worker, the probe window, and what it did last: its last start and how it ended, the last fault on it. */
+function evidenceOf(worker: string, probe: ProbeEntry, roles: Roles, obs: Observations, transitions: TransitionEntry[]): Evidence {
+  const executor = roles.executorOf(worker);
+  const starts: Start[] = [...obs.executions, ...obs.payloadStarts].filter((s) => roles.workerOf(s.executorId) === worker);
+  const last = starts.reduce<Start | undefined>((a, s) => (!a || s.t > a.t ? s : a), undefined);
+  const entries: HistoryEntry[] = [probe];
+  let did = 'it never started a payload in this run';
+  if (last) {
+    const outcome = transitions.filter((e) => e.jobId === last.jobId && e.attempt === last.attempt && OUTCOMES.has(e.type) && roles.workerOf(e.sourceId) === worker).sort((a, b) => a.t - b.t)[0];
+    const ended = last.kind === 'execution' && last.endedAt !== undefined ? last.endedAt : outcome?.t;
+    did = `its last start: job ${last.jobId} attempt ${last.attempt} at t=${last.t}ms, ${ended === undefined ? 'never finished' : `finished at t=${ended}ms`}`;
+    entries.push(last);
+    if (outcome) entries.push(outcome);
+  }
+  const lastFault = obs.nemesis
+    .filter((n) => n.type === 'start' && (n.outcome ?? 'ok') === 'ok' && hits(roles, n, worker, executor))
+    .reduce<(typeof obs.nemesis)[number] | undefined>((a, n) => (!a || n.t > a.t ? n : a), undefined);
+  if (lastFault) entries.push(lastFault);
+  const fault = lastFault ? `; last fault on it: ${lastFault.fault} on ${lastFault.target} at t=${lastFault.t}ms` : '; no fault hit it';
+  return {
+    message:
+      `${worker} (executor ${executor}) started and finished no job between t=${probe.t}ms, when probing began, and t=${probe.t + probe.boundMs}ms ` +
+      `(bound ${probe.boundMs} ms, from the system's pickup bound ${probe.pickupMs} ms; ${probe.rounds} probe rounds, ${probe.taskIds.length} probe tasks, workers up: ${probe.workers.join(', ')}); ${did}${fault}`,
+    at: probe.t,
+    entries,
+  };
+}
+
+function hits(roles: Roles, n: Observations['nemesis'][number], worker: string, executor: string): boolean {
+  const hit = roles.hit(n);
+  switch (hit.kind) {
+    case 'redis':
+      return true;
+    case 'process':
+      return hit.id === worker;
+    case 'executor':
+      return hit.worker === worker;
+    case 'link':
+      return linkCarries(hit.carries, worker) || linkCarries(hit.carries, executor);
+  }
+}
