@@ -9,6 +9,7 @@ import { payloadOutcome } from './payloadOutcome.ts';
 import { progress } from './progress.ts';
 import { reexecution } from './reexecution.ts';
 import { runningSetConsistent } from './runningSetConsistent.ts';
+import { snapshotStable } from './snapshotStable.ts';
 import { taskAggregate } from './taskAggregate.ts';
 import { terminalStable } from './terminalStable.ts';
 import { totalQueue } from './totalQueue.ts';
@@ -18,6 +19,7 @@ export type Checker = (history: History, obs?: Observations) => Verdict;
 /** Every invariant of DESIGN.md, in the order a report lists them. */
 export const CHECKERS: Readonly<Record<string, Checker>> = {
   terminalStable,
+  snapshotStable,
   legalTransitions,
   totalQueue,
   runningSetConsistent,
@@ -60,4 +62,4 @@ export { observe, compareLogIds, parseLogId, type Observations, type JobRecord, 
 export { runStats, coverageCounts, type RunStats, type CoverageCounts, type LatencySample } from './coverage.ts';
 export { EVIDENCE_LIMIT } from './findings.ts';
 export { progress, liveWorkers } from './progress.ts';
-export { terminalStable, legalTransitions, totalQueue, runningSetConsistent, taskAggregate, outputIntegrity, payloadOutcome, reexecution };
+export { terminalStable, snapshotStable, legalTransitions, totalQueue, runningSetConsistent, taskAggregate, outputIntegrity, payloadOutcome, reexecution };

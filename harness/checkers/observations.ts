@@ -173,8 +173,10 @@ export interface Observations {
   /** every submit that sent this idempotency key, in invoke-time order */
   submitsByKey: Map<string, SubmitOp[]>;
   reads: ReadOp[];
-  /** the last snapshot entry of the history */
+  /** the last snapshot entry of the history that is not marked `first`: the final state every checker judges */
   snapshot?: SnapshotEntry;
+  /** the snapshot taken once the system was quiet, before the final one (SnapshotEntry.first); absent in histories without one */
+  firstSnapshot?: SnapshotEntry;
   /** snapshot jobs whose id the snapshot had already listed (record.inSnapshot is the first) */
   snapshotRepeats: SnapshotJob[];
   executions: ExecutionEntry[];
@@ -243,6 +245,7 @@ export function observe(history: History): Observations {
   const nemesis: NemesisEntry[] = [];
   const payloadStarts: PayloadStartEntry[] = [];
   let snapshot: SnapshotEntry | undefined;
+  let firstSnapshot: SnapshotEntry | undefined;
   let shape: ShapeEntry | undefined;
   // Stream ids are epoch milliseconds; relative to the first one they fit a small integer
   // (a V8 Smi), which a Step then holds without boxing.
@@ -269,7 +272,9 @@ export function observe(history: History): Observations {
         nemesis.push(e);
         break;
       case 'snapshot':
-        snapshot = e;
+        // by its mark, not its place: a hand-made or unsorted history may list the two in any order
+        if (e.first) firstSnapshot ??= e;
+        else snapshot = e;
         break;
       case 'payload':
         payloadStarts.push(e);
@@ -343,5 +348,5 @@ export function observe(history: History): Observations {
     }
   }
 
-  return { jobs, jobsById, submits, submitsByKey, reads, snapshot, snapshotRepeats, executions, payloadStarts, nemesis, ...(shape ? { shape } : {}) };
+  return { jobs, jobsById, submits, submitsByKey, reads, snapshot, snapshotRepeats, executions, payloadStarts, nemesis, ...(shape ? { shape } : {}), ...(firstSnapshot ? { firstSnapshot } : {}) };
 }

@@ -79,6 +79,12 @@ export interface RunEnvironment {
    */
   lastOperation?(resource: string): Record<string, string> | undefined;
   /**
+   * Nothing is in transit between the system and Redis (no command or reply held or delayed on
+   * any link), when this environment can see its own network (the simulation). Without it (live:
+   * Toxiproxy does not say what it holds) the runner waits out the largest delay the schedule drew.
+   */
+  drained?(): boolean;
+  /**
    * The payload starts of the run that just ended as this environment saw them itself (not the
    * system's own start log), on the run's timeline; emptied by reset. Absent when it sees none:
    * the system's log is then the only witness of what ran.

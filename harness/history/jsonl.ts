@@ -99,6 +99,7 @@ const schemas = {
     runningSet: z.array(z.string()),
     runningInfo: z.array(z.string()),
     unreadable: z.array(z.looseObject({ key: z.string(), taskId: z.string().optional(), jobId: z.string().optional(), error: z.string() })).optional(),
+    first: z.boolean().optional(),
     malformed: z.array(z.looseObject({ key: z.string(), taskId: z.string().optional(), jobId: z.string().optional(), problem: z.string() })).optional(),
     orphans: z.array(z.looseObject({ key: z.string(), jobId: z.string(), taskId: z.string().optional(), state: z.string() })).optional(),
   }),

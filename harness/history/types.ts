@@ -164,6 +164,12 @@ export interface SnapshotEntry {
    * snapshot ahead of the log is no evidence of an unlogged write. Absent for a stored log.
    */
   logGaps?: { from: number; to: number }[];
+  /**
+   * true on the first of a run's two snapshots: taken once the system was quiet and nothing was in
+   * flight, and held against the final one (the one without it, read with the logs) a quiet
+   * period later, so a stale write that lands in between is judged (checkers/snapshotStable.ts).
+   */
+  first?: boolean;
 }
 
 /** The role a process plays in the system, whatever it is called. */

@@ -6,6 +6,7 @@ import type { ExecutionEntry, History, ShapeEntry, TransitionEntry } from '../hi
 import { LIVE_CLOCK_MARGIN_MS } from '../checkers/roles.ts';
 import { healAll, playSchedule, type Schedule } from '../nemesis/index.ts';
 import { probeLiveness } from './liveness.ts';
+import type { Fault } from '../nemesis/types.ts';
 import { Client, type SubmitRequest, type Submitted } from '../workload/client.ts';
 import type { Heard } from '../systems/types.ts';
 import type { SubmitStyle, Workload } from '../workload/workload.ts';
@@ -33,7 +34,7 @@ export interface RunOutcome {
   settleTookMs: number;
   /** the settle period ended at its cap while the system was still making progress */
   settleCapped: boolean;
-  /** after the settle: reading the SUT's logs and the snapshot, the idle check */
+  /** after the settle: the wait for quiet, the first snapshot and the quiet period after it, reading the SUT's logs and the final snapshot, the idle check */
   collectMs: number;
   /** the reset before the run (not part of durationMs), and whether it restarted the SUT processes */
   resetMs: number;
@@ -42,12 +43,17 @@ export interface RunOutcome {
 
 const QUIET_CHECK_MS = 400;
 const SETTLE_POLL_MS = 100;
+/** between the first snapshot and the final one: as long as settle's two quiet checks lie apart (every run pays it, so it stays short) */
+const SECOND_LOOK_MS = QUIET_CHECK_MS;
+/** a command or reply of the system (a job hash with its output), to bound what a bandwidth or slicer toxic holds it for */
+const MESSAGE_BYTES = 1024;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * One live run: fresh state, the workload and the nemesis schedule side by side, a final heal,
- * a settle period, then the SUT's own logs and a snapshot are added to the history. The SUT
+ * a settle period, then a first snapshot once the system is quiet and, a quiet period later, the
+ * SUT's own logs and the final snapshot are added to the history. The SUT
  * processes are restarted first unless env.processesReusable says nothing is in flight in them.
  * The client keeps reading the tasks it was answered for through the faults and the settle
  * period, so the checkers can hold what the API said against the logs and the snapshot.
@@ -105,6 +111,7 @@ export async function runOnce(env: RunEnvironment, plan: RunPlan): Promise<RunOu
   }
 
   const collectStart = history.now();
+  await firstSnapshot(env, history, plan, settle);
   const { transitions, executions } = await collectRun(env, history, heard);
   // every SUT process ended the run alive and idle: the next run may reuse them
   env.processesReusable = settle.allTerminal && (await idle(env, transitions, executions));
@@ -157,6 +164,8 @@ async function submitTask(client: Client, other: Client, req: SubmitRequest, sty
 }
 
 interface Settled {
+  /** the final heal, on the run's timeline */
+  healedAt: number;
   tookMs: number;
   allTerminal: boolean;
   capped: boolean;
@@ -181,23 +190,88 @@ async function settleAfterHeal(env: RunEnvironment, history: HistoryRecorder, pl
     const progress = await env.system.progress(env.admin).catch(() => undefined);
     const now = history.now();
     if (progress) {
-      if (progress.unfinished === 0) return { tookMs: now - healedAt, allTerminal: true, capped: false };
+      if (progress.unfinished === 0) return { healedAt, tookMs: now - healedAt, allTerminal: true, capped: false };
       if (progress.signature !== signature) {
         signature = progress.signature;
         idleUntil = Math.max(idleUntil, now + plan.settleMs);
       }
     }
-    if (now >= idleUntil) return { tookMs: now - healedAt, allTerminal: false, capped: false };
-    if (now >= cap) return { tookMs: now - healedAt, allTerminal: false, capped: true };
+    if (now >= idleUntil) return { healedAt, tookMs: now - healedAt, allTerminal: false, capped: false };
+    if (now >= cap) return { healedAt, tookMs: now - healedAt, allTerminal: false, capped: true };
     if (now >= nextQuietCheck) {
       nextQuietCheck = now + QUIET_CHECK_MS;
       if (await quiescent(env).catch(() => false)) {
-        if (quietSince !== undefined) return { tookMs: history.now() - healedAt, allTerminal: false, capped: false };
+        if (quietSince !== undefined) return { healedAt, tookMs: history.now() - healedAt, allTerminal: false, capped: false };
         quietSince = now;
       } else quietSince = undefined;
     }
     await sleep(SETTLE_POLL_MS);
   }
+}
+
+/**
+ * The first of the run's two snapshots (SnapshotEntry.first), then a further quiet period before
+ * the final one (collectRun). Taken the moment every job was terminal, a snapshot missed a stale
+ * write that landed after it: now it waits for the system to be quiet and nothing to be in flight
+ * (untilQuiet), and a change between the first and the final snapshot is judged
+ * (checkers/snapshotStable.ts).
+ */
+async function firstSnapshot(env: RunEnvironment, history: HistoryRecorder, plan: RunPlan, settle: Settled): Promise<void> {
+  await untilQuiet(env, history, plan, settle);
+  const { snapshot } = await env.system.readFinalState(env.admin, history);
+  history.add({ ...snapshot, first: true });
+  await sleep(SECOND_LOOK_MS);
+}
+
+/**
+ * Waits until the quiet check holds (every process up, nothing in the system can still move a
+ * job) and nothing is in flight: in simulation the network says so (RunEnvironment.drained);
+ * live, the largest delay the schedule drew has passed since the final heal, so a message a
+ * toxic held is not still on its way. Past that grace it waits for quiet at most:
+ * - settleMs (the system's own "no progress" period) after a settle that ended with every job
+ *   terminal: a resumed worker's payload, a dead keeper's events reclaimed, may still report;
+ * - QUIET_CHECK_MS when the schedule killed what runs payloads (quietOutOfReach): the quiet check
+ *   waits for every payload start to report, and a killed one never will;
+ * - not at all after a settle that did not end with every job terminal (it already waited for
+ *   quiet or for progress, or hit its cap).
+ * The snapshot is then taken as things are.
+ */
+async function untilQuiet(env: RunEnvironment, history: HistoryRecorder, plan: RunPlan, settle: Settled): Promise<void> {
+  const graceUntil = env.drained ? history.now() : Math.max(history.now(), settle.healedAt + largestDelayMs(plan.schedule));
+  const patienceMs = !settle.allTerminal ? 0 : quietOutOfReach(env, plan.schedule) ? QUIET_CHECK_MS : plan.settleMs;
+  const giveUpAt = graceUntil + patienceMs;
+  for (;;) {
+    const now = history.now();
+    if (now >= graceUntil) {
+      if ((await quiescent(env).catch(() => false)) && (env.drained?.() ?? true)) return;
+      if (history.now() >= giveUpAt) return;
+    }
+    await sleep(now < graceUntil ? Math.min(SETTLE_POLL_MS, graceUntil - now) : SETTLE_POLL_MS);
+  }
+}
+
+/** A step of the schedule killed (or restarted) a worker or an executor: a payload start of it may never report, so the quiet check may never hold. */
+function quietOutOfReach(env: RunEnvironment, schedule: Schedule): boolean {
+  return schedule.some(({ fault: f }) => f.kind === 'kill-executor' || ((f.kind === 'kill' || f.kind === 'restart') && env.parts.workers.includes(f.process)));
+}
+
+/**
+ * The longest one step of the schedule can hold a message on its link: latency plus jitter, a
+ * slow_close's delay, the time a bandwidth or slicer toxic takes over one message of
+ * MESSAGE_BYTES. Faults that cut (down, timeout, reset_peer, limit_data) delay nothing: what they
+ * held is gone.
+ */
+export function largestDelayMs(schedule: Schedule): number {
+  const delayOf = (f: Fault): number => {
+    switch (f.kind) {
+      case 'latency': return f.latencyMs + f.jitterMs;
+      case 'slow_close': return f.delayMs;
+      case 'bandwidth': return (MESSAGE_BYTES / 1024 / Math.max(1, f.rateKBps)) * 1000;
+      case 'slicer': return (Math.ceil(MESSAGE_BYTES / Math.max(1, f.averageSize)) * f.delayUs) / 1000;
+      default: return 0;
+    }
+  };
+  return Math.max(0, ...schedule.map((step) => delayOf(step.fault)));
 }
 
 /** Adds the SUT's own logs (transitions, executions), what was heard of it during the run, and a snapshot of its state, read over the harness's own connection, to the history. */

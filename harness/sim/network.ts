@@ -192,6 +192,17 @@ export class SimNetwork implements DeliveryPolicy {
     return next === Infinity ? undefined : next;
   }
 
+  /**
+   * Commands and replies held or in transit on every connection (a paused role's and a stalled
+   * link's included): what may still reach Redis or a client after the heal. The runner takes its
+   * first snapshot only when this is 0, so a stale write delayed past the final heal is in it.
+   */
+  inFlight(): number {
+    let n = 0;
+    for (const q of this.conns.values()) n += q.inbound.length + q.outbound.length;
+    return n;
+  }
+
   /** Runs one thing due now (a seeded pick among the connections with something due); false when nothing is. */
   step(): boolean {
     const now = this.now();

@@ -262,6 +262,10 @@ export class SimWorld implements RunEnvironment {
     return [...this.roles.keys()].every((id) => this.alive(id));
   }
 
+  drained(): boolean {
+    return this.network.inFlight() === 0;
+  }
+
   async healLinks(): Promise<void> {
     this.network.healLinks();
   }

@@ -26,7 +26,7 @@ export const LIBRARY_SCENARIOS = {
 } as const;
 
 /** The checkers whose meaning holds for a library (README "Where the line is drawn"). */
-export const LIBRARY_CHECKERS = ['terminalStable', 'totalQueue', 'outputIntegrity', 'payloadOutcome', 'reexecution', 'progress'] as const;
+export const LIBRARY_CHECKERS = ['terminalStable', 'snapshotStable', 'totalQueue', 'outputIntegrity', 'payloadOutcome', 'reexecution', 'progress'] as const;
 
 /** The installed version of a package (what the report names), '?' when it cannot be read. */
 export function packageVersion(pkg: string): string {

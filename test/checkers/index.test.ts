@@ -8,6 +8,7 @@ describe('checkAll', () => {
     const verdicts = checkAll(healthyRun().build());
     expect(verdicts.map((v) => v.checker)).toEqual([
       'terminalStable',
+      'snapshotStable',
       'legalTransitions',
       'totalQueue',
       'runningSetConsistent',

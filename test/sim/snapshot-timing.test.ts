@@ -1,0 +1,65 @@
+// When the runner reads the final state: not the moment every job is terminal, but once the
+// system is quiet and nothing is in flight, and once more a quiet period later. Simulated runs
+// (deterministic: the same plan and seed give the same history).
+import { describe, expect, it } from 'vitest';
+import { checkRun } from '../../harness/checkers/index.ts';
+import type { SnapshotEntry, TransitionEntry } from '../../harness/history/types.ts';
+import type { RunPlan } from '../../harness/runner/run.ts';
+import { simRunOnce } from '../../harness/sim/run.ts';
+
+const job = (durationMs: number) => ({ description: 'step', payload: { durationMs, exitCode: 0, output: ['done'] }, timeoutMs: 20_000 });
+const snapshots = (history: readonly { kind: string }[]) => history.filter((e): e is SnapshotEntry => e.kind === 'snapshot');
+
+describe('the final state is read once nothing is in flight', () => {
+  it("judges a stale write that lands after every job is terminal (lww-status: a late running over completed, still in transit when the settle ended)", async () => {
+    // The only worker's link slows its commands by 1.5 s from the start: the worker reads the job,
+    // then sends three slowed commands (read the job hash, count the attempt, publish
+    // `running`), forking the executor after the second (~3 s). The executor's link is not
+    // slowed, so its `completed` lands ~0.3 s after the fork and the worker's `running` ~1.5 s
+    // after it. The heal comes in between (3.15 s): it removes the toxic, but the `running`
+    // already sent is still in transit. Every job is terminal once `completed` is applied; the
+    // stale `running` lands ~1.2 s later and the lww-status keeper writes it over `completed`,
+    // after the runner that read the final state the moment every job was terminal had read it.
+    const plan: RunPlan = {
+      workload: { tasks: [{ atMs: 0, description: 'one job', jobs: [job(300)] }] },
+      schedule: [{ atMs: 0, durationMs: 3150, fault: { kind: 'latency', link: 'worker-1', stream: 'upstream', latencyMs: 1500, jitterMs: 0 } }],
+      settleMs: 5000,
+    };
+    const out = await simRunOnce({ workers: 1, keepers: 1, leaseMs: 5000, bugs: ['lww-status'] }, plan, 1);
+    const { verdicts } = checkRun(out.history);
+    const terminalStable = verdicts.find((v) => v.checker === 'terminalStable')!;
+    expect(terminalStable.valid).toBe(false);
+    expect(terminalStable.evidence.map((e) => e.message).join('\n')).toMatch(/applied completed→running .* after terminal completed/);
+    // the overwrite happened after the settle had found every job terminal
+    const heal = out.history.filter((e) => e.kind === 'nemesis').reduce((t, e) => Math.max(t, e.t), 0);
+    const overwrite = out.history.find((e): e is TransitionEntry => e.kind === 'transition' && e.from === 'completed' && e.decision === 'applied')!;
+    expect(overwrite.t).toBeGreaterThan(heal + out.settleTookMs);
+    // both snapshots were taken after it, and both show it
+    const [first, final] = snapshots(out.history);
+    expect(first?.first).toBe(true);
+    expect(final?.first).toBeUndefined();
+    for (const s of [first!, final!]) {
+      expect(s.t).toBeGreaterThan(overwrite.t);
+      expect(s.tasks.flatMap((t) => t.jobs).find((j) => j.jobId === overwrite.jobId)?.state).toBe('running');
+    }
+  }, 60_000);
+
+  it('takes two snapshots of a correct run, the first marked, a quiet period apart, and finds nothing changed', async () => {
+    const plan: RunPlan = {
+      workload: { tasks: [{ atMs: 0, description: 'two jobs', jobs: [job(200), job(300)] }] },
+      schedule: [{ atMs: 0, durationMs: 400, fault: { kind: 'latency', link: 'worker-1', stream: 'upstream', latencyMs: 150, jitterMs: 20 } }],
+      settleMs: 5000,
+    };
+    const out = await simRunOnce({ workers: 2, keepers: 1, leaseMs: 2000, bugs: [] }, plan, 3);
+    const [first, final, ...more] = snapshots(out.history);
+    expect(more).toEqual([]);
+    expect(first?.first).toBe(true);
+    expect(final!.t - first!.t).toBeGreaterThanOrEqual(400);
+    expect(final!.tasks).toEqual(first!.tasks);
+    const { verdicts } = checkRun(out.history);
+    const stable = verdicts.find((v) => v.checker === 'snapshotStable')!;
+    expect(stable).toMatchObject({ valid: true, stats: { violations: 0, late: 0 } });
+    expect(stable.stats!.compared).toBeGreaterThanOrEqual(2);
+    expect(verdicts.every((v) => v.valid === true)).toBe(true);
+  }, 60_000);
+});
