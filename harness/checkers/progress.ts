@@ -11,7 +11,9 @@
 // cancelled, applied or not: the worker finished it either way), or the end the execution log
 // gives it (a library worker's end entry). Which process is a worker, and which executor id is
 // whose, come from the shape entry (roles.ts), never from names. A worker the schedule left down
-// is not in the probe entry's `workers` and is not judged.
+// is not in the probe entry's `workers` and is not judged; nor is any worker when the front door
+// was left down (no work could be offered). A front door that was up and answered none of the
+// probe submits with a task is one violation: the system takes no new work after the heal.
 
 import type { Evidence, ExecutionEntry, History, HistoryEntry, PayloadStartEntry, ProbeEntry, TransitionEntry, Verdict } from '../history/types.ts';
 import { Findings } from './findings.ts';
@@ -93,8 +95,15 @@ export function probeOf(history: History): ProbeEntry | undefined {
 
 export function progress(history: History, obs: Observations = observe(history)): Verdict {
   const probe = probeOf(history);
-  if (!probe) return { checker: 'progress', valid: true, evidence: [], stats: { violations: 0, workersJudged: 0 } };
+  // no probe (a history from before it, or a run without one), or a front door left down: no work could be offered
+  if (!probe || !probe.frontDoorUp) return { checker: 'progress', valid: true, evidence: [], stats: { violations: 0, workersJudged: 0 } };
   const roles = rolesOf(obs.shape ? { shape: obs.shape } : history);
+  if (probe.taskIds.length === 0) {
+    // the front door was up and took no new work at all: the system does not work after the heal
+    const findings = new Findings();
+    findings.add(() => refused(probe, roles, obs));
+    return findings.verdict('progress', { workersJudged: probe.workers.length, workersLive: 0, workersNotJudged: probe.down.length, probeRounds: probe.rounds, probeMs: probe.endedAt - probe.t });
+  }
   const transitions = function* (): Generator<TransitionEntry> {
     for (const r of obs.jobs) for (const s of r.steps) yield s.entry;
   };
@@ -107,16 +116,32 @@ export function progress(history: History, obs: Observations = observe(history))
   const findings = new Findings();
   const all = stuck.length ? [...transitions()] : [];
   for (const w of stuck) findings.add(() => evidenceOf(w, probe, roles, obs, all));
-  // a missing start or outcome may be in a log the harness could not read; no probe answered: no work was offered
+  // a missing start or outcome may be in a log the harness could not read
   const unreadable = obs.snapshot?.unreadable ?? [];
-  const undecided = stuck.length > 0 && (unread(unreadable, roles.evidence.executionsLog) || unread(unreadable, roles.evidence.transitionLog) || probe.taskIds.length === 0);
+  const undecided = stuck.length > 0 && (unread(unreadable, roles.evidence.executionsLog) || unread(unreadable, roles.evidence.transitionLog));
   const stats = { workersJudged: judged.length, workersLive: judged.length - stuck.length, workersNotJudged: probe.down.length, probeRounds: probe.rounds, probeMs: probe.endedAt - probe.t };
   const verdict = findings.verdict('progress', stats, stuck.length === 0 ? true : undecided ? 'unknown' : false);
-  if (undecided) {
-    const why = probe.taskIds.length === 0 ? 'the front door answered no probe task: no work was offered' : 'a log the judgment needs could not be read';
-    verdict.evidence.unshift({ message: `undecided: ${why}` });
-  }
+  if (undecided) verdict.evidence.unshift({ message: 'undecided: a log the judgment needs could not be read' });
   return verdict;
+}
+
+/** A number of ms as the evidence prints it (the timeline's µs, without float noise). */
+const ms = (x: number): string => `${Math.round(x * 1000) / 1000}ms`;
+
+/** The front door took none of the probe tasks: how often it was asked, and what it answered last. */
+function refused(probe: ProbeEntry, roles: Roles, obs: Observations): Evidence {
+  const frontDoor = roles.shape?.processes.find((p) => p.role === 'front-door')?.id ?? 'the front door';
+  const keys = new Set(probe.keys);
+  const asked = obs.submits.filter((s) => keys.has(s.idempotencyKey));
+  const last = asked.reduce<(typeof asked)[number] | undefined>((a, s) => (!a || (s.completion?.t ?? s.invoke.t) > (a.completion?.t ?? a.invoke.t) ? s : a), undefined);
+  const answer = last?.completion ? `${last.completion.type} ${JSON.stringify(last.completion.value)}` : 'no answer';
+  return {
+    message:
+      `${frontDoor} took no new work after the heal: ${asked.length} probe submits between t=${ms(probe.t)} and t=${ms(probe.endedAt)} ` +
+      `(${probe.rounds} rounds, bound ${probe.boundMs} ms), none answered with a task; the last one's answer: ${answer}; no worker of ${probe.workers.join(', ')} could be offered work`,
+    at: probe.t,
+    entries: [probe, ...(last ? [last.invoke, ...(last.completion ? [last.completion] : [])] : [])],
+  };
 }
 
 /** Which worker, the probe window, and what it did last: its last start and how it ended, the last fault on it. */
@@ -129,7 +154,7 @@ function evidenceOf(worker: string, probe: ProbeEntry, roles: Roles, obs: Observ
   if (last) {
     const outcome = transitions.filter((e) => e.jobId === last.jobId && e.attempt === last.attempt && OUTCOMES.has(e.type) && roles.workerOf(e.sourceId) === worker).sort((a, b) => a.t - b.t)[0];
     const ended = last.kind === 'execution' && last.endedAt !== undefined ? last.endedAt : outcome?.t;
-    did = `its last start: job ${last.jobId} attempt ${last.attempt} at t=${last.t}ms, ${ended === undefined ? 'never finished' : `finished at t=${ended}ms`}`;
+    did = `its last start: job ${last.jobId} attempt ${last.attempt} at t=${ms(last.t)}, ${ended === undefined ? 'never finished' : `finished at t=${ms(ended)}`}`;
     entries.push(last);
     if (outcome) entries.push(outcome);
   }
@@ -137,10 +162,10 @@ function evidenceOf(worker: string, probe: ProbeEntry, roles: Roles, obs: Observ
     .filter((n) => n.type === 'start' && (n.outcome ?? 'ok') === 'ok' && hits(roles, n, worker, executor))
     .reduce<(typeof obs.nemesis)[number] | undefined>((a, n) => (!a || n.t > a.t ? n : a), undefined);
   if (lastFault) entries.push(lastFault);
-  const fault = lastFault ? `; last fault on it: ${lastFault.fault} on ${lastFault.target} at t=${lastFault.t}ms` : '; no fault hit it';
+  const fault = lastFault ? `; last fault on it: ${lastFault.fault} on ${lastFault.target} at t=${ms(lastFault.t)}` : '; no fault hit it';
   return {
     message:
-      `${worker} (executor ${executor}) started and finished no job between t=${probe.t}ms, when probing began, and t=${probe.t + probe.boundMs}ms ` +
+      `${worker} (executor ${executor}) started and finished no job between t=${ms(probe.t)}, when probing began, and t=${ms(probe.t + probe.boundMs)} ` +
       `(bound ${probe.boundMs} ms, from the system's pickup bound ${probe.pickupMs} ms; ${probe.rounds} probe rounds, ${probe.taskIds.length} probe tasks, workers up: ${probe.workers.join(', ')}); ${did}${fault}`,
     at: probe.t,
     entries,

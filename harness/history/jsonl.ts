@@ -128,7 +128,9 @@ const schemas = {
     workers: z.array(z.string()),
     down: z.array(z.string()),
     rounds: z.number().int().nonnegative(),
+    keys: z.array(z.string()),
     taskIds: z.array(z.string()),
+    frontDoorUp: z.boolean(),
     endedAt: time,
   }),
 } as const;

@@ -234,8 +234,12 @@ export interface ProbeEntry {
   down: string[];
   /** probe rounds submitted */
   rounds: number;
+  /** the Idempotency-Keys of the probe submits (each submit op of the history with one of them is a probe) */
+  keys: string[];
   /** the probe tasks the front door answered for */
   taskIds: string[];
+  /** the front door was up when probing began (a front door left down offers no work: nothing is judged) */
+  frontDoorUp: boolean;
   /** when probing ended (every probe finished, or the bound passed and the probes were waited for) */
   endedAt: number;
 }

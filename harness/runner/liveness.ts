@@ -16,8 +16,10 @@
 // The bound is the system's own (SystemModule.livenessBoundMs: the longest a healthy idle worker
 // takes to pick up new work after a heal) plus two probe payloads and a margin: a worker that
 // comes back at the end of its pickup bound finds a probe waiting, or takes one of the next
-// round, which starts once the current one's probes (at most PROBE_MAX_MS each) are done.
-// What the checker `progress` needs is recorded as the history's probe entry.
+// round, which starts once the current one's probes (at most PROBE_MAX_MS each) are done, or
+// after twice its payload and a slack (a worker wedged in a job may hold one for good).
+// What the checker `progress` needs is recorded as the history's probe entry: when probing began,
+// the bound, the workers up, the probe submits and the tasks the front door answered for.
 //
 // Everything here waits on the global timers and the client: in simulation, the virtual clock.
 
@@ -29,7 +31,7 @@ import { rolesOf } from '../checkers/roles.ts';
 import { TERMINAL, type Client } from '../workload/client.ts';
 
 /** the first round's probe payload (ms) */
-export const PROBE_FIRST_MS = 150;
+export const PROBE_FIRST_MS = 100;
 /** the longest probe payload (ms): rounds double up to it */
 export const PROBE_MAX_MS = 2000;
 /** beyond the pickup bound and the payloads: the outcome logged, the runner's polls, its look at the logs */
@@ -37,7 +39,7 @@ export const PROBE_MARGIN_MS = 2000;
 /** a system that gives no bound of its own: a blocking read's timeout, reconnects and a retry delay (BRPOP / BZPOPMIN-style queues wait 5-10 s), plus a lease */
 export const DEFAULT_PICKUP_MS = 15_000;
 /** how often the probes' tasks are read while waiting for them */
-const POLL_MS = 100;
+const POLL_MS = 50;
 /** a round waits at most this long beyond twice its payload for its probes to finish (a wedged worker may hold one for good) */
 const ROUND_SLACK_MS = 1000;
 
@@ -49,15 +51,22 @@ export async function probeLiveness(env: RunEnvironment, history: HistoryRecorde
   const t = history.now();
   const workers = roles.workers.filter((w) => env.processControl(w).alive());
   const down = roles.workers.filter((w) => !workers.includes(w));
+  const frontDoor = roles.shape?.processes.find((p) => p.role === 'front-door')?.id;
+  const frontDoorUp = frontDoor !== undefined && env.processControl(frontDoor).alive();
   const firstFault = history.entries.filter((e): e is NemesisEntry => e.kind === 'nemesis' && e.type === 'start' && (e.outcome ?? 'ok') === 'ok').reduce((m, e) => Math.min(m, e.t), Infinity);
   const faultSpanMs = Number.isFinite(firstFault) ? Math.max(0, t - firstFault) : 0;
-  const pickupMs = env.system.livenessBoundMs?.({ leaseMs: env.options.leaseMs, faultSpanMs }) ?? DEFAULT_PICKUP_MS + env.options.leaseMs;
+  const pickupMs = Math.ceil(env.system.livenessBoundMs?.({ leaseMs: env.options.leaseMs, faultSpanMs }) ?? DEFAULT_PICKUP_MS + env.options.leaseMs);
   const boundMs = pickupMs + 2 * PROBE_MAX_MS + PROBE_MARGIN_MS;
   const deadline = t + boundMs;
   const window = { from: t, to: deadline, marginMs: roles.clockMarginMs };
 
   const probes = new Map<string, boolean>(); // taskId → terminal (as last read)
-  let submittedCount = 0;
+  const keys: string[] = []; // every probe submit's Idempotency-Key, in order
+  const nextKey = () => {
+    const k = `${runKey}-probe-${keys.length}`;
+    keys.push(k);
+    return k;
+  };
   let rounds = 0;
   let live = new Set<string>();
   const outstanding = () => [...probes].filter(([, done]) => !done).map(([id]) => id);
@@ -74,12 +83,12 @@ export async function probeLiveness(env: RunEnvironment, history: HistoryRecorde
     } while (outstanding().length > 0 && history.now() < until);
   };
 
-  while (workers.some((w) => !live.has(w)) && history.now() < deadline) {
+  while (frontDoorUp && workers.some((w) => !live.has(w)) && history.now() < deadline) {
     const durationMs = Math.min(PROBE_FIRST_MS * 2 ** rounds, PROBE_MAX_MS);
     rounds++;
     const answers = await Promise.all(Array.from({ length: Math.max(0, workers.length - outstanding().length) }, () =>
       client.submit({
-        idempotencyKey: `${runKey}-probe-${submittedCount++}`,
+        idempotencyKey: nextKey(),
         description: 'liveness probe',
         jobs: [{ description: 'liveness probe', payload: { durationMs, exitCode: 0, output: ['probe'] }, timeoutMs: 30_000 }],
       })));
@@ -89,9 +98,9 @@ export async function probeLiveness(env: RunEnvironment, history: HistoryRecorde
   }
   // every probe must finish before the final state is read, or it would count as lost; a healthy
   // system has finished them within another bound
-  await waitForProbes(Math.max(history.now(), deadline) + boundMs);
+  if (outstanding().length > 0) await waitForProbes(Math.max(history.now(), deadline) + boundMs);
 
-  const entry: ProbeEntry = { kind: 'probe', t, boundMs, pickupMs, workers, down, rounds, taskIds: [...probes.keys()], endedAt: history.now() };
+  const entry: ProbeEntry = { kind: 'probe', t, boundMs, pickupMs, workers, down, rounds, keys, taskIds: [...probes.keys()], frontDoorUp, endedAt: history.now() };
   history.add(entry);
   return entry;
 }

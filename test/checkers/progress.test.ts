@@ -9,7 +9,7 @@ import { HistoryBuilder, healthyRun, shapeEntry } from './build.ts';
 
 /** probing began at t=1000 with a 5 s bound; both workers up */
 function probe(o: Partial<ProbeEntry> = {}): ProbeEntry {
-  return { kind: 'probe', t: 1000, boundMs: 5000, pickupMs: 1000, workers: ['worker-1', 'worker-2'], down: [], rounds: 1, taskIds: ['P-0', 'P-1'], endedAt: 1400, ...o };
+  return { kind: 'probe', t: 1000, boundMs: 5000, pickupMs: 1000, workers: ['worker-1', 'worker-2'], down: [], rounds: 1, keys: ['run-probe-0', 'run-probe-1'], taskIds: ['P-0', 'P-1'], frontDoorUp: true, endedAt: 1400, ...o };
 }
 
 /** job `jobId` started by `executor` at `start` and reported (its outcome event, from that executor) at `end` */
@@ -133,10 +133,23 @@ describe('progress', () => {
     expect(v.valid).toBe(true);
   });
 
-  it('is undecided, not violated, when no probe was answered or the executions log could not be read', () => {
-    const none = progress(reference((h) => ran(h, 'P-0-0', 'worker-1-executor', 1010, 1180), probe({ taskIds: [] })));
-    expect(none.valid).toBe('unknown');
-    expect(none.evidence[0]!.message).toMatch(/no probe task/);
+  it('rejects a front door that was up and took no probe at all, with what it answered', () => {
+    const v = progress(reference((h) => {
+      h.submit({ t: 1001, key: 'run-probe-0', payloads: [], outcome: 'info' });
+      h.submit({ t: 1002, key: 'run-probe-1', payloads: [], outcome: 'info', okT: 3000 });
+    }, probe({ taskIds: [], rounds: 3, endedAt: 11_000 })));
+    expect(v.valid).toBe(false);
+    expect(v.evidence).toHaveLength(1);
+    expect(v.evidence[0]!.message).toMatch(/^orchestrator took no new work after the heal: 2 probe submits between t=1000ms and t=11000ms \(3 rounds, bound 5000 ms\), none answered with a task; the last one's answer: info \{"error":"timeout"\}/);
+  });
+
+  it('judges nothing when the front door was left down (no work could be offered)', () => {
+    const v = progress(reference(() => undefined, probe({ taskIds: [], rounds: 0, frontDoorUp: false })));
+    expect(v.valid).toBe(true);
+    expect(v.stats).toMatchObject({ workersJudged: 0 });
+  });
+
+  it('is undecided, not violated, when the executions log could not be read', () => {
     const unreadable = progress(reference((h) => {
       ran(h, 'P-0-0', 'worker-1-executor', 1010, 1180);
       h.snapshot(7000, []).unreadable = [{ key: 'sut:executions', error: 'timeout' }];
