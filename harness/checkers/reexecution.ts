@@ -4,8 +4,9 @@
 // starts) must be explained by an effective fault, in place from two leases before the earlier of
 // the two starts (a lapse, then a reclaim round) up to the later one, that can make a lease lapse
 // on what ran them:
-// - a kill, pause or restart of either worker, or a kill of its executor;
-// - a cut of a link that carries either worker or its executor (down, timeout, reset_peer,
+// - a kill, pause or restart of the worker that ran the first of the two, or a kill of its
+//   executor; on the worker that runs the second only when it began before the first start;
+// - likewise a cut of a link that carries the worker or its executor (down, timeout, reset_peer,
 //   limit_data: a command in flight fails, the worker leaves the job to the lease);
 // - a slowed link that carries them, only when the delay is comparable to the lease (latency +
 //   jitter at least half the lease; a narrow bandwidth can hold commands without bound);
@@ -113,8 +114,13 @@ export function judgeReexecutions(obs: Observations): ReexecutionJudgment {
       const later = Math.max(previous.t, again.t);
       // a lapse that let the first of the two be taken over began at most a lease (and a reclaim round) before it
       const from = roles.leaseMs === undefined ? life : Math.max(life, Math.min(previous.t, again.t) - 2 * lease);
-      const workers = [...new Set([previous.executorId, again.executorId].map((id) => roles.workerOf(id) ?? id))];
-      const explains = faults.some((n) => canRerun(n, workers, roles) && n.t < later + LOG_RESOLUTION_MS && (ends.get(n.stepId) ?? Infinity) >= from);
+      const [lost, taker] = [previous.executorId, again.executorId].map((id) => roles.workerOf(id) ?? id) as [string, string];
+      const workers = [...new Set([lost, taker])];
+      // a fault on what ran the first start lets its lease lapse; a fault on what runs the second
+      // explains it only if it began before the first start (it held the job, undelivered or
+      // paused, before the other took it), never a crash of a taker that took over a healthy job
+      const explains = faults.some((n) => n.t < later + LOG_RESOLUTION_MS && (ends.get(n.stepId) ?? Infinity) >= from
+        && (canRerun(n, [lost], roles) || (canRerun(n, [taker], roles) && n.t < previous.t + LOG_RESOLUTION_MS)));
       if (explains) out.explained++;
       else out.unexplained.push({ previous, again, workers });
     }

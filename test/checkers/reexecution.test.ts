@@ -161,6 +161,16 @@ describe('reexecution', () => {
       expect(reexecution(leased((h) => { cut(h, 5200, 5600); twice(h); }).build()).valid).toBe(true);
     });
 
+    it('rejects a rerun of a healthy worker\'s job by a worker restarted after its own crash (the crash began after the first start)', () => {
+      const kill = (h: HistoryBuilder, from: number, until: number) => {
+        h.nemesis(from, 'start', h.entries.length, 'kill', 'worker-2', { detail: { kind: 'kill', process: 'worker-2' } });
+        h.nemesis(until, 'end', h.entries.length - 1, 'kill', 'worker-2');
+      };
+      expect(reexecution(leased((h) => { kill(h, 6000, 8500); twice(h); }).build()).valid).toBe(false);
+      // held by worker-2 before worker-1 ran it: worker-2's fault explains worker-1's takeover and its own late start
+      expect(reexecution(leased((h) => { kill(h, 4000, 4500); twice(h); }).build()).valid).toBe(true);
+    });
+
     it('counts two executors starting the same attempt as a rerun', () => {
       const v = reexecution(leased((h) => {
         h.execution('J-1', 1, 5000, 'worker-1-executor');
