@@ -6,6 +6,7 @@
 //   npm run bench                                  every benchmark (long: tens of minutes on 2 cores)
 //   npm run bench -- --only scaling,vs-bullmq      some of them
 //   npm run bench -- --quick                       smoke-sized
+//   npm run bench -- --only mutants --mutant a,b --seeds 1,2,3   the mutants benchmark, some mutants, other seeds
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
@@ -20,6 +21,7 @@ import { SCENARIOS } from '../../scenarios/index.ts';
 import { isSystemName, SYSTEM_NAMES, type SystemName } from '../systems/index.ts';
 import { checkSystem, UsageError } from '../cli/options.ts';
 import { harnessOverheadBench } from './harness-overhead.ts';
+import { listMutants, mutantsBench, type MutantBenchContext } from './mutants.ts';
 import { runsPerMinuteBench } from './runs-per-minute.ts';
 import { scalingBench } from './scaling.ts';
 import { simRunsPerMinuteBench } from './sim.ts';
@@ -34,6 +36,7 @@ export const BENCHMARKS: readonly Benchmark[] = [
   vsBullmqBench(),
   simRunsPerMinuteBench(),
   timeToDetectBench({ sim: true }),
+  mutantsBench(),
 ];
 
 const log = (s: string) => process.stderr.write(s + '\n');
@@ -46,6 +49,9 @@ interface BenchOptions {
   scenarios?: string[];
   seed: number;
   out: string;
+  /** mutants: --mutant, --seeds */
+  mutants?: string[];
+  seeds?: number[];
 }
 
 function parseOptions(argv: string[]): BenchOptions | 'help' {
@@ -60,6 +66,8 @@ function parseOptions(argv: string[]): BenchOptions | 'help' {
     }, 1)
     .option('--out <dir>', 'where <name>.json files go', path.join('reports', 'bench'))
     .option('--env <local|docker>', 'where live runs happen: local processes, or containers (runs-per-minute and time-to-detect only)', 'local')
+    .option('--mutant <names>', 'mutants: comma-separated mutants (harness/bench/mutants/*.patch; default: all)')
+    .option('--seeds <list>', 'mutants: comma-separated seeds each system runs the suite with (default: seed .. seed+4)')
     .option('--system <name>', `the system runs-per-minute measures: ${SYSTEM_NAMES.join(', ')} (the other benchmarks measure the reference system)`, 'reference')
     .exitOverride()
     .configureOutput({ writeErr: () => undefined, writeOut: (s) => process.stdout.write(s) });
@@ -72,7 +80,7 @@ function parseOptions(argv: string[]): BenchOptions | 'help' {
     }
     throw err;
   }
-  const o = cmd.opts<{ only?: string; quick?: boolean; scenario?: string; seed: number; out: string; env: string; system: string }>();
+  const o = cmd.opts<{ only?: string; quick?: boolean; scenario?: string; seed: number; out: string; env: string; system: string; mutant?: string; seeds?: string }>();
   if (!isSystemName(o.system)) throw new UsageError(`--system must be one of ${SYSTEM_NAMES.join(', ')}, got "${o.system}"`);
   const system = o.system;
   if (o.env !== 'local' && o.env !== 'docker') throw new UsageError(`--env must be local or docker, got "${o.env}"`);
@@ -108,7 +116,29 @@ function parseOptions(argv: string[]): BenchOptions | 'help' {
     const fixed = only.find((b) => !b.anySystem);
     if (fixed) throw new UsageError(`${fixed.name} measures the reference system only; with --system ${system}: ${BENCHMARKS.filter((b) => b.anySystem).map((b) => b.name).join(', ')}`);
   }
-  return { only, env, system, quick: Boolean(o.quick), scenarios, seed: o.seed, out: path.resolve(o.out) };
+  const { mutants, seeds } = mutantOptions(o, only);
+  return { only, env, system, quick: Boolean(o.quick), scenarios, seed: o.seed, out: path.resolve(o.out), mutants, seeds };
+}
+
+/** --mutant and --seeds: known mutants, integer seeds, and only with the mutants benchmark. */
+function mutantOptions(o: { mutant?: string; seeds?: string }, only: readonly Benchmark[]): { mutants?: string[]; seeds?: number[] } {
+  if (o.mutant === undefined && o.seeds === undefined) return {};
+  if (!only.some((b) => b.name === 'mutants')) throw new UsageError('--mutant and --seeds apply to the mutants benchmark (--only mutants)');
+  let mutants: string[] | undefined;
+  if (o.mutant !== undefined) {
+    mutants = o.mutant.split(',').map((s) => s.trim()).filter(Boolean);
+    const known = listMutants().map((m) => m.name);
+    if (mutants.length === 0) throw new UsageError('--mutant names no mutant');
+    const unknown = mutants.find((n) => !known.includes(n));
+    if (unknown) throw new UsageError(`unknown mutant "${unknown}" (known: ${known.join(', ')})`);
+  }
+  let seeds: number[] | undefined;
+  if (o.seeds !== undefined) {
+    const parts = o.seeds.split(',').map((s) => s.trim()).filter(Boolean);
+    if (parts.length === 0 || parts.some((t) => !/^-?\d+$/.test(t))) throw new UsageError(`--seeds takes comma-separated integers, got "${o.seeds}"`);
+    seeds = parts.map(Number);
+  }
+  return { mutants, seeds };
 }
 
 
@@ -157,7 +187,7 @@ async function main(argv: string[]): Promise<number> {
   if (parsed === 'help') return 0;
   const o = parsed;
   const before = harnessProcesses();
-  const ctx: BenchContext = { quick: o.quick, scenarios: o.scenarios, seed: o.seed, env: o.env, system: o.system, outDir: o.out, log };
+  const ctx: MutantBenchContext = { quick: o.quick, scenarios: o.scenarios, seed: o.seed, env: o.env, system: o.system, outDir: o.out, log, mutants: o.mutants, seeds: o.seeds };
   const machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? '', memoryBytes: os.totalmem(), node: process.version, platform: `${os.platform()} ${os.release()}` };
   log(`bench: ${o.only.map((b) => b.name).join(', ')}${o.quick ? ' (quick)' : ''}, seed ${o.seed}, ${machine.cpus} CPUs, Node ${machine.node}`);
   const allGoals: { bench: string; goal: Goal }[] = [];

@@ -26,7 +26,18 @@ export interface SimShape {
   keepers: number;
   leaseMs: number;
   bugs: string[];
+  /**
+   * Another copy's embedding module (a path to its embed.ts) to run instead of
+   * system-under-test/embed.ts, e.g. a mutant of the reference system (harness/bench/mutants.ts).
+   * simRunOnce imports it before the run; absent, the world uses the statically imported one.
+   */
+  embed?: string;
 }
+
+/** What the world takes from an embedding module: system-under-test/embed.ts, or a copy's (SimShape.embed). */
+export type Embedding = Pick<typeof import('../../system-under-test/embed.ts'), 'connectRedis' | 'inProcessExecutor' | 'parseBugs' | 'startKeeper' | 'startOrchestrator' | 'startWorker'>;
+
+const REFERENCE_EMBEDDING: Embedding = { connectRedis, inProcessExecutor, parseBugs, startKeeper, startOrchestrator, startWorker };
 
 /** the live keeper's defaults (main.ts) */
 const KEEPER_DEFAULTS = { runningTtlMs: 60_000, reclaimMs: 5000 };
@@ -70,10 +81,12 @@ export class SimWorld implements RunEnvironment {
     private readonly clock: VirtualClock,
     /** uniform in [0, 1), seeded */
     private readonly random: () => number,
+    /** whose roles run here (default: the reference system's own embedding) */
+    private readonly sut: Embedding = REFERENCE_EMBEDDING,
   ) {
     this.options = { leaseMs: shape.leaseMs };
     this.parts = reference.shape(shape);
-    this.bugs = parseBugs(shape.bugs.join(','));
+    this.bugs = this.sut.parseBugs(shape.bugs.join(','));
     this.engine = new SimRedis({ now: () => clock.now() });
     this.network = new SimNetwork(this.engine, () => clock.now(), random);
     this.edges = this.makeEdges();
@@ -86,7 +99,7 @@ export class SimWorld implements RunEnvironment {
 
   private makeEdges(): Edges {
     const edges: Edges = {
-      redis: (link, log, purpose, blockMs) => connectRedis(link, log, purpose, blockMs, this.network.redisOptions(this.endpointOf(link.id))),
+      redis: (link, log, purpose, blockMs) => this.sut.connectRedis(link, log, purpose, blockMs, this.network.redisOptions(this.endpointOf(link.id))),
       newId: () => {
         // a UUID-shaped id from the seed (task ids)
         const hex = Array.from({ length: 32 }, () => Math.floor(this.random() * 16).toString(16)).join('');
@@ -101,7 +114,7 @@ export class SimWorld implements RunEnvironment {
         // the endpoint must exist before the executor's first connection
         if (role) role.executor = executor;
         // its own payload edge, which knows whose starts it records (a job carries no executor id)
-        executor.handle = inProcessExecutor(link, events, { ...edges, runPayload: (job) => this.payload(job, link.id) });
+        executor.handle = this.sut.inProcessExecutor(link, events, { ...edges, runPayload: (job) => this.payload(job, link.id) });
         if (role?.endpoint.paused) endpoint.paused = true;
         return executor.handle;
       },
@@ -164,9 +177,9 @@ export class SimWorld implements RunEnvironment {
     const incarnation: Incarnation = { endpoint: new Endpoint(id, id), killed, kill };
     this.roles.set(id, incarnation);
     const link = this.linkOptions(id);
-    if (id === 'orchestrator') incarnation.handle = await startOrchestrator({ ...link, httpPort: 0 } as never, this.edges);
-    else if (id.startsWith('worker-')) incarnation.handle = await startWorker({ ...link, leaseMs: this.shape.leaseMs, executorRedisPort: 0 }, this.edges);
-    else incarnation.handle = await startKeeper({ ...link, ...KEEPER_DEFAULTS }, this.edges);
+    if (id === 'orchestrator') incarnation.handle = await this.sut.startOrchestrator({ ...link, httpPort: 0 } as never, this.edges);
+    else if (id.startsWith('worker-')) incarnation.handle = await this.sut.startWorker({ ...link, leaseMs: this.shape.leaseMs, executorRedisPort: 0 }, this.edges);
+    else incarnation.handle = await this.sut.startKeeper({ ...link, ...KEEPER_DEFAULTS }, this.edges);
   }
 
   async start(): Promise<void> {
