@@ -45,6 +45,12 @@ const QUIET_CHECK_MS = 400;
 const SETTLE_POLL_MS = 100;
 /** between the first snapshot and the final one: as long as settle's two quiet checks lie apart (every run pays it, so it stays short) */
 const SECOND_LOOK_MS = QUIET_CHECK_MS;
+/**
+ * The same in simulation, where waiting costs only the events that fire meanwhile: long enough
+ * for a write a system's own timer sends seconds later (a retry, a confirmation, a watchdog) to
+ * land before the final snapshot.
+ */
+const SIM_SECOND_LOOK_MS = 10_000;
 /** a command or reply of the system (a job hash with its output), to bound what a bandwidth or slicer toxic holds it for */
 const MESSAGE_BYTES = 1024;
 
@@ -220,7 +226,7 @@ async function firstSnapshot(env: RunEnvironment, history: HistoryRecorder, plan
   await untilQuiet(env, history, plan, settle);
   const { snapshot } = await env.system.readFinalState(env.admin, history);
   history.add({ ...snapshot, first: true });
-  await sleep(SECOND_LOOK_MS);
+  await sleep(env.simulated ? SIM_SECOND_LOOK_MS : SECOND_LOOK_MS);
 }
 
 /**
