@@ -16,7 +16,7 @@
 import type { ClientEntry, History, JobView, NemesisEntry, Verdict } from '../history/types.ts';
 import { Findings, snapshotExcerpt } from './findings.ts';
 import { observe, type JobRecord, type Observations } from './observations.ts';
-import { linkCarries, rolesOf, type Roles } from './roles.ts';
+import { hitsWorkers, rolesOf, type Roles } from './roles.ts';
 import { expectedOutcome, isTerminal } from './spec.ts';
 
 export interface OutcomeJudgment {
@@ -123,7 +123,7 @@ export function judgeOutcomes(history: History, obs: Observations): OutcomeJudgm
     if (agrees) continue;
     const attempt = attemptOf(record, obs, roles, snapshot.t);
     const explains = faults.some((n) =>
-      canCause(n.fault, job) && hitsAttempt(n, attempt.workers, roles)
+      canCause(n.fault, job) && hitsWorkers(roles.hit(n), attempt.workers, roles)
       && n.t <= attempt.until && (ends.get(n.stepId) ?? Infinity) >= attempt.from);
     if (explains) {
       out.explained++;
@@ -152,21 +152,6 @@ function attemptOf(record: JobRecord, obs: Observations, roles: Roles, snapshotT
   }
   const workers = [...new Set(starts.map((e) => roles.workerOf(e.executorId)).filter((w): w is string => w !== undefined))];
   return { workers, from: record.origin?.submit.invoke.t ?? until, until };
-}
-
-/** Whether a fault step hit one of these workers: the process, its executor, or a link that carries either. */
-function hitsAttempt(n: NemesisEntry, workers: readonly string[], roles: Roles): boolean {
-  const hit = roles.hit(n);
-  switch (hit.kind) {
-    case 'redis':
-      return false;
-    case 'process':
-      return workers.includes(hit.id);
-    case 'executor':
-      return workers.includes(hit.worker);
-    case 'link':
-      return workers.some((w) => linkCarries(hit.carries, w) || linkCarries(hit.carries, roles.executorOf(w)));
-  }
 }
 
 export function payloadOutcome(history: History, obs: Observations = observe(history)): Verdict {

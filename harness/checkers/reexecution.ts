@@ -25,7 +25,7 @@
 import type { ExecutionEntry, History, NemesisEntry, PayloadStartEntry, Verdict } from '../history/types.ts';
 import { Findings } from './findings.ts';
 import { observe, type Observations } from './observations.ts';
-import { linkCarries, rolesOf, type Roles } from './roles.ts';
+import { hitsWorkers, rolesOf, type Roles } from './roles.ts';
 
 type Start = ExecutionEntry | PayloadStartEntry;
 
@@ -53,24 +53,15 @@ const LOG_RESOLUTION_MS = 1;
 /** Whether an effective fault step can make a job that `workers` ran or run be delivered or run again (see the header). */
 function canRerun(n: NemesisEntry, workers: readonly string[], roles: Roles): boolean {
   const hit = roles.hit(n);
-  switch (hit.kind) {
-    case 'redis':
-      return true;
-    case 'process':
-      return workers.includes(hit.id);
-    case 'executor':
-      return workers.includes(hit.worker);
-    case 'link': {
-      if (!workers.some((w) => linkCarries(hit.carries, w) || linkCarries(hit.carries, roles.executorOf(w)))) return false;
-      if (CUTS.has(n.fault) || n.fault === 'bandwidth') return true;
-      if (n.fault !== 'latency') return false;
-      // a history without a lease (written before it was recorded) cannot scale the delay
-      if (roles.leaseMs === undefined) return true;
-      const d = n.detail ?? {};
-      const delay = (typeof d.latencyMs === 'number' ? d.latencyMs : 0) + (typeof d.jitterMs === 'number' ? d.jitterMs : 0);
-      return delay >= roles.leaseMs / 2;
-    }
-  }
+  if (hit.kind === 'redis') return true;
+  if (!hitsWorkers(hit, workers, roles)) return false;
+  if (hit.kind !== 'link' || CUTS.has(n.fault) || n.fault === 'bandwidth') return true;
+  if (n.fault !== 'latency') return false;
+  // a history without a lease (written before it was recorded) cannot scale the delay
+  if (roles.leaseMs === undefined) return true;
+  const d = n.detail ?? {};
+  const delay = (typeof d.latencyMs === 'number' ? d.latencyMs : 0) + (typeof d.jitterMs === 'number' ? d.jitterMs : 0);
+  return delay >= roles.leaseMs / 2;
 }
 
 const keyOf = (e: Start): string => `${e.jobId}\u0000${e.attempt}\u0000${e.executorId}`;

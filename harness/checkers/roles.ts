@@ -99,6 +99,20 @@ function hitOf(n: NemesisEntry, role: (id: string) => ProcessRole | undefined, c
   return { kind: 'link', link, carries: carries(link) };
 }
 
+/** Whether a hit reached one of these workers: its process, its executor, or a link that carries either (a Redis restart is no hit on a worker). */
+export function hitsWorkers(hit: Hit, workers: readonly string[], roles: Roles): boolean {
+  switch (hit.kind) {
+    case 'redis':
+      return false;
+    case 'process':
+      return workers.includes(hit.id);
+    case 'executor':
+      return workers.includes(hit.worker);
+    case 'link':
+      return workers.some((w) => linkCarries(hit.carries, w) || linkCarries(hit.carries, roles.executorOf(w)));
+  }
+}
+
 /** Whether a link that carries `carried` carries `id` (the convention's `*-executor` stands for every executor). */
 export function linkCarries(carried: readonly string[], id: string): boolean {
   return carried.some((c) => c === id || (c === '*-executor' && id.endsWith('-executor')));
