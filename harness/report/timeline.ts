@@ -136,6 +136,9 @@ export function jobTimeline(history: History, jobId: string, maxRows = 200): Job
       case 'execution':
         if (e.jobId === jobId) rows.push({ t: e.t, kind: 'execution', source: e.executorId, event: 'payload started', attempt: e.attempt, outcome: '', ignored: false });
         break;
+      case 'payload':
+        if (e.jobId === jobId) rows.push({ t: e.t, kind: 'execution', source: e.executorId, event: 'payload started (seen by the harness)', attempt: e.attempt, outcome: '', ignored: false });
+        break;
       case 'snapshot': {
         const job = e.tasks.flatMap((task) => task.jobs).find((j) => j.jobId === jobId);
         const inRunningSet = e.runningSet.includes(jobId);
@@ -144,7 +147,7 @@ export function jobTimeline(history: History, jobId: string, maxRows = 200): Job
             t: e.t,
             kind: 'snapshot',
             source: 'snapshot',
-            event: `final state: ${job?.state ?? 'missing'}`,
+            event: `${e.first ? 'first snapshot' : 'final state'}: ${job?.state ?? 'missing'}`,
             attempt: job?.attempt ?? null,
             outcome: inRunningSet ? 'in running set' : 'not in running set',
             ignored: false,
