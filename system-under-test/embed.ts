@@ -140,4 +140,4 @@ export { startOrchestrator, type OrchestratorHandle, type OrchestratorOptions, t
 export { startWorker, type WorkerHandle, type WorkerOptions } from './worker.ts';
 export { startKeeper, type KeeperOptions } from './keeper.ts';
 export { type ExecutorMessage, type RunMessage, type PayloadEnd, type Outcome, OUTPUT_CAP_BYTES } from './executor.ts';
-export { type Bugs, type BugName, type LinkOptions, type Logger, type RedisLink, type Payload, BUG_NAMES, parseBugs, connectRedis } from './common.ts';
+export { type Bugs, type BugName, type LinkOptions, type Logger, type RedisLink, type Payload, BUG_NAMES, parseBugs, connectRedis, Lifecycle } from './common.ts';

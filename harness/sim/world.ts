@@ -9,7 +9,7 @@
 import { reference } from '../systems/reference.ts';
 import { Redis } from 'ioredis';
 import {
-  connectRedis, inProcessExecutor, parseBugs, startKeeper, startOrchestrator, startWorker,
+  connectRedis, inProcessExecutor, Lifecycle, parseBugs, startKeeper, startOrchestrator, startWorker,
   type Edges, type InProcessExecutor, type LinkOptions, type OrchestratorHandle, type PayloadHandle, type RoleHandle, type RunMessage,
 } from '../../system-under-test/embed.ts';
 import type { LinkControl, ProcessControl, RedisControl, RunEnvironment } from '../env/surface.ts';
@@ -35,9 +35,9 @@ export interface SimShape {
 }
 
 /** What the world takes from an embedding module: system-under-test/embed.ts, or a copy's (SimShape.embed). */
-export type Embedding = Pick<typeof import('../../system-under-test/embed.ts'), 'connectRedis' | 'inProcessExecutor' | 'parseBugs' | 'startKeeper' | 'startOrchestrator' | 'startWorker'>;
+export type Embedding = Pick<typeof import('../../system-under-test/embed.ts'), 'connectRedis' | 'inProcessExecutor' | 'parseBugs' | 'startKeeper' | 'startOrchestrator' | 'startWorker' | 'Lifecycle'>;
 
-const REFERENCE_EMBEDDING: Embedding = { connectRedis, inProcessExecutor, parseBugs, startKeeper, startOrchestrator, startWorker };
+const REFERENCE_EMBEDDING: Embedding = { connectRedis, inProcessExecutor, parseBugs, startKeeper, startOrchestrator, startWorker, Lifecycle };
 
 /** the live keeper's defaults (main.ts) */
 const KEEPER_DEFAULTS = { runningTtlMs: 60_000, reclaimMs: 5000 };
@@ -50,6 +50,8 @@ const connError = (code: string, message: string) => Object.assign(new Error(mes
 interface Incarnation {
   endpoint: Endpoint;
   handle?: RoleHandle;
+  /** its stop switch, given to it at its start: a kill while it is still starting (no handle yet) crashes it through this */
+  lifecycle: InstanceType<Embedding['Lifecycle']>;
   /** settles when it is killed, so requests in flight to it fail as on a reset connection */
   killed: Promise<never>;
   kill: () => void;
@@ -174,12 +176,13 @@ export class SimWorld implements RunEnvironment {
     let kill!: () => void;
     const killed = new Promise<never>((_, reject) => (kill = () => reject(connError('ECONNRESET', `${id} is gone`))));
     killed.catch(() => undefined);
-    const incarnation: Incarnation = { endpoint: new Endpoint(id, id), killed, kill };
+    const lifecycle = new this.sut.Lifecycle(this.edges.log(id));
+    const incarnation: Incarnation = { endpoint: new Endpoint(id, id), lifecycle, killed, kill };
     this.roles.set(id, incarnation);
     const link = this.linkOptions(id);
-    if (id === 'orchestrator') incarnation.handle = await this.sut.startOrchestrator({ ...link, httpPort: 0 } as never, this.edges);
-    else if (id.startsWith('worker-')) incarnation.handle = await this.sut.startWorker({ ...link, leaseMs: this.shape.leaseMs, executorRedisPort: 0 }, this.edges);
-    else incarnation.handle = await this.sut.startKeeper({ ...link, ...KEEPER_DEFAULTS }, this.edges);
+    if (id === 'orchestrator') incarnation.handle = await this.sut.startOrchestrator({ ...link, httpPort: 0 } as never, this.edges, lifecycle);
+    else if (id.startsWith('worker-')) incarnation.handle = await this.sut.startWorker({ ...link, leaseMs: this.shape.leaseMs, executorRedisPort: 0 }, this.edges, lifecycle);
+    else incarnation.handle = await this.sut.startKeeper({ ...link, ...KEEPER_DEFAULTS }, this.edges, lifecycle);
   }
 
   async start(): Promise<void> {
@@ -208,8 +211,11 @@ export class SimWorld implements RunEnvironment {
     }
     role.kill();
     role.awake?.resolve();
-    // as under SIGKILL: its connections cut without QUIT, its loops and timers end
-    role.handle?.crash();
+    // as under SIGKILL: its connections cut without QUIT, its loops and timers end; one killed while
+    // still starting has no handle yet, and would otherwise go on starting as a zombie (its executor
+    // taken for the next incarnation's: a heal that never ended, found by the simulated soak)
+    if (role.handle) role.handle.crash();
+    else role.lifecycle.crash();
   }
 
   private setPaused(id: string, paused: boolean): void {
