@@ -5,15 +5,28 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Environment } from '../../harness/env/environment.ts';
 import { runOnce, type RunPlan } from '../../harness/runner/run.ts';
-import type { ExecutionEntry, History, NemesisEntry, PayloadStartEntry } from '../../harness/history/types.ts';
+import type { ClientEntry, ExecutionEntry, History, NemesisEntry, PayloadStartEntry, ProbeEntry } from '../../harness/history/types.ts';
 
 let env: Environment;
 
 const job = (durationMs: number) => ({ description: 'job', payload: { durationMs, exitCode: 0, output: ['ok'] }, timeoutMs: 10_000 });
 const key = (e: { jobId: string; attempt: number; executorId: string }) => `${e.jobId}/${e.attempt}/${e.executorId}`;
-const starts = (h: History) => h.filter((e): e is PayloadStartEntry => e.kind === 'payload');
+/** the jobs of the plan's own tasks, not of the liveness probes that follow the settle */
+function workloadJobs(h: History): Set<string> {
+  const probeKeys = new Set(h.find((e): e is ProbeEntry => e.kind === 'probe')?.keys ?? []);
+  const invokes = new Map(h.filter((e): e is ClientEntry => e.kind === 'client' && e.f === 'submit' && e.type === 'invoke').map((e) => [`${e.process}/${e.opId}`, e]));
+  const ids = new Set<string>();
+  for (const e of h) {
+    if (e.kind !== 'client' || e.f !== 'submit' || e.type !== 'ok') continue;
+    const invoke = invokes.get(`${e.process}/${e.opId}`)?.value as { idempotencyKey?: string } | undefined;
+    if (invoke?.idempotencyKey && probeKeys.has(invoke.idempotencyKey)) continue;
+    for (const id of (e.value as { jobIds: string[] }).jobIds) ids.add(id);
+  }
+  return ids;
+}
+const starts = (h: History) => h.filter((e): e is PayloadStartEntry => e.kind === 'payload' && workloadJobs(h).has(e.jobId));
 /** the system's log can repeat a start after a reconnect: (jobId, attempt) names one */
-const logged = (h: History) => new Set(h.filter((e): e is ExecutionEntry => e.kind === 'execution').map(key));
+const logged = (h: History) => new Set(h.filter((e): e is ExecutionEntry => e.kind === 'execution' && workloadJobs(h).has(e.jobId)).map(key));
 
 describe('harness-recorded payload starts (live)', () => {
   beforeAll(async () => {
