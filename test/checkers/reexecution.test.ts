@@ -150,6 +150,9 @@ describe('reexecution', () => {
     it('rejects a rerun explained only by a latency far shorter than the lease, accepts one comparable to it', () => {
       expect(reexecution(leased((h) => { latency(h, 'worker-1', 5500, 7000, 50); twice(h); }).build()).valid).toBe(false);
       expect(reexecution(leased((h) => { latency(h, 'worker-1', 5500, 7000, 1500); twice(h); }).build()).valid).toBe(true);
+      // found by the simulated soak (latency, seed 1428170289, path 5): 998 ms on a 2 s lease, stacked over two round trips
+      expect(reexecution(leased((h) => { latency(h, 'worker-1', 5500, 7000, 998); twice(h); }).build()).valid).toBe(true);
+      expect(reexecution(leased((h) => { latency(h, 'worker-1', 5500, 7000, 400); twice(h); }).build()).valid).toBe(false);
     });
 
     it('accepts a fault on the shared executors\' link only while the attempts were under way, not seconds before', () => {
