@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkRun } from '../../harness/checkers/index.ts';
 import { Environment } from '../../harness/env/environment.ts';
 import { pidAlive } from '../../harness/env/processes.ts';
-import type { ClientEntry, ExecutionEntry, SnapshotEntry, TransitionEntry } from '../../harness/history/types.ts';
+import type { ClientEntry, ExecutionEntry, ProbeEntry, SnapshotEntry, TransitionEntry } from '../../harness/history/types.ts';
 import { liveTarget, runScenario } from '../../harness/runner/property.ts';
 import { runOnce, type RunPlan } from '../../harness/runner/run.ts';
 import { loadSystem, type SystemName } from '../../harness/systems/index.ts';
@@ -60,7 +60,7 @@ describe.each(LIBRARIES)('$system as a system under test', (lib) => {
 
   it('runs completing, failing and timing-out jobs and records them; every checker passes', async () => {
     const out = await runOnce(env!, plan);
-    const snapshot = out.history.find((e): e is SnapshotEntry => e.kind === 'snapshot')!;
+    const snapshot = out.history.filter((e): e is SnapshotEntry => e.kind === 'snapshot').at(-1)!;
     expect(snapshot.unreadable ?? []).toEqual([]);
     const byDesc = new Map<string, SnapshotEntry['tasks'][number]>();
     const submits = out.history.filter((e): e is ClientEntry => e.kind === 'client' && e.f === 'submit' && e.type === 'invoke');
@@ -72,10 +72,15 @@ describe.each(LIBRARIES)('$system as a system under test', (lib) => {
     expect(byDesc.get('exits 3')!.jobs[0]).toMatchObject({ state: 'failed', reason: 'exit', exitCode: 3, output: lib.failedOutput, attempt: 1 });
     expect(byDesc.get('hangs')!.jobs[0]).toMatchObject({ state: 'failed', reason: 'timeout', exitCode: null, output: '', attempt: 1 });
 
-    const executions = out.history.filter((e): e is ExecutionEntry => e.kind === 'execution');
+    // the plan's own jobs, not the liveness probes' that follow the settle (the probe entry names their tasks)
+    const probeTasks = new Set(out.history.find((e): e is ProbeEntry => e.kind === 'probe')?.taskIds ?? []);
+    expect(probeTasks.size).toBeGreaterThan(0);
+    const planJobs = new Set(snapshot.tasks.filter((t) => !probeTasks.has(t.taskId)).flatMap((t) => t.jobs.map((j) => j.jobId)));
+    expect(planJobs.size).toBe(3);
+    const executions = out.history.filter((e): e is ExecutionEntry => e.kind === 'execution' && planJobs.has(e.jobId));
     expect(executions).toHaveLength(3);
     expect(executions.every((e) => e.endedAt !== undefined && e.endedAt >= e.t)).toBe(true);
-    const transitions = out.history.filter((e): e is TransitionEntry => e.kind === 'transition');
+    const transitions = out.history.filter((e): e is TransitionEntry => e.kind === 'transition' && planJobs.has(e.jobId));
     expect(transitions.map((t) => `${t.type}:${t.from}->${t.to}`).sort()).toEqual(lib.transitions);
     expect(transitions.find((t) => t.type === lib.completed)).toMatchObject({ exitCode: 0, output: 'a\nb\n', source: 'library' });
     expect(transitions.filter((t) => t.type === 'failed').map((t) => t.reason).sort()).toEqual(['exit', 'timeout']);
