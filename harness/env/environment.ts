@@ -54,7 +54,7 @@ export class Environment implements RunEnvironment {
    */
   processesReusable = false;
   /** the harness's own record of payload starts: every SUT process is told to run its payloads through the wrapper into it */
-  readonly payloadRecord = new PayloadRecord();
+  readonly payloadRecord: PayloadRecord;
   private untrack: () => void = () => undefined;
 
   private constructor(
@@ -65,6 +65,7 @@ export class Environment implements RunEnvironment {
     readonly system: SystemModule,
   ) {
     this.parts = system.shape(options);
+    this.payloadRecord = new PayloadRecord(redis.dir);
   }
 
   /** the system's processes and links */

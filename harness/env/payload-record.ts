@@ -28,12 +28,17 @@ export function parseRecordLine(line: string): { wallMs: number; jobId: string; 
 }
 
 /**
- * A record file of the harness's own under the system's temp dir. Only named here: the wrapper
- * creates it at the first start, so an environment that never ran a payload leaves nothing behind.
+ * A record file of the harness's own in `dir` (the environment's: its Redis temp dir, which every
+ * exit path removes, a SIGKILLed harness's too). Only named here: the wrapper creates it at the
+ * first start, so an environment that never ran a payload leaves nothing behind.
  */
 export class PayloadRecord {
   /** unguessable, as the wrapper appends to whatever is at this path */
-  readonly file = path.join(tmpdir(), `chaos-payloads-${randomUUID()}.tsv`);
+  readonly file: string;
+
+  constructor(dir = tmpdir()) {
+    this.file = path.join(dir, `chaos-payloads-${randomUUID()}.tsv`);
+  }
 
   /** what a SUT process needs in its environment to run payloads through the wrapper into this record */
   env(): Record<string, string> {
