@@ -195,6 +195,11 @@ export interface LinkOptions {
   redisPort: number;
   id: string;
   bugs: Bugs;
+  /**
+   * its consumer name in the stream groups (workers, keepers); default its id. A process started
+   * under a new name does not see what an earlier one of its id left pending: others take it over.
+   */
+  consumer?: string;
 }
 
 // ---------------------------------------------------------------------------------------

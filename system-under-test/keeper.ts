@@ -76,7 +76,7 @@ export async function startKeeper(options: KeeperOptions, edges: Edges, lifecycl
   const apply = options.bugs.has('check-then-set')
     ? checkThenSetApplier(redis, ctx)
     : scriptApplier(redis, options.bugs.has('lww-status') ? 'apply-event-lww.lua' : 'apply-event.lua', ctx);
-  const feed = createEventFeed(options.bugs, redis, listener, { id: options.id, reclaimMs: options.reclaimMs, lifecycle, log });
+  const feed = createEventFeed(options.bugs, redis, listener, { id: options.consumer ?? options.id, reclaimMs: options.reclaimMs, lifecycle, log });
 
   let started!: () => void;
   const listening = new Promise<void>((resolve) => (started = resolve));

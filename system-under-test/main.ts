@@ -38,6 +38,7 @@ withLinkOptions(program.command('orchestrator').description('HTTP API'), 'orches
   .action((opts: LinkOptions & { httpPort: number }) => runOrchestrator(opts));
 
 withLinkOptions(program.command('worker').description('runs jobs through its executor'), `worker-${process.pid}`)
+  .option('--consumer <name>', 'its consumer name in the job stream\'s group (default: --id)', parseId)
   .option('--lease-ms <ms>', 'a job pending longer than this without heartbeat is reclaimed', parseMs, 3000)
   .option('--executor-redis-port <port>', "port of the executor's own Redis link (default: --redis-port)", parsePort)
   // BENCH-ONLY (PROTOCOL.md, "Bench-only"): no executor, no payload process; `npm run bench` uses it
@@ -47,6 +48,7 @@ withLinkOptions(program.command('worker').description('runs jobs through its exe
   );
 
 withLinkOptions(program.command('keeper').description('applies job events to job state'), `keeper-${process.pid}`)
+  .option('--consumer <name>', 'its consumer name in the event stream\'s group (default: --id)', parseId)
   .option('--running-ttl-ms <ms>', 'TTL of the per-job running info', parseMs, 60_000)
   .option('--reclaim-ms <ms>', 'an event pending longer than this on another keeper is taken over', parseMs, 5000)
   .action((opts: LinkOptions & { runningTtlMs: number; reclaimMs: number }) => runKeeper(opts));

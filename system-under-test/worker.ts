@@ -303,7 +303,7 @@ export async function startWorker(options: WorkerOptions, edges: Edges, lifecycl
   lifecycle.onCrash(() => executor.crash());
   lifecycle.onCrash(() => [redis, blocking].forEach(cutRedis));
 
-  const queue = createJobQueue(options.bugs, redis, blocking, { id: options.id, leaseMs: options.leaseMs, log });
+  const queue = createJobQueue(options.bugs, redis, blocking, { id: options.consumer ?? options.id, leaseMs: options.leaseMs, log });
   const events = createEventPublisher(options.bugs, redis);
   // BENCH-ONLY: --bench-noop-payload replaces the executor (see BenchNoopExecutor)
   const runner = options.benchNoopPayload ? new BenchNoopExecutor(redis, events, `${options.id}-executor`) : executor;

@@ -122,7 +122,7 @@ export class Environment implements RunEnvironment {
         await Promise.race([p.process.exited, new Promise((r) => setTimeout(r, graceMs))]);
         await p.kill();
       },
-      start: () => p.start(),
+      start: (opts) => p.start(opts),
       pause: () => p.signal('SIGSTOP'),
       resume: () => p.signal('SIGCONT'),
       killExecutor: () => p.killExecutor(),

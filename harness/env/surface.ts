@@ -8,6 +8,7 @@ import type { Transport } from '../workload/client.ts';
 import type { SystemModule, SystemShape } from '../systems/types.ts';
 import type { HistoryRecorder } from '../history/recorder.ts';
 import type { PayloadStartEntry } from '../history/types.ts';
+import type { Rejoin } from '../nemesis/types.ts';
 
 /** One process of the system under test (a role), as faults see it. */
 export interface ProcessControl {
@@ -16,8 +17,11 @@ export interface ProcessControl {
   kill(): Promise<void>;
   /** SIGTERM, then SIGKILL if it has not exited within graceMs */
   terminate(graceMs: number): Promise<void>;
-  /** start it again under the same name */
-  start(): Promise<void>;
+  /**
+   * start it again: under the same name, or with `rejoin: 'new'` as a new consumer (a name of its
+   * own, as when names come from host and pid), so what the dead one held must be taken over
+   */
+  start(opts?: { rejoin?: Rejoin }): Promise<void>;
   /** freeze it (SIGSTOP) and thaw it (SIGCONT) */
   pause(): void;
   resume(): void;
@@ -90,4 +94,12 @@ export interface RunEnvironment {
    * the system's log is then the only witness of what ran.
    */
   payloadStarts?(history: HistoryRecorder): PayloadStartEntry[];
+  /**
+   * A crash point's trigger, where this environment sees each command reach Redis (the
+   * simulation): `fired` settles the moment the role or executor `watch` has had its `nth`
+   * command since now (of name `command`; '*' counts any) executed, before the reply reaches it.
+   * Whatever the caller does in the microtasks that follow happens before anything else moves.
+   * Absent live: Toxiproxy does not see commands.
+   */
+  commandTrigger?(watch: string, command: string, nth: number): { fired: Promise<void>; cancel(): void };
 }

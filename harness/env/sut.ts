@@ -5,6 +5,7 @@ import { PROJECT_ROOT } from './binaries.ts';
 import { EnvironmentError } from './errors.ts';
 import type { ManagedProcess, ProcessRegistry } from './processes.ts';
 import type { ProcessSpec } from '../systems/types.ts';
+import type { Rejoin } from '../nemesis/types.ts';
 
 export type Role = 'orchestrator' | 'worker' | 'keeper';
 
@@ -58,8 +59,13 @@ export class SutProcess {
     return this.stderrTail;
   }
 
-  async start(): Promise<void> {
-    const [command, ...args] = this.spec.argv;
+  /** new consumers started so far (PROTOCOL.md `--consumer`) */
+  private rejoins = 0;
+
+  /** Starts it; `rejoin: 'new'` as a new consumer when the system has consumer names (ProcessSpec.rejoinArgs). */
+  async start(opts: { rejoin?: Rejoin } = {}): Promise<void> {
+    const extra = opts.rejoin === 'new' && this.spec.rejoinArgs ? this.spec.rejoinArgs(++this.rejoins) : [];
+    const [command, ...args] = [...this.spec.argv, ...extra];
     const proc = this.registry.spawn(
       this.spec.id,
       command!,

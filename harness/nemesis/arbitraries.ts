@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { withoutOverlaps, type Direction, type Fault, type FaultKind, type FaultStep, type Schedule } from './types.ts';
+import { withoutOverlaps, type CrashAction, type Direction, type Fault, type FaultKind, type FaultStep, type Rejoin, type Schedule } from './types.ts';
 
 // Schedules are composed from small arbitraries, so a failing schedule shrinks by itself:
 // fewer steps, shorter durations, smaller parameters. No schedule arbitrary gives two steps that
@@ -11,9 +11,44 @@ export interface Targets {
   /** SUT processes that may be killed, paused or restarted */
   processes: string[];
   workers: string[];
+  /** each worker's executor, by the name its commands are counted under (crash points may watch it) */
+  executors?: Record<string, string>;
 }
 
+/**
+ * Commands a crash point may wait for by name (else it counts any command, '*'): the steps of a
+ * Redis job system's protocol where a crash leaves the most to recover — after a read of new work,
+ * a takeover, an acknowledgement, a script, a write, a transaction's end.
+ */
+export const TRIGGER_COMMANDS = ['XREADGROUP', 'XAUTOCLAIM', 'XCLAIM', 'XACK', 'XADD', 'EVALSHA', 'EVAL', 'HSET', 'SET', 'EXEC', 'PUBLISH'] as const;
+
 const direction: fc.Arbitrary<Direction> = fc.constantFrom('upstream', 'downstream');
+/** how a killed role comes back: shrinks to its own name */
+const rejoin: fc.Arbitrary<Rejoin> = fc.constantFrom('same', 'new');
+
+/**
+ * A crash point on one process: it watches the process itself or (a worker) its executor, counts
+ * any command or one named one, and then kills or pauses the process or kills its executor.
+ */
+function crashPointArb(t: Targets): fc.Arbitrary<Fault> {
+  return fc.constantFrom(...t.processes).chain((process) => {
+    const executor = t.executors?.[process];
+    const isWorker = t.workers.includes(process);
+    const actions: CrashAction[] = isWorker && executor ? ['kill', 'kill-executor', 'pause'] : ['kill', 'pause'];
+    return fc.record({
+      kind: fc.constant('crash-point' as const),
+      process: fc.constant(process),
+      watch: fc.constantFrom(...(executor ? [process, executor] : [process])),
+      // mostly any command (every boundary a candidate), sometimes a named step of the protocol
+      counted: fc.oneof(
+        { weight: 3, arbitrary: fc.record({ command: fc.constant('*'), nth: fc.integer({ min: 1, max: 60 }) }) },
+        { weight: 2, arbitrary: fc.record({ command: fc.constantFrom<string>(...TRIGGER_COMMANDS), nth: fc.integer({ min: 1, max: 3 }) }) },
+      ),
+      action: fc.constantFrom(...actions),
+      rejoin,
+    }).map(({ counted, rejoin: r, ...f }) => ({ ...f, ...counted, ...(f.action === 'kill' ? { rejoin: r } : {}) }));
+  });
+}
 
 export function faultArb(kind: FaultKind, t: Targets): fc.Arbitrary<Fault> {
   const link = fc.constantFrom(...t.links);
@@ -36,7 +71,7 @@ export function faultArb(kind: FaultKind, t: Targets): fc.Arbitrary<Fault> {
     case 'down':
       return fc.record({ kind: fc.constant(kind), link });
     case 'kill':
-      return fc.record({ kind: fc.constant(kind), process: proc });
+      return fc.record({ kind: fc.constant(kind), process: proc, rejoin });
     case 'kill-executor':
       return fc.record({ kind: fc.constant(kind), worker: fc.constantFrom(...t.workers) });
     case 'pause':
@@ -45,6 +80,8 @@ export function faultArb(kind: FaultKind, t: Targets): fc.Arbitrary<Fault> {
       return fc.record({ kind: fc.constant(kind), process: proc });
     case 'redis-restart':
       return fc.constant({ kind });
+    case 'crash-point':
+      return crashPointArb(t);
   }
 }
 

@@ -1,6 +1,7 @@
 import type { RunEnvironment } from '../env/surface.ts';
 import type { HistoryRecorder } from '../history/recorder.ts';
 import type { InjectOutcome } from '../history/types.ts';
+import { crashPoint, effectiveFault } from './crashPoint.ts';
 import { linkDown } from './linkDown.ts';
 import { linkToxic } from './linkToxic.ts';
 import { killExecutor, killProcess, restartProcess } from './processCrash.ts';
@@ -9,6 +10,7 @@ import { redisRestart } from './redisRestart.ts';
 import { describeStep, findClash, resourceOf, targetOf, type Fault, type FaultModule, type Schedule } from './types.ts';
 
 export * from './types.ts';
+export { effectiveFault } from './crashPoint.ts';
 
 function moduleFor(fault: Fault): FaultModule {
   switch (fault.kind) {
@@ -18,12 +20,13 @@ function moduleFor(fault: Fault): FaultModule {
     case 'restart': return restartProcess as FaultModule;
     case 'pause': return pauseProcess as FaultModule;
     case 'redis-restart': return redisRestart as FaultModule;
+    case 'crash-point': return crashPoint as FaultModule;
     default: return linkToxic as FaultModule;
   }
 }
 
 const sleepUntil = (history: HistoryRecorder, atMs: number) =>
-  new Promise((r) => setTimeout(r, Math.max(0, atMs - history.now())));
+  new Promise<void>((r) => setTimeout(r, Math.max(0, atMs - history.now())));
 
 /**
  * The nemesis: plays a schedule against the environment, writing each step's start and end
@@ -40,21 +43,30 @@ export async function playSchedule(env: RunEnvironment, schedule: Schedule, hist
   }
   await Promise.all(schedule.map(async (step, stepId) => {
     const mod = moduleFor(step.fault);
-    const base = { kind: 'nemesis' as const, stepId, fault: step.fault.kind, target: targetOf(step.fault) };
+    // a crash point is recorded as what it did (a kill, a pause, an executor kill), with its trigger
+    const hitFault = effectiveFault(step.fault);
+    const base = { kind: 'nemesis' as const, stepId, fault: hitFault.kind, target: targetOf(hitFault) };
     await sleepUntil(history, step.atMs);
+    const healAt = sleepUntil(history, step.atMs + step.durationMs);
     // the step starts when its injection begins: what the fault sets off (a worker re-running the
     // job of its killed executor) can follow within the same millisecond, before inject returns
-    const startedAt = history.now();
+    let startedAt = history.now();
     // what the injection did: a failed or empty one is recorded as such and never counts as a fault
-    const injected = await mod.inject(env, step.fault, stepId).then(
-      (r): { outcome: InjectOutcome; note?: Record<string, string> } => (r ? { outcome: 'empty', note: { why: r.empty } } : { outcome: 'ok' }),
+    const injected = await mod.inject(env, step.fault, stepId, { healAt }).then(
+      (r): { outcome: InjectOutcome; note?: Record<string, string> } => {
+        if (r && 'empty' in r) return { outcome: 'empty', note: { why: r.empty } };
+        // a triggered step starts when its trigger fired
+        if (r && 'fired' in r) startedAt = history.now();
+        return { outcome: 'ok' };
+      },
       (e: unknown) => ({ outcome: 'failed' as const, note: { error: String(e) } }),
     );
     // what it hit, where the environment says (the docker environment: a container and the operation on it)
     const resource = resourceOf(step.fault);
     const hit = injected.outcome === 'ok' && resource !== undefined ? env.lastOperation?.(resource) : undefined;
-    history.add({ ...base, t: startedAt, type: 'start', outcome: injected.outcome, detail: { ...step.fault, ...injected.note, ...(hit ? { hit: { ...hit } } : {}) } });
-    await sleepUntil(history, step.atMs + step.durationMs);
+    const trigger = step.fault.kind === 'crash-point' ? { trigger: { watch: step.fault.watch, command: step.fault.command, nth: step.fault.nth } } : {};
+    history.add({ ...base, t: startedAt, type: 'start', outcome: injected.outcome, detail: { ...hitFault, ...trigger, ...injected.note, ...(hit ? { hit: { ...hit } } : {}) } });
+    await healAt;
     const healError = await mod.heal(env, step.fault, stepId).then(() => undefined, (e: unknown) => String(e));
     history.add({ ...base, t: history.now(), type: 'end', ...(healError ? { detail: { error: healError } } : {}) });
   }));

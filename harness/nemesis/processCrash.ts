@@ -1,6 +1,6 @@
 import type { Fault, FaultModule } from './types.ts';
 
-/** SIGKILL a SUT process; healing starts it again under the same name. */
+/** SIGKILL a SUT process; healing starts it again under the same name, or as a new consumer (rejoin 'new'). */
 export const killProcess: FaultModule<Extract<Fault, { kind: 'kill' }>> = {
   async inject(env, fault) {
     const p = env.processControl(fault.process);
@@ -9,7 +9,7 @@ export const killProcess: FaultModule<Extract<Fault, { kind: 'kill' }>> = {
   },
   async heal(env, fault) {
     const p = env.processControl(fault.process);
-    if (!p.alive()) await p.start();
+    if (!p.alive()) await p.start({ rejoin: fault.rejoin });
   },
 };
 

@@ -12,11 +12,23 @@ export type Fault =
   | { kind: 'slicer'; link: string; stream: Direction; averageSize: number; sizeVariation: number; delayUs: number }
   | { kind: 'limit_data'; link: string; stream: Direction; bytes: number }
   | { kind: 'down'; link: string }
-  | { kind: 'kill'; process: string }
+  /** rejoin 'new': healed as a new consumer (a new name), as when names come from host and pid; its old work must be taken over */
+  | { kind: 'kill'; process: string; rejoin?: Rejoin }
   | { kind: 'kill-executor'; worker: string }
   | { kind: 'pause'; process: string }
   | { kind: 'restart'; process: string }
-  | { kind: 'redis-restart' };
+  | { kind: 'redis-restart' }
+  /**
+   * A crash point: armed at the step's start, it fires the moment the role `watch` (a process, or
+   * `<worker>-executor`) has had its `nth` command (of name `command`, or any when '*') executed by
+   * Redis, before the reply reaches it, and then does `action` to `process` (kill, kill-executor,
+   * pause) until the heal. Simulation only: live it is an empty step.
+   */
+  | { kind: 'crash-point'; process: string; watch: string; command: string; nth: number; action: CrashAction; rejoin?: Rejoin };
+
+/** How a killed role comes back at its heal: under its own name (default) or as a new consumer. */
+export type Rejoin = 'same' | 'new';
+export type CrashAction = 'kill' | 'kill-executor' | 'pause';
 
 export type FaultKind = Fault['kind'];
 
@@ -31,8 +43,12 @@ export type Schedule = FaultStep[];
 
 /** One fault kind: how to inject it and how to heal it (Toxiproxy style: one kind, one module). */
 export interface FaultModule<F extends Fault = Fault> {
-  /** resolves with `{ empty: why }` when there was nothing to hit (the history records the step as empty, not as a fault) */
-  inject(env: RunEnvironment, fault: F, stepId: number): Promise<void | { empty: string }>;
+  /**
+   * resolves with `{ empty: why }` when there was nothing to hit (the history records the step as
+   * empty, not as a fault), `{ fired: true }` when it waited for a trigger and hit then (the step
+   * starts at that instant, not when it was armed). `window.healAt` settles at the step's heal.
+   */
+  inject(env: RunEnvironment, fault: F, stepId: number, window: { healAt: Promise<void> }): Promise<void | { empty: string } | { fired: true }>;
   heal(env: RunEnvironment, fault: F, stepId: number): Promise<void>;
 }
 
@@ -46,7 +62,7 @@ export function targetOf(fault: Fault): string {
 export function describeStep(step: FaultStep): string {
   const { fault } = step;
   const params = Object.entries(fault)
-    .filter(([k]) => !['kind', 'link', 'process', 'worker'].includes(k))
+    .filter(([k, v]) => !['kind', 'link', 'process', 'worker'].includes(k) && v !== undefined)
     .map(([k, v]) => `${k}=${v}`)
     .join(' ');
   return `at ${step.atMs} ms for ${step.durationMs} ms: ${fault.kind} on ${targetOf(fault)}${params ? ` (${params})` : ''}`;
@@ -67,6 +83,7 @@ export function resourceOf(fault: Fault): string | undefined {
     case 'down': return `link ${fault.link}`;
     case 'kill':
     case 'pause':
+    case 'crash-point':
     case 'restart': return `process ${fault.process}`;
     case 'kill-executor': return `process ${fault.worker}`;
     case 'redis-restart': return 'redis';

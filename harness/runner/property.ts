@@ -119,6 +119,7 @@ export function contextOf(parts: SystemShape, leaseMs: number): ScenarioContext 
       links: parts.links.filter((l) => l !== 'client'),
       processes: [frontDoor, ...workers, ...keepers],
       workers,
+      executors: parts.executors ?? {},
     },
   };
 }

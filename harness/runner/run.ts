@@ -4,7 +4,7 @@ import type { RunEnvironment } from '../env/surface.ts';
 import { HistoryRecorder } from '../history/recorder.ts';
 import type { ExecutionEntry, History, ShapeEntry, TransitionEntry } from '../history/types.ts';
 import { LIVE_CLOCK_MARGIN_MS } from '../checkers/roles.ts';
-import { healAll, playSchedule, type Schedule } from '../nemesis/index.ts';
+import { effectiveFault, healAll, playSchedule, type Schedule } from '../nemesis/index.ts';
 import { probeLiveness } from './liveness.ts';
 import type { Fault } from '../nemesis/types.ts';
 import { Client, type SubmitRequest, type Submitted } from '../workload/client.ts';
@@ -258,7 +258,10 @@ async function untilQuiet(env: RunEnvironment, history: HistoryRecorder, plan: R
 
 /** A step of the schedule killed (or restarted) a worker or an executor: a payload start of it may never report, so the quiet check may never hold. */
 function quietOutOfReach(env: RunEnvironment, schedule: Schedule): boolean {
-  return schedule.some(({ fault: f }) => f.kind === 'kill-executor' || ((f.kind === 'kill' || f.kind === 'restart') && env.parts.workers.includes(f.process)));
+  return schedule.some(({ fault }) => {
+    const f = effectiveFault(fault);
+    return f.kind === 'kill-executor' || ((f.kind === 'kill' || f.kind === 'restart') && env.parts.workers.includes(f.process));
+  });
 }
 
 /**

@@ -79,6 +79,8 @@ export class SimNetwork implements DeliveryPolicy {
   /** timed network events (timeout and reset_peer toxics), in order of time then insertion */
   private timed: { at: number; seq: number; run: () => void }[] = [];
   private seq = 0;
+  /** crash points armed (watch): counted down on every command their endpoint has executed */
+  private watches = new Set<{ name: string; command: string; left: number; fire: () => void }>();
 
   constructor(
     private readonly engine: SimRedis,
@@ -225,8 +227,29 @@ export class SimNetwork implements DeliveryPolicy {
     }
     if (this.overLimit(q, item.bytes)) return true;
     const r = this.engine.exec(q.socket.conn, item.argv!);
-    if (typeof r === 'object') this.enqueue(q, 'outbound', { reply: r });
+    if (this.watches.size) this.executed(q.endpoint.name, item.argv![0]!);
+    if (typeof r === 'object' && this.conns.has(q.socket.conn)) this.enqueue(q, 'outbound', { reply: r });
     return true;
+  }
+
+  /**
+   * Arms a crash point: `fire` runs the moment the endpoint named `name` (a role, or a worker's
+   * `<worker>-executor`) has had its `nth` command of name `command` ('*': any) executed from now,
+   * before its reply is queued. Returns the disarm function.
+   */
+  watch(name: string, command: string, nth: number, fire: () => void): () => void {
+    const w = { name, command: command.toUpperCase(), left: Math.max(1, nth), fire };
+    this.watches.add(w);
+    return () => this.watches.delete(w);
+  }
+
+  private executed(endpoint: string, command: string): void {
+    for (const w of [...this.watches]) {
+      if (w.name !== endpoint || (w.command !== '*' && w.command !== command.toUpperCase())) continue;
+      if (--w.left > 0) continue;
+      this.watches.delete(w);
+      w.fire();
+    }
   }
 
   /** limit_data: the connection is reset once it has carried that many bytes. */

@@ -6,7 +6,8 @@
 // with its exit code and output, a request to the orchestrator is a call, a process is an
 // endpoint on the network that can be killed, paused and started again.
 
-import { reference } from '../systems/reference.ts';
+import { consumerName, reference } from '../systems/reference.ts';
+import type { Rejoin } from '../nemesis/types.ts';
 import { Redis } from 'ioredis';
 import {
   connectRedis, inProcessExecutor, Lifecycle, parseBugs, startKeeper, startOrchestrator, startWorker,
@@ -75,6 +76,8 @@ export class SimWorld implements RunEnvironment {
   private readonly bugs;
   private readonly edges: Edges;
   private idCount = 0;
+  /** new consumers each role has been started as (a kill healed with rejoin 'new') */
+  private readonly rejoins = new Map<string, number>();
   /** every payload started at the payload edge, as the world saw it (virtual wall-clock ms) */
   private readonly starts: { wallMs: number; jobId: string; attempt: number; executorId: string }[] = [];
 
@@ -171,15 +174,23 @@ export class SimWorld implements RunEnvironment {
     return { redisHost: 'sim', redisPort: 0, id, bugs: this.bugs };
   }
 
-  /** Starts the role `id` as a new incarnation (a fresh endpoint: the old one stays dead). */
-  private async startRole(id: string): Promise<void> {
+  /**
+   * Starts the role `id` as a new incarnation (a fresh endpoint: the old one stays dead); with
+   * rejoin 'new', under a new consumer name (PROTOCOL.md `--consumer`), as live.
+   */
+  private async startRole(id: string, rejoin: Rejoin = 'same'): Promise<void> {
     let kill!: () => void;
     const killed = new Promise<never>((_, reject) => (kill = () => reject(connError('ECONNRESET', `${id} is gone`))));
     killed.catch(() => undefined);
     const lifecycle = new this.sut.Lifecycle(this.edges.log(id));
     const incarnation: Incarnation = { endpoint: new Endpoint(id, id), lifecycle, killed, kill };
     this.roles.set(id, incarnation);
-    const link = this.linkOptions(id);
+    let link: LinkOptions = this.linkOptions(id);
+    if (rejoin === 'new' && id !== 'orchestrator') {
+      const n = (this.rejoins.get(id) ?? 0) + 1;
+      this.rejoins.set(id, n);
+      link = { ...link, consumer: consumerName(id, n) };
+    }
     if (id === 'orchestrator') incarnation.handle = await this.sut.startOrchestrator({ ...link, httpPort: 0 } as never, this.edges, lifecycle);
     else if (id.startsWith('worker-')) incarnation.handle = await this.sut.startWorker({ ...link, leaseMs: this.shape.leaseMs, executorRedisPort: 0 }, this.edges, lifecycle);
     else incarnation.handle = await this.sut.startKeeper({ ...link, ...KEEPER_DEFAULTS }, this.edges, lifecycle);
@@ -243,7 +254,7 @@ export class SimWorld implements RunEnvironment {
         if (role?.handle) await Promise.race([role.handle.stop('SIGTERM'), sleep(graceMs)]);
         this.killRole(id);
       },
-      start: () => this.startRole(id),
+      start: (opts) => this.startRole(id, opts?.rejoin),
       pause: () => this.setPaused(id, true),
       resume: () => this.setPaused(id, false),
       killExecutor: () => {
@@ -279,6 +290,13 @@ export class SimWorld implements RunEnvironment {
 
   allProcessesAlive(): boolean {
     return [...this.roles.keys()].every((id) => this.alive(id));
+  }
+
+  commandTrigger(watch: string, command: string, nth: number): { fired: Promise<void>; cancel(): void } {
+    let fire!: () => void;
+    const fired = new Promise<void>((r) => (fire = r));
+    const cancel = this.network.watch(watch, command, nth, fire);
+    return { fired, cancel };
   }
 
   drained(): boolean {

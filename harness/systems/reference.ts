@@ -15,6 +15,10 @@ import type { ProcessSpec, Progress, SystemModule, SystemShape, StartContext } f
 /** the job and event streams and their consumer groups (PROTOCOL.md) */
 const QUEUES = [['sut:jobs', 'workers'], ['sut:events', 'keepers']] as const;
 
+/** PROTOCOL.md `--consumer`: the n-th new consumer name of a worker or keeper (`worker-1~2`) */
+export const consumerName = (id: string, n: number) => `${id}~${n}`;
+const newConsumer = (id: string) => (n: number) => ['--consumer', consumerName(id, n)];
+
 export const reference: SystemModule = {
   name: 'reference',
   label: 'reference system (system-under-test/)',
@@ -36,8 +40,8 @@ export const reference: SystemModule = {
     const spec = (role: string, id: string, args: string[]): ProcessSpec => ({ id, role, argv: [...sutCommand(), role, '--id', id, ...args] });
     return [
       spec('orchestrator', 'orchestrator', [...redisArgs('orchestrator'), '--http-port', String(ctx.httpPort)]),
-      ...shape.workers.map((id) => spec('worker', id, [...redisArgs(id), '--executor-redis-port', String(ctx.linkPort('executor')), '--lease-ms', String(ctx.leaseMs)])),
-      ...shape.keepers.map((id) => spec('keeper', id, redisArgs(id))),
+      ...shape.workers.map((id) => ({ ...spec('worker', id, [...redisArgs(id), '--executor-redis-port', String(ctx.linkPort('executor')), '--lease-ms', String(ctx.leaseMs)]), rejoinArgs: newConsumer(id) })),
+      ...shape.keepers.map((id) => ({ ...spec('keeper', id, redisArgs(id)), rejoinArgs: newConsumer(id) })),
     ];
   },
 

@@ -49,6 +49,12 @@ export interface ProcessSpec {
   id: string;
   role: string;
   argv: string[];
+  /**
+   * The arguments that start it as its n-th new consumer (a kill healed with `rejoin: 'new'`),
+   * added to argv. Absent: the system has no consumer names of its own (a library whose every
+   * process start is already a new consumer), and it starts as always.
+   */
+  rejoinArgs?(n: number): string[];
 }
 
 export interface Progress {
