@@ -38,3 +38,21 @@ export const timeoutJudged: CoverageGoal = {
   name: 'a payload run past its timeout was judged',
   met: (s) => s.timeoutsJudged > 0,
 };
+
+/** A job was taken over from a worker that died holding it and did not come back under its name (recovery.ts). */
+export const jobTakenOver: CoverageGoal = {
+  name: 'a job held by a dead worker was taken over by another consumer',
+  met: (s) => s.jobTakeovers > 0,
+};
+
+/** A keeper died with events in hand and came back as a new consumer: its events had to be taken over (recovery.ts). */
+export const keeperEventsTakenOver: CoverageGoal = {
+  name: "a dead keeper's events were left to another consumer",
+  met: (s) => s.keeperTakeovers > 0,
+};
+
+/** Jobs submitted after the last fault healed reached a terminal state (recovery.ts). */
+export const jobsAfterHeal: CoverageGoal = {
+  name: 'a job submitted after the heal finished',
+  met: (s) => s.jobsAfterHeal > 0,
+};

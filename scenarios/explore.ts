@@ -26,6 +26,7 @@ export const explore: Scenario = {
   soakRuns: 10,
   fillsBudget: true,
   workload: () => workloadArb({ minTasks: 3, maxTasks: 10, maxJobsPerTask: 3, minDurationMs: 0, maxDurationMs: 2600, fromMs: 0, windowMs: 2500 }),
-  schedule: ({ targets }) => scheduleArb(ALL_FAULTS, targets, { fromMs: 0, windowMs: 3000, minDurationMs: 50, maxDurationMs: 2500, maxSteps: 5 }),
+  // in simulation, crash points too (a role stopped right after its n-th command)
+  schedule: ({ targets, simulated }) => scheduleArb(simulated ? [...ALL_FAULTS, 'crash-point'] : ALL_FAULTS, targets, { fromMs: 0, windowMs: 3000, minDurationMs: 50, maxDurationMs: 2500, maxSteps: 5 }),
   goals: [faultWhileInFlight],
 };

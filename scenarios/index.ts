@@ -1,4 +1,6 @@
 import type { Scenario } from '../harness/runner/scenario.ts';
+import { compound } from './compound.ts';
+import { crashPoints } from './crash-points.ts';
 import { executorCrash } from './executor-crash.ts';
 import { explore } from './explore.ts';
 import { frontDoor } from './front-door.ts';
@@ -6,12 +8,17 @@ import { keeperCrash } from './keeper-crash.ts';
 import { keeperRace } from './keeper-race.ts';
 import { latency } from './latency.ts';
 import { longJobs } from './long-jobs.ts';
+import { longOutage } from './long-outage.ts';
 import { mixed } from './mixed.ts';
 import { partition } from './partition.ts';
 import { pause } from './pause.ts';
 import { redisRestart } from './redis-restart.ts';
 import { reorder } from './reorder.ts';
+import { takeover } from './takeover.ts';
 import { workerCrash } from './worker-crash.ts';
 
 /** Every scenario, in the order `npm run chaos` runs them. */
-export const SCENARIOS: readonly Scenario[] = [latency, reorder, keeperRace, workerCrash, executorCrash, keeperCrash, partition, pause, redisRestart, frontDoor, longJobs, mixed, explore];
+export const SCENARIOS: readonly Scenario[] = [
+  latency, reorder, keeperRace, workerCrash, executorCrash, keeperCrash, takeover, crashPoints, partition, pause, redisRestart,
+  longOutage, frontDoor, longJobs, compound, mixed, explore,
+];

@@ -4,6 +4,7 @@
 
 import type { History, JobState } from '../history/types.ts';
 import { faultReach } from './faultReach.ts';
+import { recoveryStats } from './recovery.ts';
 import { judgeOutcomes } from './payloadOutcome.ts';
 import { judgeReexecutions } from './reexecution.ts';
 import { observe, type Observations, type Step } from './observations.ts';
@@ -61,6 +62,11 @@ export interface RunStats {
   /** cancels and reads begun while a fault was in place */
   cancelsDuringFaults: number;
   readsDuringFaults: number;
+  /** jobs taken over from a worker that died holding them; keepers' events taken over (recovery.ts) */
+  jobTakeovers: number;
+  keeperTakeovers: number;
+  /** jobs submitted after the last fault healed that finished (recovery.ts) */
+  jobsAfterHeal: number;
   /** per effective fault that bit (faultReach.ts): `kind → role`, e.g. `kill → worker`, `down → keeper link` */
   faultsHit: string[];
   latencies: LatencySample[];
@@ -233,6 +239,7 @@ export function runStats(history: History, obs: Observations = observe(history))
     sameKeyOverlaps: sameKeyOverlaps(obs),
     cancelsDuringFaults: invokesDuringFaults(history, obs, 'cancel'),
     readsDuringFaults: invokesDuringFaults(history, obs, 'read'),
+    ...recoveryStats(history, obs, reach),
     faultsHit: reach.steps.filter((s) => s.bit).map((s) => `${s.fault} → ${s.part}`),
     latencies,
   };

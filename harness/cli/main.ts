@@ -16,6 +16,8 @@ import { shardResults } from '../report/merge.ts';
 import { shardBudget, shardLabel } from './shard.ts';
 
 const log = (s: string) => process.stderr.write(s + '\n');
+/** plain output of a budgeted search: one line per this many passing runs */
+const SEARCH_LOG_EVERY = 100;
 
 async function report(result: SuiteResult, o: ChaosOptions, incomplete = false): Promise<ReportSummary | undefined> {
   try {
@@ -65,13 +67,15 @@ async function main(argv: string[]): Promise<number> {
   }, cliProgress.Presets.shades_classic);
   let failed = 0;
   let unknown = 0;
+  let searching = false;
 
   const suite = new Suite({
     scenarios: o.scenarios, seed: o.seed, runs: o.runs, path: o.path, budgetMs: shardBudget(o), soak: o.soak, sim: o.sim, env: o.env,
     workers: o.workers, keepers: o.keepers, bugs: o.bugs, system: o.system, redisConfig: o.redisConfig,
-    onScenarioStart: (s, runs) => {
+    onScenarioStart: (s, runs, searchMs) => {
+      searching = searchMs !== undefined;
       if (bar) bar.start(runs, 0, { scenario: s.name, failed: 0, unknown: 0 });
-      else log(`[${s.name}] ${s.summary}: up to ${runs} runs`);
+      else log(`[${s.name}] ${s.summary}: ${searchMs ? `searching for ${(searchMs / 1000).toFixed(1)}s (at least ${runs} runs)` : `up to ${runs} runs`}`);
       failed = 0;
       unknown = 0;
     },
@@ -81,6 +85,8 @@ async function main(argv: string[]): Promise<number> {
       if (bar) {
         if (r.index >= bar.getTotal()) bar.setTotal(r.index + 1);
         bar.update(r.index + 1, { scenario: s.name + (r.shrinking ? ' (shrinking)' : ''), failed, unknown });
+      } else if (searching && r.outcome === 'pass' && !r.shrinking && (r.index + 1) % SEARCH_LOG_EVERY !== 0) {
+        // a budgeted simulated search runs thousands: plain output names every failing or unknown run, and every hundredth
       } else {
         const outcome = r.outcome === 'pass' ? 'ok' : r.outcome === 'fail' ? 'VIOLATION'
           : `UNKNOWN (${r.verdicts.filter((v) => v.valid === 'unknown').map((v) => v.checker).join(', ')} could not decide)`;

@@ -49,6 +49,9 @@ export interface ChaosOptions {
 
 const BUG_NAME = /^[a-z][a-z0-9-]*$/;
 
+/** `--sim` without --runs, --path or --soak searches for this long (spread over the scenarios) */
+export const SIM_BUDGET_MS = 60_000;
+
 /** "90s", "5m", "1500ms", "2h" or a bare number of seconds. */
 export function parseDuration(text: string): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
@@ -101,6 +104,8 @@ export function collectRedisConfig(text: string, previous: string[] = []): strin
  * images; a scenario that does not apply to it is refused with the reason.
  */
 export function checkSystem(o: { system: SystemName; sim?: boolean; env?: string; bugs?: readonly string[]; scenarios?: readonly Scenario[] }): void {
+  const simOnly = o.sim ? undefined : o.scenarios?.find((s) => s.simOnly);
+  if (simOnly) throw new UsageError(`scenario ${simOnly.name} runs in simulation only (${simOnly.simOnly}): add --sim`, false);
   if (onlyReference(o.system)) return;
   if (o.sim) throw new UsageError(`--sim runs the reference system's own code on a virtual clock: drop --sim for --system ${o.system}`);
   if (o.env === 'docker') throw new UsageError(`--env docker has images of the reference system only: drop it for --system ${o.system}`);
@@ -112,10 +117,10 @@ export function checkSystem(o: { system: SystemName; sim?: boolean; env?: string
   }
 }
 
-/** The scenarios a system runs by default: all of them, or the ones its scenario set lists. */
-export function defaultScenarios(system: SystemName): Scenario[] {
+/** The scenarios a system runs by default: all of them, or the ones its scenario set lists; live, none that runs only in simulation. */
+export function defaultScenarios(system: SystemName, sim = false): Scenario[] {
   const set = scenarioSetOf(system);
-  return SCENARIOS.filter((s) => set.runs === 'all' || set.runs.includes(s.name));
+  return SCENARIOS.filter((s) => (set.runs === 'all' || set.runs.includes(s.name)) && (sim || !s.simOnly));
 }
 
 function parseBugs(text: string): string[] {
@@ -136,7 +141,7 @@ export function buildCommand(): Command {
     .option('--runs <n>', 'runs per scenario (default: each scenario\'s own)', intIn('--runs', 1, 100000))
     .option('--seed <n>', 'fast-check seed (32-bit integer); printed on every run', intIn('--seed', -2147483648, 2147483647))
     .option('--path <p>', 'replay one counterexample: the path printed with a failure', parsePath)
-    .option('--budget <duration>', 'wall-time budget for the whole suite, e.g. 90s or 5m (explore runs on until it is spent)', parseDuration)
+    .option('--budget <duration>', 'wall-time budget for the whole suite, e.g. 90s or 5m. With --sim (default 60s): every scenario searches its share, longer while a coverage goal is unmet; live: explore runs on until it is spent', parseDuration)
     .option('--soak', 'each scenario runs its soak number of runs (explore more); what `npm run soak` passes')
     .option('--sim', 'deterministic simulation: the reference system\'s own code in this process, on an in-process Redis and a virtual clock')
     .option('--env <env>', 'where the system runs: local (processes) or docker (containers; see docs)', parseEnv, 'local')
@@ -186,7 +191,7 @@ export function parseOptions(argv: string[]): ChaosOptions | 'help' {
   if (o.sim && o.env === 'docker') throw new UsageError('--sim runs in this process: drop --env docker');
   if (o.shard && o.path) throw new UsageError('--path replays one counterexample on one machine: drop --shard');
   checkSystem({ system: o.system, sim: o.sim, env: o.env, bugs: o.bugs, scenarios: o.scenario });
-  const chosen = o.scenario ?? defaultScenarios(o.system);
+  const chosen = o.scenario ?? defaultScenarios(o.system, Boolean(o.sim));
   const selection = canonicalOrder(chosen);
   return {
     scenarios: o.shard ? shardItems(selection, o.shard) : chosen,
@@ -196,7 +201,7 @@ export function parseOptions(argv: string[]): ChaosOptions | 'help' {
     seed: o.seed ?? (Date.now() ^ (Math.random() * 0x7fffffff)) | 0,
     seedGiven: o.seed !== undefined,
     path: o.path,
-    budgetMs: o.budget,
+    budgetMs: o.budget ?? (o.sim && o.runs === undefined && !o.path && !o.soak ? SIM_BUDGET_MS : undefined),
     soak: Boolean(o.soak),
     sim: Boolean(o.sim),
     env: o.env,

@@ -77,11 +77,36 @@ export interface RunScenarioOptions {
   /** replay exactly this counterexample (fast-check's path) */
   path?: string;
   budgetMs?: number;
+  /**
+   * Search to a time budget (the simulation's way): keep drawing runs until `shareMs` is spent, and
+   * past it while a coverage goal is unmet, up to `capMs`; never fewer than `minRuns`. Each run is
+   * drawn whole (none is cut short), and a failure is shrunk to the end. Replaces `runs` and `budgetMs`.
+   */
+  search?: { shareMs: number; capMs: number; minRuns: number };
   /** when false, stop at the first failure without shrinking */
   shrink?: boolean;
   /** only these checkers fail the property (verify: the checker a planted bug must trip); default all */
   failOn?: readonly string[];
   onRun?: (record: RunRecord) => void;
+}
+
+/** a budgeted search stops on time: this many runs is never reached in practice */
+const SEARCH_RUNS = 1_000_000;
+
+/**
+ * The property, stopped before any run once `stop()` holds: fast-check's own interruption (what
+ * interruptAfterTimeLimit does), so the check ends as interrupted, not failed, and every run that
+ * was drawn ran whole.
+ */
+function stoppable<Ts>(p: fc.IAsyncProperty<Ts>, stop: () => boolean): fc.IAsyncProperty<Ts> {
+  return {
+    isAsync: () => true as const,
+    generate: (mrng, runId) => p.generate(mrng, runId),
+    shrink: (value) => p.shrink(value),
+    run: (v) => (stop() ? Promise.resolve(new fc.PreconditionFailure(true)) : p.run(v)),
+    runBeforeEach: () => p.runBeforeEach(),
+    runAfterEach: () => p.runAfterEach(),
+  };
 }
 
 /** Unknown runs whose history is kept for the report (histories can be large). */
@@ -104,13 +129,14 @@ export function scenarioVerdict(o: { harnessError: boolean; failed: boolean; unk
 
 
 export function scenarioContext(env: RunEnvironment): ScenarioContext {
-  return contextOf(env.parts, env.options.leaseMs);
+  return contextOf(env.parts, env.options.leaseMs, env.simulated ?? false);
 }
 
 /** What a scenario sees of a system's parts: every process and every link but the client's is a fault target. */
-export function contextOf(parts: SystemShape, leaseMs: number): ScenarioContext {
+export function contextOf(parts: SystemShape, leaseMs: number, simulated = false): ScenarioContext {
   const { frontDoor, workers, keepers } = parts;
   return {
+    simulated,
     workers,
     keepers,
     frontDoor,
@@ -193,8 +219,16 @@ export async function runScenario(target: RunTarget, scenario: Scenario, opts: R
     return valid;
   });
 
-  const details = await fc.check(property, {
-    numRuns: opts.runs,
+  const search = opts.search;
+  // budgeted search: stop before the next run, never during one (the run drawn is the run replayed)
+  const spent = () => {
+    if (!search || firstFailureSeen || records.length < search.minRuns) return false;
+    const elapsed = Date.now() - started;
+    if (elapsed >= search.capMs) return true;
+    return elapsed >= search.shareMs && scenario.goals.every((g) => records.some((r) => !r.shrinking && g.met(r.stats)));
+  };
+  const details = await fc.check(search ? stoppable(property, spent) : property, {
+    numRuns: search ? SEARCH_RUNS : opts.runs,
     seed: opts.seed,
     ...(opts.path ? { path: opts.path, endOnFailure: true } : {}),
     ...(opts.shrink === false ? { endOnFailure: true } : {}),

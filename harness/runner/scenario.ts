@@ -28,6 +28,8 @@ export interface ScenarioContext {
   /** the process the client talks to: the orchestrator, a library app's producer */
   frontDoor: string;
   leaseMs: number;
+  /** the runs happen in simulation (faults that only the simulation has, crash points, may be drawn) */
+  simulated: boolean;
 }
 
 /** Workload arbitrary + fault arbitrary + coverage goals; the checkers are always all of them. */
@@ -46,4 +48,9 @@ export interface Scenario {
   fillsBudget?: boolean;
   /** settle period after the final heal (default: 2 leases + 6 s) */
   settleMs?: number;
+  /**
+   * Why it has no live form, when it runs only in simulation: the default live suite leaves it
+   * out, and naming it without --sim is a usage error.
+   */
+  simOnly?: string;
 }

@@ -26,7 +26,8 @@ export interface SuiteOptions {
   redisConfig?: string[];
   shrink?: boolean;
   failOn?: readonly string[];
-  onScenarioStart?: (scenario: Scenario, runs: number) => void;
+  /** `searchMs`: a budgeted simulated search, with this share of the budget (runs is then its minimum) */
+  onScenarioStart?: (scenario: Scenario, runs: number, searchMs?: number) => void;
   onRun?: (scenario: Scenario, record: RunRecord) => void;
   onScenarioEnd?: (result: ScenarioResult) => void;
 }
@@ -65,6 +66,9 @@ function envOptionsFor(s: Scenario, o: SuiteOptions): Partial<EnvironmentOptions
   };
 }
 
+/** a simulated scenario whose coverage goals are unmet at the end of its share goes on, up to this many shares */
+export const SEARCH_CAP = 3;
+
 const sameEnv = (a: Partial<EnvironmentOptions>, b: Partial<EnvironmentOptions>) => JSON.stringify(a) === JSON.stringify(b);
 
 /**
@@ -99,12 +103,17 @@ export class Suite {
           : liveTarget(await this.liveEnv(shape));
         const remaining = this.o.budgetMs !== undefined ? this.o.budgetMs - (Date.now() - started) : undefined;
         const budgetMs = remaining !== undefined ? Math.max(1000, Math.floor(remaining / (this.o.scenarios.length - i))) : undefined;
-        const runs = runsOf(scenario, { runs: this.o.runs, budgetMs, soak: this.o.soak });
-        this.o.onScenarioStart?.(scenario, runs);
+        // in simulation a budget is searched: every scenario draws runs for its share, and past it
+        // while a coverage goal is unmet (up to SEARCH_CAP shares); live keeps its counts
+        const search = this.o.sim && budgetMs !== undefined && this.o.runs === undefined && !this.o.path
+          ? { shareMs: budgetMs, capMs: budgetMs * SEARCH_CAP, minRuns: scenario.runs }
+          : undefined;
+        const runs = search ? scenario.runs : runsOf(scenario, { runs: this.o.runs, budgetMs, soak: this.o.soak });
+        this.o.onScenarioStart?.(scenario, runs, search?.shareMs);
         const current = { scenario, started: Date.now(), records: [] as RunRecord[] };
         this.current = current;
         const result = await runScenario(target, scenario, {
-          runs, seed: this.o.seed, path: this.o.path, budgetMs, shrink: this.o.shrink, failOn: this.o.failOn,
+          runs, seed: this.o.seed, path: this.o.path, ...(search ? { search } : { budgetMs }), shrink: this.o.shrink, failOn: this.o.failOn,
           onRun: (r) => {
             current.records.push(r);
             this.o.onRun?.(scenario, r);

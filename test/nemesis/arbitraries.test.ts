@@ -7,7 +7,7 @@ import { reorder } from '../../scenarios/reorder.ts';
 import { SCENARIOS } from '../../scenarios/index.ts';
 
 const targets = { links: ['worker-1', 'worker-2', 'keeper-1'], processes: ['orchestrator', 'worker-1', 'worker-2', 'keeper-1'], workers: ['worker-1', 'worker-2'] };
-const ctx = { workers: ['worker-1', 'worker-2'], keepers: ['keeper-1'], frontDoor: 'orchestrator', leaseMs: 2000, targets };
+const ctx = { workers: ['worker-1', 'worker-2'], keepers: ['keeper-1'], frontDoor: 'orchestrator', leaseMs: 2000, simulated: false, targets };
 const linkOf = (s: FaultStep) => (s.fault as { link?: string }).link ?? '';
 
 // The test's own statement of which faults share something that one step's heal would undo for

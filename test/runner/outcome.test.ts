@@ -30,7 +30,7 @@ const { runOutcome, runScenario, scenarioVerdict } = await import('../../harness
 type RunTarget = import('../../harness/runner/property.ts').RunTarget;
 
 const env: RunTarget = {
-  context: { workers: ['worker-1'], keepers: ['keeper-1'], frontDoor: 'orchestrator', leaseMs: 1000, targets: { links: ['worker-1', 'keeper-1'], processes: ['orchestrator', 'worker-1', 'keeper-1'], workers: ['worker-1'] } },
+  context: { workers: ['worker-1'], keepers: ['keeper-1'], frontDoor: 'orchestrator', leaseMs: 1000, simulated: false, targets: { links: ['worker-1', 'keeper-1'], processes: ['orchestrator', 'worker-1', 'keeper-1'], workers: ['worker-1'] } },
   checkers: 'all',
   run: (plan) => mocks.runOnce(plan),
 };

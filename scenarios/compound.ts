@@ -1,0 +1,54 @@
+import fc from 'fast-check';
+import { faultArb, type Direction, type Fault, type FaultStep, type Schedule } from '../harness/nemesis/index.ts';
+import type { Scenario, ScenarioContext } from '../harness/runner/scenario.ts';
+import { workloadArb } from '../harness/workload/workload.ts';
+import { faultWhileInFlight } from './common.ts';
+
+const slowed = (links: readonly string[]): fc.Arbitrary<Fault> =>
+  fc.record({
+    kind: fc.constant('latency' as const),
+    link: fc.constantFrom(...links),
+    stream: fc.constantFrom<Direction>('upstream', 'downstream'),
+    latencyMs: fc.integer({ min: 100, max: 1500 }),
+    jitterMs: fc.integer({ min: 0, max: 300 }),
+  });
+
+/**
+ * Two faults on purpose together: a slowed link with a kill, pause or graceful restart landing
+ * inside its window (a write delayed past its writer's death), or a worker's link and a keeper's
+ * link slowed at once (the two event paths of one job both late).
+ */
+function compoundArb({ targets, workers, keepers }: ScenarioContext): fc.Arbitrary<Schedule> {
+  const links = targets.links;
+  const workerLinks = links.filter((l) => workers.includes(l));
+  const keeperLinks = links.filter((l) => keepers.includes(l));
+  const window = { at: fc.integer({ min: 100, max: 1200 }), durationMs: fc.integer({ min: 800, max: 3000 }) };
+  const slowAndHit = fc.record({
+    ...window,
+    slow: slowed(links),
+    hit: fc.oneof(faultArb('kill', targets), faultArb('pause', targets), faultArb('restart', targets)),
+    /** where inside the slow window the hit lands, as a fraction */
+    into: fc.integer({ min: 0, max: 90 }),
+    hitMs: fc.integer({ min: 100, max: 1500 }),
+  }).map(({ at, durationMs, slow, hit, into, hitMs }): Schedule => [
+    { atMs: at, durationMs, fault: slow },
+    { atMs: at + Math.floor((durationMs * into) / 100), durationMs: hitMs, fault: hit },
+  ]);
+  if (workerLinks.length === 0 || keeperLinks.length === 0) return slowAndHit;
+  const bothPaths = fc.record({ ...window, a: slowed(workerLinks), b: slowed(keeperLinks), offset: fc.integer({ min: 0, max: 500 }) })
+    .map(({ at, durationMs, a, b, offset }): Schedule => [
+      { atMs: at, durationMs, fault: a },
+      { atMs: at + offset, durationMs, fault: b },
+    ]);
+  return fc.oneof(slowAndHit, bothPaths).map((s: FaultStep[]) => [...s].sort((x, y) => x.atMs - y.atMs));
+}
+
+export const compound: Scenario = {
+  name: 'compound',
+  summary: "a slowed link together with a kill, pause or restart, or a worker's and a keeper's links slowed together",
+  env: { keepers: 2 },
+  runs: 3,
+  workload: () => workloadArb({ minDurationMs: 200, maxDurationMs: 1000, windowMs: 1000, anchorMs: 2200 }),
+  schedule: compoundArb,
+  goals: [faultWhileInFlight],
+};

@@ -1,0 +1,30 @@
+import type fc from 'fast-check';
+import { scheduleArb, type Fault, type Schedule } from '../harness/nemesis/index.ts';
+import type { Scenario } from '../harness/runner/scenario.ts';
+import { workloadArb } from '../harness/workload/workload.ts';
+import { jobTakenOver, keeperEventsTakenOver } from './common.ts';
+
+/** every kill of the schedule comes back as a new consumer: the dead name never returns */
+const asNewConsumers = (schedule: fc.Arbitrary<Schedule>) =>
+  schedule.map((steps) => steps.map((s) => ({ ...s, fault: renamed(s.fault) })));
+
+const renamed = (f: Fault): Fault =>
+  f.kind === 'kill' ? { ...f, rejoin: 'new' } : f.kind === 'crash-point' ? { ...f, action: 'kill', rejoin: 'new' } : f;
+
+/**
+ * Workers and keepers SIGKILLed and never back under their own name, as when consumer names come
+ * from host and pid: what a dead consumer held (a job mid-run, events read and not applied) stays
+ * pending under its name until another consumer takes it over. In simulation some kills land at
+ * crash points, the moment the role's n-th command has run.
+ */
+export const takeover: Scenario = {
+  name: 'takeover',
+  summary: 'workers and keepers killed and back only as new consumers: others must take over what they held',
+  env: { keepers: 2 },
+  runs: 3,
+  // jobs long enough that a killed worker usually holds one; the anchor job runs past the last kill
+  workload: () => workloadArb({ minTasks: 4, maxTasks: 8, minDurationMs: 200, maxDurationMs: 1500, windowMs: 900, anchorMs: 1600 }),
+  schedule: ({ targets, workers, keepers, simulated }) =>
+    asNewConsumers(scheduleArb(simulated ? ['kill', 'crash-point'] : ['kill'], { ...targets, processes: [...workers, ...keepers] }, { fromMs: 150, windowMs: 1400, minDurationMs: 100, maxDurationMs: 3000, maxSteps: 3 })),
+  goals: [jobTakenOver, keeperEventsTakenOver],
+};

@@ -1,0 +1,72 @@
+// Recovery paths (recovery.ts): a job taken over from a worker that died holding it, and a
+// keeper's events taken over after it came back as a new consumer. Hand-made histories, with
+// the ones that must not count.
+import { describe, expect, it } from 'vitest';
+import { faultReach } from '../../harness/checkers/faultReach.ts';
+import { observe } from '../../harness/checkers/observations.ts';
+import { recoveryStats } from '../../harness/checkers/recovery.ts';
+import type { History } from '../../harness/history/types.ts';
+import { HistoryBuilder } from './build.ts';
+
+const stats = (h: History) => {
+  const obs = observe(h);
+  return recoveryStats(h, obs, faultReach(h, obs));
+};
+
+describe('jobTakeovers', () => {
+  it('counts a job whose worker was killed during its attempt and that ran again on another worker', () => {
+    const b = new HistoryBuilder();
+    b.execution('j1', 1, 100, 'worker-1');
+    b.nemesis(200, 'start', 0, 'kill', 'worker-1');
+    b.nemesis(300, 'end', 0, 'kill', 'worker-1');
+    b.execution('j1', 2, 3500, 'worker-2');
+    expect(stats(b.build()).jobTakeovers).toBe(1);
+  });
+
+  it('counts the same worker taking it again only when it came back as a new consumer', () => {
+    const same = new HistoryBuilder();
+    same.execution('j1', 1, 100, 'worker-1');
+    same.nemesis(200, 'start', 0, 'kill', 'worker-1', { detail: { kind: 'kill', process: 'worker-1', rejoin: 'same' } });
+    same.nemesis(300, 'end', 0, 'kill', 'worker-1');
+    same.execution('j1', 2, 400, 'worker-1');
+    expect(stats(same.build()).jobTakeovers).toBe(0);
+
+    const renamed = new HistoryBuilder();
+    renamed.execution('j1', 1, 100, 'worker-1');
+    renamed.nemesis(200, 'start', 0, 'kill', 'worker-1', { detail: { kind: 'kill', process: 'worker-1', rejoin: 'new' } });
+    renamed.nemesis(300, 'end', 0, 'kill', 'worker-1');
+    renamed.execution('j1', 2, 3500, 'worker-1');
+    expect(stats(renamed.build()).jobTakeovers).toBe(1);
+  });
+
+  it('does not count a rerun without a death of its holder between the two starts', () => {
+    const b = new HistoryBuilder();
+    b.nemesis(50, 'start', 0, 'kill', 'worker-1');
+    b.nemesis(60, 'end', 0, 'kill', 'worker-1');
+    b.execution('j1', 1, 100, 'worker-1');
+    b.nemesis(200, 'start', 1, 'kill', 'worker-2');
+    b.nemesis(300, 'end', 1, 'kill', 'worker-2');
+    b.execution('j1', 2, 3500, 'worker-2');
+    expect(stats(b.build()).jobTakeovers).toBe(0);
+  });
+
+  it('does not count a kill that found nothing to hit', () => {
+    const b = new HistoryBuilder();
+    b.execution('j1', 1, 100, 'worker-1');
+    b.nemesis(200, 'start', 0, 'kill', 'worker-1', { outcome: 'empty' });
+    b.nemesis(300, 'end', 0, 'kill', 'worker-1');
+    b.execution('j1', 2, 3500, 'worker-2');
+    expect(stats(b.build()).jobTakeovers).toBe(0);
+  });
+});
+
+describe('keeperTakeovers', () => {
+  it('does not count a keeper killed with nothing in hand, nor one healed under its own name', () => {
+    const b = new HistoryBuilder();
+    b.nemesis(200, 'start', 0, 'kill', 'keeper-1', { detail: { kind: 'kill', process: 'keeper-1', rejoin: 'new' } });
+    b.nemesis(300, 'end', 0, 'kill', 'keeper-1');
+    b.nemesis(400, 'start', 1, 'kill', 'keeper-2', { detail: { kind: 'kill', process: 'keeper-2', rejoin: 'same' } });
+    b.nemesis(500, 'end', 1, 'kill', 'keeper-2');
+    expect(stats(b.build()).keeperTakeovers).toBe(0);
+  });
+});
