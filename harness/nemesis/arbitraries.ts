@@ -13,12 +13,15 @@ export interface Targets {
   workers: string[];
   /** each worker's executor, by the name its commands are counted under (crash points may watch it) */
   executors?: Record<string, string>;
+  /** the commands each process or executor sends, by id (SystemShape.commands): what a crash point may wait for by name */
+  commands?: Record<string, readonly string[]>;
 }
 
 /**
- * Commands a crash point may wait for by name (else it counts any command, '*'): the steps of a
- * Redis job system's protocol where a crash leaves the most to recover — after a read of new work,
- * a takeover, an acknowledgement, a script, a write, a transaction's end.
+ * Commands a crash point may wait for by name when the system does not say what its roles send
+ * (Targets.commands): the steps of a Redis job system's protocol where a crash leaves the most to
+ * recover — after a read of new work, a takeover, an acknowledgement, a script, a write, a
+ * transaction's end.
  */
 export const TRIGGER_COMMANDS = ['XREADGROUP', 'XAUTOCLAIM', 'XCLAIM', 'XACK', 'XADD', 'EVALSHA', 'EVAL', 'HSET', 'SET', 'EXEC', 'PUBLISH'] as const;
 
@@ -35,15 +38,19 @@ function crashPointArb(t: Targets): fc.Arbitrary<Fault> {
     const executor = t.executors?.[process];
     const isWorker = t.workers.includes(process);
     const actions: CrashAction[] = isWorker && executor ? ['kill', 'kill-executor', 'pause'] : ['kill', 'pause'];
+    const watched = (watch: string) => {
+      const named = t.commands?.[watch] ?? TRIGGER_COMMANDS;
+      // mostly any command (every boundary a candidate, the early ones most often: a role idle at a
+      // blocking read sends few), sometimes a named step of the protocol
+      return fc.oneof(
+        { weight: 3, arbitrary: fc.record({ watch: fc.constant(watch), command: fc.constant('*'), nth: fc.oneof(fc.integer({ min: 1, max: 8 }), fc.integer({ min: 1, max: 40 })) }) },
+        { weight: 2, arbitrary: fc.record({ watch: fc.constant(watch), command: fc.constantFrom<string>(...named), nth: fc.integer({ min: 1, max: 3 }) }) },
+      );
+    };
     return fc.record({
       kind: fc.constant('crash-point' as const),
       process: fc.constant(process),
-      watch: fc.constantFrom(...(executor ? [process, executor] : [process])),
-      // mostly any command (every boundary a candidate), sometimes a named step of the protocol
-      counted: fc.oneof(
-        { weight: 3, arbitrary: fc.record({ command: fc.constant('*'), nth: fc.integer({ min: 1, max: 60 }) }) },
-        { weight: 2, arbitrary: fc.record({ command: fc.constantFrom<string>(...TRIGGER_COMMANDS), nth: fc.integer({ min: 1, max: 3 }) }) },
-      ),
+      counted: fc.constantFrom(...(executor ? [process, executor] : [process])).chain(watched),
       action: fc.constantFrom(...actions),
       rejoin,
     }).map(({ counted, rejoin: r, ...f }) => ({ ...f, ...counted, ...(f.action === 'kill' ? { rejoin: r } : {}) }));

@@ -56,6 +56,9 @@ const statsSchema = z.object({
   longestRunMs: z.number().optional(),
   // counted since the workload's clients retry, hedge and send one key twice; absent from older summaries
   reexecutionsJudged: count.optional(),
+  jobTakeovers: count.optional(),
+  keeperTakeovers: count.optional(),
+  jobsAfterHeal: count.optional(),
   sameKeyOverlaps: count.optional(),
   cancelsDuringFaults: count.optional(),
   readsDuringFaults: count.optional(),

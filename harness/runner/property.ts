@@ -146,6 +146,7 @@ export function contextOf(parts: SystemShape, leaseMs: number, simulated = false
       processes: [frontDoor, ...workers, ...keepers],
       workers,
       executors: parts.executors ?? {},
+      ...(parts.commands ? { commands: parts.commands } : {}),
     },
   };
 }

@@ -31,7 +31,15 @@ export const reference: SystemModule = {
     const ws = workerIds(workers);
     // PROTOCOL.md: a worker's executor is `<worker id>-executor`; all of them share the `executor` link
     const executors = Object.fromEntries(ws.map((w) => [w, `${w}-executor`]));
-    return { frontDoor: 'orchestrator', workers: ws, keepers: keeperIds(keepers), links: linkNames(workers, keepers), executors, sharedLinks: { executor: Object.values(executors) } };
+    const ks = keeperIds(keepers);
+    // what each role sends in its steps (measured in simulated runs), for crash points that wait for one by name
+    const commands: Record<string, readonly string[]> = {
+      orchestrator: ['EVALSHA', 'MULTI', 'EXEC', 'HGETALL'],
+      ...Object.fromEntries(ws.map((w) => [w, ['XREADGROUP', 'XAUTOCLAIM', 'HMGET', 'INCR', 'XADD', 'XACK', 'XCLAIM']])),
+      ...Object.fromEntries(Object.values(executors).map((x) => [x, ['XADD', 'EXISTS']])),
+      ...Object.fromEntries(ks.map((k) => [k, ['XREADGROUP', 'EVALSHA', 'XAUTOCLAIM']])),
+    };
+    return { frontDoor: 'orchestrator', workers: ws, keepers: ks, links: linkNames(workers, keepers), executors, sharedLinks: { executor: Object.values(executors) }, commands };
   },
 
   processes(shape: SystemShape, ctx: StartContext): ProcessSpec[] {

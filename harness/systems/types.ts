@@ -25,6 +25,11 @@ export interface SystemShape {
   executors?: Record<string, string>;
   /** links that are neither a process's own nor `client`, and the ids whose traffic they carry (the reference system's `executor` link: every executor) */
   sharedLinks?: Record<string, string[]>;
+  /**
+   * The Redis commands each process (or executor) sends in its protocol's steps, by id: a crash
+   * point may wait for one of them by name (else it counts any command). Absent: a common list.
+   */
+  commands?: Record<string, readonly string[]>;
 }
 
 /** What a process needs to know to start: the ports of the links it talks through. */
