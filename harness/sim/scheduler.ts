@@ -23,9 +23,15 @@ export class Scheduler {
    * (virtual ms); returns whether `done()` held.
    */
   async runUntil(until: number, done: () => boolean): Promise<boolean> {
+    // set when the last step ran no code at all (it only moved the clock, no timer due by then):
+    // nothing is queued, so the drain would run nothing and done() would answer as it just did
+    let nothingRan = false;
     for (;;) {
-      await drain();
-      if (done()) return true;
+      if (!nothingRan) {
+        await drain();
+        if (done()) return true;
+      }
+      nothingRan = false;
       this.steps++;
       if (this.network.step()) continue;
       const now = this.clock.now();
@@ -47,7 +53,20 @@ export class Scheduler {
       }
       // a timer due no later than anything else fires first (it was set before the message arrived)
       if (timerAt !== undefined && timerAt <= next) this.clock.fireNext();
-      else this.clock.advanceTo(next);
+      else {
+        // often the clock's ms does not even move: it keeps whole ms, and a message due at a
+        // fraction of one takes a few of these steps to come due (fake-timers adds the fractions up)
+        this.clock.advanceTo(next);
+        // no timer fires before timerAt, and nothing but a timer runs code when the clock moves
+        nothingRan = timerAt === undefined || timerAt > this.clock.now();
+        // while the clock's ms stays where it was, the next step sees just what this one saw (no
+        // code ran, and what is due depends on the ms): it would advance to `next` again
+        while (nothingRan && this.clock.now() === now) {
+          this.steps++;
+          this.clock.advanceTo(next);
+          nothingRan = timerAt === undefined || timerAt > this.clock.now();
+        }
+      }
     }
   }
 }
