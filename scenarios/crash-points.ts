@@ -12,7 +12,7 @@ import { faultWhileInFlight } from './common.ts';
 export const crashPoints: Scenario = {
   name: 'crash-points',
   summary: 'a role killed or paused, or an executor killed, right after its n-th Redis command (simulation only)',
-  simOnly: 'a crash point needs the simulation to see each command reach Redis (Toxiproxy does not)',
+  simOnly: 'Toxiproxy does not see commands, the simulation does',
   env: { keepers: 2 },
   runs: 6,
   workload: () => workloadArb({ minTasks: 3, maxTasks: 8, minDurationMs: 50, maxDurationMs: 900, windowMs: 1200 }),

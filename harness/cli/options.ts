@@ -189,6 +189,9 @@ export function parseOptions(argv: string[]): ChaosOptions | 'help' {
   if (o.path && (!o.scenario || o.scenario.length !== 1)) throw new UsageError('--path replays one scenario: give exactly one --scenario');
   if (o.shard && o.seed === undefined) throw new UsageError('--shard needs --seed so every shard runs the same work');
   if (o.sim && o.env === 'docker') throw new UsageError('--sim runs in this process: drop --env docker');
+  // the in-process Redis keeps every write across a restart, as redis-server with appendfsync always:
+  // a setting that would lose writes live (appendonly=no) would pass silently in simulation
+  if (o.sim && o.redisConfig?.length) throw new UsageError(`--redis-config sets redis-server's own settings, and the simulation's Redis has none (it keeps every write across a restart, like appendfsync always): drop --sim or --redis-config ${o.redisConfig[0]}`);
   if (o.shard && o.path) throw new UsageError('--path replays one counterexample on one machine: drop --shard');
   checkSystem({ system: o.system, sim: o.sim, env: o.env, bugs: o.bugs, scenarios: o.scenario });
   const chosen = o.scenario ?? defaultScenarios(o.system, Boolean(o.sim));

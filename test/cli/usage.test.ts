@@ -37,6 +37,10 @@ describe('chaos CLI usage errors', () => {
     [['--system', 'bee-queue', '--bugs', 'check-then-set'], /--bugs are planted in the reference system: bee-queue has none/],
     [['--redis-config', 'appendonly'], /--redis-config takes name=value/],
     [['--redis-config', 'port=1234'], /--redis-config port is set by the harness/],
+    [['--sim', '--redis-config', 'appendonly=no'], /--redis-config sets redis-server's own settings, and the simulation's Redis has none/],
+    // the search: crash points and --budget
+    [['--scenario', 'crash-points'], /scenario crash-points runs in simulation only \(Toxiproxy does not see commands, the simulation does\): add --sim/],
+    [['--sim', '--budget', '500ms'], /budget 500ms is shorter than one second/],
     [['verify', '--system', 'bullmq'], /verify proves that planted bugs are caught: only the reference system has them/],
   ])('%j exits 2 with one line', (args, message) => {
     const r = chaos(...args);
