@@ -127,10 +127,17 @@ interface SuiteJson {
   scenarios: { scenario: string; verdict: SuiteVerdict; error?: string; unknown: { checker: string }[]; failure?: { violations: { checker: string }[] } }[];
 }
 
-const RUN_LINE = /^\[([\w-]+)\] run (\d+)( \(shrinking\))?: (ok|VIOLATION|UNKNOWN)/;
+const RUN_LINE = /^\[([\w-]+)\] run (\d+)( \(shrinking\))?: (ok|VIOLATION|UNKNOWN)(?: \(([^)]*)\))?/;
+/** a scenario's end line (plain output): its verdict and runs */
+const END_LINE = /^\[([\w-]+)\] (PASS|FAIL|UNKNOWN|VACUOUS|INCOMPLETE): (\d+) runs/;
 
-/** `chaos --sim --seed S` (the default suite: every scenario, its own runs) against the copy whose embed.ts is `embed`. */
-export function runSuite(embed: string, seed: number, reportDir: string): Promise<SeedResult> {
+/**
+ * `chaos --sim --seed S` (the default suite: a budgeted search over every scenario) against the
+ * copy whose embed.ts is `embed`. With `stopAtFirst` (the mutants), the child is stopped at its
+ * first violating run: the suite has caught the mistake then, and what it would do next (shrink,
+ * go on with the other scenarios) does not change that. The control always runs to the end.
+ */
+export function runSuite(embed: string, seed: number, reportDir: string, stopAtFirst = false): Promise<SeedResult> {
   return new Promise((resolve) => {
     const started = Date.now();
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'harness', 'cli', 'main.ts'), '--sim', '--seed', String(seed), '--json', '--report-dir', reportDir], {
@@ -146,9 +153,12 @@ export function runSuite(embed: string, seed: number, reportDir: string): Promis
     let tail = '';
     let partial = '';
     let suiteStart: number | undefined;
-    let runs = 0;
+    /** runs of the scenarios that have ended, and of the one running now (its last run line) */
+    let endedRuns = 0;
+    let currentRuns = 0;
     let wallToDetectMs: number | null = null;
     let runsToDetect: number | null = null;
+    let firstCatch: { scenario: string; checkers: string[] } | undefined;
     child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
     // per-run lines are read as they come: their arrival time is the time to detect
     child.stderr.setEncoding('utf8').on('data', (s: string) => {
@@ -158,19 +168,32 @@ export function runSuite(embed: string, seed: number, reportDir: string): Promis
       for (const line of lines) {
         tail = (tail + line + '\n').slice(-2000);
         if (line.startsWith('chaos: ')) suiteStart ??= now;
+        const end = END_LINE.exec(line);
+        if (end) {
+          endedRuns += Number(end[3]);
+          currentRuns = 0;
+          continue;
+        }
         const m = RUN_LINE.exec(line);
         if (!m || m[3]) continue;
-        runs++;
+        // a budgeted search names every failing or unknown run and every hundredth: the run number counts
+        currentRuns = Number(m[2]);
         if (m[4] === 'VIOLATION' && runsToDetect === null) {
-          runsToDetect = runs;
+          runsToDetect = endedRuns + currentRuns;
           wallToDetectMs = now - (suiteStart ?? started);
+          firstCatch = { scenario: m[1]!, checkers: (m[5] ?? '').split(', ').filter(Boolean) };
+          if (stopAtFirst) killChild();
         }
       }
     });
     child.on('close', (code) => {
       clearTimeout(timer);
       process.off('exit', killChild);
-      const base = { seed, exitCode: code, wallToDetectMs, runsToDetect, runs, totalMs: Date.now() - started };
+      const base = { seed, exitCode: code, wallToDetectMs, runsToDetect, runs: endedRuns + currentRuns, totalMs: Date.now() - started };
+      if (stopAtFirst && firstCatch) {
+        resolve({ ...base, caught: true, caughtBy: [firstCatch], unknown: [], vacuous: [] });
+        return;
+      }
       let json: SuiteJson;
       try {
         json = JSON.parse(stdout) as SuiteJson;
@@ -248,7 +271,7 @@ export function mutantsBench(): Benchmark {
         const name = system === CONTROL ? CONTROL : system.name;
         const rows: SeedResult[] = [];
         for (const seed of seeds) {
-          const r = await runSuite(embeds.get(name)!, seed, reportDir);
+          const r = await runSuite(embeds.get(name)!, seed, reportDir, system !== CONTROL);
           rows.push(r);
           ctx.log(`[mutants] ${name} seed ${seed}: ${cell(r)}${r.caught ? `, after ${r.runsToDetect} runs, ${secs(r.wallToDetectMs!)}` : ''} (exit ${r.exitCode}, ${secs(r.totalMs)})${r.error ? `: ${r.error}` : ''}`);
         }
@@ -274,7 +297,7 @@ export function mutantsBench(): Benchmark {
         text: [
           table.toString(),
           'caught: a checker found a violation (FAIL) in some scenario; the cell names the first failing scenario and its checkers. no: no violation; unknown: checkers could not decide (the gate fails, but nothing is shrunk or reported as a violation); vacuous: a coverage goal never met.',
-          'time to detect: wall time from the start of the suite to the end of the first failing run (one child process per seed; shrinking and the report come after it); runs: every run of the suite up to that one, shrinking runs not counted.',
+          'time to detect: wall time from the start of the suite to the end of the first failing run (one child process per seed; a mutant\'s suite is stopped there: it has caught the mistake); runs: every run of the suite up to that one, shrinking runs not counted.',
           ...results.slice(1).map((r) => `${r.name}: ${r.weakness}`),
           controlPassed ? `control (${CONTROL}, unchanged copy): passed every seed` : `CONTROL DID NOT PASS every seed: the figures above mean nothing until it does`,
           `missed with most seeds: ${escaped.map((r) => r.name).join(', ') || 'none'}`,

@@ -88,7 +88,7 @@ async function main(argv: string[]): Promise<number> {
       } else if (searching && r.outcome === 'pass' && !r.shrinking && (r.index + 1) % SEARCH_LOG_EVERY !== 0) {
         // a budgeted simulated search runs thousands: plain output names every failing or unknown run, and every hundredth
       } else {
-        const outcome = r.outcome === 'pass' ? 'ok' : r.outcome === 'fail' ? 'VIOLATION'
+        const outcome = r.outcome === 'pass' ? 'ok' : r.outcome === 'fail' ? `VIOLATION (${r.verdicts.filter((v) => v.valid === false).map((v) => v.checker).join(', ')})`
           : `UNKNOWN (${r.verdicts.filter((v) => v.valid === 'unknown').map((v) => v.checker).join(', ')} could not decide)`;
         const settle = `settle ${(r.settleTookMs / 1000).toFixed(1)}s${r.settleCapped ? ' (capped)' : ''}`;
         log(`[${s.name}] run ${r.index + 1}${r.shrinking ? ' (shrinking)' : ''}: ${outcome} in ${(r.durationMs / 1000).toFixed(1)}s, ${settle}, ${r.schedule.length} fault steps`);
@@ -96,6 +96,7 @@ async function main(argv: string[]): Promise<number> {
     },
     onScenarioEnd: (result) => {
       bar?.stop();
+      if (!bar) log(`[${result.scenario}] ${result.verdict.toUpperCase()}: ${result.runs} runs in ${(result.durationMs / 1000).toFixed(1)}s`);
       if (result.verdict === 'fail') printFailure(result, o, log);
       if (result.verdict === 'unknown') printUnknown(result, log);
       if (result.verdict === 'incomplete') log(`[${result.scenario}] stopped: ${result.error}`);
