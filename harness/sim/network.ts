@@ -4,33 +4,46 @@
 // the connections that have something due, a seeded choice picks which goes next, so every
 // interleaving the real system could see is one a seed can pick.
 //
-// Links carry the live nemesis's vocabulary: down (open connections reset, new ones refused),
-// toxics (latency with jitter and bandwidth delay each message; timeout stalls a link and then
-// resets it; reset_peer and limit_data reset its connections), and an endpoint (one incarnation
-// of a role on a link) can be paused (nothing of it moves) or killed (its connections reset, and
-// refused for good: the role starts again as a new endpoint).
+// Links carry the live nemesis's vocabulary with Toxiproxy's (v2.12.0) semantics: down (open
+// connections reset, new ones refused); toxics, each on one direction: latency with jitter and
+// bandwidth delay each message, and removing one lets what it held go on at once; timeout drops
+// what it meets and closes the connection once nothing has reached it for its timeout (0: never),
+// and when it is removed; limit_data closes the connection once that many bytes went its way;
+// reset_peer resets its connections. An endpoint (one incarnation of a role on a link) can be
+// paused (what it sent before still arrives; nothing it 'sends' while frozen leaves, nothing
+// reaches it) or killed (its client side closes at once, what it had sent still reaches Redis,
+// then the server side closes; refused for good: the role starts again as a new endpoint).
+// A connection whose one side closed drains like a TCP connection through Toxiproxy: what is in
+// transit toward the other side still arrives, then that side sees the close.
 
 import { Duplex } from 'node:stream';
 import type { RedisOptions } from 'ioredis';
 import type { SimRedis } from './redis/engine.ts';
-import type { Reply } from './redis/reply.ts';
+import { encodeReply, type Reply } from './redis/reply.ts';
 import { connectorOf, SimTransport, type DeliveryPolicy, type SimLink, type SimSocket } from './redis/connection.ts';
 
 export type Toxic =
   | { type: 'latency'; stream: 'upstream' | 'downstream'; latencyMs: number; jitterMs: number }
   | { type: 'bandwidth'; stream: 'upstream' | 'downstream'; rateKBps: number }
-  | { type: 'timeout'; timeoutMs: number }
+  | { type: 'timeout'; stream: 'upstream' | 'downstream'; timeoutMs: number }
   | { type: 'reset_peer'; timeoutMs: number }
-  | { type: 'limit_data'; bytes: number };
+  | { type: 'limit_data'; stream: 'upstream' | 'downstream'; bytes: number };
+
+type Stream = 'upstream' | 'downstream';
+
+/** a toxic as added to a link: one object per addition (a toxic re-added under its name is a new one) */
+type ToxicEntry = Toxic & { name: string; since: number };
 
 interface LinkState {
   enabled: boolean;
-  toxics: Map<string, Toxic & { since: number }>;
+  /** in the order they were added: Toxiproxy's chain, which a message meets in that order */
+  toxics: Map<string, ToxicEntry>;
 }
 
 /** One incarnation of a role on a link. */
 export class Endpoint {
   alive = true;
+  /** frozen (SIGSTOP); set through SimNetwork.setPaused once it has connections */
   paused = false;
   readonly sockets = new Set<SimSocket>();
   constructor(readonly link: string, readonly name: string) {}
@@ -42,6 +55,13 @@ interface Item {
   argv?: string[];
   reply?: Reply;
   bytes: number;
+  /** when it entered the link, and loopback's own share of its time */
+  sentAt: number;
+  base: number;
+  /** each delaying toxic's share (latency, bandwidth), in the order the message meets them */
+  parts: { toxic: ToxicEntry; ms: number }[];
+  /** 'sent' by a frozen endpoint (its timers still run in simulation): it leaves only once it runs again */
+  whilePaused?: boolean;
 }
 
 interface ConnQueue {
@@ -49,10 +69,35 @@ interface ConnQueue {
   endpoint: Endpoint;
   inbound: Item[];
   outbound: Item[];
-  /** bytes sent since a limit_data toxic was added */
-  sent: number;
   opened: number;
+  /** the client's side is closed: what it sent still reaches Redis, replies go nowhere, then the server side closes */
+  clientGone: boolean;
+  /** Redis's side is closed: what is in transit to the client still arrives, then the client sees the end */
+  serverGone: boolean;
+  /** per timeout toxic (timeout > 0): when it closes the connection unless something reaches it before */
+  idle: Map<ToxicEntry, number>;
+  /** per limit_data toxic: the bytes it let through on this connection (since it was added or the connection opened) */
+  counted: Map<ToxicEntry, number>;
 }
+
+/** a connection on a link with no Redis behind it (the client's HTTP requests): only its closes matter */
+interface VirtualConn {
+  link: string;
+  idle: Map<ToxicEntry, number>;
+  counted: Map<ToxicEntry, number>;
+  close: (err: Error) => void;
+}
+
+/** what one message meets on its way: its delay, and whether a toxic drops it or closes the connection */
+type Verdict = 'pass' | 'drop' | 'close' | 'pass-then-close';
+
+const sum = (parts: Item['parts']) => parts.reduce((n, p) => n + p.ms, 0);
+
+/** bytes of a request as ioredis writes it (RESP array of bulk strings) */
+const requestBytes = (argv: string[]) => argv.reduce((n, a) => {
+  const len = Buffer.byteLength(a);
+  return n + 5 + String(len).length + len;
+}, 3 + String(argv.length).length);
 
 /** loopback through a proxy, one way, as measured live: a fraction of a millisecond */
 const BASE_MIN_MS = 0.05;
@@ -73,6 +118,8 @@ export class SimNetwork implements DeliveryPolicy {
   readonly transport: SimTransport;
   private readonly links = new Map<string, LinkState>();
   private readonly conns = new Map<number, ConnQueue>();
+  /** open connections of links with no Redis behind them (openVirtual) */
+  private readonly virtual = new Set<VirtualConn>();
   private redisUp = true;
   /** endpoint waiting for the next socket the transport opens */
   private opening: Endpoint | undefined;
@@ -121,9 +168,9 @@ export class SimNetwork implements DeliveryPolicy {
     };
   }
 
+  /** Toxiproxy accepts a connection whatever its toxics (a timeout toxic meets it once it is open) */
   private accepts(e: Endpoint): boolean {
-    const l = this.link(e.link);
-    return e.alive && this.redisUp && l.enabled && ![...l.toxics.values()].some((t) => t.type === 'timeout');
+    return e.alive && this.redisUp && this.link(e.link).enabled;
   }
 
   // ---- DeliveryPolicy: the transport hands us every command and every socket -------------------
@@ -133,32 +180,45 @@ export class SimNetwork implements DeliveryPolicy {
     if (!endpoint) throw new Error('a connection opened outside an endpoint (use SimNetwork.redisOptions)');
     const socket = link as SimSocket;
     endpoint.sockets.add(socket);
-    const q: ConnQueue = { socket, endpoint, inbound: [], outbound: [], sent: 0, opened: this.now() };
+    const q: ConnQueue = { socket, endpoint, inbound: [], outbound: [], opened: this.now(), clientGone: false, serverGone: false, idle: new Map(), counted: new Map() };
     this.conns.set(link.conn, q);
     const l = this.link(endpoint.link);
-    for (const t of l.toxics.values()) if (t.type === 'reset_peer') this.after(t.timeoutMs, () => this.cutSocket(q));
+    for (const t of l.toxics.values()) {
+      if (t.type === 'reset_peer') this.after(t.timeoutMs, () => this.reset(q));
+      // a timeout toxic's clock starts with the connection
+      if (t.type === 'timeout' && t.timeoutMs > 0) this.armIdle(q, t);
+    }
   }
 
-  closed(link: SimLink): void {
+  /**
+   * The client side closed (it hung up, was reset, or its process died). What it sent before is
+   * already on its way through the proxy: it still reaches Redis, then the server side closes.
+   */
+  closed(link: SimLink): boolean {
     const q = this.conns.get(link.conn);
-    if (!q) return;
-    this.conns.delete(link.conn);
-    q.endpoint.sockets.delete(q.socket);
+    if (!q) return false;
+    q.clientGone = true;
+    q.outbound = [];
+    const keep = !q.serverGone && q.inbound.length > 0 && this.redisUp && this.engine.isConnected(q.socket.conn);
+    if (!keep) this.forget(q);
+    return keep;
   }
 
   deliver(link: SimLink, argv: string[]): void {
     const q = this.conns.get(link.conn);
-    if (!q) return;
+    // Redis's side is closed: what the client still writes goes nowhere
+    if (!q || q.serverGone) return;
     this.enqueue(q, 'inbound', { argv });
   }
 
   private enqueue(q: ConnQueue, dir: 'inbound' | 'outbound', item: { argv?: string[]; reply?: Reply }): void {
-    const bytes = item.argv ? item.argv.reduce((n, a) => n + a.length + 8, 4) : 16;
+    const bytes = item.argv ? requestBytes(item.argv) : Buffer.byteLength(encodeReply(item.reply!));
     const queue = q[dir];
-    const delay = this.delay(q.endpoint.link, dir === 'inbound' ? 'upstream' : 'downstream', bytes);
+    const { base, parts } = this.route(q.endpoint.link, dir === 'inbound' ? 'upstream' : 'downstream', bytes);
+    const sentAt = this.now();
     // one connection is one TCP stream: nothing overtakes what was sent before it
-    const at = Math.max(this.now() + delay, queue.length ? queue[queue.length - 1]!.at : 0);
-    queue.push({ ...item, at, bytes });
+    const at = Math.max(sentAt + base + sum(parts), queue.length ? queue[queue.length - 1]!.at : 0);
+    queue.push({ ...item, at, bytes, sentAt, base, parts, ...(dir === 'inbound' && q.endpoint.paused ? { whilePaused: true } : {}) });
   }
 
   /**
@@ -166,30 +226,41 @@ export class SimNetwork implements DeliveryPolicy {
    * (0.05–0.5 ms: a real link is never instant, and requests that arrive close together must be
    * able to overlap) plus the toxics (latency with jitter, bandwidth).
    */
-  delay(linkName: string, stream: 'upstream' | 'downstream', bytes: number): number {
-    let ms = BASE_MIN_MS + this.random() * (BASE_MAX_MS - BASE_MIN_MS);
+  delay(linkName: string, stream: Stream, bytes: number): number {
+    const { base, parts } = this.route(linkName, stream, bytes);
+    return base + sum(parts);
+  }
+
+  /** loopback's share and each delaying toxic's share, in the link's chain order */
+  private route(linkName: string, stream: Stream, bytes: number): { base: number; parts: Item['parts'] } {
+    const base = BASE_MIN_MS + this.random() * (BASE_MAX_MS - BASE_MIN_MS);
+    const parts: Item['parts'] = [];
     for (const t of this.link(linkName).toxics.values()) {
-      if (t.type === 'latency' && t.stream === stream) ms += Math.max(0, t.latencyMs + (t.jitterMs ? (this.random() * 2 - 1) * t.jitterMs : 0));
-      if (t.type === 'bandwidth' && t.stream === stream) ms += bytes / Math.max(1, t.rateKBps);
+      if (t.type === 'latency' && t.stream === stream) parts.push({ toxic: t, ms: Math.max(0, t.latencyMs + (t.jitterMs ? (this.random() * 2 - 1) * t.jitterMs : 0)) });
+      if (t.type === 'bandwidth' && t.stream === stream) parts.push({ toxic: t, ms: bytes / Math.max(1, t.rateKBps) });
     }
-    return ms;
+    return { base, parts };
   }
 
   // ---- the scheduler's view ---------------------------------------------------------------------
 
-  private stalled(q: ConnQueue): boolean {
-    if (q.endpoint.paused || !this.redisUp) return true;
-    for (const t of this.link(q.endpoint.link).toxics.values()) if (t.type === 'timeout') return true;
-    return false;
+  /**
+   * Whether that direction of the connection is held now: nothing moves while Redis is down; a
+   * frozen endpoint reads nothing, and what it 'sent' while frozen waits until it runs again
+   * (what it sent before it froze goes on, as its bytes were already in the proxy).
+   */
+  private held(q: ConnQueue, dir: 'inbound' | 'outbound'): boolean {
+    if (!this.redisUp) return true;
+    if (dir === 'outbound') return q.endpoint.paused;
+    return q.inbound[0]?.whilePaused === true;
   }
 
   /** The earliest time something is due: a message, or a timed network event. */
   nextAt(): number | undefined {
     let next = this.timed.length ? this.timed[0]!.at : Infinity;
     for (const q of this.conns.values()) {
-      if (this.stalled(q)) continue;
-      if (q.inbound.length) next = Math.min(next, q.inbound[0]!.at);
-      if (q.outbound.length) next = Math.min(next, q.outbound[0]!.at);
+      if (q.inbound.length && !this.held(q, 'inbound')) next = Math.min(next, q.inbound[0]!.at);
+      if (q.outbound.length && !this.held(q, 'outbound')) next = Math.min(next, q.outbound[0]!.at);
     }
     return next === Infinity ? undefined : next;
   }
@@ -214,22 +285,72 @@ export class SimNetwork implements DeliveryPolicy {
     }
     const due: [ConnQueue, 'inbound' | 'outbound'][] = [];
     for (const q of this.conns.values()) {
-      if (this.stalled(q)) continue;
-      if (q.inbound.length && q.inbound[0]!.at <= now) due.push([q, 'inbound']);
-      if (q.outbound.length && q.outbound[0]!.at <= now) due.push([q, 'outbound']);
+      if (q.inbound.length && q.inbound[0]!.at <= now && !this.held(q, 'inbound')) due.push([q, 'inbound']);
+      if (q.outbound.length && q.outbound[0]!.at <= now && !this.held(q, 'outbound')) due.push([q, 'outbound']);
     }
     if (due.length === 0) return false;
     const [q, dir] = due.length === 1 ? due[0]! : due[Math.floor(this.random() * due.length)]!;
     const item = q[dir].shift()!;
-    if (dir === 'outbound') {
-      q.socket.reply(item.reply!);
-      return true;
+    const stream: Stream = dir === 'inbound' ? 'upstream' : 'downstream';
+    const verdict = this.meet(q, q.endpoint.link, stream, item.bytes);
+    if (verdict === 'pass' || verdict === 'pass-then-close') {
+      if (dir === 'outbound') q.socket.reply(item.reply!, true);
+      else this.execute(q, item.argv!);
     }
-    if (this.overLimit(q, item.bytes)) return true;
-    const r = this.engine.exec(q.socket.conn, item.argv!);
-    if (this.watches.size) this.executed(q.endpoint.name, item.argv![0]!);
-    if (typeof r === 'object' && this.conns.has(q.socket.conn)) this.enqueue(q, 'outbound', { reply: r });
+    if (verdict === 'close' || verdict === 'pass-then-close') this.close(q, stream);
+    this.settle(q);
     return true;
+  }
+
+  private execute(q: ConnQueue, argv: string[]): void {
+    const conn = q.socket.conn;
+    // the engine let the connection go (CLIENT KILL): Redis reads nothing more of it
+    if (!this.engine.isConnected(conn)) return this.closeServer(q);
+    const r = this.engine.exec(conn, argv);
+    if (this.watches.size) this.executed(q.endpoint.name, argv[0]!);
+    if (typeof r === 'object' && !q.clientGone && this.conns.has(conn)) this.enqueue(q, 'outbound', { reply: r });
+    // QUIT: Redis closes after its reply
+    if (!this.engine.isConnected(conn)) this.closeServer(q);
+  }
+
+  /**
+   * What the toxics in `stream`'s direction do to a message of `bytes` reaching them now, in
+   * chain order: a timeout drops it (and its clock starts again); a limit_data lets through what
+   * fits, closing the connection once its bytes are used up (a message cut short is never
+   * complete on the other side: it counts as not passed).
+   */
+  private meet(c: { idle: Map<ToxicEntry, number>; counted: Map<ToxicEntry, number> }, link: string, stream: Stream, bytes: number): Verdict {
+    let verdict: Verdict = 'pass';
+    for (const t of this.link(link).toxics.values()) {
+      if (t.type === 'timeout' && t.stream === stream) {
+        if (t.timeoutMs > 0) this.armIdle(c, t);
+        return 'drop';
+      }
+      if (t.type === 'limit_data' && t.stream === stream) {
+        const sent = c.counted.get(t) ?? 0;
+        const through = Math.min(bytes, Math.max(0, t.bytes - sent));
+        c.counted.set(t, sent + through);
+        if (through < bytes) return 'close';
+        if (sent + through >= t.bytes) verdict = 'pass-then-close';
+      }
+    }
+    return verdict;
+  }
+
+  /** A timeout toxic closes the connection once nothing has reached it for its timeout. */
+  private armIdle(c: { idle: Map<ToxicEntry, number> }, t: ToxicEntry & { type: 'timeout' }): void {
+    const at = this.now() + t.timeoutMs;
+    c.idle.set(t, at);
+    this.after(t.timeoutMs, () => {
+      if (c.idle.get(t) !== at || this.link(this.linkOf(c)).toxics.get(t.name) !== t) return;
+      if ('socket' in c) {
+        if (this.conns.has((c as ConnQueue).socket.conn)) this.close(c as ConnQueue, t.stream);
+      } else if (this.virtual.has(c as VirtualConn)) this.closeVirtual(c as VirtualConn);
+    });
+  }
+
+  private linkOf(c: object): string {
+    return 'socket' in c ? (c as ConnQueue).endpoint.link : (c as VirtualConn).link;
   }
 
   /**
@@ -252,33 +373,117 @@ export class SimNetwork implements DeliveryPolicy {
     }
   }
 
-  /** limit_data: the connection is reset once it has carried that many bytes. */
-  private overLimit(q: ConnQueue, bytes: number): boolean {
-    const limit = [...this.link(q.endpoint.link).toxics.values()].find((t) => t.type === 'limit_data');
-    if (!limit || limit.type !== 'limit_data') return false;
-    q.sent += bytes;
-    if (q.sent <= limit.bytes) return false;
-    this.cutSocket(q);
-    return true;
-  }
-
   private after(ms: number, run: () => void): void {
     this.timed.push({ at: this.now() + ms, seq: this.seq++, run });
     this.timed.sort((a, b) => a.at - b.at || a.seq - b.seq);
   }
 
-  private cutSocket(q: ConnQueue): void {
-    q.inbound = [];
-    q.outbound = [];
-    q.socket.cut();
+  /**
+   * Toxiproxy closes one direction's stub (a timeout, a limit_data): in upstream, Redis's side
+   * closes now and what is on its way to the client still arrives before the client sees the end;
+   * in downstream, the client's side closes now and what it sent still reaches Redis. The proxy
+   * closes the whole socket: what the other side wrote a moment ago, not yet read by the proxy,
+   * is lost (live, a reply Redis writes as the proxy closes its side is lost more often than not).
+   */
+  private close(q: ConnQueue, stream: Stream): void {
+    const read = (i: Item) => this.now() - i.sentAt >= BASE_MAX_MS;
+    if (stream === 'upstream') {
+      q.outbound = q.outbound.filter(read);
+      this.closeServer(q);
+    } else {
+      q.inbound = q.inbound.filter(read);
+      this.closeClient(q, 'end');
+    }
   }
 
-  private cutEndpoint(e: Endpoint): void {
-    for (const q of [...this.conns.values()]) if (q.endpoint === e) this.cutSocket(q);
+  /** Redis's side closes (a blocked command of it is released); the client sees the end once what is in transit to it arrived. */
+  private closeServer(q: ConnQueue): void {
+    if (q.serverGone) return;
+    q.serverGone = true;
+    q.inbound = [];
+    this.engine.disconnect(q.socket.conn);
+    this.settle(q);
+  }
+
+  /** The client's side closes: 'reset' (an error, then close) or 'end' (the server hung up). */
+  private closeClient(q: ConnQueue, how: 'reset' | 'end'): void {
+    if (q.clientGone) return;
+    q.clientGone = true;
+    q.outbound = [];
+    // the socket tells closed() (which keeps the server side while what the client sent is in transit)
+    if (how === 'reset') q.socket.cut();
+    else q.socket.hangUp();
+    this.settle(q);
+  }
+
+  /** A half-closed connection finishes closing once its side's last message arrived. */
+  private settle(q: ConnQueue): void {
+    if (q.clientGone && (q.serverGone || q.inbound.length === 0)) {
+      if (!q.serverGone) {
+        q.serverGone = true;
+        this.engine.disconnect(q.socket.conn);
+      }
+      this.forget(q);
+    } else if (q.serverGone && !q.clientGone && q.outbound.length === 0) this.closeClient(q, 'end');
+  }
+
+  private forget(q: ConnQueue): void {
+    this.conns.delete(q.socket.conn);
+    q.endpoint.sockets.delete(q.socket);
+  }
+
+  /** Both sides reset at once, what is in transit lost (a link down, reset_peer, Redis down). */
+  private reset(q: ConnQueue): void {
+    q.inbound = [];
+    q.outbound = [];
+    // nothing left to deliver either way: the client's reset closes Redis's side too (settle)
+    this.closeClient(q, 'reset');
   }
 
   private cutLink(name: string): void {
-    for (const q of [...this.conns.values()]) if (q.endpoint.link === name) this.cutSocket(q);
+    for (const q of [...this.conns.values()]) if (q.endpoint.link === name) this.reset(q);
+    for (const v of [...this.virtual]) if (v.link === name) this.closeVirtual(v, 'ECONNRESET');
+  }
+
+  private onLink(name: string): ConnQueue[] {
+    return [...this.conns.values()].filter((q) => q.endpoint.link === name);
+  }
+
+  // ---- a link with no Redis behind it ---------------------------------------------------------------
+
+  /**
+   * A connection on a link whose other end is not Redis (the client's HTTP to the orchestrator),
+   * under the same faults: refused when the link is down (undefined); `closed` rejects when the
+   * link goes down or a toxic closes it; `pass` says whether a message in that direction gets
+   * through now (a timeout toxic drops it, a limit_data may close the connection).
+   */
+  openVirtual(link: string): { closed: Promise<never>; pass(stream: Stream, bytes: number): boolean; end(): void } | undefined {
+    const l = this.link(link);
+    if (!l.enabled) return undefined;
+    let close!: (err: Error) => void;
+    const closed = new Promise<never>((_, reject) => (close = reject));
+    closed.catch(() => undefined);
+    const v: VirtualConn = { link, idle: new Map(), counted: new Map(), close };
+    this.virtual.add(v);
+    for (const t of l.toxics.values()) {
+      if (t.type === 'timeout' && t.timeoutMs > 0) this.armIdle(v, t);
+      if (t.type === 'reset_peer') this.after(t.timeoutMs, () => this.closeVirtual(v, 'ECONNRESET'));
+    }
+    return {
+      closed,
+      pass: (stream, bytes) => {
+        if (!this.virtual.has(v)) return false;
+        const verdict = this.meet(v, link, stream, bytes);
+        if (verdict === 'close' || verdict === 'pass-then-close') this.closeVirtual(v);
+        return verdict === 'pass' || verdict === 'pass-then-close';
+      },
+      end: () => this.virtual.delete(v),
+    };
+  }
+
+  private closeVirtual(v: VirtualConn, code: 'ECONNRESET' | 'EPIPE' = 'ECONNRESET'): void {
+    if (!this.virtual.delete(v)) return;
+    v.close(Object.assign(new Error(code === 'ECONNRESET' ? 'read ECONNRESET' : 'socket hang up'), { code }));
   }
 
   // ---- faults -------------------------------------------------------------------------------------
@@ -290,34 +495,68 @@ export class SimNetwork implements DeliveryPolicy {
 
   addToxic(link: string, name: string, toxic: Toxic): void {
     const l = this.link(link);
-    l.toxics.set(name, { ...toxic, since: this.now() });
-    if (toxic.type === 'timeout' && toxic.timeoutMs > 0) this.after(toxic.timeoutMs, () => l.toxics.has(name) && this.cutLink(link));
-    if (toxic.type === 'reset_peer') this.after(toxic.timeoutMs, () => l.toxics.has(name) && this.cutLink(link));
-    if (toxic.type === 'limit_data') for (const q of this.conns.values()) if (q.endpoint.link === link) q.sent = 0;
+    // (live, a name already taken is refused; here the new one replaces it, at the chain's end)
+    l.toxics.delete(name);
+    const t: ToxicEntry = { ...toxic, name, since: this.now() };
+    l.toxics.set(name, t);
+    // its clock starts now on every open connection (a limit_data's count starts at 0 with it)
+    if (t.type === 'timeout' && t.timeoutMs > 0) {
+      for (const q of this.onLink(link)) this.armIdle(q, t);
+      for (const v of this.virtual) if (v.link === link) this.armIdle(v, t);
+    }
+    if (t.type === 'reset_peer') this.after(t.timeoutMs, () => l.toxics.get(name) === t && this.cutLink(link));
   }
 
+  /**
+   * As Toxiproxy removes a toxic: a timeout closes every connection in its direction (its cleanup
+   * closes its stub). (Toxiproxy also lets what a removed latency or bandwidth holds go on at
+   * once; here it still arrives at its time.)
+   */
   removeToxic(link: string, name: string): void {
-    this.link(link).toxics.delete(name);
-  }
-
-  healLinks(): void {
-    for (const l of this.links.values()) {
-      l.enabled = true;
-      l.toxics.clear();
+    const l = this.link(link);
+    const t = l.toxics.get(name);
+    if (!t) return;
+    l.toxics.delete(name);
+    if (t.type === 'timeout') {
+      for (const q of this.onLink(link)) this.close(q, t.stream);
+      for (const v of [...this.virtual]) if (v.link === link) this.closeVirtual(v);
     }
   }
 
-  /** A role's incarnation dies: its connections reset, and refused from now on. */
+  /** Toxiproxy's reset: every proxy enabled, every toxic removed (each as removeToxic). */
+  healLinks(): void {
+    for (const [name, l] of this.links) {
+      l.enabled = true;
+      for (const toxic of [...l.toxics.keys()]) this.removeToxic(name, toxic);
+    }
+  }
+
+  /**
+   * A role's incarnation dies (SIGKILL): its side of each connection closes at once (refused
+   * from now on); what it had sent is already in the proxy and still reaches Redis at its time
+   * (nobody reads the replies), then Redis's side closes. What it 'sent' while frozen never left.
+   */
   kill(e: Endpoint): void {
     e.alive = false;
-    this.cutEndpoint(e);
+    for (const q of [...this.conns.values()]) {
+      if (q.endpoint !== e) continue;
+      q.inbound = q.inbound.filter((i) => !i.whilePaused);
+      this.closeClient(q, 'reset');
+    }
+  }
+
+  /** SIGSTOP / SIGCONT of an endpoint: once it runs again, what it wrote while frozen leaves as if written now. */
+  setPaused(e: Endpoint, paused: boolean): void {
+    e.paused = paused;
+    if (paused) return;
+    for (const q of this.conns.values()) if (q.endpoint === e) for (const i of q.inbound) delete i.whilePaused;
   }
 
   /** Redis goes down (its connections reset, new ones refused) and comes back with its data. */
   redisDown(): void {
     this.redisUp = false;
     this.engine.restart();
-    for (const q of [...this.conns.values()]) this.cutSocket(q);
+    for (const q of [...this.conns.values()]) this.reset(q);
   }
 
   redisBack(): void {

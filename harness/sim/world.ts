@@ -240,8 +240,8 @@ export class SimWorld implements RunEnvironment {
       role.awake?.resolve();
       role.awake = undefined;
     }
-    role.endpoint.paused = paused;
-    if (role.executor) role.executor.endpoint.paused = paused;
+    this.network.setPaused(role.endpoint, paused);
+    if (role.executor) this.network.setPaused(role.executor.endpoint, paused);
   }
 
   processControl(id: string): ProcessControl {
@@ -331,19 +331,34 @@ export class SimWorld implements RunEnvironment {
       const timedOut = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(Object.assign(new Error('The operation was aborted due to timeout'), { name: 'TimeoutError' })), timeoutMs);
       });
+      // what a message that a timeout toxic dropped leaves the client waiting for: the close, or its own timeout
+      const dropped = () => new Promise<never>(() => undefined);
       const call = async () => {
-        if (!this.network.linkOpen('client')) throw connError('ECONNREFUSED', 'connect ECONNREFUSED (client link down)');
-        await sleep(this.network.delay('client', 'upstream', (body?.length ?? 0) + 100));
-        // a paused orchestrator accepts the connection and answers nothing until it runs again
-        await this.roles.get('orchestrator')?.awake?.promise;
-        const role = this.roles.get('orchestrator');
-        if (!role || !role.endpoint.alive) throw connError('ECONNREFUSED', 'connect ECONNREFUSED (orchestrator is down)');
-        const handle = role.handle as OrchestratorHandle;
-        const res = await Promise.race([handle.request(method, path, headers, body), role.killed]);
-        const text = JSON.stringify(res.body);
-        await sleep(this.network.delay('client', 'downstream', text.length + 100));
-        if (!this.network.linkOpen('client')) throw connError('ECONNRESET', 'read ECONNRESET (client link down)');
-        return { status: res.status, text };
+        // one connection through the `client` link: refused while it is down; reset whenever the
+        // link goes down or a toxic closes it during the request (the orchestrator, if the request
+        // reached it, goes on with it)
+        const conn = this.network.openVirtual('client');
+        if (!conn) throw connError('ECONNREFUSED', 'connect ECONNREFUSED (client link down)');
+        const exchange = async () => {
+          const sent = (body?.length ?? 0) + 100;
+          await sleep(this.network.delay('client', 'upstream', sent));
+          if (!conn.pass('upstream', sent)) return dropped();
+          // a paused orchestrator accepts the connection and answers nothing until it runs again
+          await this.roles.get('orchestrator')?.awake?.promise;
+          const role = this.roles.get('orchestrator');
+          if (!role || !role.endpoint.alive) throw connError('ECONNREFUSED', 'connect ECONNREFUSED (orchestrator is down)');
+          const handle = role.handle as OrchestratorHandle;
+          const res = await Promise.race([handle.request(method, path, headers, body), role.killed]);
+          const text = JSON.stringify(res.body);
+          await sleep(this.network.delay('client', 'downstream', text.length + 100));
+          if (!conn.pass('downstream', text.length + 100)) return dropped();
+          return { status: res.status, text };
+        };
+        try {
+          return await Promise.race([exchange(), conn.closed]);
+        } finally {
+          conn.end();
+        }
       };
       try {
         return await Promise.race([call(), timedOut]);
@@ -359,9 +374,9 @@ function simToxic(type: string, stream: 'upstream' | 'downstream', a: Record<str
   switch (type) {
     case 'latency': return { type, stream, latencyMs: a.latency ?? 0, jitterMs: a.jitter ?? 0 };
     case 'bandwidth': return { type, stream, rateKBps: a.rate ?? 1 };
-    case 'timeout': return { type, timeoutMs: a.timeout ?? 0 };
+    case 'timeout': return { type, stream, timeoutMs: a.timeout ?? 0 };
     case 'reset_peer': return { type, timeoutMs: a.timeout ?? 0 };
-    case 'limit_data': return { type, bytes: a.bytes ?? 0 };
+    case 'limit_data': return { type, stream, bytes: a.bytes ?? 0 };
     default: return undefined;
   }
 }

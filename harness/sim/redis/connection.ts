@@ -19,8 +19,11 @@ import { ProtocolError, RequestParser } from './resp.ts';
 export interface SimLink {
   /** the engine's connection id */
   readonly conn: number;
-  /** send a reply (or push) to the client, in order */
-  reply(r: Reply): void;
+  /**
+   * send a reply (or push) to the client, in order; unless `keepOpen`, a reply after the engine
+   * dropped the connection (QUIT) is the last and closes it (a policy that times closes itself passes keepOpen)
+   */
+  reply(r: Reply, keepOpen?: boolean): void;
   /** a socket reset: the client sees 'error' (ECONNRESET) then 'close'; the engine drops the connection */
   cut(err?: Error): void;
   readonly isClosed: boolean;
@@ -31,8 +34,12 @@ export interface DeliveryPolicy {
   deliver(link: SimLink, argv: string[]): void;
   /** a link was opened (a client connected, or reconnected) */
   opened?(link: SimLink): void;
-  /** a link was closed, by either side */
-  closed?(link: SimLink): void;
+  /**
+   * a link was closed, by either side; returning true keeps its engine connection (the server
+   * side) open: the policy still delivers what the client sent before, then disconnects it from
+   * the engine itself (a closed client's bytes already in transit still reach Redis)
+   */
+  closed?(link: SimLink): boolean | void;
 }
 
 /** execute every command the moment it arrives */
@@ -91,11 +98,22 @@ export class SimSocket extends Duplex implements SimLink {
     return this;
   }
 
-  reply(r: Reply): void {
+  reply(r: Reply, keepOpen = false): void {
     if (this.isClosed || this.ending) return;
     this.outbox.push(encodeReply(r));
     // QUIT (or anything else that ended the connection on the server): close after this reply
-    if (!this.engine.isConnected(this.conn)) this.ending = true;
+    if (!keepOpen && !this.engine.isConnected(this.conn)) this.ending = true;
+    this.scheduleFlush();
+  }
+
+  /** the server side closed (a FIN): the replies sent so far arrive, then the client reads the end */
+  hangUp(): void {
+    if (this.isClosed || this.ending) return;
+    this.ending = true;
+    this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       process.nextTick(() => this.flush());
@@ -122,13 +140,12 @@ export class SimSocket extends Duplex implements SimLink {
     }
   }
 
-  /** the server side lets go: engine connection dropped, policy told, once */
+  /** the client side lets go, once: the policy told, the engine connection dropped unless the policy keeps it */
   private release(): void {
     if (this.gone) return;
     this.gone = true;
-    this.engine.disconnect(this.conn);
     this.forget(this);
-    this.policy.closed?.(this);
+    if (this.policy.closed?.(this) !== true) this.engine.disconnect(this.conn);
   }
 
   override _read(): void {
