@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run soak -- [--suites N] [--seed S] [--shard K/N] [--scenario a,b] [--runs R] [--bugs x] [--sim] [--env local|docker]`: run the
+// `npm run soak -- [--suites N] [--seed S] [--shard K/N] [--scenario a,b] [--runs R] [--budget D] [--bugs x] [--sim] [--env local|docker]`: run the
 // chaos suite N times in a row, each as its own `chaos --ci` process with its own seed, derived
 // from the soak's seed S (random unless given) and the suite's number alone, so that
 // `--shard K/N` (suites i with (i-1) % N === K-1) runs exactly the suites, with exactly the
@@ -103,14 +103,14 @@ export function formatSettle(d) {
 }
 
 function usage(message) {
-  process.stderr.write(`soak: ${message} (usage: npm run soak -- [--suites N] [--seed S] [--shard K/N] [--scenario a,b] [--runs R] [--bugs x] [--sim] [--env local|docker] [--system reference|bullmq|bee-queue|bull] [--redis-config name=value])\n`);
+  process.stderr.write(`soak: ${message} (usage: npm run soak -- [--suites N] [--seed S] [--shard K/N] [--scenario a,b] [--runs R] [--budget D] [--bugs x] [--sim] [--env local|docker] [--system reference|bullmq|bee-queue|bull] [--redis-config name=value])\n`);
   process.exit(2);
 }
 
 async function main() {
   let args;
   try {
-    args = parseArgs({ options: { suites: { type: 'string', default: '20' }, seed: { type: 'string' }, shard: { type: 'string' }, scenario: { type: 'string' }, runs: { type: 'string' }, bugs: { type: 'string' }, sim: { type: 'boolean' }, env: { type: 'string' }, system: { type: 'string' }, 'redis-config': { type: 'string', multiple: true } }, strict: true }).values;
+    args = parseArgs({ options: { suites: { type: 'string', default: '20' }, seed: { type: 'string' }, shard: { type: 'string' }, scenario: { type: 'string' }, runs: { type: 'string' }, budget: { type: 'string' }, bugs: { type: 'string' }, sim: { type: 'boolean' }, env: { type: 'string' }, system: { type: 'string' }, 'redis-config': { type: 'string', multiple: true } }, strict: true }).values;
   } catch (err) {
     usage(String(err.message).split('\n')[0]);
   }
@@ -147,6 +147,8 @@ async function main() {
     const argv = ['harness/cli/main.ts', '--ci', '--soak', '--seed', String(seed), '--report-dir', reportDir];
     if (args.scenario) argv.push('--scenario', args.scenario);
     if (args.runs) argv.push('--runs', args.runs);
+    // with --sim, a budget is searched (each suite draws runs for that long); chaos checks the duration
+    if (args.budget) argv.push('--budget', args.budget);
     if (args.bugs) argv.push('--bugs', args.bugs);
     if (args.sim) argv.push('--sim');
     if (args.env) argv.push('--env', args.env);
@@ -175,17 +177,18 @@ async function main() {
     const failing = code === 0 ? [] : summary ? summary.scenarios.filter((s) => s.verdict !== 'pass').map((s) => `${s.scenario}: ${s.verdict}`) : ['(no summary.json)'];
     const samples = settleSamples(summary);
     settle.push(samples);
-    const row = { suite: i, seed, exitCode: code, durationMs: Date.now() - t0, report: path.relative(root, reportDir), failing, settleCapped: samples.filter((s) => s.capped).length };
+    const runs = (summary?.scenarios ?? []).reduce((n, s) => n + (typeof s.runs === 'number' ? s.runs : 0), 0);
+    const row = { suite: i, seed, exitCode: code, durationMs: Date.now() - t0, runs, report: path.relative(root, reportDir), failing, settleCapped: samples.filter((s) => s.capped).length };
     if (code !== 0 && code !== 1) row.output = tail.split('\n').slice(-15).join('\n');
     rows.push(row);
-    process.stdout.write(`suite ${i}/${suites}: seed ${seed} ${code === 0 ? 'PASS' : `FAIL (exit ${code}) ${row.failing.join(', ')}`} in ${(row.durationMs / 1000).toFixed(1)} s\n`);
+    process.stdout.write(`suite ${i}/${suites}: seed ${seed} ${code === 0 ? 'PASS' : `FAIL (exit ${code}) ${row.failing.join(', ')}`}, ${runs} runs in ${(row.durationMs / 1000).toFixed(1)} s\n`);
     writeFileSync(path.join(outDir, 'soak.json'), JSON.stringify({
       suites, seed: soakSeed, ...(shard ? { shard } : {}), scenario: args.scenario ?? 'all', runs: args.runs ?? 'each scenario\'s own', bugs: args.bugs ?? 'none', startedAt: new Date(started).toISOString(), rows, settle: settleDistribution(settle),
     }, null, 2) + '\n');
   }
   const failed = rows.filter((r) => r.exitCode !== 0);
   process.stdout.write(formatSettle(settleDistribution(settle)) + '\n');
-  process.stdout.write(`soak: ${rows.length} suites, ${failed.length} failed${interrupted ? ' (interrupted)' : ''}, ${((Date.now() - started) / 60000).toFixed(1)} min; ${path.relative(root, path.join(outDir, 'soak.json'))}\n`);
+  process.stdout.write(`soak: ${rows.length} suites, ${rows.reduce((n, r) => n + r.runs, 0)} runs, ${failed.length} failed${interrupted ? ' (interrupted)' : ''}, ${((Date.now() - started) / 60000).toFixed(1)} min; ${path.relative(root, path.join(outDir, 'soak.json'))}\n`);
   process.exit(interrupted ? 130 : failed.length ? 1 : 0);
 }
 

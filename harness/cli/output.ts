@@ -157,6 +157,7 @@ export function summaryJson(result: SuiteResult, options: Pick<ChaosOptions, 'wo
         },
       } : {}),
       records: s.records.map(runJson),
+      ...(s.recordsOmitted ? { recordsOmitted: s.recordsOmitted } : {}),
     })),
   };
 }

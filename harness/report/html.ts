@@ -148,7 +148,7 @@ function scenarioTable(input: PageInput): Html {
     return html`<tr>
 <td><a href="#${anchorOf(s.scenario)}">${s.scenario}</a></td>
 <td>${pill(s.verdict)}</td>
-<td class="num">${s.runs}</td>
+<td class="num">${s.runs}${s.recordsOmitted ? html` <span class="muted">(latency, settle and stats of the ${s.runs - s.recordsOmitted} kept: every failing and unknown run, the first passing ones)</span>` : ''}</td>
 <td class="num">${s.failedRuns}</td>
 <td class="num">${s.unknownRuns ?? 0}</td>
 <td class="num">${s.violations}</td>

@@ -102,6 +102,8 @@ const scenarioSchema = z.looseObject({
   /** settle time over all runs; null when no run finished */
   settle: settleSchema.nullable().optional(),
   records: z.array(runSchema).optional(),
+  /** a budgeted search's passing runs left out of records (and of the figures drawn from them) */
+  recordsOmitted: count.optional(),
   violations: count,
   goals: z.array(z.object({ name: z.string(), metInRuns: count })),
   durationMs: z.number(),

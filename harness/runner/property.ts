@@ -66,7 +66,13 @@ export interface ScenarioResult {
     numShrinks: number;
     run: RunRecord;
   };
+  /**
+   * its runs' records: every run, except in a budgeted search of more than SEARCH_RECORDS_KEPT
+   * passing runs, whose report keeps every failing, unknown and shrinking run and only the first
+   * passing ones (`runs` counts them all; recordsOmitted says how many were left out)
+   */
   records: RunRecord[];
+  recordsOmitted?: number;
   /** set when a harness or environment error ended the scenario */
   error?: string;
 }
@@ -107,6 +113,15 @@ function stoppable<Ts>(p: fc.IAsyncProperty<Ts>, stop: () => boolean): fc.IAsync
     runBeforeEach: () => p.runBeforeEach(),
     runAfterEach: () => p.runAfterEach(),
   };
+}
+
+/** passing runs of a budgeted search kept for the report (a search runs thousands; each record is ~15 KB of report) */
+export const SEARCH_RECORDS_KEPT = 200;
+
+/** Every failing, unknown and shrinking run, and the first SEARCH_RECORDS_KEPT passing ones (with the one whose history is kept). */
+function keptForReport(records: RunRecord[]): RunRecord[] {
+  let passing = 0;
+  return records.filter((r) => r.outcome !== 'pass' || r.shrinking || passing++ < SEARCH_RECORDS_KEPT || r.history !== undefined);
 }
 
 /** Unknown runs whose history is kept for the report (histories can be large). */
@@ -241,7 +256,11 @@ export async function runScenario(target: RunTarget, scenario: Scenario, opts: R
   const exploring = records.filter((r) => !r.shrinking);
   const goals = scenario.goals.map((g) => ({ name: g.name, metInRuns: exploring.filter((r) => g.met(r.stats)).length }));
   const unknownRuns = records.filter((r) => r.outcome === 'unknown').length;
-  const base = { scenario: scenario.name, runs: records.length, failedRuns: records.filter((r) => r.outcome === 'fail').length, unknownRuns, goals, seed: opts.seed, durationMs, records };
+  const kept = search ? keptForReport(records) : records;
+  const base = {
+    scenario: scenario.name, runs: records.length, failedRuns: records.filter((r) => r.outcome === 'fail').length, unknownRuns, goals, seed: opts.seed, durationMs,
+    records: kept, ...(kept.length < records.length ? { recordsOmitted: records.length - kept.length } : {}),
+  };
   const failed = details.failed && lastFailing !== undefined;
   const verdict = scenarioVerdict({ harnessError: harnessError !== undefined, failed, unknownRuns, goals });
 

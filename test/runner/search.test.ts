@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { History } from '../../harness/history/types.ts';
-import { runScenario, type RunTarget } from '../../harness/runner/property.ts';
+import { runScenario, SEARCH_RECORDS_KEPT, type RunTarget } from '../../harness/runner/property.ts';
 import type { Scenario } from '../../harness/runner/scenario.ts';
 import type { Schedule } from '../../harness/nemesis/index.ts';
 
@@ -60,6 +60,15 @@ describe('a budgeted search', () => {
     expect(r.verdict).toBe('vacuous');
     expect(r.durationMs).toBeGreaterThanOrEqual(400);
     expect(r.durationMs).toBeLessThan(2000);
+  });
+
+  it('keeps every run in its count but only the first passing ones (and any failing) in its records', async () => {
+    const { target, scenario } = setup(0, 0);
+    const r = await runScenario(target, scenario, { runs: 2, seed: 1, search: { shareMs: 1500, capMs: 3000, minRuns: 2 } });
+    expect(r.runs).toBeGreaterThan(SEARCH_RECORDS_KEPT);
+    expect(r.records).toHaveLength(SEARCH_RECORDS_KEPT);
+    expect(r.recordsOmitted).toBe(r.runs - SEARCH_RECORDS_KEPT);
+    expect(r.goals[0]!.metInRuns).toBe(r.runs);
   });
 
   it('runs its minimum even when the share is spent at once', async () => {
