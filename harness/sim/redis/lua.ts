@@ -36,6 +36,38 @@ function loadFengari(): Fengari {
 
 const fengari = loadFengari();
 const { lua, lauxlib, lualib, to_luastring } = fengari;
+
+/**
+ * fengari's own modules behind lua_pushstring, to push a string with no copy: lua_pushstring
+ * copies the bytes it is given (luaS_new), and to_luastring builds them through a JS Array
+ * first, both with Uint8Array.from. fengari is pinned (0.1.5); these are its lstring.js and
+ * lobject.js, the instances the loaded fengari uses.
+ */
+const internals = createRequire(createRequire(import.meta.url).resolve('fengari'));
+const lstring = internals('./lstring.js') as { luaS_bless(L: unknown, bytes: Uint8Array): unknown };
+const lobject = internals('./lobject.js') as { pushsvalue2s(L: unknown, ts: unknown): void };
+const ASCII = /^[\x00-\x7f]*$/;
+
+/** lua_pushstring(L, to_luastring(s)): the same Lua string, built directly when s is ASCII (nearly every string here) */
+function pushString(L: unknown, s: string): void {
+  if (!ASCII.test(s)) {
+    lua.lua_pushstring(L, to_luastring(s));
+    return;
+  }
+  const n = s.length;
+  const bytes = new Uint8Array(n);
+  for (let i = 0; i < n; i++) bytes[i] = s.charCodeAt(i);
+  lobject.pushsvalue2s(L, lstring.luaS_bless(L, bytes));
+}
+
+/** lua_tojsstring(L, idx) (a number converted in place first, null if neither): ASCII decoded directly, anything else by fengari */
+function toJsString(L: unknown, idx: number): string | null {
+  const bytes: Uint8Array | null = lua.lua_tolstring(L, idx);
+  if (bytes === null) return null;
+  const n = bytes.length;
+  for (let i = 0; i < n; i++) if (bytes[i]! >= 0x80) return lua.lua_tojsstring(L, idx);
+  return n <= 1024 ? String.fromCharCode.apply(null, bytes as unknown as number[]) : Buffer.from(bytes.buffer, bytes.byteOffset, n).toString('latin1');
+}
 const L_OK: number = lua.LUA_OK;
 const T_NIL: number = lua.LUA_TNIL;
 const T_BOOLEAN: number = lua.LUA_TBOOLEAN;
@@ -45,6 +77,19 @@ const T_TABLE: number = lua.LUA_TTABLE;
 const REGISTRY: number = lua.LUA_REGISTRYINDEX;
 const KEYS = to_luastring('KEYS');
 const ARGV = to_luastring('ARGV');
+const OK_FIELD = to_luastring('ok');
+const ERR_FIELD = to_luastring('err');
+/** the two globals set for each call, pushed as the same Lua string each time */
+const KEYS_NAME = lstring.luaS_bless(null, KEYS);
+const ARGV_NAME = lstring.luaS_bless(null, ARGV);
+/**
+ * Slots held below every script's frame on the Lua stack (nil values), so that it never holds
+ * fewer. fengari's stack is a JS array whose slots above the top it deletes; once it is long
+ * (160 slots after a few scripts) and holds few values, V8 turns it into a hash table for good
+ * ("dictionary elements"), and every access of the VM to its stack gets several times slower.
+ * With this many values below, a hash table would not save V8 enough to switch (up to ~1,100 slots).
+ */
+const STACK_FLOOR = 64;
 
 export const sha1hex = (s: string): string => createHash('sha1').update(s, 'utf8').digest('hex');
 
@@ -149,6 +194,14 @@ class LuaRuntime {
     }
     this.envRef = lauxlib.luaL_ref(L, REGISTRY);
     this.handlerRef = lauxlib.luaL_ref(L, REGISTRY);
+    lua.lua_checkstack(L, STACK_FLOOR);
+    for (let i = 0; i < STACK_FLOOR; i++) lua.lua_pushnil(L);
+    lua.lua_checkstack(L, lua.LUA_MINSTACK); // the room above them a fresh state has
+    // and the stack array starts over in fast elements (the setup may have turned it already)
+    const state = L as { stack: unknown[]; top: number };
+    const fast = new Array<unknown>(state.stack.length);
+    for (let i = 0; i < state.top; i++) fast[i] = state.stack[i];
+    state.stack = fast;
   }
 
   /** compile (once per body); an error reply when it does not compile */
@@ -175,10 +228,10 @@ class LuaRuntime {
     const base: number = lua.lua_gettop(L);
     // KEYS and ARGV go around the read-only guard
     lua.lua_rawgeti(L, REGISTRY, this.envRef);
-    lua.lua_pushstring(L, KEYS);
+    lobject.pushsvalue2s(L, KEYS_NAME);
     this.pushStrings(keys);
     lua.lua_rawset(L, -3);
-    lua.lua_pushstring(L, ARGV);
+    lobject.pushsvalue2s(L, ARGV_NAME);
     this.pushStrings(args);
     lua.lua_rawset(L, -3);
     lua.lua_pop(L, 1);
@@ -228,7 +281,7 @@ class LuaRuntime {
     const L = this.L;
     lua.lua_createtable(L, items.length, 0);
     for (let i = 0; i < items.length; i++) {
-      lua.lua_pushstring(L, to_luastring(items[i]));
+      pushString(L, items[i]!);
       lua.lua_rawseti(L, -2, i + 1);
     }
   }
@@ -238,7 +291,7 @@ class LuaRuntime {
     const L = this.L;
     switch (lua.lua_type(L, idx)) {
       case T_STRING:
-        return bulk(lua.lua_tojsstring(L, idx));
+        return bulk(toJsString(L, idx));
       case T_BOOLEAN:
         return lua.lua_toboolean(L, idx) ? int(1) : NIL;
       case T_NUMBER: {
@@ -247,14 +300,14 @@ class LuaRuntime {
       }
       case T_TABLE: {
         const abs: number = lua.lua_absindex(L, idx);
-        lua.lua_getfield(L, abs, to_luastring('err'));
+        lua.lua_getfield(L, abs, ERR_FIELD);
         if (lua.lua_type(L, -1) === T_STRING) {
           const e = lua.lua_tojsstring(L, -1);
           lua.lua_pop(L, 1);
           return error(e.replace(/[\r\n]/g, ' '));
         }
         lua.lua_pop(L, 1);
-        lua.lua_getfield(L, abs, to_luastring('ok'));
+        lua.lua_getfield(L, abs, OK_FIELD);
         if (lua.lua_type(L, -1) === T_STRING) {
           const s = lua.lua_tojsstring(L, -1);
           lua.lua_pop(L, 1);
@@ -287,12 +340,12 @@ class LuaRuntime {
         return;
       case 'bulk':
         if (r.v === null) lua.lua_pushboolean(L, false);
-        else lua.lua_pushstring(L, to_luastring(r.v));
+        else pushString(L, r.v);
         return;
       case 'status':
         lua.lua_createtable(L, 0, 1);
-        lua.lua_pushstring(L, to_luastring(r.v));
-        lua.lua_setfield(L, -2, to_luastring('ok'));
+        pushString(L, r.v);
+        lua.lua_setfield(L, -2, OK_FIELD);
         return;
       case 'error':
         this.pushError(r.v);
@@ -313,8 +366,8 @@ class LuaRuntime {
   private pushError(text: string): void {
     const L = this.L;
     lua.lua_createtable(L, 0, 1);
-    lua.lua_pushstring(L, to_luastring(text));
-    lua.lua_setfield(L, -2, to_luastring('err'));
+    pushString(L, text);
+    lua.lua_setfield(L, -2, ERR_FIELD);
   }
 
   /** redis.call / redis.pcall */
@@ -329,7 +382,7 @@ class LuaRuntime {
     for (let i = 1; i <= argc; i++) {
       const t = lua.lua_type(L, i);
       if (t === T_NUMBER) argv.push(lua.lua_isinteger(L, i) ? String(lua.lua_tointeger(L, i)) : formatG17(lua.lua_tonumber(L, i)));
-      else if (t === T_STRING) argv.push(lua.lua_tojsstring(L, i));
+      else if (t === T_STRING) argv.push(toJsString(L, i)!);
       else return fail('Lua redis lib command arguments must be strings or integers');
     }
     if (!this.host) return fail('redis.call used outside a script');
