@@ -30,33 +30,23 @@ export const isError = (r: Reply): r is { t: 'error'; v: string } => r.t === 'er
 
 /** RESP2 bytes of one reply; bulk lengths count utf8 bytes. */
 export function encodeReply(r: Reply): string {
-  const out: string[] = [];
-  encodeInto(r, out);
-  return out.join('');
-}
-
-function encodeInto(r: Reply, out: string[]): void {
+  // concatenated, not joined from an array: V8 builds the rope without copying, and the
+  // socket's Buffer.from flattens it once
   switch (r.t) {
     case 'status':
-      out.push('+', r.v, '\r\n');
-      return;
+      return '+' + r.v + '\r\n';
     case 'error':
-      out.push('-', r.v, '\r\n');
-      return;
+      return '-' + r.v + '\r\n';
     case 'int':
-      out.push(':', String(r.v), '\r\n');
-      return;
+      return ':' + String(r.v) + '\r\n';
     case 'bulk':
-      if (r.v === null) out.push('$-1\r\n');
-      else out.push('$', String(Buffer.byteLength(r.v, 'utf8')), '\r\n', r.v, '\r\n');
-      return;
-    case 'array':
-      if (r.v === null) {
-        out.push('*-1\r\n');
-        return;
-      }
-      out.push('*', String(r.v.length), '\r\n');
-      for (const e of r.v) encodeInto(e, out);
+      return r.v === null ? '$-1\r\n' : '$' + String(Buffer.byteLength(r.v, 'utf8')) + '\r\n' + r.v + '\r\n';
+    case 'array': {
+      if (r.v === null) return '*-1\r\n';
+      let out = '*' + String(r.v.length) + '\r\n';
+      for (const e of r.v) out += encodeReply(e);
+      return out;
+    }
   }
 }
 
