@@ -436,8 +436,10 @@ export class SimNetwork implements DeliveryPolicy {
   private reset(q: ConnQueue): void {
     q.inbound = [];
     q.outbound = [];
-    // nothing left to deliver either way: the client's reset closes Redis's side too (settle)
+    // nothing left to deliver either way: the client's reset closes Redis's side too (settle),
+    // and so does the reset of a connection whose client had already gone (a killed process's)
     this.closeClient(q, 'reset');
+    this.settle(q);
   }
 
   private cutLink(name: string): void {
