@@ -54,7 +54,8 @@ interface Item {
   /** a command to Redis, or a reply to the client */
   argv?: string[];
   reply?: Reply;
-  bytes: number;
+  /** its size on the wire, computed when a toxic needs it (bandwidth, limit_data): encoding every reply costs */
+  bytes?: number;
   /** when it entered the link, and loopback's own share of its time */
   sentAt: number;
   base: number;
@@ -78,6 +79,8 @@ interface ConnQueue {
   idle: Map<ToxicEntry, number>;
   /** per limit_data toxic: the bytes it let through on this connection (since it was added or the connection opened) */
   counted: Map<ToxicEntry, number>;
+  /** a blocking command of this connection waiting in Redis: it has run, for a crash point, when it is served */
+  blocked?: string;
 }
 
 /** a connection on a link with no Redis behind it (the client's HTTP requests): only its closes matter */
@@ -140,8 +143,12 @@ export class SimNetwork implements DeliveryPolicy {
     const direct = engine.onPush;
     engine.onPush = (conn, reply) => {
       const q = this.conns.get(conn);
-      if (q) this.enqueue(q, 'outbound', { reply });
-      else direct(conn, reply);
+      if (!q) return direct(conn, reply);
+      // a blocked read served (or timed out) has run now: a crash point counting it fires before its reply travels
+      const served = q.blocked;
+      q.blocked = undefined;
+      if (served !== undefined && this.watches.size) this.executed(q.endpoint.name, served);
+      this.enqueue(q, 'outbound', { reply });
     };
   }
 
@@ -212,13 +219,15 @@ export class SimNetwork implements DeliveryPolicy {
   }
 
   private enqueue(q: ConnQueue, dir: 'inbound' | 'outbound', item: { argv?: string[]; reply?: Reply }): void {
-    const bytes = item.argv ? requestBytes(item.argv) : Buffer.byteLength(encodeReply(item.reply!));
+    const queued: Item = { argv: item.argv, reply: item.reply, at: 0, sentAt: this.now(), base: 0, parts: [] };
     const queue = q[dir];
-    const { base, parts } = this.route(q.endpoint.link, dir === 'inbound' ? 'upstream' : 'downstream', bytes);
-    const sentAt = this.now();
+    const { base, parts } = this.route(q.endpoint.link, dir === 'inbound' ? 'upstream' : 'downstream', () => sizeOf(queued));
+    queued.base = base;
+    queued.parts = parts;
     // one connection is one TCP stream: nothing overtakes what was sent before it
-    const at = Math.max(sentAt + base + sum(parts), queue.length ? queue[queue.length - 1]!.at : 0);
-    queue.push({ ...item, at, bytes, sentAt, base, parts, ...(dir === 'inbound' && q.endpoint.paused ? { whilePaused: true } : {}) });
+    queued.at = Math.max(queued.sentAt + base + sum(parts), queue.length ? queue[queue.length - 1]!.at : 0);
+    if (dir === 'inbound' && q.endpoint.paused) queued.whilePaused = true;
+    queue.push(queued);
   }
 
   /**
@@ -227,17 +236,17 @@ export class SimNetwork implements DeliveryPolicy {
    * able to overlap) plus the toxics (latency with jitter, bandwidth).
    */
   delay(linkName: string, stream: Stream, bytes: number): number {
-    const { base, parts } = this.route(linkName, stream, bytes);
+    const { base, parts } = this.route(linkName, stream, () => bytes);
     return base + sum(parts);
   }
 
   /** loopback's share and each delaying toxic's share, in the link's chain order */
-  private route(linkName: string, stream: Stream, bytes: number): { base: number; parts: Item['parts'] } {
+  private route(linkName: string, stream: Stream, bytes: () => number): { base: number; parts: Item['parts'] } {
     const base = BASE_MIN_MS + this.random() * (BASE_MAX_MS - BASE_MIN_MS);
     const parts: Item['parts'] = [];
     for (const t of this.link(linkName).toxics.values()) {
       if (t.type === 'latency' && t.stream === stream) parts.push({ toxic: t, ms: Math.max(0, t.latencyMs + (t.jitterMs ? (this.random() * 2 - 1) * t.jitterMs : 0)) });
-      if (t.type === 'bandwidth' && t.stream === stream) parts.push({ toxic: t, ms: bytes / Math.max(1, t.rateKBps) });
+      if (t.type === 'bandwidth' && t.stream === stream) parts.push({ toxic: t, ms: bytes() / Math.max(1, t.rateKBps) });
     }
     return { base, parts };
   }
@@ -292,7 +301,7 @@ export class SimNetwork implements DeliveryPolicy {
     const [q, dir] = due.length === 1 ? due[0]! : due[Math.floor(this.random() * due.length)]!;
     const item = q[dir].shift()!;
     const stream: Stream = dir === 'inbound' ? 'upstream' : 'downstream';
-    const verdict = this.meet(q, q.endpoint.link, stream, item.bytes);
+    const verdict = this.meet(q, q.endpoint.link, stream, () => sizeOf(item));
     if (verdict === 'pass' || verdict === 'pass-then-close') {
       if (dir === 'outbound') q.socket.reply(item.reply!, true);
       else this.execute(q, item.argv!);
@@ -307,7 +316,9 @@ export class SimNetwork implements DeliveryPolicy {
     // the engine let the connection go (CLIENT KILL): Redis reads nothing more of it
     if (!this.engine.isConnected(conn)) return this.closeServer(q);
     const r = this.engine.exec(conn, argv);
-    if (this.watches.size) this.executed(q.endpoint.name, argv[0]!);
+    // a command that blocks (XREADGROUP BLOCK with nothing to read) runs when it is served (onPush)
+    if (typeof r !== 'object') q.blocked = argv[0]!;
+    else if (this.watches.size) this.executed(q.endpoint.name, argv[0]!);
     if (typeof r === 'object' && !q.clientGone && this.conns.has(conn)) this.enqueue(q, 'outbound', { reply: r });
     // QUIT: Redis closes after its reply
     if (!this.engine.isConnected(conn)) this.closeServer(q);
@@ -319,7 +330,7 @@ export class SimNetwork implements DeliveryPolicy {
    * fits, closing the connection once its bytes are used up (a message cut short is never
    * complete on the other side: it counts as not passed).
    */
-  private meet(c: { idle: Map<ToxicEntry, number>; counted: Map<ToxicEntry, number> }, link: string, stream: Stream, bytes: number): Verdict {
+  private meet(c: { idle: Map<ToxicEntry, number>; counted: Map<ToxicEntry, number> }, link: string, stream: Stream, size: () => number): Verdict {
     let verdict: Verdict = 'pass';
     for (const t of this.link(link).toxics.values()) {
       if (t.type === 'timeout' && t.stream === stream) {
@@ -327,6 +338,7 @@ export class SimNetwork implements DeliveryPolicy {
         return 'drop';
       }
       if (t.type === 'limit_data' && t.stream === stream) {
+        const bytes = size();
         const sent = c.counted.get(t) ?? 0;
         const through = Math.min(bytes, Math.max(0, t.bytes - sent));
         c.counted.set(t, sent + through);
@@ -475,7 +487,7 @@ export class SimNetwork implements DeliveryPolicy {
       closed,
       pass: (stream, bytes) => {
         if (!this.virtual.has(v)) return false;
-        const verdict = this.meet(v, link, stream, bytes);
+        const verdict = this.meet(v, link, stream, () => bytes);
         if (verdict === 'close' || verdict === 'pass-then-close') this.closeVirtual(v);
         return verdict === 'pass' || verdict === 'pass-then-close';
       },
@@ -574,4 +586,10 @@ export class SimNetwork implements DeliveryPolicy {
   get redisIsUp(): boolean {
     return this.redisUp;
   }
+}
+
+/** A message's size on the wire (a command's RESP array, a reply's encoding), computed once. */
+function sizeOf(item: Item): number {
+  item.bytes ??= item.argv ? requestBytes(item.argv) : Buffer.byteLength(encodeReply(item.reply!));
+  return item.bytes;
 }
