@@ -47,7 +47,7 @@ export const compound: Scenario = {
   name: 'compound',
   summary: "a slowed link together with a kill, pause or restart, or a worker's and a keeper's links slowed together",
   env: { keepers: 2 },
-  runs: 3,
+  runs: 2,
   // the anchor job runs past the last possible start of a hit (1200 ms + 90 % of a 3 s slow window)
   workload: () => workloadArb({ minDurationMs: 200, maxDurationMs: 1000, windowMs: 1000, anchorMs: 4300 }),
   schedule: compoundArb,

@@ -22,7 +22,7 @@ export const explore: Scenario = {
   summary: 'any fault on any part at any time, the whole workload range',
   // the shape of mixed's environment, so the suite reuses it
   env: { keepers: 2, aof: true },
-  runs: 4,
+  runs: 3,
   soakRuns: 10,
   fillsBudget: true,
   workload: () => workloadArb({ minTasks: 3, maxTasks: 10, maxJobsPerTask: 3, minDurationMs: 0, maxDurationMs: 2600, fromMs: 0, windowMs: 2500 }),

@@ -14,7 +14,7 @@ export const frontDoor: Scenario = {
   name: 'front-door',
   summary: 'the front door (orchestrator, producer) killed, paused, restarted or cut off while submissions are in flight',
   env: {},
-  runs: 5,
+  runs: 4,
   // many short submissions spread over the fault window, some cancelled: a fault almost always
   // meets a request in flight (the goal counts only faults on the front door that did)
   workload: () => workloadArb({ minTasks: 8, maxTasks: 14, maxDurationMs: 300, fromMs: 0, windowMs: 1500 }),

@@ -8,7 +8,7 @@ export const mixed: Scenario = {
   name: 'mixed',
   summary: 'every fault kind at once',
   env: { keepers: 2, aof: true },
-  runs: 4,
+  runs: 3,
   // jobs long and dense enough that a fault usually begins while some are running; the anchor
   // job runs past the last possible fault start (a sparse workload had left every start in a gap)
   workload: () => workloadArb({ minDurationMs: 200, maxDurationMs: 800, windowMs: 1000, anchorMs: 1900 }),

@@ -21,7 +21,7 @@ export const takeover: Scenario = {
   name: 'takeover',
   summary: 'workers and keepers killed and back only as new consumers: others must take over what they held',
   env: { keepers: 2 },
-  runs: 3,
+  runs: 2,
   // jobs long enough that a killed worker usually holds one; the anchor job runs past the last kill
   workload: () => workloadArb({ minTasks: 4, maxTasks: 8, minDurationMs: 200, maxDurationMs: 1500, windowMs: 900, anchorMs: 1600 }),
   schedule: ({ targets, workers, keepers, simulated }) =>

@@ -8,7 +8,7 @@ export const workerCrash: Scenario = {
   name: 'worker-crash',
   summary: 'SIGKILL of a worker mid-job; its job must be reclaimed',
   env: {},
-  runs: 5,
+  runs: 4,
   // jobs long enough, and kills late enough, that a killed worker is usually holding one
   workload: () => workloadArb({ minTasks: 4, maxTasks: 6, minDurationMs: 300, maxDurationMs: 1500, windowMs: 500 }),
   schedule: ({ targets }) =>

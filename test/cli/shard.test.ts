@@ -53,10 +53,11 @@ describe('the shard split', () => {
   it('gives a shard its scenarios\' share of the whole run\'s --budget', () => {
     const o = parseOptions(['--seed', '1', '--shard', '2/3', '--budget', '10m']);
     if (o === 'help') throw new Error('help');
-    // round-robin: shard 2 of 3 holds every scenario whose index is 1 mod 3
-    const mine = SCENARIOS.filter((_, i) => i % 3 === 1).length;
+    // round-robin: shard 2 of 3 holds every scenario of the live selection (no simulation-only one) whose index is 1 mod 3
+    const live = SCENARIOS.filter((s) => !s.simOnly);
+    const mine = live.filter((_, i) => i % 3 === 1).length;
     expect(o.scenarios).toHaveLength(mine);
-    expect(shardBudget(o)).toBe(Math.floor((600_000 * mine) / SCENARIOS.length));
+    expect(shardBudget(o)).toBe(Math.floor((600_000 * mine) / live.length));
     const whole = parseOptions(['--seed', '1', '--budget', '10m']);
     if (whole === 'help') throw new Error('help');
     expect(shardBudget(whole)).toBe(600_000);
