@@ -15,7 +15,7 @@ const linkOf = (s: FaultStep) => (s.fault as { link?: string }).link ?? '';
 function sharedResource(f: Fault): string | undefined {
   switch (f.kind) {
     case 'down': return `link ${f.link}`;
-    case 'kill': case 'pause': case 'restart': return `process ${f.process}`;
+    case 'kill': case 'pause': case 'restart': case 'crash-point': return `process ${f.process}`;
     case 'kill-executor': return `process ${f.worker}`;
     case 'redis-restart': return 'redis';
     default: return undefined;
@@ -126,6 +126,37 @@ describe('no two steps on one resource overlap', () => {
       const [minimal] = out.counterexample! as [FaultStep[]];
       expect(minimal.map((x) => x.fault.kind), `seed ${seed}`).toEqual(['pause']);
     }
+  });
+});
+
+describe('crash points', () => {
+  const withExecutors = {
+    ...targets,
+    executors: { 'worker-1': 'worker-1-executor', 'worker-2': 'worker-2-executor' },
+    commands: { 'worker-1': ['XACK'], 'worker-2': ['XACK'], 'worker-1-executor': ['XADD'], 'worker-2-executor': ['XADD'], 'keeper-1': ['EVALSHA'], orchestrator: ['EXEC'] },
+  };
+
+  it('watch the process itself or its executor, count any command or one the watched role sends, and act on the process', () => {
+    const faults = fc.sample(scheduleArb(['crash-point'], withExecutors, { windowMs: 1000, minDurationMs: 100, maxDurationMs: 500, maxSteps: 3 }), { seed: 5, numRuns: 300 }).flat().map((s) => s.fault);
+    const actions = new Set<string>();
+    for (const f of faults) {
+      if (f.kind !== 'crash-point') throw new Error(`not a crash point: ${f.kind}`);
+      expect([f.process, withExecutors.executors[f.process as 'worker-1']]).toContain(f.watch);
+      if (f.command !== '*') expect(withExecutors.commands[f.watch as 'worker-1']).toContain(f.command);
+      expect(f.nth).toBeGreaterThanOrEqual(1);
+      // only a worker has an executor to kill; only a kill comes back as someone
+      if (f.action === 'kill-executor') expect(targets.workers).toContain(f.process);
+      expect(f.rejoin !== undefined).toBe(f.action === 'kill');
+      actions.add(f.action);
+    }
+    expect([...actions].sort()).toEqual(['kill', 'kill-executor', 'pause']);
+    expect(faults.some((f) => f.kind === 'crash-point' && f.watch.endsWith('-executor'))).toBe(true);
+    expect(faults.some((f) => f.kind === 'crash-point' && f.command === '*')).toBe(true);
+  });
+
+  it('print their trigger in the schedule', () => {
+    const step: FaultStep = { atMs: 100, durationMs: 900, fault: { kind: 'crash-point', process: 'worker-1', watch: 'worker-1', command: 'XACK', nth: 1, action: 'kill-executor' } };
+    expect(describeStep(step)).toBe('at 100 ms for 900 ms: crash-point on worker-1 (watch=worker-1 command=XACK nth=1 action=kill-executor)');
   });
 });
 
