@@ -6,7 +6,7 @@ import { faultReach } from '../../harness/checkers/faultReach.ts';
 import { observe } from '../../harness/checkers/observations.ts';
 import { recoveryStats } from '../../harness/checkers/recovery.ts';
 import type { History } from '../../harness/history/types.ts';
-import { HistoryBuilder } from './build.ts';
+import { HistoryBuilder, payload } from './build.ts';
 
 const stats = (h: History) => {
   const obs = observe(h);
@@ -61,6 +61,14 @@ describe('jobTakeovers', () => {
 });
 
 describe('keeperTakeovers', () => {
+  it('counts a keeper killed while events flowed and healed as a new consumer', () => {
+    const b = new HistoryBuilder();
+    b.nemesis(200, 'start', 0, 'kill', 'keeper-1', { detail: { kind: 'kill', process: 'keeper-1', rejoin: 'new' } });
+    b.transition('j1', 'queued', 'running', { t: 250 });
+    b.nemesis(300, 'end', 0, 'kill', 'keeper-1');
+    expect(stats(b.build()).keeperTakeovers).toBe(1);
+  });
+
   it('does not count a keeper killed with nothing in hand, nor one healed under its own name', () => {
     const b = new HistoryBuilder();
     b.nemesis(200, 'start', 0, 'kill', 'keeper-1', { detail: { kind: 'kill', process: 'keeper-1', rejoin: 'new' } });
@@ -68,5 +76,28 @@ describe('keeperTakeovers', () => {
     b.nemesis(400, 'start', 1, 'kill', 'keeper-2', { detail: { kind: 'kill', process: 'keeper-2', rejoin: 'same' } });
     b.nemesis(500, 'end', 1, 'kill', 'keeper-2');
     expect(stats(b.build()).keeperTakeovers).toBe(0);
+  });
+});
+
+describe('jobsAfterHeal', () => {
+  it('counts jobs acknowledged after the last heal that reached a terminal state, and no other', () => {
+    const b = new HistoryBuilder();
+    b.submit({ t: 10, key: 'before', payloads: [payload(['a'])], taskId: 't0', jobIds: ['t0-1'] });
+    b.nemesis(100, 'start', 0, 'redis-restart', 'redis');
+    b.nemesis(6000, 'end', 0, 'redis-restart', 'redis');
+    b.submit({ t: 6500, key: 'after', payloads: [payload(['b']), payload(['c'])], taskId: 't1', jobIds: ['t1-1', 't1-2'] });
+    for (const j of ['t0-1', 't1-1']) {
+      b.transition(j, 'queued', 'running', { t: 6600 });
+      b.transition(j, 'running', 'completed', { t: 6700, source: 'executor' });
+    }
+    // t1-2 never finished: not counted
+    expect(stats(b.build()).jobsAfterHeal).toBe(1);
+  });
+
+  it('is 0 without any fault', () => {
+    const b = new HistoryBuilder();
+    b.submit({ t: 10, key: 'k', payloads: [payload(['a'])], taskId: 't0', jobIds: ['t0-1'] });
+    b.transition('t0-1', 'queued', 'completed', { t: 50, source: 'executor' });
+    expect(stats(b.build()).jobsAfterHeal).toBe(0);
   });
 });
