@@ -1,5 +1,5 @@
-import type fc from 'fast-check';
-import { scheduleArb, type Fault, type Schedule } from '../harness/nemesis/index.ts';
+import fc from 'fast-check';
+import { faultArb, schedulePer, stepArb, type Fault, type Schedule } from '../harness/nemesis/index.ts';
 import type { Scenario } from '../harness/runner/scenario.ts';
 import { workloadArb } from '../harness/workload/workload.ts';
 import { jobTakenOver, keeperEventsTakenOver } from './common.ts';
@@ -14,17 +14,26 @@ const renamed = (f: Fault): Fault =>
 /**
  * Workers and keepers SIGKILLed and never back under their own name, as when consumer names come
  * from host and pid: what a dead consumer held (a job mid-run, events read and not applied) stays
- * pending under its name until another consumer takes it over. In simulation some kills land at
- * crash points, the moment the role's n-th command has run.
+ * pending under its name until another consumer takes it over. Each run kills a worker and a
+ * keeper (nearly always both: a schedule shrinks to the one that matters), so both takeover paths
+ * are needed in every run. In simulation some kills land at crash points, the moment the role's
+ * n-th command has run.
  */
 export const takeover: Scenario = {
   name: 'takeover',
   summary: 'workers and keepers killed and back only as new consumers: others must take over what they held',
   env: { keepers: 2 },
-  runs: 2,
+  runs: 3,
   // jobs long enough that a killed worker usually holds one; the anchor job runs past the last kill
   workload: () => workloadArb({ minTasks: 4, maxTasks: 8, minDurationMs: 200, maxDurationMs: 1500, windowMs: 900, anchorMs: 1600 }),
-  schedule: ({ targets, workers, keepers, simulated }) =>
-    asNewConsumers(scheduleArb(simulated ? ['kill', 'crash-point'] : ['kill'], { ...targets, processes: [...workers, ...keepers] }, { fromMs: 150, windowMs: 1400, minDurationMs: 100, maxDurationMs: 3000, maxSteps: 3 })),
+  schedule: ({ targets, workers, keepers, simulated }) => {
+    const kinds = simulated ? (['kill', 'crash-point'] as const) : (['kill'] as const);
+    const roles = { worker: workers, keeper: keepers };
+    const killOf = (role: 'worker' | 'keeper') => {
+      const on = { ...targets, processes: roles[role] };
+      return stepArb(fc.oneof(...kinds.map((k) => faultArb(k, on))), { fromMs: 150, windowMs: 1400, minDurationMs: 100, maxDurationMs: 3000 });
+    };
+    return asNewConsumers(schedulePer(keepers.length ? ['worker', 'keeper'] : ['worker'], (k) => killOf(k as 'worker' | 'keeper')));
+  },
   goals: [jobTakenOver, keeperEventsTakenOver],
 };
