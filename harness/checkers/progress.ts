@@ -111,7 +111,11 @@ export function progress(history: History, obs: Observations = observe(history))
   const proofs = liveWorkers(roles, window, { executions: obs.executions, payloadStarts: obs.payloadStarts, transitions: transitions() });
   // the runner named them from the same shape entry (rolesOf), when they were up
   const judged = probe.workers;
-  const stuck = judged.filter((w) => !proofs.has(w));
+  // a worker still running a job it took before probing began, that ended after the bound (a
+  // payload that hangs until its timeout, a long job), had no hand free for a probe: it is busy,
+  // not wedged. One whose job never ended is judged.
+  const busy = busyThrough(roles, window, obs.executions, obs.payloadStarts ?? [], transitions());
+  const stuck = judged.filter((w) => !proofs.has(w) && !busy.has(w));
 
   const findings = new Findings();
   const all = stuck.length ? [...transitions()] : [];
@@ -119,10 +123,42 @@ export function progress(history: History, obs: Observations = observe(history))
   // a missing start or outcome may be in a log the harness could not read
   const unreadable = obs.snapshot?.unreadable ?? [];
   const undecided = stuck.length > 0 && (unread(unreadable, roles.evidence.executionsLog) || unread(unreadable, roles.evidence.transitionLog));
-  const stats = { workersJudged: judged.length, workersLive: judged.length - stuck.length, workersNotJudged: probe.down.length, probeRounds: probe.rounds, probeMs: probe.endedAt - probe.t };
+  const stats = { workersJudged: judged.length, workersLive: judged.length - stuck.length - [...busy].filter((w) => judged.includes(w) && !proofs.has(w)).length, workersBusy: [...busy].filter((w) => judged.includes(w) && !proofs.has(w)).length, workersNotJudged: probe.down.length, probeRounds: probe.rounds, probeMs: probe.endedAt - probe.t };
   const verdict = findings.verdict('progress', stats, stuck.length === 0 ? true : undecided ? 'unknown' : false);
   if (undecided) verdict.evidence.unshift({ message: 'undecided: a log the judgment needs could not be read' });
   return verdict;
+}
+
+/**
+ * Workers that started a job before the window began and reported its outcome only after the
+ * window ended: they were busy with it all through the probe window.
+ */
+function busyThrough(roles: Roles, window: Window, executions: readonly ExecutionEntry[], payloadStarts: readonly PayloadStartEntry[], transitions: Iterable<TransitionEntry>): Set<string> {
+  const from = window.from - window.marginMs;
+  const to = window.to + window.marginMs;
+  const outcomeAt = new Map<string, number>();
+  for (const e of transitions) {
+    if (!OUTCOMES.has(e.type)) continue;
+    const worker = roles.workerOf(e.sourceId);
+    if (worker === undefined) continue;
+    const k = key(e.jobId, e.attempt, worker);
+    outcomeAt.set(k, Math.min(outcomeAt.get(k) ?? Infinity, e.t));
+  }
+  const endedAt = new Map<string, number>();
+  for (const e of executions) {
+    const worker = roles.workerOf(e.executorId);
+    if (worker !== undefined && e.endedAt !== undefined) endedAt.set(key(e.jobId, e.attempt, worker), e.endedAt);
+  }
+  const busy = new Set<string>();
+  for (const start of [...executions, ...payloadStarts]) {
+    if (start.t >= from) continue;
+    const worker = roles.workerOf(start.executorId);
+    if (worker === undefined) continue;
+    const k = key(start.jobId, start.attempt, worker);
+    const finishedAt = Math.min(outcomeAt.get(k) ?? Infinity, endedAt.get(k) ?? Infinity);
+    if (finishedAt > to && finishedAt !== Infinity) busy.add(worker);
+  }
+  return busy;
 }
 
 /** A number of ms as the evidence prints it (the timeline's µs, without float noise). */

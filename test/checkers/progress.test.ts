@@ -71,6 +71,24 @@ describe('progress', () => {
     expect(v.evidence[0]!.message).toMatch(/^worker-2 /);
   });
 
+  it('does not judge a worker busy all through the window with a job it took before probing began (a payload hanging until its timeout)', () => {
+    const v = progress(reference((h) => {
+      ran(h, 'P-0-0', 'worker-1-executor', 1010, 1180);
+      ran(h, 'J-long', 'worker-2-executor', 89, 30_536); // taken before probing, ended long after the bound
+    }));
+    expect(v.valid).toBe(true);
+    expect(v.stats).toMatchObject({ workersJudged: 2, workersLive: 1, workersBusy: 1 });
+  });
+
+  it('still rejects a worker whose job from before probing never ended (wedged in it)', () => {
+    const v = progress(reference((h) => {
+      ran(h, 'P-0-0', 'worker-1-executor', 1010, 1180);
+      ran(h, 'J-long', 'worker-2-executor', 89); // no outcome ever
+    }));
+    expect(v.valid).toBe(false);
+    expect(v.evidence[0]!.message).toMatch(/^worker-2 .*its last start: job J-long attempt 1 at t=89ms, never finished/);
+  });
+
   it('does not count an outcome that came from another worker\'s executor', () => {
     const v = progress(reference((h) => {
       ran(h, 'P-0-0', 'worker-1-executor', 1010, 1180);
