@@ -16,7 +16,7 @@ import type { ProcessSpec, Recording, StartContext, SystemModule, SystemShape } 
 
 /** The scenarios that make sense for a queue library's application, and why the others do not. */
 export const LIBRARY_SCENARIOS = {
-  runs: ['latency', 'worker-crash', 'partition', 'pause', 'redis-restart', 'long-outage', 'front-door', 'long-jobs', 'compound', 'mixed', 'explore'],
+  runs: ['latency', 'worker-crash', 'partition', 'pause', 'redis-restart', 'front-door', 'long-jobs', 'mixed', 'explore'],
   skipped: {
     reorder: "it delays one of the reference system's two event publishers (worker and executor) against the other; a library worker reports through one connection",
     'keeper-race': 'no keepers: the library decides a job\'s state inside its own Redis scripts',
@@ -24,6 +24,8 @@ export const LIBRARY_SCENARIOS = {
     'executor-crash': 'no executor process: the library worker runs the payload itself (kill the worker instead: worker-crash)',
     takeover: 'no consumer names: every start of a library worker is a new one already, so worker-crash takes over what a dead one held',
     'crash-points': 'crash points run in simulation only, and the simulation runs the reference system only',
+    'long-outage': 'not yet run against the library applications (their verdicts are unmeasured)',
+    compound: 'not yet run against the library applications (their verdicts are unmeasured)',
   },
 } as const;
 

@@ -9,9 +9,10 @@ import { failingScenario, makeSuite } from '../report/fixtures.ts';
 const parse = (...argv: string[]) => parseOptions(argv) as ChaosOptions;
 
 describe('--system', () => {
-  it('runs every scenario on the reference system, and only those that apply on a library', () => {
+  it('runs every scenario on the reference system (live, all but the simulation-only ones), and only those that apply on a library', () => {
     expect(parse().system).toBe('reference');
-    expect(parse().scenarios.map((s) => s.name)).toEqual(SCENARIOS.map((s) => s.name));
+    expect(parse().scenarios.map((s) => s.name)).toEqual(SCENARIOS.filter((s) => !s.simOnly).map((s) => s.name));
+    expect(parse('--sim').scenarios.map((s) => s.name)).toEqual(SCENARIOS.map((s) => s.name));
     for (const lib of ['bullmq', 'bee-queue', 'bull']) {
       const names = parse('--system', lib).scenarios.map((s) => s.name);
       expect(names).toEqual(['latency', 'worker-crash', 'partition', 'pause', 'redis-restart', 'front-door', 'long-jobs', 'mixed', 'explore']);
