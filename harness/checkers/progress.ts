@@ -57,33 +57,43 @@ const key = (jobId: string, attempt: number, worker: string) => `${worker}\u0000
 export function liveWorkers(roles: Roles, window: Window, evidence: LivenessEvidence): Map<string, Proof> {
   const from = window.from - window.marginMs;
   const to = window.to + window.marginMs;
-  // when each (worker, job, attempt) reported an outcome, from the transition log
-  const outcomeAt = new Map<string, number>();
-  for (const e of evidence.transitions) {
-    if (!OUTCOMES.has(e.type) || e.t < from || e.t > to) continue;
-    const worker = roles.workerOf(e.sourceId);
-    if (worker === undefined) continue;
-    const k = key(e.jobId, e.attempt, worker);
-    outcomeAt.set(k, Math.min(outcomeAt.get(k) ?? Infinity, e.t));
-  }
-  // the execution log's end of each start, where it logs one
-  const endedAt = new Map<string, number>();
-  for (const e of evidence.executions) {
-    const worker = roles.workerOf(e.executorId);
-    if (worker !== undefined && e.endedAt !== undefined) endedAt.set(key(e.jobId, e.attempt, worker), e.endedAt);
-  }
+  const finished = finishTimes(roles, evidence, { from, to });
   const proofs = new Map<string, Proof>();
   for (const start of [...evidence.executions, ...(evidence.payloadStarts ?? [])]) {
     if (start.t < from || start.t > to) continue;
     const worker = roles.workerOf(start.executorId);
     if (worker === undefined) continue;
-    const k = key(start.jobId, start.attempt, worker);
-    const finishedAt = Math.min(outcomeAt.get(k) ?? Infinity, endedAt.get(k) ?? Infinity);
+    const finishedAt = finished(start, worker);
     if (finishedAt > to) continue;
     const known = proofs.get(worker);
     if (!known || finishedAt < known.finishedAt) proofs.set(worker, { start, finishedAt });
   }
   return proofs;
+}
+
+/**
+ * When a worker's start finished (Infinity: not in the evidence): the earliest outcome event its
+ * executor reported for that job and attempt (in `outcomes`, when given), or the end the execution
+ * log gives it (a library worker's end entry).
+ */
+function finishTimes(roles: Roles, evidence: Omit<LivenessEvidence, 'payloadStarts'>, outcomes?: { from: number; to: number }): (start: Start, worker: string) => number {
+  const outcomeAt = new Map<string, number>();
+  for (const e of evidence.transitions) {
+    if (!OUTCOMES.has(e.type) || (outcomes && (e.t < outcomes.from || e.t > outcomes.to))) continue;
+    const worker = roles.workerOf(e.sourceId);
+    if (worker === undefined) continue;
+    const k = key(e.jobId, e.attempt, worker);
+    outcomeAt.set(k, Math.min(outcomeAt.get(k) ?? Infinity, e.t));
+  }
+  const endedAt = new Map<string, number>();
+  for (const e of evidence.executions) {
+    const worker = roles.workerOf(e.executorId);
+    if (worker !== undefined && e.endedAt !== undefined) endedAt.set(key(e.jobId, e.attempt, worker), e.endedAt);
+  }
+  return (start, worker) => {
+    const k = key(start.jobId, start.attempt, worker);
+    return Math.min(outcomeAt.get(k) ?? Infinity, endedAt.get(k) ?? Infinity);
+  };
 }
 
 /** The probe entry of a history (the last, should there be more than one). */
@@ -114,8 +124,9 @@ export function progress(history: History, obs: Observations = observe(history))
   // a worker still running a job it took before probing began, that ended after the bound (a
   // payload that hangs until its timeout, a long job), had no hand free for a probe: it is busy,
   // not wedged. One whose job never ended is judged.
-  const busy = busyThrough(roles, window, obs.executions, obs.payloadStarts ?? [], transitions());
-  const stuck = judged.filter((w) => !proofs.has(w) && !busy.has(w));
+  const busy = busyThrough(roles, window, { executions: obs.executions, payloadStarts: obs.payloadStarts, transitions: transitions() });
+  const idle = judged.filter((w) => !proofs.has(w));
+  const stuck = idle.filter((w) => !busy.has(w));
 
   const findings = new Findings();
   const all = stuck.length ? [...transitions()] : [];
@@ -123,7 +134,7 @@ export function progress(history: History, obs: Observations = observe(history))
   // a missing start or outcome may be in a log the harness could not read
   const unreadable = obs.snapshot?.unreadable ?? [];
   const undecided = stuck.length > 0 && (unread(unreadable, roles.evidence.executionsLog) || unread(unreadable, roles.evidence.transitionLog));
-  const stats = { workersJudged: judged.length, workersLive: judged.length - stuck.length - [...busy].filter((w) => judged.includes(w) && !proofs.has(w)).length, workersBusy: [...busy].filter((w) => judged.includes(w) && !proofs.has(w)).length, workersNotJudged: probe.down.length, probeRounds: probe.rounds, probeMs: probe.endedAt - probe.t };
+  const stats = { workersJudged: judged.length, workersLive: judged.length - idle.length, workersBusy: idle.length - stuck.length, workersNotJudged: probe.down.length, probeRounds: probe.rounds, probeMs: probe.endedAt - probe.t };
   const verdict = findings.verdict('progress', stats, stuck.length === 0 ? true : undecided ? 'unknown' : false);
   if (undecided) verdict.evidence.unshift({ message: 'undecided: a log the judgment needs could not be read' });
   return verdict;
@@ -133,29 +144,16 @@ export function progress(history: History, obs: Observations = observe(history))
  * Workers that started a job before the window began and reported its outcome only after the
  * window ended: they were busy with it all through the probe window.
  */
-function busyThrough(roles: Roles, window: Window, executions: readonly ExecutionEntry[], payloadStarts: readonly PayloadStartEntry[], transitions: Iterable<TransitionEntry>): Set<string> {
+function busyThrough(roles: Roles, window: Window, evidence: LivenessEvidence): Set<string> {
   const from = window.from - window.marginMs;
   const to = window.to + window.marginMs;
-  const outcomeAt = new Map<string, number>();
-  for (const e of transitions) {
-    if (!OUTCOMES.has(e.type)) continue;
-    const worker = roles.workerOf(e.sourceId);
-    if (worker === undefined) continue;
-    const k = key(e.jobId, e.attempt, worker);
-    outcomeAt.set(k, Math.min(outcomeAt.get(k) ?? Infinity, e.t));
-  }
-  const endedAt = new Map<string, number>();
-  for (const e of executions) {
-    const worker = roles.workerOf(e.executorId);
-    if (worker !== undefined && e.endedAt !== undefined) endedAt.set(key(e.jobId, e.attempt, worker), e.endedAt);
-  }
+  const finished = finishTimes(roles, evidence);
   const busy = new Set<string>();
-  for (const start of [...executions, ...payloadStarts]) {
+  for (const start of [...evidence.executions, ...(evidence.payloadStarts ?? [])]) {
     if (start.t >= from) continue;
     const worker = roles.workerOf(start.executorId);
     if (worker === undefined) continue;
-    const k = key(start.jobId, start.attempt, worker);
-    const finishedAt = Math.min(outcomeAt.get(k) ?? Infinity, endedAt.get(k) ?? Infinity);
+    const finishedAt = finished(start, worker);
     if (finishedAt > to && finishedAt !== Infinity) busy.add(worker);
   }
   return busy;
