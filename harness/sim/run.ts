@@ -110,5 +110,5 @@ export function simTarget(shape: SimShape, seed: number): RunTarget {
   // live runs at another command (the mutants bench runs `chaos --sim` against each mutant this way)
   const embed = shape.embed ?? (process.env.CHAOS_SIM_EMBED?.trim() || undefined);
   const s = embed ? { ...shape, embed } : shape;
-  return { context: contextOf(reference.shape(s), s.leaseMs, true), checkers: 'all', run: (plan) => simRunOnce(s, plan, seed) };
+  return { context: contextOf(reference.shape(s), s.leaseMs, true), checkers: 'all', run: (plan) => simRunOnce(s, plan, seed), deterministic: true };
 }
