@@ -29,6 +29,8 @@ export interface ChaosOptions {
   soak: boolean;
   /** runs in simulation: the reference system in this process on a virtual clock (harness/sim/) */
   sim: boolean;
+  /** --sim: a guided search (harness/runner/guidance.ts); false with --no-guidance */
+  guided: boolean;
   /** --env: local processes or containers */
   env: 'local' | 'docker';
   /** --system: the system under test (harness/systems/) */
@@ -144,6 +146,7 @@ export function buildCommand(): Command {
     .option('--budget <duration>', 'wall-time budget for the whole suite, e.g. 90s or 5m. With --sim (default 60s): every scenario searches its share, longer while a coverage goal is unmet; live: explore runs on until it is spent', parseDuration)
     .option('--soak', 'each scenario runs its soak number of runs (explore more); what `npm run soak` passes')
     .option('--sim', 'deterministic simulation: the reference system\'s own code in this process, on an in-process Redis and a virtual clock')
+    .option('--no-guidance', 'with --sim: draw every plan fresh instead of mutating the ones that reached new behaviour more often (a guided search)')
     .option('--env <env>', 'where the system runs: local (processes) or docker (containers; see docs)', parseEnv, 'local')
     .option('--system <name>', `the system under test: ${SYSTEM_NAMES.join(', ')} (a library runs the scenarios that apply to it)`, parseSystem, 'reference')
     .option('--redis-config <name=value>', 'a redis-server setting, after the scenario\'s own (repeatable), e.g. appendonly=no; recorded in the report', collectRedisConfig)
@@ -179,7 +182,7 @@ export function parseOptions(argv: string[]): ChaosOptions | 'help' {
   const cmd = buildCommand();
   if (parseCommand(cmd, argv) === 'help') return 'help';
   const o = cmd.opts<{
-    scenario?: Scenario[]; runs?: number; seed?: number; path?: string; budget?: number; soak?: boolean; sim?: boolean; env: 'local' | 'docker';
+    scenario?: Scenario[]; runs?: number; seed?: number; path?: string; budget?: number; soak?: boolean; sim?: boolean; guidance: boolean; env: 'local' | 'docker';
     system: SystemName; redisConfig?: string[];
     workers?: number; keepers?: number; bugs?: string[]; json?: boolean; ci?: boolean; allowUnknown?: boolean;
     reportDir: string; baseline?: string; p99Tolerance?: number; shard?: Shard;
@@ -189,6 +192,7 @@ export function parseOptions(argv: string[]): ChaosOptions | 'help' {
   if (o.path && (!o.scenario || o.scenario.length !== 1)) throw new UsageError('--path replays one scenario: give exactly one --scenario');
   if (o.shard && o.seed === undefined) throw new UsageError('--shard needs --seed so every shard runs the same work');
   if (o.sim && o.env === 'docker') throw new UsageError('--sim runs in this process: drop --env docker');
+  if (!o.guidance && !o.sim) throw new UsageError('--no-guidance applies to a simulated search: add --sim (live runs are always drawn fresh)');
   // the in-process Redis keeps every write across a restart, as redis-server with appendfsync always:
   // a setting that would lose writes live (appendonly=no) would pass silently in simulation
   if (o.sim && o.redisConfig?.length) throw new UsageError(`--redis-config sets redis-server's own settings, and the simulation's Redis has none (it keeps every write across a restart, like appendfsync always): drop --sim or --redis-config ${o.redisConfig[0]}`);
@@ -207,6 +211,7 @@ export function parseOptions(argv: string[]): ChaosOptions | 'help' {
     budgetMs: o.budget ?? (o.sim && o.runs === undefined && !o.path && !o.soak ? SIM_BUDGET_MS : undefined),
     soak: Boolean(o.soak),
     sim: Boolean(o.sim),
+    guided: Boolean(o.sim) && o.guidance,
     env: o.env,
     system: o.system,
     redisConfig: o.redisConfig ?? [],
@@ -231,9 +236,9 @@ export function canonicalOrder(selection: readonly Scenario[]): Scenario[] {
 }
 
 /** The command that replays a scenario's counterexample. */
-export function replayCommand(o: Pick<ChaosOptions, 'workers' | 'keepers' | 'bugs'> & { sim?: boolean; env?: 'local' | 'docker'; system?: string; redisConfig?: readonly string[] }, scenario: string, seed: number, path: string): string {
+export function replayCommand(o: Pick<ChaosOptions, 'workers' | 'keepers' | 'bugs'> & { sim?: boolean; guided?: boolean; env?: 'local' | 'docker'; system?: string; redisConfig?: readonly string[] }, scenario: string, seed: number, path: string): string {
   const parts = [
-    'npm run chaos --', ...(o.sim ? ['--sim'] : []), ...(o.env === 'docker' ? ['--env docker'] : []),
+    'npm run chaos --', ...(o.sim ? ['--sim'] : []), ...(o.sim && o.guided === false ? ['--no-guidance'] : []), ...(o.env === 'docker' ? ['--env docker'] : []),
     ...(o.system && o.system !== 'reference' ? [`--system ${o.system}`] : []),
     ...(o.redisConfig ?? []).map((c) => `--redis-config ${/\s/.test(c) ? `'${c}'` : c}`),
     `--scenario ${scenario}`, `--seed ${seed}`, `--path ${path}`,

@@ -84,7 +84,8 @@ export function settleCell(d: SettleDistribution | null): string {
 export function printFailure(result: ScenarioResult, o: Pick<ChaosOptions, 'workers' | 'keepers' | 'bugs'> & { sim?: boolean }, log: (s: string) => void): void {
   const f = result.failure!;
   const run = f.run;
-  log(`\n[${result.scenario}] VIOLATION after ${result.runs} runs (${f.numShrinks} shrinks). Minimal schedule (${run.schedule.length} step${run.schedule.length === 1 ? '' : 's'}):`);
+  const drawn = run.drawn === 'mutation' ? ', drawn by the guided search as a mutation of an earlier plan' : '';
+  log(`\n[${result.scenario}] VIOLATION after ${result.runs} runs (${f.numShrinks} shrinks${drawn}). Minimal schedule (${run.schedule.length} step${run.schedule.length === 1 ? '' : 's'}):`);
   for (const step of run.schedule) log(`  - ${describeStep(step)}`);
   log(`  workload: ${run.workload.tasks.length} tasks, ${run.workload.tasks.reduce((n, t) => n + t.jobs.length, 0)} jobs`);
   for (const v of run.verdicts.filter((x) => x.valid === false)) {
@@ -94,6 +95,7 @@ export function printFailure(result: ScenarioResult, o: Pick<ChaosOptions, 'work
   log(`  replay: ${replayCommand(o, result.scenario, result.seed, f.path)}`);
   // every simulated fault but a crash point exists live: the same seed and path give the same plan on real processes
   if (o.sim && run.schedule.some((s) => s.fault.kind === 'crash-point')) log('  live: no live form (its crash points need the simulation to see each command reach Redis)');
+  else if (o.sim && result.guided) log('  live: no live path (a guided search drew this plan from its earlier runs, which only the simulation repeats; --no-guidance draws plans that replay live)');
   else if (o.sim) log(`  live: ${replayCommand({ ...o, sim: false }, result.scenario, result.seed, f.path)} (the same workload and schedule on real processes, at the machine's timing)`);
   log('');
 }

@@ -6,6 +6,7 @@ import type { History, Verdict } from '../history/types.ts';
 import type { Schedule } from '../nemesis/index.ts';
 import type { Workload } from '../workload/workload.ts';
 import { runOnce, type RunOutcome, type RunPlan } from './run.ts';
+import { behaviourOf, Corpus, GuidedPlans } from './guidance.ts';
 import type { Scenario, ScenarioContext } from './scenario.ts';
 
 /**
@@ -35,6 +36,8 @@ export interface RunRecord {
   history?: History;
   /** this run was part of shrinking a failure */
   shrinking: boolean;
+  /** in a guided search: a fresh draw, or a mutation of a plan that reached new behaviour */
+  drawn?: 'fresh' | 'mutation';
 }
 
 export interface GoalResult {
@@ -73,6 +76,8 @@ export interface ScenarioResult {
    */
   records: RunRecord[];
   recordsOmitted?: number;
+  /** a guided search (guidance.ts): the plans it kept for reaching new behaviour, and the behaviours seen */
+  guided?: { corpus: number; behaviours: number };
   /** set when a harness or environment error ended the scenario */
   error?: string;
 }
@@ -91,6 +96,11 @@ export interface RunScenarioOptions {
   search?: { shareMs: number; capMs: number; minRuns: number };
   /** when false, stop at the first failure without shrinking */
   shrink?: boolean;
+  /**
+   * guided search (guidance.ts): on a deterministic target (the simulation) unless false. A replay
+   * by path re-runs the runs before it first, unreported, to rebuild the corpus it was drawn from.
+   */
+  guided?: boolean;
   /** only these checkers fail the property (verify: the checker a planted bug must trip); default all */
   failOn?: readonly string[];
   onRun?: (record: RunRecord) => void;
@@ -172,6 +182,8 @@ export interface RunTarget {
   /** the checkers that judge this system (SystemModule.checkers) */
   checkers: 'all' | readonly string[];
   run(plan: RunPlan): Promise<RunOutcome>;
+  /** a run is a function of its plan and the seed (the simulation): a guided search can build on earlier runs */
+  deterministic?: boolean;
 }
 
 /** Live runs on an environment's long-lived servers and processes. */
@@ -192,9 +204,15 @@ export async function runScenario(target: RunTarget, scenario: Scenario, opts: R
   let lastFailing: RunRecord | undefined;
   let harnessError: unknown;
   const settleMs = scenario.settleMs ?? ctx.leaseMs * 2 + 6000;
-
+  const guided = opts.guided !== false && target.deterministic === true;
+  const corpus = new Corpus();
   // the workload does not shrink: the fault schedule is what a counterexample should be reduced to
-  const property = fc.asyncProperty(fc.noShrink(scenario.workload(ctx)), scenario.schedule(ctx), async (workload, schedule) => {
+  const fresh = fc.tuple(fc.noShrink(scenario.workload(ctx)), scenario.schedule(ctx));
+  const guidedPlans = guided ? new GuidedPlans(fresh, corpus) : undefined;
+  /** re-running the runs before a replayed one: they build the corpus and are not reported */
+  let warming = false;
+
+  const judge = async (workload: Workload, schedule: Schedule): Promise<boolean> => {
     let outcome;
     try {
       outcome = await target.run({ workload, schedule, settleMs });
@@ -207,6 +225,9 @@ export async function runScenario(target: RunTarget, scenario: Scenario, opts: R
     const kind = runOutcome(verdicts, opts.failOn);
     // only a false verdict is a counterexample: an undecided run is counted, not shrunk
     const valid = kind !== 'fail';
+    // shrinking runs replay a failure: they reach nothing the search should build on
+    if (guided && !firstFailureSeen) corpus.offer([workload, schedule], behaviourOf(outcome.history, stats, verdicts));
+    if (warming) return true;
     const record: RunRecord = {
       index: records.length,
       valid,
@@ -220,6 +241,7 @@ export async function runScenario(target: RunTarget, scenario: Scenario, opts: R
       schedule,
       workload,
       shrinking: firstFailureSeen,
+      ...(guidedPlans ? { drawn: guidedPlans.drawnBy(schedule) } : {}),
     };
     if (kind === 'fail') {
       record.history = outcome.history;
@@ -233,7 +255,22 @@ export async function runScenario(target: RunTarget, scenario: Scenario, opts: R
     records.push(record);
     opts.onRun?.(record);
     return valid;
-  });
+  };
+  // (the unguided property keeps its two arguments: paths printed before guidance still replay)
+  const property: fc.IAsyncProperty<unknown[]> = guidedPlans
+    ? fc.asyncProperty(guidedPlans, ([workload, schedule]) => judge(workload, schedule)) as fc.IAsyncProperty<unknown[]>
+    : fc.asyncProperty(fc.noShrink(scenario.workload(ctx)), scenario.schedule(ctx), judge) as fc.IAsyncProperty<unknown[]>;
+  if (guided && opts.path) {
+    const before = Number(opts.path.split(':')[0]);
+    if (before > 0) {
+      warming = true;
+      try {
+        await fc.check(property, { numRuns: before, seed: opts.seed, endOnFailure: true });
+      } finally {
+        warming = false;
+      }
+    }
+  }
 
   const search = opts.search;
   // budgeted search: stop before the next run, never during one (the run drawn is the run replayed)
@@ -260,6 +297,7 @@ export async function runScenario(target: RunTarget, scenario: Scenario, opts: R
   const base = {
     scenario: scenario.name, runs: records.length, failedRuns: records.filter((r) => r.outcome === 'fail').length, unknownRuns, goals, seed: opts.seed, durationMs,
     records: kept, ...(kept.length < records.length ? { recordsOmitted: records.length - kept.length } : {}),
+    ...(guided ? { guided: { corpus: corpus.entries.length, behaviours: corpus.seen.size } } : {}),
   };
   const failed = details.failed && lastFailing !== undefined;
   const verdict = scenarioVerdict({ harnessError: harnessError !== undefined, failed, unknownRuns, goals });

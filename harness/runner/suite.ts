@@ -15,6 +15,8 @@ export interface SuiteOptions {
   soak?: boolean;
   /** runs in simulation (harness/sim/): the reference system in this process on a virtual clock */
   sim?: boolean;
+  /** a simulated search is guided (harness/runner/guidance.ts) unless false */
+  guided?: boolean;
   /** where live runs happen: local processes (default) or containers (harness/env/docker/) */
   env?: EnvKind;
   workers?: number;
@@ -113,7 +115,7 @@ export class Suite {
         const current = { scenario, started: Date.now(), records: [] as RunRecord[] };
         this.current = current;
         const result = await runScenario(target, scenario, {
-          runs, seed: this.o.seed, path: this.o.path, ...(search ? { search } : { budgetMs }), shrink: this.o.shrink, failOn: this.o.failOn,
+          runs, seed: this.o.seed, path: this.o.path, ...(search ? { search } : { budgetMs }), shrink: this.o.shrink, failOn: this.o.failOn, guided: this.o.guided,
           onRun: (r) => {
             current.records.push(r);
             this.o.onRun?.(scenario, r);

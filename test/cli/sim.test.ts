@@ -25,8 +25,8 @@ describe('chaos --sim', () => {
     expect(r.code).toBe(1);
     const replay = /replay: npm run chaos -- (.*)/.exec(r.stderr)?.[1];
     expect(replay).toMatch(/^--sim --scenario reorder --seed 4 --path \S+ --bugs lww-status$/);
-    // the same plan live, and the report's replay is the simulated one
-    expect(r.stderr).toContain(`live: npm run chaos -- ${replay!.replace('--sim ', '')} (`);
+    // a guided search's plan comes from its earlier runs, which only the simulation repeats
+    expect(r.stderr).toContain('live: no live path (a guided search');
     const summary = JSON.parse(readFileSync(path.join(realpathSync(path.join(dir, 'latest')), 'summary.json'), 'utf8'));
     expect(summary.scenarios[0].failure.replay).toBe(`npm run chaos -- ${replay}`);
     const violations = (text: string) => text.split('\n').filter((l) => /^ {4}\S/.test(l)).join('\n');
@@ -34,5 +34,21 @@ describe('chaos --sim', () => {
     expect(again.code).toBe(1);
     expect(violations(again.stderr)).not.toBe('');
     expect(violations(again.stderr)).toBe(violations(r.stderr));
+  });
+
+  it('without guidance, prints a replay that keeps --no-guidance and the same plan live', () => {
+    const r = chaos(['--sim', '--no-guidance', '--scenario', 'reorder', '--runs', '10', '--seed', '4', '--bugs', 'lww-status', '--report-dir', dir]);
+    expect(r.code).toBe(1);
+    const replay = /replay: npm run chaos -- (.*)/.exec(r.stderr)?.[1];
+    expect(replay).toMatch(/^--sim --no-guidance --scenario reorder --seed 4 --path \S+ --bugs lww-status$/);
+    expect(r.stderr).toContain(`live: npm run chaos -- ${replay!.replace('--sim --no-guidance ', '')} (`);
+    const again = chaos([...replay!.split(' '), '--report-dir', dir]);
+    expect(again.code).toBe(1);
+  });
+
+  it('refuses --no-guidance without --sim', () => {
+    const r = chaos(['--no-guidance', '--scenario', 'reorder']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--no-guidance applies to a simulated search/);
   });
 });
