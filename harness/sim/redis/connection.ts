@@ -75,7 +75,8 @@ export class SimSocket extends Duplex implements SimLink {
     readonly conn: number,
     private readonly forget: (s: SimSocket) => void,
   ) {
-    super({ allowHalfOpen: false });
+    // strings as ioredis writes them: the parser reads a command off the string, no bytes made
+    super({ allowHalfOpen: false, decodeStrings: false });
   }
 
   get isClosed(): boolean {
@@ -152,7 +153,7 @@ export class SimSocket extends Duplex implements SimLink {
     // replies are pushed as they are produced
   }
 
-  override _write(chunk: Buffer, _enc: BufferEncoding, done: (err?: Error | null) => void): void {
+  override _write(chunk: Buffer | string, _enc: BufferEncoding, done: (err?: Error | null) => void): void {
     if (this.gone) return done();
     let commands: string[][];
     try {

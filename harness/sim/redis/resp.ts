@@ -55,8 +55,53 @@ abstract class Incremental<T> {
   }
 }
 
+/** a character outside ASCII (its UTF-8 bytes outnumber its UTF-16 units) */
+const NON_ASCII = /[^\x00-\x7f]/;
+
+/**
+ * Whole multibulk commands read straight off a string, as the byte parser reads them when every
+ * character is one byte (ASCII); undefined for anything else (a command cut short, an inline
+ * command, a malformed one, "*0"): the byte parser then reads the chunk, errors and all.
+ */
+function multibulksOf(s: string): string[][] | undefined {
+  const out: string[][] = [];
+  const end = s.length;
+  let pos = 0;
+  while (pos < end) {
+    if (s.charCodeAt(pos) !== 0x2a /* * */) return undefined;
+    let eol = s.indexOf('\r\n', pos);
+    if (eol < 0) return undefined;
+    const n = Number(s.slice(pos + 1, eol));
+    if (!Number.isInteger(n) || n <= 0 || n > 1024 * 1024) return undefined;
+    pos = eol + 2;
+    const argv: string[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      if (pos >= end || s.charCodeAt(pos) !== 0x24 /* $ */) return undefined;
+      eol = s.indexOf('\r\n', pos);
+      if (eol < 0) return undefined;
+      const size = Number(s.slice(pos + 1, eol));
+      if (!Number.isInteger(size) || size < 0 || size > 512 * 1024 * 1024) return undefined;
+      pos = eol + 2;
+      if (end - pos < size + 2 || s.charCodeAt(pos + size) !== 13 || s.charCodeAt(pos + size + 1) !== 10) return undefined;
+      argv[i] = s.slice(pos, pos + size);
+      pos += size + 2;
+    }
+    out.push(argv);
+  }
+  return out;
+}
+
 /** Client → server: each message is one command's argv. */
 export class RequestParser extends Incremental<string[]> {
+  override feed(chunk: Buffer | string): string[][] {
+    // what a client writes nearly always: whole commands in one ASCII string, nothing pending
+    if (typeof chunk === 'string' && this.pos >= this.buf.length && !NON_ASCII.test(chunk)) {
+      const commands = multibulksOf(chunk);
+      if (commands) return commands;
+    }
+    return super.feed(chunk);
+  }
+
   protected parseOne(): string[] | undefined {
     if (this.pos >= this.buf.length) return undefined;
     if (this.buf[this.pos] !== 0x2a /* * */) return this.inline();
