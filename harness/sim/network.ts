@@ -96,6 +96,9 @@ type Verdict = 'pass' | 'drop' | 'close' | 'pass-then-close';
 
 const sum = (parts: Item['parts']) => parts.reduce((n, p) => n + p.ms, 0);
 
+/** the parts of a message on a link with no toxics (shared: nothing adds to it) */
+const NO_PARTS: Item['parts'] = [];
+
 /** bytes of a request as ioredis writes it (RESP array of bulk strings) */
 const requestBytes = (argv: string[]) => argv.reduce((n, a) => {
   const len = Buffer.byteLength(a);
@@ -131,6 +134,9 @@ export class SimNetwork implements DeliveryPolicy {
   private seq = 0;
   /** crash points armed (watch): counted down on every command their endpoint has executed */
   private watches = new Set<{ name: string; command: string; left: number; fire: () => void }>();
+  /** step's scratch: the queues with something due and their direction (kept between steps: a step allocates nothing) */
+  private readonly dueQueues: (ConnQueue | undefined)[] = [];
+  private readonly dueInbound: boolean[] = [];
 
   constructor(
     private readonly engine: SimRedis,
@@ -243,8 +249,10 @@ export class SimNetwork implements DeliveryPolicy {
   /** loopback's share and each delaying toxic's share, in the link's chain order */
   private route(linkName: string, stream: Stream, bytes: () => number): { base: number; parts: Item['parts'] } {
     const base = BASE_MIN_MS + this.random() * (BASE_MAX_MS - BASE_MIN_MS);
+    const toxics = this.link(linkName).toxics;
+    if (toxics.size === 0) return { base, parts: NO_PARTS };
     const parts: Item['parts'] = [];
-    for (const t of this.link(linkName).toxics.values()) {
+    for (const t of toxics.values()) {
       if (t.type === 'latency' && t.stream === stream) parts.push({ toxic: t, ms: Math.max(0, t.latencyMs + (t.jitterMs ? (this.random() * 2 - 1) * t.jitterMs : 0)) });
       if (t.type === 'bandwidth' && t.stream === stream) parts.push({ toxic: t, ms: bytes() / Math.max(1, t.rateKBps) });
     }
@@ -292,16 +300,28 @@ export class SimNetwork implements DeliveryPolicy {
       this.timed.shift()!.run();
       return true;
     }
-    const due: [ConnQueue, 'inbound' | 'outbound'][] = [];
+    // what is due, in the connections' order, each connection's inbound before its outbound
+    const dueQueues = this.dueQueues;
+    const dueInbound = this.dueInbound;
+    let n = 0;
     for (const q of this.conns.values()) {
-      if (q.inbound.length && q.inbound[0]!.at <= now && !this.held(q, 'inbound')) due.push([q, 'inbound']);
-      if (q.outbound.length && q.outbound[0]!.at <= now && !this.held(q, 'outbound')) due.push([q, 'outbound']);
+      if (q.inbound.length && q.inbound[0]!.at <= now && !this.held(q, 'inbound')) {
+        dueQueues[n] = q;
+        dueInbound[n++] = true;
+      }
+      if (q.outbound.length && q.outbound[0]!.at <= now && !this.held(q, 'outbound')) {
+        dueQueues[n] = q;
+        dueInbound[n++] = false;
+      }
     }
-    if (due.length === 0) return false;
-    const [q, dir] = due.length === 1 ? due[0]! : due[Math.floor(this.random() * due.length)]!;
+    if (n === 0) return false;
+    const pick = n === 1 ? 0 : Math.floor(this.random() * n);
+    const q = dueQueues[pick]!;
+    const dir = dueInbound[pick] ? 'inbound' : 'outbound';
+    dueQueues.fill(undefined, 0, n);
     const item = q[dir].shift()!;
     const stream: Stream = dir === 'inbound' ? 'upstream' : 'downstream';
-    const verdict = this.meet(q, q.endpoint.link, stream, () => sizeOf(item));
+    const verdict = this.link(q.endpoint.link).toxics.size === 0 ? 'pass' : this.meet(q, q.endpoint.link, stream, () => sizeOf(item));
     if (verdict === 'pass' || verdict === 'pass-then-close') {
       if (dir === 'outbound') q.socket.reply(item.reply!, true);
       else this.execute(q, item.argv!);
