@@ -151,16 +151,14 @@ export class SimRedis {
   /** processCommand: lookup, arity, auth, subscribe context, MULTI queueing, then the call */
   private process(conn: ConnState, argv: string[]): ExecResult {
     if (argv.length === 0) return error('ERR empty command');
-    const name = argv[0].toLowerCase();
     const found = this.lookup(argv);
     if (typeof found === 'string') return this.reject(conn, found);
     const { spec, fullname } = found;
-    // a rejected EXEC aborts the transaction (execCommandAbort)
-    const rejectAs = name === 'exec' ? (text: string) => this.abortExec(conn, text) : (text: string) => this.reject(conn, text);
-    if (!arityOk(spec.arity, argv.length)) return rejectAs(`ERR wrong number of arguments for '${fullname}' command`);
-    if (!conn.authed && !spec.noauth) return rejectAs('NOAUTH Authentication required.');
+    const name = argv[0].toLowerCase();
+    if (!arityOk(spec.arity, argv.length)) return this.rejectAs(conn, name, `ERR wrong number of arguments for '${fullname}' command`);
+    if (!conn.authed && !spec.noauth) return this.rejectAs(conn, name, 'NOAUTH Authentication required.');
     if (conn.channels.size > 0 && !spec.pubsubOk && name !== 'quit' && name !== 'reset') {
-      return rejectAs(`ERR Can't execute '${fullname}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`);
+      return this.rejectAs(conn, name, `ERR Can't execute '${fullname}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`);
     }
     if (conn.multi && !TRANSACTION_CONTROL.has(name)) {
       conn.multi.push(argv);
@@ -184,6 +182,11 @@ export class SimRedis {
     const sub = Object.prototype.hasOwnProperty.call(spec.subcommands, subName) ? spec.subcommands[subName] : undefined;
     if (!sub) return `ERR unknown subcommand '${argv[1].slice(0, 128)}'. Try ${argv[0].toUpperCase()} HELP.`;
     return { spec: { ...sub, noscript: sub.noscript ?? spec.noscript }, fullname: `${name}|${subName}` };
+  }
+
+  /** a command refused before it ran; a rejected EXEC aborts the transaction (execCommandAbort) */
+  private rejectAs(conn: ConnState, name: string, text: string): Reply {
+    return name === 'exec' ? this.abortExec(conn, text) : this.reject(conn, text);
   }
 
   private abortExec(conn: ConnState, text: string): Reply {

@@ -370,22 +370,24 @@ class LuaRuntime {
     lua.lua_setfield(L, -2, ERR_FIELD);
   }
 
+  /** a redis.call that went wrong before it reached Redis: raised, or (pcall) returned as an error table */
+  private fail(L: unknown, raise: boolean, msg: string): number {
+    this.pushError(errorText(msg));
+    return raise ? lua.lua_error(L) : 1;
+  }
+
   /** redis.call / redis.pcall */
   private redisCall(L: unknown, raise: boolean): number {
-    const fail = (msg: string): number => {
-      this.pushError(errorText(msg));
-      return raise ? lua.lua_error(L) : 1;
-    };
     const argc: number = lua.lua_gettop(L);
-    if (argc === 0) return fail('Please specify at least one argument for this redis lib call');
-    const argv: string[] = [];
+    if (argc === 0) return this.fail(L, raise, 'Please specify at least one argument for this redis lib call');
+    const argv: string[] = new Array(argc);
     for (let i = 1; i <= argc; i++) {
       const t = lua.lua_type(L, i);
-      if (t === T_NUMBER) argv.push(lua.lua_isinteger(L, i) ? String(lua.lua_tointeger(L, i)) : formatG17(lua.lua_tonumber(L, i)));
-      else if (t === T_STRING) argv.push(toJsString(L, i)!);
-      else return fail('Lua redis lib command arguments must be strings or integers');
+      if (t === T_STRING) argv[i - 1] = toJsString(L, i)!;
+      else if (t === T_NUMBER) argv[i - 1] = lua.lua_isinteger(L, i) ? String(lua.lua_tointeger(L, i)) : formatG17(lua.lua_tonumber(L, i));
+      else return this.fail(L, raise, 'Lua redis lib command arguments must be strings or integers');
     }
-    if (!this.host) return fail('redis.call used outside a script');
+    if (!this.host) return this.fail(L, raise, 'redis.call used outside a script');
     const reply = this.host.call(argv);
     if (reply.t === 'error') {
       this.pushError(reply.v);
