@@ -49,9 +49,10 @@ interface BenchOptions {
   scenarios?: string[];
   seed: number;
   out: string;
-  /** mutants: --mutant, --seeds */
+  /** mutants: --mutant, --seeds, --unguided */
   mutants?: string[];
   seeds?: number[];
+  unguided?: boolean;
 }
 
 function parseOptions(argv: string[]): BenchOptions | 'help' {
@@ -68,6 +69,7 @@ function parseOptions(argv: string[]): BenchOptions | 'help' {
     .option('--env <local|docker>', 'where live runs happen: local processes, or containers (runs-per-minute and time-to-detect only)', 'local')
     .option('--mutant <names>', 'mutants: comma-separated mutants (harness/bench/mutants/*.patch; default: all)')
     .option('--seeds <list>', 'mutants: comma-separated seeds each system runs the suite with (default: seed .. seed+4)')
+    .option('--unguided', 'mutants: run every suite with --no-guidance (plans drawn fresh), to measure what the guided search adds')
     .option('--system <name>', `the system runs-per-minute measures: ${SYSTEM_NAMES.join(', ')} (the other benchmarks measure the reference system)`, 'reference')
     .exitOverride()
     .configureOutput({ writeErr: () => undefined, writeOut: (s) => process.stdout.write(s) });
@@ -80,7 +82,7 @@ function parseOptions(argv: string[]): BenchOptions | 'help' {
     }
     throw err;
   }
-  const o = cmd.opts<{ only?: string; quick?: boolean; scenario?: string; seed: number; out: string; env: string; system: string; mutant?: string; seeds?: string }>();
+  const o = cmd.opts<{ only?: string; quick?: boolean; scenario?: string; seed: number; out: string; env: string; system: string; mutant?: string; seeds?: string; unguided?: boolean }>();
   if (!isSystemName(o.system)) throw new UsageError(`--system must be one of ${SYSTEM_NAMES.join(', ')}, got "${o.system}"`);
   const system = o.system;
   if (o.env !== 'local' && o.env !== 'docker') throw new UsageError(`--env must be local or docker, got "${o.env}"`);
@@ -117,7 +119,8 @@ function parseOptions(argv: string[]): BenchOptions | 'help' {
     if (fixed) throw new UsageError(`${fixed.name} measures the reference system only; with --system ${system}: ${BENCHMARKS.filter((b) => b.anySystem).map((b) => b.name).join(', ')}`);
   }
   const { mutants, seeds } = mutantOptions(o, only);
-  return { only, env, system, quick: Boolean(o.quick), scenarios, seed: o.seed, out: path.resolve(o.out), mutants, seeds };
+  if (o.unguided && !only.some((b) => b.name === 'mutants')) throw new UsageError('--unguided applies to the mutants benchmark (--only mutants)');
+  return { only, env, system, quick: Boolean(o.quick), scenarios, seed: o.seed, out: path.resolve(o.out), mutants, seeds, ...(o.unguided ? { unguided: true } : {}) };
 }
 
 /** --mutant and --seeds: known mutants, integer seeds, and only with the mutants benchmark. */
@@ -187,7 +190,7 @@ async function main(argv: string[]): Promise<number> {
   if (parsed === 'help') return 0;
   const o = parsed;
   const before = harnessProcesses();
-  const ctx: MutantBenchContext = { quick: o.quick, scenarios: o.scenarios, seed: o.seed, env: o.env, system: o.system, outDir: o.out, log, mutants: o.mutants, seeds: o.seeds };
+  const ctx: MutantBenchContext = { quick: o.quick, scenarios: o.scenarios, seed: o.seed, env: o.env, system: o.system, outDir: o.out, log, mutants: o.mutants, seeds: o.seeds, unguided: o.unguided };
   const machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? '', memoryBytes: os.totalmem(), node: process.version, platform: `${os.platform()} ${os.release()}` };
   log(`bench: ${o.only.map((b) => b.name).join(', ')}${o.quick ? ' (quick)' : ''}, seed ${o.seed}, ${machine.cpus} CPUs, Node ${machine.node}`);
   const allGoals: { bench: string; goal: Goal }[] = [];

@@ -41,6 +41,8 @@ export interface MutantBenchContext extends BenchContext {
   mutants?: string[];
   /** --seeds: the seeds each system runs the suite with (default: seed .. seed+4) */
   seeds?: number[];
+  /** --unguided: every suite runs with --no-guidance (plans drawn fresh), to measure what guidance adds */
+  unguided?: boolean;
 }
 
 /** The mutants in harness/bench/mutants/, by name. */
@@ -137,10 +139,10 @@ const END_LINE = /^\[([\w-]+)\] (PASS|FAIL|UNKNOWN|VACUOUS|INCOMPLETE): (\d+) ru
  * first violating run: the suite has caught the mistake then, and what it would do next (shrink,
  * go on with the other scenarios) does not change that. The control always runs to the end.
  */
-export function runSuite(embed: string, seed: number, reportDir: string, stopAtFirst = false): Promise<SeedResult> {
+export function runSuite(embed: string, seed: number, reportDir: string, stopAtFirst = false, unguided = false): Promise<SeedResult> {
   return new Promise((resolve) => {
     const started = Date.now();
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'harness', 'cli', 'main.ts'), '--sim', '--seed', String(seed), '--json', '--report-dir', reportDir], {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'harness', 'cli', 'main.ts'), '--sim', ...(unguided ? ['--no-guidance'] : []), '--seed', String(seed), '--json', '--report-dir', reportDir], {
       cwd: PROJECT_ROOT,
       env: { ...process.env, CHAOS_SIM_EMBED: embed },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -271,7 +273,7 @@ export function mutantsBench(): Benchmark {
         const name = system === CONTROL ? CONTROL : system.name;
         const rows: SeedResult[] = [];
         for (const seed of seeds) {
-          const r = await runSuite(embeds.get(name)!, seed, reportDir, system !== CONTROL);
+          const r = await runSuite(embeds.get(name)!, seed, reportDir, system !== CONTROL, ctx.unguided);
           rows.push(r);
           ctx.log(`[mutants] ${name} seed ${seed}: ${cell(r)}${r.caught ? `, after ${r.runsToDetect} runs, ${secs(r.wallToDetectMs!)}` : ''} (exit ${r.exitCode}, ${secs(r.totalMs)})${r.error ? `: ${r.error}` : ''}`);
         }
@@ -293,7 +295,7 @@ export function mutantsBench(): Benchmark {
       }
       const escaped = results.slice(1).filter((r) => r.caught * 2 < r.seeds.length);
       return {
-        data: { seeds, controlPassed, systems: results },
+        data: { seeds, guided: !ctx.unguided, controlPassed, systems: results },
         text: [
           table.toString(),
           'caught: a checker found a violation (FAIL) in some scenario; the cell names the first failing scenario and its checkers. no: no violation; unknown: checkers could not decide (the gate fails, but nothing is shrunk or reported as a violation); vacuous: a coverage goal never met.',

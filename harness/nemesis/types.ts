@@ -92,13 +92,23 @@ export function resourceOf(fault: Fault): string | undefined {
 }
 
 /**
- * Whether two steps hold the same resource at some moment. Windows are closed,
+ * How long a step holds its resource: its whole window, except a step whose heal undoes nothing
+ * (kill-executor: the worker starts a new executor itself), which holds the worker only at the
+ * instant it strikes. So a worker can be killed or paused while it recovers from its executor's
+ * death (a compound fault), but not struck by both at one instant.
+ */
+export function holdMs(step: FaultStep): number {
+  return step.fault.kind === 'kill-executor' ? 0 : step.durationMs;
+}
+
+/**
+ * Whether two steps hold the same resource at some moment (holdMs). Windows are closed,
  * [atMs, atMs + durationMs]: a step that starts the very millisecond another heals races that
  * heal (two timers), so it counts as overlapping, as do two zero-length steps at the same time.
  */
 export function stepsClash(a: FaultStep, b: FaultStep): boolean {
   const r = resourceOf(a.fault);
-  return r !== undefined && r === resourceOf(b.fault) && a.atMs <= b.atMs + b.durationMs && b.atMs <= a.atMs + a.durationMs;
+  return r !== undefined && r === resourceOf(b.fault) && a.atMs <= b.atMs + holdMs(b) && b.atMs <= a.atMs + holdMs(a);
 }
 
 /** The first pair of steps (earlier start first) that overlap on one resource, if any. */
@@ -127,7 +137,7 @@ export function withoutOverlaps(schedule: Schedule): Schedule {
     if (r === undefined) return true;
     const end = lastEnd.get(r);
     if (end !== undefined && step.atMs <= end) return false;
-    lastEnd.set(r, step.atMs + step.durationMs);
+    lastEnd.set(r, step.atMs + holdMs(step));
     return true;
   });
 }

@@ -21,12 +21,14 @@ function sharedResource(f: Fault): string | undefined {
     default: return undefined;
   }
 }
-/** two steps on one resource whose windows [atMs, atMs + durationMs] meet (closed: a heal and an inject at the same ms race) */
+/** a kill-executor's heal undoes nothing: it holds its worker only at the instant it strikes */
+const held = (s: FaultStep) => (s.fault.kind === 'kill-executor' ? 0 : s.durationMs);
+/** two steps on one resource whose windows [atMs, atMs + held] meet (closed: a heal and an inject at the same ms race) */
 function clashes(s: readonly FaultStep[]): string[] {
   const out: string[] = [];
   s.forEach((a, i) => s.slice(i + 1).forEach((b) => {
     const r = sharedResource(a.fault);
-    if (r !== undefined && r === sharedResource(b.fault) && a.atMs <= b.atMs + b.durationMs && b.atMs <= a.atMs + a.durationMs) {
+    if (r !== undefined && r === sharedResource(b.fault) && a.atMs <= b.atMs + held(b) && b.atMs <= a.atMs + held(a)) {
       out.push(`${describeStep(a)} / ${describeStep(b)}`);
     }
   }));

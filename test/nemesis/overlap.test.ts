@@ -48,6 +48,16 @@ describe('withoutOverlaps', () => {
     expect(withoutOverlaps([step(0, 300, { kind: 'redis-restart' }), step(200, 300, { kind: 'redis-restart' })])).toHaveLength(1);
   });
 
+  it('a kill-executor holds its worker only at the instant it strikes: the worker may be killed or paused while it recovers', () => {
+    // its heal undoes nothing (the worker starts a new executor), so its duration holds nothing
+    const strike = step(100, 2000, { kind: 'kill-executor', worker: 'worker-1' });
+    expect(withoutOverlaps([strike, step(130, 500, { kind: 'kill', process: 'worker-1' })])).toHaveLength(2);
+    expect(withoutOverlaps([strike, step(101, 500, { kind: 'crash-point', process: 'worker-1', watch: 'worker-1', command: 'XACK', nth: 1, action: 'pause' })])).toHaveLength(2);
+    // but not at that instant, nor inside another step's window on the worker
+    expect(withoutOverlaps([strike, step(100, 500, { kind: 'kill', process: 'worker-1' })])).toHaveLength(1);
+    expect(withoutOverlaps([step(50, 100, { kind: 'pause', process: 'worker-1' }), strike])).toHaveLength(1);
+  });
+
   it('windows are closed: a step starting the very ms the other heals is dropped (heal and inject would race)', () => {
     const a = step(100, 200, { kind: 'kill', process: 'keeper-1' });
     expect(withoutOverlaps([a, step(300, 100, { kind: 'kill', process: 'keeper-1' })])).toEqual([a]);
