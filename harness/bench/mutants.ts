@@ -263,10 +263,12 @@ export function mutantsBench(): Benchmark {
       const all = listMutants();
       const mutants = ctx.mutants ? all.filter((m) => ctx.mutants!.includes(m.name)) : all;
       const seeds = ctx.seeds ?? Array.from({ length: ctx.quick ? 1 : 5 }, (_, i) => ctx.seed + i);
-      const reportDir = path.join(MUTANTS_CACHE, 'reports');
+      // a guided and an unguided bench may run side by side: each has its own copies
+      const cache = path.join(MUTANTS_CACHE, ctx.unguided ? 'unguided' : 'guided');
+      const reportDir = path.join(cache, 'reports');
       rmSync(reportDir, { recursive: true, force: true });
       // every patch is applied before the first suite runs: a stale patch fails in a second, not minutes in
-      const embeds = new Map<string, string>([[CONTROL, materialize(CONTROL)], ...mutants.map((m) => [m.name, materialize(m)] as const)]);
+      const embeds = new Map<string, string>([[CONTROL, materialize(CONTROL, cache)], ...mutants.map((m) => [m.name, materialize(m, cache)] as const)]);
       const results: SystemResult[] = [];
       const systems: (Mutant | typeof CONTROL)[] = [CONTROL, ...mutants];
       for (const system of systems) {
