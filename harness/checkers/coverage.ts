@@ -67,6 +67,8 @@ export interface RunStats {
   keeperTakeovers: number;
   /** jobs submitted after the last fault healed that finished (recovery.ts) */
   jobsAfterHeal: number;
+  /** jobs whose worker stopped between reporting their outcome and acknowledging them (recovery.ts) */
+  outcomesBeforeAck: number;
   /** per effective fault that bit (faultReach.ts): `kind → role`, e.g. `kill → worker`, `down → keeper link` */
   faultsHit: string[];
   latencies: LatencySample[];

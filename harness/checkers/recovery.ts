@@ -5,7 +5,7 @@
 
 import type { History, NemesisEntry } from '../history/types.ts';
 import type { FaultReach } from './faultReach.ts';
-import type { Observations } from './observations.ts';
+import { parseLogId, type Observations } from './observations.ts';
 import { rolesOf } from './roles.ts';
 import { isTerminal } from './spec.ts';
 
@@ -19,6 +19,13 @@ export interface RecoveryStats {
   keeperTakeovers: number;
   /** jobs submitted (acknowledged) after the last fault step healed that reached a terminal state */
   jobsAfterHeal: number;
+  /**
+   * jobs whose worker reported an outcome and then died, was restarted or paused before it
+   * acknowledged the delivery: the job was delivered again under a later attempt after that.
+   * A figure, not a coverage goal: a system that acknowledges a redelivered finished job without
+   * a new attempt (the reference system does) leaves no trace of the redelivery in the history.
+   */
+  outcomesBeforeAck: number;
 }
 
 const ENDS_HOLD = new Set(['kill', 'restart']);
@@ -59,5 +66,43 @@ export function recoveryStats(history: History, obs: Observations, reach: FaultR
       if (ok && ok.t > healed && steps.some((s) => s.applied && isTerminal(s.to))) jobsAfterHeal++;
     }
   }
-  return { jobTakeovers, keeperTakeovers, jobsAfterHeal };
+  return { jobTakeovers, keeperTakeovers, jobsAfterHeal, outcomesBeforeAck: outcomesBeforeAck(obs, roles) };
+}
+
+const STOPS_WORKER = new Set(['kill', 'restart', 'pause']);
+
+/**
+ * Jobs whose outcome event (a terminal event from a worker or its executor, attempt a) was
+ * produced, after which that worker was killed, restarted or paused, and which then ran again
+ * under a later attempt: the delivery was still unacknowledged when the worker stopped (an
+ * acknowledged one is never delivered again), so the crash fell between outcome and ack.
+ */
+function outcomesBeforeAck(obs: Observations, roles: ReturnType<typeof rolesOf>): number {
+  const stops = obs.nemesis.filter((n) => n.type === 'start' && (n.outcome ?? 'ok') === 'ok' && STOPS_WORKER.has(n.fault));
+  if (stops.length === 0) return 0;
+  const laterAttempt = new Map<string, { attempt: number; t: number }[]>();
+  const note = (jobId: string, attempt: number, t: number) => {
+    const list = laterAttempt.get(jobId);
+    if (list) list.push({ attempt, t });
+    else laterAttempt.set(jobId, [{ attempt, t }]);
+  };
+  for (const x of obs.executions) note(x.jobId, x.attempt, x.t);
+  for (const { steps } of obs.jobs) for (const s of steps) note(s.entry.jobId, s.attempt, s.t);
+  let n = 0;
+  for (const { steps } of obs.jobs) {
+    const hit = steps.some((step) => {
+      const e = step.entry;
+      if ((e.source !== 'worker' && e.source !== 'executor') || !isTerminal(e.type)) return false;
+      const worker = roles.workerOf(e.sourceId);
+      if (worker === undefined) return false;
+      // when the event was produced: its stream id, placed on the timeline through its decision
+      const logMs = parseLogId(e.logId)?.[0];
+      const eventMs = parseLogId(e.eventId)?.[0];
+      const producedAt = logMs !== undefined && eventMs !== undefined ? e.t - (logMs - eventMs) : e.t;
+      return stops.some((d) => d.target === worker && d.t >= producedAt
+        && (laterAttempt.get(e.jobId) ?? []).some((l) => l.attempt > e.attempt && l.t >= d.t));
+    });
+    if (hit) n++;
+  }
+  return n;
 }

@@ -66,6 +66,7 @@ const ZERO_TOTALS: StatsTotals = {
   jobTakeovers: 0,
   keeperTakeovers: 0,
   jobsAfterHeal: 0,
+  outcomesBeforeAck: 0,
   reclaimedJobs: 0,
   faults: 0,
   faultsFailed: 0,

@@ -59,6 +59,7 @@ const statsSchema = z.object({
   jobTakeovers: count.optional(),
   keeperTakeovers: count.optional(),
   jobsAfterHeal: count.optional(),
+  outcomesBeforeAck: count.optional(),
   sameKeyOverlaps: count.optional(),
   cancelsDuringFaults: count.optional(),
   readsDuringFaults: count.optional(),

@@ -101,3 +101,58 @@ describe('jobsAfterHeal', () => {
     expect(stats(b.build()).jobsAfterHeal).toBe(0);
   });
 });
+
+describe('outcomesBeforeAck', () => {
+  it('counts a job whose worker reported its outcome, then died, and that was delivered again', () => {
+    const b = new HistoryBuilder();
+    b.execution('j1', 1, 100, 'worker-1');
+    b.transition('j1', 'running', 'completed', { t: 300, sourceId: 'worker-1' });
+    b.nemesis(400, 'start', 0, 'kill', 'worker-1');
+    b.nemesis(500, 'end', 0, 'kill', 'worker-1');
+    b.execution('j1', 2, 3000, 'worker-2');
+    expect(stats(b.build()).outcomesBeforeAck).toBe(1);
+  });
+
+  it('counts a pause past the lease the same way, but not an executor kill (the worker acknowledges, not its executor)', () => {
+    const paused = new HistoryBuilder();
+    paused.execution('j1', 1, 100, 'worker-1');
+    paused.transition('j1', 'running', 'failed', { t: 300, sourceId: 'worker-1' });
+    paused.nemesis(310, 'start', 0, 'pause', 'worker-1');
+    paused.nemesis(5000, 'end', 0, 'pause', 'worker-1');
+    paused.execution('j1', 2, 3000, 'worker-2');
+    expect(stats(paused.build()).outcomesBeforeAck).toBe(1);
+
+    const executor = new HistoryBuilder();
+    executor.execution('j1', 1, 100, 'worker-1');
+    executor.transition('j1', 'running', 'completed', { t: 300, sourceId: 'worker-1' });
+    executor.nemesis(400, 'start', 0, 'kill-executor', 'executor of worker-1');
+    executor.nemesis(500, 'end', 0, 'kill-executor', 'executor of worker-1');
+    executor.execution('j1', 2, 3000, 'worker-2');
+    expect(stats(executor.build()).outcomesBeforeAck).toBe(0);
+  });
+
+  it('does not count a death before the outcome, one without a later delivery, nor a later attempt begun before the death', () => {
+    const before = new HistoryBuilder();
+    before.execution('j1', 1, 100, 'worker-1');
+    before.nemesis(200, 'start', 0, 'kill', 'worker-1');
+    before.nemesis(250, 'end', 0, 'kill', 'worker-1');
+    before.transition('j1', 'running', 'completed', { t: 300, sourceId: 'worker-1' });
+    before.execution('j1', 2, 3000, 'worker-2');
+    expect(stats(before.build()).outcomesBeforeAck).toBe(0);
+
+    const acked = new HistoryBuilder();
+    acked.execution('j1', 1, 100, 'worker-1');
+    acked.transition('j1', 'running', 'completed', { t: 300, sourceId: 'worker-1' });
+    acked.nemesis(400, 'start', 0, 'kill', 'worker-1');
+    acked.nemesis(500, 'end', 0, 'kill', 'worker-1');
+    expect(stats(acked.build()).outcomesBeforeAck).toBe(0);
+
+    const earlier = new HistoryBuilder();
+    earlier.execution('j1', 1, 100, 'worker-1');
+    earlier.transition('j1', 'running', 'completed', { t: 300, sourceId: 'worker-1' });
+    earlier.execution('j1', 2, 350, 'worker-2');
+    earlier.nemesis(400, 'start', 0, 'kill', 'worker-1');
+    earlier.nemesis(500, 'end', 0, 'kill', 'worker-1');
+    expect(stats(earlier.build()).outcomesBeforeAck).toBe(0);
+  });
+});

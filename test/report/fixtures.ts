@@ -158,6 +158,7 @@ export function statsOf(history: History): RunStats {
     jobTakeovers: 0,
     keeperTakeovers: 0,
     jobsAfterHeal: 0,
+    outcomesBeforeAck: 0,
     reclaimedJobs: new Set(transitions.filter((e) => e.attempt > 1).map((e) => e.jobId)).size,
     faults: history.filter((e) => e.kind === 'nemesis' && e.type === 'start').length,
     faultsFailed: 0,
