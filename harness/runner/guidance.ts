@@ -102,15 +102,19 @@ export class GuidedPlans extends fc.Arbitrary<Plan> {
 
   generate(mrng: fc.Random, biasFactor: number | undefined): fc.Value<Plan> {
     const mutate = this.corpus.entries.length > 0 && mrng.nextInt(0, 7) < (this.o.mutateEighths ?? 6);
-    if (!mutate) {
-      const v = this.fresh.generate(mrng, biasFactor);
-      return new fc.Value(v.value_, { fresh: true, context: v.context } satisfies Origin);
+    if (mutate) {
+      const parent = this.corpus.entries[mrng.nextInt(0, this.corpus.entries.length - 1)]!.plan;
+      // a plan run already is not run again: a few tries at a schedule that differs, else a fresh draw
+      // (a scenario without faults has empty schedules: every draw is fresh)
+      for (let attempt = 0; attempt < 3 && parent[1].length > 0; attempt++) {
+        let schedule = parent[1];
+        const rounds = mrng.nextInt(1, 3);
+        for (let i = 0; i < rounds; i++) schedule = this.mutateOnce(schedule, mrng, biasFactor);
+        if (JSON.stringify(schedule) !== JSON.stringify(parent[1])) return this.mutation(parent[0], schedule);
+      }
     }
-    const parent = this.corpus.entries[mrng.nextInt(0, this.corpus.entries.length - 1)]!.plan;
-    let schedule = parent[1];
-    const rounds = mrng.nextInt(1, 3);
-    for (let i = 0; i < rounds; i++) schedule = this.mutateOnce(schedule, mrng, biasFactor);
-    return this.mutation(parent[0], schedule);
+    const v = this.fresh.generate(mrng, biasFactor);
+    return new fc.Value(v.value_, { fresh: true, context: v.context } satisfies Origin);
   }
 
   /** how a schedule this arbitrary gave was drawn */
@@ -140,6 +144,8 @@ export class GuidedPlans extends fc.Arbitrary<Plan> {
   }
 
   private mutateOnce(schedule: Schedule, mrng: fc.Random, biasFactor: number | undefined): Schedule {
+    // a scenario without faults (its schedules are empty) has nothing to mutate
+    if (schedule.length === 0) return schedule;
     const steps = schedule.map((s) => ({ ...s, fault: { ...s.fault } }));
     const pick = () => mrng.nextInt(0, steps.length - 1);
     const maxDuration = this.o.maxDurationMs ?? 30_000;
@@ -187,7 +193,7 @@ export class GuidedPlans extends fc.Arbitrary<Plan> {
       }
       case 'add': {
         const fresh = this.freshSteps(mrng, biasFactor);
-        steps.push(fresh[mrng.nextInt(0, fresh.length - 1)]!);
+        if (fresh.length > 0) steps.push(fresh[mrng.nextInt(0, fresh.length - 1)]!);
         break;
       }
       case 'drop':
@@ -198,7 +204,7 @@ export class GuidedPlans extends fc.Arbitrary<Plan> {
         // (a crash during recovery)
         if (steps.length < 2) {
           const fresh = this.freshSteps(mrng, biasFactor);
-          steps.push(fresh[mrng.nextInt(0, fresh.length - 1)]!);
+          if (fresh.length > 0) steps.push(fresh[mrng.nextInt(0, fresh.length - 1)]!);
         }
         const a = steps[pick()]!;
         let b = steps[pick()]!;
@@ -209,8 +215,8 @@ export class GuidedPlans extends fc.Arbitrary<Plan> {
       case 'splice': {
         // crossover: some steps of another corpus entry join these
         const other = this.corpus.entries[mrng.nextInt(0, this.corpus.entries.length - 1)]!.plan[1];
-        const s = other[mrng.nextInt(0, other.length - 1)]!;
-        steps.push({ ...s, fault: { ...s.fault } });
+        const s = other[mrng.nextInt(0, Math.max(0, other.length - 1))];
+        if (s) steps.push({ ...s, fault: { ...s.fault } });
         break;
       }
     }

@@ -77,6 +77,20 @@ describe('guided plans', () => {
     expect(mutations.filter(([, s]) => !freshOnes.has(JSON.stringify(s))).length).toBeGreaterThan(200);
   });
 
+  it('draws fresh when the corpus holds only empty schedules (a scenario without faults), and never repeats its parent', () => {
+    const none = fc.tuple(fc.noShrink(fc.constant({ tasks: [] } as unknown as Workload)), fc.constant([] as Schedule));
+    const corpus = new Corpus();
+    const guided = new GuidedPlans(none, corpus);
+    corpus.offer([{ tasks: [] } as unknown as Workload, []], ['x']);
+    expect(fc.sample(guided, { seed: 2, numRuns: 50 }).every(([, s]) => guided.drawnBy(s) === 'fresh' && s.length === 0)).toBe(true);
+
+    const withFaults = new Corpus();
+    const g2 = new GuidedPlans(fresh, withFaults);
+    const parent = fc.sample(schedules, { seed: 4, numRuns: 1 })[0]!;
+    withFaults.offer([{ tasks: [] } as unknown as Workload, parent], ['x']);
+    for (const [, s] of fc.sample(g2, { seed: 4, numRuns: 300 })) if (g2.drawnBy(s) === 'mutation') expect(s).not.toEqual(parent);
+  });
+
   it('shrinks a mutated plan by dropping its steps one at a time', () => {
     const corpus = new Corpus();
     const guided = new GuidedPlans(fresh, corpus);
