@@ -70,7 +70,7 @@ async function main(argv: string[]): Promise<number> {
   let searching = false;
 
   const suite = new Suite({
-    scenarios: o.scenarios, seed: o.seed, runs: o.runs, path: o.path, budgetMs: shardBudget(o), soak: o.soak, sim: o.sim, guided: o.guided, env: o.env,
+    scenarios: o.scenarios, seed: o.seed, runs: o.runs, path: o.path, budgetMs: shardBudget(o), soak: o.soak, sim: o.sim, guided: o.guided, faultDurationMs: o.faultDurationMs, env: o.env,
     workers: o.workers, keepers: o.keepers, bugs: o.bugs, system: o.system, redisConfig: o.redisConfig,
     onScenarioStart: (s, runs, searchMs) => {
       searching = searchMs !== undefined;

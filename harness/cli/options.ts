@@ -31,6 +31,8 @@ export interface ChaosOptions {
   sim: boolean;
   /** --sim: a guided search (harness/runner/guidance.ts); false with --no-guidance */
   guided: boolean;
+  /** --fault-duration: every step's duration is drawn from this range instead of the scenario's */
+  faultDurationMs?: DurationRange;
   /** --env: local processes or containers */
   env: 'local' | 'docker';
   /** --system: the system under test (harness/systems/) */
@@ -63,6 +65,33 @@ export function parseDuration(text: string): number {
   if (ms < 1000) throw new InvalidArgumentError(`budget ${text} is shorter than one second`);
   return Math.round(ms);
 }
+
+export interface DurationRange {
+  minMs: number;
+  maxMs: number;
+}
+
+/** how long one fault step may be: an hour covers any timer worth finding */
+const MAX_FAULT_MS = 3_600_000;
+
+/** `--fault-duration 5s-15s` (or one duration: exactly that long); each side like --budget's, from 0 ms. */
+export function parseDurationRange(text: string): DurationRange {
+  const one = (t: string): number => {
+    const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(t.trim());
+    if (!m) throw new InvalidArgumentError(`"${text}" is not a duration range (like 5s-15s, 800ms-2s, or 10s)`);
+    return Math.round(Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h']);
+  };
+  const [a, b, ...rest] = text.split('-');
+  if (rest.length > 0 || a === undefined) throw new InvalidArgumentError(`"${text}" is not a duration range (like 5s-15s, 800ms-2s, or 10s)`);
+  const minMs = one(a);
+  const maxMs = b === undefined ? minMs : one(b);
+  if (maxMs < minMs) throw new InvalidArgumentError(`--fault-duration ${text}: the longest is shorter than the shortest`);
+  if (maxMs > MAX_FAULT_MS) throw new InvalidArgumentError(`--fault-duration ${text}: longer than an hour`);
+  return { minMs, maxMs };
+}
+
+/** a range as --fault-duration takes it back */
+export const formatDurationRange = (r: DurationRange): string => (r.minMs === r.maxMs ? `${r.minMs}ms` : `${r.minMs}ms-${r.maxMs}ms`);
 
 export const intIn = (name: string, min: number, max: number) => (text: string) => {
   const r = z.coerce.number().int().min(min).max(max).safeParse(text);
@@ -146,6 +175,7 @@ export function buildCommand(): Command {
     .option('--budget <duration>', 'wall-time budget for the whole suite, e.g. 90s or 5m. With --sim (default 60s): every scenario searches its share, longer while a coverage goal is unmet; live: explore runs on until it is spent', parseDuration)
     .option('--soak', 'each scenario runs its soak number of runs (explore more); what `npm run soak` passes')
     .option('--sim', 'deterministic simulation: the reference system\'s own code in this process, on an in-process Redis and a virtual clock')
+    .option('--fault-duration <range>', 'every fault step lasts a duration drawn from this range instead of the scenario\'s own, e.g. 5s-15s (outages past the system\'s timers) or 200ms', parseDurationRange)
     .option('--no-guidance', 'with --sim: draw every plan fresh instead of mutating the ones that reached new behaviour more often (a guided search)')
     .option('--env <env>', 'where the system runs: local (processes) or docker (containers; see docs)', parseEnv, 'local')
     .option('--system <name>', `the system under test: ${SYSTEM_NAMES.join(', ')} (a library runs the scenarios that apply to it)`, parseSystem, 'reference')
@@ -182,7 +212,7 @@ export function parseOptions(argv: string[]): ChaosOptions | 'help' {
   const cmd = buildCommand();
   if (parseCommand(cmd, argv) === 'help') return 'help';
   const o = cmd.opts<{
-    scenario?: Scenario[]; runs?: number; seed?: number; path?: string; budget?: number; soak?: boolean; sim?: boolean; guidance: boolean; env: 'local' | 'docker';
+    scenario?: Scenario[]; runs?: number; seed?: number; path?: string; budget?: number; soak?: boolean; sim?: boolean; guidance: boolean; faultDuration?: DurationRange; env: 'local' | 'docker';
     system: SystemName; redisConfig?: string[];
     workers?: number; keepers?: number; bugs?: string[]; json?: boolean; ci?: boolean; allowUnknown?: boolean;
     reportDir: string; baseline?: string; p99Tolerance?: number; shard?: Shard;
@@ -212,6 +242,7 @@ export function parseOptions(argv: string[]): ChaosOptions | 'help' {
     soak: Boolean(o.soak),
     sim: Boolean(o.sim),
     guided: Boolean(o.sim) && o.guidance,
+    ...(o.faultDuration ? { faultDurationMs: o.faultDuration } : {}),
     env: o.env,
     system: o.system,
     redisConfig: o.redisConfig ?? [],
@@ -236,12 +267,13 @@ export function canonicalOrder(selection: readonly Scenario[]): Scenario[] {
 }
 
 /** The command that replays a scenario's counterexample. */
-export function replayCommand(o: Pick<ChaosOptions, 'workers' | 'keepers' | 'bugs'> & { sim?: boolean; guided?: boolean; env?: 'local' | 'docker'; system?: string; redisConfig?: readonly string[] }, scenario: string, seed: number, path: string): string {
+export function replayCommand(o: Pick<ChaosOptions, 'workers' | 'keepers' | 'bugs'> & { sim?: boolean; guided?: boolean; faultDurationMs?: DurationRange; env?: 'local' | 'docker'; system?: string; redisConfig?: readonly string[] }, scenario: string, seed: number, path: string): string {
   const parts = [
     'npm run chaos --', ...(o.sim ? ['--sim'] : []), ...(o.sim && o.guided === false ? ['--no-guidance'] : []), ...(o.env === 'docker' ? ['--env docker'] : []),
     ...(o.system && o.system !== 'reference' ? [`--system ${o.system}`] : []),
     ...(o.redisConfig ?? []).map((c) => `--redis-config ${/\s/.test(c) ? `'${c}'` : c}`),
     `--scenario ${scenario}`, `--seed ${seed}`, `--path ${path}`,
+    ...(o.faultDurationMs ? [`--fault-duration ${formatDurationRange(o.faultDurationMs)}`] : []),
   ];
   if (o.bugs.length) parts.push(`--bugs ${o.bugs.join(',')}`);
   if (o.workers !== undefined) parts.push(`--workers ${o.workers}`);

@@ -3,7 +3,7 @@ import type { RunEnvironment } from '../env/surface.ts';
 import type { SystemShape } from '../systems/types.ts';
 import { checkRun, type RunStats } from '../checkers/index.ts';
 import type { History, Verdict } from '../history/types.ts';
-import type { Schedule } from '../nemesis/index.ts';
+import { withoutOverlaps, type Schedule } from '../nemesis/index.ts';
 import type { Workload } from '../workload/workload.ts';
 import { runOnce, type RunOutcome, type RunPlan } from './run.ts';
 import { behaviourOf, Corpus, GuidedPlans } from './guidance.ts';
@@ -101,9 +101,21 @@ export interface RunScenarioOptions {
    * by path re-runs the runs before it first, unreported, to rebuild the corpus it was drawn from.
    */
   guided?: boolean;
+  /** every fault step's duration is drawn from this range instead of the scenario's own (--fault-duration) */
+  faultDurationMs?: { minMs: number; maxMs: number };
   /** only these checkers fail the property (verify: the checker a planted bug must trip); default all */
   failOn?: readonly string[];
   onRun?: (record: RunRecord) => void;
+}
+
+/**
+ * The scenario's schedules with every step's duration drawn from `range` instead (--fault-duration),
+ * normalised again (a longer step can now overlap a later one on its resource: the later goes).
+ */
+export function withDurations(schedules: fc.Arbitrary<Schedule>, range?: { minMs: number; maxMs: number }): fc.Arbitrary<Schedule> {
+  if (!range) return schedules;
+  return schedules.chain((s) =>
+    fc.tuple(...s.map(() => fc.integer({ min: range.minMs, max: range.maxMs }))).map((ds) => withoutOverlaps(s.map((step, i) => ({ ...step, durationMs: ds[i]! })))));
 }
 
 /** a budgeted search stops on time: this many runs is never reached in practice */
@@ -207,7 +219,8 @@ export async function runScenario(target: RunTarget, scenario: Scenario, opts: R
   const guided = opts.guided !== false && target.deterministic === true;
   const corpus = new Corpus();
   // the workload does not shrink: the fault schedule is what a counterexample should be reduced to
-  const fresh = fc.tuple(fc.noShrink(scenario.workload(ctx)), scenario.schedule(ctx));
+  const schedules = withDurations(scenario.schedule(ctx), opts.faultDurationMs);
+  const fresh = fc.tuple(fc.noShrink(scenario.workload(ctx)), schedules);
   const guidedPlans = guided ? new GuidedPlans(fresh, corpus) : undefined;
   /** re-running the runs before a replayed one: they build the corpus and are not reported */
   let warming = false;
@@ -259,7 +272,7 @@ export async function runScenario(target: RunTarget, scenario: Scenario, opts: R
   // (the unguided property keeps its two arguments: paths printed before guidance still replay)
   const property: fc.IAsyncProperty<unknown[]> = guidedPlans
     ? fc.asyncProperty(guidedPlans, ([workload, schedule]) => judge(workload, schedule)) as fc.IAsyncProperty<unknown[]>
-    : fc.asyncProperty(fc.noShrink(scenario.workload(ctx)), scenario.schedule(ctx), judge) as fc.IAsyncProperty<unknown[]>;
+    : fc.asyncProperty(fc.noShrink(scenario.workload(ctx)), schedules, judge) as fc.IAsyncProperty<unknown[]>;
   if (guided && opts.path) {
     const before = Number(opts.path.split(':')[0]);
     if (before > 0) {

@@ -17,6 +17,8 @@ export interface SuiteOptions {
   sim?: boolean;
   /** a simulated search is guided (harness/runner/guidance.ts) unless false */
   guided?: boolean;
+  /** every fault step's duration is drawn from this range instead of the scenario's own (--fault-duration) */
+  faultDurationMs?: { minMs: number; maxMs: number };
   /** where live runs happen: local processes (default) or containers (harness/env/docker/) */
   env?: EnvKind;
   workers?: number;
@@ -115,7 +117,7 @@ export class Suite {
         const current = { scenario, started: Date.now(), records: [] as RunRecord[] };
         this.current = current;
         const result = await runScenario(target, scenario, {
-          runs, seed: this.o.seed, path: this.o.path, ...(search ? { search } : { budgetMs }), shrink: this.o.shrink, failOn: this.o.failOn, guided: this.o.guided,
+          runs, seed: this.o.seed, path: this.o.path, ...(search ? { search } : { budgetMs }), shrink: this.o.shrink, failOn: this.o.failOn, guided: this.o.guided, faultDurationMs: this.o.faultDurationMs,
           onRun: (r) => {
             current.records.push(r);
             this.o.onRun?.(scenario, r);
