@@ -71,7 +71,7 @@ async function main(argv: string[]): Promise<number> {
 
   const suite = new Suite({
     scenarios: o.scenarios, seed: o.seed, runs: o.runs, path: o.path, budgetMs: shardBudget(o), soak: o.soak, sim: o.sim, guided: o.guided, faultDurationMs: o.faultDurationMs, env: o.env,
-    workers: o.workers, keepers: o.keepers, bugs: o.bugs, system: o.system, redisConfig: o.redisConfig,
+    workers: o.workers, keepers: o.keepers, concurrency: o.concurrency, bugs: o.bugs, system: o.system, redisConfig: o.redisConfig,
     onScenarioStart: (s, runs, searchMs) => {
       searching = searchMs !== undefined;
       if (bar) bar.start(runs, 0, { scenario: s.name, failed: 0, unknown: 0 });

@@ -41,6 +41,8 @@ export interface ChaosOptions {
   redisConfig: string[];
   workers?: number;
   keepers?: number;
+  /** --concurrency: jobs each worker process runs at once (systems whose workers can) */
+  concurrency?: number;
   bugs: string[];
   json: boolean;
   ci: boolean;
@@ -182,6 +184,7 @@ export function buildCommand(): Command {
     .option('--redis-config <name=value>', 'a redis-server setting, after the scenario\'s own (repeatable), e.g. appendonly=no; recorded in the report', collectRedisConfig)
     .option('--workers <n>', 'worker processes', intIn('--workers', 1, 16))
     .option('--keepers <n>', 'keeper processes', intIn('--keepers', 1, 2))
+    .option('--concurrency <n>', 'jobs each worker process runs at once (bullmq, bull, bee-queue; the reference system\'s workers run one)', intIn('--concurrency', 1, 64))
     .option('--bugs <names>', 'planted bugs to switch on in the SUT, comma-separated', parseBugs)
     .option('--json', 'print the summary as JSON on stdout')
     .option('--ci', 'plain lines, no progress bar (the CI regression gate)')
@@ -214,7 +217,7 @@ export function parseOptions(argv: string[]): ChaosOptions | 'help' {
   const o = cmd.opts<{
     scenario?: Scenario[]; runs?: number; seed?: number; path?: string; budget?: number; soak?: boolean; sim?: boolean; guidance: boolean; faultDuration?: DurationRange; env: 'local' | 'docker';
     system: SystemName; redisConfig?: string[];
-    workers?: number; keepers?: number; bugs?: string[]; json?: boolean; ci?: boolean; allowUnknown?: boolean;
+    workers?: number; keepers?: number; concurrency?: number; bugs?: string[]; json?: boolean; ci?: boolean; allowUnknown?: boolean;
     reportDir: string; baseline?: string; p99Tolerance?: number; shard?: Shard;
   }>();
   if (o.p99Tolerance !== undefined && !o.baseline) throw new UsageError('--p99-tolerance needs --baseline');
@@ -228,6 +231,8 @@ export function parseOptions(argv: string[]): ChaosOptions | 'help' {
   if (o.sim && o.redisConfig?.length) throw new UsageError(`--redis-config sets redis-server's own settings, and the simulation's Redis has none (it keeps every write across a restart, like appendfsync always): drop --sim or --redis-config ${o.redisConfig[0]}`);
   if (o.shard && o.path) throw new UsageError('--path replays one counterexample on one machine: drop --shard');
   checkSystem({ system: o.system, sim: o.sim, env: o.env, bugs: o.bugs, scenarios: o.scenario });
+  // the reference system's module has no `concurrency` (its worker hands one job at a time to its executor)
+  if ((o.concurrency ?? 1) > 1 && onlyReference(o.system)) throw new UsageError(`--concurrency ${o.concurrency}: the reference system's workers run one job at a time (each hands it to its one executor); it applies to bullmq, bull and bee-queue`, false);
   const chosen = o.scenario ?? defaultScenarios(o.system, Boolean(o.sim));
   const selection = canonicalOrder(chosen);
   return {
@@ -248,6 +253,7 @@ export function parseOptions(argv: string[]): ChaosOptions | 'help' {
     redisConfig: o.redisConfig ?? [],
     workers: o.workers,
     keepers: o.keepers,
+    ...(o.concurrency !== undefined ? { concurrency: o.concurrency } : {}),
     bugs: o.bugs ?? [],
     json: Boolean(o.json),
     ci: Boolean(o.ci),
@@ -267,7 +273,7 @@ export function canonicalOrder(selection: readonly Scenario[]): Scenario[] {
 }
 
 /** The command that replays a scenario's counterexample. */
-export function replayCommand(o: Pick<ChaosOptions, 'workers' | 'keepers' | 'bugs'> & { sim?: boolean; guided?: boolean; faultDurationMs?: DurationRange; env?: 'local' | 'docker'; system?: string; redisConfig?: readonly string[] }, scenario: string, seed: number, path: string): string {
+export function replayCommand(o: Pick<ChaosOptions, 'workers' | 'keepers' | 'bugs'> & { concurrency?: number; sim?: boolean; guided?: boolean; faultDurationMs?: DurationRange; env?: 'local' | 'docker'; system?: string; redisConfig?: readonly string[] }, scenario: string, seed: number, path: string): string {
   const parts = [
     'npm run chaos --', ...(o.sim ? ['--sim'] : []), ...(o.sim && o.guided === false ? ['--no-guidance'] : []), ...(o.env === 'docker' ? ['--env docker'] : []),
     ...(o.system && o.system !== 'reference' ? [`--system ${o.system}`] : []),
@@ -278,5 +284,6 @@ export function replayCommand(o: Pick<ChaosOptions, 'workers' | 'keepers' | 'bug
   if (o.bugs.length) parts.push(`--bugs ${o.bugs.join(',')}`);
   if (o.workers !== undefined) parts.push(`--workers ${o.workers}`);
   if (o.keepers !== undefined) parts.push(`--keepers ${o.keepers}`);
+  if (o.concurrency !== undefined) parts.push(`--concurrency ${o.concurrency}`);
   return parts.join(' ');
 }

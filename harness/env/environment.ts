@@ -26,6 +26,8 @@ export interface EnvironmentOptions {
   system: SystemName;
   /** redis-server settings given on the command line (--redis-config name=value), after the scenario's own */
   redisConfig: string[];
+  /** jobs each worker process runs at once (--concurrency; a system whose module has `concurrency`), default 1 */
+  concurrency?: number;
 }
 
 export const DEFAULT_ENV_OPTIONS: EnvironmentOptions = { workers: 2, keepers: 1, aof: false, bugs: [], leaseMs: 2000, system: 'reference', redisConfig: [] };
@@ -164,6 +166,7 @@ export class Environment implements RunEnvironment {
       httpPort: this.orchestratorHttpPort,
       redisPassword: this.redis.password,
       leaseMs: this.options.leaseMs,
+      concurrency: this.options.concurrency ?? 1,
       bugs: this.options.bugs,
     });
   }

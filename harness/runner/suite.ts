@@ -23,6 +23,8 @@ export interface SuiteOptions {
   env?: EnvKind;
   workers?: number;
   keepers?: number;
+  /** jobs each worker process runs at once (--concurrency) */
+  concurrency?: number;
   bugs: string[];
   /** the system under test (default: the reference system) */
   system?: SystemName;
@@ -64,6 +66,7 @@ function envOptionsFor(s: Scenario, o: SuiteOptions): Partial<EnvironmentOptions
     ...s.env,
     ...(o.workers !== undefined ? { workers: o.workers } : {}),
     ...(o.keepers !== undefined ? { keepers: o.keepers } : {}),
+    ...(o.concurrency !== undefined ? { concurrency: o.concurrency } : {}),
     bugs: o.bugs,
     ...(o.system !== undefined && o.system !== 'reference' ? { system: o.system } : {}),
     ...(o.redisConfig?.length ? { redisConfig: o.redisConfig } : {}),

@@ -1,5 +1,5 @@
 // bee-queue as a system under test: a small application on bee-queue (libraries/bee-queue/: a
-// producer behind the client link, N workers with concurrency 1), its evidence read over the
+// producer behind the client link, N workers with concurrency --concurrency (default 1)), its evidence read over the
 // harness's own connection: the application's execution log and task records, what bee-queue
 // publishes on its events channel while the run goes on (it keeps no event log), and each job's
 // final state read through bee-queue's own API (Queue#getJob) plus its waiting / active lists.

@@ -1,5 +1,5 @@
 // Bull (BullMQ's predecessor) as a system under test: a small application on Bull
-// (libraries/bull/: a producer behind the client link, N workers with concurrency 1), its
+// (libraries/bull/: a producer behind the client link, N workers with concurrency --concurrency (default 1)), its
 // evidence read over the harness's own connection: what Bull's Lua scripts publish as they move
 // a job (it keeps no event log: `active@<worker token>`, `stalled@`, `completed`, `failed`
 // channels, heard by a subscriber of the harness's own), the application's execution log and
@@ -20,7 +20,7 @@ export const bull: SystemModule = libraryModule({
   pkg: 'bull',
   dir: 'bull',
   settings:
-    'workers: every connection waits through reconnects, concurrency 1, lockDuration = stalledInterval = --lease-ms, lockRenewTime lease/2, maxStalledCount 1 (default); ' +
+    'workers: every connection waits through reconnects, concurrency --concurrency (default 1), lockDuration = stalledInterval = --lease-ms, lockRenewTime lease/2, maxStalledCount 1 (default); ' +
     "jobs: attempts 1, the job's own timeout option, kept after they finish; producer client: enableOfflineQueue false, maxRetriesPerRequest 1, commandTimeout 2 s",
   record: (admin, history) => record(admin, history),
   readFinalState: (admin, history) => retryingCut(() => readCut(admin, history), history),

@@ -1,5 +1,5 @@
 // BullMQ as a system under test: a small application on BullMQ (libraries/bullmq/: a producer
-// behind the client link, N workers with concurrency 1), its evidence read over the harness's
+// behind the client link, N workers with concurrency --concurrency (default 1)), its evidence read over the harness's
 // own connection: BullMQ's own events stream (bull:chaos:events: every state change its Lua
 // scripts make, with Redis's time in the stream ids), the application's execution log and task
 // records, and each job's final state read through BullMQ's API (Queue#getJob, Job#getState).
@@ -21,7 +21,7 @@ export const bullmq: SystemModule = libraryModule({
   pkg: 'bullmq',
   dir: 'bullmq',
   settings:
-    'workers: maxRetriesPerRequest null, concurrency 1, lockDuration = stalledInterval = --lease-ms, maxStalledCount 1 (default); jobs: attempts 1, kept 1 h after they finish; ' +
+    'workers: maxRetriesPerRequest null, concurrency --concurrency (default 1), lockDuration = stalledInterval = --lease-ms, maxStalledCount 1 (default); jobs: attempts 1, kept 1 h after they finish; ' +
     'producer: enableOfflineQueue false, maxRetriesPerRequest 1, commandTimeout 2 s; events stream maxLen 100000',
   readFinalState: (admin, history) => retryingCut(() => readCut(admin, history), history),
   progress: (admin) => progress(admin),

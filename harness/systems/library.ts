@@ -58,6 +58,7 @@ export function libraryModule(o: {
     checkers: LIBRARY_CHECKERS,
     evidence: { executionsLog: 'app:executions' },
     shape: libraryShape,
+    concurrency: true,
     processes: (shape, ctx) => libraryProcesses(o.dir, shape, ctx),
     ...(o.record ? { record: o.record } : {}),
     readFinalState: o.readFinalState,
@@ -79,7 +80,7 @@ export function libraryProcesses(dir: string, shape: SystemShape, ctx: StartCont
   const common = (id: string) => ['--id', id, '--redis-port', String(ctx.linkPort(id)), '--lease-ms', String(ctx.leaseMs)];
   return [
     { id: shape.frontDoor, role: 'producer', argv: [...script('producer'), ...common(shape.frontDoor), '--http-port', String(ctx.httpPort)] },
-    ...shape.workers.map((id) => ({ id, role: 'worker', argv: [...script('worker'), ...common(id)] })),
+    ...shape.workers.map((id) => ({ id, role: 'worker', argv: [...script('worker'), ...common(id), ...(ctx.concurrency > 1 ? ['--concurrency', String(ctx.concurrency)] : [])] })),
   ];
 }
 

@@ -43,6 +43,8 @@ export interface StartContext {
   leaseMs: number;
   /** planted bugs to switch on (only the reference system has any) */
   bugs: string[];
+  /** jobs one worker process runs at once (--concurrency; only a system with `concurrency` takes more than 1) */
+  concurrency: number;
 }
 
 /**
@@ -90,6 +92,8 @@ export interface SystemModule {
   readonly settings: string;
   shape(o: { workers: number; keepers: number }): SystemShape;
   processes(shape: SystemShape, ctx: StartContext): ProcessSpec[];
+  /** its workers run several jobs at once when asked (StartContext.concurrency); without it, one at a time */
+  readonly concurrency?: boolean;
   /** the scenarios that make sense for it; the others, each with why not */
   readonly scenarios: { runs: 'all' | readonly string[]; skipped: Readonly<Record<string, string>> };
   /** the checkers whose meaning holds for it (harness/checkers/index.ts CHECKERS); 'all' for the reference */
