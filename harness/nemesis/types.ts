@@ -93,12 +93,13 @@ export function resourceOf(fault: Fault): string | undefined {
 
 /**
  * How long a step holds its resource: its whole window, except a step whose heal undoes nothing
- * (kill-executor: the worker starts a new executor itself), which holds the worker only at the
- * instant it strikes. So a worker can be killed or paused while it recovers from its executor's
- * death (a compound fault), but not struck by both at one instant.
+ * (an executor kill, plain or at a crash point: the worker starts a new executor itself), which
+ * holds the worker only at the instant it is placed. So a worker can be killed or paused while it
+ * recovers from its executor's death (a compound fault), but not struck by both at one instant.
  */
 export function holdMs(step: FaultStep): number {
-  return step.fault.kind === 'kill-executor' ? 0 : step.durationMs;
+  const f = step.fault;
+  return f.kind === 'kill-executor' || (f.kind === 'crash-point' && f.action === 'kill-executor') ? 0 : step.durationMs;
 }
 
 /**

@@ -22,7 +22,7 @@ function sharedResource(f: Fault): string | undefined {
   }
 }
 /** a kill-executor's heal undoes nothing: it holds its worker only at the instant it strikes */
-const held = (s: FaultStep) => (s.fault.kind === 'kill-executor' ? 0 : s.durationMs);
+const held = (s: FaultStep) => (s.fault.kind === 'kill-executor' || (s.fault.kind === 'crash-point' && s.fault.action === 'kill-executor') ? 0 : s.durationMs);
 /** two steps on one resource whose windows [atMs, atMs + held] meet (closed: a heal and an inject at the same ms race) */
 function clashes(s: readonly FaultStep[]): string[] {
   const out: string[] = [];

@@ -56,6 +56,11 @@ describe('withoutOverlaps', () => {
     // but not at that instant, nor inside another step's window on the worker
     expect(withoutOverlaps([strike, step(100, 500, { kind: 'kill', process: 'worker-1' })])).toHaveLength(1);
     expect(withoutOverlaps([step(50, 100, { kind: 'pause', process: 'worker-1' }), strike])).toHaveLength(1);
+    // a crash point that kills the executor holds no more: its heal undoes nothing either
+    const armed = step(100, 2000, { kind: 'crash-point', process: 'worker-1', watch: 'worker-1-executor', command: '*', nth: 2, action: 'kill-executor' });
+    expect(withoutOverlaps([armed, step(120, 1000, { kind: 'crash-point', process: 'worker-1', watch: 'worker-1', command: 'XACK', nth: 1, action: 'kill' })])).toHaveLength(2);
+    const killing = step(100, 2000, { kind: 'crash-point', process: 'worker-1', watch: 'worker-1', command: '*', nth: 2, action: 'kill' });
+    expect(withoutOverlaps([killing, step(120, 1000, { kind: 'pause', process: 'worker-1' })])).toHaveLength(1);
   });
 
   it('windows are closed: a step starting the very ms the other heals is dropped (heal and inject would race)', () => {
