@@ -7,7 +7,8 @@ import { EnvironmentError, oneLine } from '../env/errors.ts';
 import { onInterrupt } from '../env/processes.ts';
 import { loadSummary, writeReport, type ReportSummary } from '../report/index.ts';
 import { Suite, type SuiteResult } from '../runner/suite.ts';
-import { parseOptions, UsageError, type ChaosOptions } from './options.ts';
+import { UsageError, type ChaosOptions } from './options.ts';
+import { resolveOptions } from '../config/resolve.ts';
 import { printFailure, printSummary, printUnknown, summaryJson } from './output.ts';
 import { parseVerifyOptions, runVerify } from './verify.ts';
 import { gateExitCode, runKeyOf } from './gate.ts';
@@ -52,7 +53,7 @@ async function main(argv: string[]): Promise<number> {
       await releaseEngine(vo.env);
     }
   }
-  const parsed = parseOptions(argv);
+  const parsed = await resolveOptions(argv);
   if (parsed === 'help') return 0;
   const o: ChaosOptions = parsed;
   // read the baseline first: a bad file is a usage error before minutes of running

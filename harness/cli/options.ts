@@ -51,6 +51,27 @@ export interface ChaosOptions {
   reportDir: string;
   baseline?: string;
   p99TolerancePct?: number;
+  /** the config file these options came from in part: its path relative to the working directory, and what it set */
+  config?: LoadedConfig;
+}
+
+/** What commander gives: every run option, parsed; --config, the file's path as given. */
+export interface RawOptions {
+  scenario?: Scenario[]; runs?: number; seed?: number; path?: string; budget?: number; soak?: boolean; sim?: boolean; guidance: boolean; faultDuration?: DurationRange; env: 'local' | 'docker';
+  system: SystemName; redisConfig?: string[];
+  workers?: number; keepers?: number; concurrency?: number; bugs?: string[]; json?: boolean; ci?: boolean; allowUnknown?: boolean;
+  reportDir: string; baseline?: string; p99Tolerance?: number; shard?: Shard; config?: string;
+}
+
+/** The options a config file may set, parsed like their flags (harness/config/schema.ts). */
+export type FileOptions = Partial<Pick<RawOptions,
+  'scenario' | 'runs' | 'seed' | 'budget' | 'soak' | 'sim' | 'guidance' | 'faultDuration' | 'env' | 'system' | 'redisConfig'
+  | 'workers' | 'keepers' | 'concurrency' | 'bugs' | 'allowUnknown' | 'reportDir' | 'baseline' | 'p99Tolerance'>>;
+
+/** A loaded config file: its path relative to the working directory, and its options. */
+export interface LoadedConfig {
+  file: string;
+  options: FileOptions;
 }
 
 const BUG_NAME = /^[a-z][a-z0-9-]*$/;
@@ -101,7 +122,7 @@ export const intIn = (name: string, min: number, max: number) => (text: string) 
   return r.data;
 };
 
-function parseScenarios(text: string): Scenario[] {
+export function parseScenarios(text: string): Scenario[] {
   const names = text.split(',').map((s) => s.trim()).filter(Boolean);
   if (names.length === 0) throw new InvalidArgumentError('no scenario named');
   return names.map((name) => {
@@ -156,7 +177,7 @@ export function defaultScenarios(system: SystemName, sim = false): Scenario[] {
   return SCENARIOS.filter((s) => (set.runs === 'all' || set.runs.includes(s.name)) && (sim || !s.simOnly));
 }
 
-function parseBugs(text: string): string[] {
+export function parseBugs(text: string): string[] {
   const bugs = text.split(',').map((s) => s.trim()).filter(Boolean);
   for (const b of bugs) if (!BUG_NAME.test(b)) throw new InvalidArgumentError(`"${b}" is not a bug name`);
   return bugs;
@@ -177,6 +198,7 @@ export function buildCommand(): Command {
     .option('--budget <duration>', 'wall-time budget for the whole suite, e.g. 90s or 5m. With --sim (default 60s): every scenario searches its share, longer while a coverage goal is unmet; live: explore runs on until it is spent', parseDuration)
     .option('--soak', 'each scenario runs its soak number of runs (explore more); what `npm run soak` passes')
     .option('--sim', 'deterministic simulation: the reference system\'s own code in this process, on an in-process Redis and a virtual clock')
+    .option('--no-sim', 'live runs, when the config file says sim')
     .option('--fault-duration <range>', 'every fault step lasts a duration drawn from this range instead of the scenario\'s own, e.g. 5s-15s (outages past the system\'s timers) or 200ms', parseDurationRange)
     .option('--no-guidance', 'with --sim: draw every plan fresh instead of mutating the ones that reached new behaviour more often (a guided search)')
     .option('--env <env>', 'where the system runs: local (processes) or docker (containers; see docs)', parseEnv, 'local')
@@ -192,7 +214,26 @@ export function buildCommand(): Command {
     .option('--report-dir <dir>', 'where reports/<run-id>/ is written', 'reports')
     .option('--shard <K/N>', 'run shard K of N (needs --seed): a disjoint part of the scenarios; merge the N reports with `chaos merge`', parseShard)
     .option('--baseline <file>', 'compare with a previous summary.json: a regression fails the gate')
-    .option('--p99-tolerance <pct>', 'with --baseline: also fail when a scenario\'s p99 job latency grew by more than pct %', intIn('--p99-tolerance', 0, 100000));
+    .option('--p99-tolerance <pct>', 'with --baseline: also fail when a scenario\'s p99 job latency grew by more than pct %', intIn('--p99-tolerance', 0, 100000))
+    .option('--config <file>', `the config file (default: the first of ${CONFIG_NAMES.join(', ')} in the working directory); the command line wins over it`);
+}
+
+/** The config files looked for in the working directory, in this order. */
+export const CONFIG_NAMES = ['chaos.config.ts', 'chaos.config.mts', 'chaos.config.js', 'chaos.config.mjs'] as const;
+
+/**
+ * The one place options are resolved: the command line over the config file over the defaults.
+ * A commander default (--system reference, --env local, --report-dir reports) is not "given":
+ * only a value whose source is the command line wins over the file's.
+ */
+export function resolveRaw(cmd: Command, file?: FileOptions): RawOptions {
+  const cli = cmd.opts<RawOptions>();
+  if (!file) return cli;
+  const merged: Record<string, unknown> = { ...cli };
+  for (const [key, value] of Object.entries(file)) {
+    if (value !== undefined && cmd.getOptionValueSource(key) !== 'cli') merged[key] = value;
+  }
+  return merged as unknown as RawOptions;
 }
 
 /** Run commander quietly: 'help' when help was printed, UsageError (one line) on bad input. */
@@ -210,16 +251,16 @@ export function parseCommand(cmd: Command, argv: string[]): 'help' | 'ok' {
   }
 }
 
-/** Parse argv into validated options; throws UsageError with one readable line. */
-export function parseOptions(argv: string[]): ChaosOptions | 'help' {
+/**
+ * Parse argv into validated options, over a loaded config file's (harness/config/: found and
+ * read by resolveOptions); throws UsageError with one readable line.
+ */
+export function parseOptions(argv: string[], config?: LoadedConfig): ChaosOptions | 'help' {
   const cmd = buildCommand();
   if (parseCommand(cmd, argv) === 'help') return 'help';
-  const o = cmd.opts<{
-    scenario?: Scenario[]; runs?: number; seed?: number; path?: string; budget?: number; soak?: boolean; sim?: boolean; guidance: boolean; faultDuration?: DurationRange; env: 'local' | 'docker';
-    system: SystemName; redisConfig?: string[];
-    workers?: number; keepers?: number; concurrency?: number; bugs?: string[]; json?: boolean; ci?: boolean; allowUnknown?: boolean;
-    reportDir: string; baseline?: string; p99Tolerance?: number; shard?: Shard;
-  }>();
+  const o = resolveRaw(cmd, config?.options);
+  // a file's guidance: false is a setting for its simulated runs; a live run has nothing to guide
+  if (cmd.getOptionValueSource('guidance') !== 'cli' && !o.sim) o.guidance = true;
   if (o.p99Tolerance !== undefined && !o.baseline) throw new UsageError('--p99-tolerance needs --baseline');
   if (o.path && o.seed === undefined) throw new UsageError('--path needs the --seed it was printed with');
   if (o.path && (!o.scenario || o.scenario.length !== 1)) throw new UsageError('--path replays one scenario: give exactly one --scenario');
@@ -261,6 +302,7 @@ export function parseOptions(argv: string[]): ChaosOptions | 'help' {
     reportDir: o.reportDir,
     baseline: o.baseline,
     p99TolerancePct: o.p99Tolerance,
+    ...(config ? { config } : {}),
   };
 }
 
@@ -273,9 +315,14 @@ export function canonicalOrder(selection: readonly Scenario[]): Scenario[] {
 }
 
 /** The command that replays a scenario's counterexample. */
-export function replayCommand(o: Pick<ChaosOptions, 'workers' | 'keepers' | 'bugs'> & { concurrency?: number; sim?: boolean; guided?: boolean; faultDurationMs?: DurationRange; env?: 'local' | 'docker'; system?: string; redisConfig?: readonly string[] }, scenario: string, seed: number, path: string): string {
+export function replayCommand(o: Pick<ChaosOptions, 'workers' | 'keepers' | 'bugs'> & { concurrency?: number; sim?: boolean; guided?: boolean; faultDurationMs?: DurationRange; env?: 'local' | 'docker'; system?: string; redisConfig?: readonly string[]; config?: ChaosOptions['config'] }, scenario: string, seed: number, path: string): string {
+  // the config file, so the replay runs with its settings; what the file sets and this run does not, said against it
+  const config = o.config ? [`--config ${/\s/.test(o.config.file) ? `'${o.config.file}'` : o.config.file}`] : [];
+  const file = o.config?.options ?? {};
   const parts = [
-    'npm run chaos --', ...(o.sim ? ['--sim'] : []), ...(o.sim && o.guided === false ? ['--no-guidance'] : []), ...(o.env === 'docker' ? ['--env docker'] : []),
+    'npm run chaos --', ...config, ...(o.sim ? ['--sim'] : file.sim ? ['--no-sim'] : []), ...(o.sim && o.guided === false ? ['--no-guidance'] : []), ...(o.env === 'docker' ? ['--env docker'] : []),
+    ...(file.env === 'docker' && o.env !== 'docker' ? ['--env local'] : []),
+    ...(file.system && file.system !== 'reference' && (o.system ?? 'reference') === 'reference' ? ['--system reference'] : []),
     ...(o.system && o.system !== 'reference' ? [`--system ${o.system}`] : []),
     ...(o.redisConfig ?? []).map((c) => `--redis-config ${/\s/.test(c) ? `'${c}'` : c}`),
     `--scenario ${scenario}`, `--seed ${seed}`, `--path ${path}`,
