@@ -62,6 +62,8 @@ export class Scheduler {
         // while the clock's ms stays where it was, the next step sees just what this one saw (no
         // code ran, and what is due depends on the ms): it would advance to `next` again
         while (nothingRan && this.clock.now() === now) {
+          // the advances that would not reach the next ms, taken as one (each a step, as before)
+          this.steps += this.clock.advanceWithinMs(next);
           this.steps++;
           this.clock.advanceTo(next);
           nothingRan = timerAt === undefined || timerAt > this.clock.now();
