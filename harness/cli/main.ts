@@ -27,7 +27,7 @@ async function report(result: SuiteResult, o: ChaosOptions, incomplete = false):
       ...(o.shard ? { shard: { ...o.shard, scenarios: o.selection.map((s) => s.name) } } : {}),
       shardResults: shardResults('chaos', o.shard ?? { index: 1, count: 1 }, runKeyOf(o), result),
     };
-    const files = await writeReport(result, { dir: o.reportDir, bugs: o.bugs, workers: o.workers, keepers: o.keepers, sim: o.sim, incomplete, ...shard });
+    const files = await writeReport(result, { dir: o.reportDir, bugs: o.bugs, workers: o.workers, keepers: o.keepers, sim: o.sim, replay: o, incomplete, ...shard });
     log(`report: ${files.dir}/index.html${files.chartsError ? ` (charts missing: ${files.chartsError})` : ''}`);
     return files.summary;
   } catch (err) {

@@ -314,6 +314,9 @@ export function canonicalOrder(selection: readonly Scenario[]): Scenario[] {
   return SCENARIOS.filter((s) => selection.includes(s));
 }
 
+/** What a replay command carries besides the scenario, seed and path. */
+export type ReplayOptions = Parameters<typeof replayCommand>[0];
+
 /** The command that replays a scenario's counterexample. */
 export function replayCommand(o: Pick<ChaosOptions, 'workers' | 'keepers' | 'bugs'> & { concurrency?: number; sim?: boolean; guided?: boolean; faultDurationMs?: DurationRange; env?: 'local' | 'docker'; system?: string; redisConfig?: readonly string[]; config?: ChaosOptions['config'] }, scenario: string, seed: number, path: string): string {
   // the config file, so the replay runs with its settings; what the file sets and this run does not, said against it

@@ -4,7 +4,7 @@ import { describeStep } from '../nemesis/index.ts';
 import { settleDistribution, type SettleDistribution } from '../report/series.ts';
 import type { RunRecord, ScenarioResult } from '../runner/property.ts';
 import type { SuiteResult } from '../runner/suite.ts';
-import { replayCommand, type ChaosOptions } from './options.ts';
+import { replayCommand, type ChaosOptions, type ReplayOptions } from './options.ts';
 
 /** Evidence messages kept per undecided checker (per run in a run's record, per scenario in the aggregate). */
 const UNKNOWN_EVIDENCE_LIMIT = 10;
@@ -128,7 +128,7 @@ export function suiteExitCode(result: SuiteResult, o: { allowUnknown?: boolean }
 }
 
 /** Machine-readable summary (the report's summary.json builds on the same figures). */
-export function summaryJson(result: SuiteResult, options: Pick<ChaosOptions, 'workers' | 'keepers' | 'bugs'> & { sim?: boolean }) {
+export function summaryJson(result: SuiteResult, options: ReplayOptions) {
   // a replay names the system and the Redis settings the runs had
   const o = { ...options, system: result.system?.name, redisConfig: result.redisConfig };
   return {

@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { writeHistory } from '../history/jsonl.ts';
 import type { ScenarioResult } from '../runner/property.ts';
 import type { SuiteResult } from '../runner/suite.ts';
+import type { ReplayOptions } from '../cli/options.ts';
 import { eventsChart, latencyChart, runsChart, throughputChart, type ChartImage } from './charts.ts';
 import { renderPage, type ScenarioSection } from './html.ts';
 import { junitXml } from './junit.ts';
@@ -27,6 +28,8 @@ export interface ReportOptions {
   keepers?: number;
   /** the runs were simulated (chaos --sim): replay commands carry --sim */
   sim?: boolean;
+  /** the rest of what replay commands carry (--concurrency, --fault-duration, --no-guidance, --config, ...) */
+  replay?: Partial<ReplayOptions>;
   /** the suite was cut short (interrupt) even if the result does not say so */
   incomplete?: boolean;
   /** planted-bug table of a verify run */
@@ -154,7 +157,7 @@ export async function writeReport(result: SuiteResult, options: ReportOptions): 
   }
 
   const summary = reportSummary(result, {
-    runId, createdAt: now, bugs: options.bugs, workers: options.workers, keepers: options.keepers, sim: options.sim,
+    runId, createdAt: now, bugs: options.bugs, workers: options.workers, keepers: options.keepers, sim: options.sim, replay: options.replay,
     incomplete: options.incomplete, verify: options.verify, histories, shard: options.shard, merged: options.merged,
   });
   const summaryPath = join(dir, 'summary.json');

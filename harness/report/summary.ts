@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { summaryJson } from '../cli/output.ts';
+import type { ReplayOptions } from '../cli/options.ts';
 import type { SuiteResult } from '../runner/suite.ts';
 import { faultsHit, scenarioLatency, statsTotals } from './series.ts';
 
@@ -157,6 +158,8 @@ export interface SummaryInput {
   keepers?: number;
   /** simulated runs: replay commands carry --sim */
   sim?: boolean;
+  /** the rest of what the run's replay commands carry (--concurrency, --fault-duration, --no-guidance, --config, ...) */
+  replay?: Partial<ReplayOptions>;
   incomplete?: boolean;
   verify?: VerifyRow[];
   /** scenario name → history files written for its failing and unknown runs */
@@ -181,7 +184,7 @@ export function isIncomplete(result: SuiteResult, flagged = false): boolean {
 }
 
 export function reportSummary(result: SuiteResult, input: SummaryInput): ReportSummary {
-  const base = summaryJson(result, { bugs: input.bugs, workers: input.workers, keepers: input.keepers, sim: input.sim });
+  const base = summaryJson(result, { ...input.replay, bugs: input.bugs, workers: input.workers, keepers: input.keepers, sim: input.sim });
   const incomplete = isIncomplete(result, input.incomplete);
   return {
     runId: input.runId,

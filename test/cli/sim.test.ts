@@ -37,11 +37,14 @@ describe('chaos --sim', () => {
   });
 
   it('without guidance, prints a replay that keeps --no-guidance and the same plan live', () => {
-    const r = chaos(['--sim', '--no-guidance', '--scenario', 'reorder', '--runs', '10', '--seed', '4', '--bugs', 'lww-status', '--report-dir', dir]);
+    const r = chaos(['--sim', '--no-guidance', '--scenario', 'reorder', '--runs', '10', '--seed', '4', '--bugs', 'lww-status', '--fault-duration', '1s-2s', '--report-dir', dir]);
     expect(r.code).toBe(1);
     const replay = /replay: npm run chaos -- (.*)/.exec(r.stderr)?.[1];
-    expect(replay).toMatch(/^--sim --no-guidance --scenario reorder --seed 4 --path \S+ --bugs lww-status$/);
+    expect(replay).toMatch(/^--sim --no-guidance --scenario reorder --seed 4 --path \S+ --fault-duration 1000ms-2000ms --bugs lww-status$/);
     expect(r.stderr).toContain(`live: npm run chaos -- ${replay!.replace('--sim --no-guidance ', '')} (`);
+    // the report's replay is the printed one, options and all
+    const summary = JSON.parse(readFileSync(path.join(realpathSync(path.join(dir, 'latest')), 'summary.json'), 'utf8'));
+    expect(summary.scenarios[0].failure.replay).toBe(`npm run chaos -- ${replay}`);
     const again = chaos([...replay!.split(' '), '--report-dir', dir]);
     expect(again.code).toBe(1);
   });
