@@ -43,6 +43,9 @@ export class SimRedis {
   private scripts = new ScriptCache();
   private readonly commands: Record<string, CommandSpec>;
   private readonly services: ServerServices;
+  /** lookups that found a command, by the name as sent (a container's subcommand: both words) */
+  private readonly found = new Map<string, { spec: CommandSpec; fullname: string }>();
+  private readonly foundSub = new Map<string, Map<string, { spec: CommandSpec; fullname: string }>>();
 
   constructor(opts: SimRedisOptions) {
     this.clock = opts.now;
@@ -170,6 +173,26 @@ export class SimRedis {
   }
 
   private lookup(argv: string[]): { spec: CommandSpec; fullname: string } | string {
+    // a command (or a container's subcommand) found once is found again by what the client wrote
+    const plain = this.found.get(argv[0]);
+    if (plain !== undefined) return plain;
+    if (argv.length >= 2) {
+      const sub = this.foundSub.get(argv[0])?.get(argv[1]);
+      if (sub !== undefined) return sub;
+    }
+    const found = this.lookupSpec(argv);
+    if (typeof found === 'string') return found;
+    if (!found.fullname.includes('|')) {
+      if (found.spec.subcommands === undefined) this.found.set(argv[0], found);
+    } else {
+      let subs = this.foundSub.get(argv[0]);
+      if (!subs) this.foundSub.set(argv[0], (subs = new Map()));
+      subs.set(argv[1], found);
+    }
+    return found;
+  }
+
+  private lookupSpec(argv: string[]): { spec: CommandSpec; fullname: string } | string {
     const name = argv[0].toLowerCase();
     const spec = Object.prototype.hasOwnProperty.call(this.commands, name) ? this.commands[name] : undefined;
     if (!spec) {
