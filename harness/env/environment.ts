@@ -88,7 +88,10 @@ export class Environment implements RunEnvironment {
       env.admin = redis.client({ maxRetriesPerRequest: 3 });
       await env.createLinks();
       await env.startSut();
-      env.processesReusable = true;
+      // fresh processes are reused by the first run (Redis flushed under them) only where every
+      // later run may reuse them too (SystemModule.idle): a system without it restarts before
+      // every run, the first included, so a first run (a --path replay) runs as the others did
+      env.processesReusable = system.idle !== undefined;
       return env;
     } catch (err) {
       await registry.stopAll(500);

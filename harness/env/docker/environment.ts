@@ -260,7 +260,8 @@ export class DockerEnvironment implements RunEnvironment {
       await env.startToxiproxy();
       await env.createLinks();
       await env.startSut();
-      env.processesReusable = true;
+      // as Environment.start: only a system whose runs may reuse processes (SystemModule.idle) reuses them in its first
+      env.processesReusable = env.system.idle !== undefined;
       env.startMs = Date.now() - started;
       log(`docker: environment up in ${(env.startMs / 1000).toFixed(1)}s (${env.sut.size + 2} containers: redis, toxiproxy, ${[...env.sut.keys()].join(', ')})`);
       return env;
