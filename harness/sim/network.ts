@@ -293,8 +293,18 @@ export class SimNetwork implements DeliveryPolicy {
     return n;
   }
 
+  /**
+   * Whether the last step ran no code and queued none: a command reached Redis through no toxic,
+   * with no crash point armed, and left its connection open (its reply, and any reply it served,
+   * only queued here). The scheduler need not let code run after such a step: none is waiting.
+   */
+  lastStepQuiet = false;
+
   /** Runs one thing due now (a seeded pick among the connections with something due); false when nothing is. */
   step(): boolean {
+    this.lastStepQuiet = false;
+    // (a crash point armed now may fire in this step, and be gone from watches after it)
+    const watching = this.watches.size > 0;
     const now = this.now();
     if (this.timed.length && this.timed[0]!.at <= now) {
       this.timed.shift()!.run();
@@ -328,6 +338,7 @@ export class SimNetwork implements DeliveryPolicy {
     }
     if (verdict === 'close' || verdict === 'pass-then-close') this.close(q, stream);
     this.settle(q);
+    this.lastStepQuiet = dir === 'inbound' && verdict === 'pass' && !watching && !q.clientGone && !q.serverGone;
     return true;
   }
 

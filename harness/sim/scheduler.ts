@@ -33,7 +33,11 @@ export class Scheduler {
       }
       nothingRan = false;
       this.steps++;
-      if (this.network.step()) continue;
+      if (this.network.step()) {
+        // a command that only reached Redis queued no code: the next drain would run nothing
+        nothingRan = this.network.lastStepQuiet;
+        continue;
+      }
       const now = this.clock.now();
       const redisAt = this.engine.nextDeadline();
       if (redisAt !== undefined && redisAt <= now) {
