@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { withoutOverlaps, type CrashAction, type Direction, type Fault, type FaultKind, type FaultStep, type Rejoin, type Schedule } from './types.ts';
+import { withoutOverlaps, type CrashAction, type CrashThen, type Direction, type Fault, type FaultKind, type FaultStep, type Rejoin, type Schedule } from './types.ts';
 
 // Schedules are composed from small arbitraries, so a failing schedule shrinks by itself:
 // fewer steps, shorter durations, smaller parameters. No schedule arbitrary gives two steps that
@@ -47,13 +47,25 @@ function crashPointArb(t: Targets): fc.Arbitrary<Fault> {
         { weight: 2, arbitrary: fc.record({ watch: fc.constant(watch), command: fc.constantFrom<string>(...named), nth: fc.integer({ min: 1, max: 3 }) }) },
       );
     };
+    const watchable = executor ? [process, executor] : [process];
+    // after an executor kill (the worker goes on), half the time a second stop while the worker
+    // recovers: at its next commands, or a named step of them (a crash during recovery)
+    const then: fc.Arbitrary<CrashThen | undefined> = fc.option(
+      fc.record({ counted: fc.constantFrom(...watchable).chain(watched), action: fc.constantFrom<'kill' | 'pause'>('kill', 'pause') })
+        .map(({ counted, action }) => ({ watch: counted.watch, command: counted.command, nth: counted.nth, action })),
+      { nil: undefined, freq: 2 },
+    );
     return fc.record({
       kind: fc.constant('crash-point' as const),
       process: fc.constant(process),
-      counted: fc.constantFrom(...(executor ? [process, executor] : [process])).chain(watched),
+      counted: fc.constantFrom(...watchable).chain(watched),
       action: fc.constantFrom(...actions),
       rejoin,
-    }).map(({ counted, rejoin: r, ...f }) => ({ ...f, ...counted, ...(f.action === 'kill' ? { rejoin: r } : {}) }));
+      then,
+    }).map(({ counted, rejoin: r, then: t, ...f }) => {
+      const second = f.action === 'kill-executor' ? t : undefined;
+      return { ...f, ...counted, ...(f.action === 'kill' || second?.action === 'kill' ? { rejoin: r } : {}), ...(second ? { then: second } : {}) };
+    });
   });
 }
 

@@ -26,12 +26,28 @@ export const crashPoint: FaultModule<CrashPoint> = {
       case 'pause': p.pause(); break;
       case 'kill-executor': if (!p.killExecutor()) return { empty: `${fault.process} had no executor when the crash point fired` }; break;
     }
+    const then = fault.then;
+    if (then) {
+      // the second stop is armed now: it lands on the process while it recovers from the first
+      const second = env.commandTrigger(then.watch, then.command, then.nth);
+      void Promise.race([second.fired.then(() => true), window.healAt.then(() => false)]).then(async (hit) => {
+        if (!hit) {
+          second.cancel();
+          return;
+        }
+        if (!p.alive()) return;
+        window.also?.({ kind: then.action, process: fault.process, ...(then.action === 'kill' && fault.rejoin ? { rejoin: fault.rejoin } : {}) }, { trigger: { watch: then.watch, command: then.command, nth: then.nth, after: 'crash point' } });
+        if (then.action === 'kill') await p.kill();
+        else p.pause();
+      });
+    }
     return { fired: true };
   },
   async heal(env, fault) {
     const p = env.processControl(fault.process);
-    if (fault.action === 'pause') p.resume();
-    else if (fault.action === 'kill' && !p.alive()) await p.start({ rejoin: fault.rejoin });
+    const last = fault.then?.action ?? fault.action;
+    if (fault.action === 'pause' || last === 'pause') p.resume();
+    if ((fault.action === 'kill' || last === 'kill') && !p.alive()) await p.start({ rejoin: fault.rejoin });
   },
 };
 

@@ -52,7 +52,14 @@ export async function playSchedule(env: RunEnvironment, schedule: Schedule, hist
     // job of its killed executor) can follow within the same millisecond, before inject returns
     let startedAt = history.now();
     // what the injection did: a failed or empty one is recorded as such and never counts as a fault
-    const injected = await mod.inject(env, step.fault, stepId, { healAt }).then(
+    // a further fault the step sets off (a crash point's `then`): its own start now, its end at the step's heal,
+    // under a step id past the schedule's (one per step)
+    let further: { kind: 'nemesis'; stepId: number; fault: string; target: string } | undefined;
+    const also = (fault: Fault, detail: Record<string, unknown> = {}) => {
+      further = { kind: 'nemesis', stepId: schedule.length + stepId, fault: fault.kind, target: targetOf(fault) };
+      history.add({ ...further, t: history.now(), type: 'start', outcome: 'ok', detail: { ...fault, ...detail } });
+    };
+    const injected = await mod.inject(env, step.fault, stepId, { healAt, also }).then(
       (r): { outcome: InjectOutcome; note?: Record<string, string> } => {
         if (r && 'empty' in r) return { outcome: 'empty', note: { why: r.empty } };
         // a triggered step starts when its trigger fired
@@ -69,6 +76,7 @@ export async function playSchedule(env: RunEnvironment, schedule: Schedule, hist
     await healAt;
     const healError = await mod.heal(env, step.fault, stepId).then(() => undefined, (e: unknown) => String(e));
     history.add({ ...base, t: history.now(), type: 'end', ...(healError ? { detail: { error: healError } } : {}) });
+    if (further) history.add({ ...further, t: history.now(), type: 'end' });
   }));
 }
 

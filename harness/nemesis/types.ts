@@ -22,9 +22,19 @@ export type Fault =
    * A crash point: armed at the step's start, it fires the moment the role `watch` (a process, or
    * `<worker>-executor`) has had its `nth` command (of name `command`, or any when '*') executed by
    * Redis, before the reply reaches it, and then does `action` to `process` (kill, kill-executor,
-   * pause) until the heal. Simulation only: live it is an empty step.
+   * pause) until the heal. Simulation only: live it is an empty step. With `then` (after an
+   * executor kill, which leaves the worker running): a second trigger is armed the moment the
+   * first fires, and stops the worker at its `then.nth` command from then on, while it recovers.
    */
-  | { kind: 'crash-point'; process: string; watch: string; command: string; nth: number; action: CrashAction; rejoin?: Rejoin };
+  | { kind: 'crash-point'; process: string; watch: string; command: string; nth: number; action: CrashAction; rejoin?: Rejoin; then?: CrashThen };
+
+/** A crash point's second stop, armed when its first fired: the process stopped at a step of its recovery. */
+export interface CrashThen {
+  watch: string;
+  command: string;
+  nth: number;
+  action: 'kill' | 'pause';
+}
 
 /** How a killed role comes back at its heal: under its own name (default) or as a new consumer. */
 export type Rejoin = 'same' | 'new';
@@ -33,6 +43,13 @@ export type CrashAction = 'kill' | 'kill-executor' | 'pause';
 export type FaultKind = Fault['kind'];
 
 /** A timed step of a schedule: inject at `atMs` after the run starts, heal `durationMs` later. */
+/** What an injection sees of its step: when it heals, and how to record a second fault it sets off within it. */
+export interface StepWindow {
+  healAt: Promise<void>;
+  /** records a further fault of this step, in place from now until the step's heal (a crash point's `then`) */
+  also?: (fault: Fault, detail?: Record<string, unknown>) => void;
+}
+
 export interface FaultStep {
   atMs: number;
   durationMs: number;
@@ -48,7 +65,7 @@ export interface FaultModule<F extends Fault = Fault> {
    * empty, not as a fault), `{ fired: true }` when it waited for a trigger and hit then (the step
    * starts at that instant, not when it was armed). `window.healAt` settles at the step's heal.
    */
-  inject(env: RunEnvironment, fault: F, stepId: number, window: { healAt: Promise<void> }): Promise<void | { empty: string } | { fired: true }>;
+  inject(env: RunEnvironment, fault: F, stepId: number, window: StepWindow): Promise<void | { empty: string } | { fired: true }>;
   heal(env: RunEnvironment, fault: F, stepId: number): Promise<void>;
 }
 
@@ -63,7 +80,7 @@ export function describeStep(step: FaultStep): string {
   const { fault } = step;
   const params = Object.entries(fault)
     .filter(([k, v]) => !['kind', 'link', 'process', 'worker'].includes(k) && v !== undefined)
-    .map(([k, v]) => `${k}=${v}`)
+    .map(([k, v]) => `${k}=${typeof v === 'object' && v !== null ? `(${Object.entries(v).map(([a, b]) => `${a}=${b}`).join(' ')})` : v}`)
     .join(' ');
   return `at ${step.atMs} ms for ${step.durationMs} ms: ${fault.kind} on ${targetOf(fault)}${params ? ` (${params})` : ''}`;
 }
@@ -99,7 +116,7 @@ export function resourceOf(fault: Fault): string | undefined {
  */
 export function holdMs(step: FaultStep): number {
   const f = step.fault;
-  return f.kind === 'kill-executor' || (f.kind === 'crash-point' && f.action === 'kill-executor') ? 0 : step.durationMs;
+  return f.kind === 'kill-executor' || (f.kind === 'crash-point' && f.action === 'kill-executor' && !f.then) ? 0 : step.durationMs;
 }
 
 /**

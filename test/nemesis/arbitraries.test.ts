@@ -148,10 +148,19 @@ describe('crash points', () => {
       expect(f.nth).toBeGreaterThanOrEqual(1);
       // only a worker has an executor to kill; only a kill comes back as someone
       if (f.action === 'kill-executor') expect(targets.workers).toContain(f.process);
-      expect(f.rejoin !== undefined).toBe(f.action === 'kill');
+      expect(f.rejoin !== undefined).toBe(f.action === 'kill' || f.then?.action === 'kill');
       actions.add(f.action);
     }
     expect([...actions].sort()).toEqual(['kill', 'kill-executor', 'pause']);
+    // a second stop while the worker recovers comes only after an executor kill, and sometimes
+    const points = fc.sample(scheduleArb(['crash-point'], { ...targets, executors: { 'worker-1': 'worker-1-executor', 'worker-2': 'worker-2-executor' } }, { windowMs: 1000, minDurationMs: 100, maxDurationMs: 500, maxSteps: 3 }), { seed: 2, numRuns: 300 })
+      .flat().map((s) => s.fault).filter((f): f is Extract<Fault, { kind: 'crash-point' }> => f.kind === 'crash-point');
+    expect(points.some((f) => f.then !== undefined)).toBe(true);
+    for (const f of points.filter((x) => x.then)) {
+      expect(f.action).toBe('kill-executor');
+      expect(['kill', 'pause']).toContain(f.then!.action);
+      expect([f.process, `${f.process}-executor`]).toContain(f.then!.watch);
+    }
     expect(faults.some((f) => f.kind === 'crash-point' && f.watch.endsWith('-executor'))).toBe(true);
     expect(faults.some((f) => f.kind === 'crash-point' && f.command === '*')).toBe(true);
   });

@@ -29,6 +29,28 @@ describe('a simulated crash point', () => {
     expect(verdicts.filter((v) => v.valid !== true).map((v) => `${v.checker}: ${v.evidence[0]?.message}`)).toEqual([]);
   }, 60_000);
 
+  it('with `then`, stops the worker again while it recovers from its executor\'s death, and records both stops', async () => {
+    const plan: RunPlan = {
+      workload,
+      schedule: [{
+        atMs: 50, durationMs: 3000,
+        fault: { kind: 'crash-point', process: 'worker-1', watch: 'worker-1-executor', command: '*', nth: 2, action: 'kill-executor', then: { watch: 'worker-1', command: 'XACK', nth: 1, action: 'kill' }, rejoin: 'new' },
+      }],
+      settleMs: 10_000,
+    };
+    const out = await simRunOnce(shape, plan, 3);
+    const nemesis = out.history.filter((e): e is NemesisEntry => e.kind === 'nemesis');
+    const starts = nemesis.filter((e) => e.type === 'start');
+    expect(starts.map((e) => [e.stepId, e.fault, e.target, e.outcome])).toEqual([[0, 'kill-executor', 'executor of worker-1', 'ok'], [1, 'kill', 'worker-1', 'ok']]);
+    // the second was armed when the first fired, and fired at the worker's next acknowledgement
+    expect(starts[1]!.t).toBeGreaterThan(starts[0]!.t);
+    expect(starts[1]!.detail).toMatchObject({ rejoin: 'new', trigger: { watch: 'worker-1', command: 'XACK', nth: 1 } });
+    // each start has its end, at the step's heal
+    expect(nemesis.filter((e) => e.type === 'end').map((e) => e.stepId).sort()).toEqual([0, 1]);
+    const { verdicts } = checkRun(out.history);
+    expect(verdicts.filter((v) => v.valid !== true).map((v) => `${v.checker}: ${v.evidence[0]?.message}`)).toEqual([]);
+  }, 60_000);
+
   it('is an empty step when the watched command never runs in its window', async () => {
     const plan: RunPlan = {
       workload,
