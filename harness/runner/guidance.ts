@@ -71,6 +71,11 @@ export class Corpus {
 }
 
 export interface GuidanceOptions {
+  /**
+   * while this holds, every draw is fresh (a scenario's own number of runs: a run of that count
+   * draws exactly what an unguided one does, so its coverage goals are as likely met)
+   */
+  freshOnly?: () => boolean;
   /** out of 8 draws, how many mutate a corpus entry (the rest are fresh); default 6 */
   mutateEighths?: number;
   /** durations stay within [0, maxDurationMs] (default 30 s: past any system timer worth finding) */
@@ -101,7 +106,7 @@ export class GuidedPlans extends fc.Arbitrary<Plan> {
   }
 
   generate(mrng: fc.Random, biasFactor: number | undefined): fc.Value<Plan> {
-    const mutate = this.corpus.entries.length > 0 && mrng.nextInt(0, 7) < (this.o.mutateEighths ?? 6);
+    const mutate = !(this.o.freshOnly?.() ?? false) && this.corpus.entries.length > 0 && mrng.nextInt(0, 7) < (this.o.mutateEighths ?? 6);
     if (mutate) {
       const parent = this.corpus.entries[mrng.nextInt(0, this.corpus.entries.length - 1)]!.plan;
       // a plan run already is not run again: a few tries at a schedule that differs, else a fresh draw

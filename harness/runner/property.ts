@@ -221,7 +221,10 @@ export async function runScenario(target: RunTarget, scenario: Scenario, opts: R
   // the workload does not shrink: the fault schedule is what a counterexample should be reduced to
   const schedules = withDurations(scenario.schedule(ctx), opts.faultDurationMs);
   const fresh = fc.tuple(fc.noShrink(scenario.workload(ctx)), schedules);
-  const guidedPlans = guided ? new GuidedPlans(fresh, corpus) : undefined;
+  /** runs judged so far, the ones re-run to rebuild a corpus included: the index of the run drawn next */
+  let judged = 0;
+  // a scenario's own number of runs is drawn fresh, as unguided: guidance starts after them
+  const guidedPlans = guided ? new GuidedPlans(fresh, corpus, { freshOnly: () => judged < scenario.runs }) : undefined;
   /** re-running the runs before a replayed one: they build the corpus and are not reported */
   let warming = false;
 
@@ -240,6 +243,7 @@ export async function runScenario(target: RunTarget, scenario: Scenario, opts: R
     const valid = kind !== 'fail';
     // shrinking runs replay a failure: they reach nothing the search should build on
     if (guided && !firstFailureSeen) corpus.offer([workload, schedule], behaviourOf(outcome.history, stats, verdicts));
+    judged++;
     if (warming) return true;
     const record: RunRecord = {
       index: records.length,

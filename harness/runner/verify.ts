@@ -83,6 +83,9 @@ function rowFrom(bug: PlantedBug, result: ScenarioResult | undefined, totalMs: n
 }
 
 /** Every planted bug must be caught by its own scenarios, and the correct system must pass them. */
+/** a simulated control's share per scenario */
+const CONTROL_SEARCH_MS = 1000;
+
 export async function verify(o: VerifyOptions): Promise<VerifyResult> {
   const work = verifyWork(o.bugs);
   const bugs = o.runBugs ? o.runBugs(work.bugs) : work.bugs;
@@ -113,7 +116,10 @@ export async function verify(o: VerifyOptions): Promise<VerifyResult> {
   }
   const controlScenarios = o.runControl ? o.runControl(work.control) : work.control;
   o.onProgress?.(`[verify] correct system on ${controlScenarios.map((s) => s.name).join(', ')}`);
-  const control = await new Suite({ scenarios: controlScenarios, seed: o.seed, runs: o.controlRuns, bugs: [], sim: o.sim, env: o.env }).run();
+  // in simulation the control searches (CONTROL_SEARCH_MS a scenario, longer while a coverage goal
+  // is unmet, never fewer than its own runs), so a correct system is not VACUOUS by a seed's chance
+  const search = o.sim && o.controlRuns === undefined ? { budgetMs: CONTROL_SEARCH_MS * controlScenarios.length } : {};
+  const control = await new Suite({ scenarios: controlScenarios, seed: o.seed, runs: o.controlRuns, bugs: [], sim: o.sim, env: o.env, ...search }).run();
   const controlOk = control.complete && control.scenarios.every((s) => s.verdict === 'pass');
   return { rows, control, ok: controlOk && rows.every((r) => r.caught && r.expectedChecker) };
 }
