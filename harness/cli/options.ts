@@ -81,12 +81,16 @@ export const SIM_BUDGET_MS = 60_000;
 
 /** "90s", "5m", "1500ms", "2h" or a bare number of seconds. */
 export function parseDuration(text: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
-  if (!m) throw new InvalidArgumentError(`"${text}" is not a duration (like 90s, 5m, 1500ms)`);
-  const n = Number(m[1]);
-  const ms = n * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
+  const ms = durationMs(text);
+  if (ms === undefined) throw new InvalidArgumentError(`"${text}" is not a duration (like 90s, 5m, 1500ms)`);
   if (ms < 1000) throw new InvalidArgumentError(`budget ${text} is shorter than one second`);
-  return Math.round(ms);
+  return ms;
+}
+
+/** "90s", "5m", "1500ms", "2h" or a bare number of seconds, in ms; undefined when it is none */
+function durationMs(text: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
+  return m ? Math.round(Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h']) : undefined;
 }
 
 export interface DurationRange {
@@ -100,9 +104,9 @@ const MAX_FAULT_MS = 3_600_000;
 /** `--fault-duration 5s-15s` (or one duration: exactly that long); each side like --budget's, from 0 ms. */
 export function parseDurationRange(text: string): DurationRange {
   const one = (t: string): number => {
-    const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(t.trim());
-    if (!m) throw new InvalidArgumentError(`"${text}" is not a duration range (like 5s-15s, 800ms-2s, or 10s)`);
-    return Math.round(Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h']);
+    const ms = durationMs(t);
+    if (ms === undefined) throw new InvalidArgumentError(`"${text}" is not a duration range (like 5s-15s, 800ms-2s, or 10s)`);
+    return ms;
   };
   const [a, b, ...rest] = text.split('-');
   if (rest.length > 0 || a === undefined) throw new InvalidArgumentError(`"${text}" is not a duration range (like 5s-15s, 800ms-2s, or 10s)`);
