@@ -9,8 +9,11 @@ type CrashPoint = Extract<Fault, { kind: 'crash-point' }>;
  * records that instant); one that never fires within its window is an empty step. Only an
  * environment that sees each command reach Redis (the simulation: commandTrigger) has it.
  */
+/** a step's second stop (`then`) under way, by step id, until its heal */
+const secondStops = new Map<number, Promise<void>>();
+
 export const crashPoint: FaultModule<CrashPoint> = {
-  async inject(env, fault, _stepId, window) {
+  async inject(env, fault, stepId, window) {
     if (!env.commandTrigger) return { empty: 'crash points run in simulation only (Toxiproxy does not see commands)' };
     const p = env.processControl(fault.process);
     if (!p.alive()) return { empty: `${fault.process} is not running` };
@@ -30,7 +33,8 @@ export const crashPoint: FaultModule<CrashPoint> = {
     if (then) {
       // the second stop is armed now: it lands on the process while it recovers from the first
       const second = env.commandTrigger(then.watch, then.command, then.nth);
-      void Promise.race([second.fired.then(() => true), window.healAt.then(() => false)]).then(async (hit) => {
+      // the heal waits for it: a stop begun just before the heal is over before the heal looks at the process
+      secondStops.set(stepId, Promise.race([second.fired.then(() => true), window.healAt.then(() => false)]).then(async (hit) => {
         if (!hit) {
           second.cancel();
           return;
@@ -39,11 +43,13 @@ export const crashPoint: FaultModule<CrashPoint> = {
         window.also?.({ kind: then.action, process: fault.process, ...(then.action === 'kill' && fault.rejoin ? { rejoin: fault.rejoin } : {}) }, { trigger: { watch: then.watch, command: then.command, nth: then.nth, after: 'crash point' } });
         if (then.action === 'kill') await p.kill();
         else p.pause();
-      });
+      }));
     }
     return { fired: true };
   },
-  async heal(env, fault) {
+  async heal(env, fault, stepId) {
+    await secondStops.get(stepId);
+    secondStops.delete(stepId);
     const p = env.processControl(fault.process);
     const last = fault.then?.action ?? fault.action;
     if (fault.action === 'pause' || last === 'pause') p.resume();
