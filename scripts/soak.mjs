@@ -61,7 +61,7 @@ export function settleDistribution(perSuite) {
 
 /**
  * Suite i's (0-based) seed in a soak of seed `seed`: depends on (seed, i) alone. The same function
- * as harness/cli/shard.ts deriveSeed (murmur3's 32-bit finaliser), copied because this script
+ * as harness/config/shard.ts deriveSeed (murmur3's 32-bit finaliser), copied because this script
  * runs under plain node; test/cli/shard-soak.test.ts holds the two equal.
  */
 export function deriveSeed(seed, i) {

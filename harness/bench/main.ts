@@ -19,7 +19,7 @@ import { listProcesses, OWNER_VAR } from '../env/processes.ts';
 import { writeJson, secs, type BenchContext, type Benchmark, type Goal } from './common.ts';
 import { SCENARIOS } from '../../scenarios/index.ts';
 import { isSystemName, SYSTEM_NAMES, type SystemName } from '../systems/index.ts';
-import { checkSystem, UsageError } from '../cli/options.ts';
+import { checkSystem, UsageError } from '../config/options.ts';
 import { harnessOverheadBench } from './harness-overhead.ts';
 import { listMutants, mutantsBench, type MutantBenchContext } from './mutants.ts';
 import { runsPerMinuteBench } from './runs-per-minute.ts';

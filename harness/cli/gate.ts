@@ -3,7 +3,7 @@
 import { compareBaseline, type ReportSummary } from '../report/index.ts';
 import type { RunKey } from '../report/merge.ts';
 import type { SuiteResult } from '../runner/suite.ts';
-import type { ChaosOptions } from './options.ts';
+import type { ChaosOptions } from '../config/options.ts';
 import { suiteExitCode } from './output.ts';
 
 /** What defines this run's work: the shards of one run must agree on every field. */

@@ -7,14 +7,14 @@ import { EnvironmentError, oneLine } from '../env/errors.ts';
 import { onInterrupt } from '../env/processes.ts';
 import { loadSummary, writeReport, type ReportSummary } from '../report/index.ts';
 import { Suite, type SuiteResult } from '../runner/suite.ts';
-import { UsageError, type ChaosOptions } from './options.ts';
+import { UsageError, type ChaosOptions } from '../config/options.ts';
 import { resolveOptions } from '../config/resolve.ts';
 import { printFailure, printSummary, printUnknown, summaryJson } from './output.ts';
 import { parseVerifyOptions, runVerify } from './verify.ts';
 import { gateExitCode, runKeyOf } from './gate.ts';
 import { runMerge } from './merge.ts';
 import { shardResults } from '../report/merge.ts';
-import { shardBudget, shardLabel } from './shard.ts';
+import { shardBudget, shardLabel } from '../config/shard.ts';
 
 const log = (s: string) => process.stderr.write(s + '\n');
 /** plain output of a budgeted search: one line per this many passing runs */

@@ -9,7 +9,7 @@ import { oneLine } from '../env/errors.ts';
 import { loadSummary, writeReport, type ReportFiles, type ReportSummary } from '../report/index.ts';
 import { loadShard, mergeShards, MergeError, type LoadedShard, type Merged } from '../report/merge.ts';
 import { gateExitCode } from './gate.ts';
-import { intIn, parseCommand, UsageError } from './options.ts';
+import { intIn, parseCommand, UsageError } from '../config/options.ts';
 import { printFailure, printSummary, printUnknown, summaryJson } from './output.ts';
 import { printVerify, reportRows } from './verify.ts';
 

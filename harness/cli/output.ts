@@ -4,7 +4,7 @@ import { describeStep } from '../nemesis/index.ts';
 import { settleDistribution, type SettleDistribution } from '../report/series.ts';
 import type { RunRecord, ScenarioResult } from '../runner/property.ts';
 import type { SuiteResult } from '../runner/suite.ts';
-import { replayCommand, type ChaosOptions, type ReplayOptions } from './options.ts';
+import { replayCommand, type ChaosOptions, type ReplayOptions } from '../config/options.ts';
 
 /** Evidence messages kept per undecided checker (per run in a run's record, per scenario in the aggregate). */
 const UNKNOWN_EVIDENCE_LIMIT = 10;

@@ -8,8 +8,8 @@ import { writeReport, type VerifyRow as ReportVerifyRow } from '../report/index.
 import { shardResults } from '../report/merge.ts';
 import { verify, verifyWork, type VerifyResult, type VerifyRow } from '../runner/verify.ts';
 import type { SystemName } from '../systems/index.ts';
-import { intIn, parseSystem, parseCommand, parseDuration, parseEnv, replayCommand, UsageError } from './options.ts';
-import { parseShard, shardItems, shardLabel, type Shard } from './shard.ts';
+import { intIn, parseSystem, parseCommand, parseDuration, parseEnv, replayCommand, UsageError } from '../config/options.ts';
+import { parseShard, shardItems, shardLabel, type Shard } from '../config/shard.ts';
 
 export interface VerifyCliOptions {
   seed: number;

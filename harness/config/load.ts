@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { CONFIG_NAMES, UsageError, type LoadedConfig } from '../cli/options.ts';
+import { CONFIG_NAMES, UsageError, type LoadedConfig } from './options.ts';
 import { parseConfig } from './schema.ts';
 
 /** The config file of a working directory: the first of CONFIG_NAMES there, or undefined. */

@@ -1,6 +1,6 @@
 // `npm run chaos`'s options: the command line, the config file it names or the working directory
 // holds, and the defaults, resolved by parseOptions (command line over file over defaults).
-import { buildCommand, parseCommand, parseOptions, UsageError, type ChaosOptions } from '../cli/options.ts';
+import { buildCommand, parseCommand, parseOptions, UsageError, type ChaosOptions } from './options.ts';
 import { loadConfig } from './load.ts';
 
 /** argv (and the config file) into validated options; 'help' when help was printed. Throws UsageError with one line. */

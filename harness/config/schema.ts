@@ -1,11 +1,11 @@
 // chaos.config.{ts,mts,js,mjs}: what a config file may set, validated with zod. Every key is a
-// run option of `npm run chaos` (harness/cli/options.ts) and is parsed by the same function as
+// run option of `npm run chaos` (harness/config/options.ts) and is parsed by the same function as
 // its flag, so a value means the same in the file and on the command line.
 import { z } from 'zod';
 import {
   collectRedisConfig, parseBugs, parseDuration, parseDurationRange, parseEnv, parseScenarios, parseSystem,
   type FileOptions,
-} from '../cli/options.ts';
+} from './options.ts';
 import type { SystemName } from '../systems/index.ts';
 
 /** A value through one of the flag parsers: its message (without the flag's name) becomes the issue. */

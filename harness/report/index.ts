@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { writeHistory } from '../history/jsonl.ts';
 import type { ScenarioResult } from '../runner/property.ts';
 import type { SuiteResult } from '../runner/suite.ts';
-import type { ReplayOptions } from '../cli/options.ts';
+import type { ReplayOptions } from '../config/options.ts';
 import { eventsChart, latencyChart, runsChart, throughputChart, type ChartImage } from './charts.ts';
 import { renderPage, type ScenarioSection } from './html.ts';
 import { junitXml } from './junit.ts';

@@ -9,7 +9,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { SuiteResult } from '../runner/suite.ts';
-import { shardLabel, shardOf, type Shard } from '../cli/shard.ts';
+import { shardLabel, shardOf, type Shard } from '../config/shard.ts';
 import type { VerifyRow } from '../runner/verify.ts';
 
 export const SHARD_RESULTS_FORMAT = 'chaos-shard-results/1';

@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { summaryJson } from '../cli/output.ts';
-import type { ReplayOptions } from '../cli/options.ts';
+import type { ReplayOptions } from '../config/options.ts';
 import type { SuiteResult } from '../runner/suite.ts';
 import { faultsHit, scenarioLatency, statsTotals } from './series.ts';
 

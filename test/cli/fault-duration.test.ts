@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { findClash } from '../../harness/nemesis/index.ts';
-import { parseDurationRange, parseOptions, replayCommand, UsageError } from '../../harness/cli/options.ts';
+import { parseDurationRange, parseOptions, replayCommand, UsageError } from '../../harness/config/options.ts';
 import { withDurations } from '../../harness/runner/property.ts';
 import { SCENARIOS } from '../../scenarios/index.ts';
 

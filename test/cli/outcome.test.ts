@@ -1,7 +1,7 @@
 // What `npm run chaos` prints and exits with for unknown verdicts and settle times, without
 // running anything: the CLI's exit-code logic and console summary on hand-made suite results.
 import { describe, expect, it } from 'vitest';
-import { parseOptions, type ChaosOptions } from '../../harness/cli/options.ts';
+import { parseOptions, type ChaosOptions } from '../../harness/config/options.ts';
 import { printSummary, printUnknown, suiteExitCode, summaryJson } from '../../harness/cli/output.ts';
 import { UNKNOWN_EVIDENCE, failingScenario, incompleteScenario, makeSuite, passingScenario, unknownScenario, vacuousScenario } from '../report/fixtures.ts';
 

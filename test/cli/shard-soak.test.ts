@@ -2,7 +2,7 @@
 // of a soak run exactly the suites, with exactly the seeds, of the unsharded soak. Pure: no suite runs.
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { deriveSeed } from '../../harness/cli/shard.ts';
+import { deriveSeed } from '../../harness/config/shard.ts';
 
 interface Soak {
   deriveSeed(seed: number, i: number): number;

@@ -1,8 +1,8 @@
 // --shard K/N: the split is disjoint, covering and deterministic (its usage errors: usage.test.ts).
 import { describe, expect, it } from 'vitest';
-import { parseOptions } from '../../harness/cli/options.ts';
+import { parseOptions } from '../../harness/config/options.ts';
 import { parseVerifyOptions } from '../../harness/cli/verify.ts';
-import { deriveSeed, parseShard, shardBudget, shardItems, shardOf } from '../../harness/cli/shard.ts';
+import { deriveSeed, parseShard, shardBudget, shardItems, shardOf } from '../../harness/config/shard.ts';
 import { verifyWork } from '../../harness/runner/verify.ts';
 import { SCENARIOS } from '../../scenarios/index.ts';
 

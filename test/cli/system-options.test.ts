@@ -1,7 +1,7 @@
 // --system and --redis-config: which scenarios a system runs, what a replay command says, and
 // what the summary records; no servers are started.
 import { describe, expect, it } from 'vitest';
-import { parseOptions, replayCommand, type ChaosOptions } from '../../harness/cli/options.ts';
+import { parseOptions, replayCommand, type ChaosOptions } from '../../harness/config/options.ts';
 import { summaryJson } from '../../harness/cli/output.ts';
 import { SCENARIOS } from '../../scenarios/index.ts';
 import { failingScenario, makeSuite } from '../report/fixtures.ts';

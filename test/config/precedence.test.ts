@@ -1,7 +1,7 @@
 // Command line over config file over defaults, resolved once by parseOptions; the checks of
 // today's flags apply to the merged options; the replay command names the config file.
 import { describe, expect, it } from 'vitest';
-import { parseOptions, replayCommand, UsageError, type ChaosOptions, type LoadedConfig } from '../../harness/cli/options.ts';
+import { parseOptions, replayCommand, UsageError, type ChaosOptions, type LoadedConfig } from '../../harness/config/options.ts';
 import { parseConfig } from '../../harness/config/schema.ts';
 
 function file(config: unknown, name = 'chaos.config.ts'): LoadedConfig {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { gateExitCode } from '../../harness/cli/gate.ts';
 import { writeMergedReport } from '../../harness/cli/merge.ts';
-import { shardItems } from '../../harness/cli/shard.ts';
+import { shardItems } from '../../harness/config/shard.ts';
 import { writeReport, type ReportSummary } from '../../harness/report/index.ts';
 import { findShardResults, loadShard, mergeShards, MergeError, shardResults, type RunKey } from '../../harness/report/merge.ts';
 import type { SuiteResult } from '../../harness/runner/suite.ts';

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { reportRows } from '../../harness/cli/verify.ts';
-import { shardItems } from '../../harness/cli/shard.ts';
+import { shardItems } from '../../harness/config/shard.ts';
 import { writeReport, type ReportSummary } from '../../harness/report/index.ts';
 import { loadShard, mergeShards, shardResults } from '../../harness/report/merge.ts';
 import { verifyWork, type VerifyRow } from '../../harness/runner/verify.ts';

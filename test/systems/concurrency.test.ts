@@ -2,7 +2,7 @@
 // checker still passes; the reference system's workers run one job at a time and say so.
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkRun } from '../../harness/checkers/index.ts';
-import { parseOptions, UsageError } from '../../harness/cli/options.ts';
+import { parseOptions, UsageError } from '../../harness/config/options.ts';
 import { Environment } from '../../harness/env/environment.ts';
 import type { ExecutionEntry, ProbeEntry, SnapshotEntry } from '../../harness/history/types.ts';
 import { runOnce } from '../../harness/runner/run.ts';

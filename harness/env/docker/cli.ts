@@ -1,7 +1,7 @@
 // `npm run chaos -- images`: build the docker environment's images now (they are also built on
 // first use), print their names and sizes. `--rebuild` builds them even when present.
 import { Command } from 'commander';
-import { parseCommand } from '../../cli/options.ts';
+import { parseCommand } from '../../config/options.ts';
 import { engine, stopEngine } from './engine.ts';
 import { ensureImages, imageSizes, IMAGE_NAMES } from './images.ts';
 
