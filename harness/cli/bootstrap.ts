@@ -1,7 +1,8 @@
 // Installs what the harness needs on this machine (redis-server, toxiproxy-server), or exits 2
 // with one line saying what to install.
 import { bootstrap } from '../env/binaries.ts';
-import { EnvironmentError, oneLine } from '../env/errors.ts';
+import { EnvironmentError } from '../env/errors.ts';
+import { oneLine } from '../text/oneLine.ts';
 
 const quiet = process.argv.includes('--quiet');
 try {

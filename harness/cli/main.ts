@@ -3,7 +3,8 @@
 // suite cut short, a baseline regression) or 2 (usage or environment error). --ci changes the
 // output (plain lines), not the exit code.
 import cliProgress from 'cli-progress';
-import { EnvironmentError, oneLine } from '../env/errors.ts';
+import { EnvironmentError } from '../env/errors.ts';
+import { oneLine } from '../text/oneLine.ts';
 import { onInterrupt } from '../env/processes.ts';
 import { loadSummary, writeReport, type ReportSummary } from '../report/index.ts';
 import { Suite, type SuiteResult } from '../runner/suite.ts';

@@ -5,7 +5,7 @@
 // one line naming the problem. The merged report is written as an unsharded run's would be, and
 // the exit code is the one that run would have had (0 / 1 / 2, --baseline like chaos).
 import { Command } from 'commander';
-import { oneLine } from '../env/errors.ts';
+import { oneLine } from '../text/oneLine.ts';
 import { loadSummary, writeReport, type ReportFiles, type ReportSummary } from '../report/index.ts';
 import { loadShard, mergeShards, MergeError, type LoadedShard, type Merged } from '../report/merge.ts';
 import { gateExitCode } from './gate.ts';

@@ -3,7 +3,7 @@
 import Table from 'cli-table3';
 import { Command } from 'commander';
 import { PLANTED_BUGS } from '../../scenarios/planted-bugs.ts';
-import { oneLine } from '../env/errors.ts';
+import { oneLine } from '../text/oneLine.ts';
 import { writeReport, type VerifyRow as ReportVerifyRow } from '../report/index.ts';
 import { shardResults } from '../report/merge.ts';
 import { verify, verifyWork, type VerifyResult, type VerifyRow } from '../runner/verify.ts';

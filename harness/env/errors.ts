@@ -6,9 +6,3 @@ export class EnvironmentError extends Error {
     this.name = 'EnvironmentError';
   }
 }
-
-/** One readable line for any thrown value (no stack). */
-export function oneLine(err: unknown): string {
-  const text = err instanceof Error ? err.message : String(err);
-  return text.split('\n')[0].trim();
-}

@@ -1,7 +1,8 @@
 import { randomInt } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import getPort from 'get-port';
-import { EnvironmentError, oneLine } from './errors.ts';
+import { EnvironmentError } from './errors.ts';
+import { oneLine } from '../text/oneLine.ts';
 
 const DEFAULT_EPHEMERAL: [number, number] = [32768, 60999];
 

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { oneLine } from '../env/errors.ts';
+import { oneLine } from '../text/oneLine.ts';
 import type { HistoryRecorder } from './recorder.ts';
 import { JOB_STATES, type ExecutionEntry, type JobState, type JobView, type Malformed, type Orphan, type SnapshotEntry, type TaskView, type TransitionEntry, type Unreadable } from './types.ts';
 

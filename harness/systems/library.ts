@@ -10,7 +10,7 @@ import { PROJECT_ROOT } from '../env/binaries.ts';
 import { workerIds } from '../env/shape.ts';
 import { fieldsOf, scanKeys } from '../history/collect.ts';
 import type { HistoryRecorder } from '../history/recorder.ts';
-import { oneLine } from '../env/errors.ts';
+import { oneLine } from '../text/oneLine.ts';
 import type { ExecutionEntry, JobView, SnapshotEntry, TaskView, TransitionEntry, Unreadable } from '../history/types.ts';
 import type { ProcessSpec, Recording, StartContext, SystemModule, SystemShape } from './types.ts';
 

@@ -7,7 +7,8 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync } from
 import path from 'node:path';
 import Docker from 'dockerode';
 import { PROJECT_ROOT, aptInstall } from '../binaries.ts';
-import { EnvironmentError, oneLine } from '../errors.ts';
+import { EnvironmentError } from '../errors.ts';
+import { oneLine } from '../../text/oneLine.ts';
 import { onExitSync, onInterrupt } from '../processes.ts';
 import { removeOrphans, removeOwned, removeOwnedSync } from './cleanup.ts';
 
