@@ -1,0 +1,66 @@
+// The harness's layers, as forbidden imports (issue 22, item 7 "Layers that hold").
+// test/layers.test.ts runs these rules over harness/ and system-under-test/ and over a fixture
+// that breaks each of them; `npx depcruise harness system-under-test` runs them by hand.
+// Paths are relative to the cruise's base directory (the repository root, or the fixture's).
+// Type-only imports count: a layer that names another's types depends on it all the same.
+
+/**
+ * Known upward imports that are being removed (issue 22): each an explicit, temporary exception,
+ * a regular expression for the importing file, used as the rule's from.pathNot (which holds
+ * nothing else). Delete a line once its import is gone: test/layers.test.ts fails on a stale one.
+ */
+const TEMPORARY = {
+  // env/environment.ts loads a system by name (systems/index.ts) and the docker environment runs the
+  // reference system (systems/reference.ts): the systems engineer is turning this around (issue 22)
+  envSystems: ['^harness/env/environment\\.ts$', '^harness/env/docker/environment\\.ts$'],
+};
+
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: 'checkers-only-history',
+      comment:
+        'A checker is a pure function history → verdict: harness/checkers/** imports only its own folder and ' +
+        'harness/history/** (node built-ins and npm packages are allowed, none is used today).',
+      severity: 'error',
+      from: { path: '^harness/checkers/' },
+      to: { dependencyTypesNot: ['core', 'npm', 'npm-dev', 'npm-optional', 'npm-peer', 'npm-bundled', 'npm-no-pkg', 'npm-unknown'], pathNot: '^harness/(checkers|history)/' },
+    },
+    {
+      name: 'no-cli-below',
+      comment: 'The CLI is the top layer: harness/report/**, harness/env/** and harness/runner/** never import harness/cli/**.',
+      severity: 'error',
+      from: { path: '^harness/(report|env|runner)/' },
+      to: { path: '^harness/cli/' },
+    },
+    {
+      name: 'env-not-systems',
+      comment:
+        'The environment runs whatever system it is handed: harness/env/** imports of harness/systems/** only ' +
+        'the contract (systems/types.ts), never the loader or a system.',
+      severity: 'error',
+      from: { path: '^harness/env/', pathNot: TEMPORARY.envSystems },
+      to: { path: '^harness/systems/', pathNot: '^harness/systems/types\\.ts$' },
+    },
+    {
+      name: 'sut-not-harness',
+      comment: 'The system under test knows nothing of the harness that tests it: system-under-test/** never imports harness/**.',
+      severity: 'error',
+      from: { path: '^system-under-test/' },
+      to: { path: '^harness/' },
+    },
+    {
+      name: 'history-not-env',
+      comment: 'The history is data and its reading: harness/history/** imports nothing of harness/env/**.',
+      severity: 'error',
+      from: { path: '^harness/history/' },
+      to: { path: '^harness/env/' },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    // type-only imports (`import type`) are dependencies too
+    tsPreCompilationDeps: true,
+  },
+};
