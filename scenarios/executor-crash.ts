@@ -7,6 +7,7 @@ import { jobReclaimed } from './common.ts';
 export const executorCrash: Scenario = {
   name: 'executor-crash',
   summary: 'SIGKILL of an executor mid-job; the job must run again',
+  needs: ['executors'],
   env: {},
   runs: 4,
   workload: () => workloadArb({ minTasks: 4, maxTasks: 6, minDurationMs: 300, maxDurationMs: 1200, windowMs: 500 }),

@@ -7,6 +7,7 @@ import { faultWhileInFlight } from './common.ts';
 export const keeperCrash: Scenario = {
   name: 'keeper-crash',
   summary: 'SIGKILL of a keeper while events flow; no event may be lost',
+  needs: ['keepers'],
   env: { keepers: 2 },
   runs: 4,
   // the anchor job runs past the last possible fault start (a sparse workload can leave every

@@ -16,6 +16,7 @@ import { workloadArb } from '../harness/workload/workload.ts';
 export const keeperRace: Scenario = {
   name: 'keeper-race',
   summary: 'two keepers, each slowed by its own latency, deciding events of the same jobs',
+  needs: ['keepers'],
   env: { keepers: 2 },
   runs: 5,
   // many jobs whose payloads last about as long as the added latency

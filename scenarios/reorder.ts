@@ -11,6 +11,7 @@ import { staleEventRejected } from './common.ts';
 export const reorder: Scenario = {
   name: 'reorder',
   summary: "a worker's link delayed so its running event lands after the executor's completed",
+  needs: ['event-sources'],
   env: {},
   runs: 6,
   // The link is slowed before the first submission. A slowed worker that was waiting in

@@ -22,6 +22,7 @@ const renamed = (f: Fault): Fault =>
 export const takeover: Scenario = {
   name: 'takeover',
   summary: 'workers and keepers killed and back only as new consumers: others must take over what they held',
+  needs: ['consumer-names'],
   env: { keepers: 2 },
   runs: 3,
   // jobs long enough that a killed worker usually holds one; the anchor job runs past the last kill

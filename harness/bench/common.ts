@@ -4,7 +4,6 @@
 // Speed targets are figures, never assertions: a benchmark reports its goal next to its
 // figure and never fails because a goal was missed.
 
-import type { SystemName } from '../systems/index.ts';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Environment, type EnvironmentOptions } from '../env/environment.ts';
@@ -18,7 +17,7 @@ export interface BenchContext {
   /** where live runs happen (runs-per-minute, time-to-detect): local processes or containers */
   env: 'local' | 'docker';
   /** the system under test (--system; benchmarks with anySystem) */
-  system: SystemName;
+  system: string;
   /** reports/bench */
   outDir: string;
   log: (line: string) => void;

@@ -19,7 +19,7 @@ import { oneLine } from '../text/oneLine.ts';
 import { listProcesses, OWNER_VAR } from '../env/processes.ts';
 import { writeJson, secs, type BenchContext, type Benchmark, type Goal } from './common.ts';
 import { SCENARIOS } from '../../scenarios/index.ts';
-import { isSystemName, SYSTEM_NAMES, type SystemName } from '../systems/index.ts';
+import { BUILTIN_SYSTEMS } from '../systems/index.ts';
 import { checkSystem, UsageError } from '../config/options.ts';
 import { harnessOverheadBench } from './harness-overhead.ts';
 import { listMutants, mutantsBench, type MutantBenchContext } from './mutants.ts';
@@ -45,7 +45,7 @@ const log = (s: string) => process.stderr.write(s + '\n');
 interface BenchOptions {
   only: Benchmark[];
   env: 'local' | 'docker';
-  system: SystemName;
+  system: string;
   quick: boolean;
   scenarios?: string[];
   seed: number;
@@ -71,7 +71,7 @@ function parseOptions(argv: string[]): BenchOptions | 'help' {
     .option('--mutant <names>', 'mutants: comma-separated mutants (harness/bench/mutants/*.patch; default: all)')
     .option('--seeds <list>', 'mutants: comma-separated seeds each system runs the suite with (default: seed .. seed+4)')
     .option('--unguided', 'mutants: run every suite with --no-guidance (plans drawn fresh), to measure what the guided search adds')
-    .option('--system <name>', `the system runs-per-minute measures: ${SYSTEM_NAMES.join(', ')} (the other benchmarks measure the reference system)`, 'reference')
+    .option('--system <name>', `the system runs-per-minute measures: ${BUILTIN_SYSTEMS.map((s) => s.name).join(', ')} (the other benchmarks measure the reference system)`, 'reference')
     .exitOverride()
     .configureOutput({ writeErr: () => undefined, writeOut: (s) => process.stdout.write(s) });
   try {
@@ -84,7 +84,7 @@ function parseOptions(argv: string[]): BenchOptions | 'help' {
     throw err;
   }
   const o = cmd.opts<{ only?: string; quick?: boolean; scenario?: string; seed: number; out: string; env: string; system: string; mutant?: string; seeds?: string; unguided?: boolean }>();
-  if (!isSystemName(o.system)) throw new UsageError(`--system must be one of ${SYSTEM_NAMES.join(', ')}, got "${o.system}"`);
+  if (!BUILTIN_SYSTEMS.some((s) => s.name === o.system)) throw new UsageError(`--system must be one of ${BUILTIN_SYSTEMS.map((s) => s.name).join(', ')}, got "${o.system}"`);
   const system = o.system;
   if (o.env !== 'local' && o.env !== 'docker') throw new UsageError(`--env must be local or docker, got "${o.env}"`);
   const env = o.env;

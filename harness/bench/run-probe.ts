@@ -2,7 +2,8 @@
 // its reset, settle and collection itself; the checkers are timed here.
 
 import { performance } from 'node:perf_hooks';
-import { checkRun } from '../checkers/index.ts';
+import { checkRun, CHECKERS } from '../checkers/index.ts';
+import { checkersFor } from '../registry/applies.ts';
 import type { RunEnvironment } from '../env/surface.ts';
 import { runOnce, type RunPlan } from '../runner/run.ts';
 import { secs } from './common.ts';
@@ -28,7 +29,7 @@ export async function timedRun(env: RunEnvironment, plan: RunPlan): Promise<Phas
   const t0 = performance.now();
   const outcome = await runOnce(env, plan);
   const runEnd = performance.now();
-  const { verdicts } = checkRun(outcome.history, env.system.checkers);
+  const { verdicts } = checkRun(outcome.history, checkersFor(env.system.provides, CHECKERS));
   const t1 = performance.now();
   return {
     totalMs: t1 - t0,

@@ -8,7 +8,7 @@ import Table from 'cli-table3';
 import fc from 'fast-check';
 import { SCENARIOS } from '../../scenarios/index.ts';
 import { Environment, type EnvironmentOptions } from '../env/environment.ts';
-import { scenarioSetOf } from '../systems/index.ts';
+import { defaultScenarios } from '../config/options.ts';
 import type { RunEnvironment } from '../env/surface.ts';
 import { scenarioContext } from '../runner/property.ts';
 import type { Scenario } from '../runner/scenario.ts';
@@ -86,8 +86,7 @@ export function runsPerMinuteBench(opts: { runs?: number; scenarios?: string[] }
     anySystem: true,
     summary: 'live chaos runs per minute per scenario, and where a run spends its time',
     async run(ctx: BenchContext): Promise<BenchOutput> {
-      const applies = scenarioSetOf(ctx.system);
-      const all = SCENARIOS.map((s) => s.name).filter((n) => applies.runs === 'all' || applies.runs.includes(n));
+      const all = defaultScenarios(ctx.system).map((s) => s.name);
       const names = opts.scenarios ?? ctx.scenarios ?? (ctx.quick ? [all.includes(GOAL_SCENARIO) ? GOAL_SCENARIO : all[0]!] : all);
       const scenarios = names.map((n) => {
         const s = SCENARIOS.find((x) => x.name === n);

@@ -37,7 +37,7 @@ const breakdown: Record<string, number> = {};
 let t = performance.now();
 const obs = observe(history);
 breakdown.observe = performance.now() - t;
-for (const [name, check] of Object.entries(CHECKERS)) {
+for (const { name, check } of CHECKERS) {
   t = performance.now();
   check(history, obs);
   breakdown[name] = performance.now() - t;

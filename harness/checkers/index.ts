@@ -1,6 +1,6 @@
 // All checkers of a run, and Jepsen's compose: one verdict from many.
 
-import type { History, Verdict } from '../history/types.ts';
+import type { EvidenceKind, History, Verdict } from '../history/types.ts';
 import { runStats, type RunStats } from './coverage.ts';
 import { legalTransitions } from './legalTransitions.ts';
 import { observe, type Observations } from './observations.ts';
@@ -16,29 +16,40 @@ import { totalQueue } from './totalQueue.ts';
 
 export type Checker = (history: History, obs?: Observations) => Verdict;
 
-/** Every invariant of DESIGN.md, in the order a report lists them. */
-export const CHECKERS: Readonly<Record<string, Checker>> = {
-  terminalStable,
-  snapshotStable,
-  legalTransitions,
-  totalQueue,
-  runningSetConsistent,
-  taskAggregate,
-  outputIntegrity,
-  payloadOutcome,
-  reexecution,
-  progress,
-};
-
-/** Runs every checker over one history, grouping the history once for all of them. */
-export function checkAll(history: History, obs: Observations = observe(history), only: 'all' | readonly string[] = 'all'): Verdict[] {
-  return Object.entries(CHECKERS).filter(([name]) => only === 'all' || only.includes(name)).map(([, check]) => check(history, obs));
+/**
+ * A checker as the harness runs it: its name (the verdict's `checker`), the evidence it reads
+ * beyond what every history carries (a system without it is not judged by it: SystemModule.provides),
+ * and the judgment itself.
+ */
+export interface CheckerDef {
+  name: string;
+  needs?: readonly EvidenceKind[];
+  check: Checker;
 }
 
-/** Verdicts and coverage statistics of one run, from a single grouping of its history; `only`: the checkers whose meaning holds for the system (SystemModule.checkers). */
-export function checkRun(history: History, only: 'all' | readonly string[] = 'all'): { verdicts: Verdict[]; stats: RunStats } {
+/** Every invariant of DESIGN.md, in the order a report lists them. */
+export const CHECKERS: readonly CheckerDef[] = [
+  { name: 'terminalStable', check: terminalStable },
+  { name: 'snapshotStable', check: snapshotStable },
+  { name: 'legalTransitions', needs: ['transition-log'], check: legalTransitions },
+  { name: 'totalQueue', check: totalQueue },
+  { name: 'runningSetConsistent', needs: ['running-set'], check: runningSetConsistent },
+  { name: 'taskAggregate', needs: ['task-status'], check: taskAggregate },
+  { name: 'outputIntegrity', check: outputIntegrity },
+  { name: 'payloadOutcome', check: payloadOutcome },
+  { name: 'reexecution', check: reexecution },
+  { name: 'progress', check: progress },
+];
+
+/** Runs checkers (default: every built-in) over one history, grouping the history once for all of them. */
+export function checkAll(history: History, obs: Observations = observe(history), checkers: readonly CheckerDef[] = CHECKERS): Verdict[] {
+  return checkers.map((c) => c.check(history, obs));
+}
+
+/** Verdicts and coverage statistics of one run, from a single grouping of its history; `checkers`: those that judge the system (harness/registry/applies.ts). */
+export function checkRun(history: History, checkers: readonly CheckerDef[] = CHECKERS): { verdicts: Verdict[]; stats: RunStats } {
   const obs = observe(history);
-  return { verdicts: checkAll(history, obs, only), stats: runStats(history, obs) };
+  return { verdicts: checkAll(history, obs, checkers), stats: runStats(history, obs) };
 }
 
 /**

@@ -7,7 +7,6 @@ import { oneLine } from '../text/oneLine.ts';
 import { writeReport, type VerifyRow as ReportVerifyRow } from '../report/index.ts';
 import { shardResults } from '../report/merge.ts';
 import { verify, verifyWork, type VerifyResult, type VerifyRow } from '../runner/verify.ts';
-import type { SystemName } from '../systems/index.ts';
 import { intIn, parseSystem, parseCommand, parseDuration, parseEnv, replayCommand, UsageError } from '../config/options.ts';
 import { parseShard, shardItems, shardLabel, type Shard } from '../config/shard.ts';
 
@@ -47,11 +46,11 @@ export function parseVerifyOptions(argv: string[]): VerifyCliOptions | 'help' {
     .option('--ci', 'plain lines (verify always prints plain lines)')
     .option('--sim', 'in deterministic simulation (see chaos --sim)')
     .option('--env <env>', 'where the system runs: local (processes) or docker (containers)', parseEnv, 'local')
-    .option('--system <name>', 'the system under test: only the reference system has planted bugs', parseSystem, 'reference')
+    .option('--system <name>', 'the system under test: only the reference system has planted bugs', (t) => parseSystem(t), 'reference')
     .option('--report-dir <dir>', 'where reports/<run-id>/ is written', 'reports')
     .option('--shard <K/N>', 'run shard K of N (needs --seed): a disjoint part of the planted bugs and control scenarios; merge with `chaos merge`', parseShard);
   if (parseCommand(cmd, argv) === 'help') return 'help';
-  const o = cmd.opts<{ seed?: number; bugs?: string; runs?: number; budget?: number; controlRuns?: number; json?: boolean; reportDir: string; shard?: Shard; sim?: boolean; env: 'local' | 'docker'; system: SystemName }>();
+  const o = cmd.opts<{ seed?: number; bugs?: string; runs?: number; budget?: number; controlRuns?: number; json?: boolean; reportDir: string; shard?: Shard; sim?: boolean; env: 'local' | 'docker'; system: string }>();
   if (o.system !== 'reference') throw new UsageError(`verify proves that planted bugs are caught: only the reference system has them, ${o.system} has none (run \`npm run chaos -- --system ${o.system}\`)`, false);
   if (o.shard && o.seed === undefined) throw new UsageError('--shard needs --seed so every shard runs the same work');
   return {

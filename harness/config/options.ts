@@ -1,9 +1,8 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { z } from 'zod';
-import { SCENARIOS } from '../../scenarios/index.ts';
 import type { Scenario } from '../runner/scenario.ts';
 import { parseShard, shardItems, type Shard } from './shard.ts';
-import { isSystemName, onlyReference, scenarioSetOf, SYSTEM_NAMES, type SystemName } from '../systems/index.ts';
+import { BUILTINS, providing, scenarioNamed, systemNamed, whyNot, type Registry } from '../registry/index.ts';
 
 export class UsageError extends Error {
   readonly exitCode = 2;
@@ -35,8 +34,10 @@ export interface ChaosOptions {
   faultDurationMs?: DurationRange;
   /** --env: local processes or containers */
   env: 'local' | 'docker';
-  /** --system: the system under test (harness/systems/) */
-  system: SystemName;
+  /** --system: the system under test, by name (a built-in of harness/systems/ or the config's own) */
+  system: string;
+  /** the systems, scenarios and checkers known: the built-ins and the config file's own */
+  registry: Registry;
   /** --redis-config name=value, in order */
   redisConfig: string[];
   workers?: number;
@@ -58,7 +59,7 @@ export interface ChaosOptions {
 /** What commander gives: every run option, parsed; --config, the file's path as given. */
 export interface RawOptions {
   scenario?: Scenario[]; runs?: number; seed?: number; path?: string; budget?: number; soak?: boolean; sim?: boolean; guidance: boolean; faultDuration?: DurationRange; env: 'local' | 'docker';
-  system: SystemName; redisConfig?: string[];
+  system: string; redisConfig?: string[];
   workers?: number; keepers?: number; concurrency?: number; bugs?: string[]; json?: boolean; ci?: boolean; allowUnknown?: boolean;
   reportDir: string; baseline?: string; p99Tolerance?: number; shard?: Shard; config?: string;
 }
@@ -126,12 +127,12 @@ export const intIn = (name: string, min: number, max: number) => (text: string) 
   return r.data;
 };
 
-export function parseScenarios(text: string): Scenario[] {
+export function parseScenarios(text: string, registry: Registry = BUILTINS): Scenario[] {
   const names = text.split(',').map((s) => s.trim()).filter(Boolean);
   if (names.length === 0) throw new InvalidArgumentError('no scenario named');
   return names.map((name) => {
-    const s = SCENARIOS.find((x) => x.name === name);
-    if (!s) throw new InvalidArgumentError(`unknown scenario "${name}" (known: ${SCENARIOS.map((x) => x.name).join(', ')})`);
+    const s = scenarioNamed(registry, name);
+    if (!s) throw new InvalidArgumentError(`unknown scenario "${name}" (known: ${registry.scenarios.map((x) => x.name).join(', ')})`);
     return s;
   });
 }
@@ -141,8 +142,8 @@ export function parseEnv(text: string): 'local' | 'docker' {
   return text;
 }
 
-export function parseSystem(text: string): SystemName {
-  if (!isSystemName(text)) throw new InvalidArgumentError(`--system must be one of ${SYSTEM_NAMES.join(', ')}, got "${text}"`);
+export function parseSystem(text: string, registry: Registry = BUILTINS): string {
+  if (!systemNamed(registry, text)) throw new InvalidArgumentError(`--system must be one of ${registry.systems.map((s) => s.name).join(', ')}, got "${text}"`);
   return text;
 }
 
@@ -158,27 +159,41 @@ export function collectRedisConfig(text: string, previous: string[] = []): strin
 }
 
 /**
- * The checks --system adds: a library has no planted bugs, no simulated form and no container
- * images; a scenario that does not apply to it is refused with the reason.
+ * The checks --system adds, from what the system provides (SystemModule.provides): --sim, --env
+ * docker, --bugs and --concurrency each need a capability; a scenario that does not apply to it
+ * is refused with the reason.
  */
-export function checkSystem(o: { system: SystemName; sim?: boolean; env?: string; bugs?: readonly string[]; scenarios?: readonly Scenario[] }): void {
+export function checkSystem(o: { system: string; sim?: boolean; env?: string; bugs?: readonly string[]; concurrency?: number; scenarios?: readonly Scenario[] }, registry: Registry = BUILTINS): void {
   const simOnly = o.sim ? undefined : o.scenarios?.find((s) => s.simOnly);
   if (simOnly) throw new UsageError(`scenario ${simOnly.name} runs in simulation only (${simOnly.simOnly}): add --sim`, false);
-  if (onlyReference(o.system)) return;
-  if (o.sim) throw new UsageError(`--sim runs the reference system's own code on a virtual clock: drop --sim for --system ${o.system}`);
-  if (o.env === 'docker') throw new UsageError(`--env docker has images of the reference system only: drop it for --system ${o.system}`);
-  if (o.bugs?.length) throw new UsageError(`--bugs are planted in the reference system: ${o.system} has none`);
-  const set = scenarioSetOf(o.system);
+  const system = systemNamed(registry, o.system);
+  if (!system) throw new UsageError(`--system must be one of ${registry.systems.map((s) => s.name).join(', ')}, got "${o.system}"`);
+  const lacks = (c: Parameters<typeof providing>[1]) => !system.provides.capabilities.includes(c);
+  const where = (c: Parameters<typeof providing>[1]) => providing(registry, c).join(', ') || 'no system';
+  if (o.sim && lacks('simulation')) throw new UsageError(`--sim needs a system with a simulated form (${where('simulation')}): drop --sim for --system ${o.system}`);
+  if (o.env === 'docker' && lacks('containers')) throw new UsageError(`--env docker needs a system with container images (${where('containers')}): drop it for --system ${o.system}`);
+  if (o.bugs?.length && lacks('planted-bugs')) throw new UsageError(`--bugs needs a system with planted bugs (${where('planted-bugs')}): ${o.system} has none`);
+  if ((o.concurrency ?? 1) > 1 && lacks('concurrency')) throw new UsageError(`--concurrency ${o.concurrency}: the ${o.system} system's workers run one job at a time; it applies to ${where('concurrency')}`, false);
   for (const s of o.scenarios ?? []) {
-    const why = set.skipped[s.name];
+    const why = whyNot(s, system);
     if (why) throw new UsageError(`scenario ${s.name} does not apply to ${o.system}: ${why}`, false);
   }
 }
 
-/** The scenarios a system runs by default: all of them, or the ones its scenario set lists; live, none that runs only in simulation. */
-export function defaultScenarios(system: SystemName, sim = false): Scenario[] {
-  const set = scenarioSetOf(system);
-  return SCENARIOS.filter((s) => (set.runs === 'all' || set.runs.includes(s.name)) && (sim || !s.simOnly));
+/** The scenarios a system runs by default: every one that applies to it; live, none that runs only in simulation. */
+export function defaultScenarios(system: string, sim = false, registry: Registry = BUILTINS): Scenario[] {
+  const entry = systemNamed(registry, system);
+  return registry.scenarios.filter((s) => entry !== undefined && whyNot(s, entry) === undefined && (sim || !s.simOnly));
+}
+
+/** The scenarios a system leaves out of its default suite, each with why (printed with the suite). */
+export function skippedScenarios(system: string, sim = false, registry: Registry = BUILTINS): { scenario: string; why: string }[] {
+  const entry = systemNamed(registry, system);
+  if (!entry) return [];
+  return registry.scenarios.flatMap((s) => {
+    const why = whyNot(s, entry) ?? (!sim && s.simOnly ? `it runs in simulation only (${s.simOnly}): add --sim` : undefined);
+    return why ? [{ scenario: s.name, why }] : [];
+  });
 }
 
 export function parseBugs(text: string): string[] {
@@ -192,10 +207,11 @@ function parsePath(text: string): string {
   return text;
 }
 
-export function buildCommand(): Command {
+export function buildCommand(registry: Registry = BUILTINS): Command {
+  const systems = registry.systems.map((s) => s.name);
   return new Command('chaos')
     .description('Run chaos scenarios against the reference job system and check its invariants')
-    .option('--scenario <names>', `comma-separated scenarios (${SCENARIOS.map((s) => s.name).join(', ')})`, parseScenarios)
+    .option('--scenario <names>', `comma-separated scenarios (${registry.scenarios.map((s) => s.name).join(', ')})`, (t) => parseScenarios(t, registry))
     .option('--runs <n>', 'runs per scenario (default: each scenario\'s own)', intIn('--runs', 1, 100000))
     .option('--seed <n>', 'fast-check seed (32-bit integer); printed on every run', intIn('--seed', -2147483648, 2147483647))
     .option('--path <p>', 'replay one counterexample: the path printed with a failure', parsePath)
@@ -206,7 +222,7 @@ export function buildCommand(): Command {
     .option('--fault-duration <range>', 'every fault step lasts a duration drawn from this range instead of the scenario\'s own, e.g. 5s-15s (outages past the system\'s timers) or 200ms', parseDurationRange)
     .option('--no-guidance', 'with --sim: draw every plan fresh instead of mutating the ones that reached new behaviour more often (a guided search)')
     .option('--env <env>', 'where the system runs: local (processes) or docker (containers; see docs)', parseEnv, 'local')
-    .option('--system <name>', `the system under test: ${SYSTEM_NAMES.join(', ')} (a library runs the scenarios that apply to it)`, parseSystem, 'reference')
+    .option('--system <name>', `the system under test: ${systems.join(', ')} (it runs the scenarios that apply to it)`, (t) => parseSystem(t, registry), 'reference')
     .option('--redis-config <name=value>', 'a redis-server setting, after the scenario\'s own (repeatable), e.g. appendonly=no; recorded in the report', collectRedisConfig)
     .option('--workers <n>', 'worker processes', intIn('--workers', 1, 16))
     .option('--keepers <n>', 'keeper processes', intIn('--keepers', 1, 2))
@@ -259,8 +275,8 @@ export function parseCommand(cmd: Command, argv: string[]): 'help' | 'ok' {
  * Parse argv into validated options, over a loaded config file's (harness/config/: found and
  * read by resolveOptions); throws UsageError with one readable line.
  */
-export function parseOptions(argv: string[], config?: LoadedConfig): ChaosOptions | 'help' {
-  const cmd = buildCommand();
+export function parseOptions(argv: string[], config?: LoadedConfig, registry: Registry = BUILTINS): ChaosOptions | 'help' {
+  const cmd = buildCommand(registry);
   if (parseCommand(cmd, argv) === 'help') return 'help';
   const o = resolveRaw(cmd, config?.options);
   // a file's guidance: false is a setting for its simulated runs; a live run has nothing to guide
@@ -275,11 +291,9 @@ export function parseOptions(argv: string[], config?: LoadedConfig): ChaosOption
   // a setting that would lose writes live (appendonly=no) would pass silently in simulation
   if (o.sim && o.redisConfig?.length) throw new UsageError(`--redis-config sets redis-server's own settings, and the simulation's Redis has none (it keeps every write across a restart, like appendfsync always): drop --sim or --redis-config ${o.redisConfig[0]}`);
   if (o.shard && o.path) throw new UsageError('--path replays one counterexample on one machine: drop --shard');
-  checkSystem({ system: o.system, sim: o.sim, env: o.env, bugs: o.bugs, scenarios: o.scenario });
-  // the reference system's module has no `concurrency` (its worker hands one job at a time to its executor)
-  if ((o.concurrency ?? 1) > 1 && onlyReference(o.system)) throw new UsageError(`--concurrency ${o.concurrency}: the reference system's workers run one job at a time (each hands it to its one executor); it applies to bullmq, bull and bee-queue`, false);
-  const chosen = o.scenario ?? defaultScenarios(o.system, Boolean(o.sim));
-  const selection = canonicalOrder(chosen);
+  checkSystem({ system: o.system, sim: o.sim, env: o.env, bugs: o.bugs, concurrency: o.concurrency, scenarios: o.scenario }, registry);
+  const chosen = o.scenario ?? defaultScenarios(o.system, Boolean(o.sim), registry);
+  const selection = canonicalOrder(chosen, registry);
   return {
     scenarios: o.shard ? shardItems(selection, o.shard) : chosen,
     selection,
@@ -295,6 +309,7 @@ export function parseOptions(argv: string[], config?: LoadedConfig): ChaosOption
     ...(o.faultDuration ? { faultDurationMs: o.faultDuration } : {}),
     env: o.env,
     system: o.system,
+    registry,
     redisConfig: o.redisConfig ?? [],
     workers: o.workers,
     keepers: o.keepers,
@@ -314,8 +329,8 @@ export function parseOptions(argv: string[], config?: LoadedConfig): ChaosOption
  * A selection in canonical order (SCENARIOS'), duplicates dropped: what a sharded run deals out
  * and a merge orders by, so `--scenario b,a` and `--scenario a,b` are the same run.
  */
-export function canonicalOrder(selection: readonly Scenario[]): Scenario[] {
-  return SCENARIOS.filter((s) => selection.includes(s));
+export function canonicalOrder(selection: readonly Scenario[], registry: Registry = BUILTINS): Scenario[] {
+  return registry.scenarios.filter((s) => selection.includes(s));
 }
 
 /** What a replay command carries besides the scenario, seed and path. */

@@ -11,7 +11,7 @@ import type { LinkControl, ProcessControl, RedisControl, RunEnvironment } from '
 import type { HistoryRecorder } from '../history/recorder.ts';
 import type { PayloadStartEntry } from '../history/types.ts';
 import { httpTransport, type Transport } from '../workload/client.ts';
-import { loadSystem, type ProcessSpec, type SystemModule, type SystemName, type SystemShape } from '../systems/index.ts';
+import { loadSystem, type ProcessSpec, type SystemModule, type SystemShape } from '../systems/index.ts';
 
 export interface EnvironmentOptions {
   workers: number;
@@ -22,8 +22,8 @@ export interface EnvironmentOptions {
   bugs: string[];
   /** idle time after which another worker reclaims a job (XAUTOCLAIM; a library's lock or stall interval) */
   leaseMs: number;
-  /** the system under test (harness/systems/) */
-  system: SystemName;
+  /** the system under test: a built-in's name (harness/systems/), or its module (a config's own system) */
+  system: string | SystemModule;
   /** redis-server settings given on the command line (--redis-config name=value), after the scenario's own */
   redisConfig: string[];
   /** jobs each worker process runs at once (--concurrency; a system whose module has `concurrency`), default 1 */
@@ -80,7 +80,7 @@ export class Environment implements RunEnvironment {
     const untrack = trackForExit(registry);
     let redis: RedisServer | undefined;
     try {
-      const system = await loadSystem(options.system);
+      const system = typeof options.system === 'string' ? await loadSystem(options.system) : options.system;
       redis = await RedisServer.start({ bin: bins.redis, registry, aof: options.aof, config: options.redisConfig });
       const toxiproxy = await ToxiproxyServer.start(bins.toxiproxy, registry);
       const env = new Environment(options, registry, redis, toxiproxy, system);

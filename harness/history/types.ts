@@ -261,3 +261,12 @@ export interface Verdict {
   evidence: Evidence[];
   stats?: Record<string, number>;
 }
+
+/**
+ * What a system's history carries besides every client operation, fault and the final snapshot:
+ * - `transition-log`: every state change it applied, with the state it changed from (legalTransitions);
+ * - `running-set`: a set of the jobs it counts as running (runningSetConsistent);
+ * - `task-status`: the client API reports a task's status, aggregated from its jobs' (taskAggregate);
+ * - `executions-log`: each payload start and outcome.
+ */
+export type EvidenceKind = 'transition-log' | 'running-set' | 'task-status' | 'executions-log';

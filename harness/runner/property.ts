@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import type { RunEnvironment } from '../env/surface.ts';
 import type { SystemShape } from '../systems/types.ts';
-import { checkRun, type RunStats } from '../checkers/index.ts';
+import { checkRun, CHECKERS, type CheckerDef, type RunStats } from '../checkers/index.ts';
+import { checkersFor } from '../registry/applies.ts';
 import type { History, Verdict } from '../history/types.ts';
 import { withoutOverlaps, type Schedule } from '../nemesis/index.ts';
 import type { Workload } from '../workload/workload.ts';
@@ -191,17 +192,17 @@ export function contextOf(parts: SystemShape, leaseMs: number, simulated = false
 /** Where a scenario's runs happen: the system's shape, and how one run is carried out. */
 export interface RunTarget {
   context: ScenarioContext;
-  /** the checkers that judge this system (SystemModule.checkers) */
-  checkers: 'all' | readonly string[];
+  /** the checkers that judge this system (those whose evidence it provides); 'all': every built-in */
+  checkers: 'all' | readonly CheckerDef[];
   run(plan: RunPlan): Promise<RunOutcome>;
   /** a run is a function of its plan and the seed (the simulation): a guided search can build on earlier runs */
   deterministic?: boolean;
 }
 
 /** Live runs on an environment's long-lived servers and processes. */
-export function liveTarget(env: RunEnvironment): RunTarget {
+export function liveTarget(env: RunEnvironment, checkers: readonly CheckerDef[] = checkersFor(env.system.provides, CHECKERS)): RunTarget {
   // reuses the processes unless the previous run on them (of this or an earlier scenario) did not end idle
-  return { context: scenarioContext(env), checkers: env.system.checkers, run: (plan) => runOnce(env, plan) };
+  return { context: scenarioContext(env), checkers, run: (plan) => runOnce(env, plan) };
 }
 
 /**
@@ -237,7 +238,7 @@ export async function runScenario(target: RunTarget, scenario: Scenario, opts: R
       harnessError = err;
       throw err;
     }
-    const { verdicts, stats } = checkRun(outcome.history, target.checkers);
+    const { verdicts, stats } = checkRun(outcome.history, target.checkers === 'all' ? CHECKERS : target.checkers);
     const kind = runOutcome(verdicts, opts.failOn);
     // only a false verdict is a counterexample: an undecided run is counted, not shrunk
     const valid = kind !== 'fail';

@@ -3,6 +3,7 @@ import type { EnvironmentOptions } from '../env/environment.ts';
 import type { Schedule, Targets } from '../nemesis/index.ts';
 import type { Workload } from '../workload/workload.ts';
 import type { RunStats } from '../checkers/coverage.ts';
+import type { Capability } from '../systems/types.ts';
 
 /** A "sometimes" property: must hold in at least one run of the scenario, or the scenario is vacuous. */
 export interface CoverageGoal {
@@ -48,6 +49,8 @@ export interface Scenario {
   fillsBudget?: boolean;
   /** settle period after the final heal (default: 2 leases + 6 s) */
   settleMs?: number;
+  /** what a system must provide for the scenario to mean anything (SystemModule.provides); absent: nothing beyond a front door and workers */
+  needs?: readonly Capability[];
   /**
    * Why it has no live form, when it runs only in simulation: the default live suite leaves it
    * out, and naming it without --sim is a usage error.

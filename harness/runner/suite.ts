@@ -1,7 +1,8 @@
 import { DEFAULT_ENV_OPTIONS, Environment, type EnvironmentOptions } from '../env/environment.ts';
 import type { RunEnvironment } from '../env/surface.ts';
 import { runsOf, type Scenario } from './scenario.ts';
-import { loadSystem, type SystemName } from '../systems/index.ts';
+import { BUILTINS, checkersFor, systemNamed, type CheckerDef, type Registry } from '../registry/index.ts';
+import { BUILTIN_SYSTEMS, type SystemModule } from '../systems/index.ts';
 import { liveTarget, runScenario, type RunRecord, type ScenarioResult } from './property.ts';
 
 export interface SuiteOptions {
@@ -26,8 +27,10 @@ export interface SuiteOptions {
   /** jobs each worker process runs at once (--concurrency) */
   concurrency?: number;
   bugs: string[];
-  /** the system under test (default: the reference system) */
-  system?: SystemName;
+  /** the system under test, by name (default: the reference system) */
+  system?: string;
+  /** where the system's name and the checkers are looked up (default: the built-ins) */
+  registry?: Registry;
   /** redis-server settings after each scenario's own (--redis-config name=value) */
   redisConfig?: string[];
   shrink?: boolean;
@@ -61,14 +64,16 @@ export interface SuiteResult {
   complete: boolean;
 }
 
-function envOptionsFor(s: Scenario, o: SuiteOptions): Partial<EnvironmentOptions> {
+function envOptionsFor(s: Scenario, o: SuiteOptions, system: SystemModule): Partial<EnvironmentOptions> {
+  // a built-in by name (an environment loads it itself), a config's own system as its module
+  const builtin = BUILTIN_SYSTEMS.some((b) => b.name === system.name);
   return {
     ...s.env,
     ...(o.workers !== undefined ? { workers: o.workers } : {}),
     ...(o.keepers !== undefined ? { keepers: o.keepers } : {}),
     ...(o.concurrency !== undefined ? { concurrency: o.concurrency } : {}),
     bugs: o.bugs,
-    ...(o.system !== undefined && o.system !== 'reference' ? { system: o.system } : {}),
+    ...(system.name !== 'reference' ? { system: builtin ? system.name : system } : {}),
     ...(o.redisConfig?.length ? { redisConfig: o.redisConfig } : {}),
   };
 }
@@ -98,16 +103,22 @@ export class Suite {
   async run(): Promise<SuiteResult> {
     const started = Date.now();
     this.startedAt = started;
-    const system = await loadSystem(this.o.system ?? 'reference');
+    const registry = this.o.registry ?? BUILTINS;
+    const name = this.o.system ?? 'reference';
+    const entry = systemNamed(registry, name);
+    if (!entry) throw new Error(`no system "${name}" (known: ${registry.systems.map((s) => s.name).join(', ')})`);
+    const system = await entry.load();
+    // the checkers whose evidence the system provides: the others would judge what it never records
+    const checkers: readonly CheckerDef[] = checkersFor(system.provides, registry.checkers);
     this.systemInfo = { name: system.name, label: system.label, settings: system.settings };
     try {
       for (const [i, scenario] of this.o.scenarios.entries()) {
         if (this.interrupted) break;
-        const shape = envOptionsFor(scenario, this.o);
+        const shape = envOptionsFor(scenario, this.o, system);
         // the simulation is loaded only when asked for: it is the one part of the harness that imports the SUT's embedding seam
         const target = this.o.sim
-          ? (await import('../sim/run.ts')).simTarget({ ...DEFAULT_ENV_OPTIONS, ...shape }, this.o.seed)
-          : liveTarget(await this.liveEnv(shape));
+          ? { ...(await import('../sim/run.ts')).simTarget({ ...DEFAULT_ENV_OPTIONS, ...shape }, this.o.seed), checkers }
+          : liveTarget(await this.liveEnv(shape), checkers);
         const remaining = this.o.budgetMs !== undefined ? this.o.budgetMs - (Date.now() - started) : undefined;
         const budgetMs = remaining !== undefined ? Math.max(1000, Math.floor(remaining / (this.o.scenarios.length - i))) : undefined;
         // in simulation a budget is searched: every scenario draws runs for its share, and past it

@@ -1,40 +1,39 @@
-// Every system the harness can test (--system). A system is one module behind SystemModule
-// (types.ts); the library systems are loaded only when asked for.
+// The systems the harness knows without a config: the reference system and three queue
+// libraries' applications. A system is one module behind SystemModule (types.ts); a config file
+// adds its own (harness/registry/). A library's module is loaded only when asked for.
 
-import { LIBRARY_SCENARIOS } from './library.ts';
+import { LIBRARY_PROVIDES, LIBRARY_SKIP } from './library.ts';
 import { reference } from './reference.ts';
-import type { SystemModule } from './types.ts';
+import type { Provides, SystemModule } from './types.ts';
 
-export const SYSTEM_NAMES = ['reference', 'bullmq', 'bee-queue', 'bull'] as const;
-export type SystemName = (typeof SYSTEM_NAMES)[number];
-
-export function isSystemName(s: string): s is SystemName {
-  return (SYSTEM_NAMES as readonly string[]).includes(s);
+/** A system as the registry lists it: what it provides is known before its module is loaded (the command line is checked with it). */
+export interface SystemEntry {
+  name: string;
+  provides: Provides;
+  skip?: Readonly<Record<string, string>>;
+  load(): Promise<SystemModule>;
 }
 
-/** The module of a system: the reference system at once, a library's on first use. */
-export async function loadSystem(name: SystemName): Promise<SystemModule> {
-  switch (name) {
-    case 'reference': return reference;
-    case 'bullmq': return (await import('./bullmq.ts')).bullmq;
-    case 'bee-queue': return (await import('./bee-queue.ts')).beeQueue;
-    case 'bull': return (await import('./bull.ts')).bull;
-  }
-}
+/** An entry for a module already loaded (the reference system, a config's own system). */
+export const entryOf = (system: SystemModule): SystemEntry => ({
+  name: system.name, provides: system.provides, ...(system.skip ? { skip: system.skip } : {}), load: async () => system,
+});
 
-/** Which scenarios make sense for a system, known before its module is loaded (the CLI checks a selection with it). */
-export interface ScenarioSet {
-  runs: 'all' | readonly string[];
-  /** scenario → why it does not apply */
-  skipped: Readonly<Record<string, string>>;
-}
+const library = (name: string, load: () => Promise<SystemModule>): SystemEntry => ({ name, provides: LIBRARY_PROVIDES, skip: LIBRARY_SKIP, load });
 
-export function scenarioSetOf(name: SystemName): ScenarioSet {
-  return name === 'reference' ? reference.scenarios : LIBRARY_SCENARIOS;
-}
+export const BUILTIN_SYSTEMS: readonly SystemEntry[] = [
+  entryOf(reference),
+  library('bullmq', async () => (await import('./bullmq.ts')).bullmq),
+  library('bee-queue', async () => (await import('./bee-queue.ts')).beeQueue),
+  library('bull', async () => (await import('./bull.ts')).bull),
+];
 
-/** The reference system alone has planted bugs (`verify`), a simulated form (`--sim`) and container images (`--env docker`). */
-export const onlyReference = (name: SystemName): boolean => name === 'reference';
+/** A built-in system's module by name (an environment started without a module of its own). */
+export async function loadSystem(name: string): Promise<SystemModule> {
+  const entry = BUILTIN_SYSTEMS.find((s) => s.name === name);
+  if (!entry) throw new Error(`no built-in system "${name}" (known: ${BUILTIN_SYSTEMS.map((s) => s.name).join(', ')})`);
+  return entry.load();
+}
 
 export { reference };
-export type { SystemModule, SystemShape, ProcessSpec, StartContext, Progress, Recording } from './types.ts';
+export type { SystemModule, SystemShape, ProcessSpec, StartContext, Progress, Recording, Provides, Capability, EvidenceKind } from './types.ts';

@@ -12,25 +12,23 @@ import { fieldsOf, scanKeys } from '../history/collect.ts';
 import type { HistoryRecorder } from '../history/recorder.ts';
 import { oneLine } from '../text/oneLine.ts';
 import type { ExecutionEntry, JobView, SnapshotEntry, TaskView, TransitionEntry, Unreadable } from '../history/types.ts';
-import type { ProcessSpec, Recording, StartContext, SystemModule, SystemShape } from './types.ts';
+import type { ProcessSpec, Provides, Recording, StartContext, SystemModule, SystemShape } from './types.ts';
 
-/** The scenarios that make sense for a queue library's application, and why the others do not. */
-export const LIBRARY_SCENARIOS = {
-  runs: ['latency', 'worker-crash', 'partition', 'pause', 'redis-restart', 'front-door', 'long-jobs', 'mixed', 'explore'],
-  skipped: {
-    reorder: "it delays one of the reference system's two event publishers (worker and executor) against the other; a library worker reports through one connection",
-    'keeper-race': 'no keepers: the library decides a job\'s state inside its own Redis scripts',
-    'keeper-crash': 'no keepers: the library decides a job\'s state inside its own Redis scripts',
-    'executor-crash': 'no executor process: the library worker runs the payload itself (kill the worker instead: worker-crash)',
-    takeover: 'no consumer names: every start of a library worker is a new one already, so worker-crash takes over what a dead one held',
-    'crash-points': 'crash points run in simulation only, and the simulation runs the reference system only',
-    'long-outage': 'not yet run against the library applications (their verdicts are unmeasured)',
-    compound: 'not yet run against the library applications (their verdicts are unmeasured)',
-  },
-} as const;
+/**
+ * What a queue library's application provides: jobs several at a time in one worker, and an
+ * execution log of its own (libraries/common/app.ts). No keepers (the library decides a job's
+ * state inside its own Redis scripts), no executor process (the worker runs the payload itself),
+ * one event source (a worker reports through one connection), no consumer names (every start of
+ * a worker is a new one already), no transition log with the state changed from, no running set,
+ * no task status from its API, no planted bugs, no simulated form, no images.
+ */
+export const LIBRARY_PROVIDES: Provides = { capabilities: ['concurrency'], evidence: ['executions-log'] };
 
-/** The checkers whose meaning holds for a library (README "Where the line is drawn"). */
-export const LIBRARY_CHECKERS = ['terminalStable', 'snapshotStable', 'totalQueue', 'outputIntegrity', 'payloadOutcome', 'reexecution', 'progress'] as const;
+/** Scenarios a library application provides enough for, but that it does not run yet. */
+export const LIBRARY_SKIP: Readonly<Record<string, string>> = {
+  'long-outage': 'not yet run against the library applications (their verdicts are unmeasured)',
+  compound: 'not yet run against the library applications (their verdicts are unmeasured)',
+};
 
 /** The installed version of a package (what the report names), '?' when it cannot be read. */
 export function packageVersion(pkg: string): string {
@@ -54,11 +52,10 @@ export function libraryModule(o: {
     name: o.name,
     label: `${o.pkg} ${packageVersion(o.pkg)}`,
     settings: o.settings,
-    scenarios: LIBRARY_SCENARIOS,
-    checkers: LIBRARY_CHECKERS,
+    provides: LIBRARY_PROVIDES,
+    skip: LIBRARY_SKIP,
     evidence: { executionsLog: 'app:executions' },
     shape: libraryShape,
-    concurrency: true,
     processes: (shape, ctx) => libraryProcesses(o.dir, shape, ctx),
     ...(o.record ? { record: o.record } : {}),
     readFinalState: o.readFinalState,

@@ -23,8 +23,10 @@ export const reference: SystemModule = {
   name: 'reference',
   label: 'reference system (system-under-test/)',
   settings: 'lease (XAUTOCLAIM idle time) = --lease-ms; Redis: appendonly as each scenario asks (redis-restart, mixed, explore: yes, fsync always)',
-  scenarios: { runs: 'all', skipped: {} },
-  checkers: 'all',
+  provides: {
+    capabilities: ['keepers', 'executors', 'event-sources', 'consumer-names', 'planted-bugs', 'simulation', 'containers'],
+    evidence: ['transition-log', 'running-set', 'task-status', 'executions-log'],
+  },
   evidence: { transitionLog: 'sut:translog', runningSet: 'sut:running', executionsLog: 'sut:executions' },
 
   shape({ workers, keepers }): SystemShape {

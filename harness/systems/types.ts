@@ -9,7 +9,27 @@
 import type { Redis } from 'ioredis';
 import type { FinalState } from '../history/collect.ts';
 import type { HistoryRecorder } from '../history/recorder.ts';
-import type { ExecutionEntry, TransitionEntry } from '../history/types.ts';
+import type { EvidenceKind, ExecutionEntry, TransitionEntry } from '../history/types.ts';
+
+export type { EvidenceKind } from '../history/types.ts';
+
+/**
+ * What a system can do, as scenarios and the command line ask for it:
+ * - `keepers`: processes that decide events (keeper-race, keeper-crash);
+ * - `executors`: a separate executor process per worker (kill-executor; executor-crash);
+ * - `event-sources`: two processes publish a job's events, the worker and its executor (reorder);
+ * - `consumer-names`: a process keeps its consumer name across a restart, so a kill healed as a new consumer means a takeover (takeover);
+ * - `concurrency`: a worker runs several jobs at once when asked (--concurrency);
+ * - `planted-bugs`: switchable bugs (--bugs, verify);
+ * - `simulation`: its processes run in the harness's process on a virtual clock (--sim);
+ * - `containers`: images for --env docker.
+ */
+export type Capability = 'keepers' | 'executors' | 'event-sources' | 'consumer-names' | 'concurrency' | 'planted-bugs' | 'simulation' | 'containers';
+
+export interface Provides {
+  capabilities: readonly Capability[];
+  evidence: readonly EvidenceKind[];
+}
 
 /** The parts of one system: its processes and the links a fault can hit. */
 export interface SystemShape {
@@ -92,12 +112,14 @@ export interface SystemModule {
   readonly settings: string;
   shape(o: { workers: number; keepers: number }): SystemShape;
   processes(shape: SystemShape, ctx: StartContext): ProcessSpec[];
-  /** its workers run several jobs at once when asked (StartContext.concurrency); without it, one at a time */
-  readonly concurrency?: boolean;
-  /** the scenarios that make sense for it; the others, each with why not */
-  readonly scenarios: { runs: 'all' | readonly string[]; skipped: Readonly<Record<string, string>> };
-  /** the checkers whose meaning holds for it (harness/checkers/index.ts CHECKERS); 'all' for the reference */
-  readonly checkers: 'all' | readonly string[];
+  /**
+   * What it provides: the harness runs a scenario only where the system has what the scenario
+   * needs (Scenario.needs), and a checker only where it has the evidence the checker reads
+   * (CheckerDef.needs); what it leaves out is said with the reason (harness/registry/applies.ts).
+   */
+  readonly provides: Provides;
+  /** scenarios it does not run although it provides what they need, each with why (e.g. not yet measured) */
+  readonly skip?: Readonly<Record<string, string>>;
   /** the names of its evidence in Redis, recorded in the history's shape entry (the checkers name no keys of their own) */
   readonly evidence?: { transitionLog?: string; runningSet?: string; executionsLog?: string };
   /** starts recording what the system only emits while it runs (optional) */

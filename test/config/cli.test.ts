@@ -68,7 +68,7 @@ describe('chaos.config in the working directory', () => {
     const dir = dirWith({ 'chaos.config.mjs': 'export default { system: "bullmq" };\n' });
     const r = chaos(dir, ['--sim']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^chaos: --sim runs the reference system's own code on a virtual clock: drop --sim for --system bullmq \(options from chaos\.config\.mjs and the command line\)/);
+    expect(r.stderr).toMatch(/^chaos: --sim needs a system with a simulated form \(reference\): drop --sim for --system bullmq \(options from chaos\.config\.mjs and the command line\)/);
     oneLine(r.stderr);
   });
 

@@ -1,12 +1,13 @@
 // --concurrency: a library worker process runs several jobs at once, on real servers, and every
 // checker still passes; the reference system's workers run one job at a time and say so.
 import { afterAll, describe, expect, it } from 'vitest';
-import { checkRun } from '../../harness/checkers/index.ts';
+import { checkRun, CHECKERS } from '../../harness/checkers/index.ts';
 import { parseOptions, UsageError } from '../../harness/config/options.ts';
 import { Environment } from '../../harness/env/environment.ts';
 import type { ExecutionEntry, ProbeEntry, SnapshotEntry } from '../../harness/history/types.ts';
 import { runOnce } from '../../harness/runner/run.ts';
 import { loadSystem } from '../../harness/systems/index.ts';
+import { checkersFor } from '../../harness/registry/index.ts';
 
 /** the most executions of one executor running at one moment */
 function mostAtOnce(executions: readonly ExecutionEntry[]): number {
@@ -37,7 +38,7 @@ describe('--concurrency', () => {
     expect(new Set(executions.map((e) => e.executorId)).size).toBe(1);
     expect(mostAtOnce(executions)).toBe(3);
     const system = await loadSystem('bullmq');
-    const { verdicts } = checkRun(out.history, system.checkers);
+    const { verdicts } = checkRun(out.history, checkersFor(system.provides, CHECKERS));
     expect(verdicts.filter((v) => v.valid !== true).map((v) => `${v.checker}: ${v.evidence[0]?.message}`)).toEqual([]);
   }, 90_000);
 
