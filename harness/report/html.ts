@@ -71,7 +71,9 @@ h4 { margin: 14px 0 6px; font-size: 14px; }
 .headline.PASS { background: var(--pass); } .headline.FAIL { background: var(--fail); } .headline.INCOMPLETE { background: var(--warn); } .headline.UNKNOWN { background: var(--unknown); }
 .headline p { margin: 6px 0 0; font-size: 15px; }
 .headline .note { font-weight: bold; }
-.headline .meta { font-size: 12px; opacity: 0.85; }
+.headline .meta { font-size: 12px; }
+/* the banner's own white, not the page's grey: grey on red or green cannot be read */
+.headline .muted { color: inherit; }
 table { border-collapse: collapse; width: 100%; margin: 6px 0 12px; font-size: 13px; }
 th, td { border: 1px solid var(--line); padding: 4px 8px; text-align: left; vertical-align: top; }
 th { background: #f6f8fa; }
