@@ -10,7 +10,8 @@ import { loadSummary, writeReport, type ReportFiles, type ReportSummary } from '
 import { loadShard, mergeShards, MergeError, type LoadedShard, type Merged } from '../report/merge.ts';
 import { gateExitCode } from './gate.ts';
 import { intIn, parseCommand, UsageError } from '../config/options.ts';
-import { printFailure, printSummary, printUnknown, summaryJson } from './output.ts';
+import { printFailure, printSummary, printUnknown } from '../report/reporters/console.ts';
+import { summaryJson } from '../report/summary.ts';
 import { printVerify, reportRows } from './verify.ts';
 
 export interface MergeCliOptions {

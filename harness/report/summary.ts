@@ -1,13 +1,104 @@
-// summary.json: the machine-readable report. It extends the CLI's summaryJson with the
-// figures a regression gate compares (latency quantiles, stats totals, planted-bug rows)
+// summary.json: the machine-readable report. It extends summaryJson (what `--json` prints) with
+// the figures a regression gate compares (latency quantiles, stats totals, planted-bug rows)
 // and is validated with zod when read back, so a gate never compares a malformed file.
 
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { summaryJson } from '../cli/output.ts';
-import type { ReplayOptions } from '../config/options.ts';
+import { coverageCounts } from '../checkers/coverage.ts';
+import { describeStep } from '../nemesis/index.ts';
+import { replayCommand, type ReplayOptions } from '../config/options.ts';
+import type { RunRecord, ScenarioResult } from '../runner/property.ts';
 import type { SuiteResult } from '../runner/suite.ts';
-import { faultsHit, scenarioLatency, statsTotals } from './series.ts';
+import { faultsHit, scenarioLatency, settleDistribution, statsTotals } from './series.ts';
+
+/** Evidence messages kept per undecided checker (per run in a run's record, per scenario in the aggregate). */
+const UNKNOWN_EVIDENCE_LIMIT = 10;
+
+export function violationsOf(result: ScenarioResult): number {
+  return result.records.filter((r) => r.outcome === 'fail').reduce((n, r) => n + r.verdicts.filter((v) => v.valid === false).reduce((k, v) => k + v.evidence.length, 0), 0);
+}
+
+/** One checker that could not decide in a scenario's unknown runs: which runs, and why (unique evidence messages). */
+export interface Undecided {
+  checker: string;
+  runs: number[];
+  evidence: string[];
+}
+
+/** The checkers that returned unknown in the runs whose outcome was unknown, in checker order of first appearance. */
+export function undecidedOf(result: Pick<ScenarioResult, 'records'>): Undecided[] {
+  const byChecker = new Map<string, Undecided>();
+  for (const r of result.records) {
+    if (r.outcome !== 'unknown') continue;
+    for (const v of r.verdicts) {
+      if (v.valid !== 'unknown') continue;
+      let u = byChecker.get(v.checker);
+      if (!u) byChecker.set(v.checker, (u = { checker: v.checker, runs: [], evidence: [] }));
+      u.runs.push(r.index);
+      for (const e of v.evidence) {
+        if (u.evidence.length < UNKNOWN_EVIDENCE_LIMIT && !u.evidence.includes(e.message)) u.evidence.push(e.message);
+      }
+    }
+  }
+  return [...byChecker.values()];
+}
+
+/** to 0.1 ms: performance.now() differences carry float noise */
+const ms1 = (ms: number) => Math.round(ms * 10) / 10;
+
+/** One run in summary.json: its outcome, settle time, its statistics, and the checkers that failed or could not decide. */
+export function runJson(r: RunRecord) {
+  return {
+    index: r.index,
+    outcome: r.outcome,
+    shrinking: r.shrinking,
+    durationMs: ms1(r.durationMs),
+    settleTookMs: ms1(r.settleTookMs),
+    settleCapped: r.settleCapped,
+    // what the run exercised: how many faults bit and on what, what each judgment had to judge
+    stats: coverageCounts(r.stats),
+    faultsHit: r.stats.faultsHit,
+    failed: r.verdicts.filter((v) => v.valid === false).map((v) => v.checker),
+    unknown: r.verdicts.filter((v) => v.valid === 'unknown').map((v) => ({ checker: v.checker, evidence: v.evidence.slice(0, UNKNOWN_EVIDENCE_LIMIT).map((e) => e.message) })),
+  };
+}
+
+/** Machine-readable summary: what `--json` prints; the report's summary.json builds on the same figures. */
+export function summaryJson(result: SuiteResult, options: ReplayOptions) {
+  // a replay names the system and the Redis settings the runs had
+  const o = { ...options, system: result.system?.name, redisConfig: result.redisConfig };
+  return {
+    seed: result.seed,
+    bugs: result.bugs,
+    ...(result.system ? { system: result.system } : {}),
+    redisConfig: result.redisConfig ?? [],
+    complete: result.complete,
+    durationMs: result.durationMs,
+    scenarios: result.scenarios.map((s) => ({
+      scenario: s.scenario,
+      verdict: s.verdict,
+      runs: s.runs,
+      failedRuns: s.failedRuns,
+      unknownRuns: s.unknownRuns,
+      violations: violationsOf(s),
+      goals: s.goals,
+      durationMs: s.durationMs,
+      /** checkers that could not decide in the unknown runs */
+      unknown: undecidedOf(s),
+      settle: settleDistribution(s.records),
+      ...(s.error ? { error: s.error } : {}),
+      ...(s.failure ? {
+        failure: {
+          schedule: s.failure.run.schedule.map(describeStep),
+          violations: s.failure.run.verdicts.filter((v) => v.valid === false).map((v) => ({ checker: v.checker, evidence: v.evidence.map((e) => e.message) })),
+          replay: replayCommand(o, s.scenario, s.seed, s.failure.path),
+        },
+      } : {}),
+      records: s.records.map(runJson),
+      ...(s.recordsOmitted ? { recordsOmitted: s.recordsOmitted } : {}),
+    })),
+  };
+}
 
 /** One planted bug of a verify run: which scenario and checker caught it, and how fast. */
 export type VerifyRow = {

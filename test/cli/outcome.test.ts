@@ -2,7 +2,9 @@
 // running anything: the CLI's exit-code logic and console summary on hand-made suite results.
 import { describe, expect, it } from 'vitest';
 import { parseOptions, type ChaosOptions } from '../../harness/config/options.ts';
-import { printSummary, printUnknown, suiteExitCode, summaryJson } from '../../harness/cli/output.ts';
+import { suiteExitCode } from '../../harness/cli/output.ts';
+import { printSummary, printUnknown } from '../../harness/report/reporters/console.ts';
+import { summaryJson } from '../../harness/report/summary.ts';
 import { UNKNOWN_EVIDENCE, failingScenario, incompleteScenario, makeSuite, passingScenario, unknownScenario, vacuousScenario } from '../report/fixtures.ts';
 
 const lines = (print: (log: (s: string) => void) => void): string[] => {

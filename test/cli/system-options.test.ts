@@ -2,7 +2,7 @@
 // what the summary records; no servers are started.
 import { describe, expect, it } from 'vitest';
 import { parseOptions, replayCommand, type ChaosOptions } from '../../harness/config/options.ts';
-import { summaryJson } from '../../harness/cli/output.ts';
+import { summaryJson } from '../../harness/report/summary.ts';
 import { SCENARIOS } from '../../scenarios/index.ts';
 import { failingScenario, makeSuite } from '../report/fixtures.ts';
 
