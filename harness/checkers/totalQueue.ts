@@ -62,21 +62,31 @@ export function notFoundReads(history: History): NotFoundRead[] {
   return out;
 }
 
-export function totalQueue(history: History, obs: Observations = observe(history)): Verdict {
-  const lostFindings = new Findings();
-  const unexpectedFindings = new Findings();
-  const duplicatedFindings = new Findings();
-  const snapshot = obs.snapshot;
-
+/** The submits' outcomes as stats, and the first ok submit of each task it acknowledged. */
+function countSubmits(obs: Observations): { stats: Record<string, number>; okByTaskId: Map<string, SubmitOp> } {
   const outcomes = { ok: 0, fail: 0, info: 0, pending: 0 };
   const okByTaskId = new Map<string, SubmitOp>();
   for (const op of obs.submits) {
     outcomes[op.outcome]++;
     if (op.taskId && op.jobIds && !okByTaskId.has(op.taskId)) okByTaskId.set(op.taskId, op);
   }
+  const stats: Record<string, number> = {
+    attempted: obs.submits.length,
+    submitsOk: outcomes.ok,
+    submitsFail: outcomes.fail,
+    submitsInfo: outcomes.info,
+    submitsPending: outcomes.pending,
+    acknowledgedTasks: okByTaskId.size,
+    acknowledged: obs.jobs.reduce((n, r) => (r.origin ? n + 1 : n), 0),
+  };
+  return { stats, okByTaskId };
+}
 
-  // duplicated: one idempotency key, two tasks (across ok responses and the snapshot).
-  // Only the first sighting per key is kept, and a list only for keys with a conflict.
+/**
+ * Every idempotency key seen with two tasks (across ok responses and the snapshot), with its
+ * sightings. Only the first sighting per key is kept, and a list only for keys with a conflict.
+ */
+function keyConflicts(obs: Observations): Map<string, Sighting[]> {
   const firstOfKey = new Map<string, Sighting>();
   const conflicts = new Map<string, Sighting[]>();
   const sight = (key: string, s: Sighting): void => {
@@ -92,19 +102,28 @@ export function totalQueue(history: History, obs: Observations = observe(history
     if (!list.some((x) => sightedTask(x) === taskId)) list.push(s);
   };
   for (const op of obs.submits) if (op.taskId) sight(op.idempotencyKey, op);
-  if (snapshot) for (const task of snapshot.tasks) if (task.idempotencyKey != null) sight(task.idempotencyKey, task);
+  if (obs.snapshot) for (const task of obs.snapshot.tasks) if (task.idempotencyKey != null) sight(task.idempotencyKey, task);
+  return conflicts;
+}
+
+/** duplicated: one idempotency key, two tasks. Returns how many keys. */
+function findDuplicatedKeys(obs: Observations, duplicated: Findings): number {
+  const snapshot = obs.snapshot;
+  const conflicts = keyConflicts(obs);
   const describeSighting = (s: Sighting): string =>
     isSubmit(s) ? `${s.taskId} (${describeSubmit(s)})` : `${s.taskId} (snapshot at t=${snapshot!.t}ms)`;
   for (const [key, all] of conflicts) {
-    duplicatedFindings.add(() => ({
+    duplicated.add(() => ({
       message: `idempotency key ${key} produced ${all.length} tasks: ${all.map(describeSighting).join(', ')}`,
       taskId: sightedTask(all[1]),
       entries: all.flatMap((s): HistoryEntry[] => (isSubmit(s) ? submitEntries(s) : [snapshotExcerpt(snapshot!, s)])),
     }));
   }
-  const duplicatedKeys = conflicts.size;
+  return conflicts.size;
+}
 
-  // duplicated: a job finished twice in the transition log
+/** duplicated: a job finished twice in the transition log. Returns how many second finishes. */
+function findDuplicatedTerminals(obs: Observations, duplicated: Findings): number {
   let duplicatedTerminals = 0;
   for (const { jobId, steps } of obs.jobs) {
     let first: TransitionEntry | undefined;
@@ -117,7 +136,7 @@ export function totalQueue(history: History, obs: Observations = observe(history
       }
       duplicatedTerminals++;
       const terminal = first;
-      duplicatedFindings.add(() => ({
+      duplicated.add(() => ({
         message: `job ${jobId}: a second applied transition into a terminal state, ${describeTransition(e)}, after ${describeTransition(terminal)}`,
         jobId,
         at: e.t,
@@ -125,57 +144,59 @@ export function totalQueue(history: History, obs: Observations = observe(history
       }));
     }
   }
+  return duplicatedTerminals;
+}
 
-  // read-your-writes: a read begun after a submit of its task was acknowledged must find the task
-  const readFindings = new Findings();
-  const firstAck = new Map<string, SubmitOp>(); // taskId → the ok submit that answered first
+/** taskId → the ok submit that answered first */
+function firstAcknowledgements(obs: Observations): Map<string, SubmitOp> {
+  const firstAck = new Map<string, SubmitOp>();
   for (const op of obs.submits) {
     if (!op.taskId || !op.completion) continue;
     const seen = firstAck.get(op.taskId);
     if (!seen || op.completion.t < seen.completion!.t) firstAck.set(op.taskId, op);
   }
+  return firstAck;
+}
+
+/** read-your-writes: a read begun after a submit of its task was acknowledged must find the task. Returns how many did not. */
+function findUnreadWrites(history: History, obs: Observations, reads: Findings): number {
+  const firstAck = firstAcknowledgements(obs);
   let readsNotFound = 0;
   for (const r of notFoundReads(history)) {
     const op = firstAck.get(r.taskId);
     if (!op || !(op.completion!.t < r.invoke.t)) continue;
     readsNotFound++;
-    readFindings.add(() => ({
+    reads.add(() => ({
       message: `task ${r.taskId}: read op ${r.invoke.opId} by ${r.invoke.process} (invoked t=${r.invoke.t}ms) answered 404 at t=${r.fail.t}ms, after ${describeSubmit(op)} had acknowledged it`,
       taskId: r.taskId,
       at: r.fail.t,
       entries: [...submitEntries(op), r.invoke, r.fail],
     }));
   }
+  return readsNotFound;
+}
 
-  const stats: Record<string, number> = {
-    attempted: obs.submits.length,
-    submitsOk: outcomes.ok,
-    submitsFail: outcomes.fail,
-    submitsInfo: outcomes.info,
-    submitsPending: outcomes.pending,
-    acknowledgedTasks: okByTaskId.size,
-    acknowledged: obs.jobs.reduce((n, r) => (r.origin ? n + 1 : n), 0),
+/** Without a snapshot only duplicates and unread writes can be told: a violation if any, else unknown. */
+function verdictWithoutSnapshot(stats: Record<string, number>, duplicatedKeys: number, duplicatedTerminals: number, readsNotFound: number, duplicatedFindings: Findings, readFindings: Findings): Verdict {
+  const duplicated = duplicatedKeys + duplicatedTerminals;
+  const violations = duplicated + readsNotFound;
+  const evidence = [{ message: 'no snapshot entry: lost, recovered and unexpected jobs cannot be told' }];
+  return {
+    checker: 'totalQueue',
+    // A duplicate seen in the responses or the log, or an unread write, is a violation with or without a snapshot.
+    valid: violations > 0 ? false : 'unknown',
+    evidence: [...duplicatedFindings.evidence(), ...readFindings.evidence(), ...evidence],
+    stats: { ...stats, duplicated, readsNotFound, violations },
   };
+}
 
-  if (!snapshot) {
-    const duplicated = duplicatedKeys + duplicatedTerminals;
-    const violations = duplicated + readsNotFound;
-    const evidence = [{ message: 'no snapshot entry: lost, recovered and unexpected jobs cannot be told' }];
-    return {
-      checker: 'totalQueue',
-      // A duplicate seen in the responses or the log, or an unread write, is a violation with or without a snapshot.
-      valid: violations > 0 ? false : 'unknown',
-      evidence: [...duplicatedFindings.evidence(), ...readFindings.evidence(), ...evidence],
-      stats: { ...stats, duplicated, readsNotFound, violations },
-    };
-  }
-
-  // duplicated: one job listed by two tasks of the snapshot
+/** duplicated: one job listed by two tasks of the snapshot. Returns how many repeats. */
+function findRepeatedJobs(obs: Observations, snapshot: SnapshotEntry, duplicated: Findings): number {
   let duplicatedJobs = 0;
   for (const { task, job } of obs.snapshotRepeats) {
     const other = obs.jobsById.get(job.jobId)!.inSnapshot!.task;
     duplicatedJobs++;
-    duplicatedFindings.add(() => ({
+    duplicated.add(() => ({
       message: `job ${job.jobId}: listed ${other === task ? `twice by task ${task.taskId}` : `by two tasks, ${other.taskId} and ${task.taskId}`} in the snapshot at t=${snapshot.t}ms`,
       jobId: job.jobId,
       taskId: task.taskId,
@@ -183,9 +204,21 @@ export function totalQueue(history: History, obs: Observations = observe(history
       entries: [{ ...snapshotExcerpt(snapshot, other, job.jobId), tasks: other === task ? [task] : [other, task] } satisfies SnapshotEntry],
     }));
   }
+  return duplicatedJobs;
+}
 
-  // malformed evidence and orphans, by job (and malformed task hashes by task): each is
-  // reported below, once, and an acknowledged job they concern is not reported lost as well
+/**
+ * Malformed evidence and orphans, by job (and malformed task hashes by task): each is reported
+ * once, and an acknowledged job they concern is not reported lost as well.
+ */
+interface BadEvidence {
+  malformedEntries: Malformed[];
+  malformedJob: Map<string, Malformed>;
+  malformedTask: Map<string, Malformed>;
+  orphanOf: Map<string, Orphan>;
+}
+
+function indexBadEvidence(snapshot: SnapshotEntry): BadEvidence {
   const malformedEntries = snapshot.malformed ?? [];
   const malformedJob = new Map<string, Malformed>();
   const malformedTask = new Map<string, Malformed>();
@@ -194,9 +227,14 @@ export function totalQueue(history: History, obs: Observations = observe(history
     else if (m.taskId !== undefined) malformedTask.set(m.taskId, m);
   }
   const orphanOf = new Map<string, Orphan>((snapshot.orphans ?? []).map((o) => [o.jobId, o]));
+  return { malformedEntries, malformedJob, malformedTask, orphanOf };
+}
 
-  // lost: acknowledged, yet not terminal (or absent) after the final heal. Absent while a key
-  // that could hold it was left unread: undecided, not lost.
+/**
+ * lost: acknowledged, yet not terminal (or absent) after the final heal. Absent while a key
+ * that could hold it was left unread: undecided, not lost (`hiding`: the keys that did).
+ */
+function findLostAcknowledged(obs: Observations, snapshot: SnapshotEntry, bad: BadEvidence, lostFindings: Findings): { lost: number; undecided: number; hiding: Set<Unreadable> } {
   const unreadable = snapshot.unreadable ?? [];
   const hiding = new Set<Unreadable>();
   let lost = 0;
@@ -204,7 +242,7 @@ export function totalQueue(history: History, obs: Observations = observe(history
   for (const { jobId, origin, inSnapshot: found } of obs.jobs) {
     if (!origin || (found && isTerminal(found.job.state))) continue;
     if (!found) {
-      if (malformedJob.has(jobId) || malformedTask.has(origin.submit.taskId!) || orphanOf.has(jobId)) continue;
+      if (bad.malformedJob.has(jobId) || bad.malformedTask.has(origin.submit.taskId!) || bad.orphanOf.has(jobId)) continue;
       if (mayHide(unreadable, jobId, origin.submit.taskId)) {
         undecided++;
         for (const u of unreadable) if (mayHide([u], jobId, origin.submit.taskId)) hiding.add(u);
@@ -221,89 +259,123 @@ export function totalQueue(history: History, obs: Observations = observe(history
       entries: [...submitEntries(op), snapshotExcerpt(snapshot, found?.task, jobId)],
     }));
   }
+  return { lost, undecided, hiding };
+}
 
-  // unexpected / recovered: what the snapshot holds that was not acknowledged
-  let unexpected = 0;
-  let unexpectedTasks = 0;
-  let recovered = 0;
-  let recoveredNotTerminal = 0;
-  let failedTookEffect = 0;
-  for (const task of snapshot.tasks) {
-    const ackOp = okByTaskId.get(task.taskId);
-    const sent = task.idempotencyKey == null ? undefined : obs.submitsByKey.get(task.idempotencyKey);
-    if (!ackOp && !sent) {
-      unexpectedTasks++;
-      unexpected += task.jobs.length;
+/** What the snapshot holds that was not acknowledged, counted. */
+interface Unacknowledged {
+  unexpected: number;
+  unexpectedTasks: number;
+  recovered: number;
+  recoveredNotTerminal: number;
+  failedTookEffect: number;
+  /** recovered jobs not terminal: lost like acknowledged ones */
+  lost: number;
+}
+
+/** The findings a snapshot task goes to, and the snapshot they cite. */
+interface TaskJudgment {
+  snapshot: SnapshotEntry;
+  counts: Unacknowledged;
+  lostFindings: Findings;
+  unexpectedFindings: Findings;
+}
+
+/** unexpected: a task no submit sent the idempotency key of. */
+function unexpectedTask(task: TaskView, { snapshot, counts, unexpectedFindings }: TaskJudgment): void {
+  counts.unexpectedTasks++;
+  counts.unexpected += task.jobs.length;
+  unexpectedFindings.add(() => ({
+    message: `task ${task.taskId}: in the snapshot at t=${snapshot.t}ms with ${task.jobs.length} job(s) but no submit sent its idempotency key ${task.idempotencyKey ?? '(none)'}`,
+    taskId: task.taskId,
+    at: snapshot.t,
+    entries: [snapshotExcerpt(snapshot, task)],
+  }));
+}
+
+/** unexpected: jobs of an acknowledged task that its ok response did not list. */
+function jobsBeyondResponse(task: TaskView, ackOp: SubmitOp, { snapshot, counts, unexpectedFindings }: TaskJudgment): void {
+  const jobIds = ackOp.jobIds!;
+  // normally the task lists exactly the response's jobs, in the same order
+  const same = task.jobs.length === jobIds.length && task.jobs.every((j, i) => j.jobId === jobIds[i]);
+  const listed = same ? undefined : new Set(jobIds);
+  for (const job of task.jobs) {
+    if (!listed || listed.has(job.jobId)) continue;
+    counts.unexpected++;
+    unexpectedFindings.add(() => ({
+      message: `job ${job.jobId} (task ${task.taskId}): in the snapshot at t=${snapshot.t}ms but not among the jobIds [${ackOp.jobIds!.join(', ')}] of ${describeSubmit(ackOp)}`,
+      jobId: job.jobId,
+      taskId: task.taskId,
+      at: snapshot.t,
+      entries: [...submitEntries(ackOp), snapshotExcerpt(snapshot, task, job.jobId)],
+    }));
+  }
+}
+
+/** failedTookEffect: every submit with this key was refused (4xx: nothing written), yet the task exists. */
+function reportFailedTookEffect(task: TaskView, sent: SubmitOp[], { snapshot, counts, unexpectedFindings }: TaskJudgment): void {
+  counts.failedTookEffect++;
+  unexpectedFindings.add(() => ({
+    message: `task ${task.taskId}: in the snapshot at t=${snapshot.t}ms but every submit with its key ${task.idempotencyKey} failed: ${sent.map(describeSubmit).join('; ')}`,
+    taskId: task.taskId,
+    at: snapshot.t,
+    entries: [...sent.flatMap(submitEntries), snapshotExcerpt(snapshot, task)],
+  }));
+}
+
+/**
+ * A task sent only by indeterminate submits took effect: its jobs are recovered, and owed a
+ * terminal state from here on (else lost); a job past the most any of them sent is unexpected.
+ */
+function recoveredJobs(task: TaskView, sent: SubmitOp[], { snapshot, counts, lostFindings, unexpectedFindings }: TaskJudgment): void {
+  const maxJobs = Math.max(...sent.map((op) => op.payloads?.length ?? Infinity));
+  task.jobs.forEach((job, i) => {
+    if (i >= maxJobs) {
+      counts.unexpected++;
       unexpectedFindings.add(() => ({
-        message: `task ${task.taskId}: in the snapshot at t=${snapshot.t}ms with ${task.jobs.length} job(s) but no submit sent its idempotency key ${task.idempotencyKey ?? '(none)'}`,
-        taskId: task.taskId,
-        at: snapshot.t,
-        entries: [snapshotExcerpt(snapshot, task)],
-      }));
-      continue;
-    }
-    if (ackOp) {
-      const jobIds = ackOp.jobIds!;
-      // normally the task lists exactly the response's jobs, in the same order
-      const same = task.jobs.length === jobIds.length && task.jobs.every((j, i) => j.jobId === jobIds[i]);
-      const listed = same ? undefined : new Set(jobIds);
-      for (const job of task.jobs) {
-        if (!listed || listed.has(job.jobId)) continue;
-        unexpected++;
-        unexpectedFindings.add(() => ({
-          message: `job ${job.jobId} (task ${task.taskId}): in the snapshot at t=${snapshot.t}ms but not among the jobIds [${ackOp.jobIds!.join(', ')}] of ${describeSubmit(ackOp)}`,
-          jobId: job.jobId,
-          taskId: task.taskId,
-          at: snapshot.t,
-          entries: [...submitEntries(ackOp), snapshotExcerpt(snapshot, task, job.jobId)],
-        }));
-      }
-      continue;
-    }
-    // Sent only by submits that failed or whose outcome is unknown (a task under an
-    // acknowledged key with another taskId is a duplicate, reported above).
-    if (sent!.some((op) => op.outcome === 'ok')) continue;
-    if (sent!.every((op) => op.outcome === 'fail')) {
-      // every submit with this key was refused (4xx: nothing written), yet the task exists
-      failedTookEffect++;
-      unexpectedFindings.add(() => ({
-        message: `task ${task.taskId}: in the snapshot at t=${snapshot.t}ms but every submit with its key ${task.idempotencyKey} failed: ${sent!.map(describeSubmit).join('; ')}`,
-        taskId: task.taskId,
-        at: snapshot.t,
-        entries: [...sent!.flatMap(submitEntries), snapshotExcerpt(snapshot, task)],
-      }));
-      continue;
-    }
-    const maxJobs = Math.max(...sent!.map((op) => op.payloads?.length ?? Infinity));
-    task.jobs.forEach((job, i) => {
-      if (i >= maxJobs) {
-        unexpected++;
-        unexpectedFindings.add(() => ({
-          message: `job ${job.jobId} (task ${task.taskId}): job #${i + 1} in the snapshot but the submits with key ${task.idempotencyKey} sent at most ${maxJobs} job(s)`,
-          jobId: job.jobId,
-          taskId: task.taskId,
-          at: snapshot.t,
-          entries: [...sent!.flatMap(submitEntries), snapshotExcerpt(snapshot, task, job.jobId)],
-        }));
-        return;
-      }
-      recovered++;
-      if (isTerminal(job.state)) return;
-      // it took effect: from here on it is owed what an acknowledged job is owed
-      recoveredNotTerminal++;
-      lost++;
-      lostFindings.add(() => ({
-        message: `job ${job.jobId} (task ${task.taskId}): lost — an indeterminate submit with key ${task.idempotencyKey} took effect (${sent!.map(describeSubmit).join('; ')}) but the snapshot at t=${snapshot.t}ms has it ${job.state}`,
+        message: `job ${job.jobId} (task ${task.taskId}): job #${i + 1} in the snapshot but the submits with key ${task.idempotencyKey} sent at most ${maxJobs} job(s)`,
         jobId: job.jobId,
         taskId: task.taskId,
         at: snapshot.t,
-        entries: [...sent!.flatMap(submitEntries), snapshotExcerpt(snapshot, task, job.jobId)],
+        entries: [...sent.flatMap(submitEntries), snapshotExcerpt(snapshot, task, job.jobId)],
       }));
-    });
-  }
+      return;
+    }
+    counts.recovered++;
+    if (isTerminal(job.state)) return;
+    // it took effect: from here on it is owed what an acknowledged job is owed
+    counts.recoveredNotTerminal++;
+    counts.lost++;
+    lostFindings.add(() => ({
+      message: `job ${job.jobId} (task ${task.taskId}): lost — an indeterminate submit with key ${task.idempotencyKey} took effect (${sent.map(describeSubmit).join('; ')}) but the snapshot at t=${snapshot.t}ms has it ${job.state}`,
+      jobId: job.jobId,
+      taskId: task.taskId,
+      at: snapshot.t,
+      entries: [...sent.flatMap(submitEntries), snapshotExcerpt(snapshot, task, job.jobId)],
+    }));
+  });
+}
 
-  // malformed: read, but outside the protocol; the acknowledged jobs it hides were skipped above
-  const evidenceFindings = new Findings();
+/** unexpected / recovered: what the snapshot holds that was not acknowledged, task by task. */
+function judgeUnacknowledged(obs: Observations, snapshot: SnapshotEntry, okByTaskId: Map<string, SubmitOp>, lostFindings: Findings, unexpectedFindings: Findings): Unacknowledged {
+  const counts: Unacknowledged = { unexpected: 0, unexpectedTasks: 0, recovered: 0, recoveredNotTerminal: 0, failedTookEffect: 0, lost: 0 };
+  const judgment: TaskJudgment = { snapshot, counts, lostFindings, unexpectedFindings };
+  for (const task of snapshot.tasks) {
+    const ackOp = okByTaskId.get(task.taskId);
+    const sent = task.idempotencyKey == null ? undefined : obs.submitsByKey.get(task.idempotencyKey);
+    if (!ackOp && !sent) unexpectedTask(task, judgment);
+    else if (ackOp) jobsBeyondResponse(task, ackOp, judgment);
+    // Sent only by submits that failed or whose outcome is unknown (a task under an
+    // acknowledged key with another taskId is a duplicate, reported above).
+    else if (sent!.some((op) => op.outcome === 'ok')) continue;
+    else if (sent!.every((op) => op.outcome === 'fail')) reportFailedTookEffect(task, sent!, judgment);
+    else recoveredJobs(task, sent!, judgment);
+  }
+  return counts;
+}
+
+/** malformed: read, but outside the protocol; the acknowledged jobs it hides were not reported lost. */
+function reportMalformed(obs: Observations, snapshot: SnapshotEntry, okByTaskId: Map<string, SubmitOp>, malformedEntries: Malformed[], evidenceFindings: Findings): void {
   for (const m of malformedEntries) {
     const origin = m.jobId === undefined ? undefined : obs.jobsById.get(m.jobId)?.origin;
     const ackOp = m.jobId === undefined && m.taskId !== undefined ? okByTaskId.get(m.taskId) : undefined;
@@ -317,10 +389,13 @@ export function totalQueue(history: History, obs: Observations = observe(history
       entries: [...(origin ? submitEntries(origin.submit) : ackOp ? submitEntries(ackOp) : []), { ...snapshotExcerpt(snapshot, undefined, m.jobId), malformed: [m] }],
     }));
   }
-  // orphans: a job hash no task lists is accounted for by no task (a malformed one is reported once, above)
+}
+
+/** orphans: a job hash no task lists is accounted for by no task (a malformed one is reported once, by reportMalformed). Returns how many. */
+function reportOrphans(obs: Observations, snapshot: SnapshotEntry, bad: BadEvidence, evidenceFindings: Findings): number {
   let orphans = 0;
-  for (const o of orphanOf.values()) {
-    if (malformedJob.has(o.jobId)) continue;
+  for (const o of bad.orphanOf.values()) {
+    if (bad.malformedJob.has(o.jobId)) continue;
     orphans++;
     const origin = obs.jobsById.get(o.jobId)?.origin;
     const whose = origin
@@ -334,12 +409,36 @@ export function totalQueue(history: History, obs: Observations = observe(history
       entries: [...(origin ? submitEntries(origin.submit) : []), { ...snapshotExcerpt(snapshot, undefined, o.jobId), orphans: [o] }],
     }));
   }
+  return orphans;
+}
 
+export function totalQueue(history: History, obs: Observations = observe(history)): Verdict {
+  const duplicatedFindings = new Findings();
+  const readFindings = new Findings();
+  const { stats, okByTaskId } = countSubmits(obs);
+  const duplicatedKeys = findDuplicatedKeys(obs, duplicatedFindings);
+  const duplicatedTerminals = findDuplicatedTerminals(obs, duplicatedFindings);
+  const readsNotFound = findUnreadWrites(history, obs, readFindings);
+  const snapshot = obs.snapshot;
+  if (!snapshot) return verdictWithoutSnapshot(stats, duplicatedKeys, duplicatedTerminals, readsNotFound, duplicatedFindings, readFindings);
+
+  const lostFindings = new Findings();
+  const unexpectedFindings = new Findings();
+  const evidenceFindings = new Findings();
+  const duplicatedJobs = findRepeatedJobs(obs, snapshot, duplicatedFindings);
+  const bad = indexBadEvidence(snapshot);
+  const acknowledged = findLostAcknowledged(obs, snapshot, bad, lostFindings);
+  const { unexpected, unexpectedTasks, recovered, recoveredNotTerminal, failedTookEffect, lost: lostRecovered } = judgeUnacknowledged(obs, snapshot, okByTaskId, lostFindings, unexpectedFindings);
+  reportMalformed(obs, snapshot, okByTaskId, bad.malformedEntries, evidenceFindings);
+  const orphans = reportOrphans(obs, snapshot, bad, evidenceFindings);
+
+  const lost = acknowledged.lost + lostRecovered;
+  const undecided = acknowledged.undecided;
   const duplicated = duplicatedKeys + duplicatedTerminals + duplicatedJobs;
-  const malformed = malformedEntries.length;
+  const malformed = bad.malformedEntries.length;
   const violations = lost + unexpected + failedTookEffect + duplicated + malformed + orphans + readsNotFound;
   // only the unread keys that left a job undecided
-  const unreadEvidence = [...hiding].map((u) => ({ message: `could not read ${u.key}: ${u.error}`, jobId: u.jobId, taskId: u.taskId }));
+  const unreadEvidence = [...acknowledged.hiding].map((u) => ({ message: `could not read ${u.key}: ${u.error}`, jobId: u.jobId, taskId: u.taskId }));
   return {
     checker: 'totalQueue',
     valid: violations > 0 ? false : undecided > 0 ? 'unknown' : true,
