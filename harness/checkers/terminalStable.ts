@@ -7,7 +7,7 @@
 // decision; the snapshot must show the log's last applied state. A write the log does not
 // record is caught there.
 
-import type { ClientEntry, History, JobView, TransitionEntry, Verdict } from '../history/types.ts';
+import type { ClientEntry, History, JobView, SnapshotEntry, TransitionEntry, Unreadable, Verdict } from '../history/types.ts';
 import { describeTransition, Findings, snapshotExcerpt } from './findings.ts';
 import { observe, type JobRecord, type Observations, type ReadOp, type Step } from './observations.ts';
 import { rolesOf } from './roles.ts';
@@ -32,19 +32,24 @@ function describeRead(r: ReadOp): string {
 
 const describeSnapshotState = (r: JobRecord): string => (r.inSnapshot ? `has ${r.inSnapshot.job.state}` : 'has no such job');
 
-export function terminalStable(history: History, obs: Observations = observe(history)): Verdict {
-  const findings = new Findings();
-  let logOverwrites = 0;
-  let readOverwrites = 0;
-  let readsBehindLog = 0;
-  let snapshotDisagreements = 0;
-  let undecided = 0;
-  const unreadable = obs.snapshot?.unreadable ?? [];
-  const roles = rolesOf(obs);
-  const clockMarginMs = roles.clockMarginMs;
-  const logUnread = unread(unreadable, roles.evidence.transitionLog);
+/** What one pass of the checker counts, and the findings it adds to (one list, in the order of the steps). */
+interface Judgment {
+  findings: Findings;
+  logOverwrites: number;
+  readOverwrites: number;
+  readsBehindLog: number;
+  snapshotDisagreements: number;
+  undecided: number;
+}
 
-  // (a) transition log: after the first applied terminal transition, nothing else applies.
+/** The log's account of each job, by JobRecord.index: its first applied terminal transition and its last applied one. */
+interface LogAccount {
+  firstTerminal: (Step | undefined)[];
+  lastApplied: (Step | undefined)[];
+}
+
+/** (a) transition log: after the first applied terminal transition, nothing else applies. */
+function checkLog(obs: Observations, j: Judgment): LogAccount {
   const firstTerminal: (Step | undefined)[] = new Array(obs.jobs.length);
   const lastApplied: (Step | undefined)[] = new Array(obs.jobs.length);
   for (const { jobId, index, steps } of obs.jobs) {
@@ -54,9 +59,9 @@ export function terminalStable(history: History, obs: Observations = observe(his
       lastApplied[index] = step;
       const e = step.entry;
       if (terminal) {
-        logOverwrites++;
+        j.logOverwrites++;
         const before = terminal;
-        findings.add(() => ({
+        j.findings.add(() => ({
           message: `job ${jobId}: applied ${describeTransition(e)} after terminal ${before.to} at t=${before.t}ms (logId ${before.logId})`,
           jobId,
           at: e.t,
@@ -68,12 +73,13 @@ export function terminalStable(history: History, obs: Observations = observe(his
       }
     }
   }
+  return { firstTerminal, lastApplied };
+}
 
-  // (b) client reads: once a read returned terminal S, every read invoked after that return
-  // must show S. Only the earliest-returning read of each terminal state matters, so one
-  // pass finds those and a second pass checks every read against them.
+/** Per job (by JobRecord.index), the earliest-returning read of each terminal state; `any`: whether there is one at all. */
+function earliestTerminalReads(obs: Observations): { terminalReads: (EarliestReads | undefined)[]; any: boolean } {
   const terminalReads: (EarliestReads | undefined)[] = new Array(obs.jobs.length);
-  let anyTerminalRead = false;
+  let any = false;
   for (const read of obs.reads) {
     const jobs = read.task.jobs;
     for (let i = 0; i < jobs.length; i++) {
@@ -83,45 +89,55 @@ export function terminalStable(history: History, obs: Observations = observe(his
       const byState = (terminalReads[index] ??= {});
       const seen = byState[state as Terminal];
       if (!seen || read.okT < seen.okT) byState[state as Terminal] = read;
-      anyTerminalRead = true;
+      any = true;
     }
   }
-  const checkRead = (read: ReadOp, job: JobView, byState: EarliestReads): void => {
-    for (const state of TERMINAL) {
-      const before = byState[state];
-      if (!before || state === job.state || !(before.okT < read.invokeT)) continue;
-      readOverwrites++;
-      findings.add(() => ({
-        message: `job ${job.jobId} (task ${read.task.taskId}): ${describeRead(read)} showed ${job.state} after ${describeRead(before)} showed terminal ${state}`,
-        jobId: job.jobId,
-        taskId: read.task.taskId,
-        at: read.okT,
-        entries: [...readEntries(before), ...readEntries(read)],
-      }));
-      return;
-    }
-  };
-  if (anyTerminalRead) {
-    for (const read of obs.reads) {
-      const jobs = read.task.jobs;
-      for (let i = 0; i < jobs.length; i++) {
-        const byState = terminalReads[read.records[i].index];
-        if (byState) checkRead(read, jobs[i], byState);
-      }
-    }
-  }
+  return { terminalReads, any };
+}
 
-  // (b') client reads against the log: a read that began after the log's terminal decision
-  // (and the clock margin) shows that state.
+/** One read of one job against the earliest terminal reads of it: the first terminal state it fails to show is reported. */
+function checkRead(read: ReadOp, job: JobView, byState: EarliestReads, j: Judgment): void {
+  for (const state of TERMINAL) {
+    const before = byState[state];
+    if (!before || state === job.state || !(before.okT < read.invokeT)) continue;
+    j.readOverwrites++;
+    j.findings.add(() => ({
+      message: `job ${job.jobId} (task ${read.task.taskId}): ${describeRead(read)} showed ${job.state} after ${describeRead(before)} showed terminal ${state}`,
+      jobId: job.jobId,
+      taskId: read.task.taskId,
+      at: read.okT,
+      entries: [...readEntries(before), ...readEntries(read)],
+    }));
+    return;
+  }
+}
+
+/**
+ * (b) client reads: once a read returned terminal S, every read invoked after that return
+ * must show S. Only the earliest-returning read of each terminal state matters, so one
+ * pass finds those (earliestTerminalReads) and a second pass checks every read against them.
+ */
+function checkReadsAgainstReads(obs: Observations, terminalReads: (EarliestReads | undefined)[], j: Judgment): void {
   for (const read of obs.reads) {
     const jobs = read.task.jobs;
     for (let i = 0; i < jobs.length; i++) {
-      const step = firstTerminal[read.records[i].index];
+      const byState = terminalReads[read.records[i].index];
+      if (byState) checkRead(read, jobs[i], byState, j);
+    }
+  }
+}
+
+/** (b') client reads against the log: a read that began after the log's terminal decision (and the clock margin) shows that state. */
+function checkReadsAgainstLog(obs: Observations, log: LogAccount, clockMarginMs: number, j: Judgment): void {
+  for (const read of obs.reads) {
+    const jobs = read.task.jobs;
+    for (let i = 0; i < jobs.length; i++) {
+      const step = log.firstTerminal[read.records[i].index];
       if (!step || jobs[i].state === step.to || !(read.invokeT > step.t + clockMarginMs)) continue;
-      readsBehindLog++;
+      j.readsBehindLog++;
       const job = jobs[i];
       const terminal = step.entry;
-      findings.add(() => ({
+      j.findings.add(() => ({
         message: `job ${job.jobId} (task ${read.task.taskId}): ${describeRead(read)} showed ${job.state}, begun after the log applied terminal ${describeTransition(terminal)}`,
         jobId: job.jobId,
         taskId: read.task.taskId,
@@ -130,78 +146,119 @@ export function terminalStable(history: History, obs: Observations = observe(his
       }));
     }
   }
+}
 
-  // (c) the snapshot agrees with every terminal state ever read, and with the log's last
-  // applied state (the snapshot and the log are one cut: they must describe the same state).
+/** (c) the snapshot agrees with every terminal state ever read of one job. */
+function checkSnapshotAgainstReads(record: JobRecord, byState: EarliestReads, snapshot: SnapshotEntry, unreadable: readonly Unreadable[], j: Judgment): void {
+  const { jobId, inSnapshot } = record;
+  for (const state of TERMINAL) {
+    const r = byState[state];
+    if (!r || inSnapshot?.job.state === state) continue;
+    if (!inSnapshot && unreadable.length > 0) {
+      j.undecided++; // absent, but maybe only unread
+      continue;
+    }
+    j.snapshotDisagreements++;
+    j.findings.add(() => ({
+      message: `job ${jobId} (task ${r.task.taskId}): snapshot at t=${snapshot.t}ms ${describeSnapshotState(record)} but ${describeRead(r)} showed terminal ${state}`,
+      jobId,
+      taskId: r.task.taskId,
+      at: snapshot.t,
+      entries: [...readEntries(r), snapshotExcerpt(snapshot, inSnapshot?.task, jobId)],
+    }));
+  }
+}
+
+/** The state the log says a job's snapshot must show, when the snapshot shows another. */
+interface LogExpectation {
+  state: string;
+  step: Step | undefined;
+  what: string;
+  terminal: boolean;
+}
+
+/** The log's first terminal decision, then its last applied state: each reported once. */
+function logExpectation(record: JobRecord, log: LogAccount): LogExpectation | undefined {
+  const { index, inSnapshot } = record;
+  const first = log.firstTerminal[index];
+  const last = log.lastApplied[index];
+  const logState = last ? last.to : INITIAL_STATE;
+  if (first && inSnapshot?.job.state !== first.to) return { state: first.to, step: first, what: 'the log applied terminal', terminal: true };
+  if (inSnapshot && inSnapshot.job.state !== logState) return { state: logState, step: last, what: "the log's last applied state is", terminal: false };
+  return undefined;
+}
+
+/**
+ * Whether a disagreement of the snapshot with the log may be no violation: the job absent while
+ * a key that could hold it was unread, or a snapshot ahead of a log that was unread or not
+ * heard throughout.
+ */
+function disagreementUndecided(record: JobRecord, expected: LogExpectation, snapshot: SnapshotEntry, unreadable: readonly Unreadable[], logUnread: boolean): boolean {
+  // absent, but maybe only unread
+  if (!record.inSnapshot && mayHide(unreadable, record.jobId, record.origin?.submit.taskId)) return true;
+  // the log itself could not be read: a snapshot ahead of it is no evidence of an unlogged write
+  if (!expected.terminal && logUnread) return true;
+  // a log heard while the system published it (logGaps): a snapshot ahead of it may only be
+  // a change published while the harness was not listening, no write the log failed to record
+  if (!expected.terminal && snapshot.logGaps?.length) return true;
+  return false;
+}
+
+/** (c) the snapshot agrees with the log's last applied state of one job (the snapshot and the log are one cut: they must describe the same state). */
+function checkSnapshotAgainstLog(record: JobRecord, log: LogAccount, snapshot: SnapshotEntry, unreadable: readonly Unreadable[], logUnread: boolean, j: Judgment): void {
+  const expected = logExpectation(record, log);
+  if (!expected) return;
+  if (disagreementUndecided(record, expected, snapshot, unreadable, logUnread)) {
+    j.undecided++;
+    return;
+  }
+  const { jobId, inSnapshot } = record;
+  const first = log.firstTerminal[record.index];
+  const { step, what } = expected;
+  j.snapshotDisagreements++;
+  j.findings.add(() => ({
+    message: `job ${jobId}: snapshot at t=${snapshot.t}ms ${describeSnapshotState(record)} but ${what} ${
+      step ? describeTransition(step.entry) : `${INITIAL_STATE} (nothing applied)`
+    }${inSnapshot && step !== first ? ': a write the log does not record' : ''}`,
+    jobId,
+    taskId: inSnapshot?.task.taskId,
+    at: snapshot.t,
+    entries: [...(step ? [step.entry] : []), snapshotExcerpt(snapshot, inSnapshot?.task, jobId)],
+  }));
+}
+
+/** Nothing found, but part of the final state could not be read (the log, or jobs it finished), or the log was not heard throughout. */
+function undecidedVerdict(snapshot: SnapshotEntry | undefined, unreadable: readonly Unreadable[], j: Judgment): Verdict {
+  const { logOverwrites, readOverwrites, readsBehindLog, snapshotDisagreements, undecided } = j;
+  const gaps = (snapshot?.logGaps ?? []).map((g) => ({ message: `the harness was not listening to the system's events from t=${Math.round(g.from)} to ${Math.round(g.to)}ms: a change published then is not in the log` }));
+  return {
+    checker: 'terminalStable',
+    valid: 'unknown',
+    evidence: [...unreadable.map((u) => ({ message: `could not read ${u.key}: ${u.error}`, jobId: u.jobId, taskId: u.taskId })), ...gaps],
+    stats: { violations: 0, logOverwrites, readOverwrites, readsBehindLog, snapshotDisagreements, undecided },
+  };
+}
+
+export function terminalStable(history: History, obs: Observations = observe(history)): Verdict {
+  const j: Judgment = { findings: new Findings(), logOverwrites: 0, readOverwrites: 0, readsBehindLog: 0, snapshotDisagreements: 0, undecided: 0 };
+  const unreadable = obs.snapshot?.unreadable ?? [];
+  const roles = rolesOf(obs);
+  const logUnread = unread(unreadable, roles.evidence.transitionLog);
+
+  const log = checkLog(obs, j);
+  const { terminalReads, any: anyTerminalRead } = earliestTerminalReads(obs);
+  if (anyTerminalRead) checkReadsAgainstReads(obs, terminalReads, j);
+  checkReadsAgainstLog(obs, log, roles.clockMarginMs, j);
   const snapshot = obs.snapshot;
   if (snapshot) {
     for (const record of obs.jobs) {
-      const { jobId, index, inSnapshot } = record;
-      const byState = terminalReads[index];
-      if (byState) {
-        for (const state of TERMINAL) {
-          const r = byState[state];
-          if (!r || inSnapshot?.job.state === state) continue;
-          if (!inSnapshot && unreadable.length > 0) {
-            undecided++; // absent, but maybe only unread
-            continue;
-          }
-          snapshotDisagreements++;
-          findings.add(() => ({
-            message: `job ${jobId} (task ${r.task.taskId}): snapshot at t=${snapshot.t}ms ${describeSnapshotState(record)} but ${describeRead(r)} showed terminal ${state}`,
-            jobId,
-            taskId: r.task.taskId,
-            at: snapshot.t,
-            entries: [...readEntries(r), snapshotExcerpt(snapshot, inSnapshot?.task, jobId)],
-          }));
-        }
-      }
-      // the log's first terminal decision, then its last applied state: each reported once
-      const first = firstTerminal[index];
-      const last = lastApplied[index];
-      const logState = last ? last.to : INITIAL_STATE;
-      let expected: { state: string; step: Step | undefined; what: string; terminal: boolean } | undefined;
-      if (first && inSnapshot?.job.state !== first.to) expected = { state: first.to, step: first, what: 'the log applied terminal', terminal: true };
-      else if (inSnapshot && inSnapshot.job.state !== logState) expected = { state: logState, step: last, what: "the log's last applied state is", terminal: false };
-      if (!expected) continue;
-      if (!inSnapshot && mayHide(unreadable, jobId, record.origin?.submit.taskId)) {
-        undecided++; // absent, but maybe only unread
-        continue;
-      }
-      // the log itself could not be read: a snapshot ahead of it is no evidence of an unlogged write
-      if (!expected.terminal && logUnread) {
-        undecided++;
-        continue;
-      }
-      // a log heard while the system published it (logGaps): a snapshot ahead of it may only be
-      // a change published while the harness was not listening, no write the log failed to record
-      if (!expected.terminal && snapshot.logGaps?.length) {
-        undecided++;
-        continue;
-      }
-      const { step, what } = expected;
-      snapshotDisagreements++;
-      findings.add(() => ({
-        message: `job ${jobId}: snapshot at t=${snapshot.t}ms ${describeSnapshotState(record)} but ${what} ${
-          step ? describeTransition(step.entry) : `${INITIAL_STATE} (nothing applied)`
-        }${inSnapshot && step !== first ? ': a write the log does not record' : ''}`,
-        jobId,
-        taskId: inSnapshot?.task.taskId,
-        at: snapshot.t,
-        entries: [...(step ? [step.entry] : []), snapshotExcerpt(snapshot, inSnapshot?.task, jobId)],
-      }));
+      const byState = terminalReads[record.index];
+      if (byState) checkSnapshotAgainstReads(record, byState, snapshot, unreadable, j);
+      checkSnapshotAgainstLog(record, log, snapshot, unreadable, logUnread, j);
     }
   }
 
-  // nothing found, but part of the final state could not be read: the log, or jobs it finished
-  if (findings.count === 0 && (undecided > 0 || logUnread)) {
-    const gaps = (snapshot?.logGaps ?? []).map((g) => ({ message: `the harness was not listening to the system's events from t=${Math.round(g.from)} to ${Math.round(g.to)}ms: a change published then is not in the log` }));
-    return {
-      checker: 'terminalStable',
-      valid: 'unknown',
-      evidence: [...unreadable.map((u) => ({ message: `could not read ${u.key}: ${u.error}`, jobId: u.jobId, taskId: u.taskId })), ...gaps],
-      stats: { violations: 0, logOverwrites, readOverwrites, readsBehindLog, snapshotDisagreements, undecided },
-    };
-  }
-  return findings.verdict('terminalStable', { logOverwrites, readOverwrites, readsBehindLog, snapshotDisagreements, undecided });
+  if (j.findings.count === 0 && (j.undecided > 0 || logUnread)) return undecidedVerdict(snapshot, unreadable, j);
+  const { logOverwrites, readOverwrites, readsBehindLog, snapshotDisagreements, undecided } = j;
+  return j.findings.verdict('terminalStable', { logOverwrites, readOverwrites, readsBehindLog, snapshotDisagreements, undecided });
 }
