@@ -13,4 +13,4 @@ export type { Scenario, CoverageGoal, ScenarioContext } from './runner/scenario.
 export type { FaultModule, Fault, FaultStep, Schedule } from './nemesis/types.ts';
 export type { Verdict, History } from './history/types.ts';
 export type { RunStats } from './checkers/coverage.ts';
-export type { Reporter, RunInfo, ScenarioPlan, EndInfo } from './report/reporter.ts';
+export type { Reporter, RunInfo, ScenarioPlan, EndInfo, RunRecord, ScenarioResult, SuiteResult } from './report/reporter.ts';

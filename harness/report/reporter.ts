@@ -11,6 +11,9 @@ import type { SuiteOptions, SuiteResult } from '../runner/suite.ts';
 import type { RunKey } from './merge.ts';
 import type { ShardInfo } from './summary.ts';
 
+// what the hooks are handed, for a reporter's own types
+export type { RunRecord, ScenarioResult, SuiteResult };
+
 /** What onBegin is told: the run about to start. */
 export interface RunInfo {
   seed: number;
