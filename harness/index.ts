@@ -8,9 +8,22 @@ export function defineConfig(config: ChaosConfig): ChaosConfig {
 }
 
 export type { ChaosConfig } from './config/schema.ts';
-export type { SystemModule, ProcessSpec, SystemShape, StartContext } from './systems/types.ts';
+export type { SystemModule, ProcessSpec, SystemShape, StartContext, Provides, Capability, EvidenceKind, Progress, Recording } from './systems/types.ts';
 export type { Scenario, CoverageGoal, ScenarioContext } from './runner/scenario.ts';
-export type { FaultModule, Fault, FaultStep, Schedule } from './nemesis/types.ts';
-export type { Verdict, History } from './history/types.ts';
+export type { FaultModule, Fault, FaultStep, Schedule, StepWindow } from './nemesis/types.ts';
+export type { CustomFault, FaultKindModule } from './nemesis/kind.ts';
+export type { RunEnvironment, ProcessControl, LinkControl, RedisControl } from './env/surface.ts';
+export type { CheckerDef, Checker } from './checkers/index.ts';
+export type { Verdict, History, HistoryEntry, ClientEntry, SnapshotEntry, TransitionEntry, ExecutionEntry } from './history/types.ts';
+
+// what a scenario of your own draws with: the harness's workload and schedule arbitraries
+export { workloadArb, type Workload, type WorkloadOptions } from './workload/workload.ts';
+export { scheduleOf, schedulePer, stepArb, faultArb } from './nemesis/arbitraries.ts';
+
+/** The built-in scenarios' names, to extend rather than replace: `scenarios: [...builtinScenarios, './mine.ts']`. */
+export { BUILTIN_SCENARIO_NAMES as builtinScenarios } from './registry/index.ts';
 export type { RunStats } from './checkers/coverage.ts';
 export type { Reporter, RunInfo, ScenarioPlan, EndInfo, RunRecord, ScenarioResult, SuiteResult } from './report/reporter.ts';
+
+/** The reporters a run has without a config's `reporters`, to extend: `reporters: [...defaultReporters, './mine.ts']`. */
+export { DEFAULT_REPORTERS as defaultReporters } from './report/reporters/index.ts';

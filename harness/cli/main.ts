@@ -6,7 +6,7 @@ import { EnvironmentError } from '../env/errors.ts';
 import { oneLine } from '../text/oneLine.ts';
 import { onInterrupt } from '../env/processes.ts';
 import { loadSummary, reportSummary } from '../report/index.ts';
-import { ReporterMultiplexer, suiteHooks, type RunInfo } from '../report/reporter.ts';
+import { ReporterMultiplexer, suiteHooks, type Reporter, type RunInfo } from '../report/reporter.ts';
 import { DEFAULT_REPORTERS, loadReporters } from '../report/reporters/index.ts';
 import { Suite, type SuiteResult } from '../runner/suite.ts';
 import { UsageError, type ChaosOptions } from '../config/options.ts';
@@ -46,7 +46,9 @@ async function main(argv: string[]): Promise<number> {
   // read the baseline first: a bad file is a usage error before minutes of running
   const baseline = o.baseline ? await loadSummary(o.baseline).catch((e: unknown) => { throw new UsageError(oneLine(e)); }) : undefined;
   // the console and the report are built-in reporters; --json adds the summary on stdout
-  const reporters = new ReporterMultiplexer(await loadReporters([...DEFAULT_REPORTERS, ...(o.json ? ['json'] : [])], process.cwd()), log);
+  // the config's reporters (names, or paths relative to the config file) in place of the defaults
+  const chosen = o.config?.extend?.reporters ?? DEFAULT_REPORTERS;
+  const reporters = new ReporterMultiplexer(await loadReporters([...chosen, ...(o.json && !chosen.includes('json') ? ['json'] : [])] as (string | Reporter)[], o.config?.dir ?? process.cwd()), log);
   const run: RunInfo = {
     seed: o.seed, scenarios: o.scenarios, replay: o, plain: o.ci || o.json || !process.stderr.isTTY, reportDir: o.reportDir, runKey: runKeyOf(o),
     ...(o.shard ? { shard: { ...o.shard, scenarios: o.selection.map((s) => s.name) } } : {}),
@@ -54,11 +56,13 @@ async function main(argv: string[]): Promise<number> {
 
   if (o.shard) log(`chaos: shard ${shardLabel(o.shard)} of scenarios ${o.selection.map((s) => s.name).join(',')}: runs ${o.scenarios.map((s) => s.name).join(',') || 'none (more shards than scenarios)'}`);
   log(`chaos: ${o.system === 'reference' ? '' : `system ${o.system}, `}${o.redisConfig.length ? `redis ${o.redisConfig.join(' ')}, ` : ''}seed ${o.seed}, scenarios ${o.scenarios.map((s) => s.name).join(',')}${o.bugs.length ? `, bugs ${o.bugs.join(',')}` : ''}${o.budgetMs ? `, budget ${o.budgetMs / 1000}s` : ''}`);
+  // the default suite leaves out what does not apply to the system, and says why
+  for (const s of o.skipped) log(`chaos: skips ${s.scenario}: ${s.why}`);
   await reporters.onBegin(run);
 
   const suite = new Suite({
     scenarios: o.scenarios, seed: o.seed, runs: o.runs, path: o.path, budgetMs: shardBudget(o), soak: o.soak, sim: o.sim, guided: o.guided, faultDurationMs: o.faultDurationMs, env: o.env,
-    workers: o.workers, keepers: o.keepers, concurrency: o.concurrency, bugs: o.bugs, system: o.system, redisConfig: o.redisConfig,
+    workers: o.workers, keepers: o.keepers, concurrency: o.concurrency, bugs: o.bugs, system: o.system, registry: o.registry, redisConfig: o.redisConfig,
     ...suiteHooks(reporters),
   });
 

@@ -1,6 +1,7 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { z } from 'zod';
 import type { Scenario } from '../runner/scenario.ts';
+import type { Extensions } from './schema.ts';
 import { parseShard, shardItems, type Shard } from './shard.ts';
 import { BUILTINS, providing, scenarioNamed, systemNamed, whyNot, type Registry } from '../registry/index.ts';
 
@@ -15,6 +16,8 @@ export class UsageError extends Error {
 export interface ChaosOptions {
   /** the scenarios this process runs: the selection, or this shard's part of it */
   scenarios: Scenario[];
+  /** the scenarios the default selection leaves out, each with why (empty when scenarios were named) */
+  skipped: { scenario: string; why: string }[];
   /** the whole run's selection, in canonical order (equal to scenarios unless sharded) */
   selection: Scenario[];
   /** --shard K/N */
@@ -69,10 +72,14 @@ export type FileOptions = Partial<Pick<RawOptions,
   'scenario' | 'runs' | 'seed' | 'budget' | 'soak' | 'sim' | 'guidance' | 'faultDuration' | 'env' | 'system' | 'redisConfig'
   | 'workers' | 'keepers' | 'concurrency' | 'bugs' | 'allowUnknown' | 'reportDir' | 'baseline' | 'p99Tolerance'>>;
 
-/** A loaded config file: its path relative to the working directory, and its options. */
+/** A loaded config file: its path relative to the working directory, its options, and what it adds to the registries. */
 export interface LoadedConfig {
   file: string;
+  /** the folder its module paths are relative to (absolute); absent: the working directory */
+  dir?: string;
   options: FileOptions;
+  /** after harness/registry/build.ts: every scenario a Scenario (paths loaded), every other entry a loaded value */
+  extend?: Extensions;
 }
 
 const BUG_NAME = /^[a-z][a-z0-9-]*$/;
@@ -256,6 +263,17 @@ export function resolveRaw(cmd: Command, file?: FileOptions): RawOptions {
   return merged as unknown as RawOptions;
 }
 
+/** A config's options with its scenario selection (built by harness/registry/build.ts: every path loaded). */
+function fileOptionsOf(config: LoadedConfig): FileOptions {
+  const selected = config.extend?.scenarios;
+  if (!selected) return config.options;
+  const scenarios = selected.map((s) => {
+    if ('path' in s && !('name' in s)) throw new UsageError(`scenarios: ${s.path} was not loaded (the registry is built from the config first: resolveOptions)`, false);
+    return s as Scenario;
+  });
+  return { ...config.options, scenario: scenarios };
+}
+
 /** Run commander quietly: 'help' when help was printed, UsageError (one line) on bad input. */
 export function parseCommand(cmd: Command, argv: string[]): 'help' | 'ok' {
   cmd.exitOverride().configureOutput({ writeErr: () => undefined, writeOut: (s) => process.stdout.write(s) });
@@ -278,7 +296,7 @@ export function parseCommand(cmd: Command, argv: string[]): 'help' | 'ok' {
 export function parseOptions(argv: string[], config?: LoadedConfig, registry: Registry = BUILTINS): ChaosOptions | 'help' {
   const cmd = buildCommand(registry);
   if (parseCommand(cmd, argv) === 'help') return 'help';
-  const o = resolveRaw(cmd, config?.options);
+  const o = resolveRaw(cmd, config && fileOptionsOf(config));
   // a file's guidance: false is a setting for its simulated runs; a live run has nothing to guide
   if (cmd.getOptionValueSource('guidance') !== 'cli' && !o.sim) o.guidance = true;
   if (o.p99Tolerance !== undefined && !o.baseline) throw new UsageError('--p99-tolerance needs --baseline');
@@ -297,6 +315,7 @@ export function parseOptions(argv: string[], config?: LoadedConfig, registry: Re
   return {
     scenarios: o.shard ? shardItems(selection, o.shard) : chosen,
     selection,
+    skipped: o.scenario ? [] : skippedScenarios(o.system, Boolean(o.sim), registry),
     shard: o.shard,
     runs: o.runs,
     seed: o.seed ?? (Date.now() ^ (Math.random() * 0x7fffffff)) | 0,

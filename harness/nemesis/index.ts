@@ -7,12 +7,15 @@ import { linkToxic } from './linkToxic.ts';
 import { killExecutor, killProcess, restartProcess } from './processCrash.ts';
 import { pauseProcess } from './processPause.ts';
 import { redisRestart } from './redisRestart.ts';
+import { faultKindOf, isCustom } from './kind.ts';
 import { describeStep, findClash, resourceOf, targetOf, type Fault, type FaultModule, type Schedule } from './types.ts';
 
 export * from './types.ts';
+export { registerFaultKinds, type CustomFault, type FaultKindModule } from './kind.ts';
 export { effectiveFault } from './crashPoint.ts';
 
 function moduleFor(fault: Fault): FaultModule {
+  if (isCustom(fault)) return faultKindOf(fault) as unknown as FaultModule;
   switch (fault.kind) {
     case 'down': return linkDown as FaultModule;
     case 'kill': return killProcess as FaultModule;

@@ -1,4 +1,5 @@
 import type { RunEnvironment } from '../env/surface.ts';
+import { faultKindOf, isCustom, type CustomFault } from './kind.ts';
 
 export type Direction = 'upstream' | 'downstream';
 
@@ -26,7 +27,9 @@ export type Fault =
    * executor kill, which leaves the worker running): a second trigger is armed the moment the
    * first fires, and stops the worker at its `then.nth` command from then on, while it recovers.
    */
-  | { kind: 'crash-point'; process: string; watch: string; command: string; nth: number; action: CrashAction; rejoin?: Rejoin; then?: CrashThen };
+  | { kind: 'crash-point'; process: string; watch: string; command: string; nth: number; action: CrashAction; rejoin?: Rejoin; then?: CrashThen }
+  /** a fault of a kind a config added (kind.ts): `<namespace>:<name>` and its parameters */
+  | CustomFault;
 
 /** A crash point's second stop, armed when its first fired: the process stopped at a step of its recovery. */
 export interface CrashThen {
@@ -40,7 +43,10 @@ export interface CrashThen {
 export type Rejoin = 'same' | 'new';
 export type CrashAction = 'kill' | 'kill-executor' | 'pause';
 
-export type FaultKind = Fault['kind'];
+/** A fault of a built-in kind (every kind but a config's own) */
+export type BuiltinFault = Exclude<Fault, CustomFault>;
+/** the built-in kinds */
+export type FaultKind = BuiltinFault['kind'];
 
 /** A timed step of a schedule: inject at `atMs` after the run starts, heal `durationMs` later. */
 /** What an injection sees of its step: when it heals, and how to record a second fault it sets off within it. */
@@ -70,6 +76,7 @@ export interface FaultModule<F extends Fault = Fault> {
 }
 
 export function targetOf(fault: Fault): string {
+  if (isCustom(fault)) return faultKindOf(fault).target(fault);
   if ('link' in fault) return `link ${fault.link}`;
   if ('process' in fault) return fault.process;
   if ('worker' in fault) return `executor of ${fault.worker}`;
@@ -96,6 +103,7 @@ export function describeStep(step: FaultStep): string {
  * toxics are independent of its being down.
  */
 export function resourceOf(fault: Fault): string | undefined {
+  if (isCustom(fault)) return faultKindOf(fault).resource?.(fault);
   switch (fault.kind) {
     case 'down': return `link ${fault.link}`;
     case 'kill':

@@ -15,6 +15,9 @@ export interface Registry {
 
 export const BUILTINS: Registry = { systems: BUILTIN_SYSTEMS, scenarios: SCENARIOS, checkers: CHECKERS };
 
+/** The built-in scenarios' names, in suite order (a config extends them: `scenarios: [...builtinScenarios, './mine.ts']`). */
+export const BUILTIN_SCENARIO_NAMES: readonly string[] = SCENARIOS.map((s) => s.name);
+
 export const systemNamed = (r: Registry, name: string): SystemEntry | undefined => r.systems.find((s) => s.name === name);
 export const scenarioNamed = (r: Registry, name: string): Scenario | undefined => r.scenarios.find((s) => s.name === name);
 

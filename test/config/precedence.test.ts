@@ -7,7 +7,7 @@ import { parseConfig } from '../../harness/config/schema.ts';
 function file(config: unknown, name = 'chaos.config.ts'): LoadedConfig {
   const r = parseConfig(config);
   if (!r.ok) throw new Error(r.message);
-  return { file: name, options: r.options };
+  return { file: name, options: r.options, extend: r.extend };
 }
 const parse = (argv: string[], config?: LoadedConfig) => parseOptions(argv, config) as ChaosOptions;
 

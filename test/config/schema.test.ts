@@ -10,7 +10,7 @@ describe('config schema', () => {
       bugs: ['lww-status'], allowUnknown: true, reportDir: 'out', baseline: 'reports/baseline/summary.json', p99Tolerance: 25,
     });
     if (!r.ok) throw new Error(r.message);
-    expect(r.options.scenario?.map((s) => s.name)).toEqual(['reorder', 'worker-crash']);
+    expect(r.extend.scenarios?.map((s) => ('name' in s ? s.name : s.path))).toEqual(['reorder', 'worker-crash']);
     expect(r.options).toMatchObject({
       runs: 3, seed: -7, budget: 90_000, soak: false, sim: true, guidance: false, faultDuration: { minMs: 5000, maxMs: 15_000 },
       env: 'local', system: 'reference', redisConfig: [], workers: 2, keepers: 1, concurrency: 1, bugs: ['lww-status'],
@@ -20,10 +20,10 @@ describe('config schema', () => {
   });
 
   it('accepts an empty config, a budget in milliseconds and redis settings', () => {
-    expect(parseConfig({})).toEqual({ ok: true, options: {} });
-    expect(parseConfig({ budget: 1500 })).toEqual({ ok: true, options: { budget: 1500 } });
+    expect(parseConfig({})).toEqual({ ok: true, options: {}, extend: {} });
+    expect(parseConfig({ budget: 1500 })).toEqual({ ok: true, options: { budget: 1500 }, extend: {} });
     expect(parseConfig({ redisConfig: ['appendonly=no', 'save='] })).toMatchObject({ ok: false });
-    expect(parseConfig({ redisConfig: ['appendonly=no', 'maxmemory-policy=noeviction'] })).toEqual({ ok: true, options: { redisConfig: ['appendonly=no', 'maxmemory-policy=noeviction'] } });
+    expect(parseConfig({ redisConfig: ['appendonly=no', 'maxmemory-policy=noeviction'] })).toEqual({ ok: true, options: { redisConfig: ['appendonly=no', 'maxmemory-policy=noeviction'] }, extend: {} });
   });
 
   it.each([
@@ -36,8 +36,11 @@ describe('config schema', () => {
     [{ budget: 500 }, /^budget: budget 500ms is shorter than one second$/],
     [{ faultDuration: '15s-5s' }, /^faultDuration: 15s-5s: the longest is shorter than the shortest$/],
     [{ env: 'cloud' }, /^env: must be local or docker, got "cloud"$/],
-    [{ system: 'kafka' }, /^system: must be one of reference, bullmq, bee-queue, bull, got "kafka"$/],
-    [{ scenarios: ['nope'] }, /^scenarios: unknown scenario "nope" \(known: /],
+    [{ system: '' }, /^system: must be a system name, got ""$/],
+    [{ scenarios: ['nope'] }, /^scenarios\[0\]: unknown scenario "nope" \(known: /],
+    [{ scenarios: [3] }, /^scenarios\[0\]: must be a scenario's name, a module path or a scenario, got 3$/],
+    [{ checkers: [true] }, /^checkers\[0\]: must be a module path or a checker, got true$/],
+    [{ reporters: [] }, /^reporters: names no reporter$/],
     [{ scenarios: [] }, /^scenarios: names no scenario$/],
     [{ scenarios: 'reorder' }, /^scenarios: must be a list of scenario names, got "reorder"$/],
     [{ bugs: ['Bad Name'] }, /^bugs: "Bad Name" is not a bug name$/],
@@ -45,7 +48,7 @@ describe('config schema', () => {
     [{ redisConfig: ['appendonly'] }, /^redisConfig: takes name=value/],
     [{ sim: 'yes' }, /^sim: must be true or false, got "yes"$/],
     [{ reportDir: '' }, /^reportDir: must be a directory, got ""$/],
-    [{ frobnicate: 1 }, /^frobnicate: not an option \(known: scenarios, runs, seed, /],
+    [{ frobnicate: 1 }, /^frobnicate: not an option \(known: scenarios, systems, checkers, faultKinds, reporters, runs, seed, /],
     [3, /^the default export must be an object of options/],
     [null, /^the default export must be an object of options/],
   ])('rejects %j with one line', (config, message) => {

@@ -45,7 +45,7 @@ function random(seed: number): () => number {
   };
 }
 
-const targetOf = (f: Fault): string => ('link' in f ? `link ${f.link}` : 'process' in f ? f.process : 'worker' in f ? `executor of ${f.worker}` : 'redis');
+const targetOf = (f: Fault): string => ('link' in f ? `link ${f.link}` : 'process' in f ? String(f.process) : 'worker' in f ? `executor of ${f.worker}` : 'redis');
 
 /** `count` jobs submitted over `spanMs`; jobs that run during a fault window take longer. */
 export function planJobs(count: number, opts: { spanMs?: number; seed?: number; faults?: FaultPlan[]; descriptions?: string[] } = {}): JobPlan[] {
