@@ -8,12 +8,85 @@
 // call `link.reply(engine.exec(link.conn, argv))` (or nothing when the engine answered
 // 'blocked' / 'pushed-only': those replies come through the engine's pushes). Replies reach
 // the client on a later process.nextTick, never through a timer.
+//
+// Replies are not encoded to RESP for ioredis to parse back: the socket's readable side carries
+// them as objects (SimReplies), and ioredis's reply parser (redis-parser, which it feeds every
+// chunk its socket reads) is taught to hand each one on as the value it would have parsed
+// (repliesOf below). What ioredis does with a reply from there on is unchanged.
 
+import { createRequire } from 'node:module';
 import { Duplex } from 'node:stream';
 import type { RedisOptions } from 'ioredis';
 import type { SimRedis } from './engine.ts';
-import { encodeReply, error, type Reply } from './reply.ts';
+import { error, type Reply } from './reply.ts';
 import { ProtocolError, RequestParser } from './resp.ts';
+
+/** marks a SimReplies chunk, whichever copy of this module made it (Symbol.for: one per process) */
+const SIM_REPLIES = Symbol.for('redis-job-chaos.sim-replies');
+
+/** Replies to one client, in order, as one chunk of its socket (what one TCP read would have carried). */
+export class SimReplies {
+  readonly [SIM_REPLIES] = true;
+  constructor(readonly replies: readonly Reply[]) {}
+}
+
+/** the few things of redis-parser's JavascriptRedisParser used here (redis-parser 3.0.0, ioredis's own copy) */
+interface ReplyParserLike {
+  optionStringNumbers: boolean;
+  buffer: Buffer | null;
+  returnReply(reply: unknown): void;
+  returnError(err: Error): void;
+  execute(chunk: Buffer): void;
+}
+
+/**
+ * Teaches the redis-parser that ioredis loads to read a SimReplies chunk: each reply becomes the
+ * value parser.execute would have produced from its RESP bytes (an error its ReplyError, an
+ * integer a number, or a string with stringNumbers), except that status and bulk strings are
+ * handed on as strings where ioredis asks the parser for Buffers: ioredis turns every Buffer of a
+ * reply into a string (utf8) before anything sees it, unless a command was called in its
+ * *Buffer form, which neither the reference system nor the harness does. A top-level error goes
+ * to returnError, as the parser sends it. Any other chunk is parsed as before.
+ */
+function teachReplyParser(): void {
+  const fromIoredis = createRequire(createRequire(import.meta.url).resolve('ioredis'));
+  const fromParser = createRequire(fromIoredis.resolve('redis-parser'));
+  const Parser = fromIoredis('redis-parser') as { prototype: ReplyParserLike & { [SIM_REPLIES]?: true } };
+  const { ReplyError } = fromParser('redis-errors') as { ReplyError: new (message: string) => Error };
+  const proto = Parser.prototype;
+  if (proto[SIM_REPLIES]) return;
+  const parse = proto.execute;
+  const valueOf = (p: ReplyParserLike, r: Reply): unknown => {
+    switch (r.t) {
+      case 'status':
+      case 'bulk':
+        return r.v;
+      case 'error':
+        return new ReplyError(r.v);
+      case 'int':
+        return p.optionStringNumbers ? String(r.v) : r.v;
+      case 'array': {
+        if (r.v === null) return null;
+        const n = r.v.length;
+        const out = new Array<unknown>(n);
+        for (let i = 0; i < n; i++) out[i] = valueOf(p, r.v[i]!);
+        return out;
+      }
+    }
+  };
+  proto.execute = function (this: ReplyParserLike, chunk: Buffer | SimReplies): void {
+    if ((chunk as Partial<SimReplies>)[SIM_REPLIES] !== true) return parse.call(this, chunk as Buffer);
+    // a simulated socket carries only SimReplies: nothing half-parsed can be waiting before them
+    if (this.buffer !== null) throw new Error('a SimReplies chunk after RESP bytes on one connection');
+    for (const r of (chunk as SimReplies).replies) {
+      if (r.t === 'error') this.returnError(valueOf(this, r) as Error);
+      else this.returnReply(valueOf(this, r));
+    }
+  };
+  proto[SIM_REPLIES] = true;
+}
+
+teachReplyParser();
 
 /** one client connection as the server side sees it */
 export interface SimLink {
@@ -64,7 +137,7 @@ export class SimSocket extends Duplex implements SimLink {
   readonly localPort = 0;
 
   private readonly parser = new RequestParser();
-  private outbox: string[] = [];
+  private outbox: Reply[] = [];
   private flushScheduled = false;
   private ending = false;
   private gone = false;
@@ -75,8 +148,9 @@ export class SimSocket extends Duplex implements SimLink {
     readonly conn: number,
     private readonly forget: (s: SimSocket) => void,
   ) {
-    // strings as ioredis writes them: the parser reads a command off the string, no bytes made
-    super({ allowHalfOpen: false, decodeStrings: false });
+    // strings as ioredis writes them: the parser reads a command off the string, no bytes made;
+    // replies as objects (SimReplies), read by ioredis's parser as taught above
+    super({ allowHalfOpen: false, decodeStrings: false, readableObjectMode: true });
   }
 
   get isClosed(): boolean {
@@ -101,7 +175,7 @@ export class SimSocket extends Duplex implements SimLink {
 
   reply(r: Reply, keepOpen = false): void {
     if (this.isClosed || this.ending) return;
-    this.outbox.push(encodeReply(r));
+    this.outbox.push(r);
     // QUIT (or anything else that ended the connection on the server): close after this reply
     if (!keepOpen && !this.engine.isConnected(this.conn)) this.ending = true;
     this.scheduleFlush();
@@ -131,9 +205,9 @@ export class SimSocket extends Duplex implements SimLink {
     this.flushScheduled = false;
     if (this.destroyed) return;
     if (this.outbox.length) {
-      const data = this.outbox.join('');
+      const replies = this.outbox;
       this.outbox = [];
-      this.push(Buffer.from(data, 'utf8'));
+      this.push(new SimReplies(replies));
     }
     if (this.ending) {
       this.release();
