@@ -225,68 +225,88 @@ function submitTimeouts(value: Record<string, unknown>): number[] | undefined {
   return jobs.map((j) => (isRecord(j) && typeof j.timeoutMs === 'number' ? j.timeoutMs : DEFAULT_TIMEOUT_MS));
 }
 
-export function observe(history: History): Observations {
-  const jobs: JobRecord[] = [];
-  const jobsById = new Map<string, JobRecord>();
-  const recordOf = (jobId: string): JobRecord => {
-    let r = jobsById.get(jobId);
+/** The job records, first seen first, and the lookup that creates a job's record on first sight. */
+class JobTable {
+  readonly jobs: JobRecord[] = [];
+  readonly byId = new Map<string, JobRecord>();
+
+  recordOf(jobId: string): JobRecord {
+    let r = this.byId.get(jobId);
     if (!r) {
-      r = { jobId, index: jobs.length, steps: [], origin: undefined, inSnapshot: undefined };
-      jobs.push(r);
-      jobsById.set(jobId, r);
+      r = { jobId, index: this.jobs.length, steps: [], origin: undefined, inSnapshot: undefined };
+      this.jobs.push(r);
+      this.byId.set(jobId, r);
     }
     return r;
-  };
-  // process → opId → invoke (nested maps: no key string built per operation)
-  const invokes = new Map<string, Map<number, ClientEntry>>();
-  const invokeOf = (c: ClientEntry): ClientEntry | undefined => invokes.get(c.process)?.get(c.opId);
-  const completions: ClientEntry[] = [];
-  const executions: ExecutionEntry[] = [];
-  const nemesis: NemesisEntry[] = [];
-  const payloadStarts: PayloadStartEntry[] = [];
-  let snapshot: SnapshotEntry | undefined;
-  let firstSnapshot: SnapshotEntry | undefined;
-  let shape: ShapeEntry | undefined;
+  }
+}
+
+/** process → opId → invoke (nested maps: no key string built per operation) */
+type Invokes = Map<string, Map<number, ClientEntry>>;
+
+const invokeOf = (invokes: Invokes, c: ClientEntry): ClientEntry | undefined => invokes.get(c.process)?.get(c.opId);
+
+/** The history's entries sorted by kind, from one pass; transitions go straight into their job's record. */
+interface Scan {
+  invokes: Invokes;
+  completions: ClientEntry[];
+  executions: ExecutionEntry[];
+  nemesis: NemesisEntry[];
+  payloadStarts: PayloadStartEntry[];
+  snapshot?: SnapshotEntry;
+  firstSnapshot?: SnapshotEntry;
+  shape?: ShapeEntry;
+}
+
+function addInvoke(invokes: Invokes, e: ClientEntry): void {
+  let ops = invokes.get(e.process);
+  if (!ops) invokes.set(e.process, (ops = new Map()));
+  ops.set(e.opId, e);
+}
+
+/** The one linear pass over the history; each job's steps are then put in log order. */
+function scan(history: History, table: JobTable): Scan {
+  const s: Scan = { invokes: new Map(), completions: [], executions: [], nemesis: [], payloadStarts: [] };
   // Stream ids are epoch milliseconds; relative to the first one they fit a small integer
   // (a V8 Smi), which a Step then holds without boxing.
   let msBase = NaN;
-
   for (const e of history) {
     switch (e.kind) {
       case 'transition':
         if (Number.isNaN(msBase)) msBase = parseLogId(e.logId)?.[0] ?? NaN;
-        recordOf(e.jobId).steps.push(stepOf(e, Number.isNaN(msBase) ? 0 : msBase));
+        table.recordOf(e.jobId).steps.push(stepOf(e, Number.isNaN(msBase) ? 0 : msBase));
         break;
       case 'client':
         // Completions are paired in a second pass: the history need not be sorted by t.
-        if (e.type === 'invoke') {
-          let ops = invokes.get(e.process);
-          if (!ops) invokes.set(e.process, (ops = new Map()));
-          ops.set(e.opId, e);
-        } else completions.push(e);
+        if (e.type === 'invoke') addInvoke(s.invokes, e);
+        else s.completions.push(e);
         break;
       case 'execution':
-        executions.push(e);
+        s.executions.push(e);
         break;
       case 'nemesis':
-        nemesis.push(e);
+        s.nemesis.push(e);
         break;
       case 'snapshot':
         // by its mark, not its place: a hand-made or unsorted history may list the two in any order
-        if (e.first) firstSnapshot ??= e;
-        else snapshot = e;
+        if (e.first) s.firstSnapshot ??= e;
+        else s.snapshot = e;
         break;
       case 'payload':
-        payloadStarts.push(e);
+        s.payloadStarts.push(e);
         break;
       case 'shape':
-        shape = e;
+        s.shape = e;
         break;
     }
   }
-  for (const r of jobs) sortByLog(r.steps);
+  for (const r of table.jobs) sortByLog(r.steps);
+  return s;
+}
 
-  const submitOf = new Map<ClientEntry, SubmitOp>(); // invoke → its op
+/** One pending op per submit invoke that names an idempotency key, in invoke-time order; `submitOf`: invoke → its op. */
+function submitOps(invokes: Invokes): { submits: SubmitOp[]; submitOf: Map<ClientEntry, SubmitOp> } {
+  const submitOf = new Map<ClientEntry, SubmitOp>();
   const submits: SubmitOp[] = [];
   for (const ops of invokes.values()) {
     for (const inv of ops.values()) {
@@ -303,28 +323,46 @@ export function observe(history: History): Observations {
     }
   }
   submits.sort((a, b) => a.invoke.t - b.invoke.t);
+  return { submits, submitOf };
+}
 
+/** A submit's completion into its op: the outcome and, from an ok, the task and job ids. */
+function completeSubmit(op: SubmitOp, c: ClientEntry): void {
+  op.completion = c;
+  op.outcome = c.type === 'invoke' ? 'pending' : c.type;
+  if (c.type === 'ok' && isRecord(c.value) && typeof c.value.taskId === 'string' && isStringArray(c.value.jobIds)) {
+    op.taskId = c.value.taskId;
+    op.jobIds = c.value.jobIds;
+  }
+}
+
+/** A read's ok with its invoke, when its value is a task; its jobs' records are created here. */
+function readOp(c: ClientEntry, invokes: Invokes, table: JobTable): ReadOp | undefined {
+  const task = asTaskView(c.value);
+  if (!task) return undefined;
+  const inv = invokeOf(invokes, c)?.f === 'read' ? invokeOf(invokes, c) : undefined;
+  const records = task.jobs.map((j) => table.recordOf(j.jobId));
+  return { invoke: inv, ok: c, task, records, invokeT: inv ? inv.t : -Infinity, okT: c.t };
+}
+
+/** Pairs each completion with its invoke: submits are completed, ok reads collected. */
+function pairCompletions(s: Scan, submitOf: Map<ClientEntry, SubmitOp>, table: JobTable): ReadOp[] {
   const reads: ReadOp[] = [];
-  for (const c of completions) {
+  for (const c of s.completions) {
     if (c.f === 'submit') {
-      const inv = invokeOf(c);
+      const inv = invokeOf(s.invokes, c);
       const op = inv && submitOf.get(inv);
-      if (!op) continue;
-      op.completion = c;
-      op.outcome = c.type === 'invoke' ? 'pending' : c.type;
-      if (c.type === 'ok' && isRecord(c.value) && typeof c.value.taskId === 'string' && isStringArray(c.value.jobIds)) {
-        op.taskId = c.value.taskId;
-        op.jobIds = c.value.jobIds;
-      }
+      if (op) completeSubmit(op, c);
     } else if (c.f === 'read' && c.type === 'ok') {
-      const task = asTaskView(c.value);
-      if (!task) continue;
-      const inv = invokeOf(c)?.f === 'read' ? invokeOf(c) : undefined;
-      const records = task.jobs.map((j) => recordOf(j.jobId));
-      reads.push({ invoke: inv, ok: c, task, records, invokeT: inv ? inv.t : -Infinity, okT: c.t });
+      const read = readOp(c, s.invokes, table);
+      if (read) reads.push(read);
     }
   }
+  return reads;
+}
 
+/** The submits by idempotency key; each job listed by an ok gets its origin (the first submit that listed it). */
+function indexSubmits(submits: SubmitOp[], table: JobTable): Map<string, SubmitOp[]> {
   const submitsByKey = new Map<string, SubmitOp[]>();
   for (const op of submits) {
     let same = submitsByKey.get(op.idempotencyKey);
@@ -332,21 +370,36 @@ export function observe(history: History): Observations {
     same.push(op);
     if (!op.jobIds) continue;
     for (let index = 0; index < op.jobIds.length; index++) {
-      const r = recordOf(op.jobIds[index]);
+      const r = table.recordOf(op.jobIds[index]);
       if (!r.origin) r.origin = { submit: op, index };
     }
   }
+  return submitsByKey;
+}
 
+/** Each snapshot job into its record (the first listing); the jobs the snapshot lists again are returned. */
+function placeSnapshot(snapshot: SnapshotEntry | undefined, table: JobTable): SnapshotJob[] {
   const snapshotRepeats: SnapshotJob[] = [];
-  if (snapshot) {
-    for (const task of snapshot.tasks) {
-      for (const job of task.jobs) {
-        const r = recordOf(job.jobId);
-        if (!r.inSnapshot) r.inSnapshot = { task, job };
-        else snapshotRepeats.push({ task, job });
-      }
+  if (!snapshot) return snapshotRepeats;
+  for (const task of snapshot.tasks) {
+    for (const job of task.jobs) {
+      const r = table.recordOf(job.jobId);
+      if (!r.inSnapshot) r.inSnapshot = { task, job };
+      else snapshotRepeats.push({ task, job });
     }
   }
+  return snapshotRepeats;
+}
 
+export function observe(history: History): Observations {
+  // the order of the steps is the order in which jobs are first seen (Observations.jobs)
+  const table = new JobTable();
+  const s = scan(history, table);
+  const { submits, submitOf } = submitOps(s.invokes);
+  const reads = pairCompletions(s, submitOf, table);
+  const submitsByKey = indexSubmits(submits, table);
+  const snapshotRepeats = placeSnapshot(s.snapshot, table);
+  const { snapshot, firstSnapshot, shape, executions, payloadStarts, nemesis } = s;
+  const { jobs, byId: jobsById } = table;
   return { jobs, jobsById, submits, submitsByKey, reads, snapshot, snapshotRepeats, executions, payloadStarts, nemesis, ...(shape ? { shape } : {}), ...(firstSnapshot ? { firstSnapshot } : {}) };
 }
