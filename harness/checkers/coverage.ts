@@ -140,45 +140,52 @@ function longestRun(obs: Observations): number {
   return longest;
 }
 
-export function runStats(history: History, obs: Observations = observe(history)): RunStats {
+/** Applied and ignored transitions (stale-terminal among the ignored), and jobs whose applied transitions more than one keeper decided. */
+function transitionCounts(obs: Observations): Pick<RunStats, 'transitionsApplied' | 'transitionsIgnored' | 'staleIgnored' | 'jobsSplitAcrossKeepers'> {
   let transitionsApplied = 0;
   let transitionsIgnored = 0;
   let staleIgnored = 0;
-  const reclaimed = new Set<string>();
-
   let jobsSplitAcrossKeepers = 0;
-  for (const { jobId, steps } of obs.jobs) {
+  for (const { steps } of obs.jobs) {
     let keeper: string | undefined;
     let split = false;
     for (const e of steps) {
-      if (e.applied) {
-        if (keeper !== undefined && e.entry.keeper !== keeper) split = true;
-        keeper = e.entry.keeper;
-      }
-      if (e.attempt > 1) reclaimed.add(jobId);
       if (!e.applied) {
         transitionsIgnored++;
         if (e.staleTerminal) staleIgnored++;
         continue;
       }
+      if (keeper !== undefined && e.entry.keeper !== keeper) split = true;
+      keeper = e.entry.keeper;
       transitionsApplied++;
     }
     if (split) jobsSplitAcrossKeepers++;
   }
+  return { transitionsApplied, transitionsIgnored, staleIgnored, jobsSplitAcrossKeepers };
+}
 
-  // a job executed under two distinct attempts: remember each job's first attempt only
+/** Jobs with any transition or execution of attempt > 1 (delivered again after a lease). */
+function reclaimedJobs(obs: Observations): number {
+  const reclaimed = new Set<string>();
+  for (const { jobId, steps } of obs.jobs) for (const e of steps) if (e.attempt > 1) reclaimed.add(jobId);
+  for (const e of obs.executions) if (e.attempt > 1) reclaimed.add(e.jobId);
+  return reclaimed.size;
+}
+
+/** Jobs executed under two distinct attempts: each job's first attempt is remembered, only. */
+function duplicateExecutions(obs: Observations): number {
   const firstAttempt = new Map<string, number>();
   const duplicated = new Set<string>();
   for (const e of obs.executions) {
-    if (e.attempt > 1) reclaimed.add(e.jobId);
     const first = firstAttempt.get(e.jobId);
     if (first === undefined) firstAttempt.set(e.jobId, e.attempt);
     else if (first !== e.attempt) duplicated.add(e.jobId);
   }
+  return duplicated.size;
+}
 
-  const reach = faultReach(history, obs);
-  const outcomes = judgeOutcomes(history, obs);
-
+/** Final states: from the snapshot, or from each job's last applied transition without one. */
+function finalStates(obs: Observations): { completed: number; failed: number; cancelled: number } {
   const finals = { completed: 0, failed: 0, cancelled: 0 };
   const countFinal = (state: string): void => {
     if (state === 'completed' || state === 'failed' || state === 'cancelled') finals[state]++;
@@ -194,14 +201,23 @@ export function runStats(history: History, obs: Observations = observe(history))
       }
     }
   }
+  return finals;
+}
 
-  const latencies: LatencySample[] = [];
+/** Submits answered ok, and those whose outcome is unknown (info, or no answer). */
+function submitCounts(obs: Observations): Pick<RunStats, 'submitsOk' | 'submitsIndeterminate'> {
   let submitsOk = 0;
   let submitsIndeterminate = 0;
   for (const op of obs.submits) {
     if (op.outcome === 'info' || op.outcome === 'pending') submitsIndeterminate++;
     else if (op.outcome === 'ok') submitsOk++;
   }
+  return { submitsOk, submitsIndeterminate };
+}
+
+/** Per acknowledged job that finished: its submit's ok to its first applied terminal transition. */
+function latencySamples(obs: Observations): LatencySample[] {
+  const latencies: LatencySample[] = [];
   for (const { jobId, steps, origin } of obs.jobs) {
     const op = origin?.submit;
     const end = op?.completion && firstTerminal(steps);
@@ -215,14 +231,22 @@ export function runStats(history: History, obs: Observations = observe(history))
       state: end.to as JobState,
     });
   }
+  return latencies;
+}
 
+export function runStats(history: History, obs: Observations = observe(history)): RunStats {
+  const { transitionsApplied, transitionsIgnored, staleIgnored, jobsSplitAcrossKeepers } = transitionCounts(obs);
+  const reach = faultReach(history, obs);
+  const outcomes = judgeOutcomes(history, obs);
+  const finals = finalStates(obs);
+  const { submitsOk, submitsIndeterminate } = submitCounts(obs);
   return {
     transitionsApplied,
     transitionsIgnored,
     staleIgnored,
-    duplicateExecutions: duplicated.size,
+    duplicateExecutions: duplicateExecutions(obs),
     jobsSplitAcrossKeepers,
-    reclaimedJobs: reclaimed.size,
+    reclaimedJobs: reclaimedJobs(obs),
     faults: reach.effective,
     faultsFailed: reach.failed,
     faultsEmpty: reach.empty,
@@ -243,6 +267,6 @@ export function runStats(history: History, obs: Observations = observe(history))
     readsDuringFaults: invokesDuringFaults(history, obs, 'read'),
     ...recoveryStats(history, obs, reach),
     faultsHit: reach.steps.filter((s) => s.bit).map((s) => `${s.fault} → ${s.part}`),
-    latencies,
+    latencies: latencySamples(obs),
   };
 }
