@@ -4,17 +4,6 @@
 // Paths are relative to the cruise's base directory (the repository root, or the fixture's).
 // Type-only imports count: a layer that names another's types depends on it all the same.
 
-/**
- * Known upward imports that are being removed (issue 22): each an explicit, temporary exception,
- * a regular expression for the importing file, used as the rule's from.pathNot (which holds
- * nothing else). Delete a line once its import is gone: test/layers.test.ts fails on a stale one.
- */
-const TEMPORARY = {
-  // env/environment.ts loads a system by name (systems/index.ts) and the docker environment runs the
-  // reference system (systems/reference.ts): the systems engineer is turning this around (issue 22)
-  envSystems: ['^harness/env/environment\\.ts$', '^harness/env/docker/environment\\.ts$'],
-};
-
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [
@@ -40,7 +29,7 @@ module.exports = {
         'The environment runs whatever system it is handed: harness/env/** imports of harness/systems/** only ' +
         'the contract (systems/types.ts), never the loader or a system.',
       severity: 'error',
-      from: { path: '^harness/env/', pathNot: TEMPORARY.envSystems },
+      from: { path: '^harness/env/' },
       to: { path: '^harness/systems/', pathNot: '^harness/systems/types\\.ts$' },
     },
     {

@@ -7,6 +7,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Environment, type EnvironmentOptions } from '../env/environment.ts';
+import { reference } from '../systems/reference.ts';
 
 export interface BenchContext {
   /** smoke-sized run: fewer runs, rounds, jobs */
@@ -114,7 +115,8 @@ export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 
 /** Starts an Environment, runs fn, and stops the Environment whatever happens. */
 export async function withEnvironment<T>(options: Partial<EnvironmentOptions>, fn: (env: Environment) => Promise<T>): Promise<T> {
-  const env = await Environment.start(options);
+  // the reference system unless the options name another
+  const env = await Environment.start({ system: reference, ...options });
   try {
     return await fn(env);
   } finally {

@@ -14,6 +14,7 @@ import { scenarioContext } from '../runner/property.ts';
 import type { Scenario } from '../runner/scenario.ts';
 import { mean, num, pct, secs, sum, type BenchContext, type BenchOutput, type Benchmark } from './common.ts';
 import { describeTiming, timedRun, type PhaseTiming } from './run-probe.ts';
+import { loadSystem } from '../systems/index.ts';
 
 export interface RunTiming extends PhaseTiming {
   faultSteps: number;
@@ -97,10 +98,11 @@ export function runsPerMinuteBench(opts: { runs?: number; scenarios?: string[] }
       const results: ScenarioTiming[] = [];
       let env: (RunEnvironment & { stop(): Promise<void> }) | undefined;
       let shape = '';
+      const system = await loadSystem(ctx.system);
       try {
         for (const scenario of scenarios) {
           // like Suite: one environment for consecutive scenarios of the same shape
-          const want: Partial<EnvironmentOptions> = { ...scenario.env, bugs: [], system: ctx.system };
+          const want: Partial<EnvironmentOptions> = { ...scenario.env, bugs: [], system };
           let envStartMs = 0;
           if (!env || JSON.stringify(want) !== shape) {
             await env?.stop();

@@ -11,7 +11,7 @@ import type { LinkControl, ProcessControl, RedisControl, RunEnvironment } from '
 import type { HistoryRecorder } from '../history/recorder.ts';
 import type { PayloadStartEntry } from '../history/types.ts';
 import { httpTransport, type Transport } from '../workload/client.ts';
-import { loadSystem, type ProcessSpec, type SystemModule, type SystemShape } from '../systems/index.ts';
+import type { ProcessSpec, SystemModule, SystemShape } from '../systems/types.ts';
 
 export interface EnvironmentOptions {
   workers: number;
@@ -22,15 +22,15 @@ export interface EnvironmentOptions {
   bugs: string[];
   /** idle time after which another worker reclaims a job (XAUTOCLAIM; a library's lock or stall interval) */
   leaseMs: number;
-  /** the system under test: a built-in's name (harness/systems/), or its module (a config's own system) */
-  system: string | SystemModule;
+  /** the system under test (a module of harness/systems/, or a config's own): the environment runs whatever it is handed */
+  system?: SystemModule;
   /** redis-server settings given on the command line (--redis-config name=value), after the scenario's own */
   redisConfig: string[];
   /** jobs each worker process runs at once (--concurrency; a system whose module has `concurrency`), default 1 */
   concurrency?: number;
 }
 
-export const DEFAULT_ENV_OPTIONS: EnvironmentOptions = { workers: 2, keepers: 1, aof: false, bugs: [], leaseMs: 2000, system: 'reference', redisConfig: [] };
+export const DEFAULT_ENV_OPTIONS: EnvironmentOptions = { workers: 2, keepers: 1, aof: false, bugs: [], leaseMs: 2000, redisConfig: [] };
 
 /** One TCP path through its own Toxiproxy proxy, so a fault can hit exactly one process. */
 export interface Link {
@@ -80,7 +80,8 @@ export class Environment implements RunEnvironment {
     const untrack = trackForExit(registry);
     let redis: RedisServer | undefined;
     try {
-      const system = typeof options.system === 'string' ? await loadSystem(options.system) : options.system;
+      const system = options.system;
+      if (!system) throw new Error('Environment.start needs the system under test (options.system: a SystemModule)');
       redis = await RedisServer.start({ bin: bins.redis, registry, aof: options.aof, config: options.redisConfig });
       const toxiproxy = await ToxiproxyServer.start(bins.toxiproxy, registry);
       const env = new Environment(options, registry, redis, toxiproxy, system);

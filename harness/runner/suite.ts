@@ -2,7 +2,7 @@ import { DEFAULT_ENV_OPTIONS, Environment, type EnvironmentOptions } from '../en
 import type { RunEnvironment } from '../env/surface.ts';
 import { runsOf, type Scenario } from './scenario.ts';
 import { BUILTINS, checkersFor, systemNamed, type CheckerDef, type Registry } from '../registry/index.ts';
-import { BUILTIN_SYSTEMS, type SystemModule } from '../systems/index.ts';
+import type { SystemModule } from '../systems/types.ts';
 import { liveTarget, runScenario, type RunRecord, type ScenarioResult } from './property.ts';
 
 export interface SuiteOptions {
@@ -65,15 +65,13 @@ export interface SuiteResult {
 }
 
 function envOptionsFor(s: Scenario, o: SuiteOptions, system: SystemModule): Partial<EnvironmentOptions> {
-  // a built-in by name (an environment loads it itself), a config's own system as its module
-  const builtin = BUILTIN_SYSTEMS.some((b) => b.name === system.name);
   return {
     ...s.env,
     ...(o.workers !== undefined ? { workers: o.workers } : {}),
     ...(o.keepers !== undefined ? { keepers: o.keepers } : {}),
     ...(o.concurrency !== undefined ? { concurrency: o.concurrency } : {}),
     bugs: o.bugs,
-    ...(system.name !== 'reference' ? { system: builtin ? system.name : system } : {}),
+    system,
     ...(o.redisConfig?.length ? { redisConfig: o.redisConfig } : {}),
   };
 }

@@ -5,6 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Environment } from '../../harness/env/environment.ts';
 import { runOnce } from '../../harness/runner/run.ts';
+import { loadSystem, reference } from '../../harness/systems/index.ts';
 
 let env: Environment | undefined;
 afterEach(async () => {
@@ -16,14 +17,14 @@ const plan = { workload: { tasks: [{ atMs: 0, description: 'one', jobs: [{ descr
 
 describe('the first run of an environment', () => {
   it('restarts a library system\'s fresh processes, as it does before every other run', async () => {
-    env = await Environment.start({ system: 'bee-queue', workers: 1 });
+    env = await Environment.start({ system: await loadSystem('bee-queue'), workers: 1 });
     expect(env.processesReusable).toBe(false);
     const out = await runOnce(env, plan);
     expect(out.restarted).toBe(true);
   }, 90_000);
 
   it('reuses the reference system\'s fresh processes, as it does after every run that ends idle', async () => {
-    env = await Environment.start({ workers: 1 });
+    env = await Environment.start({ system: reference, workers: 1 });
     expect(env.processesReusable).toBe(true);
     const out = await runOnce(env, plan);
     expect(out.restarted).toBe(false);

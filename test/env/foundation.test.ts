@@ -9,6 +9,7 @@ import { readExecutions, readTransitions } from '../../harness/history/collect.t
 import { HistoryRecorder } from '../../harness/history/recorder.ts';
 import type { JobSpec, Payload } from '../../harness/history/types.ts';
 import { Client, pollUntilSettled } from '../../harness/workload/client.ts';
+import { reference } from '../../harness/systems/reference.ts';
 
 let env: Environment;
 let history: HistoryRecorder;
@@ -50,7 +51,7 @@ async function timePing(linkName: string): Promise<number> {
 }
 
 beforeAll(async () => {
-  env = await Environment.start({ workers: 3, keepers: 2, leaseMs: 1500 });
+  env = await Environment.start({ system: reference, workers: 3, keepers: 2, leaseMs: 1500 });
   history = new HistoryRecorder();
   client = new Client(env.orchestratorUrl, history);
 });

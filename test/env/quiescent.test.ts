@@ -6,6 +6,7 @@ import { Environment } from '../../harness/env/environment.ts';
 import { HistoryRecorder } from '../../harness/history/recorder.ts';
 import { quiescent } from '../../harness/runner/run.ts';
 import { Client } from '../../harness/workload/client.ts';
+import { reference } from '../../harness/systems/reference.ts';
 
 let env: Environment;
 let client: Client;
@@ -33,7 +34,7 @@ const stateOf = async (jobId: string) => env.admin.hget(`sut:job:${jobId}`, 'sta
 
 describe('quiescent: nothing queued, pending or executing', () => {
   beforeAll(async () => {
-    env = await Environment.start({ workers: 1, keepers: 1 });
+    env = await Environment.start({ system: reference, workers: 1, keepers: 1 });
     client = new Client(env.orchestratorUrl, new HistoryRecorder());
   }, 60_000);
   afterAll(async () => {

@@ -7,6 +7,7 @@ import type { ClientEntry, History, ProbeEntry, SnapshotEntry } from '../../harn
 import { HistoryRecorder } from '../../harness/history/recorder.ts';
 import { collectRun, runOnce, type RunPlan } from '../../harness/runner/run.ts';
 import { Client, pollUntilSettled } from '../../harness/workload/client.ts';
+import { reference } from '../../harness/systems/reference.ts';
 
 let env: Environment;
 
@@ -24,7 +25,7 @@ function snapshotOf(history: History): SnapshotEntry {
 
 describe('the runner on real servers', () => {
   beforeAll(async () => {
-    env = await Environment.start({ workers: 1, keepers: 1 });
+    env = await Environment.start({ system: reference, workers: 1, keepers: 1 });
   }, 60_000);
   afterAll(async () => {
     await env?.stop();

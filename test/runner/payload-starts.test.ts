@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Environment } from '../../harness/env/environment.ts';
 import { runOnce, type RunPlan } from '../../harness/runner/run.ts';
 import type { ClientEntry, ExecutionEntry, History, NemesisEntry, PayloadStartEntry, ProbeEntry } from '../../harness/history/types.ts';
+import { reference } from '../../harness/systems/reference.ts';
 
 let env: Environment;
 
@@ -31,7 +32,7 @@ const logged = (h: History) => new Set(h.filter((e): e is ExecutionEntry => e.ki
 describe('harness-recorded payload starts (live)', () => {
   beforeAll(async () => {
     // one worker: the kill below hits the executor that runs the job
-    env = await Environment.start({ workers: 1, keepers: 1 });
+    env = await Environment.start({ system: reference, workers: 1, keepers: 1 });
   }, 60_000);
   afterAll(async () => {
     await env?.stop();

@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Environment } from '../../harness/env/environment.ts';
 import { runOnce, type RunPlan } from '../../harness/runner/run.ts';
+import { reference } from '../../harness/systems/reference.ts';
 
 let env: Environment;
 const plan: RunPlan = {
@@ -14,7 +15,7 @@ const pids = () => [...env.sut.values()].map((p) => p.pid);
 
 describe('process reuse between runs', () => {
   beforeAll(async () => {
-    env = await Environment.start({ workers: 1, keepers: 1 });
+    env = await Environment.start({ system: reference, workers: 1, keepers: 1 });
   }, 60_000);
   afterAll(async () => {
     await env?.stop();

@@ -11,6 +11,7 @@ import { VirtualClock } from '../../harness/sim/clock.ts';
 import { warmUp } from '../../harness/sim/run.ts';
 import { Scheduler } from '../../harness/sim/scheduler.ts';
 import { SimWorld } from '../../harness/sim/world.ts';
+import { reference } from '../../harness/systems/reference.ts';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -43,7 +44,7 @@ let runs = 0;
 
 beforeAll(async () => {
   await warmUp();
-  env = await Environment.start({ workers: 1, keepers: 1, leaseMs: 2000 });
+  env = await Environment.start({ system: reference, workers: 1, keepers: 1, leaseMs: 2000 });
 });
 
 afterAll(async () => {

@@ -26,7 +26,7 @@ describe('--concurrency', () => {
   });
 
   it('runs several jobs at once in one bullmq worker process, and every checker passes', async () => {
-    env = await Environment.start({ system: 'bullmq', workers: 1, concurrency: 3 });
+    env = await Environment.start({ system: await loadSystem('bullmq'), workers: 1, concurrency: 3 });
     const job = { description: 'slow', payload: { durationMs: 800, exitCode: 0, output: ['x'] }, timeoutMs: 5000 };
     const out = await runOnce(env, { workload: { tasks: [{ atMs: 0, description: 'three at once', jobs: [job, job, job] }] }, schedule: [], settleMs: 3000 });
     const probeTasks = new Set(out.history.find((e): e is ProbeEntry => e.kind === 'probe')?.taskIds ?? []);

@@ -53,7 +53,7 @@ const plan: RunPlan = {
 
 describe.each(LIBRARIES)('$system as a system under test', (lib) => {
   beforeAll(async () => {
-    env = await Environment.start({ system: lib.system, workers: 2 });
+    env = await Environment.start({ system: await loadSystem(lib.system), workers: 2 });
   }, 60_000);
   afterAll(async () => {
     await env?.stop();

@@ -4,7 +4,6 @@
 // are container operations through dockerode: kill = SIGKILL to the container, pause = the cgroup
 // freezer, terminate = stop with a grace period, start = the same container started again; a Redis
 // restart keeps its append-only file on a volume.
-import { reference } from '../../systems/reference.ts';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
@@ -23,7 +22,7 @@ import { httpTransport, type Transport } from '../../workload/client.ts';
 import { ownLabels } from './cleanup.ts';
 import { engine, type Engine } from './engine.ts';
 import { ensureImages, type ImageName } from './images.ts';
-import type { SystemShape } from '../../systems/types.ts';
+import type { SystemModule, SystemShape } from '../../systems/types.ts';
 
 const STARTUP_TIMEOUT_MS = 30_000;
 const READY_LINE = /"ready":\s*true/;
@@ -244,8 +243,8 @@ export class DockerEnvironment implements RunEnvironment {
   /** how long start() took, for the report and measurements */
   startMs = 0;
 
-  private constructor(readonly options: EnvironmentOptions, private readonly engine: Engine) {
-    this.parts = reference.shape(options);
+  private constructor(readonly options: EnvironmentOptions, private readonly engine: Engine, readonly system: SystemModule) {
+    this.parts = system.shape(options);
   }
 
   readonly parts: SystemShape;
@@ -253,8 +252,11 @@ export class DockerEnvironment implements RunEnvironment {
   static async start(partial: Partial<EnvironmentOptions> = {}, log: (s: string) => void = (s) => process.stderr.write(s + '\n')): Promise<DockerEnvironment> {
     const started = Date.now();
     const options = { ...DEFAULT_ENV_OPTIONS, ...partial };
+    // its images hold the reference system's processes: only a system that provides `containers` is handed to it
+    const system = options.system;
+    if (!system) throw new Error('DockerEnvironment.start needs the system under test (options.system: a SystemModule)');
     const e = await engine(log);
-    const env = new DockerEnvironment(options, e);
+    const env = new DockerEnvironment(options, e, system);
     try {
       env.images = await ensureImages(e.docker, log);
       await env.startRedis();
@@ -324,9 +326,6 @@ export class DockerEnvironment implements RunEnvironment {
       }
     }
   }
-
-  /** the reference system: the only one this environment runs */
-  readonly system = reference;
 
   link(name: string): Link {
     const l = this.links.get(name);
