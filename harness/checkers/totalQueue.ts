@@ -366,7 +366,7 @@ function judgeUnacknowledged(obs: Observations, snapshot: SnapshotEntry, okByTas
     if (!ackOp && !sent) unexpectedTask(task, judgment);
     else if (ackOp) jobsBeyondResponse(task, ackOp, judgment);
     // Sent only by submits that failed or whose outcome is unknown (a task under an
-    // acknowledged key with another taskId is a duplicate, reported above).
+    // acknowledged key with another taskId is a duplicate: findDuplicatedKeys).
     else if (sent!.some((op) => op.outcome === 'ok')) continue;
     else if (sent!.every((op) => op.outcome === 'fail')) reportFailedTookEffect(task, sent!, judgment);
     else recoveredJobs(task, sent!, judgment);
