@@ -34,7 +34,13 @@ export interface FaultReach {
   steps: { stepId: number; fault: string; target: string; part: string; t: number; bit: boolean }[];
 }
 
+/**
+ * Whether a step struck a process (a kill, pause or restart: it bit if the process held work at
+ * the instant it began): the start entry's family, as the kind's module says; for histories
+ * written before the family was recorded, the built-in kinds of that family then.
+ */
 const PROCESS_FAULTS = new Set(['kill', 'kill-executor', 'restart', 'pause']);
+const strikesProcess = (start: NemesisEntry): boolean => (start.family !== undefined ? start.family === 'process' : PROCESS_FAULTS.has(start.fault));
 /** faults after which a worker no longer holds what it held */
 const ENDS_WORK = new Set(['kill', 'kill-executor', 'restart', 'redis-restart']);
 
@@ -142,7 +148,7 @@ export function faultReach(history: History, obs: Observations): FaultReach {
     const a = start.t;
     const b = ends.get(start.stepId) ?? Infinity;
     const target = targetOf(start, roles);
-    const point = PROCESS_FAULTS.has(start.fault);
+    const point = strikesProcess(start);
     const workersHeld = target.workers.includes('*') ? allHeld : target.workers.flatMap((w) => held.get(w) ?? []);
     const bit = target.redis
       ? overlaps(allHeld, a, a, true) || overlaps(writes, a, a, true) || eventsIn(a, a)

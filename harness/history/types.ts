@@ -107,6 +107,12 @@ export interface NemesisEntry {
   target: string;
   /** start entries: what the injection did (absent in histories written before it was recorded: ok) */
   outcome?: InjectOutcome;
+  /**
+   * start entries: the fault kind's family, as its module says (`process`: a kill, pause or restart
+   * of a process, `link`, `redis`); absent for a kind that names none, and in histories written
+   * before it was recorded
+   */
+  family?: string;
   detail?: Record<string, unknown>;
 }
 

@@ -1,5 +1,7 @@
 import fc from 'fast-check';
-import { withoutOverlaps, type CrashAction, type CrashThen, type Direction, type Fault, type FaultKind, type FaultStep, type Rejoin, type Schedule } from './types.ts';
+import type { CustomFault } from './kind.ts';
+import { findFaultKind } from './kinds/index.ts';
+import { withoutOverlaps, type Fault, type FaultKind, type FaultStep, type Schedule } from './types.ts';
 
 // Schedules are composed from small arbitraries, so a failing schedule shrinks by itself:
 // fewer steps, shorter durations, smaller parameters. No schedule arbitrary gives two steps that
@@ -17,91 +19,18 @@ export interface Targets {
   commands?: Record<string, readonly string[]>;
 }
 
-/**
- * Commands a crash point may wait for by name when the system does not say what its roles send
- * (Targets.commands): the steps of a Redis job system's protocol where a crash leaves the most to
- * recover — after a read of new work, a takeover, an acknowledgement, a script, a write, a
- * transaction's end.
- */
-export const TRIGGER_COMMANDS = ['XREADGROUP', 'XAUTOCLAIM', 'XCLAIM', 'XACK', 'XADD', 'EVALSHA', 'EVAL', 'HSET', 'SET', 'EXEC', 'PUBLISH'] as const;
-
-const direction: fc.Arbitrary<Direction> = fc.constantFrom('upstream', 'downstream');
-/** how a killed role comes back: shrinks to its own name */
-const rejoin: fc.Arbitrary<Rejoin> = fc.constantFrom('same', 'new');
+export { TRIGGER_COMMANDS } from './kinds/index.ts';
 
 /**
- * A crash point on one process: it watches the process itself or (a worker) its executor, counts
- * any command or one named one, and then kills or pauses the process or kills its executor.
+ * One fault of a kind, drawn by its module's arbitrary (kinds/ for the built-ins; a config's own
+ * kind when it has one). The built-ins' arbitraries keep the parameters and draw order they had
+ * when they were one switch here, so a seed gives the same schedules.
  */
-function crashPointArb(t: Targets): fc.Arbitrary<Fault> {
-  return fc.constantFrom(...t.processes).chain((process) => {
-    const executor = t.executors?.[process];
-    const isWorker = t.workers.includes(process);
-    const actions: CrashAction[] = isWorker && executor ? ['kill', 'kill-executor', 'pause'] : ['kill', 'pause'];
-    const watched = (watch: string) => {
-      const named = t.commands?.[watch] ?? TRIGGER_COMMANDS;
-      // mostly any command (every boundary a candidate, the early ones most often: a role idle at a
-      // blocking read sends few), sometimes a named step of the protocol
-      return fc.oneof(
-        { weight: 3, arbitrary: fc.record({ watch: fc.constant(watch), command: fc.constant('*'), nth: fc.oneof(fc.integer({ min: 1, max: 8 }), fc.integer({ min: 1, max: 40 })) }) },
-        { weight: 2, arbitrary: fc.record({ watch: fc.constant(watch), command: fc.constantFrom<string>(...named), nth: fc.integer({ min: 1, max: 3 }) }) },
-      );
-    };
-    const watchable = executor ? [process, executor] : [process];
-    // after an executor kill (the worker goes on), half the time a second stop while the worker
-    // recovers: at its next commands, or a named step of them (a crash during recovery)
-    const then: fc.Arbitrary<CrashThen | undefined> = fc.option(
-      fc.record({ counted: fc.constantFrom(...watchable).chain(watched), action: fc.constantFrom<'kill' | 'pause'>('kill', 'pause') })
-        .map(({ counted, action }) => ({ watch: counted.watch, command: counted.command, nth: counted.nth, action })),
-      { nil: undefined, freq: 2 },
-    );
-    return fc.record({
-      kind: fc.constant('crash-point' as const),
-      process: fc.constant(process),
-      counted: fc.constantFrom(...watchable).chain(watched),
-      action: fc.constantFrom(...actions),
-      rejoin,
-      then,
-    }).map(({ counted, rejoin: r, then: t, ...f }) => {
-      const second = f.action === 'kill-executor' ? t : undefined;
-      return { ...f, ...counted, ...(f.action === 'kill' || second?.action === 'kill' ? { rejoin: r } : {}), ...(second ? { then: second } : {}) };
-    });
-  });
-}
-
-export function faultArb(kind: FaultKind, t: Targets): fc.Arbitrary<Fault> {
-  const link = fc.constantFrom(...t.links);
-  const proc = fc.constantFrom(...t.processes);
-  switch (kind) {
-    case 'latency':
-      return fc.record({ kind: fc.constant(kind), link, stream: direction, latencyMs: fc.integer({ min: 10, max: 1000 }), jitterMs: fc.integer({ min: 0, max: 200 }) });
-    case 'bandwidth':
-      return fc.record({ kind: fc.constant(kind), link, stream: direction, rateKBps: fc.integer({ min: 1, max: 100 }) });
-    case 'slow_close':
-      return fc.record({ kind: fc.constant(kind), link, stream: direction, delayMs: fc.integer({ min: 10, max: 1000 }) });
-    case 'timeout':
-      return fc.record({ kind: fc.constant(kind), link, stream: direction, timeoutMs: fc.integer({ min: 0, max: 1000 }) });
-    case 'reset_peer':
-      return fc.record({ kind: fc.constant(kind), link, stream: direction, timeoutMs: fc.integer({ min: 0, max: 500 }) });
-    case 'slicer':
-      return fc.record({ kind: fc.constant(kind), link, stream: direction, averageSize: fc.integer({ min: 1, max: 64 }), sizeVariation: fc.integer({ min: 0, max: 0 }), delayUs: fc.integer({ min: 0, max: 5000 }) });
-    case 'limit_data':
-      return fc.record({ kind: fc.constant(kind), link, stream: direction, bytes: fc.integer({ min: 1, max: 4096 }) });
-    case 'down':
-      return fc.record({ kind: fc.constant(kind), link });
-    case 'kill':
-      return fc.record({ kind: fc.constant(kind), process: proc, rejoin });
-    case 'kill-executor':
-      return fc.record({ kind: fc.constant(kind), worker: fc.constantFrom(...t.workers) });
-    case 'pause':
-      return fc.record({ kind: fc.constant(kind), process: proc });
-    case 'restart':
-      return fc.record({ kind: fc.constant(kind), process: proc });
-    case 'redis-restart':
-      return fc.constant({ kind });
-    case 'crash-point':
-      return crashPointArb(t);
-  }
+export function faultArb(kind: FaultKind | CustomFault['kind'], t: Targets): fc.Arbitrary<Fault> {
+  const k = findFaultKind(kind);
+  if (!k) throw new Error(`no fault kind "${kind}"${kind.includes(':') ? " (add it to the config's faultKinds)" : ''}`);
+  if (!k.arbitrary) throw new Error(`fault kind "${kind}" has no arbitrary: its scenarios draw its faults themselves`);
+  return k.arbitrary(t);
 }
 
 export interface StepOptions {
@@ -161,7 +90,7 @@ function fromSlots(slots: fc.Arbitrary<(FaultStep | undefined)[]>): fc.Arbitrary
 }
 
 /** A schedule of 1..maxSteps steps drawn from the given fault kinds (none overlapping another on its resource). */
-export function scheduleArb(kinds: FaultKind[], targets: Targets, o: StepOptions & { maxSteps: number }): fc.Arbitrary<Schedule> {
+export function scheduleArb(kinds: (FaultKind | CustomFault['kind'])[], targets: Targets, o: StepOptions & { maxSteps: number }): fc.Arbitrary<Schedule> {
   const fault = fc.oneof(...kinds.map((k) => faultArb(k, targets)));
   return scheduleOf(stepArb(fault, o), o.maxSteps);
 }

@@ -1,32 +1,18 @@
 import type { RunEnvironment } from '../env/surface.ts';
 import type { HistoryRecorder } from '../history/recorder.ts';
 import type { InjectOutcome } from '../history/types.ts';
-import { crashPoint, effectiveFault } from './crashPoint.ts';
-import { linkDown } from './linkDown.ts';
-import { linkToxic } from './linkToxic.ts';
-import { killExecutor, killProcess, restartProcess } from './processCrash.ts';
-import { pauseProcess } from './processPause.ts';
-import { redisRestart } from './redisRestart.ts';
-import { faultKindOf, isCustom } from './kind.ts';
-import { describeStep, findClash, resourceOf, targetOf, type Fault, type FaultModule, type Schedule } from './types.ts';
+import { findFaultKind, kindOf } from './kinds/index.ts';
+import { describeStep, findClash, resourceOf, targetOf, type Fault, type Schedule } from './types.ts';
 
 export * from './types.ts';
-export { registerFaultKinds, type CustomFault, type FaultKindModule } from './kind.ts';
-export { effectiveFault } from './crashPoint.ts';
+export { registerFaultKinds, type CustomFault, type FaultFamily, type FaultKindModule } from './kind.ts';
+export { BUILTIN_FAULT_KINDS, effectiveFault, findFaultKind, maxDelayMs, type BuiltinKindModule } from './kinds/index.ts';
 
-function moduleFor(fault: Fault): FaultModule {
-  if (isCustom(fault)) return faultKindOf(fault) as unknown as FaultModule;
-  switch (fault.kind) {
-    case 'down': return linkDown as FaultModule;
-    case 'kill': return killProcess as FaultModule;
-    case 'kill-executor': return killExecutor as FaultModule;
-    case 'restart': return restartProcess as FaultModule;
-    case 'pause': return pauseProcess as FaultModule;
-    case 'redis-restart': return redisRestart as FaultModule;
-    case 'crash-point': return crashPoint as FaultModule;
-    default: return linkToxic as FaultModule;
-  }
-}
+/** the family of a kind, for a nemesis start entry (absent when its module names none) */
+const familyOf = (fault: Fault) => {
+  const family = findFaultKind(fault.kind)?.family;
+  return family ? { family } : {};
+};
 
 const sleepUntil = (history: HistoryRecorder, atMs: number) =>
   new Promise<void>((r) => setTimeout(r, Math.max(0, atMs - history.now())));
@@ -45,9 +31,10 @@ export async function playSchedule(env: RunEnvironment, schedule: Schedule, hist
     throw new Error(`fault schedule has two overlapping steps on ${resourceOf(a.fault)}: "${describeStep(a)}" and "${describeStep(b)}" (the first heal would end the other early; withoutOverlaps drops the later one)`);
   }
   await Promise.all(schedule.map(async (step, stepId) => {
-    const mod = moduleFor(step.fault);
-    // a crash point is recorded as what it did (a kill, a pause, an executor kill), with its trigger
-    const hitFault = effectiveFault(step.fault);
+    const mod = kindOf(step.fault);
+    // a step is recorded as what it did (a crash point: a kill, a pause, an executor kill, with its trigger)
+    const recorded = mod.recordedAs?.(step.fault);
+    const hitFault = recorded?.fault ?? step.fault;
     const base = { kind: 'nemesis' as const, stepId, fault: hitFault.kind, target: targetOf(hitFault) };
     await sleepUntil(history, step.atMs);
     const healAt = sleepUntil(history, step.atMs + step.durationMs);
@@ -60,7 +47,7 @@ export async function playSchedule(env: RunEnvironment, schedule: Schedule, hist
     let further: { kind: 'nemesis'; stepId: number; fault: string; target: string } | undefined;
     const also = (fault: Fault, detail: Record<string, unknown> = {}) => {
       further = { kind: 'nemesis', stepId: schedule.length + stepId, fault: fault.kind, target: targetOf(fault) };
-      history.add({ ...further, t: history.now(), type: 'start', outcome: 'ok', detail: { ...fault, ...detail } });
+      history.add({ ...further, t: history.now(), type: 'start', outcome: 'ok', ...familyOf(fault), detail: { ...fault, ...detail } });
     };
     const injected = await mod.inject(env, step.fault, stepId, { healAt, also }).then(
       (r): { outcome: InjectOutcome; note?: Record<string, string> } => {
@@ -74,8 +61,7 @@ export async function playSchedule(env: RunEnvironment, schedule: Schedule, hist
     // what it hit, where the environment says (the docker environment: a container and the operation on it)
     const resource = resourceOf(step.fault);
     const hit = injected.outcome === 'ok' && resource !== undefined ? env.lastOperation?.(resource) : undefined;
-    const trigger = step.fault.kind === 'crash-point' ? { trigger: { watch: step.fault.watch, command: step.fault.command, nth: step.fault.nth } } : {};
-    history.add({ ...base, t: startedAt, type: 'start', outcome: injected.outcome, detail: { ...hitFault, ...trigger, ...injected.note, ...(hit ? { hit: { ...hit } } : {}) } });
+    history.add({ ...base, t: startedAt, type: 'start', outcome: injected.outcome, ...familyOf(hitFault), detail: { ...hitFault, ...recorded?.detail, ...injected.note, ...(hit ? { hit: { ...hit } } : {}) } });
     await healAt;
     const healError = await mod.heal(env, step.fault, stepId).then(() => undefined, (e: unknown) => String(e));
     history.add({ ...base, t: history.now(), type: 'end', ...(healError ? { detail: { error: healError } } : {}) });

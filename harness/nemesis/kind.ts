@@ -1,10 +1,14 @@
-// A fault kind of your own, from a config file (`faultKinds`): one module that says how to inject
-// and heal it, what it holds and how it reads. Its faults are data like the built-ins' (printed in
-// the schedule, shrunk, replayed from a seed), so its kind is namespaced: `acme:clock-skew`.
+// A fault kind: one module that says how to inject and heal it, what it holds and how it reads,
+// and (optionally) how the search draws it, how long it holds a message, its family and colour.
+// The built-in kinds are modules of this interface (kinds/, listed in kinds/index.ts); a config
+// adds its own (`faultKinds`). Their faults are data like the built-ins' (printed in the
+// schedule, shrunk, replayed from a seed), so a config's kind is namespaced: `acme:clock-skew`.
 // It speaks the same controls as the built-ins (RunEnvironment: processes, links, Redis), so it
 // runs live and in simulation alike.
+import type { Arbitrary } from 'fast-check';
 import type { RunEnvironment } from '../env/surface.ts';
-import type { StepWindow } from './types.ts';
+import type { Targets } from './arbitraries.ts';
+import type { Fault, StepWindow } from './types.ts';
 
 /** A fault of a kind of your own: its kind (`<namespace>:<name>`) and its parameters, all plain data. */
 export interface CustomFault {
@@ -12,8 +16,16 @@ export interface CustomFault {
   [param: string]: unknown;
 }
 
-export interface FaultKindModule<F extends CustomFault = CustomFault> {
-  /** `<namespace>:<name>`, the `kind` of its faults */
+/**
+ * What a fault family says of every kind in it, for the checkers (through the history's nemesis
+ * start entries) and the report: `process` (a kill, pause or restart of a process: judged at the
+ * instant it began, when the process held work or not), `link` (a link slowed, cut or down: judged
+ * over its window), `redis` (Redis itself).
+ */
+export type FaultFamily = 'link' | 'process' | 'redis';
+
+export interface FaultKindModule<F extends { kind: string } = CustomFault> {
+  /** the `kind` of its faults: `<namespace>:<name>` for a config's own, a plain name for a built-in */
   kind: F['kind'];
   /** one line: what it does */
   summary: string;
@@ -25,10 +37,30 @@ export interface FaultKindModule<F extends CustomFault = CustomFault> {
    * Absent or undefined: it holds nothing (it nests with every other step, as a toxic does).
    */
   resource?(fault: F): string | undefined;
-  /** puts the fault in place; `{ empty: why }` when there was nothing to hit (recorded as such, not as a fault) */
-  inject(env: RunEnvironment, fault: F, stepId: number, window: StepWindow): Promise<void | { empty: string }>;
+  /**
+   * Puts the fault in place; `{ empty: why }` when there was nothing to hit (recorded as such, not
+   * as a fault); `{ fired: true }` when it waited for a trigger and hit then (the step starts at
+   * that instant, not when it was armed). `window.healAt` settles at the step's heal.
+   */
+  inject(env: RunEnvironment, fault: F, stepId: number, window: StepWindow): Promise<void | { empty: string } | { fired: true }>;
   /** undoes it at the step's heal (the run's final heal brings every process, link and Redis back regardless) */
   heal(env: RunEnvironment, fault: F, stepId: number): Promise<void>;
+  /** its family (recorded on the step's start entry, read by the checkers); absent: none of them (judged over its window) */
+  family?: FaultFamily;
+  /** how the search draws one of its faults on these targets (faultArb, scheduleArb); absent: only a scenario's own arbitrary draws it */
+  arbitrary?(targets: Targets): Arbitrary<F>;
+  /** how long a step holds its resource (see holdMs in types.ts); absent: its whole window */
+  holdMs?(step: { atMs: number; durationMs: number; fault: F }): number;
+  /** the longest it may hold one message of `messageBytes` on its link (the run waits that long past the heal); absent: 0 */
+  maxDelayMs?(fault: F, messageBytes: number): number;
+  /** its colour in the report's charts (CSS hex); absent: the toxics' orange */
+  colour?: string;
+  /**
+   * What the history records for a step of it, when that is another fault (a crash point is
+   * recorded as the kill, pause or executor kill it did), and details for the start entry.
+   * Absent: the fault itself.
+   */
+  recordedAs?(fault: F): { fault: Fault; detail?: Record<string, unknown> };
 }
 
 const KIND = /^[a-z0-9][a-z0-9-]*:[a-z0-9][a-z0-9-]*$/;
@@ -52,6 +84,9 @@ export function faultKindOf(fault: CustomFault): FaultKindModule {
   if (!k) throw new Error(`no fault kind "${fault.kind}" (add it to the config's faultKinds)`);
   return k;
 }
+
+/** The module of a config's kind, or undefined when no config added it. */
+export const customKind = (kind: string): FaultKindModule | undefined => kinds.get(kind);
 
 /** Whether a fault is of a kind of your own (built-in kinds have no namespace). */
 export const isCustom = (fault: { kind: string }): fault is CustomFault => fault.kind.includes(':');

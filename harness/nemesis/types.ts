@@ -1,54 +1,23 @@
-import type { RunEnvironment } from '../env/surface.ts';
-import { faultKindOf, isCustom, type CustomFault } from './kind.ts';
+import type { CustomFault, FaultKindModule } from './kind.ts';
+import { findFaultKind, kindOf, type BuiltinFault } from './kinds/index.ts';
 
 export type Direction = 'upstream' | 'downstream';
 
-/** One fault, as data: a fast-check value, printable and replayable. */
-export type Fault =
-  | { kind: 'latency'; link: string; stream: Direction; latencyMs: number; jitterMs: number }
-  | { kind: 'bandwidth'; link: string; stream: Direction; rateKBps: number }
-  | { kind: 'slow_close'; link: string; stream: Direction; delayMs: number }
-  | { kind: 'timeout'; link: string; stream: Direction; timeoutMs: number }
-  | { kind: 'reset_peer'; link: string; stream: Direction; timeoutMs: number }
-  | { kind: 'slicer'; link: string; stream: Direction; averageSize: number; sizeVariation: number; delayUs: number }
-  | { kind: 'limit_data'; link: string; stream: Direction; bytes: number }
-  | { kind: 'down'; link: string }
-  /** rejoin 'new': healed as a new consumer (a new name), as when names come from host and pid; its old work must be taken over */
-  | { kind: 'kill'; process: string; rejoin?: Rejoin }
-  | { kind: 'kill-executor'; worker: string }
-  | { kind: 'pause'; process: string }
-  | { kind: 'restart'; process: string }
-  | { kind: 'redis-restart' }
-  /**
-   * A crash point: armed at the step's start, it fires the moment the role `watch` (a process, or
-   * `<worker>-executor`) has had its `nth` command (of name `command`, or any when '*') executed by
-   * Redis, before the reply reaches it, and then does `action` to `process` (kill, kill-executor,
-   * pause) until the heal. Simulation only: live it is an empty step. With `then` (after an
-   * executor kill, which leaves the worker running): a second trigger is armed the moment the
-   * first fires, and stops the worker at its `then.nth` command from then on, while it recovers.
-   */
-  | { kind: 'crash-point'; process: string; watch: string; command: string; nth: number; action: CrashAction; rejoin?: Rejoin; then?: CrashThen }
-  /** a fault of a kind a config added (kind.ts): `<namespace>:<name>` and its parameters */
-  | CustomFault;
-
-/** A crash point's second stop, armed when its first fired: the process stopped at a step of its recovery. */
-export interface CrashThen {
-  watch: string;
-  command: string;
-  nth: number;
-  action: 'kill' | 'pause';
-}
+/**
+ * One fault, as data: a fast-check value, printable and replayable. A fault of a built-in kind
+ * (each kind's module under kinds/ declares its fault's type: toxics.ts, down.ts, kill.ts,
+ * killExecutor.ts, pause.ts, restart.ts, redisRestart.ts, crashPoint.ts), or of a kind a config
+ * added (kind.ts): `<namespace>:<name>` and its parameters.
+ */
+export type Fault = BuiltinFault | CustomFault;
 
 /** How a killed role comes back at its heal: under its own name (default) or as a new consumer. */
 export type Rejoin = 'same' | 'new';
-export type CrashAction = 'kill' | 'kill-executor' | 'pause';
-
-/** A fault of a built-in kind (every kind but a config's own) */
-export type BuiltinFault = Exclude<Fault, CustomFault>;
+export type { CrashAction, CrashThen } from './kinds/index.ts';
+export type { BuiltinFault } from './kinds/index.ts';
 /** the built-in kinds */
 export type FaultKind = BuiltinFault['kind'];
 
-/** A timed step of a schedule: inject at `atMs` after the run starts, heal `durationMs` later. */
 /** What an injection sees of its step: when it heals, and how to record a second fault it sets off within it. */
 export interface StepWindow {
   healAt: Promise<void>;
@@ -56,6 +25,7 @@ export interface StepWindow {
   also?: (fault: Fault, detail?: Record<string, unknown>) => void;
 }
 
+/** A timed step of a schedule: inject at `atMs` after the run starts, heal `durationMs` later. */
 export interface FaultStep {
   atMs: number;
   durationMs: number;
@@ -64,23 +34,12 @@ export interface FaultStep {
 
 export type Schedule = FaultStep[];
 
-/** One fault kind: how to inject it and how to heal it (Toxiproxy style: one kind, one module). */
-export interface FaultModule<F extends Fault = Fault> {
-  /**
-   * resolves with `{ empty: why }` when there was nothing to hit (the history records the step as
-   * empty, not as a fault), `{ fired: true }` when it waited for a trigger and hit then (the step
-   * starts at that instant, not when it was armed). `window.healAt` settles at the step's heal.
-   */
-  inject(env: RunEnvironment, fault: F, stepId: number, window: StepWindow): Promise<void | { empty: string } | { fired: true }>;
-  heal(env: RunEnvironment, fault: F, stepId: number): Promise<void>;
-}
+/** How a fault kind injects and heals (the part of its module, FaultKindModule in kind.ts, that plays a step). */
+export type FaultModule<F extends Fault = Fault> = Pick<FaultKindModule<F>, 'inject' | 'heal'>;
 
+/** what a step of this fault names as its target (its kind's module says) */
 export function targetOf(fault: Fault): string {
-  if (isCustom(fault)) return faultKindOf(fault).target(fault);
-  if ('link' in fault) return `link ${fault.link}`;
-  if ('process' in fault) return fault.process;
-  if ('worker' in fault) return `executor of ${fault.worker}`;
-  return 'redis';
+  return kindOf(fault).target(fault);
 }
 
 export function describeStep(step: FaultStep): string {
@@ -93,38 +52,27 @@ export function describeStep(step: FaultStep): string {
 }
 
 /**
- * What a fault holds while it is in place, such that another step's heal would undo it: a link's
+ * What a fault holds while it is in place (its kind's module says: `resource`), such that another step's heal would undo it: a link's
  * enabled flag (`down`), a process (`kill`, `pause`, `restart`, and `kill-executor` of a worker,
  * whose executor dies and freezes with it), or redis-server (`redis-restart`). Two steps on one
  * resource must not overlap: the first heal would re-enable the link, restart or SIGCONT the
  * process, or bring Redis back while the other step is meant to hold, and the printed schedule
  * would misstate what ran. Toxics have none (undefined): each step adds its own named toxic
- * (linkToxic.ts) and removes only that one, so toxics on one link nest correctly, and a link's
+ * (kinds/toxics.ts) and removes only that one, so toxics on one link nest correctly, and a link's
  * toxics are independent of its being down.
  */
 export function resourceOf(fault: Fault): string | undefined {
-  if (isCustom(fault)) return faultKindOf(fault).resource?.(fault);
-  switch (fault.kind) {
-    case 'down': return `link ${fault.link}`;
-    case 'kill':
-    case 'pause':
-    case 'crash-point':
-    case 'restart': return `process ${fault.process}`;
-    case 'kill-executor': return `process ${fault.worker}`;
-    case 'redis-restart': return 'redis';
-    default: return undefined;
-  }
+  return kindOf(fault).resource?.(fault);
 }
 
 /**
- * How long a step holds its resource: its whole window, except a step whose heal undoes nothing
+ * How long a step holds its resource (its kind's module says: `holdMs`): its whole window, except a step whose heal undoes nothing
  * (an executor kill, plain or at a crash point: the worker starts a new executor itself), which
  * holds the worker only at the instant it is placed. So a worker can be killed or paused while it
  * recovers from its executor's death (a compound fault), but not struck by both at one instant.
  */
 export function holdMs(step: FaultStep): number {
-  const f = step.fault;
-  return f.kind === 'kill-executor' || (f.kind === 'crash-point' && f.action === 'kill-executor' && !f.then) ? 0 : step.durationMs;
+  return findFaultKind(step.fault.kind)?.holdMs?.(step) ?? step.durationMs;
 }
 
 /**

@@ -4,6 +4,7 @@
 
 import type { ChartConfiguration, Plugin, Point } from 'chart.js';
 import { ChartJSNodeCanvas } from 'chartjs-node-canvas';
+import { findFaultKind } from '../nemesis/kinds/index.ts';
 import type { ScenarioResult } from '../runner/property.ts';
 import { statsTotals, type FaultWindow, type TimeSeries } from './series.ts';
 
@@ -32,22 +33,9 @@ const COLOURS = {
   otherTerminal: '#9c755f',
 };
 
-/** One colour per family of fault: network toxics, link down, process death, pause, Redis. */
+/** A fault kind's colour, as its module says (nemesis/kinds/: network toxics, link down, process death, pause, Redis); orange for a kind without one. */
 export function faultColour(fault: string): string {
-  switch (fault) {
-    case 'down':
-      return '#d62728';
-    case 'kill':
-    case 'kill-executor':
-    case 'restart':
-      return '#9467bd';
-    case 'pause':
-      return '#17becf';
-    case 'redis-restart':
-      return '#7f7f7f';
-    default:
-      return '#ff7f0e';
-  }
+  return findFaultKind(fault)?.colour ?? '#ff7f0e';
 }
 
 function rgba(hex: string, alpha: number): string {

@@ -4,9 +4,8 @@ import type { RunEnvironment } from '../env/surface.ts';
 import { HistoryRecorder } from '../history/recorder.ts';
 import type { ExecutionEntry, History, ShapeEntry, TransitionEntry } from '../history/types.ts';
 import { LIVE_CLOCK_MARGIN_MS } from '../checkers/roles.ts';
-import { effectiveFault, healAll, playSchedule, type Schedule } from '../nemesis/index.ts';
+import { effectiveFault, healAll, maxDelayMs, playSchedule, type Schedule } from '../nemesis/index.ts';
 import { probeLiveness } from './liveness.ts';
-import type { Fault } from '../nemesis/types.ts';
 import { Client, type SubmitRequest, type Submitted } from '../workload/client.ts';
 import type { Heard } from '../systems/types.ts';
 import type { SubmitStyle, Workload } from '../workload/workload.ts';
@@ -265,22 +264,13 @@ function quietOutOfReach(env: RunEnvironment, schedule: Schedule): boolean {
 }
 
 /**
- * The longest one step of the schedule can hold a message on its link: latency plus jitter, a
- * slow_close's delay, the time a bandwidth or slicer toxic takes over one message of
- * MESSAGE_BYTES. Faults that cut (down, timeout, reset_peer, limit_data) delay nothing: what they
- * held is gone.
+ * The longest one step of the schedule can hold a message of MESSAGE_BYTES on its link, as its
+ * kind's module says (maxDelayMs, nemesis/kinds/): latency plus jitter, a slow_close's delay, the
+ * time a bandwidth or slicer toxic takes over the message. Faults that cut (down, timeout,
+ * reset_peer, limit_data) delay nothing: what they held is gone.
  */
 export function largestDelayMs(schedule: Schedule): number {
-  const delayOf = (f: Fault): number => {
-    switch (f.kind) {
-      case 'latency': return f.latencyMs + f.jitterMs;
-      case 'slow_close': return f.delayMs;
-      case 'bandwidth': return (MESSAGE_BYTES / 1024 / Math.max(1, f.rateKBps)) * 1000;
-      case 'slicer': return (Math.ceil(MESSAGE_BYTES / Math.max(1, f.averageSize)) * f.delayUs) / 1000;
-      default: return 0;
-    }
-  };
-  return Math.max(0, ...schedule.map((step) => delayOf(step.fault)));
+  return Math.max(0, ...schedule.map((step) => maxDelayMs(step.fault, MESSAGE_BYTES)));
 }
 
 /** Adds the SUT's own logs (transitions, executions), what was heard of it during the run, and a snapshot of its state, read over the harness's own connection, to the history. */

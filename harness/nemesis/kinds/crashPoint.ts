@@ -1,6 +1,38 @@
-import type { Fault, FaultModule } from './types.ts';
+import fc from 'fast-check';
+import type { Targets } from '../arbitraries.ts';
+import type { Fault, Rejoin } from '../types.ts';
+import { COLOURS, rejoin, type BuiltinKindModule } from './shared.ts';
 
-type CrashPoint = Extract<Fault, { kind: 'crash-point' }>;
+/**
+ * A crash point: armed at the step's start, it fires the moment the role `watch` (a process, or
+ * `<worker>-executor`) has had its `nth` command (of name `command`, or any when '*') executed by
+ * Redis, before the reply reaches it, and then does `action` to `process` (kill, kill-executor,
+ * pause) until the heal. Simulation only: live it is an empty step. With `then` (after an
+ * executor kill, which leaves the worker running): a second trigger is armed the moment the
+ * first fires, and stops the worker at its `then.nth` command from then on, while it recovers.
+ */
+export type CrashPointFault = { kind: 'crash-point'; process: string; watch: string; command: string; nth: number; action: CrashAction; rejoin?: Rejoin; then?: CrashThen };
+
+/** A crash point's second stop, armed when its first fired: the process stopped at a step of its recovery. */
+export interface CrashThen {
+  watch: string;
+  command: string;
+  nth: number;
+  action: 'kill' | 'pause';
+}
+
+export type CrashAction = 'kill' | 'kill-executor' | 'pause';
+
+/**
+ * Commands a crash point may wait for by name when the system does not say what its roles send
+ * (Targets.commands): the steps of a Redis job system's protocol where a crash leaves the most to
+ * recover — after a read of new work, a takeover, an acknowledgement, a script, a write, a
+ * transaction's end.
+ */
+export const TRIGGER_COMMANDS = ['XREADGROUP', 'XAUTOCLAIM', 'XCLAIM', 'XACK', 'XADD', 'EVALSHA', 'EVAL', 'HSET', 'SET', 'EXEC', 'PUBLISH'] as const;
+
+/** a step's second stop (`then`) under way, by step id, until its heal */
+const secondStops = new Map<number, Promise<void>>();
 
 /**
  * A crash point: armed at the step's start, it waits for the watched role (or executor) to have
@@ -9,10 +41,18 @@ type CrashPoint = Extract<Fault, { kind: 'crash-point' }>;
  * records that instant); one that never fires within its window is an empty step. Only an
  * environment that sees each command reach Redis (the simulation: commandTrigger) has it.
  */
-/** a step's second stop (`then`) under way, by step id, until its heal */
-const secondStops = new Map<number, Promise<void>>();
-
-export const crashPoint: FaultModule<CrashPoint> = {
+export const crashPoint: BuiltinKindModule<CrashPointFault> = {
+  kind: 'crash-point',
+  summary: "a process killed or paused (or a worker's executor killed) the moment its n-th command has run in Redis (simulation only)",
+  family: 'process',
+  colour: COLOURS.death,
+  target: (f) => f.process,
+  resource: (f) => `process ${f.process}`,
+  // a plain executor kill holds the worker only at its instant, as kill-executor does
+  holdMs: (step) => (step.fault.action === 'kill-executor' && !step.fault.then ? 0 : step.durationMs),
+  arbitrary: crashPointArb,
+  // recorded as what it did, with its trigger
+  recordedAs: (f) => ({ fault: effectiveFault(f), detail: { trigger: { watch: f.watch, command: f.command, nth: f.nth } } }),
   async inject(env, fault, stepId, window) {
     if (!env.commandTrigger) return { empty: 'crash points run in simulation only (Toxiproxy does not see commands)' };
     const p = env.processControl(fault.process);
@@ -64,11 +104,50 @@ const ordinal = (n: number) => `${n}${n % 10 === 1 && n % 100 !== 11 ? 'st' : n 
  * trigger's details): the checkers and the report know kills, pauses and executor kills, and a
  * crash point is one of those, landed at a chosen command boundary.
  */
-export function effectiveFault(fault: Fault): Fault {
-  if (fault.kind !== 'crash-point') return fault;
+function effectiveFault(fault: CrashPointFault): Fault {
   switch (fault.action) {
     case 'kill': return { kind: 'kill', process: fault.process, ...(fault.rejoin ? { rejoin: fault.rejoin } : {}) };
     case 'pause': return { kind: 'pause', process: fault.process };
     case 'kill-executor': return { kind: 'kill-executor', worker: fault.process };
   }
+}
+
+/**
+ * A crash point on one process: it watches the process itself or (a worker) its executor, counts
+ * any command or one named one, and then kills or pauses the process or kills its executor.
+ */
+function crashPointArb(t: Targets): fc.Arbitrary<CrashPointFault> {
+  return fc.constantFrom(...t.processes).chain((process) => {
+    const executor = t.executors?.[process];
+    const isWorker = t.workers.includes(process);
+    const actions: CrashAction[] = isWorker && executor ? ['kill', 'kill-executor', 'pause'] : ['kill', 'pause'];
+    const watched = (watch: string) => {
+      const named = t.commands?.[watch] ?? TRIGGER_COMMANDS;
+      // mostly any command (every boundary a candidate, the early ones most often: a role idle at a
+      // blocking read sends few), sometimes a named step of the protocol
+      return fc.oneof(
+        { weight: 3, arbitrary: fc.record({ watch: fc.constant(watch), command: fc.constant('*'), nth: fc.oneof(fc.integer({ min: 1, max: 8 }), fc.integer({ min: 1, max: 40 })) }) },
+        { weight: 2, arbitrary: fc.record({ watch: fc.constant(watch), command: fc.constantFrom<string>(...named), nth: fc.integer({ min: 1, max: 3 }) }) },
+      );
+    };
+    const watchable = executor ? [process, executor] : [process];
+    // after an executor kill (the worker goes on), half the time a second stop while the worker
+    // recovers: at its next commands, or a named step of them (a crash during recovery)
+    const then: fc.Arbitrary<CrashThen | undefined> = fc.option(
+      fc.record({ counted: fc.constantFrom(...watchable).chain(watched), action: fc.constantFrom<'kill' | 'pause'>('kill', 'pause') })
+        .map(({ counted, action }) => ({ watch: counted.watch, command: counted.command, nth: counted.nth, action })),
+      { nil: undefined, freq: 2 },
+    );
+    return fc.record({
+      kind: fc.constant('crash-point' as const),
+      process: fc.constant(process),
+      counted: fc.constantFrom(...watchable).chain(watched),
+      action: fc.constantFrom(...actions),
+      rejoin,
+      then,
+    }).map(({ counted, rejoin: r, then: t, ...f }) => {
+      const second = f.action === 'kill-executor' ? t : undefined;
+      return { ...f, ...counted, ...(f.action === 'kill' || second?.action === 'kill' ? { rejoin: r } : {}), ...(second ? { then: second } : {}) };
+    });
+  });
 }
