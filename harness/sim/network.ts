@@ -6,7 +6,7 @@
 //
 // Links carry the live nemesis's vocabulary with Toxiproxy's (v2.12.0) semantics: down (open
 // connections reset, new ones refused); toxics, each on one direction: latency with jitter and
-// bandwidth delay each message, and removing one lets what it held go on at once; timeout drops
+// bandwidth delay each message, and removing one lets what it holds go on at once; timeout drops
 // what it meets and closes the connection once nothing has reached it for its timeout (0: never),
 // and when it is removed; limit_data closes the connection once that many bytes went its way;
 // reset_peer resets its connections. An endpoint (one incarnation of a role on a link) can be
@@ -91,6 +91,15 @@ interface VirtualConn {
   close: (err: Error) => void;
 }
 
+/** a message on its way across a link with no Redis behind it (SimNetwork.transit) */
+interface Transit {
+  link: string;
+  stream: Stream;
+  item: Item;
+  /** its time changed (a delaying toxic that held it was removed) */
+  moved(): void;
+}
+
 /** what one message meets on its way: its delay, and whether a toxic drops it or closes the connection */
 type Verdict = 'pass' | 'drop' | 'close' | 'pass-then-close';
 
@@ -126,6 +135,8 @@ export class SimNetwork implements DeliveryPolicy {
   private readonly conns = new Map<number, ConnQueue>();
   /** open connections of links with no Redis behind them (openVirtual) */
   private readonly virtual = new Set<VirtualConn>();
+  /** messages on their way across such links (transit) */
+  private readonly transits = new Set<Transit>();
   private redisUp = true;
   /** endpoint waiting for the next socket the transport opens */
   private opening: Endpoint | undefined;
@@ -244,6 +255,35 @@ export class SimNetwork implements DeliveryPolicy {
   delay(linkName: string, stream: Stream, bytes: number): number {
     const { base, parts } = this.route(linkName, stream, () => bytes);
     return base + sum(parts);
+  }
+
+  /**
+   * A message of `bytes` crossing a link with no Redis behind it (the client's HTTP): settles once
+   * it has, after delay()'s time, or sooner when a delaying toxic that holds it is removed.
+   */
+  transit(linkName: string, stream: Stream, bytes: number): Promise<void> {
+    const { base, parts } = this.route(linkName, stream, () => bytes);
+    const sentAt = this.now();
+    const ms = base + sum(parts);
+    const item: Item = { at: sentAt + ms, sentAt, base, parts };
+    return new Promise<void>((resolve) => {
+      const arrive = () => {
+        this.transits.delete(w);
+        resolve();
+      };
+      // (a virtual timer: set as delay()'s caller would set it, and set again when the message is released)
+      let timer = setTimeout(arrive, ms);
+      const w: Transit = {
+        link: linkName,
+        stream,
+        item,
+        moved: () => {
+          clearTimeout(timer);
+          timer = setTimeout(arrive, Math.max(0, item.at - this.now()));
+        },
+      };
+      this.transits.add(w);
+    });
   }
 
   /** loopback's share and each delaying toxic's share, in the link's chain order */
@@ -554,8 +594,9 @@ export class SimNetwork implements DeliveryPolicy {
 
   /**
    * As Toxiproxy removes a toxic: a timeout closes every connection in its direction (its cleanup
-   * closes its stub). (Toxiproxy also lets what a removed latency or bandwidth holds go on at
-   * once; here it still arrives at its time.)
+   * closes its stub); a latency or bandwidth lets what it holds go on at once (its pipe, interrupted,
+   * hands on the message it was delaying and the chain without it takes the rest), each message
+   * still meeting the link's other toxics, which count from when it entered the link.
    */
   removeToxic(link: string, name: string): void {
     const l = this.link(link);
@@ -566,6 +607,31 @@ export class SimNetwork implements DeliveryPolicy {
       for (const q of this.onLink(link)) this.close(q, t.stream);
       for (const v of [...this.virtual]) if (v.link === link) this.closeVirtual(v);
     }
+    if (t.type === 'latency' || t.type === 'bandwidth') {
+      for (const q of this.onLink(link)) this.release(t.stream === 'upstream' ? q.inbound : q.outbound, t);
+      for (const w of [...this.transits]) if (w.link === link && w.stream === t.stream) this.release([w.item], t, w);
+    }
+  }
+
+  /**
+   * What a removed delaying toxic held in one direction of a connection goes on now: its share
+   * taken off each message, which is due at once, or when the link's other toxics let it go;
+   * messages behind it in the stream stay behind it, and may come due earlier with it.
+   */
+  private release(queue: Item[], t: ToxicEntry, transit?: Transit): void {
+    const now = this.now();
+    let prev = 0;
+    let changed = false;
+    for (const item of queue) {
+      const held = item.parts.some((p) => p.toxic === t);
+      if (held) {
+        item.parts = item.parts.filter((p) => p.toxic !== t);
+        changed = true;
+      }
+      if (changed) item.at = Math.max(held ? now : 0, item.sentAt + item.base + sum(item.parts), prev);
+      prev = item.at;
+    }
+    if (changed && transit) transit.moved();
   }
 
   /** Toxiproxy's reset: every proxy enabled, every toxic removed (each as removeToxic). */

@@ -341,7 +341,7 @@ export class SimWorld implements RunEnvironment {
         if (!conn) throw connError('ECONNREFUSED', 'connect ECONNREFUSED (client link down)');
         const exchange = async () => {
           const sent = (body?.length ?? 0) + 100;
-          await sleep(this.network.delay('client', 'upstream', sent));
+          await this.network.transit('client', 'upstream', sent);
           if (!conn.pass('upstream', sent)) return dropped();
           // a paused orchestrator accepts the connection and answers nothing until it runs again
           await this.roles.get('orchestrator')?.awake?.promise;
@@ -350,7 +350,7 @@ export class SimWorld implements RunEnvironment {
           const handle = role.handle as OrchestratorHandle;
           const res = await Promise.race([handle.request(method, path, headers, body), role.killed]);
           const text = JSON.stringify(res.body);
-          await sleep(this.network.delay('client', 'downstream', text.length + 100));
+          await this.network.transit('client', 'downstream', text.length + 100);
           if (!conn.pass('downstream', text.length + 100)) return dropped();
           return { status: res.status, text };
         };

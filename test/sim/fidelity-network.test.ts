@@ -4,7 +4,7 @@
 // outcome must be the same: which commands ran in Redis (and in what order beside the markers an
 // unfaulted admin client writes at set times), what the faulted client saw (a reply, an error,
 // a close), and, loosely, when. A kill, a timeout toxic in each direction and its removal,
-// limit_data in each direction.
+// limit_data in each direction, the removal of a latency toxic in each direction.
 import type { Proxy } from 'toxiproxy-node-client';
 import { Redis, type RedisOptions } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -302,5 +302,57 @@ describe('SimNetwork against Toxiproxy and redis-server', () => {
       const replies = [await outcome(c.set('k1', 'v')), await outcome(c.set('k2', 'v'))];
       return { client: replies, executed: [await rig.admin.get('k1'), await rig.admin.get('k2')] };
     }).then(({ sim }) => expect(sim).toEqual({ client: ['reply:OK', 'error'], executed: ['v', null] }));
+  });
+
+  it('removing a latency toxic upstream lets the commands it held reach Redis at once, in their order', async () => {
+    const { live: l, sim: s } = await both(async (rig) => {
+      const c = await rig.process('worker').connect();
+      await rig.toxic('worker', 'slow', 'latency', 'upstream', { latency: 1500, jitter: 0 });
+      const t0 = rig.now();
+      const at = timeline(rig, t0);
+      let answered = -1;
+      // both held by the toxic (the second sent 100 ms after the first)
+      const first = outcome(c.rpush('order', 'held-1')).then((r) => ((answered = rig.now() - t0), r));
+      let second: Promise<string> | undefined;
+      const sent = at(100, () => {
+        second = outcome(c.rpush('order', 'held-2'));
+      });
+      const steps = [
+        at(200, () => rig.admin.rpush('order', 'm200')),
+        at(400, () => rig.untoxic('worker', 'slow')),
+        at(600, () => rig.admin.rpush('order', 'm600')),
+      ];
+      await Promise.all([sent, ...steps]);
+      const client = [await first, await second];
+      return { client, order: await rig.admin.lrange('order', 0, -1), when: answered };
+    });
+    expect(s).toMatchObject({ client: ['reply:2', 'reply:3'], order: ['m200', 'held-1', 'held-2', 'm600'] });
+    // at the removal (400 ms), not when the latency would have let it go (1500 ms)
+    for (const o of [l, s]) {
+      expect(o.when).toBeGreaterThanOrEqual(400);
+      expect(o.when).toBeLessThan(600);
+    }
+  });
+
+  it('removing a latency toxic downstream lets the reply it held reach the client at once', async () => {
+    const { live: l, sim: s } = await both(async (rig) => {
+      const c = await rig.process('worker').connect();
+      await rig.toxic('worker', 'slow', 'latency', 'downstream', { latency: 1500, jitter: 0 });
+      const t0 = rig.now();
+      const at = timeline(rig, t0);
+      let answered = -1;
+      const reply = outcome(c.incr('n')).then((r) => ((answered = rig.now() - t0), r));
+      let ranBy200 = '';
+      await at(200, async () => {
+        ranBy200 = String(await rig.admin.get('n'));
+      });
+      await at(400, () => rig.untoxic('worker', 'slow'));
+      return { ranBy200, client: await reply, when: answered };
+    });
+    expect(s).toMatchObject({ ranBy200: '1', client: 'reply:1' });
+    for (const o of [l, s]) {
+      expect(o.when).toBeGreaterThanOrEqual(400);
+      expect(o.when).toBeLessThan(600);
+    }
   });
 });

@@ -65,6 +65,32 @@ describe('SimNetwork', () => {
     b.r.disconnect();
   });
 
+  it("removing a latency toxic lets what it held go on at once, on a Redis link and on the client's link, the link's other toxics still counting", async () => {
+    const w = world();
+    const a = w.client('worker-1');
+    await w.run(a.r.ping());
+    w.network.addToxic('worker-1', 'slow', { type: 'latency', stream: 'upstream', latencyMs: 1000, jitterMs: 0 });
+    w.network.addToxic('worker-1', 'also', { type: 'latency', stream: 'upstream', latencyMs: 300, jitterMs: 0 });
+    w.network.addToxic('client', 'slow', { type: 'latency', stream: 'upstream', latencyMs: 1000, jitterMs: 0 });
+    const t0 = w.clock.now();
+    const held = a.r.set('k', 'a');
+    const request = w.network.transit('client', 'upstream', 200);
+    const untouched = w.network.transit('client', 'downstream', 200);
+    setTimeout(() => {
+      w.network.removeToxic('worker-1', 'slow');
+      w.network.removeToxic('client', 'slow');
+    }, 100);
+    const when = (p: Promise<unknown>) => p.then(() => w.clock.now() - t0);
+    // the command: the 300 ms toxic left, counted from when it was sent; the request: at the removal
+    const { value: [command, crossed, other] } = await w.run(Promise.all([when(held), when(request), when(untouched)]));
+    expect(command).toBeGreaterThanOrEqual(300);
+    expect(command).toBeLessThan(310);
+    expect(crossed).toBeGreaterThanOrEqual(100);
+    expect(crossed).toBeLessThan(105);
+    expect(other).toBeLessThan(5);
+    a.r.disconnect();
+  });
+
   it('keeps one connection in order under jitter', async () => {
     const w = world(7);
     const a = w.client('worker-1');

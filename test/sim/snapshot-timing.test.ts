@@ -11,18 +11,24 @@ const job = (durationMs: number) => ({ description: 'step', payload: { durationM
 const snapshots = (history: readonly { kind: string }[]) => history.filter((e): e is SnapshotEntry => e.kind === 'snapshot');
 
 describe('the final state is read once nothing is in flight', () => {
-  it("judges a stale write that lands after every job is terminal (lww-status: a late running over completed, still in transit when the settle ended)", async () => {
+  it("judges a stale write that lands after every job is terminal (lww-status: a late running over completed, resent after the settle ended)", async () => {
     // The only worker's link slows its commands by 1.5 s from the start: the worker reads the job,
-    // then sends three slowed commands (read the job hash, count the attempt, publish
-    // `running`), forking the executor after the second (~3 s). The executor's link is not
-    // slowed, so its `completed` lands ~0.3 s after the fork and the worker's `running` ~1.5 s
-    // after it. The heal comes in between (3.15 s): it removes the toxic, but the `running`
-    // already sent is still in transit. Every job is terminal once `completed` is applied; the
-    // stale `running` lands ~1.2 s later and the lww-status keeper writes it over `completed`,
-    // after the runner that read the final state the moment every job was terminal had read it.
+    // then sends three slowed commands (read the job hash, count the attempt, publish `running`),
+    // forking the executor after the second (~3 s). The executor's link is not slowed, so its
+    // `completed` is applied ~0.3 s after the fork. The worker's `running` is still held by the
+    // latency when its link goes down (3.05 s): the reset loses it, and the worker's client
+    // resends it once it reconnects after the heal (3.6 s; its retry backoff brings it back ~0.2 s
+    // later). Every job is terminal at the heal, and the settle finds so at once; the stale
+    // `running` lands after it and the lww-status keeper writes it over `completed`, after a
+    // runner that read the final state the moment every job was terminal had read it. (The
+    // latency's removal alone would not do it: Toxiproxy, as the simulation, lets what a removed
+    // latency held go on at once, here at 3.4 s, before the link is back.)
     const plan: RunPlan = {
       workload: { tasks: [{ atMs: 0, description: 'one job', jobs: [job(300)] }] },
-      schedule: [{ atMs: 0, durationMs: 3150, fault: { kind: 'latency', link: 'worker-1', stream: 'upstream', latencyMs: 1500, jitterMs: 0 } }],
+      schedule: [
+        { atMs: 0, durationMs: 3400, fault: { kind: 'latency', link: 'worker-1', stream: 'upstream', latencyMs: 1500, jitterMs: 0 } },
+        { atMs: 3050, durationMs: 550, fault: { kind: 'down', link: 'worker-1' } },
+      ],
       settleMs: 5000,
     };
     const out = await simRunOnce({ workers: 1, keepers: 1, leaseMs: 5000, bugs: ['lww-status'] }, plan, 1);
