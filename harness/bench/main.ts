@@ -1,6 +1,6 @@
-// `npm run bench`: speed figures of the harness and of the reference system. Each benchmark
-// writes reports/bench/<name>.json and prints a table; goals are printed next to the figures and
-// never fail the run. Exit 0 when every benchmark ran, 1 when one failed with an error or left a
+// `chaos bench` (`npm run bench`; its options: harness/cli/bench.ts): speed figures of the
+// harness and of the reference system. Each benchmark writes reports/bench/<name>.json and prints
+// a table; goals are printed next to the figures and never fail the run. Exit 0 when every benchmark ran, 1 when one failed with an error or left a
 // process behind, 2 on a usage or environment error.
 //
 //   npm run bench                                  every benchmark (long: tens of minutes on 2 cores)
@@ -12,14 +12,12 @@ import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import Table from 'cli-table3';
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { PROJECT_ROOT } from '../env/binaries.ts';
 import { EnvironmentError } from '../env/errors.ts';
 import { oneLine } from '../text/oneLine.ts';
 import { listProcesses, OWNER_VAR } from '../env/processes.ts';
 import { writeJson, secs, type BenchContext, type Benchmark, type Goal } from './common.ts';
-import { SCENARIOS } from '../../scenarios/index.ts';
-import { BUILTIN_SYSTEMS } from '../systems/index.ts';
+import type { Scenario } from '../runner/scenario.ts';
 import { checkSystem, UsageError } from '../config/options.ts';
 import { harnessOverheadBench } from './harness-overhead.ts';
 import { listMutants, mutantsBench, type MutantBenchContext } from './mutants.ts';
@@ -56,45 +54,16 @@ interface BenchOptions {
   unguided?: boolean;
 }
 
-function parseOptions(argv: string[]): BenchOptions | 'help' {
-  const cmd = new Command('bench')
-    .description('Benchmarks of the chaos harness and the reference system (figures, not assertions)')
-    .option('--only <names>', `comma-separated: ${BENCHMARKS.map((b) => b.name).join(', ')}`)
-    .option('--quick', 'smoke-sized runs (a few minutes in all)')
-    .option('--scenario <names>', `runs-per-minute: comma-separated scenarios (default: all; with --quick: reorder)`)
-    .option('--seed <n>', 'seed of the generated workloads and schedules (time-to-detect uses seed, seed+1, ...)', (t) => {
-      if (!/^-?\d+$/.test(t)) throw new InvalidArgumentError(`--seed must be an integer, got "${t}"`);
-      return Number(t);
-    }, 1)
-    .option('--out <dir>', 'where <name>.json files go', path.join('reports', 'bench'))
-    .option('--env <local|docker>', 'where live runs happen: local processes, or containers (runs-per-minute and time-to-detect only)', 'local')
-    .option('--mutant <names>', 'mutants: comma-separated mutants (harness/bench/mutants/*.patch; default: all)')
-    .option('--seeds <list>', 'mutants: comma-separated seeds each system runs the suite with (default: seed .. seed+4)')
-    .option('--unguided', 'mutants: run every suite with --no-guidance (plans drawn fresh), to measure what the guided search adds')
-    .option('--system <name>', `the system runs-per-minute measures: ${BUILTIN_SYSTEMS.map((s) => s.name).join(', ')} (the other benchmarks measure the reference system)`, 'reference')
-    .exitOverride()
-    .configureOutput({ writeErr: () => undefined, writeOut: (s) => process.stdout.write(s) });
-  try {
-    cmd.parse(argv, { from: 'user' });
-  } catch (err) {
-    if (err instanceof CommanderError) {
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.help') return 'help';
-      throw new UsageError(err.message.replace(/^error: /, ''));
-    }
-    throw err;
-  }
-  const o = cmd.opts<{ only?: string; quick?: boolean; scenario?: string; seed: number; out: string; env: string; system: string; mutant?: string; seeds?: string; unguided?: boolean }>();
-  if (!BUILTIN_SYSTEMS.some((s) => s.name === o.system)) throw new UsageError(`--system must be one of ${BUILTIN_SYSTEMS.map((s) => s.name).join(', ')}, got "${o.system}"`);
-  const system = o.system;
-  if (o.env !== 'local' && o.env !== 'docker') throw new UsageError(`--env must be local or docker, got "${o.env}"`);
-  const env = o.env;
-  let scenarios: string[] | undefined;
-  if (o.scenario !== undefined) {
-    scenarios = o.scenario.split(',').map((s) => s.trim()).filter(Boolean);
-    if (scenarios.length === 0) throw new UsageError('--scenario names no scenario');
-    const unknown = scenarios.find((n) => !SCENARIOS.some((s) => s.name === n));
-    if (unknown) throw new UsageError(`unknown scenario "${unknown}" (known: ${SCENARIOS.map((s) => s.name).join(', ')})`);
-  }
+/** What `chaos bench` parsed (harness/cli/bench.ts declares the options). */
+export interface BenchArgs {
+  only?: string; quick?: boolean; scenario?: readonly Scenario[]; seed: number; out: string; env: 'local' | 'docker'; system: string;
+  mutant?: string; seeds?: string; unguided?: boolean;
+}
+
+/** The parsed options, checked against the benchmarks, the systems and each other (UsageError, one line). */
+function benchOptions(o: BenchArgs): BenchOptions {
+  const { system, env } = o;
+  const scenarios = o.scenario?.map((s) => s.name);
   let only = [...BENCHMARKS];
   if (o.only !== undefined) {
     const names = o.only.split(',').map((s) => s.trim()).filter(Boolean);
@@ -112,7 +81,7 @@ function parseOptions(argv: string[]): BenchOptions | 'help' {
     if (local) throw new UsageError(`${local.name} runs on local processes only; with --env docker: ${BENCHMARKS.filter((b) => b.docker).map((b) => b.name).join(', ')}`);
   }
   // the same refusals as chaos --system (docker, a scenario that does not apply)
-  checkSystem({ system, env, scenarios: scenarios?.map((n) => SCENARIOS.find((s) => s.name === n)!) });
+  checkSystem({ system, env, scenarios: o.scenario });
   if (system !== 'reference') {
     // the benchmarks that measure any system; the others measure the reference system
     if (o.only === undefined) only = only.filter((b) => b.anySystem);
@@ -121,7 +90,7 @@ function parseOptions(argv: string[]): BenchOptions | 'help' {
   }
   const { mutants, seeds } = mutantOptions(o, only);
   if (o.unguided && !only.some((b) => b.name === 'mutants')) throw new UsageError('--unguided applies to the mutants benchmark (--only mutants)');
-  return { only, env, system, quick: Boolean(o.quick), scenarios, seed: o.seed, out: path.resolve(o.out), mutants, seeds, ...(o.unguided ? { unguided: true } : {}) };
+  return { only, env, system, quick: Boolean(o.quick), ...(scenarios ? { scenarios } : {}), seed: o.seed, out: path.resolve(o.out), mutants, seeds, ...(o.unguided ? { unguided: true } : {}) };
 }
 
 /** --mutant and --seeds: known mutants, integer seeds, and only with the mutants benchmark. */
@@ -186,10 +155,9 @@ function gitCommit(): string | null {
   }
 }
 
-async function main(argv: string[]): Promise<number> {
-  const parsed = parseOptions(argv);
-  if (parsed === 'help') return 0;
-  const o = parsed;
+/** `chaos bench` (`npm run bench`): runs the chosen benchmarks; 0 when every one ran, 1 when one failed or left a process behind. */
+export async function runBench(args: BenchArgs): Promise<number> {
+  const o = benchOptions(args);
   const before = harnessProcesses();
   const ctx: MutantBenchContext = { quick: o.quick, scenarios: o.scenarios, seed: o.seed, env: o.env, system: o.system, outDir: o.out, log, mutants: o.mutants, seeds: o.seeds, unguided: o.unguided };
   const machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? '', memoryBytes: os.totalmem(), node: process.version, platform: `${os.platform()} ${os.release()}` };
@@ -240,13 +208,3 @@ async function runBenches(o: BenchOptions, ctx: BenchContext, machine: object, b
     }
   }
 }
-
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    const usage = err instanceof UsageError || err instanceof EnvironmentError;
-    process.stderr.write(`bench: ${oneLine(err)}${err instanceof UsageError && err.seeHelp ? ' (see --help)' : ''}\n`);
-    if (!usage && process.env.CHAOS_DEBUG) process.stderr.write(String((err as Error).stack) + '\n');
-    process.exit(usage ? 2 : 1);
-  },
-);

@@ -9,7 +9,8 @@ import { oneLine } from '../text/oneLine.ts';
 import { loadSummary, writeReport, type ReportFiles, type ReportSummary } from '../report/index.ts';
 import { loadShard, mergeShards, MergeError, type LoadedShard, type Merged } from '../report/merge.ts';
 import { gateExitCode } from './gate.ts';
-import { intIn, parseCommand, UsageError } from '../config/options.ts';
+import { UsageError, type LoadedConfig } from '../config/options.ts';
+import { groups, overFile, withOptions } from './options.ts';
 import { printFailure, printSummary, printUnknown } from '../report/reporters/console.ts';
 import { summaryJson } from '../report/summary.ts';
 import { printVerify, reportRows } from './verify.ts';
@@ -24,18 +25,22 @@ export interface MergeCliOptions {
   json: boolean;
 }
 
-export function parseMergeOptions(argv: string[]): MergeCliOptions | 'help' {
-  const cmd = new Command('chaos merge')
-    .description('Merge the report directories of the N shards of one run into one report, verdict and exit code')
-    .argument('<dirs...>', 'shard report directories (reports/<run-id>, or a --report-dir whose latest is followed)')
-    .option('--report-dir <dir>', 'where reports/<run-id>/ of the merged run is written', 'reports')
-    .option('--baseline <file>', 'compare with a previous summary.json: a regression fails the gate')
-    .option('--p99-tolerance <pct>', 'with --baseline: also fail when a scenario\'s p99 job latency grew by more than pct %', intIn('--p99-tolerance', 0, 100000))
-    .option('--allow-unknown', 'exit 0 even when a checker could not decide (verdict UNKNOWN)')
-    .option('--json', 'print the merged summary as JSON on stdout')
-    .option('--ci', 'plain lines (merge always prints plain lines)');
-  if (parseCommand(cmd, argv) === 'help') return 'help';
-  const o = cmd.opts<{ reportDir: string; baseline?: string; p99Tolerance?: number; allowUnknown?: boolean; json?: boolean }>();
+/** `chaos merge`'s options: the shards' directories, the report group and the gate group. */
+export function mergeCommand(): Command {
+  const cmd = new Command('merge')
+    .description('merge the report directories of the N shards of one run into one report, verdict and exit code')
+    .argument('<dirs...>', 'shard report directories (reports/<run-id>, or a --report-dir whose latest is followed)');
+  return withOptions(cmd,
+    groups.report({ json: 'print the merged summary as JSON on stdout', ci: 'plain lines (merge always prints plain lines)' }), groups.gate(),
+    groups.config('the config file (default: the first chaos.config.* in the working directory); merge reads its reportDir, baseline, p99Tolerance and allowUnknown; the command line wins'));
+}
+
+/** What merge reads from a config file: where the run's report goes and its gate, so the merge gates as the unsharded run would. */
+export const MERGE_FILE_KEYS = ['reportDir', 'baseline', 'p99Tolerance', 'allowUnknown'] as const;
+
+/** merge's options from a parsed mergeCommand, over the config file's. */
+export function mergeOptionsOf(cmd: Command, config?: LoadedConfig): MergeCliOptions {
+  const o = overFile<{ reportDir: string; baseline?: string; p99Tolerance?: number; allowUnknown?: boolean; json?: boolean }>(cmd, config, MERGE_FILE_KEYS);
   if (o.p99Tolerance !== undefined && !o.baseline) throw new UsageError('--p99-tolerance needs --baseline');
   return {
     dirs: cmd.args, reportDir: o.reportDir, baseline: o.baseline, p99TolerancePct: o.p99Tolerance,
@@ -62,10 +67,7 @@ export function writeMergedReport(merged: Merged, o: { dir: string; runId?: stri
   return writeReport(merged.result, { dir: o.dir, runId: o.runId, bugs: merged.result.bugs, workers: merged.run.workers, keepers: merged.run.keepers, ...info });
 }
 
-export async function runMerge(argv: string[], log: (s: string) => void): Promise<number> {
-  const parsed = parseMergeOptions(argv);
-  if (parsed === 'help') return 0;
-  const o = parsed;
+export async function runMerge(o: MergeCliOptions, log: (s: string) => void): Promise<number> {
   const baseline = o.baseline ? await loadSummary(o.baseline).catch((e: unknown) => { throw new UsageError(oneLine(e)); }) : undefined;
   const { merged } = await loadAndMerge(o.dirs);
   const { run, result } = merged;

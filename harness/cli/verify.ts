@@ -7,8 +7,9 @@ import { oneLine } from '../text/oneLine.ts';
 import { writeReport, type VerifyRow as ReportVerifyRow } from '../report/index.ts';
 import { shardResults } from '../report/merge.ts';
 import { verify, verifyWork, type VerifyResult, type VerifyRow } from '../runner/verify.ts';
-import { intIn, parseSystem, parseCommand, parseDuration, parseEnv, replayCommand, UsageError } from '../config/options.ts';
-import { parseShard, shardItems, shardLabel, type Shard } from '../config/shard.ts';
+import { intIn, parseCommand, replayCommand, UsageError, type LoadedConfig } from '../config/options.ts';
+import { shardItems, shardLabel, type Shard } from '../config/shard.ts';
+import { groups, overFile, runOption, withOptions } from './options.ts';
 
 export interface VerifyCliOptions {
   seed: number;
@@ -26,37 +27,43 @@ export interface VerifyCliOptions {
   shard?: Shard;
 }
 
-function parseBugList(text: string): string[] {
-  const names = text.split(',').map((s) => s.trim()).filter(Boolean);
+/** --bugs: planted bugs by name (the run's --bugs checks only their spelling). */
+function plantedBugs(names: string[]): string[] {
   for (const n of names) {
     if (!PLANTED_BUGS.some((b) => b.name === n)) throw new UsageError(`unknown bug "${n}" (known: ${PLANTED_BUGS.map((b) => b.name).join(', ')})`);
   }
   return names;
 }
 
-export function parseVerifyOptions(argv: string[]): VerifyCliOptions | 'help' {
-  const cmd = new Command('chaos verify')
-    .description('Prove the harness catches every planted bug and passes the correct system')
-    .option('--seed <n>', 'fast-check seed', intIn('--seed', -2147483648, 2147483647))
-    .option('--bugs <names>', 'only these planted bugs', (t) => t)
-    .option('--runs <n>', 'runs per scenario per bug (default: each bug\'s own)', intIn('--runs', 1, 10000))
-    .option('--budget <duration>', 'time budget per bug, e.g. 60s', parseDuration)
+/** `chaos verify`'s options: its own (--bugs, --runs, --budget, --control-runs) and the shared groups. */
+export function verifyCommand(): Command {
+  const cmd = new Command('verify')
+    .description('prove the harness catches every planted bug and passes the correct system')
+    .addOption(runOption('--bugs', { help: 'only these planted bugs' }))
+    .addOption(runOption('--runs', { help: 'runs per scenario per bug (default: each bug\'s own)' }))
+    .addOption(runOption('--budget', { help: 'time budget per bug, e.g. 60s' }))
     .option('--control-runs <n>', 'runs per scenario on the correct system (default: each scenario\'s own)', intIn('--control-runs', 1, 10000))
-    .option('--json', 'print the result as JSON on stdout')
-    .option('--ci', 'plain lines (verify always prints plain lines)')
-    .option('--sim', 'in deterministic simulation (see chaos --sim)')
-    .option('--env <env>', 'where the system runs: local (processes) or docker (containers)', parseEnv, 'local')
-    .option('--system <name>', 'the system under test: only the reference system has planted bugs', (t) => parseSystem(t), 'reference')
-    .option('--report-dir <dir>', 'where reports/<run-id>/ is written', 'reports')
-    .option('--shard <K/N>', 'run shard K of N (needs --seed): a disjoint part of the planted bugs and control scenarios; merge with `chaos merge`', parseShard);
-  if (parseCommand(cmd, argv) === 'help') return 'help';
-  const o = cmd.opts<{ seed?: number; bugs?: string; runs?: number; budget?: number; controlRuns?: number; json?: boolean; reportDir: string; shard?: Shard; sim?: boolean; env: 'local' | 'docker'; system: string }>();
+    .addOption(runOption('--system', { help: 'the system under test: only the reference system has planted bugs' }));
+  return withOptions(cmd,
+    groups.seed('fast-check seed (32-bit integer); printed'),
+    groups.shard('run shard K of N (needs --seed): a disjoint part of the planted bugs and control scenarios; merge with `chaos merge`'),
+    groups.sim('in deterministic simulation (see chaos --sim)'), groups.env(),
+    groups.report({ json: 'print the result as JSON on stdout', ci: 'plain lines (verify always prints plain lines)' }),
+    groups.config('the config file (default: the first chaos.config.* in the working directory); verify reads its seed, sim, env and reportDir; the command line wins'));
+}
+
+/** What verify reads from a config file: its system is the run's, and only the reference system has planted bugs. */
+export const VERIFY_FILE_KEYS = ['seed', 'sim', 'env', 'reportDir'] as const;
+
+/** verify's options from a parsed verifyCommand, over the config file's. */
+export function verifyOptionsOf(cmd: Command, config?: LoadedConfig): VerifyCliOptions {
+  const o = overFile<{ seed?: number; bugs?: string[]; runs?: number; budget?: number; controlRuns?: number; json?: boolean; reportDir: string; shard?: Shard; sim?: boolean; env: 'local' | 'docker'; system: string }>(cmd, config, VERIFY_FILE_KEYS);
   if (o.system !== 'reference') throw new UsageError(`verify proves that planted bugs are caught: only the reference system has them, ${o.system} has none (run \`npm run chaos -- --system ${o.system}\`)`, false);
   if (o.shard && o.seed === undefined) throw new UsageError('--shard needs --seed so every shard runs the same work');
   return {
     shard: o.shard,
     seed: o.seed ?? (Date.now() ^ (Math.random() * 0x7fffffff)) | 0,
-    bugs: o.bugs !== undefined ? parseBugList(o.bugs) : undefined,
+    bugs: o.bugs !== undefined ? plantedBugs(o.bugs) : undefined,
     runs: o.runs,
     budgetPerBugMs: o.budget,
     controlRuns: o.controlRuns,
@@ -65,6 +72,13 @@ export function parseVerifyOptions(argv: string[]): VerifyCliOptions | 'help' {
     json: Boolean(o.json),
     reportDir: o.reportDir,
   };
+}
+
+/** argv (after `verify`) into verify's options, over a loaded config file's; 'help' when help was printed. */
+export function parseVerifyOptions(argv: string[], config?: LoadedConfig): VerifyCliOptions | 'help' {
+  const cmd = verifyCommand();
+  if (parseCommand(cmd, argv) === 'help') return 'help';
+  return verifyOptionsOf(cmd, config);
 }
 
 export function verifyReplay(row: VerifyRow): string {

@@ -1,16 +1,10 @@
-// `npm run chaos -- images`: build the docker environment's images now (they are also built on
-// first use), print their names and sizes. `--rebuild` builds them even when present.
-import { Command } from 'commander';
-import { parseCommand } from '../../config/options.ts';
+// `npm run chaos -- images` (its options: harness/cli/images.ts): build the docker environment's
+// images now (they are also built on first use), print their names and sizes. `rebuild` builds
+// them even when present.
 import { engine, stopEngine } from './engine.ts';
 import { ensureImages, imageSizes, IMAGE_NAMES } from './images.ts';
 
-export async function runImages(argv: string[], log: (s: string) => void): Promise<number> {
-  const cmd = new Command('chaos images')
-    .description('Build the docker environment\'s images from this machine\'s binaries (redis-server, toxiproxy-server, node); reused while the binaries are unchanged')
-    .option('--rebuild', 'build them even when present');
-  if (parseCommand(cmd, argv) === 'help') return 0;
-  const o = cmd.opts<{ rebuild?: boolean }>();
+export async function runImages(o: { rebuild?: boolean }, log: (s: string) => void): Promise<number> {
   try {
     const e = await engine(log);
     const refs = await ensureImages(e.docker, log, { force: Boolean(o.rebuild) });
