@@ -1,8 +1,8 @@
-// The option groups the subcommands share (seed, shard, report, gate, system, env, config). Each
-// option is declared once: the run's in harness/config/options.ts (buildCommand), which `chaos
-// run` resolves; a subcommand that takes one of them gets that declaration (its flags, parser and
-// default), with help that says what it means there. Options only one subcommand has are declared
-// in that subcommand's file.
+// The option groups the subcommands share (seed, shard, report, gate, system, env, sim, config).
+// Each option is declared once: the run's in harness/config/options.ts (buildCommand), which
+// `chaos run` resolves; a subcommand that takes one of them gets that declaration (its flags,
+// parser and default), with help that says what it means there. Options only one subcommand has
+// are declared in that subcommand's file.
 import { Option, type Command } from 'commander';
 import { buildCommand, resolveRaw, type FileOptions, type LoadedConfig } from '../config/options.ts';
 
@@ -27,6 +27,8 @@ export function runOption(long: string, o: Reuse = {}): Option {
   if (o.default !== undefined) option.default(o.default);
   if (o.asText === 'one') option.argParser((text: string) => text);
   if (o.asText === 'repeatable') option.argParser((text: string, previous: string[] = []) => [...previous, text]);
+  // passed on only when typed: the run's own default (or its config file) applies
+  if (o.asText) option.default(undefined);
   return option;
 }
 
@@ -38,6 +40,7 @@ export const groups = {
   report: (o: { json?: string; ci?: string } = {}) => [runOption('--report-dir'), runOption('--json', { help: o.json }), runOption('--ci', { help: o.ci })],
   /** the regression gate of a finished run */
   gate: () => [runOption('--baseline'), runOption('--p99-tolerance'), runOption('--allow-unknown')],
+  system: (help: string) => [runOption('--system', { help })],
   env: (help?: string) => [runOption('--env', { help })],
   sim: (help?: string) => [runOption('--sim', { help }), runOption('--no-sim')],
   config: (help: string) => [runOption('--config', { help })],

@@ -42,9 +42,9 @@ export function verifyCommand(): Command {
     .addOption(runOption('--bugs', { help: 'only these planted bugs' }))
     .addOption(runOption('--runs', { help: 'runs per scenario per bug (default: each bug\'s own)' }))
     .addOption(runOption('--budget', { help: 'time budget per bug, e.g. 60s' }))
-    .option('--control-runs <n>', 'runs per scenario on the correct system (default: each scenario\'s own)', intIn('--control-runs', 1, 10000))
-    .addOption(runOption('--system', { help: 'the system under test: only the reference system has planted bugs' }));
+    .option('--control-runs <n>', 'runs per scenario on the correct system (default: each scenario\'s own)', intIn('--control-runs', 1, 10000));
   return withOptions(cmd,
+    groups.system('the system under test: only the reference system has planted bugs'),
     groups.seed('fast-check seed (32-bit integer); printed'),
     groups.shard('run shard K of N (needs --seed): a disjoint part of the planted bugs and control scenarios; merge with `chaos merge`'),
     groups.sim('in deterministic simulation (see chaos --sim)'), groups.env(),

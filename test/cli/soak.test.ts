@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { writeReport } from '../../harness/report/index.ts';
 import { makeSuite, passingScenario, unknownScenario } from '../report/fixtures.ts';
 
+import { parseCommand } from '../../harness/config/options.ts';
 import * as soak from '../../harness/cli/soak.ts';
 
 let root: string;
@@ -36,5 +37,18 @@ describe('soak settle distribution', () => {
     expect(soak.settleSamples(undefined)).toEqual([]);
     expect(soak.settleDistribution([[], []])).toBeNull();
     expect(soak.formatSettle(null)).toBe('soak: no settle times (no suite wrote a summary.json with run records)');
+  });
+});
+
+describe('soak\'s suite options', () => {
+  it('hands each suite\'s chaos run the options as typed, and only those typed', async () => {
+    const cmd = soak.soakCommand();
+    parseCommand(cmd, ['--suites', '3', '--seed', '4', '--system', 'bullmq', '--scenario', 'worker-crash', '--runs', '2', '--redis-config', 'appendonly=no', '--redis-config', 'appendfsync=always']);
+    const o = await soak.soakOptionsOf(cmd);
+    expect(o).toMatchObject({ suites: 3, seed: 4, scenario: 'worker-crash', runs: '2' });
+    expect(o.suiteArgs).toEqual(['--scenario', 'worker-crash', '--runs', '2', '--system', 'bullmq', '--redis-config', 'appendonly=no', '--redis-config', 'appendfsync=always']);
+    const none = soak.soakCommand();
+    parseCommand(none, ['--no-sim']);
+    expect((await soak.soakOptionsOf(none)).suiteArgs).toEqual(['--no-sim']);
   });
 });
