@@ -4,6 +4,7 @@ import { createInterface } from 'node:readline';
 import { PROJECT_ROOT } from './binaries.ts';
 import { EnvironmentError } from './errors.ts';
 import type { ManagedProcess, ProcessRegistry } from './processes.ts';
+import type { ProcessHandle } from './backed.ts';
 import type { ProcessSpec } from '../systems/types.ts';
 import type { Rejoin } from '../nemesis/types.ts';
 
@@ -31,7 +32,7 @@ export function sutCommand(): string[] {
 const STARTUP_TIMEOUT_MS = 20_000;
 
 /** One process of the system under test, talking through its own link, restartable after a crash. */
-export class SutProcess {
+export class SutProcess implements ProcessHandle {
   process!: ManagedProcess;
   executorPid: number | undefined;
   private stderrTail = '';
@@ -131,6 +132,23 @@ export class SutProcess {
     this.process.signal('SIGCONT');
     this.process.signal('SIGKILL');
     await this.process.exited;
+  }
+
+  /** SIGTERM, then SIGKILL if it has not exited within graceMs */
+  async terminate(graceMs: number): Promise<void> {
+    this.signal('SIGTERM');
+    await Promise.race([this.process.exited, new Promise((r) => setTimeout(r, graceMs))]);
+    await this.kill();
+  }
+
+  /** freeze its process group (SIGSTOP) */
+  pause(): void {
+    this.signal('SIGSTOP');
+  }
+
+  /** thaw it (SIGCONT) */
+  resume(): void {
+    this.signal('SIGCONT');
   }
 
   async restart(): Promise<void> {

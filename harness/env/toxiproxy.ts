@@ -44,15 +44,9 @@ export class ToxiproxyServer {
     throw new EnvironmentError(`toxiproxy-server on port ${port} did not answer within 10 s`);
   }
 
-  /**
-   * A proxy forwarding to upstream, listening on a port outside the ephemeral range: a link that
-   * is taken down (a partition) binds the same port again when it comes back (see ports.ts).
-   */
-  async createProxy(name: string, upstreamPort: number): Promise<{ proxy: Proxy; port: number }> {
-    const proxy = await startWithPortRetry((port) => this.api.createProxy({ name, listen: `127.0.0.1:${port}`, upstream: `127.0.0.1:${upstreamPort}` }));
-    const port = Number(proxy.listen.split(':').pop());
-    if (!port) throw new EnvironmentError(`toxiproxy gave proxy ${name} no port (listen=${proxy.listen})`);
-    return { proxy, port };
+  /** A proxy forwarding to upstream (see createProxy). */
+  createProxy(name: string, upstreamPort: number): Promise<{ proxy: Proxy; port: number }> {
+    return createProxy(this.api, name, upstreamPort);
   }
 
   async stop(): Promise<void> {
@@ -61,6 +55,17 @@ export class ToxiproxyServer {
     await this.process.exited;
     clearTimeout(t);
   }
+}
+
+/**
+ * A proxy forwarding to upstream, listening on a port outside the ephemeral range: a link that
+ * is taken down (a partition) binds the same port again when it comes back (see ports.ts).
+ */
+export async function createProxy(api: Toxiproxy, name: string, upstreamPort: number): Promise<{ proxy: Proxy; port: number }> {
+  const proxy = await startWithPortRetry((port) => api.createProxy({ name, listen: `127.0.0.1:${port}`, upstream: `127.0.0.1:${upstreamPort}` }));
+  const port = Number(proxy.listen.split(':').pop());
+  if (!port) throw new EnvironmentError(`toxiproxy gave proxy ${name} no port (listen=${proxy.listen})`);
+  return { proxy, port };
 }
 
 /** A link's fault controls on its Toxiproxy proxy (every environment whose links are Toxiproxy's). */
