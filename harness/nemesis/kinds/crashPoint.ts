@@ -130,11 +130,20 @@ function crashPointArb(t: Targets): fc.Arbitrary<CrashPointFault> {
         { weight: 2, arbitrary: fc.record({ watch: fc.constant(watch), command: fc.constantFrom<string>(...named), nth: fc.integer({ min: 1, max: 3 }) }) },
       );
     };
+    // a recovery is short: its crash windows lie in the first commands after the incident (hand a
+    // job back, take one over, ack a requeued one), so a second stop counts few, any or named
+    const recovering = (watch: string) => {
+      const named = t.commands?.[watch] ?? TRIGGER_COMMANDS;
+      return fc.oneof(
+        { weight: 3, arbitrary: fc.record({ watch: fc.constant(watch), command: fc.constant('*'), nth: fc.oneof(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 16 })) }) },
+        { weight: 2, arbitrary: fc.record({ watch: fc.constant(watch), command: fc.constantFrom<string>(...named), nth: fc.integer({ min: 1, max: 2 }) }) },
+      );
+    };
     const watchable = executor ? [process, executor] : [process];
     // after an executor kill (the worker goes on), half the time a second stop while the worker
-    // recovers: at its next commands, or a named step of them (a crash during recovery)
+    // recovers: at one of its first commands, or a named step of them (a crash during recovery)
     const then: fc.Arbitrary<CrashThen | undefined> = fc.option(
-      fc.record({ counted: fc.constantFrom(...watchable).chain(watched), action: fc.constantFrom<'kill' | 'pause'>('kill', 'pause') })
+      fc.record({ counted: fc.constantFrom(...watchable).chain(recovering), action: fc.constantFrom<'kill' | 'pause'>('kill', 'pause') })
         .map(({ counted, action }) => ({ watch: counted.watch, command: counted.command, nth: counted.nth, action })),
       { nil: undefined, freq: 2 },
     );
