@@ -7,22 +7,19 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
-import { Toxiproxy, type Proxy } from 'toxiproxy-node-client';
+import { Toxiproxy } from 'toxiproxy-node-client';
 import type Docker from 'dockerode';
 import { PROJECT_ROOT } from '../binaries.ts';
-import { DEFAULT_ENV_OPTIONS, type EnvironmentOptions, type Link } from '../environment.ts';
+import { BackedEnvironment, type ProcessHandle, type RedisHandle } from '../backed.ts';
+import { DEFAULT_ENV_OPTIONS, type EnvironmentOptions } from '../environment.ts';
 import { EnvironmentError } from '../errors.ts';
 import { oneLine } from '../../text/oneLine.ts';
-import { freePort, startWithPortRetry } from '../ports.ts';
-import { untilListening } from '../redis.ts';
-import { proxyLinkControl } from '../toxiproxy.ts';
+import { startWithPortRetry } from '../ports.ts';
 import { OWNER_VAR } from '../processes.ts';
-import type { LinkControl, ProcessControl, RedisControl, RunEnvironment } from '../surface.ts';
-import { httpTransport, type Transport } from '../../workload/client.ts';
 import { ownLabels } from './cleanup.ts';
 import { engine, type Engine } from './engine.ts';
 import { ensureImages, type ImageName } from './images.ts';
-import type { SystemModule, SystemShape } from '../../systems/types.ts';
+import type { SystemModule } from '../../systems/types.ts';
 
 const STARTUP_TIMEOUT_MS = 30_000;
 const READY_LINE = /"ready":\s*true/;
@@ -39,7 +36,7 @@ export interface ContainerOperation extends Record<string, string> {
 const dockerTime = (ms: number) => `${Math.floor(ms / 1000)}.${String((ms % 1000) * 1_000_000).padStart(9, '0')}`;
 
 /** One container, as the faults see it: operations on it are serialized. */
-class Box {
+class Box implements ProcessHandle {
   container!: Docker.Container;
   /** host pid of the container's first process (the role itself) */
   hostPid = 0;
@@ -64,6 +61,10 @@ class Box {
 
   note(operation: string): void {
     this.last = { target: 'container', container: this.name, operation };
+  }
+
+  alive(): boolean {
+    return this.running;
   }
 
   /** after a start: whether it runs, its host pid, and a watch for its exit */
@@ -124,11 +125,11 @@ class Box {
   }
 
   /** settle every queued operation (a pause or resume is fire-and-forget) */
-  idle(): Promise<void> {
+  settle(): Promise<void> {
     return this.op(async () => undefined);
   }
 
-  /** start the same container again (its command, its volume) and wait until it is ready */
+  /** start the same container again (its command, its volume: never as a new consumer) and wait until it is ready */
   start(): Promise<void> {
     this.note('docker start');
     return this.op(async () => {
@@ -188,6 +189,18 @@ class Box {
     }
   }
 
+  killExecutor(): boolean {
+    const pid = this.executorHostPid();
+    if (pid === undefined) return false;
+    this.note(`SIGKILL of the executor process in the container (host pid ${pid})`);
+    try {
+      process.kill(pid, 'SIGKILL');
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   async remove(): Promise<void> {
     await this.container?.remove({ force: true, v: true }).catch(() => undefined);
     this.running = false;
@@ -225,29 +238,23 @@ interface Role {
   args: string[];
 }
 
-export class DockerEnvironment implements RunEnvironment {
-  readonly links = new Map<string, Link>();
-  readonly sut = new Map<string, Box>();
-  admin!: Redis;
-  processesReusable = false;
-  orchestratorHttpPort = 0;
+/** The environment in containers; backed.ts shares the links, heal and reset with the local one. */
+export class DockerEnvironment extends BackedEnvironment<Box> {
   redisPort = 0;
   toxiproxyPort = 0;
   readonly password = randomBytes(12).toString('hex');
   private redisBox!: Box;
   private toxiBox!: Box;
-  private toxiproxy!: Toxiproxy;
+  protected toxiproxyApi!: Toxiproxy;
   private readonly prefix = `chaos-${process.pid}-${++envCount}`;
   private readonly volume = `${this.prefix}-redis-data`;
   private images!: Record<ImageName, string>;
   /** how long start() took, for the report and measurements */
   startMs = 0;
 
-  private constructor(readonly options: EnvironmentOptions, private readonly engine: Engine, readonly system: SystemModule) {
-    this.parts = system.shape(options);
+  private constructor(options: EnvironmentOptions, private readonly engine: Engine, system: SystemModule) {
+    super(options, system);
   }
-
-  readonly parts: SystemShape;
 
   static async start(partial: Partial<EnvironmentOptions> = {}, log: (s: string) => void = (s) => process.stderr.write(s + '\n')): Promise<DockerEnvironment> {
     const started = Date.now();
@@ -261,10 +268,7 @@ export class DockerEnvironment implements RunEnvironment {
       env.images = await ensureImages(e.docker, log);
       await env.startRedis();
       await env.startToxiproxy();
-      await env.createLinks();
-      await env.startSut();
-      // as Environment.start: only a system whose runs may reuse processes (SystemModule.idle) reuses them in its first
-      env.processesReusable = env.system.idle !== undefined;
+      await env.startSystem();
       env.startMs = Date.now() - started;
       log(`docker: environment up in ${(env.startMs / 1000).toFixed(1)}s (${env.sut.size + 2} containers: redis, toxiproxy, ${[...env.sut.keys()].join(', ')})`);
       return env;
@@ -315,34 +319,15 @@ export class DockerEnvironment implements RunEnvironment {
       this.toxiproxyPort = port;
       await launch(this.toxiBox, this.images.toxiproxy, ['toxiproxy-server', '-host', '127.0.0.1', '-port', String(port)], { waitLine: /Starting Toxiproxy HTTP server/ });
     }, 3);
-    this.toxiproxy = new Toxiproxy(`http://127.0.0.1:${this.toxiproxyPort}`);
+    this.toxiproxyApi = new Toxiproxy(`http://127.0.0.1:${this.toxiproxyPort}`);
     for (let i = 0; ; i++) {
       try {
-        await this.toxiproxy.getVersion();
+        await this.toxiproxyApi.getVersion();
         break;
       } catch (err) {
         if (i > 100) throw new EnvironmentError(`toxiproxy in ${this.toxiBox.name} does not answer: ${oneLine(err)}`);
         await new Promise((r) => setTimeout(r, 50));
       }
-    }
-  }
-
-  link(name: string): Link {
-    const l = this.links.get(name);
-    if (!l) throw new Error(`no link named ${name}`);
-    return l;
-  }
-
-  get transport(): Transport {
-    return httpTransport(`http://127.0.0.1:${this.link('client').port}`);
-  }
-
-  private async createLinks(): Promise<void> {
-    this.orchestratorHttpPort = await freePort();
-    for (const name of this.parts.links) {
-      const upstream = name === 'client' ? this.orchestratorHttpPort : this.redisPort;
-      const proxy: Proxy = await startWithPortRetry((port) => this.toxiproxy.createProxy({ name, listen: `127.0.0.1:${port}`, upstream: `127.0.0.1:${upstream}` }));
-      this.links.set(name, { name, port: Number(proxy.listen.split(':').pop()), proxy });
     }
   }
 
@@ -358,7 +343,7 @@ export class DockerEnvironment implements RunEnvironment {
     ];
   }
 
-  private async startSut(): Promise<void> {
+  protected async startProcesses(): Promise<void> {
     const env: Record<string, string> = { SUT_REDIS_PASSWORD: this.password, HOME: '/tmp' };
     if (process.env[OWNER_VAR]) env[OWNER_VAR] = process.env[OWNER_VAR]!;
     await Promise.all(this.roles().map(async (r) => {
@@ -371,46 +356,14 @@ export class DockerEnvironment implements RunEnvironment {
     }));
   }
 
-  private box(id: string): Box {
-    const b = this.sut.get(id);
-    if (!b) throw new Error(`no SUT container named ${id}`);
-    return b;
-  }
-
-  processControl(id: string): ProcessControl {
-    const b = this.box(id);
-    return {
-      alive: () => b.running,
-      kill: () => b.kill(),
-      terminate: (graceMs) => b.terminate(graceMs),
-      start: () => b.start(),
-      pause: () => b.pause(),
-      resume: () => b.resume(),
-      killExecutor: () => {
-        const pid = b.executorHostPid();
-        if (pid === undefined) return false;
-        b.note(`SIGKILL of the executor process in the container (host pid ${pid})`);
-        try {
-          process.kill(pid, 'SIGKILL');
-          return true;
-        } catch {
-          return false;
-        }
-      },
-    };
-  }
-
-  linkControl(name: string): LinkControl {
-    return proxyLinkControl(this.link(name).proxy);
-  }
-
-  get redisControl(): RedisControl {
+  get redisControl(): RedisHandle {
     const b = this.redisBox;
     return {
       alive: () => b.running,
       kill: () => b.kill(),
       // the same container started again: same port, its append-only file on the volume
       restart: () => b.start(),
+      settle: () => b.settle(),
     };
   }
 
@@ -421,40 +374,9 @@ export class DockerEnvironment implements RunEnvironment {
     return m ? this.sut.get(m[1]!)?.last : undefined;
   }
 
-  allProcessesAlive(): boolean {
-    return [...this.sut.values()].every((b) => b.running);
-  }
-
-  async healLinks(): Promise<void> {
-    await this.toxiproxy.reset();
-  }
-
-  async healProcesses(): Promise<void> {
-    await Promise.all([...this.sut.values()].map(async (b) => {
-      await b.idle();
-      if (b.running) b.resume();
-      else await b.start();
-      await b.idle();
-    }));
-  }
-
-  async reset(opts: { reuseProcesses?: boolean } = {}): Promise<boolean> {
-    await this.healLinks();
-    await this.redisBox.idle();
-    if (!this.redisBox.running) await this.redisBox.start();
-    await Promise.all([...this.sut.values()].map((b) => b.idle()));
-    const restart = !opts.reuseProcesses || [...this.sut.values()].some((b) => !b.running || b.paused);
-    if (restart) await Promise.all([...this.sut.values()].map((b) => b.kill()));
-    await this.admin.flushall();
-    if (restart) await Promise.all([...this.sut.values()].map((b) => b.start()));
-    else await untilListening(this.admin, this.parts.workers.length + this.parts.keepers.length);
-    return restart;
-  }
-
-  async stop(): Promise<void> {
+  protected async teardown(): Promise<void> {
     const dbg = (m: string) => process.env.CHAOS_DEBUG && process.stderr.write(`[docker ${new Date().toISOString()}] ${m}\n`);
     dbg('env stop');
-    this.admin?.disconnect();
     const boxes = [...this.sut.values(), this.toxiBox, this.redisBox].filter(Boolean);
     await Promise.all(boxes.map(async (b) => {
       await b.remove().catch((e) => dbg(`${b.name}: ${e}`));
