@@ -3,11 +3,12 @@
 // action sets the exit code through `exit` and throws UsageError (one line, exit 2) on bad input.
 import { Command } from 'commander';
 import { loadConfig } from '../config/load.ts';
+import { UsageError } from '../config/options.ts';
 import { benchCommand, describeBenchmarks } from './bench.ts';
 import { doctorCommand, runDoctor } from './doctor.ts';
 import { imagesCommand } from './images.ts';
 import { mergeCommand, mergeOptionsOf, runMerge } from './merge.ts';
-import { releaseEngine, runCommand, runOptionsHelp } from './run.ts';
+import { releaseEngine, runCommand, runHelp, runOptionsHelp } from './run.ts';
 import { runSoak, soakCommand, soakOptionsOf } from './soak.ts';
 import { runVerify, verifyCommand, verifyOptionsOf } from './verify.ts';
 
@@ -58,8 +59,19 @@ export function chaosProgram(exit: (code: number) => void, log: (s: string) => v
   program.addCommand(quiet(doctorCommand()).action(async () => exit(await runDoctor(log))));
 
   // bench's help names its benchmarks, which load only once bench is chosen
-  program.hook('preSubcommand', async (_root, sub) => {
+  const describe = async (sub: Command) => {
     if (sub.name() === 'bench') await describeBenchmarks(sub);
-  });
+  };
+  program.hook('preSubcommand', async (_root, sub) => describe(sub));
+  // `chaos help <command>`: commander's own prints a subcommand's help without the hook above
+  program.helpCommand(false).addCommand(quiet(new Command('help')).argument('[command]').description('display help for command').action(async (name?: string) => {
+    const sub = program.commands.find((c) => c.name() === name);
+    if (name !== undefined && !sub) throw new UsageError(`unknown command "${name}" (commands: ${names().join(', ')})`);
+    if (sub) await describe(sub);
+    // run hands --help to the run's own options
+    if (sub?.name() === 'run') process.stdout.write(runHelp());
+    else (sub ?? program).outputHelp();
+    exit(0);
+  }));
   return program;
 }

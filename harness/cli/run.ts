@@ -88,8 +88,11 @@ export function runCommand(commands: () => readonly string[], exit: (code: numbe
     });
 }
 
+/** The run's help: its options as harness/config/options.ts declares them. */
+export const runHelp = (): string => buildCommand().helpInformation();
+
 /** The run's options as its help lists them, for `chaos --help` (run is the default command). */
 export function runOptionsHelp(): string {
-  const help = buildCommand().helpInformation();
+  const help = runHelp();
   return help.slice(help.indexOf('Options:')).replace(/^Options:/, 'Options of run (the default command):');
 }
