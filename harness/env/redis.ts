@@ -141,10 +141,7 @@ export class RedisServer {
 
   /** A direct (not proxied) connection, for the harness's own reads and setup. */
   client(extra: Partial<import('ioredis').RedisOptions> = {}): Redis {
-    const c = new Redis({ host: '127.0.0.1', port: this.port, password: this.password, ...extra });
-    // a Redis restart (a nemesis step) drops the connection; ioredis reconnects by itself
-    c.on('error', () => undefined);
-    return c;
+    return redisClient(this.port, this.password, extra);
   }
 
   /**
@@ -172,6 +169,14 @@ export class RedisServer {
     rmSync(this.dir, { recursive: true, force: true });
     this.forgetDir();
   }
+}
+
+/** A direct (not proxied) connection to the Redis on a loopback port (a process's or a container's). */
+export function redisClient(port: number, password: string, extra: Partial<import('ioredis').RedisOptions> = {}): Redis {
+  const c = new Redis({ host: '127.0.0.1', port, password, ...extra });
+  // a Redis restart (a nemesis step) drops the connection; ioredis reconnects by itself
+  c.on('error', () => undefined);
+  return c;
 }
 
 /**

@@ -6,7 +6,7 @@
 // restart keeps its append-only file on a volume.
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { Toxiproxy } from 'toxiproxy-node-client';
 import type Docker from 'dockerode';
 import { PROJECT_ROOT } from '../binaries.ts';
@@ -16,6 +16,7 @@ import { EnvironmentError } from '../errors.ts';
 import { oneLine } from '../../text/oneLine.ts';
 import { startWithPortRetry } from '../ports.ts';
 import { OWNER_VAR } from '../processes.ts';
+import { redisClient } from '../redis.ts';
 import { ownLabels } from './cleanup.ts';
 import { engine, type Engine } from './engine.ts';
 import { ensureImages, type ImageName } from './images.ts';
@@ -283,9 +284,7 @@ export class DockerEnvironment extends BackedEnvironment<Box> {
   }
 
   private redisClient(extra: Partial<import('ioredis').RedisOptions> = {}): Redis {
-    const c = new Redis({ host: '127.0.0.1', port: this.redisPort, password: this.password, ...extra });
-    c.on('error', () => undefined);
-    return c;
+    return redisClient(this.redisPort, this.password, extra);
   }
 
   private async ping(): Promise<boolean> {
