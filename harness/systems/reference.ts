@@ -15,8 +15,8 @@ import type { ProcessSpec, Progress, SystemModule, SystemShape, StartContext } f
 /** the job and event streams and their consumer groups (PROTOCOL.md) */
 const QUEUES = [['sut:jobs', 'workers'], ['sut:events', 'keepers']] as const;
 
-/** PROTOCOL.md `--consumer`: the n-th new consumer name of a worker or keeper (`worker-1~2`) */
-export const consumerName = (id: string, n: number) => `${id}~${n}`;
+/** PROTOCOL.md `--consumer`: the n-th new consumer name of a worker or keeper (`worker-1.2`; the SUT takes letters, digits, _ . : -) */
+export const consumerName = (id: string, n: number) => `${id}.${n}`;
 const newConsumer = (id: string) => (n: number) => ['--consumer', consumerName(id, n)];
 
 export const reference: SystemModule = {
