@@ -248,18 +248,10 @@ export class SimNetwork implements DeliveryPolicy {
   }
 
   /**
-   * How long a message of `bytes` takes on the link in that direction now: loopback's own time
-   * (0.05–0.5 ms: a real link is never instant, and requests that arrive close together must be
-   * able to overlap) plus the toxics (latency with jitter, bandwidth).
-   */
-  delay(linkName: string, stream: Stream, bytes: number): number {
-    const { base, parts } = this.route(linkName, stream, () => bytes);
-    return base + sum(parts);
-  }
-
-  /**
    * A message of `bytes` crossing a link with no Redis behind it (the client's HTTP): settles once
-   * it has, after delay()'s time, or sooner when a delaying toxic that holds it is removed.
+   * it has, after loopback's own time (0.05–0.5 ms: a real link is never instant, and requests that
+   * arrive close together must be able to overlap) plus the toxics' (latency with jitter,
+   * bandwidth), or sooner when a delaying toxic that holds it is removed.
    */
   transit(linkName: string, stream: Stream, bytes: number): Promise<void> {
     const { base, parts } = this.route(linkName, stream, () => bytes);
@@ -271,7 +263,7 @@ export class SimNetwork implements DeliveryPolicy {
         this.transits.delete(w);
         resolve();
       };
-      // (a virtual timer: set as delay()'s caller would set it, and set again when the message is released)
+      // (a virtual timer of the message's whole delay, set again when a removed toxic releases it)
       let timer = setTimeout(arrive, ms);
       const w: Transit = {
         link: linkName,
