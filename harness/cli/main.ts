@@ -28,12 +28,25 @@ async function main(argv: string[]): Promise<number> {
   return code;
 }
 
+/**
+ * Exits once what was written to stdout and stderr has gone out: a pipe takes 64 KB at a time,
+ * and process.exit drops the rest (a --json summary read by a script would end mid-object).
+ */
+function exitWhenFlushed(code: number): void {
+  let pending = 2;
+  const done = () => {
+    if (--pending === 0) process.exit(code);
+  };
+  process.stdout.write('', done);
+  process.stderr.write('', done);
+}
+
 main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
+  (code) => exitWhenFlushed(code),
   (err: unknown) => {
     const usage = err instanceof UsageError || err instanceof EnvironmentError;
     process.stderr.write(`chaos: ${oneLine(err)}${err instanceof UsageError && err.seeHelp ? ' (see --help)' : ''}\n`);
     if (!usage && process.env.CHAOS_DEBUG) process.stderr.write(String((err as Error).stack) + '\n');
-    process.exit(usage ? 2 : 1);
+    exitWhenFlushed(usage ? 2 : 1);
   },
 );
