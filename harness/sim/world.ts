@@ -191,9 +191,13 @@ export class SimWorld implements RunEnvironment {
       this.rejoins.set(id, n);
       link = { ...link, consumer: consumerName(id, n) };
     }
-    if (id === 'orchestrator') incarnation.handle = await this.sut.startOrchestrator({ ...link, httpPort: 0 } as never, this.edges, lifecycle);
-    else if (id.startsWith('worker-')) incarnation.handle = await this.sut.startWorker({ ...link, leaseMs: this.shape.leaseMs, executorRedisPort: 0 }, this.edges, lifecycle);
-    else incarnation.handle = await this.sut.startKeeper({ ...link, ...KEEPER_DEFAULTS }, this.edges, lifecycle);
+    const starting = id === 'orchestrator' ? this.sut.startOrchestrator({ ...link, httpPort: 0 } as never, this.edges, lifecycle)
+      : id.startsWith('worker-') ? this.sut.startWorker({ ...link, leaseMs: this.shape.leaseMs, executorRedisPort: 0 }, this.edges, lifecycle)
+      : this.sut.startKeeper({ ...link, ...KEEPER_DEFAULTS }, this.edges, lifecycle);
+    // killed before it was ready (a restart's heal still waiting for Redis when the next restart
+    // strikes): the start fails, as a live process that exits before its ready line does. Waiting
+    // on would never end: a connection cut while it reconnects never says so (seed 2, front-door)
+    incarnation.handle = await Promise.race([starting, killed]);
   }
 
   async start(): Promise<void> {
