@@ -7,31 +7,17 @@ import { writeHistory } from '../../history/jsonl.ts';
 import type { SuiteResult } from '../../runner/suite.ts';
 import type { ReplayOptions } from '../../config/options.ts';
 import type { RunInfo } from '../reporter.ts';
-import { reportSummary, type MergedInfo, type ReportSummary, type ShardInfo, type VerifyRow } from '../summary.ts';
+import { reportSummary, type ReportSummary, type SummaryInput } from '../summary.ts';
 import type { ShardResults } from '../merge.ts';
 
-export interface ReportOptions {
+/** What a report is written with: what its summary says of the run (SummaryInput), where and under which name it goes. */
+export interface ReportOptions extends Omit<SummaryInput, 'runId' | 'createdAt' | 'histories'> {
   /** reports root; default "reports" */
   dir?: string;
   /** name of this run's directory; default: UTC time and seed */
   runId?: string;
-  bugs: string[];
-  workers?: number;
-  keepers?: number;
-  /** the runs were simulated (chaos --sim): replay commands carry --sim */
-  sim?: boolean;
-  /** the rest of what replay commands carry (--concurrency, --fault-duration, --no-guidance, --config, ...) */
-  replay?: Partial<ReplayOptions>;
-  /** the suite was cut short (interrupt) even if the result does not say so */
-  incomplete?: boolean;
-  /** planted-bug table of a verify run */
-  verify?: VerifyRow[];
   /** clock for createdAt and the default run id (tests) */
   now?: Date;
-  /** this report is shard K of N of a run: named in summary.json, index.html and junit.xml */
-  shard?: ShardInfo;
-  /** this report was merged from the shards of a run */
-  merged?: MergedInfo;
   /** a shard's full-fidelity results, written as results.json for `chaos merge` */
   shardResults?: ShardResults;
 }
