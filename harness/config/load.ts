@@ -12,7 +12,7 @@ export function findConfig(cwd: string): string | undefined {
 }
 
 /** An import error in one line: esbuild's "Transform failed with 1 error:" is followed by the error itself. */
-function importErrorLine(err: unknown, file: string, shown: string): string {
+export function importErrorLine(err: unknown, file: string, shown: string): string {
   const lines = (err instanceof Error ? err.message : String(err)).split('\n').map((l) => l.trim()).filter(Boolean);
   const first = lines[0] ?? 'could not be loaded';
   const line = first.endsWith(':') && lines[1] ? `${first} ${lines[1]}` : first;

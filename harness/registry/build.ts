@@ -5,6 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { UsageError, type LoadedConfig } from '../config/options.ts';
 import type { ModuleRef } from '../config/schema.ts';
+import { importErrorLine } from '../config/load.ts';
 import { registerFaultKinds, type FaultKindModule } from '../nemesis/kind.ts';
 import type { Scenario } from '../runner/scenario.ts';
 import { entryOf } from '../systems/index.ts';
@@ -50,8 +51,7 @@ async function valueOf(key: Key, index: number, value: unknown, config: LoadedCo
     try {
       mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
     } catch (err) {
-      const line = (err instanceof Error ? err.message : String(err)).split('\n').map((l) => l.trim()).find(Boolean) ?? 'could not be loaded';
-      throw new UsageError(`${where}: could not be loaded: ${line.split(file).join(value.path)}`, false);
+      throw new UsageError(`${where}: could not be loaded: ${importErrorLine(err, file, value.path)}`, false);
     }
     if (!('default' in mod)) throw new UsageError(`${where}: has no default export (export default ${what.replace(/^an? /, '')})`, false);
     value = mod.default;
