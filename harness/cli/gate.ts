@@ -1,16 +1,9 @@
 // What a finished suite exits with, shared by `chaos` and `chaos merge` (a merged run exits
-// exactly as the unsharded run would), and what defines a run's work for sharding.
+// exactly as the unsharded run would).
 import { compareBaseline, type ReportSummary } from '../report/index.ts';
-import type { RunKey } from '../report/merge.ts';
 import type { SuiteResult } from '../runner/suite.ts';
-import type { ChaosOptions } from '../config/options.ts';
+import type { GateSettings } from '../config/options.ts';
 import { suiteExitCode } from './output.ts';
-
-/** What defines this run's work: the shards of one run must agree on every field. */
-export function runKeyOf(o: ChaosOptions): RunKey {
-  return { seed: o.seed, bugs: o.bugs, scenarios: o.selection.map((s) => s.name), runs: o.runs, budgetMs: o.budgetMs, workers: o.workers, keepers: o.keepers,
-    ...(o.system !== 'reference' ? { system: o.system } : {}), ...(o.redisConfig.length ? { redisConfig: o.redisConfig } : {}) };
-}
 
 /**
  * The exit code of a finished suite (unsharded, or merged from shards): 2 when an environment
@@ -18,7 +11,7 @@ export function runKeyOf(o: ChaosOptions): RunKey {
  */
 export function gateExitCode(
   result: SuiteResult, summary: ReportSummary | undefined,
-  o: { allowUnknown: boolean; baseline?: ReportSummary; p99TolerancePct?: number }, log: (s: string) => void,
+  o: Omit<GateSettings, 'baseline'> & { baseline?: ReportSummary }, log: (s: string) => void,
 ): number {
   const environmentFailure = result.scenarios.find((s) => s.verdict === 'incomplete' && s.error);
   if (environmentFailure) {

@@ -13,12 +13,13 @@ import { DEFAULT_REPORTERS, loadReporters } from '../report/reporters/index.ts';
 import { Suite, type SuiteResult } from '../runner/suite.ts';
 import { buildCommand, UsageError, type ChaosOptions } from '../config/options.ts';
 import { resolveOptions } from '../config/resolve.ts';
-import { gateExitCode, runKeyOf } from './gate.ts';
-import { shardBudget, shardLabel } from '../config/shard.ts';
+import { gateExitCode } from './gate.ts';
+import { shardLabel } from '../config/shard.ts';
 
 /** The figures a --baseline is compared with: the summary.json this run's report holds (but for its run id and time). */
 function gateSummary(result: SuiteResult, o: ChaosOptions) {
-  return reportSummary(result, { runId: '', createdAt: new Date(), bugs: o.bugs, workers: o.workers, keepers: o.keepers, sim: o.sim, replay: o });
+  const { replay } = o.report;
+  return reportSummary(result, { runId: '', createdAt: new Date(), bugs: replay.bugs, workers: replay.workers, keepers: replay.keepers, sim: replay.sim, replay });
 }
 
 /** The docker environment's engine, when this process used it: its containers removed, a dockerd the harness started stopped. */
@@ -31,28 +32,24 @@ export async function runChaos(argv: string[], log: (s: string) => void): Promis
   const parsed = await resolveOptions(argv);
   if (parsed === 'help') return 0;
   const o: ChaosOptions = parsed;
+  const { suite: s, report, gate } = o;
   // read the baseline first: a bad file is a usage error before minutes of running
-  const baseline = o.baseline ? await loadSummary(o.baseline).catch((e: unknown) => { throw new UsageError(oneLine(e)); }) : undefined;
-  // the console and the report are built-in reporters; --json adds the summary on stdout
-  // the config's reporters (names, or paths relative to the config file) in place of the defaults
-  const chosen = o.config?.extend?.reporters ?? DEFAULT_REPORTERS;
-  const reporters = new ReporterMultiplexer(await loadReporters([...chosen, ...(o.json && !chosen.includes('json') ? ['json'] : [])] as (string | Reporter)[], o.config?.dir ?? process.cwd()), log);
+  const baseline = gate.baseline ? await loadSummary(gate.baseline).catch((e: unknown) => { throw new UsageError(oneLine(e)); }) : undefined;
+  // the console and the report are built-in reporters (or the config's, paths relative to its file); --json adds the summary on stdout
+  const chosen = report.reporters ?? DEFAULT_REPORTERS;
+  const reporters = new ReporterMultiplexer(await loadReporters([...chosen, ...(report.json && !chosen.includes('json') ? ['json'] : [])] as (string | Reporter)[], o.config?.dir ?? process.cwd()), log);
   const run: RunInfo = {
-    seed: o.seed, scenarios: o.scenarios, replay: o, plain: o.ci || o.json || !process.stderr.isTTY, reportDir: o.reportDir, runKey: runKeyOf(o),
-    ...(o.shard ? { shard: { ...o.shard, scenarios: o.selection.map((s) => s.name) } } : {}),
+    seed: s.seed, scenarios: s.scenarios, replay: report.replay, plain: report.ci || report.json || !process.stderr.isTTY, reportDir: report.dir, runKey: o.run,
+    ...(o.shard ? { shard: { ...o.shard, scenarios: o.selection.map((x) => x.name) } } : {}),
   };
 
-  if (o.shard) log(`chaos: shard ${shardLabel(o.shard)} of scenarios ${o.selection.map((s) => s.name).join(',')}: runs ${o.scenarios.map((s) => s.name).join(',') || 'none (more shards than scenarios)'}`);
-  log(`chaos: ${o.system === 'reference' ? '' : `system ${o.system}, `}${o.redisConfig.length ? `redis ${o.redisConfig.join(' ')}, ` : ''}seed ${o.seed}, scenarios ${o.scenarios.map((s) => s.name).join(',')}${o.bugs.length ? `, bugs ${o.bugs.join(',')}` : ''}${o.budgetMs ? `, budget ${o.budgetMs / 1000}s` : ''}`);
+  if (o.shard) log(`chaos: shard ${shardLabel(o.shard)} of scenarios ${o.selection.map((x) => x.name).join(',')}: runs ${s.scenarios.map((x) => x.name).join(',') || 'none (more shards than scenarios)'}`);
+  log(`chaos: ${s.system === 'reference' ? '' : `system ${s.system}, `}${s.redisConfig.length ? `redis ${s.redisConfig.join(' ')}, ` : ''}seed ${s.seed}, scenarios ${s.scenarios.map((x) => x.name).join(',')}${s.bugs.length ? `, bugs ${s.bugs.join(',')}` : ''}${o.run.budgetMs ? `, budget ${o.run.budgetMs / 1000}s` : ''}`);
   // the default suite leaves out what does not apply to the system, and says why
-  for (const s of o.skipped) log(`chaos: skips ${s.scenario}: ${s.why}`);
+  for (const x of o.skipped) log(`chaos: skips ${x.scenario}: ${x.why}`);
   await reporters.onBegin(run);
 
-  const suite = new Suite({
-    scenarios: o.scenarios, seed: o.seed, runs: o.runs, path: o.path, budgetMs: shardBudget(o), soak: o.soak, sim: o.sim, guided: o.guided, faultDurationMs: o.faultDurationMs, env: o.env,
-    workers: o.workers, keepers: o.keepers, concurrency: o.concurrency, bugs: o.bugs, system: o.system, registry: o.registry, redisConfig: o.redisConfig,
-    ...suiteHooks(reporters),
-  });
+  const suite = new Suite({ ...s, ...suiteHooks(reporters) });
 
   // Ctrl-C: stop the servers, keep what finished in a report marked incomplete
   let interrupted = false;
@@ -61,13 +58,13 @@ export async function runChaos(argv: string[], log: (s: string) => void): Promis
     await suite.interrupt();
     await reporters.onEnd(suite.summary(), { interrupted: true });
   });
-  const result = await suite.run().finally(() => (interrupted ? undefined : releaseEngine(o.env)));
+  const result = await suite.run().finally(() => (interrupted ? undefined : releaseEngine(s.env)));
   // after Ctrl-C the interrupt handler writes the report and exits 130
   if (interrupted) return new Promise<number>(() => undefined);
   offInterrupt();
   // a reporter that failed has said so on stderr; the exit code is the verdict's
   await reporters.onEnd(result, { interrupted: false });
-  return gateExitCode(result, baseline ? gateSummary(result, o) : undefined, { ...o, baseline }, log);
+  return gateExitCode(result, baseline ? gateSummary(result, o) : undefined, { ...gate, baseline }, log);
 }
 
 /**

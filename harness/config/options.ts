@@ -1,8 +1,10 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { z } from 'zod';
 import type { Scenario } from '../runner/scenario.ts';
+import type { SuiteOptions } from '../runner/suite.ts';
+import type { RunKey } from '../report/merge.ts';
 import type { Extensions } from './schema.ts';
-import { parseShard, shardItems, type Shard } from './shard.ts';
+import { parseShard, shardBudget, shardItems, type Shard } from './shard.ts';
 import { BUILTINS, providing, scenarioNamed, systemNamed, whyNot, type Registry } from '../registry/index.ts';
 
 export class UsageError extends Error {
@@ -13,49 +15,76 @@ export class UsageError extends Error {
   }
 }
 
+/**
+ * The one resolved object a run works from: the command line over the config file over the
+ * defaults, resolved once (parseOptions), in sections, each handed as it is to the part that
+ * reads it: the suite (harness/runner/suite.ts), the run key (what its shards agree on), the
+ * reporters, and the exit code's gate.
+ */
 export interface ChaosOptions {
-  /** the scenarios this process runs: the selection, or this shard's part of it */
-  scenarios: Scenario[];
+  /** what the suite runs: this process's scenarios (its shard's, when sharded) and its share of the budget; Suite takes it with the reporters' hooks added */
+  suite: SuiteSettings;
+  /** what defines the run's work: the shards of one run must agree on every field (results.json, `chaos merge`) */
+  run: RunKey;
+  /** what the reporters are told: where the report goes, what the console looks like, what a replay command carries */
+  report: ReportSettings;
+  /** what the exit code is held to besides the verdicts */
+  gate: GateSettings;
+  /** the whole run's selection, in canonical order (equal to suite.scenarios unless sharded) */
+  selection: Scenario[];
   /** the scenarios the default selection leaves out, each with why (empty when scenarios were named) */
   skipped: { scenario: string; why: string }[];
-  /** the whole run's selection, in canonical order (equal to scenarios unless sharded) */
-  selection: Scenario[];
   /** --shard K/N */
   shard?: Shard;
-  runs?: number;
-  seed: number;
+  /** --seed (or the file's seed) was given: otherwise suite.seed was drawn */
   seedGiven: boolean;
-  path?: string;
-  budgetMs?: number;
-  /** each scenario runs its soak number of runs (what `npm run soak` passes) */
-  soak: boolean;
-  /** runs in simulation: the reference system in this process on a virtual clock (harness/sim/) */
-  sim: boolean;
-  /** --sim: a guided search (harness/runner/guidance.ts); false with --no-guidance */
-  guided: boolean;
-  /** --fault-duration: every step's duration is drawn from this range instead of the scenario's */
-  faultDurationMs?: DurationRange;
-  /** --env: local processes or containers */
-  env: 'local' | 'docker';
-  /** --system: the system under test, by name (a built-in of harness/systems/ or the config's own) */
-  system: string;
-  /** the systems, scenarios and checkers known: the built-ins and the config file's own */
-  registry: Registry;
-  /** --redis-config name=value, in order */
-  redisConfig: string[];
-  workers?: number;
-  keepers?: number;
-  /** --concurrency: jobs each worker process runs at once (systems whose workers can) */
-  concurrency?: number;
-  bugs: string[];
+  /** the config file these options came from in part: its path relative to the working directory, and what it set */
+  config?: LoadedConfig;
+}
+
+type SuiteHooks = 'onScenarioStart' | 'onRun' | 'onScenarioEnd' | 'shrink' | 'failOn';
+/** The suite's section: SuiteOptions without the hooks the reporters add, every default filled in. */
+export type SuiteSettings = Omit<SuiteOptions, SuiteHooks | 'scenarios'> & Required<Pick<SuiteOptions, 'soak' | 'sim' | 'guided' | 'env' | 'system' | 'registry' | 'redisConfig'>> & {
+  /** --scenario (or the default suite of the system), this shard's part of it */
+  scenarios: Scenario[];
+};
+
+/** The reporters' section. */
+export interface ReportSettings {
+  /** --report-dir: where reports/<run-id>/ is written */
+  dir: string;
+  /** --json: the summary on stdout too */
   json: boolean;
+  /** --ci: plain lines, no progress bar */
   ci: boolean;
+  /** the config's reporters (built-in names, module paths relative to the config file, or objects); absent: the built-in defaults */
+  reporters?: readonly (string | object)[];
+  /** what every replay command of the run carries (replayCommand): derived from this object, naming the config file when there is one */
+  replay: ReplayOptions;
+}
+
+/** The gate's section: what fails the exit code besides a violation or a vacuous scenario. */
+export interface GateSettings {
   /** an unknown verdict (a checker could not decide) does not fail the exit code or the baseline gate */
   allowUnknown: boolean;
-  reportDir: string;
+  /** --baseline: a previous summary.json a regression is judged against */
   baseline?: string;
+  /** --p99-tolerance */
   p99TolerancePct?: number;
-  /** the config file these options came from in part: its path relative to the working directory, and what it set */
+}
+
+/** What a replay command carries besides the scenario, seed and path. */
+export interface ReplayOptions {
+  bugs: string[];
+  workers?: number;
+  keepers?: number;
+  concurrency?: number;
+  sim?: boolean;
+  guided?: boolean;
+  faultDurationMs?: DurationRange;
+  env?: 'local' | 'docker';
+  system?: string;
+  redisConfig?: readonly string[];
   config?: LoadedConfig;
 }
 
@@ -312,34 +341,41 @@ export function parseOptions(argv: string[], config?: LoadedConfig, registry: Re
   checkSystem({ system: o.system, sim: o.sim, env: o.env, bugs: o.bugs, concurrency: o.concurrency, scenarios: o.scenario }, registry);
   const chosen = o.scenario ?? defaultScenarios(o.system, Boolean(o.sim), registry);
   const selection = canonicalOrder(chosen, registry);
+  const scenarios = o.shard ? shardItems(selection, o.shard) : chosen;
+  const seed = o.seed ?? (Date.now() ^ (Math.random() * 0x7fffffff)) | 0;
+  const budgetMs = o.budget ?? (o.sim && o.runs === undefined && !o.path && !o.soak ? SIM_BUDGET_MS : undefined);
+  const sim = Boolean(o.sim);
+  const guided = sim && o.guidance;
+  const bugs = o.bugs ?? [];
+  const redisConfig = o.redisConfig ?? [];
+  const optional = {
+    ...(o.workers !== undefined ? { workers: o.workers } : {}),
+    ...(o.keepers !== undefined ? { keepers: o.keepers } : {}),
+  };
   return {
-    scenarios: o.shard ? shardItems(selection, o.shard) : chosen,
+    suite: {
+      scenarios, seed, runs: o.runs, path: o.path, budgetMs: shardBudget({ budgetMs, shard: o.shard, scenarios: scenarios.length, selection: selection.length }),
+      soak: Boolean(o.soak), sim, guided, ...(o.faultDuration ? { faultDurationMs: o.faultDuration } : {}), env: o.env,
+      ...optional, ...(o.concurrency !== undefined ? { concurrency: o.concurrency } : {}),
+      bugs, system: o.system, registry, redisConfig,
+    },
+    run: {
+      seed, bugs, scenarios: selection.map((s) => s.name), runs: o.runs, budgetMs, ...optional,
+      ...(o.system !== 'reference' ? { system: o.system } : {}), ...(redisConfig.length ? { redisConfig } : {}),
+    },
+    report: {
+      dir: o.reportDir, json: Boolean(o.json), ci: Boolean(o.ci),
+      ...(config?.extend?.reporters ? { reporters: config.extend.reporters } : {}),
+      replay: {
+        bugs, ...optional, ...(o.concurrency !== undefined ? { concurrency: o.concurrency } : {}), sim, guided,
+        ...(o.faultDuration ? { faultDurationMs: o.faultDuration } : {}), env: o.env, system: o.system, redisConfig, ...(config ? { config } : {}),
+      },
+    },
+    gate: { allowUnknown: Boolean(o.allowUnknown), ...(o.baseline !== undefined ? { baseline: o.baseline } : {}), ...(o.p99Tolerance !== undefined ? { p99TolerancePct: o.p99Tolerance } : {}) },
     selection,
-    skipped: o.scenario ? [] : skippedScenarios(o.system, Boolean(o.sim), registry),
-    shard: o.shard,
-    runs: o.runs,
-    seed: o.seed ?? (Date.now() ^ (Math.random() * 0x7fffffff)) | 0,
+    skipped: o.scenario ? [] : skippedScenarios(o.system, sim, registry),
+    ...(o.shard ? { shard: o.shard } : {}),
     seedGiven: o.seed !== undefined,
-    path: o.path,
-    budgetMs: o.budget ?? (o.sim && o.runs === undefined && !o.path && !o.soak ? SIM_BUDGET_MS : undefined),
-    soak: Boolean(o.soak),
-    sim: Boolean(o.sim),
-    guided: Boolean(o.sim) && o.guidance,
-    ...(o.faultDuration ? { faultDurationMs: o.faultDuration } : {}),
-    env: o.env,
-    system: o.system,
-    registry,
-    redisConfig: o.redisConfig ?? [],
-    workers: o.workers,
-    keepers: o.keepers,
-    ...(o.concurrency !== undefined ? { concurrency: o.concurrency } : {}),
-    bugs: o.bugs ?? [],
-    json: Boolean(o.json),
-    ci: Boolean(o.ci),
-    allowUnknown: Boolean(o.allowUnknown),
-    reportDir: o.reportDir,
-    baseline: o.baseline,
-    p99TolerancePct: o.p99Tolerance,
     ...(config ? { config } : {}),
   };
 }
@@ -352,11 +388,8 @@ export function canonicalOrder(selection: readonly Scenario[], registry: Registr
   return registry.scenarios.filter((s) => selection.includes(s));
 }
 
-/** What a replay command carries besides the scenario, seed and path. */
-export type ReplayOptions = Parameters<typeof replayCommand>[0];
-
-/** The command that replays a scenario's counterexample. */
-export function replayCommand(o: Pick<ChaosOptions, 'workers' | 'keepers' | 'bugs'> & { concurrency?: number; sim?: boolean; guided?: boolean; faultDurationMs?: DurationRange; env?: 'local' | 'docker'; system?: string; redisConfig?: readonly string[]; config?: ChaosOptions['config'] }, scenario: string, seed: number, path: string): string {
+/** The command that replays a scenario's counterexample: from the run's resolved options (ChaosOptions.report.replay). */
+export function replayCommand(o: ReplayOptions, scenario: string, seed: number, path: string): string {
   // the config file, so the replay runs with its settings; what the file sets and this run does not, said against it
   const config = o.config ? [`--config ${/\s/.test(o.config.file) ? `'${o.config.file}'` : o.config.file}`] : [];
   const file = o.config?.options ?? {};

@@ -12,8 +12,6 @@
 // failure, settle times), so a "balanced" split would be no better and harder to reason about.
 
 import { InvalidArgumentError } from 'commander';
-import type { ChaosOptions } from './options.ts';
-
 export interface Shard {
   /** 1-based */
   index: number;
@@ -61,7 +59,7 @@ export function deriveSeed(seed: number, i: number): number {
  * so a shard of m of the run's n scenarios gets budget * m / n (each of its scenarios the same
  * share as unsharded, and the shards, side by side, end within the budget).
  */
-export function shardBudget(o: Pick<ChaosOptions, 'budgetMs' | 'shard' | 'scenarios' | 'selection'>): number | undefined {
-  if (o.budgetMs === undefined || !o.shard || o.selection.length === 0) return o.budgetMs;
-  return Math.max(1000, Math.floor((o.budgetMs * o.scenarios.length) / o.selection.length));
+export function shardBudget(o: { budgetMs?: number; shard?: Shard; scenarios: number; selection: number }): number | undefined {
+  if (o.budgetMs === undefined || !o.shard || o.selection === 0) return o.budgetMs;
+  return Math.max(1000, Math.floor((o.budgetMs * o.scenarios) / o.selection));
 }

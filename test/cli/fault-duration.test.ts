@@ -32,7 +32,7 @@ describe('--fault-duration', () => {
   it('is carried by the options and the replay command', () => {
     const o = parseOptions(['--sim', '--scenario', 'partition', '--fault-duration', '5s-15s', '--seed', '1']);
     if (o === 'help') throw new Error('help');
-    expect(o.faultDurationMs).toEqual({ minMs: 5000, maxMs: 15000 });
-    expect(replayCommand(o, 'partition', 1, '3')).toBe('npm run chaos -- --sim --scenario partition --seed 1 --path 3 --fault-duration 5000ms-15000ms');
+    expect(o.suite.faultDurationMs).toEqual({ minMs: 5000, maxMs: 15000 });
+    expect(replayCommand(o.report.replay, 'partition', 1, '3')).toBe('npm run chaos -- --sim --scenario partition --seed 1 --path 3 --fault-duration 5000ms-15000ms');
   });
 });

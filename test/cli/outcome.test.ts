@@ -30,9 +30,9 @@ describe('suiteExitCode', () => {
 
 describe('--allow-unknown', () => {
   it('is off by default and on when given, with or without --ci', () => {
-    expect((parseOptions([]) as ChaosOptions).allowUnknown).toBe(false);
-    expect((parseOptions(['--allow-unknown']) as ChaosOptions).allowUnknown).toBe(true);
-    expect(parseOptions(['--ci', '--allow-unknown'])).toMatchObject({ ci: true, allowUnknown: true });
+    expect((parseOptions([]) as ChaosOptions).gate.allowUnknown).toBe(false);
+    expect((parseOptions(['--allow-unknown']) as ChaosOptions).gate.allowUnknown).toBe(true);
+    expect(parseOptions(['--ci', '--allow-unknown'])).toMatchObject({ report: { ci: true }, gate: { allowUnknown: true } });
   });
 });
 

@@ -32,11 +32,11 @@ describe('the shard split', () => {
     const b = parseOptions(['--scenario', 'latency,reorder,keeper-race', '--seed', '5', '--shard', '1/2']);
     if (a === 'help' || b === 'help') throw new Error('help');
     expect(a.selection.map((s) => s.name)).toEqual(['latency', 'reorder', 'keeper-race']);
-    expect(a.scenarios.map((s) => s.name)).toEqual(['latency', 'keeper-race']);
-    expect(b.scenarios).toEqual(a.scenarios);
+    expect(a.suite.scenarios.map((s) => s.name)).toEqual(['latency', 'keeper-race']);
+    expect(b.suite.scenarios).toEqual(a.suite.scenarios);
     const two = parseOptions(['--scenario', 'keeper-race,reorder,latency', '--seed', '5', '--shard', '2/2']);
     if (two === 'help') throw new Error('help');
-    expect(two.scenarios.map((s) => s.name)).toEqual(['reorder']);
+    expect(two.suite.scenarios.map((s) => s.name)).toEqual(['reorder']);
     expect(two.shard).toEqual({ index: 2, count: 2 });
   });
 
@@ -56,11 +56,15 @@ describe('the shard split', () => {
     // round-robin: shard 2 of 3 holds every scenario of the live selection (no simulation-only one) whose index is 1 mod 3
     const live = SCENARIOS.filter((s) => !s.simOnly);
     const mine = live.filter((_, i) => i % 3 === 1).length;
-    expect(o.scenarios).toHaveLength(mine);
-    expect(shardBudget(o)).toBe(Math.floor((600_000 * mine) / live.length));
+    expect(o.suite.scenarios).toHaveLength(mine);
+    // the suite's section holds this shard's share; the run key, the whole run's budget (what every shard agrees on)
+    expect(o.suite.budgetMs).toBe(Math.floor((600_000 * mine) / live.length));
+    expect(shardBudget({ budgetMs: 600_000, shard: o.shard, scenarios: mine, selection: live.length })).toBe(o.suite.budgetMs);
+    expect(o.run.budgetMs).toBe(600_000);
     const whole = parseOptions(['--seed', '1', '--budget', '10m']);
     if (whole === 'help') throw new Error('help');
-    expect(shardBudget(whole)).toBe(600_000);
+    expect(whole.suite.budgetMs).toBe(600_000);
+    expect(whole.run).toMatchObject({ seed: 1, budgetMs: 600_000, bugs: [] });
   });
 
   it('derives soak seeds from (seed, suite) alone: deterministic, 32-bit, distinct', () => {

@@ -10,11 +10,11 @@ const parse = (...argv: string[]) => parseOptions(argv) as ChaosOptions;
 
 describe('--system', () => {
   it('runs every scenario on the reference system (live, all but the simulation-only ones), and only those that apply on a library', () => {
-    expect(parse().system).toBe('reference');
-    expect(parse().scenarios.map((s) => s.name)).toEqual(SCENARIOS.filter((s) => !s.simOnly).map((s) => s.name));
-    expect(parse('--sim').scenarios.map((s) => s.name)).toEqual(SCENARIOS.map((s) => s.name));
+    expect(parse().suite.system).toBe('reference');
+    expect(parse().suite.scenarios.map((s) => s.name)).toEqual(SCENARIOS.filter((s) => !s.simOnly).map((s) => s.name));
+    expect(parse('--sim').suite.scenarios.map((s) => s.name)).toEqual(SCENARIOS.map((s) => s.name));
     for (const lib of ['bullmq', 'bee-queue', 'bull']) {
-      const names = parse('--system', lib).scenarios.map((s) => s.name);
+      const names = parse('--system', lib).suite.scenarios.map((s) => s.name);
       expect(names).toEqual(['latency', 'worker-crash', 'partition', 'pause', 'redis-restart', 'front-door', 'long-jobs', 'mixed', 'explore']);
       expect(names).not.toContain('reorder');
     }
@@ -22,9 +22,10 @@ describe('--system', () => {
 
   it('collects --redis-config in order, and names system and settings in the replay command', () => {
     const o = parse('--system', 'bullmq', '--redis-config', 'appendonly=no', '--redis-config', 'save=900 1');
-    expect(o.redisConfig).toEqual(['appendonly=no', 'save=900 1']);
-    expect(replayCommand(o, 'redis-restart', 7, '0:1')).toBe("npm run chaos -- --system bullmq --redis-config appendonly=no --redis-config 'save=900 1' --scenario redis-restart --seed 7 --path 0:1");
-    expect(replayCommand(parse(), 'pause', 7, '2')).toBe('npm run chaos -- --scenario pause --seed 7 --path 2');
+    expect(o.suite.redisConfig).toEqual(['appendonly=no', 'save=900 1']);
+    expect(o.run.redisConfig).toEqual(['appendonly=no', 'save=900 1']);
+    expect(replayCommand(o.report.replay, 'redis-restart', 7, '0:1')).toBe("npm run chaos -- --system bullmq --redis-config appendonly=no --redis-config 'save=900 1' --scenario redis-restart --seed 7 --path 0:1");
+    expect(replayCommand(parse().report.replay, 'pause', 7, '2')).toBe('npm run chaos -- --scenario pause --seed 7 --path 2');
   });
 
   it("records the system and the Redis settings in the summary, and a failure's replay carries them", () => {

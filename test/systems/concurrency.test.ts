@@ -46,6 +46,6 @@ describe('--concurrency', () => {
     expect(() => parseOptions(['--concurrency', '2'])).toThrow(UsageError);
     expect(() => parseOptions(['--concurrency', '2'])).toThrow(/reference system's workers run one job at a time/);
     const o = parseOptions(['--system', 'bee-queue', '--concurrency', '4']);
-    expect(o !== 'help' && o.concurrency).toBe(4);
+    expect(o !== 'help' && o.suite.concurrency).toBe(4);
   });
 });
