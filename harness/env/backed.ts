@@ -10,7 +10,7 @@ import { createProxy, proxyLinkControl } from './toxiproxy.ts';
 import type { LinkControl, ProcessControl, RedisControl, RunEnvironment } from './surface.ts';
 import type { EnvironmentOptions } from './environment.ts';
 import { httpTransport, type Transport } from '../workload/client.ts';
-import type { SystemModule, SystemShape } from '../systems/types.ts';
+import type { ProcessSpec, SystemModule, SystemShape } from '../systems/types.ts';
 
 /** One TCP path through its own Toxiproxy proxy, so a fault can hit exactly one process. */
 export interface Link {
@@ -60,12 +60,26 @@ export abstract class BackedEnvironment<P extends ProcessHandle> implements RunE
 
   /** the port Redis listens on (every link but `client` forwards to it) */
   protected abstract readonly redisPort: number;
+  /** the password Redis asks for (handed to the system's processes) */
+  protected abstract readonly redisPassword: string;
   protected abstract readonly toxiproxyApi: Toxiproxy;
   abstract readonly redisControl: RedisHandle;
   /** starts every process of the system (into `sut`) through its links */
   protected abstract startProcesses(): Promise<void>;
   /** stops everything the backend started */
   protected abstract teardown(): Promise<void>;
+  /** The system's processes, as its module starts them through the links (every backend runs these command lines). */
+  protected specs(): ProcessSpec[] {
+    return this.system.processes(this.parts, {
+      linkPort: (name) => this.link(name).port,
+      httpPort: this.orchestratorHttpPort,
+      redisPassword: this.redisPassword,
+      leaseMs: this.options.leaseMs,
+      concurrency: this.options.concurrency ?? 1,
+      bugs: this.options.bugs,
+    });
+  }
+
   /** in reset, after the flush and before processes start again (nothing of the last run runs) */
   protected flushed(): void {}
 

@@ -9,7 +9,7 @@ import { ToxiproxyServer } from './toxiproxy.ts';
 import type { RedisControl } from './surface.ts';
 import type { HistoryRecorder } from '../history/recorder.ts';
 import type { PayloadStartEntry } from '../history/types.ts';
-import type { ProcessSpec, SystemModule } from '../systems/types.ts';
+import type { SystemModule } from '../systems/types.ts';
 
 export type { Link } from './backed.ts';
 
@@ -98,15 +98,8 @@ export class Environment extends BackedEnvironment<SutProcess> {
     };
   }
 
-  private specs(): ProcessSpec[] {
-    return this.system.processes(this.parts, {
-      linkPort: (name) => this.link(name).port,
-      httpPort: this.orchestratorHttpPort,
-      redisPassword: this.redis.password,
-      leaseMs: this.options.leaseMs,
-      concurrency: this.options.concurrency ?? 1,
-      bugs: this.options.bugs,
-    });
+  protected get redisPassword(): string {
+    return this.redis.password;
   }
 
   protected async startProcesses(): Promise<void> {

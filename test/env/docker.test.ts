@@ -9,7 +9,9 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LABELS } from '../../harness/env/docker/cleanup.ts';
 import { DOCKER_CACHE, engine, stopEngine } from '../../harness/env/docker/engine.ts';
+import { DockerEnvironment } from '../../harness/env/docker/environment.ts';
 import { listProcesses, OWNER_VAR } from '../../harness/env/processes.ts';
+import { consumerName, reference } from '../../harness/systems/reference.ts';
 
 const CLI = ['--import', 'tsx', 'harness/cli/main.ts'];
 const owner = process.env[OWNER_VAR] ?? `pid-${process.pid}`;
@@ -81,6 +83,41 @@ describe('--env docker', () => {
     expect(await leftovers()).toEqual([]);
     await stopEngine();
   }, 240_000);
+
+  it("runs the system's own command lines, and a kill healed as a new consumer comes back as a new container with the system's rejoin arguments", async () => {
+    const env = await DockerEnvironment.start({ system: reference, workers: 1, keepers: 1 }, () => undefined);
+    try {
+      for (const id of ['worker-1', 'keeper-1']) {
+        const box = env.sut.get(id)!;
+        const before = await box.container.inspect();
+        // the command line SystemModule.processes gives, the host's node as the image's
+        expect(before.Config.Cmd.slice(0, 1)).toEqual(['node']);
+        expect(before.Config.Cmd).toEqual(expect.arrayContaining([id.replace(/-\d$/, ''), '--id', id]));
+        expect(before.Config.Cmd).not.toContain('--consumer');
+        const p = env.processControl(id);
+        await p.kill();
+        expect(p.alive()).toBe(false);
+        await p.start({ rejoin: 'new' });
+        expect(p.alive()).toBe(true);
+        const after = await env.sut.get(id)!.container.inspect();
+        expect(after.Id).not.toBe(before.Id);
+        expect(after.Name).toBe(before.Name);
+        expect(after.Config.Cmd).toEqual([...before.Config.Cmd, '--consumer', consumerName(id, 1)]);
+        // a plain heal starts the same container again
+        await p.kill();
+        await p.start();
+        expect((await env.sut.get(id)!.container.inspect()).Id).toBe(after.Id);
+      }
+      // the new consumers read their groups: the system is listening again
+      expect(await env.admin.client('LIST')).toMatch(/cmd=xreadgroup/);
+    } finally {
+      await env.stop();
+    }
+    expect(await leftovers()).toEqual([]);
+    // the engine this process started
+    await stopEngine();
+    expect(await dockerdGone()).toEqual([]);
+  }, 180_000);
 
   it('Ctrl-C removes the containers; after a SIGKILL of the harness the next run removes them', async () => {
     const start = () => {

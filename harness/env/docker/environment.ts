@@ -21,6 +21,7 @@ import { ownLabels } from './cleanup.ts';
 import { engine, type Engine } from './engine.ts';
 import { ensureImages, type ImageName } from './images.ts';
 import type { SystemModule } from '../../systems/types.ts';
+import type { Rejoin } from '../../nemesis/types.ts';
 
 const STARTUP_TIMEOUT_MS = 30_000;
 const READY_LINE = /"ready":\s*true/;
@@ -44,6 +45,9 @@ class Box implements ProcessHandle {
   running = false;
   paused = false;
   last: ContainerOperation | undefined;
+  /** starts a new container of this name as the system's n-th new consumer; absent: a kill always comes back as the same container */
+  rejoinAs?: (n: number) => Promise<void>;
+  private rejoins = 0;
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -130,8 +134,22 @@ class Box implements ProcessHandle {
     return this.op(async () => undefined);
   }
 
-  /** start the same container again (its command, its volume: never as a new consumer) and wait until it is ready */
-  start(): Promise<void> {
+  /**
+   * Start it again and wait until it is ready: the same container (its command, its volume), or
+   * with `rejoin: 'new'` a new container of the same name whose command adds the system's
+   * arguments for its n-th new consumer (ProcessSpec.rejoinArgs), as a local process would.
+   */
+  start(opts: { rejoin?: Rejoin } = {}): Promise<void> {
+    const rejoin = opts.rejoin === 'new' ? this.rejoinAs : undefined;
+    if (rejoin) {
+      this.note('docker rm, then docker run as a new consumer');
+      const n = ++this.rejoins;
+      return this.op(async () => {
+        await this.container.remove({ force: true, v: true }).catch(() => undefined);
+        this.running = false;
+        await rejoin(n);
+      });
+    }
     this.note('docker start');
     return this.op(async () => {
       const since = Date.now() - 1;
@@ -233,11 +251,12 @@ async function launch(box: Box, image: string, command: string[], o: {
   }
 }
 
-interface Role {
-  role: 'orchestrator' | 'worker' | 'keeper';
-  id: string;
-  args: string[];
-}
+/**
+ * A command line of the system's (SystemModule.processes) as the node image runs it: the host's
+ * node binary is the image's `node` (the project directory is mounted at its own path, so every
+ * other path in it holds).
+ */
+export const inContainer = (argv: readonly string[]): string[] => (argv[0] === process.execPath ? ['node', ...argv.slice(1)] : [...argv]);
 
 /** The environment in containers; backed.ts shares the links, heal and reset with the local one. */
 export class DockerEnvironment extends BackedEnvironment<Box> {
@@ -260,7 +279,7 @@ export class DockerEnvironment extends BackedEnvironment<Box> {
   static async start(partial: Partial<EnvironmentOptions> = {}, log: (s: string) => void = (s) => process.stderr.write(s + '\n')): Promise<DockerEnvironment> {
     const started = Date.now();
     const options = { ...DEFAULT_ENV_OPTIONS, ...partial };
-    // its images hold the reference system's processes: only a system that provides `containers` is handed to it
+    // its node image runs the system's own command lines over the project directory: only a system that provides `containers` is handed to it
     const system = options.system;
     if (!system) throw new Error('DockerEnvironment.start needs the system under test (options.system: a SystemModule)');
     const e = await engine(log);
@@ -330,28 +349,22 @@ export class DockerEnvironment extends BackedEnvironment<Box> {
     }
   }
 
-  private roles(): Role[] {
-    const bugs = this.options.bugs.length ? ['--bugs', this.options.bugs.join(',')] : [];
-    const redisArgs = (link: string) => ['--redis-port', String(this.link(link).port), ...bugs];
-    return [
-      { role: 'orchestrator', id: 'orchestrator', args: [...redisArgs('orchestrator'), '--http-port', String(this.orchestratorHttpPort)] },
-      ...this.parts.workers.map((id): Role => ({
-        role: 'worker', id, args: [...redisArgs(id), '--executor-redis-port', String(this.link('executor').port), '--lease-ms', String(this.options.leaseMs)],
-      })),
-      ...this.parts.keepers.map((id): Role => ({ role: 'keeper', id, args: redisArgs(id) })),
-    ];
+  protected get redisPassword(): string {
+    return this.password;
   }
 
   protected async startProcesses(): Promise<void> {
     const env: Record<string, string> = { SUT_REDIS_PASSWORD: this.password, HOME: '/tmp' };
     if (process.env[OWNER_VAR]) env[OWNER_VAR] = process.env[OWNER_VAR]!;
-    await Promise.all(this.roles().map(async (r) => {
-      const box = new Box(this.docker, `${this.prefix}-${r.id}`, { line: READY_LINE });
-      this.sut.set(r.id, box);
-      // the project directory read-only at its own path: the role is the project's own code
-      await launch(box, this.images.node, ['node', '--import', 'tsx', 'system-under-test/main.ts', r.role, '--id', r.id, ...r.args], {
+    await Promise.all(this.specs().map(async (spec) => {
+      const box = new Box(this.docker, `${this.prefix}-${spec.id}`, { line: READY_LINE });
+      this.sut.set(spec.id, box);
+      // the system's own command line (SystemModule.processes), with the project directory read-only at its own path
+      const run = (argv: string[]) => launch(box, this.images.node, inContainer(argv), {
         env, binds: [{ source: PROJECT_ROOT, target: PROJECT_ROOT, mode: 'ro' }], workdir: PROJECT_ROOT, waitLine: READY_LINE,
       });
+      if (spec.rejoinArgs) box.rejoinAs = (n) => run([...spec.argv, ...spec.rejoinArgs!(n)]);
+      await run(spec.argv);
     }));
   }
 
