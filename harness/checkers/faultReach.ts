@@ -18,6 +18,7 @@
 
 import type { ClientEntry, History, NemesisEntry } from '../history/types.ts';
 import { parseLogId, type Observations } from './observations.ts';
+import { effectOf, familyOf } from './effects.ts';
 import { rolesOf, type Roles } from './roles.ts';
 import { isTerminal } from './spec.ts';
 
@@ -36,13 +37,9 @@ export interface FaultReach {
 
 /**
  * Whether a step struck a process (a kill, pause or restart: it bit if the process held work at
- * the instant it began): the start entry's family, as the kind's module says; for histories
- * written before the family was recorded, the built-in kinds of that family then.
+ * the instant it began): the start entry's family, as the kind's module says (effects.ts).
  */
-const PROCESS_FAULTS = new Set(['kill', 'kill-executor', 'restart', 'pause']);
-const strikesProcess = (start: NemesisEntry): boolean => (start.family !== undefined ? start.family === 'process' : PROCESS_FAULTS.has(start.fault));
-/** faults after which a worker no longer holds what it held */
-const ENDS_WORK = new Set(['kill', 'kill-executor', 'restart', 'redis-restart']);
+const strikesProcess = (start: NemesisEntry): boolean => familyOf(start) === 'process';
 
 /** What a step's target stands for, as roles (roles.ts): the workers whose work it can touch, keepers, the front door, Redis. */
 interface Target {
@@ -126,7 +123,7 @@ export function faultReach(history: History, obs: Observations): FaultReach {
   const held = new Map<string, Interval[]>();
   for (const s of spans.values()) {
     if (s.from === Infinity) continue;
-    const crash = okStarts.find((f) => f.t >= s.from && ENDS_WORK.has(f.fault) && (f.fault === 'redis-restart' || targetOf(f, roles).workers.includes(s.worker)));
+    const crash = okStarts.find((f) => f.t >= s.from && effectOf(f) === 'ends' && (familyOf(f) === 'redis' || targetOf(f, roles).workers.includes(s.worker)));
     const crashed = crash !== undefined && crash.t < s.until;
     const until = Math.max(s.from, crashed ? crash.t : s.until);
     let list = held.get(s.worker);

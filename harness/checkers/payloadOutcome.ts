@@ -13,7 +13,8 @@
 // wrong exit code. Link faults delay what is reported, not what the payload did; faults on
 // keepers, the front door or another worker cannot change it either.
 
-import type { ClientEntry, History, JobView, NemesisEntry, Verdict } from '../history/types.ts';
+import type { ClientEntry, FaultEffect, History, JobView, NemesisEntry, Verdict } from '../history/types.ts';
+import { effectOf } from './effects.ts';
 import { Findings, snapshotExcerpt } from './findings.ts';
 import { observe, type JobRecord, type Observations } from './observations.ts';
 import { hitsWorkers, rolesOf, type Roles } from './roles.ts';
@@ -55,13 +56,14 @@ const PROTOCOL_REASONS: Readonly<Record<string, ReadonlySet<string>>> = {
 const KILLED_EXIT_CODES = new Set([128 + 9, 128 + 15]);
 
 /**
- * The deviations a fault on what ran the attempt can cause, by fault: a pause holds the payload
- * past its timeout; a kill or restart of its worker or executor kills it by a signal.
+ * The deviations a fault on what ran the attempt can cause, by its effect (effects.ts): a pause
+ * (`freezes`) holds the payload past its timeout; a kill or restart of its worker or executor
+ * (`ends`) kills it by a signal.
  */
-function canCause(fault: string, job: JobView): boolean {
+function canCause(effect: FaultEffect, job: JobView): boolean {
   if (job.state !== 'failed') return false;
-  if (job.reason === 'timeout') return fault === 'pause';
-  if (job.reason === 'exit') return (fault === 'kill' || fault === 'restart' || fault === 'kill-executor') && KILLED_EXIT_CODES.has(job.exitCode ?? -1);
+  if (job.reason === 'timeout') return effect === 'freezes';
+  if (job.reason === 'exit') return effect === 'ends' && KILLED_EXIT_CODES.has(job.exitCode ?? -1);
   return false;
 }
 
@@ -123,7 +125,7 @@ export function judgeOutcomes(history: History, obs: Observations): OutcomeJudgm
     if (agrees) continue;
     const attempt = attemptOf(record, obs, roles, snapshot.t);
     const explains = faults.some((n) =>
-      canCause(n.fault, job) && hitsWorkers(roles.hit(n), attempt.workers, roles)
+      canCause(effectOf(n), job) && hitsWorkers(roles.hit(n), attempt.workers, roles)
       && n.t <= attempt.until && (ends.get(n.stepId) ?? Infinity) >= attempt.from);
     if (explains) {
       out.explained++;

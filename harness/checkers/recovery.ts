@@ -6,6 +6,7 @@
 import type { History, NemesisEntry } from '../history/types.ts';
 import type { FaultReach } from './faultReach.ts';
 import { parseLogId, type Observations } from './observations.ts';
+import { effectOf, familyOf } from './effects.ts';
 import { rolesOf } from './roles.ts';
 import { isTerminal } from './spec.ts';
 
@@ -28,13 +29,13 @@ export interface RecoveryStats {
   outcomesBeforeAck: number;
 }
 
-const ENDS_HOLD = new Set(['kill', 'restart']);
 
 const rejoinedNew = (n: NemesisEntry) => (n.detail as { rejoin?: unknown } | undefined)?.rejoin === 'new';
 
 export function recoveryStats(history: History, obs: Observations, reach: FaultReach): RecoveryStats {
   const roles = rolesOf(history);
-  const deaths = obs.nemesis.filter((n) => n.type === 'start' && (n.outcome ?? 'ok') === 'ok' && ENDS_HOLD.has(n.fault));
+  // a process that died (not its executor: the worker lives on, holding its job)
+  const deaths = obs.nemesis.filter((n) => n.type === 'start' && (n.outcome ?? 'ok') === 'ok' && effectOf(n) === 'ends' && familyOf(n) === 'process' && roles.hit(n).kind !== 'executor');
 
   const byJob = new Map<string, Observations['executions']>();
   for (const e of obs.executions) {
@@ -57,7 +58,7 @@ export function recoveryStats(history: History, obs: Observations, reach: FaultR
   }
 
   const bit = new Set(reach.steps.filter((s) => s.bit).map((s) => s.stepId));
-  const keeperTakeovers = deaths.filter((d) => d.fault === 'kill' && rejoinedNew(d) && roles.role(d.target) === 'keeper' && bit.has(d.stepId)).length;
+  const keeperTakeovers = deaths.filter((d) => rejoinedNew(d) && roles.role(d.target) === 'keeper' && bit.has(d.stepId)).length;
   const healed = Math.max(-Infinity, ...obs.nemesis.filter((n) => n.type === 'end').map((n) => n.t));
   let jobsAfterHeal = 0;
   if (healed > -Infinity) {
@@ -69,7 +70,6 @@ export function recoveryStats(history: History, obs: Observations, reach: FaultR
   return { jobTakeovers, keeperTakeovers, jobsAfterHeal, outcomesBeforeAck: outcomesBeforeAck(obs, roles) };
 }
 
-const STOPS_WORKER = new Set(['kill', 'restart', 'pause']);
 
 /**
  * Jobs whose outcome event (a terminal event from a worker or its executor, attempt a) was
@@ -78,7 +78,8 @@ const STOPS_WORKER = new Set(['kill', 'restart', 'pause']);
  * acknowledged one is never delivered again), so the crash fell between outcome and ack.
  */
 function outcomesBeforeAck(obs: Observations, roles: ReturnType<typeof rolesOf>): number {
-  const stops = obs.nemesis.filter((n) => n.type === 'start' && (n.outcome ?? 'ok') === 'ok' && STOPS_WORKER.has(n.fault));
+  // a process killed, restarted or paused (effects.ts)
+  const stops = obs.nemesis.filter((n) => n.type === 'start' && (n.outcome ?? 'ok') === 'ok' && (effectOf(n) === 'ends' || effectOf(n) === 'freezes') && familyOf(n) === 'process' && roles.hit(n).kind !== 'executor');
   if (stops.length === 0) return 0;
   const laterAttempt = new Map<string, { attempt: number; t: number }[]>();
   const note = (jobId: string, attempt: number, t: number) => {

@@ -27,6 +27,7 @@
 // logs before it spawns), unless a Redis restart may have lost the write.
 
 import type { ExecutionEntry, History, NemesisEntry, PayloadStartEntry, Verdict } from '../history/types.ts';
+import { effectOf, familyOf } from './effects.ts';
 import { Findings } from './findings.ts';
 import { observe, type Observations } from './observations.ts';
 import { hitsWorkers, rolesOf, type Roles } from './roles.ts';
@@ -45,9 +46,6 @@ export interface ReexecutionJudgment {
   unlogged: PayloadStartEntry[];
 }
 
-/** Faults that cut a link: a command in flight fails. */
-const CUTS = new Set(['down', 'timeout', 'reset_peer', 'limit_data']);
-
 /**
  * The executions log's times are its stream ids' milliseconds, floored: a start logged at ms M
  * happened somewhere in [M, M + 1). A fault that began before M + 1 may have come first.
@@ -59,8 +57,10 @@ function canRerun(n: NemesisEntry, workers: readonly string[], roles: Roles): bo
   const hit = roles.hit(n);
   if (hit.kind === 'redis') return true;
   if (!hitsWorkers(hit, workers, roles)) return false;
-  if (hit.kind !== 'link' || CUTS.has(n.fault) || n.fault === 'bandwidth') return true;
-  if (n.fault !== 'latency') return false;
+  // a link cut (a command in flight resent) or slowed without bound; a delay only past a share of the lease (effects.ts)
+  const effect = effectOf(n);
+  if (hit.kind !== 'link' || effect === 'cuts' || effect === 'stalls') return true;
+  if (effect !== 'delays') return false;
   // a history without a lease (written before it was recorded) cannot scale the delay
   if (roles.leaseMs === undefined) return true;
   const d = n.detail ?? {};
@@ -84,7 +84,7 @@ export function judgeReexecutions(obs: Observations): ReexecutionJudgment {
     const logged = new Set(obs.executions.map(keyOf));
     for (const p of obs.payloadStarts) {
       if (logged.has(keyOf(p))) continue;
-      if (faults.some((n) => n.fault === 'redis-restart' && n.t >= p.t - lease)) continue;
+      if (faults.some((n) => familyOf(n) === 'redis' && n.t >= p.t - lease)) continue;
       out.unlogged.push(p);
     }
   }

@@ -4,6 +4,7 @@
 // (PROTOCOL.md "Processes"); for those alone the roles are inferred from that convention.
 
 import type { History, NemesisEntry, ProcessRole, ShapeEntry } from '../history/types.ts';
+import { familyOf } from './effects.ts';
 
 /** What a fault step hit, as roles. */
 export type Hit =
@@ -89,7 +90,7 @@ function byConvention(): Roles {
 
 function hitOf(n: NemesisEntry, role: (id: string) => ProcessRole | undefined, carries: (link: string) => readonly string[]): Hit {
   const d = n.detail ?? {};
-  if (n.fault === 'redis-restart') return { kind: 'redis' };
+  if (familyOf(n) === 'redis') return { kind: 'redis' };
   if (n.fault === 'kill-executor') {
     const worker = typeof d.worker === 'string' ? d.worker : n.target.replace(/^executor of /, '');
     return { kind: 'executor', worker };

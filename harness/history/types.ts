@@ -113,8 +113,25 @@ export interface NemesisEntry {
    * before it was recorded
    */
   family?: string;
+  /**
+   * start entries: what the step does to what it strikes, as its kind's module says (FaultEffect);
+   * absent for a kind that names none, and in histories written before it was recorded
+   */
+  effect?: FaultEffect;
   detail?: Record<string, unknown>;
 }
+
+/**
+ * What a fault step does to the part it strikes, for the checkers (a fault kind's module says it,
+ * the nemesis records it on the step's start entry):
+ * - `ends`: the process (or executor, or Redis) dies: what it ran is killed by a signal, what it held must be taken over or run again (kill, restart, kill-executor, redis-restart);
+ * - `freezes`: the process stops and later goes on: its payload may outlive its timeout, its lease may lapse (pause);
+ * - `cuts`: a command in flight on the link fails or goes unanswered, so it may be resent (down, timeout, reset_peer, limit_data);
+ * - `stalls`: the link slows without a bound on one message, past any lease (bandwidth);
+ * - `delays`: each message on the link waits its fault's `latencyMs` + `jitterMs` (latency);
+ * - `none`: nothing a checker must excuse (slow_close, slicer).
+ */
+export type FaultEffect = 'ends' | 'freezes' | 'cuts' | 'stalls' | 'delays' | 'none';
 
 /** A part of the final state the harness could not read (after retries): the checkers say `unknown` for it, never `lost`. */
 export interface Unreadable {

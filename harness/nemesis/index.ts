@@ -8,10 +8,10 @@ export * from './types.ts';
 export { registerFaultKinds, type CustomFault, type FaultFamily, type FaultKindModule } from './kind.ts';
 export { BUILTIN_FAULT_KINDS, effectiveFault, findFaultKind, maxDelayMs, type BuiltinKindModule } from './kinds/index.ts';
 
-/** the family of a kind, for a nemesis start entry (absent when its module names none) */
+/** the family and effect of a kind, for a nemesis start entry (each absent when its module names none) */
 const familyOf = (fault: Fault) => {
-  const family = findFaultKind(fault.kind)?.family;
-  return family ? { family } : {};
+  const mod = findFaultKind(fault.kind);
+  return { ...(mod?.family ? { family: mod.family } : {}), ...(mod?.effect ? { effect: mod.effect } : {}) };
 };
 
 const sleepUntil = (history: HistoryRecorder, atMs: number) =>

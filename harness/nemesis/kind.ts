@@ -9,6 +9,7 @@ import type { Arbitrary } from 'fast-check';
 import type { RunEnvironment } from '../env/surface.ts';
 import type { Targets } from './arbitraries.ts';
 import type { Fault, StepWindow } from './types.ts';
+import type { FaultEffect } from '../history/types.ts';
 
 /** A fault of a kind of your own: its kind (`<namespace>:<name>`) and its parameters, all plain data. */
 export interface CustomFault {
@@ -47,6 +48,12 @@ export interface FaultKindModule<F extends { kind: string } = CustomFault> {
   heal(env: RunEnvironment, fault: F, stepId: number): Promise<void>;
   /** its family (recorded on the step's start entry, read by the checkers); absent: none of them (judged over its window) */
   family?: FaultFamily;
+  /**
+   * what a step of it does to what it strikes (recorded on the start entry, read by the checkers:
+   * which deviations it can explain, e.g. a job run again after a link `cuts`); absent: nothing,
+   * so no deviation is excused by it
+   */
+  effect?: FaultEffect;
   /** how the search draws one of its faults on these targets (faultArb, scheduleArb); absent: only a scenario's own arbitrary draws it */
   arbitrary?(targets: Targets): Arbitrary<F>;
   /** how long a step holds its resource (see holdMs in types.ts); absent: its whole window */

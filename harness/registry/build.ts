@@ -1,11 +1,10 @@
 // A config's own systems, scenarios, checkers and fault kinds, loaded and checked, added to the
 // built-ins: the registry one run uses. Every failure is one line naming the file, the key and the entry.
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { UsageError, type LoadedConfig } from '../config/options.ts';
 import type { ModuleRef } from '../config/schema.ts';
-import { importErrorLine } from '../config/load.ts';
+import { importErrorLine, importModule } from '../config/load.ts';
 import { registerFaultKinds, type FaultKindModule } from '../nemesis/kind.ts';
 import type { Scenario } from '../runner/scenario.ts';
 import { entryOf } from '../systems/index.ts';
@@ -32,7 +31,7 @@ const scenarioShape = z.looseObject({
 const checkerShape = z.looseObject({ name, check: fn, needs: z.array(z.enum(EVIDENCE)).optional() });
 const faultKindShape = z.looseObject({
   kind: z.string().regex(/^[a-z0-9][a-z0-9-]*:[a-z0-9][a-z0-9-]*$/, { error: 'must be <namespace>:<name> in lower case, like acme:clock-skew' }), summary: z.string(), target: fn, inject: fn, heal: fn,
-  resource: fn.optional(), family: z.enum(['link', 'process', 'redis']).optional(), arbitrary: fn.optional(), holdMs: fn.optional(), maxDelayMs: fn.optional(), colour: z.string().optional(), recordedAs: fn.optional(),
+  resource: fn.optional(), family: z.enum(['link', 'process', 'redis']).optional(), effect: z.enum(['ends', 'freezes', 'cuts', 'stalls', 'delays', 'none']).optional(), arbitrary: fn.optional(), holdMs: fn.optional(), maxDelayMs: fn.optional(), colour: z.string().optional(), recordedAs: fn.optional(),
 });
 
 const WHAT = { systems: ['a system', systemShape], scenarios: ['a scenario', scenarioShape], checkers: ['a checker', checkerShape], faultKinds: ['a fault kind', faultKindShape] } as const;
@@ -49,7 +48,7 @@ async function valueOf(key: Key, index: number, value: unknown, config: LoadedCo
     const file = path.resolve(config.dir ?? process.cwd(), value.path);
     let mod: Record<string, unknown>;
     try {
-      mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+      mod = await importModule(file);
     } catch (err) {
       throw new UsageError(`${where}: could not be loaded: ${importErrorLine(err, file, value.path)}`, false);
     }

@@ -41,6 +41,25 @@ describe('reexecution', () => {
     expect(v.stats).toMatchObject({ reexecutions: 1, explained: 1 });
   });
 
+  it('judges a fault kind of a config\'s own by the family and effect its module declares, not by its name', () => {
+    const flap = (extra: Partial<Parameters<HistoryBuilder['nemesis']>[5]>) => {
+      const h = new HistoryBuilder();
+      h.nemesis(500, 'start', 0, 'acme:link-flap', 'link worker-1', { detail: { kind: 'acme:link-flap', link: 'worker-1' }, ...extra });
+      h.nemesis(1500, 'end', 0, 'acme:link-flap', 'link worker-1');
+      return reexecution(runTwice(h).build());
+    };
+    // it cuts the link: a command in flight may be resent, so the job may run again
+    expect(flap({ family: 'link', effect: 'cuts' })).toMatchObject({ valid: true, stats: { explained: 1 } });
+    // it declares nothing a rerun could come of: not excused
+    expect(flap({ family: 'link', effect: 'none' }).valid).toBe(false);
+    expect(flap({ family: 'link' }).valid).toBe(false);
+    // a built-in kind's name with another effect recorded: the record wins
+    const h = new HistoryBuilder();
+    h.nemesis(500, 'start', 0, 'down', 'link worker-1', { family: 'link', effect: 'none', detail: { kind: 'down', link: 'worker-1' } });
+    h.nemesis(1500, 'end', 0, 'down', 'link worker-1');
+    expect(reexecution(runTwice(h).build()).valid).toBe(false);
+  });
+
   it('rejects it when the only faults hit another worker, a keeper, or came after the second start, or hit nothing', () => {
     const h = new HistoryBuilder();
     // worker-3 neither ran nor runs it (a fault on worker-2, which runs it again, could have

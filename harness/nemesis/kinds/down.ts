@@ -8,6 +8,7 @@ export const down: BuiltinKindModule<DownFault> = {
   kind: 'down',
   summary: "a link down: its connections closed, new ones refused",
   family: 'link',
+  effect: 'cuts',
   colour: COLOURS.down,
   target: (f) => `link ${f.link}`,
   resource: (f) => `link ${f.link}`,

@@ -10,6 +10,7 @@ export const kill: BuiltinKindModule<KillFault> = {
   kind: 'kill',
   summary: 'a process killed (SIGKILL), started again at the heal under its name or as a new consumer',
   family: 'process',
+  effect: 'ends',
   colour: COLOURS.death,
   target: (f) => f.process,
   resource: (f) => `process ${f.process}`,

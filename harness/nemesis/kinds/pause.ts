@@ -8,6 +8,7 @@ export const pause: BuiltinKindModule<PauseFault> = {
   kind: 'pause',
   summary: 'a process frozen (SIGSTOP) until the heal (SIGCONT)',
   family: 'process',
+  effect: 'freezes',
   colour: COLOURS.pause,
   target: (f) => f.process,
   resource: (f) => `process ${f.process}`,

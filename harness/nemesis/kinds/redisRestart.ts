@@ -8,6 +8,7 @@ export const redisRestart: BuiltinKindModule<RedisRestartFault> = {
   kind: 'redis-restart',
   summary: 'redis-server killed (SIGKILL), started again at the heal on its append-only file',
   family: 'redis',
+  effect: 'ends',
   colour: COLOURS.redis,
   target: () => 'redis',
   resource: () => 'redis',

@@ -8,6 +8,7 @@ export const restart: BuiltinKindModule<RestartFault> = {
   kind: 'restart',
   summary: 'a process stopped gracefully (SIGTERM), started again at the heal',
   family: 'process',
+  effect: 'ends',
   colour: COLOURS.death,
   target: (f) => f.process,
   resource: (f) => `process ${f.process}`,

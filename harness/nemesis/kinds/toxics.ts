@@ -4,6 +4,7 @@
 // nest (they hold no resource).
 import fc from 'fast-check';
 import type { Direction } from '../types.ts';
+import type { FaultEffect } from '../../history/types.ts';
 import { COLOURS, type BuiltinKindModule } from './shared.ts';
 
 export type LatencyFault = { kind: 'latency'; link: string; stream: Direction; latencyMs: number; jitterMs: number };
@@ -25,6 +26,8 @@ interface ToxicSpec<F extends ToxicFault> {
   attributes(fault: F): Record<string, number>;
   /** the longest it holds one message; absent: it cuts, and delays nothing (what it held is gone) */
   maxDelayMs?(fault: F, messageBytes: number): number;
+  /** what it does to a command in flight, for the checkers (FaultEffect) */
+  effect: FaultEffect;
 }
 
 const direction: fc.Arbitrary<Direction> = fc.constantFrom('upstream', 'downstream');
@@ -36,6 +39,7 @@ function toxicKind<F extends ToxicFault>(spec: ToxicSpec<F>): BuiltinKindModule<
     kind: spec.kind,
     summary: spec.summary,
     family: 'link',
+    effect: spec.effect,
     colour: COLOURS.toxic,
     target: (f) => `link ${f.link}`,
     arbitrary: (t) => fc.record({ kind: fc.constant(spec.kind), link: fc.constantFrom(...t.links), stream: direction, ...spec.params }) as unknown as fc.Arbitrary<F>,
@@ -51,47 +55,47 @@ function toxicKind<F extends ToxicFault>(spec: ToxicSpec<F>): BuiltinKindModule<
 }
 
 export const latency = toxicKind<LatencyFault>({
-  kind: 'latency', summary: 'every message on the link delayed by latencyMs ± jitterMs',
+  kind: 'latency', effect: 'delays', summary: 'every message on the link delayed by latencyMs ± jitterMs',
   params: { latencyMs: fc.integer({ min: 10, max: 1000 }), jitterMs: fc.integer({ min: 0, max: 200 }) },
   attributes: (f) => ({ latency: f.latencyMs, jitter: f.jitterMs }),
   maxDelayMs: (f) => f.latencyMs + f.jitterMs,
 });
 
 export const bandwidth = toxicKind<BandwidthFault>({
-  kind: 'bandwidth', summary: 'the link limited to rateKBps',
+  kind: 'bandwidth', effect: 'stalls', summary: 'the link limited to rateKBps',
   params: { rateKBps: fc.integer({ min: 1, max: 100 }) },
   attributes: (f) => ({ rate: f.rateKBps }),
   maxDelayMs: (f, bytes) => (bytes / 1024 / Math.max(1, f.rateKBps)) * 1000,
 });
 
 export const slowClose = toxicKind<SlowCloseFault>({
-  kind: 'slow_close', summary: 'a connection closed delayMs late',
+  kind: 'slow_close', effect: 'none', summary: 'a connection closed delayMs late',
   params: { delayMs: fc.integer({ min: 10, max: 1000 }) },
   attributes: (f) => ({ delay: f.delayMs }),
   maxDelayMs: (f) => f.delayMs,
 });
 
 export const timeout = toxicKind<TimeoutFault>({
-  kind: 'timeout', summary: 'the link stops passing data, and closes the connection after timeoutMs (0: never)',
+  kind: 'timeout', effect: 'cuts', summary: 'the link stops passing data, and closes the connection after timeoutMs (0: never)',
   params: { timeoutMs: fc.integer({ min: 0, max: 1000 }) },
   attributes: (f) => ({ timeout: f.timeoutMs }),
 });
 
 export const resetPeer = toxicKind<ResetPeerFault>({
-  kind: 'reset_peer', summary: 'connections reset (TCP RST) after timeoutMs',
+  kind: 'reset_peer', effect: 'cuts', summary: 'connections reset (TCP RST) after timeoutMs',
   params: { timeoutMs: fc.integer({ min: 0, max: 500 }) },
   attributes: (f) => ({ timeout: f.timeoutMs }),
 });
 
 export const slicer = toxicKind<SlicerFault>({
-  kind: 'slicer', summary: 'messages cut into slices of averageSize bytes, delayUs apart',
+  kind: 'slicer', effect: 'none', summary: 'messages cut into slices of averageSize bytes, delayUs apart',
   params: { averageSize: fc.integer({ min: 1, max: 64 }), sizeVariation: fc.integer({ min: 0, max: 0 }), delayUs: fc.integer({ min: 0, max: 5000 }) },
   attributes: (f) => ({ average_size: f.averageSize, size_variation: f.sizeVariation, delay: f.delayUs }),
   maxDelayMs: (f, bytes) => (Math.ceil(bytes / Math.max(1, f.averageSize)) * f.delayUs) / 1000,
 });
 
 export const limitData = toxicKind<LimitDataFault>({
-  kind: 'limit_data', summary: 'connections closed after bytes bytes',
+  kind: 'limit_data', effect: 'cuts', summary: 'connections closed after bytes bytes',
   params: { bytes: fc.integer({ min: 1, max: 4096 }) },
   attributes: (f) => ({ bytes: f.bytes }),
 });
