@@ -48,6 +48,71 @@ const lstring = internals('./lstring.js') as { luaS_bless(L: unknown, bytes: Uin
 const lobject = internals('./lobject.js') as { pushsvalue2s(L: unknown, ts: unknown): void };
 const ASCII = /^[\x00-\x7f]*$/;
 
+/**
+ * fengari's adjust_top (ldo.js), which the VM (lvm.js) and the API (lapi.js) call through the
+ * module's exports on every call, return and vararg: the same, except that a slot it frees
+ * above the top is set to undefined instead of deleted. Both read back as undefined and the
+ * stack's length is kept apart (stack_last); a delete takes V8's slow path every time and leaves
+ * a hole. (ldo.js's own calls keep the original.)
+ */
+const ldo = internals('./ldo.js') as { adjust_top(L: unknown, newtop: number): void };
+const TValue = (internals('./lobject.js') as { TValue: new (type: number, value: unknown) => unknown }).TValue;
+const NIL_TYPE: number = lua.LUA_TNIL;
+ldo.adjust_top = (L, newtop) => {
+  const state = L as { stack: unknown[]; top: number };
+  const stack = state.stack;
+  let top = state.top;
+  if (top < newtop) {
+    while (top < newtop) stack[top++] = new TValue(NIL_TYPE, null);
+  } else {
+    while (top > newtop) stack[--top] = undefined;
+  }
+  state.top = top;
+};
+
+/**
+ * fengari's luaD_poscall with its moveresults (ldo.js), which the VM calls through the exports
+ * when a Lua function returns: the same steps, except that the slots freed above the results
+ * are set to undefined instead of deleted (as adjust_top above; the array's length, the stack's
+ * size, is left as it is). With a debug hook set it is fengari's own.
+ */
+interface StackValue { setfrom(v: StackValue): void; setnilvalue(): void }
+interface CallInfo { nresults: number; funcOff: number; previous: CallInfo & { next: CallInfo | null } }
+const ldoCalls = ldo as unknown as { luaD_poscall(L: unknown, ci: CallInfo, firstResult: number, nres: number): boolean };
+const fengariPoscall = ldoCalls.luaD_poscall;
+const MULTRET: number = lua.LUA_MULTRET;
+ldoCalls.luaD_poscall = (L, ci, firstResult, nres) => {
+  const state = L as { stack: (StackValue | undefined)[]; top: number; hookmask: number; ci: CallInfo };
+  if (state.hookmask) return fengariPoscall(L, ci, firstResult, nres);
+  const wanted = ci.nresults;
+  const res = ci.funcOff;
+  state.ci = ci.previous;
+  state.ci.next = null;
+  const stack = state.stack;
+  if (wanted === MULTRET) {
+    for (let i = 0; i < nres; i++) stack[res + i]!.setfrom(stack[firstResult + i]!);
+    for (let i = Math.min(state.top, stack.length - 1); i >= res + nres; i--) stack[i] = undefined;
+    state.top = res + nres;
+    return false;
+  }
+  if (wanted === 1) {
+    if (nres === 0) stack[res]!.setnilvalue();
+    else stack[res]!.setfrom(stack[firstResult]!);
+  } else if (wanted > 0) {
+    let i = 0;
+    for (; i < Math.min(wanted, nres); i++) stack[res + i]!.setfrom(stack[firstResult + i]!);
+    for (; i < wanted; i++) {
+      if (res + i >= state.top) stack[res + i] = new TValue(NIL_TYPE, null) as StackValue;
+      else stack[res + i]!.setnilvalue();
+    }
+  }
+  const newtop = res + wanted;
+  // (from the top itself, as fengari: a slot at the array's end is left alone, or the stack would grow)
+  for (let i = Math.min(state.top, stack.length - 1); i >= newtop; i--) stack[i] = undefined;
+  state.top = newtop;
+  return true;
+};
+
 /** lua_pushstring(L, to_luastring(s)): the same Lua string, built directly when s is ASCII (nearly every string here) */
 function pushString(L: unknown, s: string): void {
   if (!ASCII.test(s)) {
@@ -57,17 +122,53 @@ function pushString(L: unknown, s: string): void {
   const n = s.length;
   const bytes = new Uint8Array(n);
   for (let i = 0; i < n; i++) bytes[i] = s.charCodeAt(i);
+  pushedBytes.push(bytes);
+  pushedText.push(s);
   lobject.pushsvalue2s(L, lstring.luaS_bless(L, bytes));
 }
+
+/**
+ * The JS strings of Lua strings whose bytes the bridge knows, by the bytes' identity (a Lua
+ * string's bytes never change: fengari makes new ones for every new string): the constants of
+ * every compiled script (command and field names), for good; and what the bridge pushed during
+ * the script that runs now (KEYS, ARGV, redis.call's replies), emptied after it. Decoding a
+ * string costs several times a lookup.
+ */
+const constantText = new Map<Uint8Array, string>();
+/** (kept as two arrays searched by identity: hashing a typed array as a Map key costs more than a decode) */
+const pushedBytes: Uint8Array[] = [];
+const pushedText: string[] = [];
+/** how many of the latest pushed strings a lookup searches */
+const PUSHED_SEARCH = 32;
 
 /** lua_tojsstring(L, idx) (a number converted in place first, null if neither): ASCII decoded directly, anything else by fengari */
 function toJsString(L: unknown, idx: number): string | null {
   const bytes: Uint8Array | null = lua.lua_tolstring(L, idx);
   if (bytes === null) return null;
+  const known = constantText.get(bytes);
+  if (known !== undefined) return known;
+  for (let i = pushedBytes.length - 1, stop = Math.max(0, pushedBytes.length - PUSHED_SEARCH); i >= stop; i--) if (pushedBytes[i] === bytes) return pushedText[i]!;
+  return decode(L, idx, bytes);
+}
+
+function decode(L: unknown, idx: number, bytes: Uint8Array): string {
   const n = bytes.length;
   for (let i = 0; i < n; i++) if (bytes[i]! >= 0x80) return lua.lua_tojsstring(L, idx);
   return n <= 1024 ? String.fromCharCode.apply(null, bytes as unknown as number[]) : Buffer.from(bytes.buffer, bytes.byteOffset, n).toString('latin1');
 }
+
+/** the string constants of a compiled chunk and of the functions in it, into constantText */
+function learnConstants(proto: { k: { value: unknown }[]; p: unknown[] }): void {
+  for (const k of proto.k) {
+    const bytes = (k.value as { realstring?: unknown } | null)?.realstring;
+    if (!(bytes instanceof Uint8Array)) continue;
+    let ascii = true;
+    for (let i = 0; i < bytes.length; i++) if (bytes[i]! >= 0x80) ascii = false;
+    if (ascii) constantText.set(bytes, String.fromCharCode.apply(null, bytes as unknown as number[]));
+  }
+  for (const p of proto.p) learnConstants(p as typeof proto);
+}
+
 const L_OK: number = lua.LUA_OK;
 const T_NIL: number = lua.LUA_TNIL;
 const T_BOOLEAN: number = lua.LUA_TBOOLEAN;
@@ -214,6 +315,7 @@ class LuaRuntime {
       lua.lua_pop(L, 1);
       return error(`ERR Error compiling script (new function): ${msg}`);
     }
+    learnConstants((L as { stack: { value: { p: Parameters<typeof learnConstants>[0] } }[]; top: number }).stack[(L as { top: number }).top - 1]!.value.p);
     lua.lua_rawgeti(L, REGISTRY, this.envRef);
     lua.lua_setupvalue(L, -2, 1); // the chunk's _ENV: the read-only globals
     const ref: number = lauxlib.luaL_ref(L, REGISTRY);
@@ -247,6 +349,9 @@ class LuaRuntime {
     } finally {
       this.host = outer;
       lua.lua_settop(L, base);
+      // (a script's redis.call runs no script: nothing pushed now belongs to an outer one)
+      pushedBytes.length = 0;
+      pushedText.length = 0;
     }
     return reply;
   }
