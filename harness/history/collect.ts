@@ -29,8 +29,9 @@ async function readStream(redis: Redis, key: string): Promise<StreamEntry[]> {
 
 const num = (s: string | undefined): number | null => (s === undefined || s === '' ? null : Number(s));
 
-export async function readTransitions(redis: Redis, history: HistoryRecorder): Promise<TransitionEntry[]> {
-  return (await readStream(redis, 'sut:translog')).map(([id, raw]) => transitionOf(id, raw, history));
+/** A transition log (the reference system's `sut:translog`, or the instrumentation kit's `<prefix>transitions`). */
+export async function readTransitions(redis: Redis, history: HistoryRecorder, key = 'sut:translog'): Promise<TransitionEntry[]> {
+  return (await readStream(redis, key)).map(([id, raw]) => transitionOf(id, raw, history));
 }
 
 function transitionOf(id: string, raw: string[], history: HistoryRecorder): TransitionEntry {

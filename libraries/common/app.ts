@@ -9,6 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { Redis, type RedisOptions } from 'ioredis';
+import { instrument } from '../../harness/instrument/index.ts';
 
 export interface AppArgs {
   id: string;
@@ -269,27 +270,21 @@ export function serveFrontDoor(port: number, door: FrontDoor): Promise<{ port: n
 }
 
 // ---------------------------------------------------------------------------------------
-// the execution log a worker writes (the harness reads it: harness/systems/library.ts)
+// the evidence the harness reads, written with its instrumentation kit (harness/instrument/, the
+// default prefix `app:`): the execution log a worker writes, and the front door's task records
 
-/** `app:executions`: one entry per payload start and one per end, written by the worker that runs it. */
-export const EXECUTIONS = 'app:executions';
-/** `app:attempts:{jobId}`: INCR on every start, the attempt number of that start */
-export const ATTEMPTS_PREFIX = 'app:attempts:';
+/** The kit, under the key prefix the harness reads for the library applications (harness/systems/evidence.ts). */
+export const kit = instrument();
 
 /**
  * Logs a start before the payload runs: the attempt number (the job's starts so far, counted
  * in Redis), then the entry. Both go through the worker's own link, and wait through reconnects.
  */
-export async function logStart(redis: Redis, jobId: string, workerId: string): Promise<number> {
-  const attempt = await redis.incr(ATTEMPTS_PREFIX + jobId);
-  await redis.xadd(EXECUTIONS, '*', 'jobId', jobId, 'attempt', String(attempt), 'workerId', workerId, 'phase', 'start');
-  return attempt;
-}
+export const logStart = (redis: Redis, jobId: string, workerId: string): Promise<number> => kit.payloadStarted(redis, jobId, workerId);
 
 /** Logs how the payload of that start ended (completed, failed, timeout), as the worker saw it. */
-export async function logEnd(redis: Redis, jobId: string, attempt: number, workerId: string, outcome: string): Promise<void> {
-  await redis.xadd(EXECUTIONS, '*', 'jobId', jobId, 'attempt', String(attempt), 'workerId', workerId, 'phase', 'end', 'outcome', outcome);
-}
+export const logEnd = (redis: Redis, jobId: string, attempt: number, workerId: string, outcome: string): Promise<void> =>
+  kit.payloadEnded(redis, jobId, attempt, workerId, outcome);
 
 /** A connection for the app's own writes (the execution log): commands wait through reconnects. */
 export function appRedis(port: number, name: string): Redis {
@@ -299,36 +294,24 @@ export function appRedis(port: number, name: string): Redis {
 // ---------------------------------------------------------------------------------------
 // tasks: the front door's own record of which jobs a task has (the library knows only jobs)
 
-/** `app:task:{taskId}`: hash idempotencyKey, description, jobIds (JSON array). The task id is its Idempotency-Key. */
-export const TASK_PREFIX = 'app:task:';
-
 /** Job `i` of a task is `${taskId}-${i}` (PROTOCOL.md): a retry of the same key names the same jobs, and the library's own id check makes adding them idempotent. */
 export const jobIdsOf = (taskId: string, n: number): string[] => Array.from({ length: n }, (_, i) => `${taskId}-${i}`);
 
-/** Records the task once its jobs exist; created is false when a request with the same key got here first. */
-export async function saveTask(redis: Redis, taskId: string, description: string, jobIds: string[]): Promise<boolean> {
-  const [[, created]] = (await redis.multi().hsetnx(TASK_PREFIX + taskId, 'jobIds', JSON.stringify(jobIds)).hset(TASK_PREFIX + taskId, 'idempotencyKey', taskId, 'description', description).exec()) as [[unknown, number]];
-  return Number(created) === 1;
-}
+/** Records the task once its jobs exist (the task id is its Idempotency-Key); created is false when a request with the same key got here first. */
+export const saveTask = (redis: Redis, taskId: string, description: string, jobIds: string[]): Promise<boolean> => kit.recordTask(redis, taskId, jobIds, description);
 
 /**
  * GET /tasks/:id for a library: the task's job ids, each job's start count, and each job as the
  * library shows it (`view`: undefined when the library has no such job, which leaves it out).
  */
 export async function readTask(redis: Redis, taskId: string, view: (jobId: string, attempt: number) => Promise<JobView | undefined>): Promise<{ taskId: string; idempotencyKey: string; jobs: JobView[] } | undefined> {
-  const jobIds = await loadTask(redis, taskId);
+  const jobIds = await kit.taskJobs(redis, taskId);
   if (!jobIds) return undefined;
-  const attempts = jobIds.length ? await redis.mget(jobIds.map((id) => ATTEMPTS_PREFIX + id)) : [];
+  const attempts = await kit.starts(redis, jobIds);
   const jobs: JobView[] = [];
   for (const [i, jobId] of jobIds.entries()) {
-    const job = await view(jobId, Number(attempts[i] ?? 0));
+    const job = await view(jobId, attempts[i] ?? 0);
     if (job) jobs.push(job);
   }
   return { taskId, idempotencyKey: taskId, jobs };
-}
-
-/** The task's job ids, or undefined when there is no such task. */
-export async function loadTask(redis: Redis, taskId: string): Promise<string[] | undefined> {
-  const raw = await redis.hget(TASK_PREFIX + taskId, 'jobIds');
-  return raw ? (JSON.parse(raw) as string[]) : undefined;
 }
