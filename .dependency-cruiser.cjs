@@ -44,6 +44,15 @@ module.exports = {
       to: { path: '^harness/' },
     },
     {
+      name: 'instrument-alone',
+      comment:
+        'The instrumentation kit is what a system under test imports to write its evidence: harness/instrument/** ' +
+        'imports nothing of the harness (and of npm, only types), so it adds nothing to the system it is put in.',
+      severity: 'error',
+      from: { path: '^harness/instrument/' },
+      to: { pathNot: '^harness/instrument/', dependencyTypesNot: ['core', 'type-only'] },
+    },
+    {
       name: 'history-not-env',
       comment: 'The history is data and its reading: harness/history/** imports nothing of harness/env/**.',
       severity: 'error',

@@ -33,6 +33,8 @@ describe('layers', () => {
       'checkers-only-history: harness/checkers/bad.ts → harness/env/server.ts',
       'env-not-systems: harness/env/loader.ts → harness/systems/index.ts',
       'history-not-env: harness/history/read.ts → harness/env/server.ts',
+      'instrument-alone: harness/instrument/kit.ts → harness/history/read.ts',
+      'instrument-alone: harness/instrument/kit.ts → ioredis',
       'no-cli-below: harness/report/page.ts → harness/cli/output.ts',
       'no-cli-below: harness/runner/step.ts → harness/cli/output.ts',
       'sut-not-harness: system-under-test/worker.ts → harness/history/types.ts',
