@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 // `npm run chaos`: the one chaos program (./program.ts): `run` (the default), verify, merge, soak,
 // bench, images and doctor. Exit codes: each subcommand's (0 pass, 1 a failure it names), 2 on a
 // usage or environment error (one line, no stack trace; CHAOS_DEBUG=1 prints it for other errors).

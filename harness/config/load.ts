@@ -1,10 +1,26 @@
 // Finding and reading the config file: `--config <file>`, else the first of CONFIG_NAMES in the
-// working directory. A .ts file loads because the CLI runs under tsx. Every failure is one line.
+// working directory. Every failure is one line. A .ts or .mts file (the config, or a module it
+// names) loads natively when the harness runs from source (under tsx, as this repository runs
+// it), and through jiti when it runs compiled under plain node (the installed package).
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { COMPILED } from '../env/binaries.ts';
 import { CONFIG_NAMES, UsageError, type LoadedConfig } from './options.ts';
 import { parseConfig } from './schema.ts';
+
+let jiti: Promise<{ import(id: string): Promise<unknown> }> | undefined;
+
+/**
+ * A user's module (a config, or a system, scenario, checker or fault kind it names), imported:
+ * natively, except TypeScript from the compiled harness, which jiti transpiles (its own imports
+ * of packages, `redis-job-chaos` too, still load natively: one copy of each module).
+ */
+export async function importModule(file: string): Promise<Record<string, unknown>> {
+  if (!COMPILED || !/\.m?ts$/.test(file)) return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+  jiti ??= import('jiti').then(({ createJiti }) => createJiti(import.meta.url, { fsCache: false, moduleCache: false, interopDefault: false }));
+  return (await (await jiti).import(file)) as Record<string, unknown>;
+}
 
 /** The config file of a working directory: the first of CONFIG_NAMES there, or undefined. */
 export function findConfig(cwd: string): string | undefined {
@@ -30,7 +46,7 @@ export async function loadConfig(given: string | undefined, cwd: string = proces
   if (given !== undefined && !existsSync(file)) throw new UsageError(`--config ${given}: no such file`, false);
   let mod: Record<string, unknown>;
   try {
-    mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+    mod = await importModule(file);
   } catch (err) {
     throw new UsageError(`${shown}: could not be loaded: ${importErrorLine(err, file, shown)}`, false);
   }

@@ -4,7 +4,24 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EnvironmentError } from './errors.ts';
 
-export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+/**
+ * The harness runs either compiled (the package's dist/, under plain node) or from its TypeScript
+ * source (this repository, under tsx): this module's own file says which.
+ */
+export const COMPILED = import.meta.url.endsWith('.js');
+/** The package's root, where its package.json is: two folders up from the source, three from dist/. */
+export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), COMPILED ? '../../..' : '../..');
+
+/**
+ * The command line that runs one of the package's modules as a process, named by its source path
+ * from the package root (`system-under-test/main.ts`): compiled, its JavaScript in dist/ under
+ * plain node; from source, the TypeScript under tsx, as `npm run chaos` runs the harness itself.
+ */
+export function nodeCommand(module: string): string[] {
+  return COMPILED
+    ? [process.execPath, path.join(PROJECT_ROOT, 'dist', module.replace(/\.ts$/, '.js'))]
+    : [process.execPath, '--import', 'tsx', path.join(PROJECT_ROOT, module)];
+}
 /** Built or downloaded tools live here, git-ignored, so they are built once per machine. */
 export const CACHE_BIN = path.join(PROJECT_ROOT, '.cache', 'bin');
 
