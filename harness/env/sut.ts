@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { PROJECT_ROOT } from './binaries.ts';
+import { PROJECT_ROOT, nodeCommand } from './binaries.ts';
 import { EnvironmentError } from './errors.ts';
 import type { ManagedProcess, ProcessRegistry } from './processes.ts';
 import type { ProcessHandle } from './backed.ts';
@@ -18,8 +17,6 @@ interface ReadyLine {
   executorPid?: number;
 }
 
-const MAIN = path.join(PROJECT_ROOT, 'system-under-test', 'main.ts');
-
 /**
  * How a SUT process is started: `<command...> <role> --id <id> [flags]`. CHAOS_SUT_COMMAND points
  * the harness at another system that speaks system-under-test/PROTOCOL.md (whitespace-separated).
@@ -27,7 +24,7 @@ const MAIN = path.join(PROJECT_ROOT, 'system-under-test', 'main.ts');
 export function sutCommand(): string[] {
   const custom = process.env.CHAOS_SUT_COMMAND?.trim();
   if (custom) return custom.split(/\s+/);
-  return [process.execPath, '--import', 'tsx', MAIN];
+  return nodeCommand('system-under-test/main.ts');
 }
 const STARTUP_TIMEOUT_MS = 20_000;
 

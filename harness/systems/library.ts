@@ -4,9 +4,10 @@
 // write themselves: the execution log (libraries/common/app.ts) and the task records.
 
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Redis } from 'ioredis';
-import { PROJECT_ROOT } from '../env/binaries.ts';
+import { nodeCommand } from '../env/binaries.ts';
 import { workerIds } from '../env/shape.ts';
 import { fieldsOf, scanKeys } from '../history/collect.ts';
 import type { HistoryRecorder } from '../history/recorder.ts';
@@ -30,10 +31,24 @@ export const LIBRARY_SKIP: Readonly<Record<string, string>> = {
   compound: 'not yet run against the library applications (their verdicts are unmeasured)',
 };
 
-/** The installed version of a package (what the report names), '?' when it cannot be read. */
+/**
+ * The installed version of a package (what the report names), '?' when it cannot be read: the
+ * package.json of the copy this module resolves, wherever npm put it (the package's own
+ * node_modules, or the project's that installed the package).
+ */
 export function packageVersion(pkg: string): string {
   try {
-    return (JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'node_modules', pkg, 'package.json'), 'utf8')) as { version: string }).version;
+    let dir = path.dirname(createRequire(import.meta.url).resolve(pkg));
+    for (;;) {
+      try {
+        const json = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string; version: string };
+        if (json.name === pkg) return json.version;
+      } catch {
+        /* no package.json here: one folder up */
+      }
+      if (path.dirname(dir) === dir) return '?';
+      dir = path.dirname(dir);
+    }
   } catch {
     return '?';
   }
@@ -71,9 +86,9 @@ export function libraryShape({ workers }: { workers: number }): SystemShape {
   return { frontDoor: 'producer', workers: ws, keepers: [], links: ['producer', ...ws, 'client'] };
 }
 
-/** `node --import tsx libraries/<dir>/<role>.ts --id ID --redis-port P ...` for the producer and every worker. */
+/** `libraries/<dir>/<role>.ts --id ID --redis-port P ...` for the producer and every worker (run as nodeCommand says: compiled or under tsx). */
 export function libraryProcesses(dir: string, shape: SystemShape, ctx: StartContext): ProcessSpec[] {
-  const script = (role: string) => [process.execPath, '--import', 'tsx', path.join(PROJECT_ROOT, 'libraries', dir, `${role}.ts`)];
+  const script = (role: string) => nodeCommand(`libraries/${dir}/${role}.ts`);
   const common = (id: string) => ['--id', id, '--redis-port', String(ctx.linkPort(id)), '--lease-ms', String(ctx.leaseMs)];
   return [
     { id: shape.frontDoor, role: 'producer', argv: [...script('producer'), ...common(shape.frontDoor), '--http-port', String(ctx.httpPort)] },
