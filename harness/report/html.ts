@@ -285,7 +285,7 @@ ${scenarioTable(input)}
 ${verifyTable(summary)}
 <section><h2>Overview</h2>
 ${input.chartsError !== undefined ? html`<p class="warning"><b>Charts could not be drawn:</b> ${input.chartsError}<br>
-They need the canvas native module: <code>apt-get install -y libcairo2-dev libpango1.0-dev libjpeg-dev libgif-dev librsvg2-dev</code>, then <code>npm rebuild canvas</code>.</p>` : ''}
+They need the packages <code>canvas</code> and <code>chartjs-node-canvas</code> (<code>npm install canvas chartjs-node-canvas</code>) and canvas's native module: <code>apt-get install -y libcairo2-dev libpango1.0-dev libjpeg-dev libgif-dev librsvg2-dev</code>, then <code>npm rebuild canvas</code>.</p>` : ''}
 ${input.overview.map(chart)}
 </section>
 ${sections.map(scenarioSection)}

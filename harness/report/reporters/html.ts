@@ -2,7 +2,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ScenarioResult } from '../../runner/property.ts';
-import { eventsChart, latencyChart, runsChart, throughputChart, type ChartImage } from '../charts.ts';
+import type { ChartImage } from '../charts.ts';
 import { renderPage, type ScenarioSection } from '../html.ts';
 import { faultWindows, representativeRun, timeSeries } from '../series.ts';
 import type { ReportSummary } from '../summary.ts';
@@ -12,19 +12,34 @@ import { FileReporter, type OpenReport } from './directory.ts';
 /** How many job timelines a failure section shows; the rest are in the history file. */
 const MAX_TIMELINES = 12;
 
+type Charts = typeof import('../charts.ts');
+
+/** The first line of an error, without the install paths a module-not-found message carries. */
+const firstLine = (err: unknown) => (err instanceof Error ? err.message : String(err)).split('\n')[0]!.replace(/ imported from \S+$/, '');
+
 /**
  * Draws charts until one fails, then draws no more: a machine whose canvas native module is
  * missing still gets summary.json, junit.xml and a page that says why its charts are absent.
+ * The chart renderer (../charts.ts: chartjs-node-canvas over canvas) is loaded at the first chart,
+ * never before: a run without an html report, or a package installed without canvas, does not load it.
  */
 class ChartDrawer {
   error: string | undefined;
+  private charts: Promise<Charts> | undefined;
 
-  async draw(render: () => Promise<ChartImage>): Promise<ChartImage[]> {
+  async draw(render: (charts: Charts) => Promise<ChartImage>): Promise<ChartImage[]> {
     if (this.error !== undefined) return [];
+    let charts: Charts;
     try {
-      return [await render()];
+      charts = await (this.charts ??= import('../charts.ts'));
     } catch (err) {
-      this.error = (err instanceof Error ? err.message : String(err)).split('\n')[0];
+      this.error = `the chart renderer (canvas, chartjs-node-canvas) did not load: ${firstLine(err)}`;
+      return [];
+    }
+    try {
+      return [await render(charts)];
+    } catch (err) {
+      this.error = firstLine(err);
       return [];
     }
   }
@@ -43,8 +58,8 @@ async function scenarioSection(result: ScenarioResult, summary: ReportSummary['s
           : 'The passing run the harness kept as representative.';
     section.shownRun = { index: run.index, why, windows };
     section.charts = [
-      ...(await charts.draw(() => latencyChart(result.scenario, run.index, series, windows))),
-      ...(await charts.draw(() => throughputChart(result.scenario, run.index, series, windows))),
+      ...(await charts.draw((c) => c.latencyChart(result.scenario, run.index, series, windows))),
+      ...(await charts.draw((c) => c.throughputChart(result.scenario, run.index, series, windows))),
     ];
   }
   const failing = result.failure?.run;
@@ -61,7 +76,7 @@ export async function writeHtmlFile(report: OpenReport): Promise<void> {
   const { result, summary } = report;
   const charts = new ChartDrawer();
   const overview = result.scenarios.length
-    ? [...(await charts.draw(() => runsChart(result.scenarios))), ...(await charts.draw(() => eventsChart(result.scenarios)))]
+    ? [...(await charts.draw((c) => c.runsChart(result.scenarios))), ...(await charts.draw((c) => c.eventsChart(result.scenarios)))]
     : [];
   const sections: ScenarioSection[] = [];
   for (const [i, s] of result.scenarios.entries()) sections.push(await scenarioSection(s, summary.scenarios[i], charts));
