@@ -76,6 +76,74 @@ interface Interval {
   crashed?: boolean;
 }
 
+/** the first index of a sorted list whose value is >= t */
+function lowerBound(sorted: readonly number[], t: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]! < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** whether a sorted list has a value in [a, b] */
+const anyIn = (sorted: readonly number[], a: number, b: number): boolean => {
+  const i = lowerBound(sorted, a);
+  return i < sorted.length && sorted[i]! <= b;
+};
+
+/**
+ * Intervals sorted by start, with the latest end among those that start by each point: whether
+ * one holds an instant (from <= a < until, or a crash at exactly `until`) or meets a window
+ * (from <= b, until >= a) is one binary search.
+ */
+class Intervals {
+  private readonly froms: number[];
+  /** max until of the first i + 1 intervals */
+  private readonly maxUntil: number[];
+  /** max until of the crashed ones among the first i + 1 (-Infinity: none) */
+  private readonly maxCrashed: number[];
+
+  constructor(xs: readonly Interval[]) {
+    const sorted = [...xs].sort((x, y) => x.from - y.from);
+    this.froms = sorted.map((x) => x.from);
+    this.maxUntil = [];
+    this.maxCrashed = [];
+    let u = -Infinity;
+    let c = -Infinity;
+    for (const x of sorted) {
+      u = Math.max(u, x.until);
+      if (x.crashed) c = Math.max(c, x.until);
+      this.maxUntil.push(u);
+      this.maxCrashed.push(c);
+    }
+  }
+
+  holds(a: number): boolean {
+    const k = this.upTo(a);
+    return k > 0 && (this.maxUntil[k - 1]! > a || this.maxCrashed[k - 1]! >= a);
+  }
+
+  meets(a: number, b: number): boolean {
+    const k = this.upTo(b);
+    return k > 0 && this.maxUntil[k - 1]! >= a;
+  }
+
+  /** how many intervals start at or before t */
+  private upTo(t: number): number {
+    let lo = 0;
+    let hi = this.froms.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.froms[mid]! <= t) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+}
+
 export function faultReach(history: History, obs: Observations): FaultReach {
   const roles = rolesOf(obs);
   const workerOf = (id: string): string => roles.workerOf(id) ?? id;
@@ -119,13 +187,33 @@ export function faultReach(history: History, obs: Observations): FaultReach {
     s.from = Math.min(s.from, x.t);
     if (x.endedAt !== undefined) s.until = Math.min(s.until, x.endedAt);
   }
-  // a crash of the worker (or its executor, or Redis) ends what it held
+  // a crash of the worker (or its executor, or Redis) ends what it held: the first one at or after
+  // the span's start, looked up by time in each worker's crashes and Redis's
+  const targets = new Map(okStarts.map((f) => [f, targetOf(f, roles)]));
+  const redisCrashes: number[] = [];
+  const crashesOf = new Map<string, number[]>();
+  for (const f of okStarts) {
+    if (effectOf(f) !== 'ends') continue;
+    if (familyOf(f) === 'redis') redisCrashes.push(f.t);
+    else {
+      for (const w of targets.get(f)!.workers) {
+        const list = crashesOf.get(w);
+        if (list) list.push(f.t);
+        else crashesOf.set(w, [f.t]);
+      }
+    }
+  }
+  const firstAtOrAfter = (times: readonly number[] | undefined, t: number): number => {
+    if (!times) return Infinity;
+    const i = lowerBound(times, t);
+    return i < times.length ? times[i]! : Infinity;
+  };
   const held = new Map<string, Interval[]>();
   for (const s of spans.values()) {
     if (s.from === Infinity) continue;
-    const crash = okStarts.find((f) => f.t >= s.from && effectOf(f) === 'ends' && (familyOf(f) === 'redis' || targetOf(f, roles).workers.includes(s.worker)));
-    const crashed = crash !== undefined && crash.t < s.until;
-    const until = Math.max(s.from, crashed ? crash.t : s.until);
+    const crashT = Math.min(firstAtOrAfter(crashesOf.get(s.worker), s.from), firstAtOrAfter(redisCrashes, s.from));
+    const crashed = crashT < s.until;
+    const until = Math.max(s.from, crashed ? crashT : s.until);
     let list = held.get(s.worker);
     if (!list) held.set(s.worker, (list = []));
     list.push({ from: s.from, until, crashed });
@@ -135,23 +223,33 @@ export function faultReach(history: History, obs: Observations): FaultReach {
   // writes through the orchestrator: submits and cancels, invoke to completion
   const writes = clientWrites(history);
 
-  const overlaps = (xs: readonly Interval[], a: number, b: number, point: boolean): boolean =>
-    xs.some((x) => (point ? x.from <= a && (a < x.until || (x.crashed === true && a === x.until)) : x.from <= b && x.until >= a));
+  // what held work, and when events were produced and decided, indexed by time: each step asks in O(log n)
+  const heldIndex = new Map([...held].map(([w, xs]) => [w, new Intervals(xs)]));
+  const allIndex = new Intervals(allHeld);
+  const writesIndex = new Intervals(writes);
+  eventTimes.sort((x, y) => x - y);
+  const decidedBy = new Map<string, number[]>();
+  for (const d of decided) {
+    const list = decidedBy.get(d.keeper);
+    if (list) list.push(d.t);
+    else decidedBy.set(d.keeper, [d.t]);
+  }
+  for (const ts of decidedBy.values()) ts.sort((x, y) => x - y);
   const eventsIn = (a: number, b: number, keeper?: string): boolean =>
-    eventTimes.some((t) => t >= a && t <= b) || (keeper !== undefined && decided.some((d) => d.keeper === keeper && d.t >= a && d.t <= b));
+    anyIn(eventTimes, a, b) || (keeper !== undefined && anyIn(decidedBy.get(keeper) ?? [], a, b));
 
   const steps: FaultReach['steps'] = [];
   for (const start of okStarts) {
     const a = start.t;
     const b = ends.get(start.stepId) ?? Infinity;
-    const target = targetOf(start, roles);
+    const target = targets.get(start)!;
     const point = strikesProcess(start);
-    const workersHeld = target.workers.includes('*') ? allHeld : target.workers.flatMap((w) => held.get(w) ?? []);
+    const workersHeld = target.workers.includes('*') ? [allIndex] : target.workers.flatMap((w) => heldIndex.get(w) ?? []);
     const bit = target.redis
-      ? overlaps(allHeld, a, a, true) || overlaps(writes, a, a, true) || eventsIn(a, a)
-      : overlaps(workersHeld, a, b, point)
+      ? allIndex.holds(a) || writesIndex.holds(a) || eventsIn(a, a)
+      : workersHeld.some((x) => (point ? x.holds(a) : x.meets(a, b)))
         || target.keepers.some((k) => eventsIn(a, b, k))
-        || (target.frontDoor && overlaps(writes, a, b, false));
+        || (target.frontDoor && writesIndex.meets(a, b));
     steps.push({ stepId: start.stepId, fault: start.fault, target: start.target, part: partOf(start, roles), t: a, bit });
   }
   return {
