@@ -75,7 +75,8 @@ function embeddingOf(shape: SimShape): Promise<Embedding | undefined> {
 export async function simRunOnce(shape: SimShape, plan: RunPlan, seed: number): Promise<RunOutcome & { sim: SimRunStats }> {
   await warmUp();
   const embedding = await embeddingOf(shape);
-  const rng = xoroshiro128plus(runSeed(seed, plan));
+  const digest = runSeed(seed, plan);
+  const rng = xoroshiro128plus(digest);
   const random = () => uniformFloat64(rng);
   const clock = new VirtualClock(SIM_EPOCH_MS);
   try {
@@ -86,7 +87,7 @@ export async function simRunOnce(shape: SimShape, plan: RunPlan, seed: number): 
     let finished = false;
     void (async () => {
       await world.start();
-      return runOnce(world, { ...plan, runKey: plan.runKey ?? `sim${(runSeed(seed, plan) >>> 0).toString(16)}` });
+      return runOnce(world, { ...plan, runKey: plan.runKey ?? `sim${(digest >>> 0).toString(16)}` });
     })().then((o) => (outcome = o), (e: unknown) => (failure = e)).finally(() => (finished = true));
     await scheduler.runUntil(SIM_EPOCH_MS + MAX_VIRTUAL_MS, () => finished);
     const virtualMs = clock.now() - SIM_EPOCH_MS;
