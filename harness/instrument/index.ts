@@ -9,6 +9,7 @@
 //   const attempt = await kit.payloadStarted(redis, jobId, 'worker-1');
 //   await kit.payloadEnded(redis, jobId, attempt, 'worker-1', 'completed');
 //   await kit.recordStateChange(redis, { jobId, to: 'running', attempt, source: 'worker', sourceId: 'worker-1' });
+//   const { exitCode, output } = await runPayload(job.data.payload, timeoutMs);   // your handler runs the test job
 import type { Redis } from 'ioredis';
 
 /** The keys the evidence lives under, for one prefix (default `app:`, the library applications'). */
@@ -128,4 +129,52 @@ export function instrument(o: { prefix?: string } = {}): Instrument {
       return String(await redis.eval(RECORD_STATE_CHANGE, 0, prefix, c.jobId, c.to, String(c.attempt), c.source, c.sourceId, c.type ?? c.to));
     },
   };
+}
+
+// ---------------------------------------------------------------------------------------
+// payloads: the workload's abstract job (system-under-test/PROTOCOL.md), run by your handler
+
+/** What the harness's workload asks a job to do: take durationMs (or hang), print its lines, exit with its code. */
+export interface Payload {
+  durationMs: number;
+  exitCode: number;
+  output: string[];
+  hang?: boolean;
+}
+
+/** How a payload ended: its exit code and its stdout (each line followed by "\n"). */
+export interface PayloadResult {
+  exitCode: number;
+  output: string;
+}
+
+export class PayloadTimeout extends Error {
+  constructor(ms: number) {
+    super(`timeout after ${ms} ms`);
+    this.name = 'PayloadTimeout';
+  }
+}
+
+/**
+ * The payload mapping: call it from your own job handler with the payload the harness's job
+ * carries. It takes durationMs (forever when it hangs), then gives the lines and exit code your
+ * handler reports as the job's outcome (a non-zero code: fail the job); past timeoutMs it is
+ * abandoned and PayloadTimeout is thrown (report the job failed with reason `timeout`). Timers
+ * only: it runs as well on the simulation's virtual clock.
+ */
+export async function runPayload(p: Payload, timeoutMs: number): Promise<PayloadResult> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let done: ReturnType<typeof setTimeout> | undefined;
+  try {
+    return await Promise.race([
+      new Promise<PayloadResult>((resolve) => {
+        if (p.hang) return;
+        done = setTimeout(() => resolve({ exitCode: p.exitCode, output: p.output.map((l) => l + '\n').join('') }), p.durationMs);
+      }),
+      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new PayloadTimeout(timeoutMs)), timeoutMs))),
+    ]);
+  } finally {
+    clearTimeout(timer);
+    clearTimeout(done);
+  }
 }

@@ -9,7 +9,9 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { Redis, type RedisOptions } from 'ioredis';
-import { instrument } from '../../harness/instrument/index.ts';
+import { instrument, type Payload } from '../../harness/instrument/index.ts';
+
+export { PayloadTimeout, runPayload, type Payload, type PayloadResult } from '../../harness/instrument/index.ts';
 
 export interface AppArgs {
   id: string;
@@ -97,25 +99,12 @@ export function ready(role: string, id: string, extra: Record<string, unknown> =
 }
 
 // ---------------------------------------------------------------------------------------
-// payloads (PROTOCOL.md: durationMs, exitCode, output lines, hang)
-
-export interface Payload {
-  durationMs: number;
-  exitCode: number;
-  output: string[];
-  hang?: boolean;
-}
+// payloads (PROTOCOL.md: durationMs, exitCode, output lines, hang): run with the kit's runPayload
 
 export interface Subtask {
   description: string;
   payload: Payload;
   timeoutMs: number;
-}
-
-/** How a payload ended: its exit code and its stdout (each line followed by "\n"). */
-export interface PayloadResult {
-  exitCode: number;
-  output: string;
 }
 
 /** What every library job carries: job `index` of task `taskId`, its payload and timeout. */
@@ -124,34 +113,6 @@ export interface JobData {
   index: number;
   payload: Payload;
   timeoutMs: number;
-}
-
-export class PayloadTimeout extends Error {
-  constructor(ms: number) {
-    super(`timeout after ${ms} ms`);
-    this.name = 'PayloadTimeout';
-  }
-}
-
-/**
- * Runs a payload in this process: it takes durationMs (forever when it hangs), then prints its
- * lines and exits with its code. Past timeoutMs it is abandoned and PayloadTimeout is thrown.
- */
-export async function runPayload(p: Payload, timeoutMs: number): Promise<PayloadResult> {
-  let timer: NodeJS.Timeout | undefined;
-  let done: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      new Promise<PayloadResult>((resolve) => {
-        if (p.hang) return;
-        done = setTimeout(() => resolve({ exitCode: p.exitCode, output: p.output.map((l) => l + '\n').join('') }), p.durationMs);
-      }),
-      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new PayloadTimeout(timeoutMs)), timeoutMs))),
-    ]);
-  } finally {
-    clearTimeout(timer);
-    clearTimeout(done);
-  }
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;

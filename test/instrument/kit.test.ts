@@ -2,13 +2,13 @@
 // harness reads (harness/systems/evidence.ts), under the system's own key prefix, and the judge
 // reads its state changes as it reads the reference system's transition log.
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { legalTransitions } from '../../harness/checkers/legalTransitions.ts';
 import { REDIS, requireBinary } from '../../harness/env/binaries.ts';
 import { ProcessRegistry } from '../../harness/env/processes.ts';
 import { RedisServer } from '../../harness/env/redis.ts';
 import { HistoryRecorder } from '../../harness/history/recorder.ts';
-import { evidenceKeys, instrument, STATE_CHANGE_LUA } from '../../harness/instrument/index.ts';
+import { evidenceKeys, instrument, PayloadTimeout, runPayload, STATE_CHANGE_LUA } from '../../harness/instrument/index.ts';
 import { everyStartEnded, readAppExecutions, readAppTasks, readAppTransitions } from '../../harness/systems/evidence.ts';
 
 const registry = new ProcessRegistry();
@@ -87,5 +87,30 @@ return chaos_state_change(ARGV[1], ARGV[2], ARGV[3], ARGV[4], 'worker', 'worker-
   it('refuses a prefix that could not be a key prefix', () => {
     expect(() => instrument({ prefix: 'my prefix ' })).toThrow(/key prefix "my prefix " may hold only/);
     expect(evidenceKeys().executions).toBe('app:executions');
+  });
+
+  it('maps the workload\'s abstract job for a handler: its lines and exit code after its duration, a timeout for one that hangs or runs too long', async () => {
+    vi.useFakeTimers();
+    try {
+      const ok = runPayload({ durationMs: 500, exitCode: 3, output: ['a', 'b'] }, 1000);
+      await vi.advanceTimersByTimeAsync(499);
+      let settled = false;
+      void ok.then(() => (settled = true));
+      await vi.advanceTimersByTimeAsync(0);
+      expect(settled).toBe(false);
+      await vi.advanceTimersByTimeAsync(1);
+      await expect(ok).resolves.toEqual({ exitCode: 3, output: 'a\nb\n' });
+      const hung = runPayload({ durationMs: 10, exitCode: 0, output: [], hang: true }, 2000);
+      const slow = runPayload({ durationMs: 5000, exitCode: 0, output: [] }, 2000);
+      const caught = Promise.allSettled([hung, slow]);
+      await vi.advanceTimersByTimeAsync(2000);
+      const [h, sl] = await caught;
+      expect(h).toMatchObject({ status: 'rejected', reason: expect.any(PayloadTimeout) });
+      expect(sl).toMatchObject({ status: 'rejected', reason: { message: 'timeout after 2000 ms' } });
+      // nothing left behind: every timer it set is cleared
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
