@@ -1,7 +1,7 @@
 // What the library systems (bullmq.ts, bee-queue.ts) share on the harness's side: their shape
 // (a producer behind the client link, N workers, each process with its own link), how their
 // processes are started (libraries/<name>/<role>.ts), and the evidence their applications
-// write themselves: the execution log (libraries/common/app.ts) and the task records.
+// write themselves with the instrumentation kit: the execution log and the task records (evidence.ts).
 
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -9,11 +9,15 @@ import path from 'node:path';
 import type { Redis } from 'ioredis';
 import { nodeCommand } from '../env/binaries.ts';
 import { workerIds } from '../env/shape.ts';
-import { fieldsOf, scanKeys } from '../history/collect.ts';
 import type { HistoryRecorder } from '../history/recorder.ts';
 import { oneLine } from '../text/oneLine.ts';
 import type { ExecutionEntry, JobView, SnapshotEntry, TaskView, TransitionEntry, Unreadable } from '../history/types.ts';
 import type { ProcessSpec, Provides, Recording, StartContext, SystemModule, SystemShape } from './types.ts';
+import { evidenceKeys } from '../instrument/index.ts';
+import type { readAppTasks } from './evidence.ts';
+
+// the evidence the applications write with the instrumentation kit, read under its default prefix
+export { everyStartEnded, executionLogLength, readAppExecutions, readAppTasks } from './evidence.ts';
 
 /**
  * What a queue library's application provides: jobs several at a time in one worker, and an
@@ -69,7 +73,7 @@ export function libraryModule(o: {
     settings: o.settings,
     provides: LIBRARY_PROVIDES,
     skip: LIBRARY_SKIP,
-    evidence: { executionsLog: 'app:executions' },
+    evidence: { executionsLog: evidenceKeys().executions },
     shape: libraryShape,
     processes: (shape, ctx) => libraryProcesses(o.dir, shape, ctx),
     ...(o.record ? { record: o.record } : {}),
@@ -94,40 +98,6 @@ export function libraryProcesses(dir: string, shape: SystemShape, ctx: StartCont
     { id: shape.frontDoor, role: 'producer', argv: [...script('producer'), ...common(shape.frontDoor), '--http-port', String(ctx.httpPort)] },
     ...shape.workers.map((id) => ({ id, role: 'worker', argv: [...script('worker'), ...common(id), ...(ctx.concurrency > 1 ? ['--concurrency', String(ctx.concurrency)] : [])] })),
   ];
-}
-
-/** The execution log the workers write (libraries/common/app.ts EXECUTIONS): every start, with its end when one was logged. */
-export async function readAppExecutions(admin: Redis, history: HistoryRecorder): Promise<ExecutionEntry[]> {
-  const raw = (await admin.xrange('app:executions', '-', '+')) as [string, string[]][];
-  const starts = new Map<string, ExecutionEntry>();
-  const out: ExecutionEntry[] = [];
-  for (const [id, fields] of raw) {
-    const f = fieldsOf(fields);
-    const t = history.fromWall(Number(id.split('-')[0]));
-    const key = `${f.jobId}/${f.attempt}`;
-    if (f.phase === 'start') {
-      const e: ExecutionEntry = { kind: 'execution', t, jobId: f.jobId!, attempt: Number(f.attempt), executorId: f.workerId ?? '' };
-      starts.set(key, e);
-      out.push(e);
-    } else {
-      const s = starts.get(key);
-      if (s && s.endedAt === undefined) s.endedAt = t;
-    }
-  }
-  return out;
-}
-
-/** Every payload start of the execution log has its end: no worker (a paused one, say) is still running a payload. */
-export async function everyStartEnded(admin: Redis): Promise<boolean> {
-  const raw = (await admin.xrange('app:executions', '-', '+')) as [string, string[]][];
-  const open = new Set<string>();
-  for (const [, fields] of raw) {
-    const f = fieldsOf(fields);
-    const id = `${f.jobId}/${f.attempt}`;
-    if (f.phase === 'start') open.add(id);
-    else open.delete(id);
-  }
-  return open.size === 0;
 }
 
 /** Per job, its highest attempt in the execution log: how many times it was started. */
@@ -164,26 +134,6 @@ export async function snapshotOfTasks(
     views.push({ taskId: task.taskId, idempotencyKey: task.idempotencyKey, jobs });
   }
   return { kind: 'snapshot', t, tasks: views, runningSet: [], runningInfo: [], ...(unreadable.length ? { unreadable } : {}) };
-}
-
-/** How many entries the execution log has (a progress signature). */
-export const executionLogLength = (admin: Redis): Promise<number> => admin.xlen('app:executions');
-
-/** Every task the producer recorded: its id, Idempotency-Key and job ids (libraries/common/app.ts TASK_PREFIX). */
-export async function readAppTasks(admin: Redis): Promise<{ taskId: string; idempotencyKey: string | null; jobIds: string[] }[]> {
-  const keys = await scanKeys(admin, 'app:task:*');
-  const out = [];
-  for (const key of keys) {
-    const h = await admin.hgetall(key);
-    let jobIds: string[] = [];
-    try {
-      jobIds = JSON.parse(h.jobIds ?? '[]') as string[];
-    } catch {
-      /* a task without readable jobs: its jobs are missing to the checkers */
-    }
-    out.push({ taskId: key.slice('app:task:'.length), idempotencyKey: h.idempotencyKey || null, jobIds });
-  }
-  return out;
 }
 
 /**
