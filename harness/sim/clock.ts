@@ -165,6 +165,13 @@ class TimerHeap {
 type TimerFunctions = Pick<typeof globalThis, 'setTimeout' | 'clearTimeout' | 'setInterval' | 'clearInterval' | 'setImmediate' | 'clearImmediate'>;
 const TIMER_FUNCTIONS = ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'setImmediate', 'clearImmediate'] as const;
 
+/**
+ * fake-timers for the global object, made at the first clock's construction, when the globals are
+ * the real ones (each clock is uninstalled before the next is made): withGlobal builds its whole
+ * API anew each time it is called, install makes a fresh clock each time.
+ */
+let fakeTimers: ReturnType<typeof withGlobal> | undefined;
+
 const require = createRequire(import.meta.url);
 /** node:timers, whose functions fake-timers replaces along with the globals: so are they here */
 const timersModule = require('node:timers') as Record<string, unknown>;
@@ -192,7 +199,8 @@ export class VirtualClock {
   private readonly saved: { globals: Partial<TimerFunctions>; module: Record<string, unknown> } = { globals: {}, module: {} };
 
   constructor(startMs: number) {
-    this.clock = withGlobal(globalThis).install({
+    fakeTimers ??= withGlobal(globalThis);
+    this.clock = fakeTimers.install({
       now: startMs,
       toFake: ['Date', 'performance', 'hrtime'],
       loopLimit: 1_000_000,
