@@ -18,7 +18,7 @@ let jiti: Promise<{ import(id: string): Promise<unknown> }> | undefined;
  */
 export async function importModule(file: string): Promise<Record<string, unknown>> {
   if (!COMPILED || !/\.m?ts$/.test(file)) return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
-  jiti ??= import('jiti').then(({ createJiti }) => createJiti(import.meta.url, { fsCache: false, moduleCache: false, interopDefault: false }));
+  jiti ??= import('jiti').then(({ createJiti }) => createJiti(import.meta.url, { fsCache: false, interopDefault: false }));
   return (await (await jiti).import(file)) as Record<string, unknown>;
 }
 

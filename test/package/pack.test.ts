@@ -179,6 +179,28 @@ describe('the packed package in a fresh project', () => {
     expect(loaded.has('tsx')).toBe(false);
   }, 10 * MINUTE);
 
+  it("loads a config's own scenario, checker and fault kind (test/fixtures/own-harness, importing the package by name) through jiti", async () => {
+    const fixture = path.join(PROJECT_ROOT, 'test', 'fixtures', 'own-harness');
+    const own = path.join(project, 'own');
+    for (const file of ['scenarios/flapping-worker.ts', 'checkers/jobs-in-snapshot.ts', 'faults/link-flap.ts']) {
+      mkdirSync(path.dirname(path.join(own, file)), { recursive: true });
+      writeFileSync(path.join(own, file), readFileSync(path.join(fixture, file), 'utf8').replaceAll("'../../../../harness/index.ts'", "'redis-job-chaos'"));
+    }
+    writeFileSync(path.join(own, 'chaos.config.ts'), [
+      "import { defineConfig } from 'redis-job-chaos';",
+      'export default defineConfig({',
+      "  seed: 1, sim: true, runs: 3, reportDir: 'out',",
+      "  scenarios: ['./scenarios/flapping-worker.ts'], checkers: ['./checkers/jobs-in-snapshot.ts'], faultKinds: ['./faults/link-flap.ts'],",
+      '});',
+      '',
+    ].join('\n'));
+    const r = await chaos(['--config', 'own/chaos.config.ts', '--json']);
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    const summary = JSON.parse(r.stdout) as { scenarios: { scenario: string; verdict: string; runs: number }[] };
+    expect(summary.scenarios.map((s) => [s.scenario, s.verdict, s.runs])).toEqual([['flapping-worker', 'pass', 3]]);
+    chaosLoads();
+  }, 10 * MINUTE);
+
   it('without the optional chart packages (npm install --omit=optional), the report has no charts and says why in one line', async () => {
     for (const p of ['canvas', 'chartjs-node-canvas']) rmSync(path.join(project, 'node_modules', p), { recursive: true, force: true });
     const r = await chaos(['--sim', '--scenario', 'reorder', '--runs', '1', '--seed', '8', '--ci', '--report-dir', 'no-charts']);
