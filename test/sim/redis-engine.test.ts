@@ -255,6 +255,30 @@ describe('scripts', () => {
     expect(ev('return math.random(1000)')).toEqual(ev('return math.random(1000)'));
   });
 
+  it('keeps calls, returns and strings right through the bridge: results moved, varargs, deep recursion, arguments read back', () => {
+    // lua.ts replaces fengari's adjust_top and luaD_poscall (freed stack slots set to undefined,
+    // not deleted) and looks up the JS text of strings it knows (constants, what it pushed)
+    const { conn } = setup();
+    const c = conn();
+    const ev = (body: string, keys: string[] = [], ...args: string[]) => c.run('EVAL', body, String(keys.length), ...keys, ...args);
+    expect(ev('local function f() return 1, 2, 3 end; local a, b = f(); local t = {f()}; local u = {f(), f()}; return {a, b, #t, #u, select("#", f())}')).toEqual(array([int(1), int(2), int(3), int(4), int(3)]));
+    expect(ev('local function f(...) return select("#", ...), ... end; local n, x, y = f(nil, "v", nil); return {n, tostring(x), y}')).toEqual(array([int(3), bulk('nil'), bulk('v')]));
+    expect(ev('local function none() end; local a, b = none(); return {type(a), type(b), select("#", none())}')).toEqual(array([bulk('nil'), bulk('nil'), int(0)]));
+    // a recursion deep enough to grow the stack many times over, returning several values a level
+    expect(ev('local function d(n) if n == 0 then return 0, 1 end; local a, b = d(n - 1); return a + 1, b * 1 end; local a, b = d(5000); return {a, b}')).toEqual(array([int(5000), int(1)]));
+    expect(ev('local function s(n, ...) if n == 0 then return select("#", ...) end; return s(n - 1, n, ...) end; return s(180)')).toEqual(int(180));
+    // arguments, replies and constants read back as the same text, ASCII or not, every time
+    for (const v of ['plain', 'naïve “quotes”', '', 'x'.repeat(2000)]) {
+      expect(ev('redis.call("SET", KEYS[1], ARGV[1]); local r = redis.call("GET", KEYS[1]); redis.call("SET", "copy", r); return redis.call("GET", "copy")', ['k'], v)).toEqual(bulk(v));
+      expect(c.run('GET', 'copy')).toEqual(bulk(v));
+    }
+    expect(ev('return redis.call("SET", "const", "naïve constant")')).toEqual(OK);
+    expect(c.run('GET', 'const')).toEqual(bulk('naïve constant'));
+    expect(ev('local parts = {}; for i = 1, 40 do parts[i] = ARGV[i] end; redis.call("RPUSH", "l", unpack(parts)); return redis.call("LRANGE", "l", 0, -1)', [], ...Array.from({ length: 40 }, (_, i) => `arg-${i}`))).toEqual(array(Array.from({ length: 40 }, (_, i) => bulk(`arg-${i}`))));
+    expect(ev('return redis.call("SET", "made", ARGV[1] .. "-" .. 7)', [], 'joined')).toEqual(OK);
+    expect(c.run('GET', 'made')).toEqual(bulk('joined-7'));
+  });
+
   it('caches scripts by sha: SCRIPT LOAD, EXISTS, EVALSHA, FLUSH', () => {
     const { conn } = setup();
     const c = conn();
