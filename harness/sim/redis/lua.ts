@@ -77,7 +77,7 @@ ldo.adjust_top = (L, newtop) => {
  * size, is left as it is). With a debug hook set it is fengari's own.
  */
 interface StackValue { setfrom(v: StackValue): void; setnilvalue(): void }
-interface CallInfo { nresults: number; funcOff: number; previous: CallInfo & { next: CallInfo | null } }
+interface CallInfo { nresults: number; funcOff: number; previous: CallInfo; next: CallInfo | null }
 const ldoCalls = ldo as unknown as { luaD_poscall(L: unknown, ci: CallInfo, firstResult: number, nres: number): boolean };
 const fengariPoscall = ldoCalls.luaD_poscall;
 const MULTRET: number = lua.LUA_MULTRET;
