@@ -8,7 +8,9 @@ export function defineConfig(config: ChaosConfig): ChaosConfig {
 }
 
 export type { ChaosConfig } from './config/schema.ts';
-export type { SystemModule, ProcessSpec, SystemShape, StartContext, Provides, Capability, EvidenceKind, Progress, Recording } from './systems/types.ts';
+export type { SystemModule, ProcessSpec, SystemShape, StartContext, Provides, Capability, EvidenceKind, Progress, Recording, ReadySignal } from './systems/types.ts';
+// a system that writes its evidence with the instrumentation kit (harness/instrument/, `<package>/instrument`): a process contract per role and its key prefix
+export { kitSystem, type KitSystemOptions, type ProcessContract } from './systems/kit.ts';
 export type { Scenario, CoverageGoal, ScenarioContext } from './runner/scenario.ts';
 export type { FaultModule, Fault, FaultStep, Schedule, StepWindow } from './nemesis/types.ts';
 export type { CustomFault, FaultKindModule } from './nemesis/kind.ts';

@@ -4,7 +4,8 @@ import { PROJECT_ROOT, nodeCommand } from './binaries.ts';
 import { EnvironmentError } from './errors.ts';
 import type { ManagedProcess, ProcessRegistry } from './processes.ts';
 import type { ProcessHandle } from './backed.ts';
-import type { ProcessSpec } from '../systems/types.ts';
+import { connect } from 'node:net';
+import type { ProcessSpec, ReadySignal } from '../systems/types.ts';
 import type { Rejoin } from '../nemesis/types.ts';
 
 export type Role = 'orchestrator' | 'worker' | 'keeper';
@@ -27,6 +28,34 @@ export function sutCommand(): string[] {
   return nodeCommand('system-under-test/main.ts');
 }
 const STARTUP_TIMEOUT_MS = 20_000;
+
+const describeReady = (r: ReadySignal): string => ('tcp' in r ? `a connection to port ${r.tcp}` : 'http' in r ? `an answer from ${r.http}` : 'its JSON ready line');
+
+/** Whether a TCP port on 127.0.0.1 accepts a connection, or an HTTP URL answers 2xx (each asked once, for at most 1 s). */
+async function answers(r: ReadySignal): Promise<boolean> {
+  if ('tcp' in r) {
+    return new Promise((resolve) => {
+      const socket = connect({ host: '127.0.0.1', port: r.tcp });
+      const done = (ok: boolean) => {
+        socket.destroy();
+        resolve(ok);
+      };
+      socket.setTimeout(1000, () => done(false));
+      socket.once('connect', () => done(true));
+      socket.once('error', () => done(false));
+    });
+  }
+  if ('http' in r) {
+    try {
+      const res = await fetch(r.http, { signal: AbortSignal.timeout(1000) });
+      await res.body?.cancel();
+      return res.ok;
+    } catch {
+      return false;
+    }
+  }
+  return false;
+}
 
 /** One process of the system under test, talking through its own link, restartable after a crash. */
 export class SutProcess implements ProcessHandle {
@@ -68,17 +97,37 @@ export class SutProcess implements ProcessHandle {
       this.spec.id,
       command!,
       args,
-      { cwd: PROJECT_ROOT, env: this.env, detached: true },
+      { cwd: this.spec.cwd ?? PROJECT_ROOT, env: { ...this.env, ...this.spec.env }, detached: true },
     );
     this.process = proc;
     this.executorPid = undefined;
     proc.child.stderr?.on('data', (d: Buffer) => {
       this.stderrTail = (this.stderrTail + d.toString()).slice(-4000);
     });
-    const ready = await new Promise<ReadyLine>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new EnvironmentError(`${this.id} did not report ready within ${STARTUP_TIMEOUT_MS} ms`)), STARTUP_TIMEOUT_MS);
+    const signal = this.spec.ready ?? { line: true };
+    const ready = await new Promise<Partial<ReadyLine>>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        stopPolling();
+        reject(new EnvironmentError(`${this.id} did not report ready (${describeReady(signal)}) within ${STARTUP_TIMEOUT_MS} ms`));
+      }, STARTUP_TIMEOUT_MS);
+      // a port or URL: asked every 50 ms until it answers (stdout is still read, and dropped)
+      let polling = !('line' in signal);
+      const stopPolling = () => (polling = false);
+      if (polling) {
+        void (async () => {
+          while (polling) {
+            if (await answers(signal)) {
+              clearTimeout(timer);
+              stopPolling();
+              return resolve({});
+            }
+            await new Promise((r) => setTimeout(r, 50));
+          }
+        })();
+      }
       const lines = createInterface({ input: proc.child.stdout! });
       lines.on('line', (line) => {
+        if (!('line' in signal)) return;
         try {
           const parsed = JSON.parse(line) as ReadyLine;
           if (parsed.ready) {
@@ -91,6 +140,7 @@ export class SutProcess implements ProcessHandle {
       });
       void proc.exited.then((exit) => {
         clearTimeout(timer);
+        stopPolling();
         const last = this.stderrTail.trim().split('\n').pop() ?? '';
         reject(new EnvironmentError(`${this.id} exited before ready (code ${exit.code}, signal ${exit.signal}): ${last}`));
       });
@@ -131,10 +181,10 @@ export class SutProcess implements ProcessHandle {
     await this.process.exited;
   }
 
-  /** SIGTERM, then SIGKILL if it has not exited within graceMs */
+  /** its stop signal (SIGTERM unless its spec says), then SIGKILL if it has not exited within its own grace (else graceMs) */
   async terminate(graceMs: number): Promise<void> {
-    this.signal('SIGTERM');
-    await Promise.race([this.process.exited, new Promise((r) => setTimeout(r, graceMs))]);
+    this.signal(this.spec.stop?.signal ?? 'SIGTERM');
+    await Promise.race([this.process.exited, new Promise((r) => setTimeout(r, this.spec.stop?.graceMs ?? graceMs))]);
     await this.kill();
   }
 

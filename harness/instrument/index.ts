@@ -55,29 +55,53 @@ export interface StateChange {
   sourceId: string;
   /** the event's type in your system (default: the state it moves to) */
   type?: string;
+  /** a finished job's exit code and output (its payload's: runPayload), and why it failed or was cancelled (`exit`, `timeout`, `cancelled`) */
+  exitCode?: number | null;
+  output?: string | null;
+  reason?: string | null;
 }
 
 /**
  * A Lua function to paste in front of a script of your own, so a state change your script makes
  * is recorded in the same atomic step: `chaos_state_change(prefix, jobId, to, attempt, source,
- * sourceId, type)` sets `<prefix>state:<jobId>` and appends the change (with the state it moved
- * from) to `<prefix>transitions`, and returns the state it moved from. A job is `queued` from its
+ * sourceId, type, exitCode, output, reason)` (the last three may be nil) sets `<prefix>state:<jobId>` and appends the change (with the state it moved
+ * from) to `<prefix>transitions`, and returns the state it moved from; a change to the state the
+ * job is already in changes nothing and is logged as ignored. A job is `queued` from its
  * submission (recordTask): record its changes from there. Its keys are computed from the prefix,
  * so it runs on a single Redis (not a cluster).
  */
 export const STATE_CHANGE_LUA = `
-local function chaos_state_change(prefix, jobId, to, attempt, source, sourceId, type)
+local function chaos_state_change(prefix, jobId, to, attempt, source, sourceId, type, exitCode, output, reason)
   local key = prefix .. 'state:' .. jobId
   local from = redis.call('HGET', key, 'state') or 'queued'
-  redis.call('HSET', key, 'state', to)
-  redis.call('XADD', prefix .. 'transitions', '*', 'jobId', jobId, 'from', from, 'to', to, 'attempt', attempt,
-    'source', source, 'sourceId', sourceId, 'type', type, 'decision', 'applied')
+  if from == to then
+    -- already in that state (a redelivered job started again): recorded as ignored, nothing changes
+    redis.call('XADD', prefix .. 'transitions', '*', 'jobId', jobId, 'from', from, 'to', to, 'attempt', attempt,
+      'source', source, 'sourceId', sourceId, 'type', type, 'decision', 'ignored', 'reason', 'already ' .. to)
+    return from
+  end
+  redis.call('DEL', key)
+  local state = {'state', to, 'attempt', attempt}
+  local change = {'jobId', jobId, 'from', from, 'to', to, 'attempt', attempt, 'source', source, 'sourceId', sourceId, 'type', type, 'decision', 'applied'}
+  if exitCode ~= nil then
+    table.insert(state, 'exitCode'); table.insert(state, exitCode)
+    table.insert(change, 'exitCode'); table.insert(change, exitCode)
+  end
+  if output ~= nil then
+    table.insert(state, 'output'); table.insert(state, output)
+    table.insert(change, 'output'); table.insert(change, output)
+  end
+  if reason ~= nil then table.insert(state, 'reason'); table.insert(state, reason) end
+  redis.call('HSET', key, unpack(state))
+  redis.call('XADD', prefix .. 'transitions', '*', unpack(change))
   return from
 end
 `;
 
 const RECORD_STATE_CHANGE = `${STATE_CHANGE_LUA}
-return chaos_state_change(ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7])`;
+-- ARGV 8-10: '' when absent, else the value after one leading '='
+local function given(v) if v == '' then return nil end return string.sub(v, 2) end
+return chaos_state_change(ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], given(ARGV[8]), given(ARGV[9]), given(ARGV[10]))`;
 
 export interface Instrument {
   readonly prefix: string;
@@ -126,7 +150,8 @@ export function instrument(o: { prefix?: string } = {}): Instrument {
       return (await redis.mget(jobIds.map((id) => keys.attemptsPrefix + id))).map((n) => Number(n ?? 0));
     },
     async recordStateChange(redis, c) {
-      return String(await redis.eval(RECORD_STATE_CHANGE, 0, prefix, c.jobId, c.to, String(c.attempt), c.source, c.sourceId, c.type ?? c.to));
+      const text = (v: string | number | null | undefined) => (v === null || v === undefined ? '' : `=${v}`);
+      return String(await redis.eval(RECORD_STATE_CHANGE, 0, prefix, c.jobId, c.to, String(c.attempt), c.source, c.sourceId, c.type ?? c.to, text(c.exitCode), text(c.output), text(c.reason)));
     },
   };
 }

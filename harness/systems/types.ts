@@ -76,6 +76,17 @@ export interface ProcessSpec {
   id: string;
   role: string;
   argv: string[];
+  /** its working directory (absolute); absent: the harness's project folder */
+  cwd?: string;
+  /** variables it gets besides the harness's own (PATH, HOME, SUT_REDIS_PASSWORD, ...); the rest of the harness's environment is not passed */
+  env?: Readonly<Record<string, string>>;
+  /**
+   * how it says it is ready: the JSON ready line on stdout (the default), a TCP port on 127.0.0.1
+   * that accepts a connection, or an HTTP URL that answers 2xx
+   */
+  ready?: ReadySignal;
+  /** how a graceful stop (the restart fault) stops it: the signal (default SIGTERM) and how long it may take before SIGKILL (default: the fault's) */
+  stop?: { signal?: NodeJS.Signals; graceMs?: number };
   /**
    * The arguments that start it as its n-th new consumer (a kill healed with `rejoin: 'new'`),
    * added to argv. Absent: the system has no consumer names of its own (a library whose every
@@ -83,6 +94,8 @@ export interface ProcessSpec {
    */
   rejoinArgs?(n: number): string[];
 }
+
+export type ReadySignal = { line: true } | { tcp: number } | { http: string };
 
 export interface Progress {
   /** jobs of the system that are not in a terminal state */

@@ -57,13 +57,24 @@ describe('the instrumentation kit', () => {
     const kit = instrument({ prefix: 'state:' });
     const history = new HistoryRecorder();
     expect(await kit.recordStateChange(redis, { jobId: 'J', to: 'running', attempt: 1, source: 'worker', sourceId: 'worker-1' })).toBe('queued');
-    expect(await kit.recordStateChange(redis, { jobId: 'J', to: 'completed', attempt: 1, source: 'worker', sourceId: 'worker-1', type: 'done' })).toBe('running');
+    expect(await kit.recordStateChange(redis, { jobId: 'J', to: 'completed', attempt: 1, source: 'worker', sourceId: 'worker-1', type: 'done', exitCode: 0, output: '' })).toBe('running');
+    // a finished job's outcome, on its state and its change; an empty output is an output
+    expect(await redis.hgetall(`${kit.keys.statePrefix}J`)).toEqual({ state: 'completed', attempt: '1', exitCode: '0', output: '' });
     const read = await readAppTransitions(redis, history, kit.keys);
     expect(read.map((t) => [t.from, t.to, t.attempt, t.source, t.type, t.decision])).toEqual([
       ['queued', 'running', 1, 'worker', 'running', 'applied'],
       ['running', 'completed', 1, 'worker', 'done', 'applied'],
     ]);
+    expect(read.map((t) => [t.exitCode, t.output])).toEqual([[null, null], [0, '']]);
     expect(legalTransitions(read).valid).toBe(true);
+    // a redelivered job started again: the same state, logged as ignored, nothing changed
+    const again = instrument({ prefix: 'again:' });
+    await again.recordStateChange(redis, { jobId: 'K', to: 'running', attempt: 1, source: 'worker', sourceId: 'worker-1' });
+    expect(await again.recordStateChange(redis, { jobId: 'K', to: 'running', attempt: 2, source: 'worker', sourceId: 'worker-2' })).toBe('running');
+    const twice = await readAppTransitions(redis, history, again.keys);
+    expect(twice.map((t) => [t.from, t.to, t.attempt, t.decision])).toEqual([['queued', 'running', 1, 'applied'], ['running', 'running', 2, 'ignored']]);
+    expect(await redis.hget(`${again.keys.statePrefix}K`, 'attempt')).toBe('1');
+    expect(legalTransitions(twice).valid).toBe(true);
     // a late event that moves a finished job back: the judge sees an illegal edge
     await kit.recordStateChange(redis, { jobId: 'J', to: 'running', attempt: 1, source: 'worker', sourceId: 'worker-2' });
     const late = legalTransitions(await readAppTransitions(redis, history, kit.keys));
