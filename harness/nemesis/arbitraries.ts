@@ -17,6 +17,8 @@ export interface Targets {
   executors?: Record<string, string>;
   /** the commands each process or executor sends, by id (SystemShape.commands): what a crash point may wait for by name */
   commands?: Record<string, readonly string[]>;
+  /** the runs happen in simulation: a fault may carry what only the simulation plays (a second stop triggered by a command) */
+  simulated?: boolean;
 }
 
 export { TRIGGER_COMMANDS } from './kinds/index.ts';

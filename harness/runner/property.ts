@@ -185,6 +185,7 @@ export function contextOf(parts: SystemShape, leaseMs: number, simulated = false
       workers,
       executors: parts.executors ?? {},
       ...(parts.commands ? { commands: parts.commands } : {}),
+      ...(simulated ? { simulated } : {}),
     },
   };
 }

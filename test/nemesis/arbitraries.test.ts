@@ -21,8 +21,8 @@ function sharedResource(f: Fault): string | undefined {
     default: return undefined;
   }
 }
-/** a kill-executor's heal undoes nothing: it holds its worker only at the instant it strikes */
-const held = (s: FaultStep) => (s.fault.kind === 'kill-executor' || (s.fault.kind === 'crash-point' && s.fault.action === 'kill-executor') ? 0 : s.durationMs);
+/** a kill-executor's heal undoes nothing: it holds its worker only at the instant it strikes (unless a second stop follows it) */
+const held = (s: FaultStep) => ((s.fault.kind === 'kill-executor' || (s.fault.kind === 'crash-point' && s.fault.action === 'kill-executor')) && !s.fault.then ? 0 : s.durationMs);
 /** two steps on one resource whose windows [atMs, atMs + held] meet (closed: a heal and an inject at the same ms race) */
 function clashes(s: readonly FaultStep[]): string[] {
   const out: string[] = [];
@@ -163,6 +163,26 @@ describe('crash points', () => {
     }
     expect(faults.some((f) => f.kind === 'crash-point' && f.watch.endsWith('-executor'))).toBe(true);
     expect(faults.some((f) => f.kind === 'crash-point' && f.command === '*')).toBe(true);
+  });
+
+  it('an executor kill carries a second stop only in simulation, half the time, at a step of the worker\'s recovery', () => {
+    const withExecutors = { ...targets, executors: { 'worker-1': 'worker-1-executor', 'worker-2': 'worker-2-executor' } };
+    const kills = (t: typeof withExecutors & { simulated?: boolean }) => fc.sample(scheduleArb(['kill-executor'], t, { windowMs: 1000, minDurationMs: 100, maxDurationMs: 500, maxSteps: 3 }), { seed: 4, numRuns: 300 })
+      .flat().map((s) => s.fault).filter((f): f is Extract<Fault, { kind: 'kill-executor' }> => f.kind === 'kill-executor');
+    expect(kills(withExecutors).every((f) => f.then === undefined)).toBe(true);
+    const sim = kills({ ...withExecutors, simulated: true });
+    const followed = sim.filter((f) => f.then);
+    expect(followed.length).toBeGreaterThan(sim.length * 0.3);
+    expect(followed.length).toBeLessThan(sim.length * 0.7);
+    for (const f of followed) {
+      expect(['kill', 'pause']).toContain(f.then!.action);
+      expect([f.worker, `${f.worker}-executor`]).toContain(f.then!.watch);
+      expect(f.then!.nth).toBeGreaterThanOrEqual(1);
+    }
+    // with a second stop it holds its worker for its window, as the stop may land anywhere in it
+    expect(fc.sample(scheduleArb(['kill-executor', 'kill', 'pause'], { ...withExecutors, simulated: true }, { windowMs: 1000, minDurationMs: 100, maxDurationMs: 500, maxSteps: 4 }), { seed: 6, numRuns: 300 }).flatMap(clashes)).toEqual([]);
+    expect(describeStep({ atMs: 10, durationMs: 400, fault: { kind: 'kill-executor', worker: 'worker-1', then: { watch: 'worker-1', command: 'XACK', nth: 1, action: 'kill' } } }))
+      .toBe('at 10 ms for 400 ms: kill-executor on executor of worker-1 (then=(watch=worker-1 command=XACK nth=1 action=kill))');
   });
 
   it('print their trigger in the schedule', () => {

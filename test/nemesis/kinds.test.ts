@@ -49,6 +49,8 @@ describe('the built-in fault kinds', () => {
 
   it('say how long a step holds and delays: an executor kill holds its worker an instant, a toxic delays by its parameters', () => {
     expect(holdMs({ atMs: 0, durationMs: 500, fault: { kind: 'kill-executor', worker: 'worker-1' } })).toBe(0);
+    // unless a second stop may follow it within its window
+    expect(holdMs({ atMs: 0, durationMs: 500, fault: { kind: 'kill-executor', worker: 'worker-1', then: { watch: 'worker-1', command: '*', nth: 1, action: 'kill' } } })).toBe(500);
     expect(holdMs({ atMs: 0, durationMs: 500, fault: { kind: 'kill', process: 'worker-1' } })).toBe(500);
     expect(maxDelayMs({ kind: 'latency', link: 'l', stream: 'upstream', latencyMs: 300, jitterMs: 20 }, 1024)).toBe(320);
     expect(maxDelayMs({ kind: 'bandwidth', link: 'l', stream: 'upstream', rateKBps: 4 }, 1024)).toBe(250);

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import type { Targets } from '../arbitraries.ts';
-import type { Fault, Rejoin } from '../types.ts';
+import type { RunEnvironment } from '../../env/surface.ts';
+import type { Fault, Rejoin, StepWindow } from '../types.ts';
 import { COLOURS, rejoin, type BuiltinKindModule } from './shared.ts';
 
 /**
@@ -33,6 +34,54 @@ export const TRIGGER_COMMANDS = ['XREADGROUP', 'XAUTOCLAIM', 'XCLAIM', 'XACK', '
 
 /** a step's second stop (`then`) under way, by step id, until its heal */
 const secondStops = new Map<number, Promise<void>>();
+
+/**
+ * Arms a step's second stop the moment its first has fired (a crash point's, or an executor kill's
+ * in simulation): it stops `process` at the `then.nth` command of `then.watch` from now on, while
+ * the process recovers, and is recorded as a fault of its own. The step's heal waits for it
+ * (secondStopDone): a stop begun just before the heal is over before the heal looks at the process.
+ */
+export function armSecondStop(env: RunEnvironment, process: string, then: CrashThen, rejoin: Rejoin | undefined, stepId: number, window: StepWindow, after = 'crash point'): void {
+  if (!env.commandTrigger) return;
+  const p = env.processControl(process);
+  const second = env.commandTrigger(then.watch, then.command, then.nth);
+  secondStops.set(stepId, Promise.race([second.fired.then(() => true), window.healAt.then(() => false)]).then(async (hit) => {
+    if (!hit) {
+      second.cancel();
+      return;
+    }
+    if (!p.alive()) return;
+    window.also?.({ kind: then.action, process, ...(then.action === 'kill' && rejoin ? { rejoin } : {}) }, { trigger: { watch: then.watch, command: then.command, nth: then.nth, after } });
+    if (then.action === 'kill') await p.kill();
+    else p.pause();
+  }));
+}
+
+/** Waits for a step's second stop, if it has one under way, to be over. */
+export async function secondStopDone(stepId: number): Promise<void> {
+  await secondStops.get(stepId);
+  secondStops.delete(stepId);
+}
+
+/**
+ * A second stop for a worker whose executor was just killed (it goes on running and recovers):
+ * at one of its (or its new executor's) first commands, any or a named step of them. A recovery is
+ * short: its crash windows lie in the first commands after the incident (hand a job back, take one
+ * over, ack a requeued one), so it counts few.
+ */
+export function secondStopArb(t: Targets, process: string): fc.Arbitrary<CrashThen> {
+  const executor = t.executors?.[process];
+  const watchable = executor ? [process, executor] : [process];
+  const recovering = (watch: string) => {
+    const named = t.commands?.[watch] ?? TRIGGER_COMMANDS;
+    return fc.oneof(
+      { weight: 3, arbitrary: fc.record({ watch: fc.constant(watch), command: fc.constant('*'), nth: fc.oneof(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 16 })) }) },
+      { weight: 2, arbitrary: fc.record({ watch: fc.constant(watch), command: fc.constantFrom<string>(...named), nth: fc.integer({ min: 1, max: 2 }) }) },
+    );
+  };
+  return fc.record({ counted: fc.constantFrom(...watchable).chain(recovering), action: fc.constantFrom<'kill' | 'pause'>('kill', 'pause') })
+    .map(({ counted, action }) => ({ watch: counted.watch, command: counted.command, nth: counted.nth, action }));
+}
 
 /**
  * A crash point: armed at the step's start, it waits for the watched role (or executor) to have
@@ -69,27 +118,11 @@ export const crashPoint: BuiltinKindModule<CrashPointFault> = {
       case 'pause': p.pause(); break;
       case 'kill-executor': if (!p.killExecutor()) return { empty: `${fault.process} had no executor when the crash point fired` }; break;
     }
-    const then = fault.then;
-    if (then) {
-      // the second stop is armed now: it lands on the process while it recovers from the first
-      const second = env.commandTrigger(then.watch, then.command, then.nth);
-      // the heal waits for it: a stop begun just before the heal is over before the heal looks at the process
-      secondStops.set(stepId, Promise.race([second.fired.then(() => true), window.healAt.then(() => false)]).then(async (hit) => {
-        if (!hit) {
-          second.cancel();
-          return;
-        }
-        if (!p.alive()) return;
-        window.also?.({ kind: then.action, process: fault.process, ...(then.action === 'kill' && fault.rejoin ? { rejoin: fault.rejoin } : {}) }, { trigger: { watch: then.watch, command: then.command, nth: then.nth, after: 'crash point' } });
-        if (then.action === 'kill') await p.kill();
-        else p.pause();
-      }));
-    }
+    if (fault.then) armSecondStop(env, fault.process, fault.then, fault.rejoin, stepId, window);
     return { fired: true };
   },
   async heal(env, fault, stepId) {
-    await secondStops.get(stepId);
-    secondStops.delete(stepId);
+    await secondStopDone(stepId);
     const p = env.processControl(fault.process);
     const last = fault.then?.action ?? fault.action;
     if (fault.action === 'pause' || last === 'pause') p.resume();
@@ -130,23 +163,10 @@ function crashPointArb(t: Targets): fc.Arbitrary<CrashPointFault> {
         { weight: 2, arbitrary: fc.record({ watch: fc.constant(watch), command: fc.constantFrom<string>(...named), nth: fc.integer({ min: 1, max: 3 }) }) },
       );
     };
-    // a recovery is short: its crash windows lie in the first commands after the incident (hand a
-    // job back, take one over, ack a requeued one), so a second stop counts few, any or named
-    const recovering = (watch: string) => {
-      const named = t.commands?.[watch] ?? TRIGGER_COMMANDS;
-      return fc.oneof(
-        { weight: 3, arbitrary: fc.record({ watch: fc.constant(watch), command: fc.constant('*'), nth: fc.oneof(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 16 })) }) },
-        { weight: 2, arbitrary: fc.record({ watch: fc.constant(watch), command: fc.constantFrom<string>(...named), nth: fc.integer({ min: 1, max: 2 }) }) },
-      );
-    };
     const watchable = executor ? [process, executor] : [process];
     // after an executor kill (the worker goes on), half the time a second stop while the worker
     // recovers: at one of its first commands, or a named step of them (a crash during recovery)
-    const then: fc.Arbitrary<CrashThen | undefined> = fc.option(
-      fc.record({ counted: fc.constantFrom(...watchable).chain(recovering), action: fc.constantFrom<'kill' | 'pause'>('kill', 'pause') })
-        .map(({ counted, action }) => ({ watch: counted.watch, command: counted.command, nth: counted.nth, action })),
-      { nil: undefined, freq: 2 },
-    );
+    const then: fc.Arbitrary<CrashThen | undefined> = fc.option(secondStopArb(t, process), { nil: undefined, freq: 2 });
     return fc.record({
       kind: fc.constant('crash-point' as const),
       process: fc.constant(process),
