@@ -171,29 +171,34 @@ export class GuidedPlans extends fc.Arbitrary<Plan> {
       }
       case 'tweak': {
         // one parameter of the fault: a number nudged or scaled, a choice flipped to a value the
-        // scenario draws elsewhere (a fresh step of the same kind shows which values it has)
+        // scenario draws elsewhere (a fresh step of the same kind shows which values it has); a
+        // fault with a second stop (`then`), or whose kind draws one, may have that tweaked instead
         const s = steps[pick()]!;
         const f = s.fault as unknown as Record<string, unknown>;
-        const numeric = Object.keys(f).filter((k) => typeof f[k] === 'number');
         const otherStep = this.freshSteps(mrng, biasFactor).find((x) => x.fault.kind === s.fault.kind);
         const other = otherStep?.fault as unknown as Record<string, unknown> | undefined;
+        const nested = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
+        if ((nested(f.then) || nested(other?.then)) && mrng.nextInt(0, 2) === 0) {
+          // the second stop: switched on or off as the other draw has it, or one of its parameters tweaked
+          if (!nested(f.then) || !nested(other?.then)) {
+            if (nested(other?.then)) f.then = { ...other.then };
+            else delete f.then;
+          } else {
+            const then = { ...f.then };
+            tweakParams(then, other.then, mrng);
+            f.then = then;
+          }
+          break;
+        }
+        const numeric = Object.keys(f).filter((k) => typeof f[k] === 'number');
         const choices = other ? Object.keys(other).filter((k) => k !== 'kind' && typeof other[k] === 'string' && other[k] !== f[k]) : [];
         if (other && choices.length > 0 && (numeric.length === 0 || mrng.nextInt(0, 1) === 0)) {
           const k = choices[mrng.nextInt(0, choices.length - 1)]!;
           if (k === 'process' || k === 'worker' || k === 'link') {
             // another target: the other step's fault whole (its parameters fit its target)
             s.fault = otherStep!.fault;
-          } else if (k === 'watch' || k === 'command') {
-            // a crash point's watched role and command go together
-            f.watch = other.watch;
-            f.command = other.command;
-          } else f[k] = other[k];
-        } else if (numeric.length > 0) {
-          const k = numeric[mrng.nextInt(0, numeric.length - 1)]!;
-          const v = f[k] as number;
-          const next = mrng.nextInt(0, 1) === 0 ? v + mrng.nextInt(-3, 3) : Math.round(v * [0.5, 2][mrng.nextInt(0, 1)]!);
-          f[k] = Math.max(k === 'nth' || k === 'averageSize' || k === 'rateKBps' || k === 'bytes' ? 1 : 0, next);
-        }
+          } else tweakParams(f, other, mrng, k);
+        } else if (numeric.length > 0) tweakParams(f, undefined, mrng);
         break;
       }
       case 'add': {
@@ -234,3 +239,26 @@ export class GuidedPlans extends fc.Arbitrary<Plan> {
     return this.fresh.generate(mrng, biasFactor).value_[1];
   }
 }
+
+/**
+ * One parameter of `f` tweaked in place: a choice (`key`, or one drawn among those where `other`
+ * differs) switched to `other`'s value (a crash point's watched role and command go together), or
+ * else a number nudged or scaled.
+ */
+function tweakParams(f: Record<string, unknown>, other: Record<string, unknown> | undefined, mrng: fc.Random, key?: string): void {
+  const numeric = Object.keys(f).filter((k) => typeof f[k] === 'number');
+  const choices = key !== undefined ? [key] : other ? Object.keys(other).filter((k) => k !== 'kind' && typeof other[k] === 'string' && other[k] !== f[k]) : [];
+  if (other && choices.length > 0 && (key !== undefined || numeric.length === 0 || mrng.nextInt(0, 1) === 0)) {
+    const k = choices[mrng.nextInt(0, choices.length - 1)]!;
+    if (k === 'watch' || k === 'command') {
+      f.watch = other.watch;
+      f.command = other.command;
+    } else f[k] = other[k];
+  } else if (numeric.length > 0) {
+    const k = numeric[mrng.nextInt(0, numeric.length - 1)]!;
+    const v = f[k] as number;
+    const next = mrng.nextInt(0, 1) === 0 ? v + mrng.nextInt(-3, 3) : Math.round(v * [0.5, 2][mrng.nextInt(0, 1)]!);
+    f[k] = Math.max(k === 'nth' || k === 'averageSize' || k === 'rateKBps' || k === 'bytes' ? 1 : 0, next);
+  }
+}
+

@@ -91,6 +91,25 @@ describe('guided plans', () => {
     for (const [, s] of fc.sample(g2, { seed: 4, numRuns: 300 })) if (g2.drawnBy(s) === 'mutation') expect(s).not.toEqual(parent);
   });
 
+  it('tweaks a second stop (`then`) as it tweaks the fault: a parameter switched or nudged, the stop switched on or off', () => {
+    const withExecutors = { ...targets, workers: ['worker-1'], executors: { 'worker-1': 'worker-1-executor' }, simulated: true };
+    const kills = scheduleArb(['kill-executor'], withExecutors, { windowMs: 1000, minDurationMs: 100, maxDurationMs: 500, maxSteps: 1 });
+    const corpus = new Corpus();
+    const guided = new GuidedPlans(fc.tuple(fc.noShrink(fc.constant({ tasks: [] } as unknown as Workload)), kills), corpus);
+    const then = { watch: 'worker-1', command: 'XREADGROUP', nth: 2, action: 'pause' as const };
+    const parent: Schedule = [{ atMs: 100, durationMs: 400, fault: { kind: 'kill-executor', worker: 'worker-1', then } }];
+    corpus.offer([{ tasks: [] } as unknown as Workload, parent], ['x']);
+    const stops = fc.sample(guided, { seed: 7, numRuns: 600 }).filter(([, s]) => guided.drawnBy(s) === 'mutation')
+      .map(([, s]) => s[0]!.fault).filter((f): f is Extract<typeof f, { kind: 'kill-executor' }> => f.kind === 'kill-executor');
+    const changed = (f: (typeof stops)[number], k: keyof typeof then) => f.then !== undefined && f.then[k] !== then[k] && (Object.keys(then) as (keyof typeof then)[]).every((x) => x === k || (x === 'command' && k === 'watch') || (x === 'watch' && k === 'command') || f.then![x] === then[x]);
+    expect(stops.some((f) => changed(f, 'nth'))).toBe(true);
+    expect(stops.some((f) => changed(f, 'action'))).toBe(true);
+    expect(stops.some((f) => changed(f, 'command'))).toBe(true);
+    expect(stops.some((f) => f.then === undefined)).toBe(true);
+    // the parent is never changed in place
+    expect(parent[0]!.fault).toEqual({ kind: 'kill-executor', worker: 'worker-1', then });
+  });
+
   it('shrinks a mutated plan by dropping its steps one at a time', () => {
     const corpus = new Corpus();
     const guided = new GuidedPlans(fresh, corpus);
