@@ -1,0 +1,31 @@
+// Every built-in fault kind declares what it does (its family and effect), recorded on each step's
+// start entry for the checkers; and for a history written before they were recorded, the checkers'
+// fallback gives each built-in kind the same, so an old and a new history are judged alike.
+import { describe, expect, it } from 'vitest';
+import { effectOf, familyOf } from '../../harness/checkers/effects.ts';
+import { BUILTIN_FAULT_KINDS } from '../../harness/nemesis/index.ts';
+import type { NemesisEntry } from '../../harness/history/types.ts';
+
+const entry = (fault: string, extra: Partial<NemesisEntry> = {}): NemesisEntry => ({ kind: 'nemesis', t: 0, type: 'start', stepId: 0, fault, target: 'x', ...extra });
+
+describe('fault effects', () => {
+  it('every built-in kind recorded as itself declares a family and an effect, and old histories read the same', () => {
+    const recorded = BUILTIN_FAULT_KINDS.filter((k) => !k.recordedAs);
+    expect(recorded.length).toBeGreaterThan(10);
+    for (const k of recorded) {
+      expect(k.family, k.kind).toBeDefined();
+      expect(k.effect, k.kind).toBeDefined();
+      expect(effectOf(entry(k.kind)), k.kind).toBe(k.effect);
+      expect(familyOf(entry(k.kind)), k.kind).toBe(k.family);
+    }
+  });
+
+  it('a recorded family or effect wins over the name; a kind of a config\'s own that declares none excuses nothing', () => {
+    expect(effectOf(entry('kill', { family: 'process', effect: 'freezes' }))).toBe('freezes');
+    expect(effectOf(entry('acme:flap'))).toBe('none');
+    expect(familyOf(entry('acme:flap'))).toBeUndefined();
+    // a history that recorded the family but not yet the effect: the built-in's effect
+    expect(effectOf(entry('kill', { family: 'process' }))).toBe('ends');
+    expect(effectOf(entry('acme:flap', { family: 'link' }))).toBe('none');
+  });
+});
