@@ -5,6 +5,7 @@ import type { SuiteOptions } from '../runner/suite.ts';
 import type { RunKey } from '../report/merge.ts';
 import type { Extensions } from './schema.ts';
 import { parseShard, shardBudget, shardItems, type Shard } from './shard.ts';
+import { COMPILED } from '../env/binaries.ts';
 import { BUILTINS, providing, scenarioNamed, systemNamed, whyNot, type Registry } from '../registry/index.ts';
 
 export class UsageError extends Error {
@@ -388,13 +389,16 @@ export function canonicalOrder(selection: readonly Scenario[], registry: Registr
   return registry.scenarios.filter((s) => selection.includes(s));
 }
 
+/** How a replay runs chaos: this repository's npm script from source, the installed package's bin when compiled. */
+const CHAOS = COMPILED ? 'npx chaos' : 'npm run chaos --';
+
 /** The command that replays a scenario's counterexample: from the run's resolved options (ChaosOptions.report.replay). */
 export function replayCommand(o: ReplayOptions, scenario: string, seed: number, path: string): string {
   // the config file, so the replay runs with its settings; what the file sets and this run does not, said against it
   const config = o.config ? [`--config ${/\s/.test(o.config.file) ? `'${o.config.file}'` : o.config.file}`] : [];
   const file = o.config?.options ?? {};
   const parts = [
-    'npm run chaos --', ...config, ...(o.sim ? ['--sim'] : file.sim ? ['--no-sim'] : []), ...(o.sim && o.guided === false ? ['--no-guidance'] : []), ...(o.env === 'docker' ? ['--env docker'] : []),
+    CHAOS, ...config, ...(o.sim ? ['--sim'] : file.sim ? ['--no-sim'] : []), ...(o.sim && o.guided === false ? ['--no-guidance'] : []), ...(o.env === 'docker' ? ['--env docker'] : []),
     ...(file.env === 'docker' && o.env !== 'docker' ? ['--env local'] : []),
     ...(file.system && file.system !== 'reference' && (o.system ?? 'reference') === 'reference' ? ['--system reference'] : []),
     ...(o.system && o.system !== 'reference' ? [`--system ${o.system}`] : []),

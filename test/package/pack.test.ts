@@ -93,7 +93,7 @@ beforeAll(async () => {
 
   project = path.join(work, 'project');
   mkdirSync(project);
-  writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'my-job-system', version: '1.0.0', private: true, type: 'module', scripts: { chaos: 'chaos' } }, null, 2));
+  writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'my-job-system', version: '1.0.0', private: true, type: 'module' }, null, 2));
   probeDir = path.join(work, 'loads');
   mkdirSync(probeDir);
   writeFileSync(path.join(work, 'probe.mjs'), PROBE);
@@ -119,6 +119,13 @@ describe('the packed package in a fresh project', () => {
     for (const dev of ['tsx', 'vitest', 'typescript']) expect(existsSync(path.join(modules, dev)), `${dev} in node_modules`).toBe(false);
     const files = readdirSync(path.join(modules, 'redis-job-chaos'));
     expect(files.sort()).toEqual(['README.md', 'dist', 'harness', 'package.json']);
+  });
+
+  it('exports the instrumentation kit as redis-job-chaos/instrument, which loads nothing else of the harness', async () => {
+    const probe = "const m = await import('redis-job-chaos/instrument'); console.log(typeof m.instrument, typeof m.runPayload, m.evidenceKeys('shop:').executions)";
+    const r = await run(process.execPath, ['--input-type=module', '-e', probe], project, userEnv(), MINUTE);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toBe('function function shop:executions');
   });
 
   it('chaos --help loads none of the heavy parts', async () => {
@@ -156,7 +163,8 @@ describe('the packed package in a fresh project', () => {
     // the counterexample: its schedule, its workload and what each checker found
     const counterexample = (text: string) => /Minimal schedule[^\n]*\n([\s\S]*?)\n {2}replay:/.exec(text)?.[1];
     expect(counterexample(out)).toMatch(/terminalStable: \d+ violations?/);
-    // the replay line as printed (`npm run chaos -- ...`: the project's script runs the bin)
+    // the replay line as printed: the installed bin (`npx chaos ...`)
+    expect(replay).toMatch(/^npx chaos --sim /);
     const again = await run('sh', ['-c', `${replay} --ci`], project, userEnv(serverEnv), 5 * MINUTE);
     expect(again.code, again.stderr + again.stdout).toBe(1);
     expect(counterexample(again.stdout + again.stderr)).toBe(counterexample(out));

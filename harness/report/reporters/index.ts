@@ -3,7 +3,7 @@
 // module's default export is a reporter object or a class whose instances are reporters.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { importModule } from '../../config/load.ts';
 import { UsageError } from '../../config/options.ts';
 import { oneLine } from '../../text/oneLine.ts';
 import { HOOKS, type NamedReporter, type Reporter } from '../reporter.ts';
@@ -54,7 +54,7 @@ async function loadModule(given: string, cwd: string): Promise<Reporter> {
   }
   let mod: Record<string, unknown>;
   try {
-    mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+    mod = await importModule(file);
   } catch (err) {
     throw fail(`could not be loaded: ${oneLine(err).split(file).join(given)}`);
   }
