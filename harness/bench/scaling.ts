@@ -6,7 +6,7 @@
 import path from 'node:path';
 import Table from 'cli-table3';
 import { checkRun } from '../checkers/index.ts';
-import { PROJECT_ROOT } from '../env/binaries.ts';
+import { nodeCommand, PROJECT_ROOT } from '../env/binaries.ts';
 import type { Environment } from '../env/environment.ts';
 import { ProcessRegistry, trackForExit } from '../env/processes.ts';
 import type { JobSpec } from '../history/types.ts';
@@ -70,12 +70,12 @@ const HEAP_CAP_MB = 1024;
 
 /** The synthetic-history measurement in a fresh process; an out-of-memory death is a result too. */
 async function checkerChild(entries: number): Promise<{ ok: true; result: ChildResult } | { ok: false; error: string }> {
-  const script = path.join(PROJECT_ROOT, 'harness', 'bench', 'scaling-child.ts');
+  const [node, ...script] = nodeCommand('harness/bench/scaling-child.ts');
   // a registry of its own: the child dies with the bench (pdeathsig) and on Ctrl-C
   const registry = new ProcessRegistry();
   const untrack = trackForExit(registry);
   try {
-    const proc = registry.spawn('scaling-child', process.execPath, ['--expose-gc', `--max-old-space-size=${HEAP_CAP_MB}`, '--import', 'tsx', script, String(entries)], { cwd: PROJECT_ROOT });
+    const proc = registry.spawn('scaling-child', node!, ['--expose-gc', `--max-old-space-size=${HEAP_CAP_MB}`, ...script, String(entries)], { cwd: PROJECT_ROOT });
     let stdout = '';
     let stderr = '';
     proc.child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -26,7 +26,7 @@ async function loadQueue(): Promise<new (name: string, opts: any) => { add: (...
 }
 import Table from 'cli-table3';
 import type { Redis } from 'ioredis';
-import { PROJECT_ROOT } from '../env/binaries.ts';
+import { nodeCommand, PROJECT_ROOT } from '../env/binaries.ts';
 import type { Environment } from '../env/environment.ts';
 import { freePort } from '../env/ports.ts';
 import type { ManagedProcess } from '../env/processes.ts';
@@ -151,9 +151,9 @@ async function startReference(env: Environment, admin: Admin, workers: number): 
 // BullMQ: worker processes (one Worker each, concurrency 1), the Queue in the bench process
 
 async function startBullWorker(env: Environment, i: number): Promise<ManagedProcess> {
-  const script = path.join(PROJECT_ROOT, 'harness', 'bench', 'bullmq-worker.ts');
+  const [node, ...script] = nodeCommand('harness/bench/bullmq-worker.ts');
   const name = `bullmq-worker-${i + 1}`;
-  const proc = env.registry.spawn(name, process.execPath, ['--import', 'tsx', script], {
+  const proc = env.registry.spawn(name, node!, script, {
     cwd: PROJECT_ROOT, detached: true,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', BENCH_REDIS_PORT: String(env.redis.port), BENCH_REDIS_PASSWORD: env.redis.password, BENCH_QUEUE: QUEUE, BENCH_WORKER_NAME: name },
   });

@@ -14,7 +14,7 @@ import { randomInt } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { PROJECT_ROOT } from '../env/binaries.ts';
+import { nodeCommand } from '../env/binaries.ts';
 import { loadSummary, type ReportSummary } from '../report/index.ts';
 import { settleDistribution as recordsSettle } from '../report/series.ts';
 import { UsageError } from '../config/options.ts';
@@ -154,9 +154,11 @@ export async function runSoak(o: SoakOptions): Promise<number> {
   }
 
   const runSuite = (seed: number, reportDir: string) => new Promise<{ code: number; tail: string }>((resolve) => {
-    const argv = [path.join(PROJECT_ROOT, 'harness', 'cli', 'main.ts'), 'run', '--ci', '--soak', '--seed', String(seed), '--report-dir', reportDir, ...o.suiteArgs];
+    // this CLI as it runs itself: compiled under plain node, from source under tsx
+    const [node, ...main] = nodeCommand('harness/cli/main.ts');
+    const argv = [...main, 'run', '--ci', '--soak', '--seed', String(seed), '--report-dir', reportDir, ...o.suiteArgs];
     let tail = '';
-    child = spawn(path.join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx'), argv, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(node!, argv, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     const keep = (d: Buffer) => (tail = (tail + d.toString()).slice(-4000));
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
