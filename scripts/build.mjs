@@ -1,16 +1,15 @@
 // `npm run build` (and `npm pack`, through prepack): the package's JavaScript and type declarations
 // in dist/, so that the installed `chaos` runs under plain node, without tsx.
 //
-// - harness/, scenarios/ and system-under-test/: tsc -p tsconfig.build.json, type-checked, with
-//   declarations; relative `.ts` imports become `.js` (rewriteRelativeImportExtensions).
-// - libraries/ (the BullMQ, Bull and bee-queue applications the built-in library systems start):
-//   transpiled file by file, unchecked, as tsx runs them (tsconfig.json does not check them either).
+// - harness/, scenarios/, system-under-test/ and libraries/ (the BullMQ, Bull and bee-queue
+//   applications the built-in library systems start): tsc -p tsconfig.build.json, type-checked,
+//   with declarations; relative `.ts` imports become `.js` (rewriteRelativeImportExtensions).
 // - what the compiled code reads beside itself: system-under-test/lua/*.lua.
 // - a module named by URL rather than imported (`new URL('./main.ts', import.meta.url)`, the
 //   executor the reference worker forks) is rewritten to its .js as tsc rewrites imports; the
 //   build fails if the .js is not there.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,16 +28,6 @@ const tsc = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), 
 if (tsc.status !== 0) fail('tsc -p tsconfig.build.json failed');
 
 const files = (dir) => readdirSync(dir, { withFileTypes: true, recursive: true }).filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
-
-const ts = require('typescript');
-const { options } = ts.convertCompilerOptionsFromJson({ target: 'ES2022', module: 'NodeNext', rewriteRelativeImportExtensions: true, esModuleInterop: true }, root);
-for (const file of files(path.join(root, 'libraries')).filter((f) => f.endsWith('.ts'))) {
-  const out = path.join(dist, path.relative(root, file)).replace(/\.ts$/, '.js');
-  const { outputText, diagnostics } = ts.transpileModule(readFileSync(file, 'utf8'), { compilerOptions: options, fileName: file, reportDiagnostics: true });
-  if (diagnostics?.length) fail(`${path.relative(root, file)}: ${ts.flattenDiagnosticMessageText(diagnostics[0].messageText, ' ')}`);
-  mkdirSync(path.dirname(out), { recursive: true });
-  writeFileSync(out, outputText);
-}
 
 cpSync(path.join(root, 'system-under-test', 'lua'), path.join(dist, 'system-under-test', 'lua'), { recursive: true });
 

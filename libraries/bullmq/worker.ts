@@ -10,7 +10,7 @@
 // timeoutMs and fails the job with "timeout after N ms". The worker's name (BullMQ's processedBy)
 // is its id.
 
-import { Worker, type Job } from 'bullmq';
+import { Worker, type ConnectionOptions, type Job } from 'bullmq';
 import { appRedis, lifecycle, log, logEnd, logStart, parseArgs, PayloadTimeout, ready, redisOptions, runPayload } from '../common/app.ts';
 import { QUEUE_NAME, type JobData, type JobResult } from './queue.ts';
 
@@ -37,7 +37,8 @@ async function processor(job: Job<JobData, JobResult>): Promise<JobResult> {
 
 const worker = new Worker<JobData, JobResult>(QUEUE_NAME, processor, {
   name: args.id,
-  connection: redisOptions(args.redisPort, { connectionName: args.id, maxRetriesPerRequest: null, retryStrategy: (n) => Math.min(50 * n, 500) }),
+  // ioredis's options (common/app.ts): BullMQ's own RedisOptions type declares some fields differently
+  connection: redisOptions(args.redisPort, { connectionName: args.id, maxRetriesPerRequest: null, retryStrategy: (n) => Math.min(50 * n, 500) }) as unknown as ConnectionOptions,
   concurrency: args.concurrency,
   lockDuration: args.leaseMs,
   stalledInterval: args.leaseMs,
