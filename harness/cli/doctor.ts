@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
-import { findBinary, PROJECT_ROOT, REDIS, TOXIPROXY } from '../env/binaries.ts';
+import { findBinary, PROJECT_ROOT, REDIS, SETUP_HINT, TOXIPROXY } from '../env/binaries.ts';
 import { oneLine } from '../text/oneLine.ts';
 
 export interface Check {
@@ -32,7 +32,7 @@ function nodeCheck(): Check {
 }
 
 function redisCheck(): Check {
-  const how = `${REDIS.installHint} (or run \`npm run bootstrap\`)`;
+  const how = `${REDIS.installHint} (or run ${SETUP_HINT})`;
   try {
     const bin = findBinary(REDIS);
     if (!bin) return { name: REDIS.name, ok: false, detail: how, required: true };
@@ -46,7 +46,7 @@ function redisCheck(): Check {
 }
 
 function toxiproxyCheck(): Check {
-  const how = `${TOXIPROXY.installHint} (or run \`npm run bootstrap\`)`;
+  const how = `${TOXIPROXY.installHint} (or run ${SETUP_HINT})`;
   try {
     const bin = findBinary(TOXIPROXY);
     return bin ? { name: TOXIPROXY.name, ok: true, detail: bin, required: true } : { name: TOXIPROXY.name, ok: false, detail: how, required: true };

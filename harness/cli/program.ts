@@ -9,6 +9,7 @@ import { doctorCommand, runDoctor } from './doctor.ts';
 import { imagesCommand } from './images.ts';
 import { mergeCommand, mergeOptionsOf, runMerge } from './merge.ts';
 import { releaseEngine, runCommand, runHelp, runOptionsHelp } from './run.ts';
+import { runSetup, setupCommand } from './setup.ts';
 import { runSoak, soakCommand, soakOptionsOf } from './soak.ts';
 import { runVerify, verifyCommand, verifyOptionsOf } from './verify.ts';
 
@@ -57,6 +58,8 @@ export function chaosProgram(exit: (code: number) => void, log: (s: string) => v
   }));
 
   program.addCommand(quiet(doctorCommand()).action(async () => exit(await runDoctor(log))));
+
+  program.addCommand(quiet(setupCommand()).action((o: { apt?: boolean }) => exit(runSetup(o, log))));
 
   // bench's help names its benchmarks, which load only once bench is chosen
   const describe = async (sub: Command) => {

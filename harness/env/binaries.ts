@@ -1,5 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { accessSync, constants, mkdirSync, renameSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EnvironmentError } from './errors.ts';
@@ -22,8 +23,16 @@ export function nodeCommand(module: string): string[] {
     ? [process.execPath, path.join(PROJECT_ROOT, 'dist', module.replace(/\.ts$/, '.js'))]
     : [process.execPath, '--import', 'tsx', path.join(PROJECT_ROOT, module)];
 }
-/** Built or downloaded tools live here, git-ignored, so they are built once per machine. */
-export const CACHE_BIN = path.join(PROJECT_ROOT, '.cache', 'bin');
+/**
+ * Built tools live here, so they are built once per machine: this repository's git-ignored
+ * .cache/bin from source; the user's cache folder for an installed package (`chaos setup`).
+ */
+export const CACHE_BIN = COMPILED
+  ? path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'redis-job-chaos', 'bin')
+  : path.join(PROJECT_ROOT, '.cache', 'bin');
+
+/** What installs the missing tools: the repository's bootstrap, or the package's opt-in setup. */
+export const SETUP_HINT = COMPILED ? '`npx chaos setup` (add --apt for redis-server)' : '`npm run bootstrap`';
 
 export const TOXIPROXY_VERSION = 'v2.12.0';
 const TOXIPROXY_MODULE = 'github.com/Shopify/toxiproxy/v2/cmd/server';
@@ -75,7 +84,7 @@ export function findBinary(tool: Tool): string | undefined {
 
 export function requireBinary(tool: Tool): string {
   const found = findBinary(tool);
-  if (!found) throw new EnvironmentError(`${tool.name} not found: ${tool.installHint} (or run \`npm run bootstrap\`)`);
+  if (!found) throw new EnvironmentError(`${tool.name} not found: ${tool.installHint} (or run ${SETUP_HINT})`);
   return found;
 }
 
@@ -112,9 +121,14 @@ function buildToxiproxy(log: (s: string) => void): void {
   renameSync(path.join(CACHE_BIN, 'server'), path.join(CACHE_BIN, 'toxiproxy-server'));
 }
 
-/** Make sure redis-server and toxiproxy-server exist, installing them where this machine allows. */
-export function bootstrap(log: (s: string) => void = () => undefined): { redis: string; toxiproxy: string } {
-  if (!findBinary(REDIS)) aptInstall(['redis-server'], log);
+/**
+ * Make sure redis-server and toxiproxy-server exist. From source (this repository's own two
+ * commands) it installs what is missing where this machine allows; an installed package installs
+ * nothing unasked (`chaos setup` does, opt-in) and says what to run.
+ */
+export function bootstrap(log: (s: string) => void = () => undefined, o: { install?: boolean; apt?: boolean } = {}): { redis: string; toxiproxy: string } {
+  const install = o.install ?? !COMPILED;
+  if (!findBinary(REDIS) && (o.apt ?? install)) aptInstall(['redis-server'], log);
   const redis = requireBinary(REDIS);
   let version = '';
   try {
@@ -124,7 +138,7 @@ export function bootstrap(log: (s: string) => void = () => undefined): { redis: 
   }
   const major = Number(/v=(\d+)/.exec(version)?.[1] ?? 0);
   if (major < 7) throw new EnvironmentError(`${redis} is Redis ${major}; Redis 7 or newer is needed (XAUTOCLAIM, Lua TIME)`);
-  if (!findBinary(TOXIPROXY)) buildToxiproxy(log);
+  if (!findBinary(TOXIPROXY) && install) buildToxiproxy(log);
   return { redis, toxiproxy: requireBinary(TOXIPROXY) };
 }
 

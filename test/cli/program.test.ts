@@ -22,7 +22,7 @@ function chaos(args: string[], o: { cwd?: string; env?: NodeJS.ProcessEnv } = {}
   return { code: r.status, stdout: r.stdout, stderr: r.stderr.trim() };
 }
 
-const SUBCOMMANDS = ['run', 'verify', 'merge', 'soak', 'bench', 'images', 'doctor'];
+const SUBCOMMANDS = ['run', 'verify', 'merge', 'soak', 'bench', 'images', 'doctor', 'setup'];
 
 describe('the chaos program', () => {
   it('chaos --help lists every subcommand and the default run\'s options', () => {
@@ -60,7 +60,7 @@ describe('the chaos program', () => {
   it('an unknown subcommand is a usage error naming the subcommands', () => {
     const r = chaos(['frobnicate']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^chaos: unknown command "frobnicate" \(commands: run, verify, merge, soak, bench, images, doctor\b/);
+    expect(r.stderr).toMatch(/^chaos: unknown command "frobnicate" \(commands: run, verify, merge, soak, bench, images, doctor, setup\b/);
     expect(r.stderr.split('\n')).toHaveLength(1);
   });
 });
@@ -124,5 +124,14 @@ describe('chaos doctor', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/^missing  redis-server .*apt-get install redis-server/m);
     expect(r.stderr).toMatch(/^doctor: `npm run chaos` needs redis-server/);
+  });
+});
+
+describe('chaos setup', () => {
+  it('with both tools there, says where each is and installs nothing', () => {
+    const r = chaos(['setup']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.trim().split('\n').map((l) => /^ok {7}(\S+) +\//.exec(l)?.[1])).toEqual(['redis-server', 'toxiproxy-server']);
+    expect(r.stderr).not.toMatch(/installing|building/);
   });
 });
