@@ -1,7 +1,7 @@
 // Schedule and workload arbitraries: pure, checked on many samples.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { describeStep, scheduleArb, scheduleOf, schedulePer, stepArb, type Fault, type FaultKind, type FaultStep } from '../../harness/nemesis/index.ts';
+import { describeStep, faultArb, scheduleArb, scheduleOf, schedulePer, stepArb, type Fault, type FaultKind, type FaultStep } from '../../harness/nemesis/index.ts';
 import { workloadArb } from '../../harness/workload/workload.ts';
 import { reorder } from '../../scenarios/reorder.ts';
 import { SCENARIOS } from '../../scenarios/index.ts';
@@ -171,6 +171,9 @@ describe('crash points', () => {
       .flat().map((s) => s.fault).filter((f): f is Extract<Fault, { kind: 'kill-executor' }> => f.kind === 'kill-executor');
     expect(kills(withExecutors).every((f) => f.then === undefined)).toBe(true);
     const sim = kills({ ...withExecutors, simulated: true });
+    // live draws the same executor kills from a seed, without their second stops (a simulated run's live twin)
+    const one = (t: typeof withExecutors & { simulated?: boolean }) => fc.sample(faultArb('kill-executor', t), { seed: 4, numRuns: 200 });
+    expect(one({ ...withExecutors, simulated: true }).map((f) => ({ ...f, then: undefined }))).toEqual(one(withExecutors).map((f) => ({ ...f, then: undefined })));
     const followed = sim.filter((f) => f.then);
     expect(followed.length).toBeGreaterThan(sim.length * 0.3);
     expect(followed.length).toBeLessThan(sim.length * 0.7);

@@ -24,11 +24,10 @@ export const killExecutor: BuiltinKindModule<KillExecutorFault> = {
   target: (f) => `executor of ${f.worker}`,
   resource: (f) => `process ${f.worker}`,
   holdMs: (step) => (step.fault.then ? step.durationMs : 0),
-  arbitrary: (t) => {
-    const plain = fc.record({ kind: fc.constant('kill-executor' as const), worker: fc.constantFrom(...t.workers) });
-    if (!t.simulated) return plain;
-    return plain.chain((f) => fc.option(secondStopArb(t, f.worker), { nil: undefined, freq: 2 }).map((then) => (then ? { ...f, then } : f)));
-  },
+  // the second stop is drawn live too and dropped there, so that a seed and path draw the same
+  // schedule live and simulated, but for the second stops (a simulated run's live twin)
+  arbitrary: (t) => fc.record({ kind: fc.constant('kill-executor' as const), worker: fc.constantFrom(...t.workers) })
+    .chain((f) => fc.option(secondStopArb(t, f.worker), { nil: undefined, freq: 2 }).map((then) => (then && t.simulated ? { ...f, then } : f))),
   // recorded as the executor kill it is (the second stop is recorded as a fault of its own when it fires)
   recordedAs: (f) => ({ fault: { kind: 'kill-executor', worker: f.worker } }),
   async inject(env, fault, stepId, window) {
