@@ -128,6 +128,28 @@ describe('the packed package in a fresh project', () => {
     expect(r.stdout.trim()).toBe('function function shop:executions');
   });
 
+  it('chaos doctor and chaos setup: with nothing installed, one line per missing tool with what installs it (exit 1); with everything, exit 0 and nothing installed', async () => {
+    const bin = path.join(project, 'node_modules', 'redis-job-chaos', 'dist', 'harness', 'cli', 'main.js');
+    // no PATH, an empty cache folder, no binaries named: a machine with nothing of the harness's
+    const bare = { PATH: '/nonexistent', HOME: work, XDG_CACHE_HOME: mkdtempSync(path.join(work, 'cache-')) };
+    const doctor = await run(process.execPath, [bin, 'doctor'], project, bare, MINUTE);
+    expect(doctor.code, doctor.stderr).toBe(1);
+    expect(doctor.stdout).toMatch(/^missing  redis-server .*apt-get install redis-server.*npx chaos setup/m);
+    expect(doctor.stdout).toMatch(/^missing  toxiproxy-server .*go install .*npx chaos setup/m);
+    const setup = await run(process.execPath, [bin, 'setup'], project, bare, MINUTE);
+    expect(setup.code, setup.stderr).toBe(1);
+    expect(setup.stdout).toMatch(/^missing  redis-server /m);
+    expect(setup.stderr.trim().split('\n')).toHaveLength(1);
+    expect(setup.stderr).toMatch(/^setup: redis-server not found: .*--apt/);
+    // everything there (named by the variables): both exit 0, and setup installs nothing
+    for (const sub of ['doctor', 'setup']) {
+      const r = await run(process.execPath, [bin, sub], project, { ...bare, ...serverEnv }, MINUTE);
+      expect(r.code, `${sub}: ${r.stderr}`).toBe(0);
+      expect(r.stdout).toMatch(/^ok {7}redis-server /m);
+      expect(r.stderr).not.toMatch(/installing|building/);
+    }
+  });
+
   it('chaos --help loads none of the heavy parts', async () => {
     const r = await chaos(['--help'], MINUTE);
     expect(r.code, r.stderr).toBe(0);
