@@ -114,6 +114,10 @@ export class Environment extends BackedEnvironment<SutProcess> {
     this.payloadRecord.clear();
   }
 
+  takeLogs(): Record<string, string> {
+    return Object.fromEntries([...this.sut].map(([id, p]) => [id, p.takeLog()]));
+  }
+
   payloadStarts(history: HistoryRecorder): PayloadStartEntry[] {
     return this.payloadRecord.starts(history);
   }

@@ -95,6 +95,12 @@ export interface RunEnvironment {
    */
   payloadStarts?(history: HistoryRecorder): PayloadStartEntry[];
   /**
+   * What each of the system's processes wrote (stdout and stderr, as they came, the tail of each
+   * when long) since the last call, by process id; and from now on, what they write next. Absent
+   * where the environment does not capture them.
+   */
+  takeLogs?(): Record<string, string>;
+  /**
    * A crash point's trigger, where this environment sees each command reach Redis (the
    * simulation): `fired` settles the moment the role or executor `watch` has had its `nth`
    * command since now (of name `command`; '*' counts any) executed, before the reply reaches it.

@@ -28,6 +28,8 @@ export function sutCommand(): string[] {
   return nodeCommand('system-under-test/main.ts');
 }
 const STARTUP_TIMEOUT_MS = 20_000;
+/** the most of one process's log a run keeps (its tail) */
+const LOG_CAP_BYTES = 256 * 1024;
 
 const describeReady = (r: ReadySignal): string => ('tcp' in r ? `a connection to port ${r.tcp}` : 'http' in r ? `an answer from ${r.http}` : 'its JSON ready line');
 
@@ -62,6 +64,8 @@ export class SutProcess implements ProcessHandle {
   process!: ManagedProcess;
   executorPid: number | undefined;
   private stderrTail = '';
+  /** what it wrote since the last takeLog (both streams, as they came; the last LOG_CAP_BYTES), across restarts */
+  private log = '';
 
   constructor(
     readonly spec: ProcessSpec,
@@ -79,6 +83,22 @@ export class SutProcess implements ProcessHandle {
 
   alive(): boolean {
     return this.process?.alive() ?? false;
+  }
+
+  private append(text: string): void {
+    this.log = (this.log + text).slice(-LOG_CAP_BYTES);
+  }
+
+  /** a line of the harness's own in the log: a start, an exit */
+  private note(line: string): void {
+    this.append(`[harness ${new Date().toISOString()}] ${this.id} ${line}\n`);
+  }
+
+  /** What it wrote since the last call (a run's log), and from now on, what it writes next. */
+  takeLog(): string {
+    const log = this.log;
+    this.log = '';
+    return log;
   }
 
   /** Last lines the process wrote on stderr (its log), for error messages. */
@@ -101,9 +121,13 @@ export class SutProcess implements ProcessHandle {
     );
     this.process = proc;
     this.executorPid = undefined;
+    this.note(`started${extra.length ? ` as ${extra.join(' ')}` : ''}: ${[command, ...args].join(' ')}`);
     proc.child.stderr?.on('data', (d: Buffer) => {
       this.stderrTail = (this.stderrTail + d.toString()).slice(-4000);
+      this.append(d.toString());
     });
+    proc.child.stdout?.on('data', (d: Buffer) => this.append(d.toString()));
+    void proc.exited.then((exit) => this.note(`exited (code ${exit.code}, signal ${exit.signal})`));
     const signal = this.spec.ready ?? { line: true };
     const ready = await new Promise<Partial<ReadyLine>>((resolve, reject) => {
       const timer = setTimeout(() => {

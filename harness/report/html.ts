@@ -258,6 +258,7 @@ ${s.error ? html`<p><b>Stopped by an error:</b> ${s.error}</p>` : ''}
 ${failureDetails(section)}
 ${undecidedDetails(s)}
 ${s.histories.length ? html`<p>Histories of failing and undecided runs: ${s.histories.map((h, i) => html`${i ? ', ' : ''}<a href="${h}">${h}</a>`)}</p>` : ''}
+${s.logs?.length ? html`<p>What the system's processes wrote in those runs (stdout and stderr): ${s.logs.map((h, i) => html`${i ? ', ' : ''}<a href="${h}">${h}</a>`)}</p>` : ''}
 ${section.shownRun ? html`<h3>Run ${section.shownRun.index} over time</h3>
 <p class="muted">${section.shownRun.why}</p>
 ${section.charts.map(chart)}

@@ -213,6 +213,8 @@ const scenarioSchema = z.looseObject({
   faultsHit: z.record(z.string(), count).optional(),
   /** histories of failing and unknown runs, relative to the report directory */
   histories: z.array(z.string()),
+  /** what each system process wrote in those runs (stdout and stderr), relative to the report directory; absent in older summaries */
+  logs: z.array(z.string()).optional(),
 });
 
 export const summarySchema = z.looseObject({
@@ -255,6 +257,8 @@ export interface SummaryInput {
   verify?: VerifyRow[];
   /** scenario name → history files written for its failing and unknown runs */
   histories?: ReadonlyMap<string, string[]>;
+  /** scenario name → process logs written for its failing and unknown runs */
+  logs?: ReadonlyMap<string, string[]>;
   shard?: ShardInfo;
   merged?: MergedInfo;
 }
@@ -292,6 +296,7 @@ export function reportSummary(result: SuiteResult, input: SummaryInput): ReportS
       stats: statsTotals(result.scenarios[i].records),
       faultsHit: faultsHit(result.scenarios[i].records),
       histories: input.histories?.get(s.scenario) ?? [],
+      logs: input.logs?.get(s.scenario) ?? [],
     })),
     ...(input.verify ? { verify: input.verify } : {}),
     ...(input.shard ? { shard: input.shard } : {}),

@@ -35,6 +35,8 @@ export interface RunRecord {
   workload: Workload;
   /** kept for failing runs, the first few unknown runs and one representative passing run (reports draw it) */
   history?: History;
+  /** what each system process wrote during the run (stdout and stderr), kept with a failing or unknown run's history where the environment captures it */
+  logs?: Record<string, string>;
   /** this run was part of shrinking a failure */
   shrinking: boolean;
   /** in a guided search: a fresh draw, or a mutation of a plan that reached new behaviour */
@@ -264,10 +266,14 @@ export async function runScenario(target: RunTarget, scenario: Scenario, opts: R
     };
     if (kind === 'fail') {
       record.history = outcome.history;
+      if (outcome.logs) record.logs = outcome.logs;
       firstFailureSeen = true;
       lastFailing = record;
     } else if (kind === 'unknown') {
-      if (records.filter((r) => r.outcome === 'unknown' && r.history).length < UNKNOWN_HISTORIES_KEPT) record.history = outcome.history;
+      if (records.filter((r) => r.outcome === 'unknown' && r.history).length < UNKNOWN_HISTORIES_KEPT) {
+        record.history = outcome.history;
+        if (outcome.logs) record.logs = outcome.logs;
+      }
     } else if (!records.some((r) => r.history && r.outcome === 'pass')) {
       record.history = outcome.history;
     }

@@ -38,6 +38,8 @@ export interface RunOutcome {
   /** the reset before the run (not part of durationMs), and whether it restarted the SUT processes */
   resetMs: number;
   restarted: boolean;
+  /** what each system process wrote during the run (stdout and stderr), where the environment captures it */
+  logs?: Record<string, string>;
 }
 
 const QUIET_CHECK_MS = 400;
@@ -67,6 +69,8 @@ export async function runOnce(env: RunEnvironment, plan: RunPlan): Promise<RunOu
   const resetStart = performance.now();
   const reuseProcesses = env.processesReusable;
   env.processesReusable = false; // until this run has ended idle
+  // the processes' logs from here on are this run's (what a restart in the reset writes included)
+  env.takeLogs?.();
   const restarted = await env.reset({ reuseProcesses });
   const resetMs = performance.now() - resetStart;
   const history = new HistoryRecorder();
@@ -130,6 +134,7 @@ export async function runOnce(env: RunEnvironment, plan: RunPlan): Promise<RunOu
     collectMs: history.now() - collectStart,
     resetMs,
     restarted,
+    ...(env.takeLogs ? { logs: env.takeLogs() } : {}),
   };
 }
 

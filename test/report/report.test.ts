@@ -70,6 +70,24 @@ describe('writeReport', () => {
     expect(lines.map((l) => JSON.parse(l))).toEqual(result.scenarios[1].failure!.run.history);
   });
 
+  it('writes what each system process wrote in a failing run beside its history, linked from the page', async () => {
+    const result = makeSuite([passingScenario('reorder'), failingScenario('worker-crash')]);
+    const runs = result.scenarios[1].records.filter((r) => r.outcome === 'fail');
+    runs[0]!.logs = { 'worker-1': 'worker-1 took job-2\n', 'keeper-1': '', orchestrator: 'listening\n' };
+    // a passing run's logs are never kept
+    result.scenarios[0].records[0]!.logs = { 'worker-1': 'fine\n' };
+    const { dir } = await writeReport(result, { dir: root, runId: 'r1', bugs: [] });
+    const summary = await loadSummary(join(dir, 'summary.json'));
+    const failing = summary.scenarios.find((s) => s.scenario === 'worker-crash')!;
+    const run = runs[0]!.index;
+    // an empty log writes no file
+    expect(failing.logs).toEqual([`logs/worker-crash-run${run}/worker-1.log`, `logs/worker-crash-run${run}/orchestrator.log`]);
+    expect(await readFile(join(dir, failing.logs![0]!), 'utf8')).toBe('worker-1 took job-2\n');
+    expect(summary.scenarios.find((s) => s.scenario === 'reorder')!.logs).toEqual([]);
+    const page = await readFile(join(dir, 'index.html'), 'utf8');
+    expect(page).toContain(`<a href="logs/worker-crash-run${run}/worker-1.log">`);
+  });
+
   it('writes junit.xml with one testsuite and a <failure> whose message names the checker and whose body holds the evidence', async () => {
     const result = makeSuite([passingScenario('reorder'), failingScenario('worker-crash')]);
     const { dir } = await writeReport(result, { dir: root, runId: 'r1', bugs: [] });

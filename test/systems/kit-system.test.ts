@@ -59,5 +59,9 @@ describe('a system of your own through the kit and the process contract', () => 
     expect(door.logTail()).toMatch(/exiting: SIGINT/);
     await control.start();
     expect(control.alive()).toBe(true);
+    // its log since the environment started: the harness's notes and what it wrote, in order
+    const log = env.takeLogs().producer!;
+    expect(log).toMatch(/producer started: .*front-door\.ts[\s\S]*exiting: SIGINT[\s\S]*producer exited \(code 0[\s\S]*producer started: /);
+    expect(env.takeLogs().producer).toBe('');
   }, 120_000);
 });

@@ -11,7 +11,7 @@ import { reportSummary, type ReportSummary, type SummaryInput } from '../summary
 import type { ShardResults } from '../merge.ts';
 
 /** What a report is written with: what its summary says of the run (SummaryInput), where and under which name it goes. */
-export interface ReportOptions extends Omit<SummaryInput, 'runId' | 'createdAt' | 'histories'> {
+export interface ReportOptions extends Omit<SummaryInput, 'runId' | 'createdAt' | 'histories' | 'logs'> {
   /** reports root; default "reports" */
   dir?: string;
   /** name of this run's directory; default: UTC time and seed */
@@ -49,8 +49,11 @@ function checkRunId(runId: string): void {
 }
 
 export function historyFileName(scenario: string, runIndex: number): string {
-  return `${scenario.replace(/[^A-Za-z0-9._-]/g, '_')}-run${runIndex}.jsonl`;
+  return `${logDirName(scenario, runIndex)}.jsonl`;
 }
+
+/** `<scenario>-run<N>`: a run's files under histories/ and logs/ */
+const logDirName = (scenario: string, runIndex: number): string => `${scenario.replace(/[^A-Za-z0-9._-]/g, '_')}-run${runIndex}`;
 
 /** Points reports/latest at the run: a relative symlink, replaced atomically; a text file naming the run where symlinks fail. */
 export async function pointLatest(root: string, runId: string): Promise<string> {
@@ -78,8 +81,10 @@ export async function openReport(result: SuiteResult, options: ReportOptions): P
   const files: string[] = [];
 
   const histories = new Map<string, string[]>();
+  const logs = new Map<string, string[]>();
   for (const s of result.scenarios) {
     const written: string[] = [];
+    const logged: string[] = [];
     for (const r of s.records) {
       // failing runs, and the unknown runs whose history was kept: both need a look
       if (r.outcome === 'pass' || !r.history) continue;
@@ -87,13 +92,23 @@ export async function openReport(result: SuiteResult, options: ReportOptions): P
       await writeHistory(join(dir, rel), r.history);
       files.push(join(dir, rel));
       written.push(rel);
+      // and what each of the system's processes wrote meanwhile: logs/<scenario>-run<N>/<process>.log
+      for (const [id, text] of Object.entries(r.logs ?? {})) {
+        if (!text) continue;
+        const logRel = `logs/${logDirName(s.scenario, r.index)}/${id.replace(/[^A-Za-z0-9._-]/g, '_')}.log`;
+        await mkdir(join(dir, logRel, '..'), { recursive: true });
+        await writeFile(join(dir, logRel), text);
+        files.push(join(dir, logRel));
+        logged.push(logRel);
+      }
     }
     histories.set(s.scenario, written);
+    logs.set(s.scenario, logged);
   }
 
   const summary = reportSummary(result, {
     runId, createdAt: now, bugs: options.bugs, workers: options.workers, keepers: options.keepers, sim: options.sim, replay: options.replay,
-    incomplete: options.incomplete, verify: options.verify, histories, shard: options.shard, merged: options.merged,
+    incomplete: options.incomplete, verify: options.verify, histories, logs, shard: options.shard, merged: options.merged,
   });
   return { result, options, runId, root, dir, summary, files };
 }
