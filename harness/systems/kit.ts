@@ -7,10 +7,9 @@ import type { Redis } from 'ioredis';
 import { evidenceKeys, type EvidenceKeys } from '../instrument/index.ts';
 import type { HistoryRecorder } from '../history/recorder.ts';
 import type { FinalState } from '../history/collect.ts';
-import { JOB_STATES, type JobState, type JobView, type TaskView, type Unreadable } from '../history/types.ts';
-import { oneLine } from '../text/oneLine.ts';
+import { JOB_STATES, type JobState, type JobView } from '../history/types.ts';
 import { everyStartEnded, readAppExecutions, readAppTasks, readAppTransitions } from './evidence.ts';
-import { libraryShape } from './library.ts';
+import { libraryShape, snapshotOfTasks } from './library.ts';
 import type { Capability, ProcessSpec, Progress, ReadySignal, StartContext, SystemModule, SystemShape } from './types.ts';
 
 /**
@@ -71,31 +70,16 @@ function specOf(id: string, role: string, c: ProcessContract, values: Readonly<R
   };
 }
 
-/** Each job of each recorded task as the kit last recorded its state (a recorded job without one is queued). */
-async function snapshotOf(admin: Redis, history: HistoryRecorder, keys: EvidenceKeys) {
-  const tasks = await readAppTasks(admin, keys);
-  const t = history.now();
-  const unreadable: Unreadable[] = [];
-  const views: TaskView[] = [];
-  for (const task of tasks) {
-    const jobs: JobView[] = [];
-    for (const jobId of task.jobIds) {
-      try {
-        const h = await admin.hgetall(keys.statePrefix + jobId);
-        const state = (JOB_STATES as readonly string[]).includes(h.state ?? '') ? (h.state as JobState) : 'queued';
-        jobs.push({
-          jobId, state, attempt: Number(h.attempt ?? 0),
-          ...(h.exitCode !== undefined ? { exitCode: h.exitCode === '' ? null : Number(h.exitCode) } : {}),
-          ...(h.output !== undefined ? { output: h.output } : {}),
-          ...(h.reason !== undefined ? { reason: h.reason } : {}),
-        });
-      } catch (err) {
-        unreadable.push({ key: keys.statePrefix + jobId, taskId: task.taskId, jobId, error: oneLine(err) });
-      }
-    }
-    views.push({ taskId: task.taskId, idempotencyKey: task.idempotencyKey, jobs });
-  }
-  return { tasks, snapshot: { kind: 'snapshot' as const, t, tasks: views, runningSet: [], runningInfo: [], ...(unreadable.length ? { unreadable } : {}) } };
+/** A job as the kit last recorded its state (a recorded job without one is queued). */
+async function viewOf(admin: Redis, keys: EvidenceKeys, jobId: string, starts: number): Promise<JobView> {
+  const h = await admin.hgetall(keys.statePrefix + jobId);
+  const state = (JOB_STATES as readonly string[]).includes(h.state ?? '') ? (h.state as JobState) : 'queued';
+  return {
+    jobId, state, attempt: h.attempt !== undefined ? Number(h.attempt) : starts,
+    ...(h.exitCode !== undefined ? { exitCode: h.exitCode === '' ? null : Number(h.exitCode) } : {}),
+    ...(h.output !== undefined ? { output: h.output } : {}),
+    ...(h.reason !== undefined ? { reason: h.reason } : {}),
+  };
 }
 
 async function unfinishedJobs(admin: Redis, keys: EvidenceKeys): Promise<number> {
@@ -127,8 +111,10 @@ export function kitSystem(o: KitSystemOptions): SystemModule {
       ];
     },
     async readFinalState(admin: Redis, history: HistoryRecorder): Promise<FinalState> {
-      const { snapshot } = await snapshotOf(admin, history, keys);
-      return { transitions: await readAppTransitions(admin, history, keys), executions: await readAppExecutions(admin, history, keys), snapshot };
+      const tasks = await readAppTasks(admin, keys);
+      const executions = await readAppExecutions(admin, history, keys);
+      const snapshot = await snapshotOfTasks(history, tasks, executions, (jobId, starts) => viewOf(admin, keys, jobId, starts), (jobId) => keys.statePrefix + jobId);
+      return { transitions: await readAppTransitions(admin, history, keys), executions, snapshot };
     },
     async progress(admin: Redis): Promise<Progress> {
       const unfinished = await unfinishedJobs(admin, keys);
