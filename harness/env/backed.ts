@@ -5,7 +5,7 @@
 import type { Redis } from 'ioredis';
 import type { Proxy, Toxiproxy } from 'toxiproxy-node-client';
 import { freePort } from './ports.ts';
-import { untilListening } from './redis.ts';
+import { untilAtRest, untilListening } from './redis.ts';
 import { createProxy, proxyLinkControl } from './toxiproxy.ts';
 import type { LinkControl, ProcessControl, RedisControl, RunEnvironment } from './surface.ts';
 import type { EnvironmentOptions } from './environment.ts';
@@ -164,6 +164,7 @@ export abstract class BackedEnvironment<P extends ProcessHandle> implements RunE
     await this.admin.flushall();
     this.flushed();
     if (restart) await Promise.all(sut.map((p) => p.start()));
+    else if (this.system.atRest) await untilAtRest(() => this.system.atRest!(this.admin));
     else await untilListening(this.admin, this.parts.workers.length + this.parts.keepers.length);
     return restart;
   }

@@ -185,6 +185,15 @@ export function redisClient(port: number, password: string, extra: Partial<impor
  * (blocked in a read, or subscribed), so a fault that starts the next run meets a system at rest.
  * A system that never blocks (another SUT) is given up on after `timeoutMs` and used as it is.
  */
+/** A system's own word that it is at rest (SystemModule.atRest), asked every 10 ms, given up after `timeoutMs`. */
+export async function untilAtRest(atRest: () => Promise<boolean>, timeoutMs = 2000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await atRest().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
 export async function untilListening(admin: Redis, count: number, timeoutMs = 2000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {

@@ -148,6 +148,13 @@ export interface SystemModule {
    */
   idle?(admin: Redis, transitions: TransitionEntry[], executions: ExecutionEntry[]): Promise<boolean>;
   /**
+   * After a flush between runs that reuse its processes (with `idle`): every process of it waits
+   * for work again, so the next run's first fault meets a system at rest. For a system that polls
+   * Redis rather than blocking at it. Absent: every worker and keeper is seen blocked at Redis (or
+   * subscribed), given up after 2 s.
+   */
+  atRest?(admin: Redis): Promise<boolean>;
+  /**
    * The longest (ms) a healthy idle worker of this system may take, after the final heal, to pick
    * up new work: the sum of its own timers on that path (blocking-read timeout, reconnect backoff,
    * retry delays after a failed read, a stuck connection's timeout), each named where it is

@@ -29,4 +29,17 @@ describe('the first run of an environment', () => {
     const out = await runOnce(env, plan);
     expect(out.restarted).toBe(false);
   }, 90_000);
+
+  it('waits for a system\'s own word that it is at rest after the flush (a system that polls), instead of counting blocked clients', async () => {
+    let asked = 0;
+    // the reference system, saying "at rest" only from its third asking on
+    const polling = { ...reference, name: 'polling-reference', atRest: async () => ++asked >= 3 };
+    env = await Environment.start({ system: polling, workers: 1 });
+    const out = await runOnce(env, plan);
+    expect(out.restarted).toBe(false);
+    expect(asked).toBe(3);
+    // the run after an idle one reuses the processes again, and asks again
+    await runOnce(env, plan);
+    expect(asked).toBeGreaterThan(3);
+  }, 90_000);
 });
