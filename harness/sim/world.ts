@@ -62,6 +62,9 @@ interface Incarnation {
   awake?: { promise: Promise<void>; resolve: () => void };
 }
 
+/** the most of one role's log a run keeps (its tail), as live */
+const LOG_CAP_CHARS = 256 * 1024;
+
 export class SimWorld implements RunEnvironment {
   readonly engine: SimRedis;
   readonly network: SimNetwork;
@@ -71,6 +74,8 @@ export class SimWorld implements RunEnvironment {
   processesReusable = false;
   /** the last lines each role logged, for a failing run's story */
   readonly logs: string[] = [];
+  /** each role's (and executor's) log lines since the last takeLogs, for the report of a failing run */
+  private readonly logsBy = new Map<string, string>();
 
   private readonly roles = new Map<string, Incarnation>();
   private readonly bugs;
@@ -130,6 +135,9 @@ export class SimWorld implements RunEnvironment {
       log: (id) => (line: string) => {
         this.logs.push(`${this.clock.now()} ${id}: ${line}`);
         if (this.logs.length > 400) this.logs.splice(0, this.logs.length - 400);
+        // a role's own log, by its process (an executor's goes with its worker's), on the virtual clock
+        const owner = id.replace(/-executor$/, '');
+        this.logsBy.set(owner, ((this.logsBy.get(owner) ?? '') + `${new Date(this.clock.now()).toISOString()} ${id}: ${line}\n`).slice(-LOG_CAP_CHARS));
       },
     };
     return edges;
@@ -319,6 +327,12 @@ export class SimWorld implements RunEnvironment {
   }
 
   /** The payload starts the world saw at its payload edge, on the run's timeline (one clock: no skew). */
+  takeLogs(): Record<string, string> {
+    const out = Object.fromEntries(this.logsBy);
+    this.logsBy.clear();
+    return out;
+  }
+
   payloadStarts(history: HistoryRecorder): PayloadStartEntry[] {
     return this.starts.map(({ wallMs, ...ids }) => ({ kind: 'payload', t: history.fromWall(wallMs), ...ids }));
   }

@@ -88,5 +88,9 @@ describe('a simulated kill healed as a new consumer', () => {
     expect(stats.reclaimedJobs).toBeGreaterThan(0);
     expect(out.sim.logs.join('\n')).toMatch(/: reclaimed, state/);
     expect(out.sim.logs.join('\n')).not.toMatch(/own-pending/);
+    // the run's logs by process, as the report writes them for a failing run: the taker's says so
+    const byProcess = out.logs ?? {};
+    expect(Object.values(byProcess).join('')).toMatch(/worker-\d: job \S+: reclaimed, state/);
+    expect(Object.keys(byProcess).every((id) => !id.endsWith('-executor'))).toBe(true);
   }, 60_000);
 });
