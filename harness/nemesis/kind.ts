@@ -63,6 +63,12 @@ export interface FaultKindModule<F extends { kind: string } = CustomFault> {
   /** its colour in the report's charts (CSS hex); absent: the toxics' orange */
   colour?: string;
   /**
+   * Why a fault of it has no live form, when it has none (a simulated run with it prints no live
+   * replay): e.g. a trigger on a command reaching Redis, which only the simulation sees. Absent or
+   * undefined: the same seed and path replay it on real processes.
+   */
+  simulationOnly?(fault: F): string | undefined;
+  /**
    * What the history records for a step of it, when that is another fault (a crash point is
    * recorded as the kill, pause or executor kill it did), and details for the start entry.
    * Absent: the fault itself.

@@ -31,7 +31,7 @@ const scenarioShape = z.looseObject({
 const checkerShape = z.looseObject({ name, check: fn, needs: z.array(z.enum(EVIDENCE)).optional() });
 const faultKindShape = z.looseObject({
   kind: z.string().regex(/^[a-z0-9][a-z0-9-]*:[a-z0-9][a-z0-9-]*$/, { error: 'must be <namespace>:<name> in lower case, like acme:clock-skew' }), summary: z.string(), target: fn, inject: fn, heal: fn,
-  resource: fn.optional(), family: z.enum(['link', 'process', 'redis']).optional(), effect: z.enum(['ends', 'freezes', 'cuts', 'stalls', 'delays', 'none']).optional(), arbitrary: fn.optional(), holdMs: fn.optional(), maxDelayMs: fn.optional(), colour: z.string().optional(), recordedAs: fn.optional(),
+  resource: fn.optional(), family: z.enum(['link', 'process', 'redis']).optional(), effect: z.enum(['ends', 'freezes', 'cuts', 'stalls', 'delays', 'none']).optional(), arbitrary: fn.optional(), holdMs: fn.optional(), maxDelayMs: fn.optional(), colour: z.string().optional(), recordedAs: fn.optional(), simulationOnly: fn.optional(),
 });
 
 const WHAT = { systems: ['a system', systemShape], scenarios: ['a scenario', scenarioShape], checkers: ['a checker', checkerShape], faultKinds: ['a fault kind', faultKindShape] } as const;

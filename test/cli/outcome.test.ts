@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseOptions, type ChaosOptions } from '../../harness/config/options.ts';
 import { suiteExitCode } from '../../harness/cli/output.ts';
-import { printSummary, printUnknown } from '../../harness/report/reporters/console.ts';
+import { printFailure, printSummary, printUnknown } from '../../harness/report/reporters/console.ts';
 import { summaryJson } from '../../harness/report/summary.ts';
 import { UNKNOWN_EVIDENCE, failingScenario, incompleteScenario, makeSuite, passingScenario, unknownScenario, vacuousScenario } from '../report/fixtures.ts';
 
@@ -33,6 +33,24 @@ describe('--allow-unknown', () => {
     expect((parseOptions([]) as ChaosOptions).gate.allowUnknown).toBe(false);
     expect((parseOptions(['--allow-unknown']) as ChaosOptions).gate.allowUnknown).toBe(true);
     expect(parseOptions(['--ci', '--allow-unknown'])).toMatchObject({ report: { ci: true }, gate: { allowUnknown: true } });
+  });
+});
+
+describe('printFailure: a simulated failure\'s live twin', () => {
+  const live = (schedule: unknown[]): string[] => {
+    const s = failingScenario('executor-crash');
+    s.failure!.run.schedule = schedule as never;
+    const lines: string[] = [];
+    printFailure(s, { bugs: [], sim: true }, (l) => lines.push(l));
+    return lines.filter((l) => l.startsWith('  live: '));
+  };
+  const kill = { atMs: 100, durationMs: 500, fault: { kind: 'kill-executor', worker: 'worker-1' } };
+  const then = { watch: 'worker-1', command: 'XACK', nth: 1, action: 'kill' };
+
+  it('prints the live replay when every fault has a live form, and says why not when one has none (as its kind\'s module says)', () => {
+    expect(live([kill])).toEqual([expect.stringMatching(/^ {2}live: npm run chaos -- --scenario executor-crash --seed 42 --path \S+ \(the same workload and schedule on real processes/)]);
+    expect(live([{ ...kill, fault: { ...kill.fault, then } }])).toEqual(['  live: no live form (the second stop of its executor kill needs the simulation to see each command reach Redis)']);
+    expect(live([{ atMs: 100, durationMs: 500, fault: { kind: 'crash-point', watch: 'worker-1', command: '*', nth: 2, action: 'kill' } }])).toEqual(['  live: no live form (its crash points need the simulation to see each command reach Redis)']);
   });
 });
 

@@ -102,6 +102,7 @@ export const crashPoint: BuiltinKindModule<CrashPointFault> = {
   arbitrary: crashPointArb,
   // recorded as what it did, with its trigger
   recordedAs: (f) => ({ fault: effectiveFault(f), detail: { trigger: { watch: f.watch, command: f.command, nth: f.nth } } }),
+  simulationOnly: () => 'its crash points need the simulation to see each command reach Redis',
   async inject(env, fault, stepId, window) {
     if (!env.commandTrigger) return { empty: 'crash points run in simulation only (Toxiproxy does not see commands)' };
     const p = env.processControl(fault.process);

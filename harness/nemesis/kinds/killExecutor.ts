@@ -30,6 +30,8 @@ export const killExecutor: BuiltinKindModule<KillExecutorFault> = {
     .chain((f) => fc.option(secondStopArb(t, f.worker), { nil: undefined, freq: 2 }).map((then) => (then && t.simulated ? { ...f, then } : f))),
   // recorded as the executor kill it is (the second stop is recorded as a fault of its own when it fires)
   recordedAs: (f) => ({ fault: { kind: 'kill-executor', worker: f.worker } }),
+  // live it is drawn and dropped: the same path replays the kill without the second stop
+  simulationOnly: (f) => (f.then ? 'the second stop of its executor kill needs the simulation to see each command reach Redis' : undefined),
   async inject(env, fault, stepId, window) {
     const worker = env.processControl(fault.worker);
     if (!worker.alive()) return { empty: `${fault.worker} is not running` };

@@ -1,7 +1,7 @@
 // The console summary: a scenario's counterexample (shrunk schedule, evidence, replay command)
 // or undecided checkers as it ends, and the table of every scenario at the end, on stderr.
 import Table from 'cli-table3';
-import { describeStep } from '../../nemesis/index.ts';
+import { describeStep, findFaultKind } from '../../nemesis/index.ts';
 import type { ScenarioResult } from '../../runner/property.ts';
 import type { SuiteResult } from '../../runner/suite.ts';
 import { replayCommand, type ReplayOptions } from '../../config/options.ts';
@@ -46,8 +46,9 @@ export function printFailure(result: ScenarioResult, o: ReplayOptions, log: (s: 
     for (const e of v.evidence.slice(0, 5)) log(`    ${e.message}`);
   }
   log(`  replay: ${replayCommand(o, result.scenario, result.seed, f.path)}`);
-  // every simulated fault but a crash point exists live: the same seed and path give the same plan on real processes
-  if (o.sim && run.schedule.some((s) => s.fault.kind === 'crash-point')) log('  live: no live form (its crash points need the simulation to see each command reach Redis)');
+  // a simulated fault with a live form: the same seed and path give the same plan on real processes
+  const simOnly = run.schedule.map((s) => findFaultKind(s.fault.kind)?.simulationOnly?.(s.fault)).find((why) => why !== undefined);
+  if (o.sim && simOnly) log(`  live: no live form (${simOnly})`);
   else if (o.sim && result.guided) log('  live: no live path (a guided search drew this plan from its earlier runs, which only the simulation repeats; --no-guidance draws plans that replay live)');
   else if (o.sim) log(`  live: ${replayCommand({ ...o, sim: false }, result.scenario, result.seed, f.path)} (the same workload and schedule on real processes, at the machine's timing)`);
   log('');
