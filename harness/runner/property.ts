@@ -93,10 +93,10 @@ export interface RunScenarioOptions {
   budgetMs?: number;
   /**
    * Search to a time budget (the simulation's way): keep drawing runs until `shareMs` is spent, and
-   * past it while a coverage goal is unmet, up to `capMs`; never fewer than `minRuns`. Each run is
+   * past it while a coverage goal is unmet, up to `capMs` and at least `capRuns` runs; never fewer than `minRuns`. Each run is
    * drawn whole (none is cut short), and a failure is shrunk to the end. Replaces `runs` and `budgetMs`.
    */
-  search?: { shareMs: number; capMs: number; minRuns: number };
+  search?: { shareMs: number; capMs: number; minRuns: number; capRuns?: number };
   /** when false, stop at the first failure without shrinking */
   shrink?: boolean;
   /**
@@ -302,8 +302,11 @@ export async function runScenario(target: RunTarget, scenario: Scenario, opts: R
   const spent = () => {
     if (!search || firstFailureSeen || records.length < search.minRuns) return false;
     const elapsed = Date.now() - started;
-    if (elapsed >= search.capMs) return true;
-    return elapsed >= search.shareMs && scenario.goals.every((g) => records.some((r) => !r.shrinking && g.met(r.stats)));
+    const met = scenario.goals.every((g) => records.some((r) => !r.shrinking && g.met(r.stats)));
+    if (met) return elapsed >= search.shareMs;
+    // a goal still unmet: on to the cap in time and in runs both, so that a short budget does not
+    // make a scenario VACUOUS by the chance of its few runs
+    return elapsed >= search.capMs && records.length >= (search.capRuns ?? 0);
   };
   const details = await fc.check(search ? stoppable(property, spent) : property, {
     numRuns: search ? SEARCH_RUNS : opts.runs,

@@ -76,7 +76,7 @@ function envOptionsFor(s: Scenario, o: SuiteOptions, system: SystemModule): Part
   };
 }
 
-/** a simulated scenario whose coverage goals are unmet at the end of its share goes on, up to this many shares */
+/** a simulated scenario whose coverage goals are unmet at the end of its share goes on, up to this many shares and this many times its own number of runs */
 export const SEARCH_CAP = 3;
 
 const sameEnv = (a: Partial<EnvironmentOptions>, b: Partial<EnvironmentOptions>) => JSON.stringify(a) === JSON.stringify(b);
@@ -122,7 +122,7 @@ export class Suite {
         // in simulation a budget is searched: every scenario draws runs for its share, and past it
         // while a coverage goal is unmet (up to SEARCH_CAP shares); live keeps its counts
         const search = this.o.sim && budgetMs !== undefined && this.o.runs === undefined && !this.o.path
-          ? { shareMs: budgetMs, capMs: budgetMs * SEARCH_CAP, minRuns: scenario.runs }
+          ? { shareMs: budgetMs, capMs: budgetMs * SEARCH_CAP, minRuns: scenario.runs, capRuns: scenario.runs * SEARCH_CAP }
           : undefined;
         const runs = search ? scenario.runs : runsOf(scenario, { runs: this.o.runs, budgetMs, soak: this.o.soak });
         this.o.onScenarioStart?.(scenario, runs, search?.shareMs);

@@ -71,6 +71,19 @@ describe('a budgeted search', () => {
     expect(r.goals[0]!.metInRuns).toBe(r.runs);
   });
 
+  it('with a goal unmet, goes on past its cap in time until it has drawn its cap in runs: a short budget is not VACUOUS by the chance of a few runs', async () => {
+    // the goal is met from the 8th run on; the share and the cap in time are spent after the first
+    const late = setup(20, 7);
+    const r = await runScenario(late.target, late.scenario, { runs: 2, seed: 1, search: { shareMs: 1, capMs: 1, minRuns: 2, capRuns: 10 } });
+    expect(r.verdict).toBe('pass');
+    expect(r.runs).toBe(8);
+    // never met: VACUOUS once both caps are reached, at exactly the cap in runs
+    const never = setup(20, Infinity);
+    const v = await runScenario(never.target, never.scenario, { runs: 2, seed: 1, search: { shareMs: 1, capMs: 1, minRuns: 2, capRuns: 6 } });
+    expect(v.verdict).toBe('vacuous');
+    expect(v.runs).toBe(6);
+  });
+
   it('runs its minimum even when the share is spent at once', async () => {
     const { target, scenario } = setup(60, 0);
     const r = await runScenario(target, scenario, { runs: 2, seed: 1, search: { shareMs: 1, capMs: 1, minRuns: 4 } });
