@@ -5,6 +5,7 @@
 import { Command } from 'commander';
 import { bootstrap, CACHE_BIN, findBinary, REDIS, TOXIPROXY } from '../env/binaries.ts';
 import { oneLine } from '../text/oneLine.ts';
+import { formatCheck } from './doctor.ts';
 
 export function setupCommand(): Command {
   return new Command('setup')
@@ -15,7 +16,7 @@ export function setupCommand(): Command {
 export function runSetup(o: { apt?: boolean }, log: (s: string) => void): number {
   try {
     const bins = bootstrap((s) => log(`setup: ${s}`), { install: true, apt: Boolean(o.apt) });
-    process.stdout.write(`ok       ${REDIS.name.padEnd(16)}  ${bins.redis}\nok       ${TOXIPROXY.name.padEnd(16)}  ${bins.toxiproxy}\n`);
+    for (const [tool, bin] of [[REDIS, bins.redis], [TOXIPROXY, bins.toxiproxy]] as const) process.stdout.write(formatCheck({ name: tool.name, ok: true, detail: bin, required: true }) + '\n');
     return 0;
   } catch (err) {
     // what is there, then the one thing that could not be done
@@ -26,7 +27,7 @@ export function runSetup(o: { apt?: boolean }, log: (s: string) => void): number
       } catch {
         found = undefined;
       }
-      process.stdout.write(`${found ? 'ok     ' : 'missing'}  ${tool.name.padEnd(16)}  ${found ?? tool.installHint}\n`);
+      process.stdout.write(formatCheck({ name: tool.name, ok: found !== undefined, detail: found ?? tool.installHint, required: true }) + '\n');
     }
     log(`setup: ${oneLine(err)}`);
     return 1;

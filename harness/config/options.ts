@@ -353,12 +353,12 @@ export function parseOptions(argv: string[], config?: LoadedConfig, registry: Re
     ...(o.workers !== undefined ? { workers: o.workers } : {}),
     ...(o.keepers !== undefined ? { keepers: o.keepers } : {}),
   };
+  // what the suite runs with and every replay carries
+  const perRun = { ...optional, ...(o.concurrency !== undefined ? { concurrency: o.concurrency } : {}), ...(o.faultDuration ? { faultDurationMs: o.faultDuration } : {}) };
   return {
     suite: {
       scenarios, seed, runs: o.runs, path: o.path, budgetMs: shardBudget({ budgetMs, shard: o.shard, scenarios: scenarios.length, selection: selection.length }),
-      soak: Boolean(o.soak), sim, guided, ...(o.faultDuration ? { faultDurationMs: o.faultDuration } : {}), env: o.env,
-      ...optional, ...(o.concurrency !== undefined ? { concurrency: o.concurrency } : {}),
-      bugs, system: o.system, registry, redisConfig,
+      soak: Boolean(o.soak), sim, guided, env: o.env, ...perRun, bugs, system: o.system, registry, redisConfig,
     },
     run: {
       seed, bugs, scenarios: selection.map((s) => s.name), runs: o.runs, budgetMs, ...optional,
@@ -368,8 +368,7 @@ export function parseOptions(argv: string[], config?: LoadedConfig, registry: Re
       dir: o.reportDir, json: Boolean(o.json), ci: Boolean(o.ci),
       ...(config?.extend?.reporters ? { reporters: config.extend.reporters } : {}),
       replay: {
-        bugs, ...optional, ...(o.concurrency !== undefined ? { concurrency: o.concurrency } : {}), sim, guided,
-        ...(o.faultDuration ? { faultDurationMs: o.faultDuration } : {}), env: o.env, system: o.system, redisConfig, ...(config ? { config } : {}),
+        bugs, ...perRun, sim, guided, env: o.env, system: o.system, redisConfig, ...(config ? { config } : {}),
       },
     },
     gate: { allowUnknown: Boolean(o.allowUnknown), ...(o.baseline !== undefined ? { baseline: o.baseline } : {}), ...(o.p99Tolerance !== undefined ? { p99TolerancePct: o.p99Tolerance } : {}) },

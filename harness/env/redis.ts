@@ -180,12 +180,10 @@ export function redisClient(port: number, password: string, extra: Partial<impor
 }
 
 /**
- * After a flush every blocked read of reused processes ends (their streams and groups are gone);
- * each re-creates its group and blocks again. Waits until `count` clients wait at Redis again
- * (blocked in a read, or subscribed), so a fault that starts the next run meets a system at rest.
- * A system that never blocks (another SUT) is given up on after `timeoutMs` and used as it is.
+ * After the flush between reused runs, until the system is at rest again, asked every 10 ms and
+ * given up after `timeoutMs` (it is then used as it is): by its own word (SystemModule.atRest, a
+ * system that polls), or `untilListening`.
  */
-/** A system's own word that it is at rest (SystemModule.atRest), asked every 10 ms, given up after `timeoutMs`. */
 export async function untilAtRest(atRest: () => Promise<boolean>, timeoutMs = 2000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -194,11 +192,12 @@ export async function untilAtRest(atRest: () => Promise<boolean>, timeoutMs = 20
   }
 }
 
-export async function untilListening(admin: Redis, count: number, timeoutMs = 2000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const clients = String(await admin.client('LIST')).split('\n');
-    if (clients.filter((c) => /\bflags=\S*[bP]/.test(c)).length >= count) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
+/**
+ * After a flush every blocked read of reused processes ends (their streams and groups are gone);
+ * each re-creates its group and blocks again. Waits until `count` clients wait at Redis again
+ * (blocked in a read, or subscribed), so a fault that starts the next run meets a system at rest.
+ * A system that never blocks (another SUT) is given up on after `timeoutMs` and used as it is.
+ */
+export function untilListening(admin: Redis, count: number, timeoutMs = 2000): Promise<void> {
+  return untilAtRest(async () => String(await admin.client('LIST')).split('\n').filter((c) => /\bflags=\S*[bP]/.test(c)).length >= count, timeoutMs);
 }
