@@ -6,7 +6,12 @@
 // worker loop, the job queue, the event feed and publisher, the keeper's applier, the Lua
 // scripts, the planted bugs chosen by `bugs`) is the roles' own code, the same in every
 // embedding. Timers and the clock are the global setTimeout / setInterval / Date.now: a
-// simulator fakes those globally (e.g. @sinonjs/fake-timers), not through this seam.
+// simulator fakes those globally (e.g. @sinonjs/fake-timers), not through this seam. A role
+// sets its timers only from its own code: its start, the calls made into it (a handle's
+// request, stop, crash), its executor's and its connections' events, and what those lead to
+// (promise continuations, microtasks, the timers' callbacks). So a simulator that needs to tell
+// one role's timers from another's (to freeze a paused role's, as SIGSTOP does) can make those
+// calls in an async context of the role's (AsyncLocalStorage) and read it where the timer is set.
 
 import type { Redis } from 'ioredis';
 import type { LinkOptions, Logger, RedisLink } from './common.ts';

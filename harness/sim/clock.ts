@@ -4,7 +4,14 @@
 // own, with fake-timers' semantics (VirtualClock). Nothing advances it but the scheduler (scheduler.ts); between two steps the
 // scheduler lets every queued microtask and process.nextTick run (`drain`), on the real event
 // loop's setImmediate, captured here before any clock is installed. No real timer is ever used.
+//
+// Each timer belongs to whoever set it: the owner the code that set it runs as (runAs, an
+// AsyncLocalStorage, so a role's promise continuations, nextTicks and the timers it sets carry
+// it on), none for the harness's own code. An owner's timers can be frozen (a role paused, as
+// SIGSTOP freezes a process's timers) and thawed: a timer of a frozen owner fires only once it
+// is thawed, at once if it came due meanwhile.
 
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createRequire } from 'node:module';
 import { withGlobal, type Clock } from '@sinonjs/fake-timers';
 
@@ -58,6 +65,8 @@ class SimTimer {
   refed = true;
   constructor(
     readonly clock: VirtualClock,
+    /** who set it (runAs): its owner's freeze holds it; undefined: the harness's own */
+    readonly owner: object | undefined,
     readonly id: number,
     readonly func: (...args: unknown[]) => void,
     readonly args: unknown[],
@@ -162,6 +171,14 @@ class TimerHeap {
   }
 }
 
+/** the owner the code running now runs as (VirtualClock.runAs): one store for every clock, read when a timer is set */
+const owners = new AsyncLocalStorage<object>();
+
+/** Runs `fn` as `owner` (VirtualClock.runAs); as the code running now when `owner` is undefined. */
+export function runAs<T>(owner: object | undefined, fn: () => T): T {
+  return owner === undefined || owners.getStore() === owner ? fn() : owners.run(owner, fn);
+}
+
 type TimerFunctions = Pick<typeof globalThis, 'setTimeout' | 'clearTimeout' | 'setInterval' | 'clearInterval' | 'setImmediate' | 'clearImmediate'>;
 const TIMER_FUNCTIONS = ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'setImmediate', 'clearImmediate'] as const;
 
@@ -194,6 +211,8 @@ export class VirtualClock {
   private nextOrder = 0;
   /** while timers fire (fireNext, or an advance that reaches them): a timer set then with no delay is due 1 ms later, as in fake-timers */
   private duringTick = false;
+  /** frozen owners, each with its timers held out of the heap (set, refreshed or rescheduled while frozen included) */
+  private readonly frozen = new Map<object, Set<SimTimer>>();
   /** fake-timers' nanoseconds (what its fractional ticks added up, below a whole ms), followed tick by tick */
   private nanos = 0;
   private readonly saved: { globals: Partial<TimerFunctions>; module: Record<string, unknown> } = { globals: {}, module: {} };
@@ -228,6 +247,62 @@ export class VirtualClock {
 
   now(): number {
     return this.clock.now;
+  }
+
+  /**
+   * Runs `fn` as `owner`: the timers it sets, and those set by the code it leads to (its promise
+   * continuations, nextTicks, microtasks, and the timers' own callbacks in turn), are the owner's.
+   */
+  runAs<T>(owner: object, fn: () => T): T {
+    return runAs(owner, fn);
+  }
+
+  /**
+   * Holds every timer of `owner` (and each it sets, refreshes or reschedules from now on) until
+   * thaw: none of them fires meanwhile, as none of a stopped process's does.
+   */
+  freeze(owner: object): void {
+    if (this.frozen.has(owner)) return;
+    const held = new Set<SimTimer>();
+    this.frozen.set(owner, held);
+    for (const t of [...this.heap.timers]) {
+      if (t.owner !== owner) continue;
+      this.heap.remove(t);
+      held.add(t);
+    }
+  }
+
+  /**
+   * The owner's timers run again: one due by now fires at once (those overdue in the order they
+   * came due, before anything set later), the others at their own time, as a process's overdue
+   * timers fire when it gets SIGCONT. An interval overdue by several periods fires once, and
+   * then every period from now (Node's setInterval, not fake-timers' catching up).
+   */
+  thaw(owner: object): void {
+    const held = this.frozen.get(owner);
+    if (!held) return;
+    this.frozen.delete(owner);
+    const now = this.clock.now;
+    for (const t of [...held].sort((a, b) => (earlier(a, b) ? -1 : 1))) {
+      if (t.callAt < now) {
+        t.callAt = now;
+        t.order = this.nextOrder++;
+      }
+      this.heap.push(t);
+    }
+  }
+
+  /** a timer goes in the heap, or is held while its owner is frozen */
+  private place(t: SimTimer): void {
+    const held = t.owner === undefined ? undefined : this.frozen.get(t.owner);
+    if (held) held.add(t);
+    else this.heap.push(t);
+  }
+
+  /** a timer leaves the heap, or its owner's held timers */
+  private unplace(t: SimTimer): void {
+    if (t.heapIndex >= 0) this.heap.remove(t);
+    else if (t.owner !== undefined) this.frozen.get(t.owner)?.delete(t);
   }
 
   /** When the next timer is due; undefined when none is set. */
@@ -341,19 +416,19 @@ export class VirtualClock {
     const now = this.clock.now;
     // a setImmediate has no delay: String(undefined) reads as NaN, as in fake-timers
     const callAt = now + ((immediate ? NaN : parseInt(String(d))) || (this.duringTick ? 1 : 0));
-    const timer = new SimTimer(this, this.nextId++, func, args, d, every, immediate, callAt, this.nextOrder++);
+    const timer = new SimTimer(this, owners.getStore(), this.nextId++, func, args, d, every, immediate, callAt, this.nextOrder++);
     this.byId.set(timer.id, timer);
-    this.heap.push(timer);
+    this.place(timer);
     return timer;
   }
 
   /** fake-timers' refresh */
   refreshTimer(timer: SimTimer): void {
     timer.callAt = this.clock.now + ((timer.immediate ? NaN : parseInt(String(timer.delay))) || (this.duringTick ? 1 : 0));
-    this.heap.remove(timer);
+    this.unplace(timer);
     timer.order = this.nextOrder++;
     this.byId.set(timer.id, timer);
-    this.heap.push(timer);
+    this.place(timer);
   }
 
   /** fake-timers' clearTimer: a timeout and an interval clear each other; an immediate only by clearImmediate */
@@ -367,18 +442,23 @@ export class VirtualClock {
       throw new Error(`Cannot clear timer: timer created with ${schedule}() but cleared with clear${kind}()`);
     }
     this.byId.delete(id);
-    this.heap.remove(timer);
+    this.unplace(timer);
   }
 
-  /** fake-timers' callTimer: an interval is set again (after the others due now), a timeout is gone; then its function runs */
+  /**
+   * fake-timers' callTimer: an interval is set again (after the others due now), a timeout is
+   * gone; then its function runs, as the timer's owner (the harness's own: as none).
+   */
   private call(timer: SimTimer): void {
     if (!this.byId.has(timer.id)) return;
     this.heap.remove(timer);
     if (timer.interval !== undefined) {
       timer.callAt += timer.interval;
       timer.order = this.nextOrder++;
-      this.heap.push(timer);
+      this.place(timer);
     } else this.byId.delete(timer.id);
-    timer.func.apply(null, timer.args);
+    if (timer.owner === owners.getStore()) timer.func.apply(null, timer.args);
+    else if (timer.owner === undefined) owners.exit(() => timer.func.apply(null, timer.args));
+    else owners.run(timer.owner, () => timer.func.apply(null, timer.args));
   }
 }

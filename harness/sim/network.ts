@@ -18,6 +18,7 @@
 
 import { Duplex } from 'node:stream';
 import type { RedisOptions } from 'ioredis';
+import { runAs } from './clock.ts';
 import type { SimRedis } from './redis/engine.ts';
 import { encodeReply, type Reply } from './redis/reply.ts';
 import { connectorOf, SimTransport, type DeliveryPolicy, type SimLink, type SimSocket } from './redis/connection.ts';
@@ -46,7 +47,16 @@ export class Endpoint {
   /** frozen (SIGSTOP); set through SimNetwork.setPaused once it has connections */
   paused = false;
   readonly sockets = new Set<SimSocket>();
-  constructor(readonly link: string, readonly name: string) {}
+  constructor(
+    readonly link: string,
+    readonly name: string,
+    /**
+     * the process it belongs to, as the virtual clock knows it (VirtualClock.runAs): what reaches
+     * its sockets (a reply, a reset, an end) runs as it, so the timers its client sets then (ioredis's
+     * socket timeout, its reconnect) are its own, and freeze with it
+     */
+    readonly owner?: object,
+  ) {}
 }
 
 interface Item {
@@ -365,7 +375,7 @@ export class SimNetwork implements DeliveryPolicy {
     const stream: Stream = dir === 'inbound' ? 'upstream' : 'downstream';
     const verdict = this.link(q.endpoint.link).toxics.size === 0 ? 'pass' : this.meet(q, q.endpoint.link, stream, () => sizeOf(item));
     if (verdict === 'pass' || verdict === 'pass-then-close') {
-      if (dir === 'outbound') q.socket.reply(item.reply!, true);
+      if (dir === 'outbound') runAs(q.endpoint.owner, () => q.socket.reply(item.reply!, true));
       else this.execute(q, item.argv!);
     }
     if (verdict === 'close' || verdict === 'pass-then-close') this.close(q, stream);
@@ -486,8 +496,7 @@ export class SimNetwork implements DeliveryPolicy {
     q.clientGone = true;
     q.outbound = [];
     // the socket tells closed() (which keeps the server side while what the client sent is in transit)
-    if (how === 'reset') q.socket.cut();
-    else q.socket.hangUp();
+    runAs(q.endpoint.owner, () => (how === 'reset' ? q.socket.cut() : q.socket.hangUp()));
     this.settle(q);
   }
 

@@ -4,14 +4,16 @@
 // live runner (runOnce), the nemesis and the checkers work on it unchanged; only the edges a
 // role needs from the operating system are the simulation's: a payload is a virtual-time sleep
 // with its exit code and output, a request to the orchestrator is a call, a process is an
-// endpoint on the network that can be killed, paused and started again.
+// endpoint on the network that can be killed, paused and started again. Each incarnation is
+// an owner on the virtual clock (VirtualClock.runAs): its code, its executor's and its payload's
+// run as it, so a pause freezes their timers along with their traffic.
 
 import { consumerName, reference } from '../systems/reference.ts';
 import type { Rejoin } from '../nemesis/types.ts';
 import { Redis } from 'ioredis';
 import {
   connectRedis, inProcessExecutor, Lifecycle, parseBugs, startKeeper, startOrchestrator, startWorker,
-  type Edges, type InProcessExecutor, type LinkOptions, type OrchestratorHandle, type PayloadHandle, type RoleHandle, type RunMessage,
+  type Edges, type ExecutorEvents, type InProcessExecutor, type LinkOptions, type OrchestratorHandle, type PayloadHandle, type RoleHandle, type RunMessage,
 } from '../../system-under-test/embed.ts';
 import type { LinkControl, ProcessControl, RedisControl, RunEnvironment } from '../env/surface.ts';
 import type { HistoryRecorder } from '../history/recorder.ts';
@@ -47,7 +49,10 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 const connError = (code: string, message: string) => Object.assign(new Error(message), { code });
 
-/** A role incarnation: its endpoint on the network and its handle. */
+/**
+ * A role incarnation: its endpoint on the network and its handle. It is also the owner, on the
+ * virtual clock, of every timer its code sets (its executor's and its payloads' included).
+ */
 interface Incarnation {
   endpoint: Endpoint;
   handle?: RoleHandle;
@@ -118,13 +123,14 @@ export class SimWorld implements RunEnvironment {
       },
       startExecutor: (link, _log, events) => {
         const worker = link.id.replace(/-executor$/, '');
-        const endpoint = new Endpoint('executor', link.id);
         const role = this.roles.get(worker);
+        const endpoint = new Endpoint('executor', link.id, role);
         const executor = { handle: undefined as unknown as InProcessExecutor, endpoint };
         // the endpoint must exist before the executor's first connection
         if (role) role.executor = executor;
-        // its own payload edge, which knows whose starts it records (a job carries no executor id)
-        executor.handle = this.sut.inProcessExecutor(link, events, { ...edges, runPayload: (job) => this.payload(job, link.id) });
+        // its own payload edge, which knows whose starts it records (a job carries no executor id);
+        // what it tells its worker waits while the worker is frozen (it is one process group)
+        executor.handle = this.sut.inProcessExecutor(link, role ? this.whenAwake(role, events) : events, { ...edges, runPayload: (job) => this.payload(job, link.id) });
         if (role?.endpoint.paused) endpoint.paused = true;
         return executor.handle;
       },
@@ -152,6 +158,27 @@ export class SimWorld implements RunEnvironment {
     const role = this.roles.get(id);
     if (!role) throw new Error(`no simulated role ${id}`);
     return role.endpoint;
+  }
+
+  /**
+   * An executor's events to its worker, held while the worker is paused and handed on in order
+   * once it runs again (live, the frozen worker reads its child's messages and exit after SIGCONT).
+   */
+  private whenAwake(role: Incarnation, events: ExecutorEvents): ExecutorEvents {
+    let held = 0;
+    let chain = Promise.resolve();
+    const deliver = (fn: () => void) => {
+      if (!role.awake && held === 0) return fn();
+      held++;
+      chain = chain.then(() => role.awake?.promise).then(() => {
+        held--;
+        fn();
+      });
+    };
+    return {
+      message: (message) => deliver(() => events.message(message)),
+      exit: (how) => deliver(() => events.exit(how)),
+    };
   }
 
   /** A payload on virtual time: sleeps its duration (or until killed when it hangs), prints its lines, exits with its code. */
@@ -191,7 +218,8 @@ export class SimWorld implements RunEnvironment {
     const killed = new Promise<never>((_, reject) => (kill = () => reject(connError('ECONNRESET', `${id} is gone`))));
     killed.catch(() => undefined);
     const lifecycle = new this.sut.Lifecycle(this.edges.log(id));
-    const incarnation: Incarnation = { endpoint: new Endpoint(id, id), lifecycle, killed, kill };
+    const incarnation = { lifecycle, killed, kill } as Incarnation;
+    incarnation.endpoint = new Endpoint(id, id, incarnation);
     this.roles.set(id, incarnation);
     let link: LinkOptions = this.linkOptions(id);
     if (rejoin === 'new' && id !== 'orchestrator') {
@@ -199,9 +227,10 @@ export class SimWorld implements RunEnvironment {
       this.rejoins.set(id, n);
       link = { ...link, consumer: consumerName(id, n) };
     }
-    const starting = id === 'orchestrator' ? this.sut.startOrchestrator({ ...link, httpPort: 0 } as never, this.edges, lifecycle)
+    // everything the role does from here on runs as this incarnation (its timers are its own)
+    const starting = this.clock.runAs(incarnation, () => id === 'orchestrator' ? this.sut.startOrchestrator({ ...link, httpPort: 0 } as never, this.edges, lifecycle)
       : id.startsWith('worker-') ? this.sut.startWorker({ ...link, leaseMs: this.shape.leaseMs, executorRedisPort: 0 }, this.edges, lifecycle)
-      : this.sut.startKeeper({ ...link, ...KEEPER_DEFAULTS }, this.edges, lifecycle);
+      : this.sut.startKeeper({ ...link, ...KEEPER_DEFAULTS }, this.edges, lifecycle));
     // killed before it was ready (a restart's heal still waiting for Redis when the next restart
     // strikes): the start fails, as a live process that exits before its ready line does. Waiting
     // on would never end: a connection cut while it reconnects never says so (seed 2, front-door)
@@ -215,7 +244,7 @@ export class SimWorld implements RunEnvironment {
 
   /** Stops every role and closes every connection (the world is thrown away after its run). */
   async stop(): Promise<void> {
-    await Promise.allSettled([...this.roles.values()].map((r) => r.handle?.stop('end of run')));
+    await Promise.allSettled([...this.roles.values()].map((r) => this.clock.runAs(r, () => r.handle?.stop('end of run'))));
     this.admin.disconnect();
   }
 
@@ -228,17 +257,22 @@ export class SimWorld implements RunEnvironment {
     const role = this.roles.get(id);
     if (!role || !role.endpoint.alive) return;
     this.network.kill(role.endpoint);
-    if (role.executor) {
-      this.network.kill(role.executor.endpoint);
-      role.executor.handle.crash();
-    }
-    role.kill();
-    role.awake?.resolve();
-    // as under SIGKILL: its connections cut without QUIT, its loops and timers end; one killed while
-    // still starting has no handle yet, and would otherwise go on starting as a zombie (its executor
-    // taken for the next incarnation's: a heal that never ended, found by the simulated soak)
-    if (role.handle) role.handle.crash();
-    else role.lifecycle.crash();
+    this.clock.runAs(role, () => {
+      if (role.executor) {
+        this.network.kill(role.executor.endpoint);
+        role.executor.handle.crash();
+      }
+      role.kill();
+      role.awake?.resolve();
+      // as under SIGKILL: its connections cut without QUIT, its loops and timers end; one killed while
+      // still starting has no handle yet, and would otherwise go on starting as a zombie (its executor
+      // taken for the next incarnation's: a heal that never ended, found by the simulated soak)
+      if (role.handle) role.handle.crash();
+      else role.lifecycle.crash();
+    });
+    // killed while frozen: what is left of it (its code ends at its next step) runs as a killed
+    // role's does, its timers no longer held
+    this.clock.thaw(role);
   }
 
   private setPaused(id: string, paused: boolean): void {
@@ -254,6 +288,9 @@ export class SimWorld implements RunEnvironment {
     }
     this.network.setPaused(role.endpoint, paused);
     if (role.executor) this.network.setPaused(role.executor.endpoint, paused);
+    // SIGSTOP / SIGCONT: its timers (its executor's and payload's too) hold, then what came due fires
+    if (paused) this.clock.freeze(role);
+    else this.clock.thaw(role);
   }
 
   processControl(id: string): ProcessControl {
@@ -263,17 +300,19 @@ export class SimWorld implements RunEnvironment {
       kill: async () => this.killRole(id),
       terminate: async (graceMs) => {
         const role = this.roles.get(id);
-        if (role?.handle) await Promise.race([role.handle.stop('SIGTERM'), sleep(graceMs)]);
+        if (role?.handle) await Promise.race([this.clock.runAs(role, () => role.handle!.stop('SIGTERM')), sleep(graceMs)]);
         this.killRole(id);
       },
       start: (opts) => this.startRole(id, opts?.rejoin),
       pause: () => this.setPaused(id, true),
       resume: () => this.setPaused(id, false),
       killExecutor: () => {
-        const executor = this.roles.get(id)?.executor;
-        if (!executor || !executor.endpoint.alive) return false;
+        const role = this.roles.get(id);
+        const executor = role?.executor;
+        if (!role || !executor || !executor.endpoint.alive) return false;
         this.network.kill(executor.endpoint);
-        executor.handle.crash();
+        // its worker hears of it as itself (what it does then sets the worker's timers)
+        this.clock.runAs(role, () => executor.handle.crash());
         return true;
       },
     };
@@ -366,7 +405,8 @@ export class SimWorld implements RunEnvironment {
           const role = this.roles.get('orchestrator');
           if (!role || !role.endpoint.alive) throw connError('ECONNREFUSED', 'connect ECONNREFUSED (orchestrator is down)');
           const handle = role.handle as OrchestratorHandle;
-          const res = await Promise.race([handle.request(method, path, headers, body), role.killed]);
+          // the orchestrator serves it as itself: what it sets meanwhile freezes with it
+          const res = await Promise.race([this.clock.runAs(role, () => handle.request(method, path, headers, body)), role.killed]);
           const text = JSON.stringify(res.body);
           await this.network.transit('client', 'downstream', text.length + 100);
           if (!conn.pass('downstream', text.length + 100)) return dropped();

@@ -8,7 +8,7 @@
 import { withGlobal, type Clock } from '@sinonjs/fake-timers';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { VirtualClock } from '../../harness/sim/clock.ts';
+import { drain, VirtualClock } from '../../harness/sim/clock.ts';
 
 /** The clock as fake-timers drove it before (harness/sim/clock.ts until timers were its own). */
 class FakeTimersClock {
@@ -173,6 +173,58 @@ describe('VirtualClock', () => {
       const atOnce = playOn(() => new VirtualClock(1_000_000), [], [frac, frac, 2.5 + frac, frac * 7]);
       expect(atOnce, String(frac)).toEqual(stepwise);
     }
+  });
+
+  it("holds a frozen owner's timers (those its code sets after an await too), and fires the overdue ones at once when thawed, in the order they came due", async () => {
+    const clock = new VirtualClock(0);
+    installed = clock;
+    const runTo = (t: number) => {
+      for (let next = clock.nextTimerAt(); next !== undefined && next <= t; next = clock.nextTimerAt()) clock.fireNext();
+      clock.advanceTo(t);
+    };
+    const a = { role: 'a' };
+    const b = { role: 'b' };
+    const fired: string[] = [];
+    const at = (name: string, then?: () => void) => () => {
+      fired.push(`${name}@${clock.now()}`);
+      then?.();
+    };
+    clock.runAs(a, () => {
+      setTimeout(at('a30'), 30);
+      // a timer its callback sets is the owner's too
+      setTimeout(at('a10', () => setTimeout(at('a10-then'), 50)), 10);
+      setInterval(at('a-every-20'), 20);
+    });
+    // code of the owner after an await still runs as it
+    void clock.runAs(a, async () => {
+      await Promise.resolve();
+      setTimeout(at('a-after-await'), 15);
+    });
+    await drain();
+    setTimeout(at('harness25'), 25);
+    clock.runAs(b, () => setTimeout(at('b12'), 12));
+    const cleared = clock.runAs(a, () => setTimeout(at('a-cleared'), 5));
+
+    clock.freeze(a);
+    clearTimeout(cleared);
+    clock.runAs(a, () => setTimeout(at('a-set-while-frozen'), 1));
+    runTo(100);
+    expect(fired).toEqual(['b12@12', 'harness25@25']);
+
+    clock.thaw(a);
+    runTo(140);
+    expect(fired.slice(2)).toEqual([
+      // overdue: all at once, in the order they came due
+      'a-set-while-frozen@100', 'a10@100', 'a-after-await@100', 'a-every-20@100', 'a30@100',
+      // then at their own times: the interval a period after it fired, what a10 set 50 ms after it
+      'a-every-20@120', 'a-every-20@140',
+    ]);
+    clock.freeze(a);
+    runTo(200);
+    expect(fired.length).toBe(9);
+    clock.thaw(a);
+    runTo(200);
+    expect(fired.slice(9)).toEqual(['a10-then@200', 'a-every-20@200']);
   });
 
   it('restores the real timers when uninstalled', () => {
