@@ -9,9 +9,11 @@
 // bandwidth delay each message, and removing one lets what it holds go on at once; timeout drops
 // what it meets and closes the connection once nothing has reached it for its timeout (0: never),
 // and when it is removed; limit_data closes the connection once that many bytes went its way;
-// reset_peer resets its connections. An endpoint (one incarnation of a role on a link) can be
-// paused (what it sent before still arrives; nothing it 'sends' while frozen leaves, nothing
-// reaches it) or killed (its client side closes at once, what it had sent still reaches Redis,
+// reset_peer waits for a connection's first message its way, drops it (and whatever follows it
+// that way) and resets the connection its timeout later, even if it is removed meanwhile (its
+// removal returns only then); a connection with nothing going its way is never reset. An
+// endpoint (one incarnation of a role on a link) can be paused (what it sent before still
+// arrives; nothing it 'sends' while frozen leaves, nothing reaches it) or killed (its client side closes at once, what it had sent still reaches Redis,
 // then the server side closes; refused for good: the role starts again as a new endpoint).
 // A connection whose one side closed drains like a TCP connection through Toxiproxy: what is in
 // transit toward the other side still arrives, then that side sees the close.
@@ -27,7 +29,7 @@ export type Toxic =
   | { type: 'latency'; stream: 'upstream' | 'downstream'; latencyMs: number; jitterMs: number }
   | { type: 'bandwidth'; stream: 'upstream' | 'downstream'; rateKBps: number }
   | { type: 'timeout'; stream: 'upstream' | 'downstream'; timeoutMs: number }
-  | { type: 'reset_peer'; timeoutMs: number }
+  | { type: 'reset_peer'; stream: 'upstream' | 'downstream'; timeoutMs: number }
   | { type: 'limit_data'; stream: 'upstream' | 'downstream'; bytes: number };
 
 type Stream = 'upstream' | 'downstream';
@@ -71,7 +73,7 @@ interface Item {
   base: number;
   /** each delaying toxic's share (latency, bandwidth), in the order the message meets them */
   parts: { toxic: ToxicEntry; ms: number }[];
-  /** 'sent' by a frozen endpoint (its timers still run in simulation): it leaves only once it runs again */
+  /** 'sent' by a frozen endpoint (a close it was told of may make its client write): it leaves only once it runs again */
   whilePaused?: boolean;
 }
 
@@ -89,6 +91,8 @@ interface ConnQueue {
   idle: Map<ToxicEntry, number>;
   /** per limit_data toxic: the bytes it let through on this connection (since it was added or the connection opened) */
   counted: Map<ToxicEntry, number>;
+  /** the reset_peer toxics that met a message of this connection: it is reset then; until then nothing passes their way */
+  armed?: Map<ToxicEntry, ArmedReset>;
   /** a blocking command of this connection waiting in Redis: it has run, for a crash point, when it is served */
   blocked?: string;
 }
@@ -98,8 +102,18 @@ interface VirtualConn {
   link: string;
   idle: Map<ToxicEntry, number>;
   counted: Map<ToxicEntry, number>;
+  armed?: Map<ToxicEntry, ArmedReset>;
   close: (err: Error) => void;
 }
+
+/** a reset a reset_peer toxic has armed on one connection, in its direction: `fired` settles once it has happened */
+interface ArmedReset {
+  stream: Stream;
+  fired: Promise<void>;
+}
+
+/** what a toxic's message meets on a connection: its counters and its armed resets */
+type ConnState = { idle: Map<ToxicEntry, number>; counted: Map<ToxicEntry, number>; armed?: Map<ToxicEntry, ArmedReset> };
 
 /** a message on its way across a link with no Redis behind it (SimNetwork.transit) */
 interface Transit {
@@ -217,11 +231,8 @@ export class SimNetwork implements DeliveryPolicy {
     const q: ConnQueue = { socket, endpoint, inbound: [], outbound: [], opened: this.now(), clientGone: false, serverGone: false, idle: new Map(), counted: new Map() };
     this.conns.set(link.conn, q);
     const l = this.link(endpoint.link);
-    for (const t of l.toxics.values()) {
-      if (t.type === 'reset_peer') this.after(t.timeoutMs, () => this.reset(q));
-      // a timeout toxic's clock starts with the connection
-      if (t.type === 'timeout' && t.timeoutMs > 0) this.armIdle(q, t);
-    }
+    // a timeout toxic's clock starts with the connection
+    for (const t of l.toxics.values()) if (t.type === 'timeout' && t.timeoutMs > 0) this.armIdle(q, t);
   }
 
   /**
@@ -373,7 +384,7 @@ export class SimNetwork implements DeliveryPolicy {
     dueQueues.fill(undefined, 0, n);
     const item = q[dir].shift()!;
     const stream: Stream = dir === 'inbound' ? 'upstream' : 'downstream';
-    const verdict = this.link(q.endpoint.link).toxics.size === 0 ? 'pass' : this.meet(q, q.endpoint.link, stream, () => sizeOf(item));
+    const verdict = this.link(q.endpoint.link).toxics.size === 0 && !q.armed ? 'pass' : this.meet(q, q.endpoint.link, stream, () => sizeOf(item));
     if (verdict === 'pass' || verdict === 'pass-then-close') {
       if (dir === 'outbound') runAs(q.endpoint.owner, () => q.socket.reply(item.reply!, true));
       else this.execute(q, item.argv!);
@@ -399,15 +410,22 @@ export class SimNetwork implements DeliveryPolicy {
 
   /**
    * What the toxics in `stream`'s direction do to a message of `bytes` reaching them now, in
-   * chain order: a timeout drops it (and its clock starts again); a limit_data lets through what
-   * fits, closing the connection once its bytes are used up (a message cut short is never
-   * complete on the other side: it counts as not passed).
+   * chain order: a timeout drops it (and its clock starts again); a reset_peer drops it and
+   * resets the connection its timeout later (the first message it meets on the connection arms
+   * it; it reads nothing more, so what follows that way is lost too, even once it is removed);
+   * a limit_data lets through what fits, closing the connection once its bytes are used up (a
+   * message cut short is never complete on the other side: it counts as not passed).
    */
-  private meet(c: { idle: Map<ToxicEntry, number>; counted: Map<ToxicEntry, number> }, link: string, stream: Stream, size: () => number): Verdict {
+  private meet(c: ConnState, link: string, stream: Stream, size: () => number): Verdict {
+    if (c.armed) for (const r of c.armed.values()) if (r.stream === stream) return 'drop';
     let verdict: Verdict = 'pass';
     for (const t of this.link(link).toxics.values()) {
       if (t.type === 'timeout' && t.stream === stream) {
         if (t.timeoutMs > 0) this.armIdle(c, t);
+        return 'drop';
+      }
+      if (t.type === 'reset_peer' && t.stream === stream) {
+        this.armReset(c, t);
         return 'drop';
       }
       if (t.type === 'limit_data' && t.stream === stream) {
@@ -423,7 +441,7 @@ export class SimNetwork implements DeliveryPolicy {
   }
 
   /** A timeout toxic closes the connection once nothing has reached it for its timeout. */
-  private armIdle(c: { idle: Map<ToxicEntry, number> }, t: ToxicEntry & { type: 'timeout' }): void {
+  private armIdle(c: ConnState, t: ToxicEntry & { type: 'timeout' }): void {
     const at = this.now() + t.timeoutMs;
     c.idle.set(t, at);
     this.after(t.timeoutMs, () => {
@@ -431,6 +449,20 @@ export class SimNetwork implements DeliveryPolicy {
       if ('socket' in c) {
         if (this.conns.has((c as ConnQueue).socket.conn)) this.close(c as ConnQueue, t.stream);
       } else if (this.virtual.has(c as VirtualConn)) this.closeVirtual(c as VirtualConn);
+    });
+  }
+
+  /** A reset_peer toxic met a message of the connection: it resets the connection its timeout from now. */
+  private armReset(c: ConnState, t: ToxicEntry & { type: 'reset_peer' }): void {
+    let fire!: () => void;
+    const fired = new Promise<void>((r) => (fire = r));
+    (c.armed ??= new Map()).set(t, { stream: t.stream, fired });
+    this.after(t.timeoutMs, () => {
+      if ('socket' in c) {
+        const q = c as ConnQueue;
+        if (this.conns.get(q.socket.conn) === q) this.reset(q);
+      } else this.closeVirtual(c as VirtualConn, 'ECONNRESET');
+      fire();
     });
   }
 
@@ -551,10 +583,7 @@ export class SimNetwork implements DeliveryPolicy {
     closed.catch(() => undefined);
     const v: VirtualConn = { link, idle: new Map(), counted: new Map(), close };
     this.virtual.add(v);
-    for (const t of l.toxics.values()) {
-      if (t.type === 'timeout' && t.timeoutMs > 0) this.armIdle(v, t);
-      if (t.type === 'reset_peer') this.after(t.timeoutMs, () => this.closeVirtual(v, 'ECONNRESET'));
-    }
+    for (const t of l.toxics.values()) if (t.type === 'timeout' && t.timeoutMs > 0) this.armIdle(v, t);
     return {
       closed,
       pass: (stream, bytes) => {
@@ -590,20 +619,30 @@ export class SimNetwork implements DeliveryPolicy {
       for (const q of this.onLink(link)) this.armIdle(q, t);
       for (const v of this.virtual) if (v.link === link) this.armIdle(v, t);
     }
-    if (t.type === 'reset_peer') this.after(t.timeoutMs, () => l.toxics.get(name) === t && this.cutLink(link));
   }
 
   /**
    * As Toxiproxy removes a toxic: a timeout closes every connection in its direction (its cleanup
    * closes its stub); a latency or bandwidth lets what it holds go on at once (its pipe, interrupted,
    * hands on the message it was delaying and the chain without it takes the rest), each message
-   * still meeting the link's other toxics, which count from when it entered the link.
+   * still meeting the link's other toxics, which count from when it entered the link; a reset_peer
+   * leaves the connections it has not met alone, and those it has armed are still reset at their
+   * time (its pipe, waiting out its timeout, is not interrupted). Settles when Toxiproxy's removal
+   * returns: once those resets have happened (at once for any other toxic).
    */
-  removeToxic(link: string, name: string): void {
+  removeToxic(link: string, name: string): Promise<void> {
     const l = this.link(link);
     const t = l.toxics.get(name);
-    if (!t) return;
+    if (!t) return Promise.resolve();
     l.toxics.delete(name);
+    if (t.type === 'reset_peer') {
+      const pending: Promise<void>[] = [];
+      for (const c of [...this.conns.values(), ...this.virtual]) {
+        const armed = c.armed?.get(t);
+        if (armed) pending.push(armed.fired);
+      }
+      return Promise.all(pending).then(() => undefined);
+    }
     if (t.type === 'timeout') {
       for (const q of this.onLink(link)) this.close(q, t.stream);
       for (const v of [...this.virtual]) if (v.link === link) this.closeVirtual(v);
@@ -612,6 +651,7 @@ export class SimNetwork implements DeliveryPolicy {
       for (const q of this.onLink(link)) this.release(t.stream === 'upstream' ? q.inbound : q.outbound, t);
       for (const w of [...this.transits]) if (w.link === link && w.stream === t.stream) this.release([w.item], t, w);
     }
+    return Promise.resolve();
   }
 
   /**
@@ -635,12 +675,14 @@ export class SimNetwork implements DeliveryPolicy {
     if (changed && transit) transit.moved();
   }
 
-  /** Toxiproxy's reset: every proxy enabled, every toxic removed (each as removeToxic). */
-  healLinks(): void {
+  /** Toxiproxy's reset: every proxy enabled, every toxic removed (each as removeToxic); settles when every removal has. */
+  healLinks(): Promise<void> {
+    const removals: Promise<void>[] = [];
     for (const [name, l] of this.links) {
       l.enabled = true;
-      for (const toxic of [...l.toxics.keys()]) this.removeToxic(name, toxic);
+      for (const toxic of [...l.toxics.keys()]) removals.push(this.removeToxic(name, toxic));
     }
+    return Promise.all(removals).then(() => undefined);
   }
 
   /**

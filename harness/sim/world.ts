@@ -327,7 +327,7 @@ export class SimWorld implements RunEnvironment {
         // slicer and slow_close change how bytes are cut and when a close is seen: no simulated form
         else return { empty: `${type} has no simulated form` };
       },
-      removeToxic: async (toxic) => this.network.removeToxic(name, toxic),
+      removeToxic: (toxic) => this.network.removeToxic(name, toxic),
     };
   }
 
@@ -354,8 +354,8 @@ export class SimWorld implements RunEnvironment {
     return this.network.inFlight() === 0;
   }
 
-  async healLinks(): Promise<void> {
-    this.network.healLinks();
+  healLinks(): Promise<void> {
+    return this.network.healLinks();
   }
 
   async healProcesses(): Promise<void> {
@@ -433,7 +433,7 @@ function simToxic(type: string, stream: 'upstream' | 'downstream', a: Record<str
     case 'latency': return { type, stream, latencyMs: a.latency ?? 0, jitterMs: a.jitter ?? 0 };
     case 'bandwidth': return { type, stream, rateKBps: a.rate ?? 1 };
     case 'timeout': return { type, stream, timeoutMs: a.timeout ?? 0 };
-    case 'reset_peer': return { type, timeoutMs: a.timeout ?? 0 };
+    case 'reset_peer': return { type, stream, timeoutMs: a.timeout ?? 0 };
     case 'limit_data': return { type, stream, bytes: a.bytes ?? 0 };
     default: return undefined;
   }

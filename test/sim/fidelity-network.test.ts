@@ -4,7 +4,8 @@
 // outcome must be the same: which commands ran in Redis (and in what order beside the markers an
 // unfaulted admin client writes at set times), what the faulted client saw (a reply, an error,
 // a close), and, loosely, when. A kill, a timeout toxic in each direction and its removal,
-// limit_data in each direction, the removal of a latency toxic in each direction.
+// limit_data in each direction, the removal of a latency toxic in each direction, reset_peer in
+// each direction (and its removal while it waits to reset).
 import type { Proxy } from 'toxiproxy-node-client';
 import { Redis, type RedisOptions } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -31,7 +32,7 @@ interface Rig {
   /** an unfaulted client straight to Redis */
   admin: Redis;
   process(link: string): Proc;
-  toxic(link: string, name: string, type: 'latency' | 'timeout' | 'limit_data', stream: 'upstream' | 'downstream', attributes: Record<string, number>): Promise<void>;
+  toxic(link: string, name: string, type: 'latency' | 'timeout' | 'limit_data' | 'reset_peer', stream: 'upstream' | 'downstream', attributes: Record<string, number>): Promise<void>;
   untoxic(link: string, name: string): Promise<void>;
   now(): number;
 }
@@ -42,6 +43,13 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const noRetry: Partial<RedisOptions> = { retryStrategy: () => null, maxRetriesPerRequest: 0 };
 /** a client that reconnects and resends, as the reference system's do */
 const retry: Partial<RedisOptions> = { retryStrategy: () => 50, maxRetriesPerRequest: null };
+
+/** when each client saw its connection close (ms after t0; -1: open) */
+const closes = (rig: Rig, t0: () => number, clients: Record<string, Redis>) => {
+  const at: Record<string, number> = Object.fromEntries(Object.keys(clients).map((k) => [k, -1]));
+  for (const [k, c] of Object.entries(clients)) c.on('close', () => (at[k]! < 0 ? (at[k] = rig.now() - t0()) : undefined));
+  return at;
+};
 
 /** 'reply:<value>' or 'error' */
 const outcome = (p: Promise<unknown>) => p.then((v) => `reply:${String(v)}`, () => 'error');
@@ -140,6 +148,7 @@ function simToxicOf(type: string, stream: 'upstream' | 'downstream', a: Record<s
   if (type === 'latency') return { type, stream, latencyMs: a.latency ?? 0, jitterMs: a.jitter ?? 0 };
   if (type === 'timeout') return { type, stream, timeoutMs: a.timeout ?? 0 };
   if (type === 'limit_data') return { type, stream, bytes: a.bytes ?? 0 };
+  if (type === 'reset_peer') return { type, stream, timeoutMs: a.timeout ?? 0 };
   throw new Error(`no simulated ${type}`);
 }
 
@@ -172,7 +181,7 @@ async function sim<T>(scenario: (rig: Rig) => Promise<T>, seed = 1): Promise<T> 
         };
       },
       toxic: async (link, name, type, stream, attributes) => network.addToxic(link, name, simToxicOf(type, stream, attributes)),
-      untoxic: async (link, name) => network.removeToxic(link, name),
+      untoxic: (link, name) => network.removeToxic(link, name),
       now: () => clock.now(),
     };
     let done = false;
@@ -302,6 +311,80 @@ describe('SimNetwork against Toxiproxy and redis-server', () => {
       const replies = [await outcome(c.set('k1', 'v')), await outcome(c.set('k2', 'v'))];
       return { client: replies, executed: [await rig.admin.get('k1'), await rig.admin.get('k2')] };
     }).then(({ sim }) => expect(sim).toEqual({ client: ['reply:OK', 'error'], executed: ['v', null] }));
+  });
+
+  it('reset_peer: the first message its way is dropped, with what follows it, and the connection reset its timeout later; a connection with nothing going its way is left alone', async () => {
+    const { live: l, sim: s } = await both(async (rig) => {
+      // downstream on the worker's link: a blocked read (nothing comes back while L is empty) and a busy connection
+      const worker = rig.process('worker');
+      const idle = await worker.connect();
+      const busy = await worker.connect();
+      // upstream on the keeper's link
+      const keeper = await rig.process('keeper').connect();
+      let t0 = rig.now();
+      const closedAt = closes(rig, () => t0, { idle, busy, keeper });
+      await rig.toxic('worker', 'rst', 'reset_peer', 'downstream', { timeout: 300 });
+      await rig.toxic('keeper', 'rst', 'reset_peer', 'upstream', { timeout: 300 });
+      t0 = rig.now();
+      const at = timeline(rig, t0);
+      // its command goes up untouched; nothing comes down while L is empty
+      const pop = outcome(idle.blpop('L', 0));
+      // runs; its reply is the first message downstream: dropped
+      const first = outcome(busy.incr('n'));
+      // upstream: the first command is dropped; neither it nor the ones behind it run
+      const upFirst = outcome(keeper.incr('m'));
+      let second: Promise<string> | undefined;
+      let upSecond: Promise<string> | undefined;
+      await at(100, () => {
+        // the toxic reads nothing more downstream, but upstream still flows: runs, its reply is lost
+        second = outcome(busy.incr('n'));
+        upSecond = outcome(keeper.incr('m'));
+      });
+      let by700: Record<string, unknown> = {};
+      await at(700, async () => {
+        by700 = { n: await rig.admin.get('n'), m: await rig.admin.get('m'), idleOpen: closedAt.idle! < 0 };
+        // the blocked read is served now: its reply, the first message downstream on that connection, is dropped
+        await rig.admin.rpush('L', 'x');
+      });
+      await at(1300, () => undefined);
+      return { client: [await first, await second, await pop, await upFirst, await upSecond], by700, L: await rig.admin.llen('L'), when: { ...closedAt } };
+    });
+    expect(s).toMatchObject({ client: ['error', 'error', 'error', 'error', 'error'], by700: { n: '2', m: null, idleOpen: true }, L: 0 });
+    // the busy connections its timeout after their first message; the idle one its timeout after its reply
+    for (const o of [l, s]) {
+      expect(o.when.busy).toBeGreaterThanOrEqual(300);
+      expect(o.when.keeper).toBeGreaterThanOrEqual(300);
+      expect(o.when.idle).toBeGreaterThanOrEqual(1000);
+    }
+    expect(s.when.busy).toBeLessThan(400);
+    expect(s.when.keeper).toBeLessThan(400);
+    expect(s.when.idle).toBeLessThan(1100);
+  });
+
+  it('removing reset_peer does not stop a reset it has armed (the removal returns once it happened); a connection it had not met goes on', async () => {
+    const { live: l, sim: s } = await both(async (rig) => {
+      const worker = rig.process('worker');
+      const idle = await worker.connect();
+      const busy = await worker.connect();
+      let t0 = rig.now();
+      const closedAt = closes(rig, () => t0, { idle, busy });
+      await rig.toxic('worker', 'rst', 'reset_peer', 'downstream', { timeout: 300 });
+      t0 = rig.now();
+      const at = timeline(rig, t0);
+      const pop = outcome(idle.blpop('L', 0));
+      const reply = outcome(busy.incr('n'));
+      let removedAt = -1;
+      await at(100, async () => {
+        await rig.untoxic('worker', 'rst');
+        removedAt = rig.now() - t0;
+      });
+      // after the removal: the blocked read's reply comes down freely
+      await at(500, () => rig.admin.rpush('L', 'x'));
+      await at(800, () => undefined);
+      return { client: [await reply, await pop], n: await rig.admin.get('n'), idleOpen: closedAt.idle! < 0, busyClosed: closedAt.busy! >= 0, when: removedAt };
+    });
+    expect(s).toMatchObject({ client: ['error', 'reply:L,x'], n: '1', idleOpen: true, busyClosed: true });
+    for (const o of [l, s]) expect(o.when).toBeGreaterThanOrEqual(300);
   });
 
   it('removing a latency toxic upstream lets the commands it held reach Redis at once, in their order', async () => {

@@ -147,4 +147,42 @@ describe('SimNetwork', () => {
     expect((await w.run(read)).value).toBe(1);
     a.r.disconnect();
   });
+
+  it("reset_peer resets a connection its timeout after the first message its way (dropped), and never one with nothing going its way, on a Redis link and on the client's link", async () => {
+    const w = world();
+    const idle = w.client('worker-1');
+    const busy = w.client('worker-1', idle.endpoint);
+    await w.run(Promise.all([idle.r.ping(), busy.r.ping()]));
+    const closedAt = { idle: -1, busy: -1, quiet: -1, talking: -1 };
+    idle.r.on('close', () => closedAt.idle < 0 && (closedAt.idle = w.clock.now()));
+    busy.r.on('close', () => closedAt.busy < 0 && (closedAt.busy = w.clock.now()));
+    // a blocked read: its command went up before the toxic; nothing comes down while L is empty
+    const popped = idle.r.blpop('L', 0);
+    await w.run(new Promise((r) => setTimeout(r, 10)));
+    w.network.addToxic('worker-1', 'rst', { type: 'reset_peer', stream: 'downstream', timeoutMs: 200 });
+    w.network.addToxic('client', 'rst', { type: 'reset_peer', stream: 'upstream', timeoutMs: 200 });
+    const t0 = w.clock.now();
+    const quiet = w.network.openVirtual('client')!;
+    const talking = w.network.openVirtual('client')!;
+    quiet.closed.catch(() => (closedAt.quiet = w.clock.now()));
+    talking.closed.catch(() => (closedAt.talking = w.clock.now()));
+    // the request is the first message upstream: dropped
+    expect(talking.pass('upstream', 100)).toBe(false);
+    // INCR goes up and runs; its reply, the first message down, is dropped
+    void busy.r.incr('n').catch(() => undefined);
+    await w.run(new Promise((r) => setTimeout(r, 1000)));
+    expect(closedAt.talking - t0).toBe(200);
+    expect(closedAt.busy - t0).toBeGreaterThanOrEqual(200);
+    expect(closedAt.busy - t0).toBeLessThan(210);
+    expect(w.engine.exec(w.engine.connect(), ['GET', 'n'])).toMatchObject({ t: 'bulk' });
+    // the blocked read and the client connection that sent nothing are still open
+    expect([closedAt.idle, closedAt.quiet]).toEqual([-1, -1]);
+    w.network.removeToxic('worker-1', 'rst');
+    w.engine.exec(w.engine.connect(), ['RPUSH', 'L', 'x']);
+    expect((await w.run(popped)).value).toEqual(['L', 'x']);
+    expect(closedAt.idle).toBe(-1);
+    quiet.end();
+    idle.r.disconnect();
+    busy.r.disconnect();
+  });
 });
