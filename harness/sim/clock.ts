@@ -388,6 +388,8 @@ export class VirtualClock {
   }
 
   uninstall(): void {
+    // the owners' promise hook goes with the clock (a run that told no owners apart never had it)
+    owners.disable();
     for (const name of TIMER_FUNCTIONS) {
       (globalThis as Record<string, unknown>)[name] = this.saved.globals[name];
       if (name in this.saved.module) timersModule[name] = this.saved.module[name];

@@ -17,6 +17,7 @@ import { simConnectorFor } from './redis/connection.ts';
 import { SimRedis } from './redis/engine.ts';
 import { Scheduler } from './scheduler.ts';
 import { SimWorld, type Embedding, type SimShape } from './world.ts';
+import type { Schedule } from '../nemesis/types.ts';
 
 /** Every simulated run starts at this instant (2026-01-01T00:00:00Z). */
 export const SIM_EPOCH_MS = Date.UTC(2026, 0, 1);
@@ -35,6 +36,15 @@ export interface SimRunStats {
 /** The run's PRNG seed: a digest of the scenario seed and the plan. */
 export function runSeed(seed: number, plan: RunPlan): number {
   return createHash('sha256').update(`${seed}\n${JSON.stringify(plan)}`).digest().readInt32LE(0);
+}
+
+/**
+ * Whether a schedule can pause a process: a pause, a crash point or a second stop that pauses,
+ * or a fault of a kind a config added (`<namespace>:<name>`, whose play may pause). Only such a
+ * run tells its roles' timers apart, so that a pause freezes them (SimWorld's `pausable`).
+ */
+export function canPause(schedule: Schedule): boolean {
+  return schedule.some(({ fault }) => fault.kind.includes(':')) || JSON.stringify(schedule).includes('"pause"');
 }
 
 let warmedUp: Promise<void> | undefined;
@@ -80,7 +90,7 @@ export async function simRunOnce(shape: SimShape, plan: RunPlan, seed: number): 
   const random = () => uniformFloat64(rng);
   const clock = new VirtualClock(SIM_EPOCH_MS);
   try {
-    const world = new SimWorld(shape, clock, random, embedding);
+    const world = new SimWorld(shape, clock, random, embedding, canPause(plan.schedule));
     const scheduler = new Scheduler(clock, world.network, world.engine);
     let outcome: RunOutcome | undefined;
     let failure: unknown;

@@ -7,7 +7,8 @@ import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../harness/sim/clock.ts';
-import { SIM_EPOCH_MS, warmUp } from '../../harness/sim/run.ts';
+import { canPause, SIM_EPOCH_MS, warmUp } from '../../harness/sim/run.ts';
+import type { Fault } from '../../harness/nemesis/types.ts';
 import { Scheduler } from '../../harness/sim/scheduler.ts';
 import { SimWorld } from '../../harness/sim/world.ts';
 import type { Edges } from '../../system-under-test/embed.ts';
@@ -111,4 +112,24 @@ describe('a simulated pause freezes the role, its timers included', () => {
       expect(view.jobs[0]!.attempt).toBe(1);
     });
   }, 60_000);
+});
+
+describe('canPause: which simulated runs tell their roles\' timers apart', () => {
+  const step = (fault: unknown) => ({ atMs: 0, durationMs: 100, fault: fault as Fault });
+  const then = { watch: 'worker-1', command: '*', nth: 1, action: 'pause' };
+  it('every schedule that can pause a process, and none that cannot', () => {
+    expect(canPause([step({ kind: 'pause', process: 'worker-1' })])).toBe(true);
+    expect(canPause([step({ kind: 'crash-point', process: 'keeper-1', watch: 'keeper-1', command: '*', nth: 2, action: 'pause' })])).toBe(true);
+    expect(canPause([step({ kind: 'crash-point', process: 'worker-1', watch: 'worker-1-executor', command: 'XACK', nth: 1, action: 'kill-executor', then })])).toBe(true);
+    expect(canPause([step({ kind: 'kill-executor', worker: 'worker-1', then })])).toBe(true);
+    // a kind a config added may pause in its play
+    expect(canPause([step({ kind: 'acme:freeze', target: 'worker-1' })])).toBe(true);
+    expect(canPause([])).toBe(false);
+    expect(canPause([
+      step({ kind: 'latency', link: 'worker-1', stream: 'upstream', latencyMs: 100, jitterMs: 0 }),
+      step({ kind: 'kill', process: 'worker-1' }),
+      step({ kind: 'kill-executor', worker: 'worker-1', then: { ...then, action: 'kill' } }),
+      step({ kind: 'restart', process: 'orchestrator' }),
+    ])).toBe(false);
+  });
 });
