@@ -13,8 +13,10 @@
 // that way) and resets the connection its timeout later, even if it is removed meanwhile (its
 // removal returns only then); a connection with nothing going its way is never reset. An
 // endpoint (one incarnation of a role on a link) can be paused (what it sent before still
-// arrives; nothing it 'sends' while frozen leaves, nothing reaches it) or killed (its client side closes at once, what it had sent still reaches Redis,
-// then the server side closes; refused for good: the role starts again as a new endpoint).
+// arrives; nothing it 'sends' while frozen leaves, nothing reaches it; its timers are frozen by
+// the clock, SimWorld.setPaused) or killed (its client side closes at once, what it had sent
+// still reaches Redis, then the server side closes; refused for good: the role starts again as
+// a new endpoint).
 // A connection whose one side closed drains like a TCP connection through Toxiproxy: what is in
 // transit toward the other side still arrives, then that side sees the close.
 
