@@ -53,6 +53,15 @@ module.exports = {
       to: { pathNot: '^harness/instrument/', dependencyTypesNot: ['core', 'type-only'] },
     },
     {
+      name: 'package-not-examples',
+      comment:
+        'The package ships harness/, scenarios/ and system-under-test/, never examples/: none of them imports ' +
+        'examples/** (an example system is registered by a config file, as this repository\'s chaos.config.ts does).',
+      severity: 'error',
+      from: { path: '^(harness|scenarios|system-under-test)/' },
+      to: { path: '^examples/' },
+    },
+    {
       name: 'history-not-env',
       comment: 'The history is data and its reading: harness/history/** imports nothing of harness/env/**.',
       severity: 'error',

@@ -1,8 +1,8 @@
 // `npm run build` (and `npm pack`, through prepack): the package's JavaScript and type declarations
 // in dist/, so that the installed `chaos` runs under plain node, without tsx.
 //
-// - harness/, scenarios/, system-under-test/ and libraries/ (the BullMQ, Bull and bee-queue
-//   applications the built-in library systems start): tsc -p tsconfig.build.json, type-checked,
+// - harness/, scenarios/ and system-under-test/ (never examples/: the example systems on BullMQ,
+//   Bull and bee-queue belong to this repository): tsc -p tsconfig.build.json, type-checked,
 //   with declarations; relative `.ts` imports become `.js` (rewriteRelativeImportExtensions).
 // - what the compiled code reads beside itself: system-under-test/lua/*.lua.
 // - a module named by URL rather than imported (`new URL('./main.ts', import.meta.url)`, the

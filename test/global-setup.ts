@@ -5,7 +5,7 @@ import { listProcesses, OWNER_VAR } from '../harness/env/processes.ts';
 
 // the servers, and every system process a test starts: the reference system's, the library apps', the
 // kit fixture's, from source (.ts) or compiled (.js, the packed package's)
-const PATTERN = 'redis-server|toxiproxy-server|system-under-test/main\\.[jt]s|libraries/[a-z-]+/(producer|worker)\\.[jt]s|kit-system/(front-door|worker)\\.ts';
+const PATTERN = 'redis-server|toxiproxy-server|system-under-test/main\\.[jt]s|examples/[a-z-]+/(producer|worker|front-door)\\.[jt]s|kit-system/(front-door|worker)\\.ts';
 // every process this suite starts inherits the tag; another run on the machine does not count
 const owner = `vitest-${randomUUID()}`;
 process.env[OWNER_VAR] = owner;

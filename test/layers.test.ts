@@ -1,6 +1,6 @@
 // The harness's layers hold (issue 22, item 7): the forbidden imports of .dependency-cruiser.cjs
 // (checkers import only the history; report, env and runner never the CLI; env never a system;
-// the system under test never the harness; the history never env) over the real tree, and the
+// the system under test never the harness; the history never env; the package never examples/) over the real tree, and the
 // same check over a fixture that breaks each rule, so a check that reports nothing is a pass and
 // not a check that cannot fail.
 import { createRequire } from 'node:module';
@@ -37,6 +37,7 @@ describe('layers', () => {
       'instrument-alone: harness/instrument/kit.ts → ioredis',
       'no-cli-below: harness/report/page.ts → harness/cli/output.ts',
       'no-cli-below: harness/runner/step.ts → harness/cli/output.ts',
+      'package-not-examples: harness/systems/index.ts → examples/demo/system.ts',
       'sut-not-harness: system-under-test/worker.ts → harness/history/types.ts',
     ]);
   });

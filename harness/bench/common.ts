@@ -8,6 +8,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Environment, type EnvironmentOptions } from '../env/environment.ts';
 import { reference } from '../systems/reference.ts';
+import type { Registry } from '../registry/index.ts';
 
 export interface BenchContext {
   /** smoke-sized run: fewer runs, rounds, jobs */
@@ -19,6 +20,8 @@ export interface BenchContext {
   env: 'local' | 'docker';
   /** the system under test (--system; benchmarks with anySystem) */
   system: string;
+  /** the systems it may name: the built-ins and the working directory's config file's */
+  registry: Registry;
   /** reports/bench */
   outDir: string;
   log: (line: string) => void;

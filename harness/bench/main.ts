@@ -18,7 +18,10 @@ import { oneLine } from '../text/oneLine.ts';
 import { listProcesses, OWNER_VAR } from '../env/processes.ts';
 import { writeJson, secs, type BenchContext, type Benchmark, type Goal } from './common.ts';
 import type { Scenario } from '../runner/scenario.ts';
-import { checkSystem, UsageError } from '../config/options.ts';
+import { checkSystem, parseSystem, UsageError } from '../config/options.ts';
+import { loadConfig } from '../config/load.ts';
+import { buildRegistry } from '../registry/build.ts';
+import type { Registry } from '../registry/index.ts';
 import { harnessOverheadBench } from './harness-overhead.ts';
 import { listMutants, mutantsBench, type MutantBenchContext } from './mutants.ts';
 import { runsPerMinuteBench } from './runs-per-minute.ts';
@@ -61,8 +64,9 @@ export interface BenchArgs {
 }
 
 /** The parsed options, checked against the benchmarks, the systems and each other (UsageError, one line). */
-function benchOptions(o: BenchArgs): BenchOptions {
-  const { system, env } = o;
+function benchOptions(o: BenchArgs, registry: Registry): BenchOptions {
+  const { env } = o;
+  const system = parseSystem(o.system, registry);
   const scenarios = o.scenario?.map((s) => s.name);
   let only = [...BENCHMARKS];
   if (o.only !== undefined) {
@@ -81,7 +85,7 @@ function benchOptions(o: BenchArgs): BenchOptions {
     if (local) throw new UsageError(`${local.name} runs on local processes only; with --env docker: ${BENCHMARKS.filter((b) => b.docker).map((b) => b.name).join(', ')}`);
   }
   // the same refusals as chaos --system (docker, a scenario that does not apply)
-  checkSystem({ system, env, scenarios: o.scenario });
+  checkSystem({ system, env, scenarios: o.scenario }, registry);
   if (system !== 'reference') {
     // the benchmarks that measure any system; the others measure the reference system
     if (o.only === undefined) only = only.filter((b) => b.anySystem);
@@ -118,7 +122,7 @@ function mutantOptions(o: { mutant?: string; seeds?: string }, only: readonly Be
 // ---------------------------------------------------------------------------------------
 // no server or SUT process may outlive the bench
 
-const PATTERN = 'redis-server|toxiproxy-server|system-under-test/main.ts|libraries/|harness/bench/bullmq-worker.ts|harness/bench/scaling-child.ts';
+const PATTERN = 'redis-server|toxiproxy-server|system-under-test/main.ts|examples/|harness/bench/bullmq-worker.ts|harness/bench/scaling-child.ts';
 
 // every process this bench starts inherits the tag (other runs on the machine do not carry it)
 const owner = process.env[OWNER_VAR] ?? `bench-${randomUUID()}`;
@@ -157,9 +161,11 @@ function gitCommit(): string | null {
 
 /** `chaos bench` (`npm run bench`): runs the chosen benchmarks; 0 when every one ran, 1 when one failed or left a process behind. */
 export async function runBench(args: BenchArgs): Promise<number> {
-  const o = benchOptions(args);
+  // the systems it knows: the built-ins and the working directory's config file's (this repository's adds its examples)
+  const { registry } = await buildRegistry(await loadConfig(undefined));
+  const o = benchOptions(args, registry);
   const before = harnessProcesses();
-  const ctx: MutantBenchContext = { quick: o.quick, scenarios: o.scenarios, seed: o.seed, env: o.env, system: o.system, outDir: o.out, log, mutants: o.mutants, seeds: o.seeds, unguided: o.unguided };
+  const ctx: MutantBenchContext = { registry, quick: o.quick, scenarios: o.scenarios, seed: o.seed, env: o.env, system: o.system, outDir: o.out, log, mutants: o.mutants, seeds: o.seeds, unguided: o.unguided };
   const machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? '', memoryBytes: os.totalmem(), node: process.version, platform: `${os.platform()} ${os.release()}` };
   log(`bench: ${o.only.map((b) => b.name).join(', ')}${o.quick ? ' (quick)' : ''}, seed ${o.seed}, ${machine.cpus} CPUs, Node ${machine.node}`);
   const allGoals: { bench: string; goal: Goal }[] = [];

@@ -14,7 +14,7 @@ import { scenarioContext } from '../runner/property.ts';
 import type { Scenario } from '../runner/scenario.ts';
 import { mean, num, pct, secs, sum, type BenchContext, type BenchOutput, type Benchmark } from './common.ts';
 import { describeTiming, timedRun, type PhaseTiming } from './run-probe.ts';
-import { loadSystem } from '../systems/index.ts';
+import { systemNamed } from '../registry/index.ts';
 
 export interface RunTiming extends PhaseTiming {
   faultSteps: number;
@@ -87,7 +87,7 @@ export function runsPerMinuteBench(opts: { runs?: number; scenarios?: string[] }
     anySystem: true,
     summary: 'live chaos runs per minute per scenario, and where a run spends its time',
     async run(ctx: BenchContext): Promise<BenchOutput> {
-      const all = defaultScenarios(ctx.system).map((s) => s.name);
+      const all = defaultScenarios(ctx.system, false, ctx.registry).map((s) => s.name);
       const names = opts.scenarios ?? ctx.scenarios ?? (ctx.quick ? [all.includes(GOAL_SCENARIO) ? GOAL_SCENARIO : all[0]!] : all);
       const scenarios = names.map((n) => {
         const s = SCENARIOS.find((x) => x.name === n);
@@ -98,7 +98,7 @@ export function runsPerMinuteBench(opts: { runs?: number; scenarios?: string[] }
       const results: ScenarioTiming[] = [];
       let env: (RunEnvironment & { stop(): Promise<void> }) | undefined;
       let shape = '';
-      const system = await loadSystem(ctx.system);
+      const system = await systemNamed(ctx.registry, ctx.system)!.load();
       try {
         for (const scenario of scenarios) {
           // like Suite: one environment for consecutive scenarios of the same shape

@@ -18,7 +18,7 @@ import { performance } from 'node:perf_hooks';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { Queue as BullQueue } from 'bullmq';
-// BullMQ is a regular, pinned dependency (a system under test: harness/systems/bullmq.ts)
+// BullMQ is a pinned dev dependency of this repository (its example system: examples/bullmq/)
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 async function loadQueue(): Promise<new (name: string, opts: any) => { add: (...a: any[]) => Promise<unknown>; addBulk: (...a: any[]) => Promise<unknown>; close: () => Promise<void>; [k: string]: any }> {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -40,7 +40,8 @@ export const groups = {
   report: (o: { json?: string; ci?: string } = {}) => [runOption('--report-dir'), runOption('--json', { help: o.json }), runOption('--ci', { help: o.ci })],
   /** the regression gate of a finished run */
   gate: () => [runOption('--baseline'), runOption('--p99-tolerance'), runOption('--allow-unknown')],
-  system: (help: string) => [runOption('--system', { help })],
+  /** as typed (default reference): the systems a subcommand knows are the config file's too, so it checks the name once that is loaded */
+  system: (help: string) => [runOption('--system', { help, asText: 'one' }).default('reference')],
   env: (help?: string) => [runOption('--env', { help })],
   sim: (help?: string) => [runOption('--sim', { help }), runOption('--no-sim')],
   config: (help: string) => [runOption('--config', { help })],

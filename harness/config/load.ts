@@ -53,5 +53,5 @@ export async function loadConfig(given: string | undefined, cwd: string = proces
   if (!('default' in mod)) throw new UsageError(`${shown}: has no default export (export default defineConfig({ ... }))`, false);
   const parsed = parseConfig(mod.default);
   if (!parsed.ok) throw new UsageError(`${shown}: ${parsed.message}`, false);
-  return { file: shown, dir: path.dirname(file), options: parsed.options, extend: parsed.extend };
+  return { file: shown, dir: path.dirname(file), options: parsed.options, extend: parsed.extend, ...(given === undefined ? { found: true as const } : {}) };
 }

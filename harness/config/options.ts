@@ -105,6 +105,8 @@ export type FileOptions = Partial<Pick<RawOptions,
 /** A loaded config file: its path relative to the working directory, its options, and what it adds to the registries. */
 export interface LoadedConfig {
   file: string;
+  /** found in the working directory rather than named by --config: a replay run there finds it again, so it is not named */
+  found?: true;
   /** the folder its module paths are relative to (absolute); absent: the working directory */
   dir?: string;
   options: FileOptions;
@@ -393,8 +395,8 @@ const CHAOS = COMPILED ? 'npx chaos' : 'npm run chaos --';
 
 /** The command that replays a scenario's counterexample: from the run's resolved options (ChaosOptions.report.replay). */
 export function replayCommand(o: ReplayOptions, scenario: string, seed: number, path: string): string {
-  // the config file, so the replay runs with its settings; what the file sets and this run does not, said against it
-  const config = o.config ? [`--config ${/\s/.test(o.config.file) ? `'${o.config.file}'` : o.config.file}`] : [];
+  // the config file (when --config named it: one found in the working directory is found there again), so the replay runs with its settings; what the file sets and this run does not, said against it
+  const config = o.config && !o.config.found ? [`--config ${/\s/.test(o.config.file) ? `'${o.config.file}'` : o.config.file}`] : [];
   const file = o.config?.options ?? {};
   const parts = [
     CHAOS, ...config, ...(o.sim ? ['--sim'] : file.sim ? ['--no-sim'] : []), ...(o.sim && o.guided === false ? ['--no-guidance'] : []), ...(o.env === 'docker' ? ['--env docker'] : []),

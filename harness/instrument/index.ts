@@ -1,7 +1,7 @@
 // The instrumentation kit: what a job system calls to write the evidence the harness's judge
 // reads, under a key prefix of its own. It imports nothing at run time: hand it any client with
 // ioredis's command methods (the connection your system already has). The harness reads the same
-// keys (harness/systems/library.ts through `evidenceKeys`), so a system that writes them needs no
+// keys (harness/systems/evidence.ts through `evidenceKeys`), so a system that writes them needs no
 // reading code of its own.
 //
 //   const kit = instrument({ prefix: 'shop:' });

@@ -1,6 +1,6 @@
 // Reading what the instrumentation kit (harness/instrument/) writes: the execution log, the task
 // records and the transition log under one key prefix. The library applications write it with the
-// default prefix (libraries/common/app.ts); a system of your own that uses the kit is read by the
+// default prefix (examples/common/app.ts); a system of your own that uses the kit is read by the
 // same functions with its prefix.
 import type { Redis } from 'ioredis';
 import { evidenceKeys, type EvidenceKeys } from '../instrument/index.ts';

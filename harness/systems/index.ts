@@ -1,8 +1,7 @@
-// The systems the harness knows without a config: the reference system and three queue
-// libraries' applications. A system is one module behind SystemModule (types.ts); a config file
-// adds its own (harness/registry/). A library's module is loaded only when asked for.
+// The systems the harness knows without a config: the reference system. A system is one module
+// behind SystemModule (types.ts); a config file adds its own (harness/registry/), as this
+// repository's chaos.config.ts adds the example applications on BullMQ, Bull and bee-queue.
 
-import { LIBRARY_PROVIDES, LIBRARY_SKIP } from './library.ts';
 import { reference } from './reference.ts';
 import type { Provides, SystemModule } from './types.ts';
 
@@ -19,14 +18,7 @@ export const entryOf = (system: SystemModule): SystemEntry => ({
   name: system.name, provides: system.provides, ...(system.skip ? { skip: system.skip } : {}), load: async () => system,
 });
 
-const library = (name: string, load: () => Promise<SystemModule>): SystemEntry => ({ name, provides: LIBRARY_PROVIDES, skip: LIBRARY_SKIP, load });
-
-export const BUILTIN_SYSTEMS: readonly SystemEntry[] = [
-  entryOf(reference),
-  library('bullmq', async () => (await import('./bullmq.ts')).bullmq),
-  library('bee-queue', async () => (await import('./bee-queue.ts')).beeQueue),
-  library('bull', async () => (await import('./bull.ts')).bull),
-];
+export const BUILTIN_SYSTEMS: readonly SystemEntry[] = [entryOf(reference)];
 
 /** A built-in system's module by name (an environment started without a module of its own). */
 export async function loadSystem(name: string): Promise<SystemModule> {

@@ -1,103 +1,18 @@
-// What the library systems (bullmq.ts, bee-queue.ts) share on the harness's side: their shape
-// (a producer behind the client link, N workers, each process with its own link), how their
-// processes are started (libraries/<name>/<role>.ts), and the evidence their applications
-// write themselves with the instrumentation kit: the execution log and the task records (evidence.ts).
+// What every system whose evidence is the instrumentation kit's shares on the harness's side
+// (kitSystem, and the example library applications in examples/): the shape of a front door and
+// N workers with a link each and no keepers, and the final snapshot of their tasks.
 
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import type { Redis } from 'ioredis';
-import { nodeCommand } from '../env/binaries.ts';
 import { workerIds } from '../env/shape.ts';
 import type { HistoryRecorder } from '../history/recorder.ts';
 import { oneLine } from '../text/oneLine.ts';
-import type { ExecutionEntry, JobView, SnapshotEntry, TaskView, TransitionEntry, Unreadable } from '../history/types.ts';
-import type { ProcessSpec, Provides, Recording, StartContext, SystemModule, SystemShape } from './types.ts';
-import { evidenceKeys } from '../instrument/index.ts';
+import type { ExecutionEntry, JobView, SnapshotEntry, TaskView, Unreadable } from '../history/types.ts';
+import type { SystemShape } from './types.ts';
 import type { readAppTasks } from './evidence.ts';
 
-// the evidence the applications write with the instrumentation kit, read under its default prefix
-export { everyStartEnded, executionLogLength, readAppExecutions, readAppTasks } from './evidence.ts';
-
-/**
- * What a queue library's application provides: jobs several at a time in one worker, and an
- * execution log of its own (libraries/common/app.ts). No keepers (the library decides a job's
- * state inside its own Redis scripts), no executor process (the worker runs the payload itself),
- * one event source (a worker reports through one connection), no consumer names (every start of
- * a worker is a new one already), no transition log with the state changed from, no running set,
- * no task status from its API, no planted bugs, no simulated form, no images.
- */
-export const LIBRARY_PROVIDES: Provides = { capabilities: ['concurrency'], evidence: ['executions-log'] };
-
-/** Scenarios a library application provides enough for, but that it does not run yet. */
-export const LIBRARY_SKIP: Readonly<Record<string, string>> = {
-  'long-outage': 'not yet run against the library applications (their verdicts are unmeasured)',
-  compound: 'not yet run against the library applications (their verdicts are unmeasured)',
-};
-
-/**
- * The installed version of a package (what the report names), '?' when it cannot be read: the
- * package.json of the copy this module resolves, wherever npm put it (the package's own
- * node_modules, or the project's that installed the package).
- */
-export function packageVersion(pkg: string): string {
-  try {
-    let dir = path.dirname(createRequire(import.meta.url).resolve(pkg));
-    for (;;) {
-      try {
-        const json = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string; version: string };
-        if (json.name === pkg) return json.version;
-      } catch {
-        /* no package.json here: one folder up */
-      }
-      if (path.dirname(dir) === dir) return '?';
-      dir = path.dirname(dir);
-    }
-  } catch {
-    return '?';
-  }
-}
-
-/**
- * A library system: its application in libraries/<dir>/, the library shape and scenarios and
- * checkers, processes restarted every run (no `idle`); what differs is how its evidence is read.
- */
-export function libraryModule(o: {
-  name: string; pkg: string; dir: string; settings: string;
-  record?: SystemModule['record']; readFinalState: SystemModule['readFinalState']; progress: SystemModule['progress']; quiescent: SystemModule['quiescent'];
-  livenessBoundMs: NonNullable<SystemModule['livenessBoundMs']>;
-}): SystemModule {
-  return {
-    name: o.name,
-    label: `${o.pkg} ${packageVersion(o.pkg)}`,
-    settings: o.settings,
-    provides: LIBRARY_PROVIDES,
-    skip: LIBRARY_SKIP,
-    evidence: { executionsLog: evidenceKeys().executions },
-    shape: libraryShape,
-    processes: (shape, ctx) => libraryProcesses(o.dir, shape, ctx),
-    ...(o.record ? { record: o.record } : {}),
-    readFinalState: o.readFinalState,
-    progress: o.progress,
-    quiescent: o.quiescent,
-    livenessBoundMs: o.livenessBoundMs,
-  };
-}
-
-/** A library app: one producer (the front door), N workers, no keepers; one link per process and `client`. */
+/** A front door (`producer`), N workers, no keepers; one link per process and `client`. */
 export function libraryShape({ workers }: { workers: number }): SystemShape {
   const ws = workerIds(workers);
   return { frontDoor: 'producer', workers: ws, keepers: [], links: ['producer', ...ws, 'client'] };
-}
-
-/** `libraries/<dir>/<role>.ts --id ID --redis-port P ...` for the producer and every worker (run as nodeCommand says: compiled or under tsx). */
-export function libraryProcesses(dir: string, shape: SystemShape, ctx: StartContext): ProcessSpec[] {
-  const script = (role: string) => nodeCommand(`libraries/${dir}/${role}.ts`);
-  const common = (id: string) => ['--id', id, '--redis-port', String(ctx.linkPort(id)), '--lease-ms', String(ctx.leaseMs)];
-  return [
-    { id: shape.frontDoor, role: 'producer', argv: [...script('producer'), ...common(shape.frontDoor), '--http-port', String(ctx.httpPort)] },
-    ...shape.workers.map((id) => ({ id, role: 'worker', argv: [...script('worker'), ...common(id), ...(ctx.concurrency > 1 ? ['--concurrency', String(ctx.concurrency)] : [])] })),
-  ];
 }
 
 /** Per job, its highest attempt in the execution log: how many times it was started. */
@@ -136,55 +51,3 @@ export async function snapshotOfTasks(
   return { kind: 'snapshot', t, tasks: views, runningSet: [], runningInfo: [], ...(unreadable.length ? { unreadable } : {}) };
 }
 
-/**
- * Listens to what a library only publishes (pub/sub: bee-queue's events, Bull's job channels) on
- * a connection of the harness's own, reconnecting within 20 ms. `patterns` are PSUBSCRIBE
- * patterns (a channel name is a pattern of itself); `parse` turns one message into a transition
- * stamped with this machine's clock (undefined: it moves no job; a throw: not the library's).
- * Pub/sub keeps nothing for a subscriber that is away: from the moment the connection drops (a
- * Redis restart) until it is subscribed again, what is published is lost; those intervals are
- * returned as gaps (the checkers then do not read a missing event as an unlogged write).
- */
-export async function recordPublished(
-  admin: Redis, history: HistoryRecorder, patterns: string[],
-  parse: (channel: string, message: string, logId: string, t: number) => TransitionEntry | undefined,
-): Promise<Recording> {
-  const sub = admin.duplicate({ retryStrategy: () => 20, autoResubscribe: false });
-  sub.on('error', () => undefined);
-  const heard: TransitionEntry[] = [];
-  const gaps: { from: number; to: number }[] = [];
-  let downSince: number | undefined;
-  let stopping = false;
-  let seq = 0;
-  sub.on('pmessage', (_pattern: string, channel: string, message: string) => {
-    const now = Date.now();
-    const logId = `${now}-${seq++}`;
-    try {
-      const e = parse(channel, message, logId, history.fromWall(now));
-      if (e) heard.push(e);
-    } catch {
-      /* not the library's message */
-    }
-  });
-  sub.on('close', () => {
-    if (!stopping && downSince === undefined) downSince = history.now();
-  });
-  sub.on('ready', () => {
-    if (downSince === undefined || stopping) return;
-    // listening again once the PSUBSCRIBE is answered
-    void sub.psubscribe(...patterns).then(() => {
-      if (downSince !== undefined) gaps.push({ from: downSince, to: history.now() });
-      downSince = undefined;
-    }, () => undefined);
-  });
-  await sub.psubscribe(...patterns);
-  return {
-    async stop() {
-      stopping = true;
-      if (downSince !== undefined) gaps.push({ from: downSince, to: history.now() });
-      await sub.punsubscribe().catch(() => undefined);
-      sub.disconnect();
-      return { transitions: heard, gaps };
-    },
-  };
-}

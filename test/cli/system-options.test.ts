@@ -5,8 +5,9 @@ import { parseOptions, replayCommand, type ChaosOptions } from '../../harness/co
 import { summaryJson } from '../../harness/report/summary.ts';
 import { SCENARIOS } from '../../scenarios/index.ts';
 import { failingScenario, makeSuite } from '../report/fixtures.ts';
+import { REPO_REGISTRY } from '../systems/examples.ts';
 
-const parse = (...argv: string[]) => parseOptions(argv) as ChaosOptions;
+const parse = (...argv: string[]) => parseOptions(argv, undefined, REPO_REGISTRY) as ChaosOptions;
 
 describe('--system', () => {
   it('runs every scenario on the reference system (live, all but the simulation-only ones), and only those that apply on a library', () => {

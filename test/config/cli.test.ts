@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { PROJECT_ROOT } from '../../harness/env/binaries.ts';
 
 const project = path.resolve(fileURLToPath(import.meta.url), '../../..');
 const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
@@ -65,7 +66,9 @@ describe('chaos.config in the working directory', () => {
   });
 
   it('a check of the merged options names the file', () => {
-    const dir = dirWith({ 'chaos.config.mjs': 'export default { system: "bullmq" };\n' });
+    // a project's config that names its own system (here the BullMQ example's) and selects it
+    const system = path.join(PROJECT_ROOT, 'examples', 'bullmq', 'system.ts');
+    const dir = dirWith({ 'chaos.config.mjs': `export default { systems: [${JSON.stringify(system)}], system: "bullmq" };\n` });
     const r = chaos(dir, ['--sim']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^chaos: --sim needs a system with a simulated form \(reference\): drop --sim for --system bullmq \(options from chaos\.config\.mjs and the command line\)/);

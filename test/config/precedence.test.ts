@@ -3,13 +3,15 @@
 import { describe, expect, it } from 'vitest';
 import { parseOptions, replayCommand, UsageError, type ChaosOptions, type LoadedConfig } from '../../harness/config/options.ts';
 import { parseConfig } from '../../harness/config/schema.ts';
+import { REPO_REGISTRY } from '../systems/examples.ts';
 
 function file(config: unknown, name = 'chaos.config.ts'): LoadedConfig {
   const r = parseConfig(config);
   if (!r.ok) throw new Error(r.message);
   return { file: name, options: r.options, extend: r.extend };
 }
-const parse = (argv: string[], config?: LoadedConfig) => parseOptions(argv, config) as ChaosOptions;
+// this repository's registry: the example systems (bullmq, bull, bee-queue) beside the reference system
+const parse = (argv: string[], config?: LoadedConfig) => parseOptions(argv, config, REPO_REGISTRY) as ChaosOptions;
 
 describe('config precedence: command line over file over defaults', () => {
   it('seed', () => {

@@ -5,7 +5,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Environment } from '../../harness/env/environment.ts';
 import { runOnce } from '../../harness/runner/run.ts';
-import { loadSystem, reference } from '../../harness/systems/index.ts';
+import { reference } from '../../harness/systems/index.ts';
+import { exampleSystem } from '../systems/examples.ts';
 
 let env: Environment | undefined;
 afterEach(async () => {
@@ -17,7 +18,7 @@ const plan = { workload: { tasks: [{ atMs: 0, description: 'one', jobs: [{ descr
 
 describe('the first run of an environment', () => {
   it('restarts a library system\'s fresh processes, as it does before every other run', async () => {
-    env = await Environment.start({ system: await loadSystem('bee-queue'), workers: 1 });
+    env = await Environment.start({ system: await exampleSystem('bee-queue'), workers: 1 });
     expect(env.processesReusable).toBe(false);
     const out = await runOnce(env, plan);
     expect(out.restarted).toBe(true);

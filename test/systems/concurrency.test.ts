@@ -6,7 +6,7 @@ import { parseOptions, UsageError } from '../../harness/config/options.ts';
 import { Environment } from '../../harness/env/environment.ts';
 import type { ExecutionEntry, ProbeEntry, SnapshotEntry } from '../../harness/history/types.ts';
 import { runOnce } from '../../harness/runner/run.ts';
-import { loadSystem } from '../../harness/systems/index.ts';
+import { exampleSystem, REPO_REGISTRY } from './examples.ts';
 import { checkersFor } from '../../harness/registry/index.ts';
 
 /** the most executions of one executor running at one moment */
@@ -26,7 +26,7 @@ describe('--concurrency', () => {
   });
 
   it('runs several jobs at once in one bullmq worker process, and every checker passes', async () => {
-    env = await Environment.start({ system: await loadSystem('bullmq'), workers: 1, concurrency: 3 });
+    env = await Environment.start({ system: await exampleSystem('bullmq'), workers: 1, concurrency: 3 });
     const job = { description: 'slow', payload: { durationMs: 800, exitCode: 0, output: ['x'] }, timeoutMs: 5000 };
     const out = await runOnce(env, { workload: { tasks: [{ atMs: 0, description: 'three at once', jobs: [job, job, job] }] }, schedule: [], settleMs: 3000 });
     const probeTasks = new Set(out.history.find((e): e is ProbeEntry => e.kind === 'probe')?.taskIds ?? []);
@@ -37,7 +37,7 @@ describe('--concurrency', () => {
     // one worker process, three payloads of 800 ms in flight together
     expect(new Set(executions.map((e) => e.executorId)).size).toBe(1);
     expect(mostAtOnce(executions)).toBe(3);
-    const system = await loadSystem('bullmq');
+    const system = await exampleSystem('bullmq');
     const { verdicts } = checkRun(out.history, checkersFor(system.provides, CHECKERS));
     expect(verdicts.filter((v) => v.valid !== true).map((v) => `${v.checker}: ${v.evidence[0]?.message}`)).toEqual([]);
   }, 90_000);
@@ -45,7 +45,7 @@ describe('--concurrency', () => {
   it('is refused for the reference system, whose workers run one job at a time', () => {
     expect(() => parseOptions(['--concurrency', '2'])).toThrow(UsageError);
     expect(() => parseOptions(['--concurrency', '2'])).toThrow(/reference system's workers run one job at a time/);
-    const o = parseOptions(['--system', 'bee-queue', '--concurrency', '4']);
+    const o = parseOptions(['--system', 'bee-queue', '--concurrency', '4'], undefined, REPO_REGISTRY);
     expect(o !== 'help' && o.suite.concurrency).toBe(4);
   });
 });

@@ -1,4 +1,4 @@
-// Each queue library as a system under test, on real servers: its application (libraries/<lib>/)
+// Each queue library as a system under test, on real servers: its application (examples/<lib>/)
 // started by the Environment, one run with completing / failing / timing-out jobs judged by the
 // checkers, one short chaos scenario, and nothing left behind.
 import { existsSync } from 'node:fs';
@@ -9,7 +9,7 @@ import { pidAlive } from '../../harness/env/processes.ts';
 import type { ClientEntry, ExecutionEntry, ProbeEntry, SnapshotEntry, TransitionEntry } from '../../harness/history/types.ts';
 import { liveTarget, runScenario } from '../../harness/runner/property.ts';
 import { runOnce, type RunPlan } from '../../harness/runner/run.ts';
-import { loadSystem } from '../../harness/systems/index.ts';
+import { exampleSystem } from './examples.ts';
 import { checkersFor } from '../../harness/registry/index.ts';
 import { workerCrash } from '../../scenarios/worker-crash.ts';
 
@@ -53,7 +53,7 @@ const plan: RunPlan = {
 
 describe.each(LIBRARIES)('$system as a system under test', (lib) => {
   beforeAll(async () => {
-    env = await Environment.start({ system: await loadSystem(lib.system), workers: 2 });
+    env = await Environment.start({ system: await exampleSystem(lib.system), workers: 2 });
   }, 60_000);
   afterAll(async () => {
     await env?.stop();
@@ -91,7 +91,7 @@ describe.each(LIBRARIES)('$system as a system under test', (lib) => {
     const lastRead = reads.at(-1)!.value as { jobs: { state: string }[] };
     expect(lastRead.jobs.length).toBe(1);
 
-    const system = await loadSystem(lib.system);
+    const system = await exampleSystem(lib.system);
     // a library provides an executions log only: the checkers of a transition log, a running set and task statuses do not judge it
     const { verdicts } = checkRun(out.history, checkersFor(system.provides, CHECKERS));
     expect(verdicts.map((v) => [v.checker, v.valid])).toEqual(['terminalStable', 'snapshotStable', 'totalQueue', 'outputIntegrity', 'payloadOutcome', 'reexecution', 'progress'].map((c) => [c, true]));

@@ -1,4 +1,4 @@
-// The front door of the Bull application: the client API over HTTP (libraries/common/app.ts
+// The front door of the Bull application: the client API over HTTP (common/app.ts
 // serveFrontDoor) on top of a Bull Queue that adds jobs (jobId = `${taskId}-${i}`: Bull ignores
 // an add whose id exists, so a retried submit adds nothing) and reads them back. Its `client`
 // connection fails fast while Redis is unreachable (enableOfflineQueue false,

@@ -1,4 +1,4 @@
-// The front door of the BullMQ application: the client API over HTTP (libraries/common/app.ts
+// The front door of the BullMQ application: the client API over HTTP (common/app.ts
 // serveFrontDoor) on top of a BullMQ Queue that adds jobs (custom job id = `${taskId}-${i}`:
 // BullMQ ignores an add whose id exists, so a retried submit adds nothing) and reads them back.
 //

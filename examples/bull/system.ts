@@ -1,17 +1,17 @@
 // Bull (BullMQ's predecessor) as a system under test: a small application on Bull
-// (libraries/bull/: a producer behind the client link, N workers with concurrency --concurrency (default 1)), its
+// (examples/bull/: a producer behind the client link, N workers with concurrency --concurrency (default 1)), its
 // evidence read over the harness's own connection: what Bull's Lua scripts publish as they move
 // a job (it keeps no event log: `active@<worker token>`, `stalled@`, `completed`, `failed`
 // channels, heard by a subscriber of the harness's own), the application's execution log and
 // task records, and each job's final state read through Bull's API (Queue#getJob, Job#getState).
 
 import { Redis } from 'ioredis';
-import { retryingCut, type FinalState } from '../history/collect.ts';
-import type { HistoryRecorder } from '../history/recorder.ts';
-import type { JobState, TransitionEntry } from '../history/types.ts';
-import { everyStartEnded, executionLogLength, libraryModule, readAppExecutions, readAppTasks, recordPublished, snapshotOfTasks } from './library.ts';
-import type { Progress, Recording, SystemModule } from './types.ts';
-import { Queue, QUEUE_NAME, reasonOf, viewOf, type BullQueue, type JobResult } from '../../libraries/bull/queue.ts';
+import { retryingCut, type FinalState } from '../../harness/history/collect.ts';
+import type { HistoryRecorder } from '../../harness/history/recorder.ts';
+import type { JobState, TransitionEntry } from '../../harness/history/types.ts';
+import { everyStartEnded, executionLogLength, libraryModule, readAppExecutions, readAppTasks, recordPublished, snapshotOfTasks } from '../common/system.ts';
+import type { Progress, Recording, SystemModule } from '../../harness/systems/types.ts';
+import { Queue, QUEUE_NAME, reasonOf, viewOf, type BullQueue, type JobResult } from './queue.ts';
 
 const key = (s: string) => `bull:${QUEUE_NAME}:${s}`;
 
@@ -112,3 +112,5 @@ async function quiescent(admin: Redis): Promise<boolean> {
   if (wait + paused + active + delayed > 0) return false;
   return everyStartEnded(admin);
 }
+
+export default bull;

@@ -1,4 +1,4 @@
-// BullMQ as a system under test: a small application on BullMQ (libraries/bullmq/: a producer
+// BullMQ as a system under test: a small application on BullMQ (examples/bullmq/: a producer
 // behind the client link, N workers with concurrency --concurrency (default 1)), its evidence read over the harness's
 // own connection: BullMQ's own events stream (bull:chaos:events: every state change its Lua
 // scripts make, with Redis's time in the stream ids), the application's execution log and task
@@ -6,12 +6,12 @@
 
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { fieldsOf, retryingCut, type FinalState } from '../history/collect.ts';
-import type { HistoryRecorder } from '../history/recorder.ts';
-import type { JobState, TransitionEntry } from '../history/types.ts';
-import { everyStartEnded, executionLogLength, libraryModule, readAppExecutions, readAppTasks, snapshotOfTasks } from './library.ts';
-import type { Progress, SystemModule } from './types.ts';
-import { QUEUE_NAME, reasonOf, viewOf, type JobData, type JobResult } from '../../libraries/bullmq/queue.ts';
+import { fieldsOf, retryingCut, type FinalState } from '../../harness/history/collect.ts';
+import type { HistoryRecorder } from '../../harness/history/recorder.ts';
+import type { JobState, TransitionEntry } from '../../harness/history/types.ts';
+import { everyStartEnded, executionLogLength, libraryModule, readAppExecutions, readAppTasks, snapshotOfTasks } from '../common/system.ts';
+import type { Progress, SystemModule } from '../../harness/systems/types.ts';
+import { QUEUE_NAME, reasonOf, viewOf, type JobData, type JobResult } from './queue.ts';
 
 const key = (s: string) => `bull:${QUEUE_NAME}:${s}`;
 const EVENTS = key('events');
@@ -139,3 +139,5 @@ async function quiescent(admin: Redis): Promise<boolean> {
   if (wait + paused + active + prioritized + delayed > 0) return false;
   return everyStartEnded(admin);
 }
+
+export default bullmq;

@@ -1,16 +1,16 @@
-// bee-queue as a system under test: a small application on bee-queue (libraries/bee-queue/: a
+// bee-queue as a system under test: a small application on bee-queue (examples/bee-queue/: a
 // producer behind the client link, N workers with concurrency --concurrency (default 1)), its evidence read over the
 // harness's own connection: the application's execution log and task records, what bee-queue
 // publishes on its events channel while the run goes on (it keeps no event log), and each job's
 // final state read through bee-queue's own API (Queue#getJob) plus its waiting / active lists.
 
 import type { Redis } from 'ioredis';
-import { retryingCut, type FinalState } from '../history/collect.ts';
-import type { HistoryRecorder } from '../history/recorder.ts';
-import type { JobState, TransitionEntry } from '../history/types.ts';
-import { everyStartEnded, executionLogLength, libraryModule, readAppExecutions, readAppTasks, recordPublished, snapshotOfTasks } from './library.ts';
-import type { Progress, Recording, SystemModule } from './types.ts';
-import { Queue, QUEUE_NAME, viewOf, type BeeQueue, type JobData } from '../../libraries/bee-queue/queue.ts';
+import { retryingCut, type FinalState } from '../../harness/history/collect.ts';
+import type { HistoryRecorder } from '../../harness/history/recorder.ts';
+import type { JobState, TransitionEntry } from '../../harness/history/types.ts';
+import { everyStartEnded, executionLogLength, libraryModule, readAppExecutions, readAppTasks, recordPublished, snapshotOfTasks } from '../common/system.ts';
+import type { Progress, Recording, SystemModule } from '../../harness/systems/types.ts';
+import { Queue, QUEUE_NAME, viewOf, type BeeQueue, type JobData } from './queue.ts';
 
 const key = (s: string) => `bq:${QUEUE_NAME}:${s}`;
 /** bee-queue's keys (lib/queue.js toKey): the job hash, its lists and sets, and the events channel */
@@ -166,3 +166,5 @@ async function quiescent(admin: Redis): Promise<boolean> {
   return everyStartEnded(admin);
 }
 
+
+export default beeQueue;

@@ -1,4 +1,4 @@
-// The front door of the bee-queue application: the client API over HTTP (libraries/common/app.ts
+// The front door of the bee-queue application: the client API over HTTP (common/app.ts
 // serveFrontDoor) on top of a producer Queue (isWorker: false, getEvents: false: it only adds
 // jobs and reads them back, as bee-queue's README recommends for producers).
 //
