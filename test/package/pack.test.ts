@@ -231,6 +231,42 @@ describe('the packed package in a fresh project', () => {
     chaosLoads();
   }, 10 * MINUTE);
 
+  it('runs an example system of its own (examples/node-resque, importing the package by name): a verdict, a report, and its finding replayed from the replay line', async () => {
+    // the team's folder as they would have it: the example's files, importing the package and its kit by name
+    const team = path.join(project, 'node-resque');
+    mkdirSync(team);
+    for (const file of readdirSync(path.join(PROJECT_ROOT, 'examples', 'node-resque')).filter((f) => f.endsWith('.ts'))) {
+      const text = readFileSync(path.join(PROJECT_ROOT, 'examples', 'node-resque', file), 'utf8')
+        .replaceAll("'../../harness/instrument/index.ts'", "'redis-job-chaos/instrument'")
+        .replaceAll("'../../harness/index.ts'", "'redis-job-chaos'");
+      expect(text, file).not.toMatch(/\.\.\/\.\.\//);
+      writeFileSync(path.join(team, file), text);
+    }
+    // its own dependencies: the queue library, and tsx its config runs its processes under
+    const deps = await run('npm', ['install', '-D', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', 'node-resque@9.7.1', 'tsx'], project, userEnv(), 20 * MINUTE);
+    expect(deps.code, deps.stderr + deps.stdout).toBe(0);
+    const config = ['--config', 'node-resque/chaos.config.ts'];
+
+    const pass = await chaos([...config, '--scenario', 'latency', '--runs', '2', '--seed', '11', '--ci']);
+    expect(pass.code, pass.stderr + pass.stdout).toBe(0);
+    expect(pass.stdout + pass.stderr).toMatch(/^chaos: system node-resque, seed 11, scenarios latency$/m);
+    expect(pass.stdout + pass.stderr).toMatch(/^\[latency\] PASS: 2 runs/m);
+    const dir = /^report: (.*)\/index\.html$/m.exec(pass.stdout + pass.stderr)?.[1];
+    expect(dir && existsSync(path.join(dir, 'index.html'))).toBe(true);
+    expect(chaosLoads().has('jiti')).toBe(true);
+
+    // finding 1 of its README, replayed as printed there, through the installed bin
+    const replay = await chaos([...config, '--system', 'node-resque', '--scenario', 'worker-crash', '--seed', '11', '--path', '3', '--json'], 10 * MINUTE);
+    expect(replay.code, replay.stderr).toBe(1);
+    const summary = JSON.parse(replay.stdout) as { scenarios: { scenario: string; verdict: string; failure?: { replay: string; violations: { checker: string; evidence: string[] }[] } }[] };
+    const [crash] = summary.scenarios;
+    expect(crash).toMatchObject({ scenario: 'worker-crash', verdict: 'fail' });
+    expect(crash!.failure!.replay).toBe('npx chaos --config node-resque/chaos.config.ts --system node-resque --scenario worker-crash --seed 11 --path 3');
+    // what it found again: a job whose payload exits 0 ended failed (timeout) after the retry changed its arguments
+    expect(crash!.failure!.violations.map((v) => v.checker)).toContain('payloadOutcome');
+    chaosLoads();
+  }, 20 * MINUTE);
+
   it('without the optional chart packages (npm install --omit=optional), the report has no charts and says why in one line', async () => {
     for (const p of ['canvas', 'chartjs-node-canvas']) rmSync(path.join(project, 'node_modules', p), { recursive: true, force: true });
     const r = await chaos(['--sim', '--scenario', 'reorder', '--runs', '1', '--seed', '8', '--ci', '--report-dir', 'no-charts']);
