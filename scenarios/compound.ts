@@ -14,9 +14,10 @@ const slowed = (links: readonly string[]): fc.Arbitrary<Fault> =>
   });
 
 /**
- * Two faults on purpose together: a slowed link with a kill, pause or graceful restart landing
- * inside its window (a write delayed past its writer's death), or a worker's link and a keeper's
- * link slowed at once (the two event paths of one job both late).
+ * Two faults on purpose together: a slowed or cut link with a kill, pause or graceful restart
+ * (or, where there are executors, an executor kill) landing inside its window (a write delayed
+ * or held past its writer's death, while the processes it talks to carry on), or a worker's link
+ * and a keeper's link slowed at once (the two event paths of one job both late).
  */
 function compoundArb({ targets, workers, keepers }: ScenarioContext): fc.Arbitrary<Schedule> {
   const links = targets.links;
@@ -25,8 +26,9 @@ function compoundArb({ targets, workers, keepers }: ScenarioContext): fc.Arbitra
   const window = { at: fc.integer({ min: 100, max: 1200 }), durationMs: fc.integer({ min: 800, max: 3000 }) };
   const slowAndHit = fc.record({
     ...window,
-    slow: slowed(links),
-    hit: fc.oneof(faultArb('kill', targets), faultArb('pause', targets), faultArb('restart', targets)),
+    // a slowed link half the time; else cut: down (refused), or a timeout toxic that drops one direction
+    slow: fc.oneof({ arbitrary: slowed(links), weight: 2 }, faultArb('down', targets), faultArb('timeout', targets)),
+    hit: fc.oneof(faultArb('kill', targets), faultArb('pause', targets), faultArb('restart', targets), ...(Object.keys(targets.executors ?? {}).length ? [faultArb('kill-executor', targets)] : [])),
     /** where inside the slow window the hit lands, as a fraction */
     into: fc.integer({ min: 0, max: 90 }),
     hitMs: fc.integer({ min: 100, max: 1500 }),
@@ -45,7 +47,7 @@ function compoundArb({ targets, workers, keepers }: ScenarioContext): fc.Arbitra
 
 export const compound: Scenario = {
   name: 'compound',
-  summary: "a slowed link together with a kill, pause or restart, or a worker's and a keeper's links slowed together",
+  summary: "a slowed or cut link together with a kill, pause, restart or executor kill, or a worker's and a keeper's links slowed together",
   env: { keepers: 2 },
   runs: 2,
   // the anchor job runs past the last possible start of a hit (1200 ms + 90 % of a 3 s slow window)
