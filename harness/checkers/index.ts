@@ -1,6 +1,7 @@
 // All checkers of a run, and Jepsen's compose: one verdict from many.
 
 import type { EvidenceKind, History, Verdict } from '../history/types.ts';
+import { cancelEffective } from './cancelEffective.ts';
 import { runStats, type RunStats } from './coverage.ts';
 import { legalTransitions } from './legalTransitions.ts';
 import { observe, type Observations } from './observations.ts';
@@ -37,6 +38,8 @@ export const CHECKERS: readonly CheckerDef[] = [
   { name: 'taskAggregate', needs: ['task-status'], check: taskAggregate },
   { name: 'outputIntegrity', check: outputIntegrity },
   { name: 'payloadOutcome', check: payloadOutcome },
+  // the rule `end` reads an executor's outcome the keeper ignored as stale: only a transition log has it
+  { name: 'cancelEffective', needs: ['executions-log', 'transition-log'], check: cancelEffective },
   { name: 'reexecution', check: reexecution },
   { name: 'progress', check: progress },
 ];
@@ -73,4 +76,4 @@ export { observe, compareLogIds, parseLogId, type Observations, type JobRecord, 
 export { runStats, coverageCounts, type RunStats, type CoverageCounts, type LatencySample } from './coverage.ts';
 export { EVIDENCE_LIMIT } from './findings.ts';
 export { progress, liveWorkers } from './progress.ts';
-export { terminalStable, snapshotStable, legalTransitions, totalQueue, runningSetConsistent, taskAggregate, outputIntegrity, payloadOutcome, reexecution };
+export { terminalStable, snapshotStable, legalTransitions, totalQueue, runningSetConsistent, taskAggregate, outputIntegrity, payloadOutcome, cancelEffective, reexecution };

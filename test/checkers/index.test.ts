@@ -15,6 +15,7 @@ describe('checkAll', () => {
       'taskAggregate',
       'outputIntegrity',
       'payloadOutcome',
+      'cancelEffective',
       'reexecution',
       'progress',
     ]);

@@ -1,0 +1,249 @@
+// cancel-effective: a cancel the system acknowledged stops the job's payload (PROTOCOL.md, `POST
+// /jobs/:id/cancel`): an executor that has not started the payload checks the cancel flag first
+// and reports `cancelled` without running it; one that runs it polls the flag (within 100 ms) and
+// kills it. So, once the front door has answered the cancel 202 (the flag is set before it
+// answers), a payload of that job
+// - does not start (rule `start`): every start (the harness's own record of it and the system's
+//   executions log, the earlier of the two per job, attempt and executor) must come no later than
+//   the ack plus a slack;
+// - does not run on to its end (rule `end`): a start whose executor reported an outcome the payload
+//   reaches only by running (completed; failed with the payload's own exit code; failed by its
+//   timeout for one that outlives it) ran at least its duration (timeout) from its start; that end
+//   must come no later than the ack plus the poll interval plus the slack. A payload killed by a
+//   signal or reported cancelled stopped; it is not judged.
+//
+// Races are legitimate and allowed: a start whose flag check reached Redis just before the cancel
+// (it is logged and started a round trip later), and a payload that ends before the executor's next
+// poll of the flag. The slack is SLACK_MS in simulation (one clock, sub-millisecond links) and adds
+// LIVE_SLACK_MARGINS clock margins live (two clocks, processes scheduled on a loaded machine).
+//
+// No excuse without a cause, as payloadOutcome and reexecution do (effects.ts): a fault on what ran
+// that start (the worker whose executor it was, that executor, a link that carries either) or on
+// Redis, in place at some time from the job's submit to the offending start or end, excuses it when
+// it can keep the flag from being seen: a kill or restart (`ends`), a pause (`freezes`: a frozen
+// executor polls nothing), a cut or stalled link (`cuts`, `stalls`: a check or poll fails, or a
+// swallowed command is resent after the socket timeout). A delaying link (`delays`) does not excuse:
+// it lengthens each message by its latency + jitter, so the allowance grows by DELAY_LEGS of them
+// (the check's reply, the log entry and the start's replies; or the poll in flight, its reply and
+// the next poll's round trip). Faults on keepers, the front door, another worker or the client
+// link cannot hide the flag from this executor.
+//
+// Only cancels answered 202 are judged: a cancel that failed or whose outcome is unknown may not
+// have taken effect, and a system that cannot cancel (the library applications answer 4xx) has
+// none. The rule `end` reads the executor's outcome from the transition log, which logs an outcome
+// the keeper ignored as stale: the checker needs both logs (index.ts). When a cancel was
+// acknowledged but the logs could not be read, the verdict is unknown.
+
+import type { ClientEntry, ExecutionEntry, History, NemesisEntry, Payload, PayloadStartEntry, TransitionEntry, Verdict } from '../history/types.ts';
+import { effectOf, familyOf } from './effects.ts';
+import { Findings } from './findings.ts';
+import { observe, type Observations } from './observations.ts';
+import { hitsWorkers, rolesOf, type Roles } from './roles.ts';
+import { expectedOutcome } from './spec.ts';
+import { unread } from './unreadable.ts';
+
+/** PROTOCOL.md: an executor that runs a job sees its cancel flag within 100 ms (the reference executor's CANCEL_POLL_MS) */
+export const CANCEL_POLL_MS = 100;
+/** what a start or an end may come after the allowance in simulation: event-loop turns and sub-millisecond link hops */
+export const SLACK_MS = 50;
+/** live, the slack grows by this many clock margins (ShapeEntry.clockMarginMs, 100 ms: 450 ms in all) */
+export const LIVE_SLACK_MARGINS = 4;
+/** messages of the executor's whose delay on a slowed link can add up between the cancel and a start or a kill */
+export const DELAY_LEGS = 4;
+
+type Start = ExecutionEntry | PayloadStartEntry;
+
+interface Ack {
+  invoke: ClientEntry | undefined;
+  ok: ClientEntry;
+}
+
+export interface CancelViolation {
+  rule: 'start' | 'end';
+  jobId: string;
+  taskId?: string;
+  ack: Ack;
+  start: Start;
+  /** rule `end`: the executor's outcome, and the earliest the payload can have ended */
+  outcome?: TransitionEntry;
+  endedBy?: number;
+  /** how late the start or end may come after the ack */
+  allowedMs: number;
+  /** the worker that ran the start, when the shape names it */
+  worker?: string;
+}
+
+export interface CancelJudgment {
+  /** jobs whose cancel the front door answered 202 */
+  cancelsAcked: number;
+  /** starts of those jobs held against the ack */
+  startsJudged: number;
+  /** of those, starts after the ack within the allowance (a flag check just before the cancel) */
+  lateStartsAllowed: number;
+  /** starts whose payload ran to its end after the ack, within the allowance (ended before the next poll) */
+  lateEndsAllowed: number;
+  /** the latest of those allowed starts and ends, in ms after the ack (how close the system came to the allowance) */
+  latestAllowedMs: number;
+  /** starts or ends past the allowance, explained by a fault */
+  explained: number;
+  violations: CancelViolation[];
+  /** a cancel was acknowledged but the logs that say what ran could not be read */
+  undecided: boolean;
+}
+
+/** The earliest answer 202 to a cancel of each job, with its request. */
+function cancelAcks(history: History): Map<string, Ack> {
+  const invokes = new Map<string, ClientEntry>();
+  for (const e of history) if (e.kind === 'client' && e.f === 'cancel' && e.type === 'invoke') invokes.set(`${e.process}\u0000${e.opId}`, e);
+  const acks = new Map<string, Ack>();
+  for (const e of history) {
+    if (e.kind !== 'client' || e.f !== 'cancel' || e.type !== 'ok') continue;
+    const invoke = invokes.get(`${e.process}\u0000${e.opId}`);
+    const asked = (invoke?.value as { jobId?: unknown } | undefined)?.jobId ?? (e.value as { jobId?: unknown } | null)?.jobId;
+    if (typeof asked !== 'string') continue;
+    const had = acks.get(asked);
+    if (!had || e.t < had.ok.t) acks.set(asked, { invoke, ok: e });
+  }
+  return acks;
+}
+
+/**
+ * How long a payload must have run for its executor to report this outcome, or undefined when the
+ * outcome says it was stopped (cancelled, killed by a signal) or is not the payload's own.
+ */
+export function ranAtLeast(outcome: TransitionEntry, payload: Payload, timeoutMs: number): number | undefined {
+  const expected = expectedOutcome(payload, timeoutMs, 0);
+  const ownEnd = Math.min(payload.durationMs, timeoutMs);
+  if (outcome.type === 'completed') return payload.hang ? undefined : ownEnd;
+  if (outcome.type !== 'failed') return undefined;
+  const code = outcome.exitCode ?? null;
+  if (code === null) return expected?.reason === 'timeout' ? timeoutMs : undefined;
+  return !payload.hang && payload.exitCode !== 0 && code === payload.exitCode ? ownEnd : undefined;
+}
+
+const keyOf = (jobId: string, attempt: number, executorId: string) => `${jobId}\u0000${attempt}\u0000${executorId}`;
+
+export function judgeCancels(history: History, obs: Observations): CancelJudgment {
+  const out: CancelJudgment = { cancelsAcked: 0, startsJudged: 0, lateStartsAllowed: 0, lateEndsAllowed: 0, latestAllowedMs: 0, explained: 0, violations: [], undecided: false };
+  const acks = cancelAcks(history);
+  out.cancelsAcked = acks.size;
+  if (acks.size === 0) return out;
+  const roles = rolesOf(obs);
+  const unreadable = obs.snapshot?.unreadable ?? [];
+  if (!obs.snapshot || unread(unreadable, roles.evidence.executionsLog) || unread(unreadable, roles.evidence.transitionLog)) {
+    out.undecided = true;
+    return out;
+  }
+  const slackMs = SLACK_MS + LIVE_SLACK_MARGINS * roles.clockMarginMs;
+
+  // each start of a cancelled job, the earliest record of it (the log may repeat one after a reconnect)
+  const starts = new Map<string, Start>();
+  for (const s of [...obs.payloadStarts, ...obs.executions]) {
+    if (!acks.has(s.jobId)) continue;
+    const k = keyOf(s.jobId, s.attempt, s.executorId);
+    const had = starts.get(k);
+    if (!had || s.t < had.t) starts.set(k, s);
+  }
+  // each executor's outcome for an attempt, the first logged
+  const outcomes = new Map<string, TransitionEntry>();
+  for (const r of obs.jobs) {
+    if (!acks.has(r.jobId)) continue;
+    for (const step of r.steps) {
+      const e = step.entry;
+      if (e.source === 'orchestrator' || (e.type !== 'completed' && e.type !== 'failed' && e.type !== 'cancelled')) continue;
+      const k = keyOf(e.jobId, e.attempt, e.sourceId);
+      if (!outcomes.has(k)) outcomes.set(k, e);
+    }
+  }
+  const ends = new Map<number, number>();
+  for (const n of obs.nemesis) if (n.type === 'end') ends.set(n.stepId, n.t);
+  const faults = obs.nemesis.filter((n) => n.type === 'start' && (n.outcome ?? 'ok') === 'ok');
+
+  for (const [k, start] of starts) {
+    const ack = acks.get(start.jobId)!;
+    const record = obs.jobsById.get(start.jobId);
+    const origin = record?.origin;
+    const lifeStart = origin?.submit.invoke.t ?? -Infinity;
+    const worker = roles.workerOf(start.executorId);
+    // the faults that reached what ran this start, in place at some time in [lifeStart, until]
+    const reaching = (until: number) => faults.filter((n) =>
+      n.t <= until && (ends.get(n.stepId) ?? Infinity) >= lifeStart && reaches(n, worker, roles));
+    const judge = (rule: 'start' | 'end', at: number, baseMs: number, extra: Partial<CancelViolation>): 'ok' | 'allowed' | 'explained' | 'violation' => {
+      if (at <= ack.ok.t) return 'ok';
+      const near = reaching(at);
+      const allowedMs = baseMs + slackMs + DELAY_LEGS * maxDelay(near.filter((n) => effectOf(n) === 'delays'));
+      if (at <= ack.ok.t + allowedMs) {
+        out.latestAllowedMs = Math.max(out.latestAllowedMs, at - ack.ok.t);
+        return 'allowed';
+      }
+      if (near.some((n) => effectOf(n) !== 'delays' && effectOf(n) !== 'none')) return 'explained';
+      out.violations.push({ rule, jobId: start.jobId, ...(origin?.submit.taskId ? { taskId: origin.submit.taskId } : {}), ack, start, allowedMs, ...(worker ? { worker } : {}), ...extra });
+      return 'violation';
+    };
+    out.startsJudged++;
+    const started = judge('start', start.t, 0, {});
+    if (started === 'allowed') out.lateStartsAllowed++;
+    if (started === 'explained') out.explained++;
+    if (started === 'violation' || started === 'explained') continue;
+
+    const outcome = outcomes.get(k);
+    const payload = origin?.submit.payloads?.[origin.index];
+    const timeoutMs = origin?.submit.timeouts?.[origin.index];
+    if (!outcome || !payload || timeoutMs === undefined) continue;
+    const ran = ranAtLeast(outcome, payload, timeoutMs);
+    if (ran === undefined) continue;
+    const endedBy = start.t + ran;
+    const ended = judge('end', endedBy, CANCEL_POLL_MS, { outcome, endedBy });
+    if (ended === 'allowed') out.lateEndsAllowed++;
+    if (ended === 'explained') out.explained++;
+  }
+  return out;
+}
+
+/** Whether a fault step reached the worker that ran a start (its process, its executor, a link carrying either), or Redis; any worker when the shape names none. */
+function reaches(n: NemesisEntry, worker: string | undefined, roles: Roles): boolean {
+  if (effectOf(n) === 'none') return false;
+  const hit = roles.hit(n);
+  if (hit.kind === 'redis' || familyOf(n) === 'redis') return true;
+  if (worker === undefined) return hit.kind !== 'process' || hit.role === 'worker' || hit.role === undefined;
+  return hitsWorkers(hit, [worker], roles);
+}
+
+/** the longest one message can wait on these delaying links: latency + jitter */
+function maxDelay(delaying: readonly NemesisEntry[]): number {
+  let max = 0;
+  for (const n of delaying) {
+    const d = n.detail ?? {};
+    max = Math.max(max, (typeof d.latencyMs === 'number' ? d.latencyMs : 0) + (typeof d.jitterMs === 'number' ? d.jitterMs : 0));
+  }
+  return max;
+}
+
+const describeOutcome = (e: TransitionEntry): string =>
+  e.type === 'completed' ? `completed (exit ${e.exitCode ?? 0})` : e.exitCode == null ? `${e.type} (no exit code: killed at its timeout)` : `${e.type} (exit ${e.exitCode})`;
+
+export function cancelEffective(history: History, obs: Observations = observe(history)): Verdict {
+  const findings = new Findings();
+  const j = judgeCancels(history, obs);
+  for (const v of j.violations) {
+    const { ack, start } = v;
+    const asked = ack.invoke ? `, asked at t=${ack.invoke.t}ms` : '';
+    const ran = `attempt ${start.attempt}, executor ${start.executorId}`;
+    const noFault = `and no fault on ${v.worker ?? 'a worker'} (process, executor or link) or on Redis during the job's life until then explains it`;
+    const message = v.rule === 'start'
+      ? `job ${v.jobId}${v.taskId ? ` (task ${v.taskId})` : ''}: cancelled (202 at t=${ack.ok.t}ms${asked}), its payload started at t=${start.t}ms (${ran}), ${start.t - ack.ok.t} ms after the ack: an executor checks the cancel flag before it starts a payload (allowed: ${v.allowedMs} ms), ${noFault}`
+      : `job ${v.jobId}${v.taskId ? ` (task ${v.taskId})` : ''}: cancelled (202 at t=${ack.ok.t}ms${asked}), its payload (started at t=${start.t}ms, ${ran}) ran on to its end: its executor reported it ${describeOutcome(v.outcome!)} at t=${v.outcome!.t}ms, so it ran until t=${v.endedBy}ms at least, ${v.endedBy! - ack.ok.t} ms after the ack: an executor polls the cancel flag every ${CANCEL_POLL_MS} ms and kills the payload (allowed: ${v.allowedMs} ms), ${noFault}`;
+    findings.add(() => ({
+      message,
+      jobId: v.jobId,
+      ...(v.taskId ? { taskId: v.taskId } : {}),
+      at: v.rule === 'start' ? start.t : v.endedBy!,
+      entries: [...(ack.invoke ? [ack.invoke] : []), ack.ok, start, ...(v.outcome ? [v.outcome] : [])],
+    }));
+  }
+  const stats = { cancelsAcked: j.cancelsAcked, startsJudged: j.startsJudged, lateStartsAllowed: j.lateStartsAllowed, lateEndsAllowed: j.lateEndsAllowed, latestAllowedMs: j.latestAllowedMs, explained: j.explained };
+  if (j.undecided && findings.count === 0) {
+    return { checker: 'cancelEffective', valid: 'unknown', evidence: [{ message: `${j.cancelsAcked} cancel(s) were acknowledged, but the executions or transition log could not be read (or the run never settled): whether a payload started or ran on after its cancel is unknown` }], stats: { violations: 0, ...stats } };
+  }
+  return findings.verdict('cancelEffective', stats);
+}
