@@ -172,6 +172,9 @@ describe('cancelEffective', () => {
     expect(verdict(o).valid).toBe(false);
     expect(verdict({ ...o, simulated: false }).valid).toBe(true);
     expect(CANCEL_POLL_MS + SLACK_MS).toBe(150);
+    // a payload that ran on for seconds after the ack is a violation live too
+    const long = { payload: { durationMs: 5000, exitCode: 0, output: ['x'] }, start: 200, cancel: { t: 300, okT: 302 }, outcome: { type: 'completed' as const, exitCode: 0, t: 5300 } };
+    expect(verdict({ ...long, simulated: false }).valid).toBe(false);
   });
 
   it('judges nothing when the cancel was not acknowledged (failed, 405 from a system that cannot cancel)', () => {
