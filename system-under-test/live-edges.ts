@@ -127,39 +127,78 @@ export const liveEdges: Edges = {
 /**
  * SIGKILLs a process and all its descendants. The payload is `sh` with a `sleep` child in
  * the worker's process group (so the harness's group signals reach it); killing only
- * `sh` would orphan the `sleep` and keep its stdout open.
+ * `sh` would orphan the `sleep` and keep its stdout open. Each process is stopped (SIGSTOP)
+ * before its children are read, so none can fork behind the scan: a kill right after the
+ * spawn, before `sh` forked, once read no children, and the `sleep` forked a moment later
+ * outlived its payload (found by the live soak: a cancel at once after the start).
  */
 export function killTree(pid: number): void {
-  const children = new Map<number, number[]>();
-  try {
-    for (const name of readdirSync('/proc')) {
-      if (!/^\d+$/.test(name)) continue;
-      try {
-        const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-        // the command name may contain spaces and parentheses: ppid follows the last ')'
-        const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-        const list = children.get(ppid) ?? [];
-        list.push(Number(name));
-        children.set(ppid, list);
-      } catch {
-        /* process exited while scanning */
-      }
-    }
-  } catch {
-    /* no /proc: fall back to the process itself */
-  }
-  const all: number[] = [];
+  const seen = new Set<number>();
   const todo = [pid];
   while (todo.length > 0) {
     const p = todo.pop()!;
-    all.push(p);
-    todo.push(...(children.get(p) ?? []));
+    if (seen.has(p)) continue;
+    seen.add(p);
+    try {
+      process.kill(p, 'SIGSTOP');
+    } catch {
+      continue; // already gone
+    }
+    waitStopped(p);
+    todo.push(...childrenOf(p));
   }
-  for (const p of all) {
+  for (const p of seen) {
     try {
       process.kill(p, 'SIGKILL');
     } catch {
       /* already gone */
     }
   }
+}
+
+/** Longest a stopped process may take to show it (a signal lands when the process next runs). */
+const STOP_WAIT_MS = 200;
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/** Waits (blocking, briefly) until `pid` is stopped, a zombie or gone. */
+function waitStopped(pid: number): void {
+  const deadline = Date.now() + STOP_WAIT_MS;
+  while (Date.now() < deadline) {
+    const state = procState(pid);
+    if (state === undefined || state === 'T' || state === 't' || state === 'Z' || state === 'X') return;
+    Atomics.wait(pause, 0, 0, 1);
+  }
+}
+
+/** the one-letter state of /proc/<pid>/stat, undefined when it is gone */
+function procState(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // the command name may contain spaces and parentheses: the state follows the last ')'
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
+  } catch {
+    return undefined;
+  }
+}
+
+/** the live children of `pid`, read from /proc (none where there is no /proc) */
+function childrenOf(pid: number): number[] {
+  const out: number[] = [];
+  let names: string[];
+  try {
+    names = readdirSync('/proc');
+  } catch {
+    return out;
+  }
+  for (const name of names) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === pid) out.push(Number(name));
+    } catch {
+      /* process exited while scanning */
+    }
+  }
+  return out;
 }
