@@ -50,6 +50,8 @@ export type ExecutorMessage = z.infer<typeof ExecutorMessageSchema>;
 /** A payload edge keeps the payload's stdout up to this many bytes (PROTOCOL.md: a completed job's output). */
 export const OUTPUT_CAP_BYTES = 64 * 1024;
 const CANCEL_POLL_MS = 100;
+/** how long a payload killed by someone else's signal waits for this executor's own stop, before it counts as the payload's outcome */
+const SIGNAL_GRACE_MS = 250;
 
 export type Outcome =
   | { state: 'completed'; exitCode: 0; output: string; durationMs: number }
@@ -102,7 +104,10 @@ class Executor {
         this.redis.xadd(keys.executions, '*', 'jobId', jobId, 'attempt', String(attempt), 'executorId', this.executorId),
         this.events.publish({ jobId, type: 'running', source: 'executor', sourceId: this.executorId, attempt, seq: 1 }),
       ]);
-      outcome = await this.runPayload(job);
+      const ended = await this.runPayload(job);
+      // the executor is stopping under the payload: no outcome; the job is left to its lease
+      if (ended === 'interrupted') return;
+      outcome = ended;
     }
     await this.events.publish({
       jobId,
@@ -123,7 +128,7 @@ class Executor {
     return (await this.redis.exists(keys.cancel(jobId))) === 1;
   }
 
-  private runPayload(job: RunMessage): Promise<Outcome> {
+  private runPayload(job: RunMessage): Promise<Outcome | 'interrupted'> {
     const { timeoutMs, jobId } = job;
     const started = Date.now();
     let handle: PayloadHandle;
@@ -133,12 +138,12 @@ class Executor {
       this.lifecycle.log(`payload of ${jobId} did not start: ${errorText(err)}`);
       return Promise.resolve({ state: 'failed', reason: 'spawn-error', exitCode: null, output: '', durationMs: Date.now() - started });
     }
-    return new Promise<Outcome>((resolve) => {
+    return new Promise<Outcome | 'interrupted'>((resolve) => {
       let settled = false;
       let killedFor: 'timeout' | 'cancelled' | undefined;
       let timer: NodeJS.Timeout | undefined;
       let pollTimer: NodeJS.Timeout | undefined;
-      const finish = (outcome: Outcome) => {
+      const finish = (outcome: Outcome | 'interrupted') => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
@@ -155,13 +160,26 @@ class Executor {
       this.payload = handle;
       if (handle.pid !== undefined) this.host.send({ type: 'started', jobId, attempt: job.attempt, payloadPid: handle.pid });
       timer = setTimeout(() => kill('timeout'), timeoutMs);
-      void handle.ended.then((end) => {
+      void handle.ended.then(async (end) => {
         if (end.kind === 'spawn-error') {
           this.lifecycle.log(`payload of ${jobId} did not start: ${end.message}`);
           finish({ state: 'failed', reason: 'spawn-error', exitCode: null, output: '', durationMs: Date.now() - started });
-        } else {
-          finish(this.classify({ killedFor, code: end.code, signal: end.signal, output: end.output, durationMs: Date.now() - started }));
+          return;
         }
+        const durationMs = Date.now() - started;
+        // Killed by a signal this executor did not send. A stop signals the payload too (a
+        // graceful restart signals the whole process group; a worker stopping its executor kills
+        // the payload first), and the payload may die of it before this executor hears of its
+        // own stop: that death is the stop, not the payload's outcome (a job that exits 0 once
+        // ended `failed`, exit 143, in a restart: found by the live soak).
+        if (killedFor === undefined && end.signal !== null) {
+          if (!this.lifecycle.stopping) await this.lifecycle.sleep(SIGNAL_GRACE_MS);
+          if (this.lifecycle.stopping) {
+            finish('interrupted');
+            return;
+          }
+        }
+        finish(this.classify({ killedFor, code: end.code, signal: end.signal, output: end.output, durationMs }));
       });
 
       // Poll the cancel flag while the payload runs; sequential, so a slow link does not
