@@ -26,3 +26,10 @@ export const familyOf = (n: NemesisEntry): string | undefined => n.family ?? BEF
 
 /** what the step did; `none` for a kind that names nothing (it excuses no deviation) */
 export const effectOf = (n: NemesisEntry): FaultEffect => n.effect ?? BEFORE_RECORDED[n.fault]?.effect ?? 'none';
+
+/**
+ * A step the harness measured rather than drew (harness/env/starvation.ts: a process starved of
+ * CPU, read like a pause of it): it excuses what its effect excuses, and counts towards no
+ * coverage goal.
+ */
+export const isMeasured = (n: NemesisEntry): boolean => n.detail?.measured === true;

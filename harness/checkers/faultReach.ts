@@ -18,7 +18,7 @@
 
 import type { ClientEntry, History, NemesisEntry } from '../history/types.ts';
 import { parseLogId, type Observations } from './observations.ts';
-import { effectOf, familyOf } from './effects.ts';
+import { effectOf, familyOf, isMeasured } from './effects.ts';
 import { rolesOf, type Roles } from './roles.ts';
 import { isTerminal } from './spec.ts';
 
@@ -151,6 +151,8 @@ export function faultReach(history: History, obs: Observations): FaultReach {
   const ends = new Map<number, number>();
   const starts: NemesisEntry[] = [];
   for (const n of obs.nemesis) {
+    // a starvation the harness measured is no fault it drew: it reaches no coverage goal
+    if (isMeasured(n)) continue;
     if (n.type === 'start') starts.push(n);
     else ends.set(n.stepId, n.t);
   }
