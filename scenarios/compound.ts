@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { faultArb, type Direction, type Fault, type FaultStep, type Schedule } from '../harness/nemesis/index.ts';
+import { faultArb, linksCarrying, type Direction, type Fault, type FaultStep, type Schedule } from '../harness/nemesis/index.ts';
 import type { Scenario, ScenarioContext } from '../harness/runner/scenario.ts';
 import { workloadArb } from '../harness/workload/workload.ts';
 import { faultWhileInFlight } from './common.ts';
@@ -13,10 +13,17 @@ const slowed = (links: readonly string[]): fc.Arbitrary<Fault> =>
     jitterMs: fc.integer({ min: 0, max: 300 }),
   });
 
+/** the process a kill, pause or restart strikes, or the worker whose executor is killed */
+function struckBy(f: Fault): string | undefined {
+  const r = f as { process?: unknown; worker?: unknown };
+  return typeof r.process === 'string' ? r.process : typeof r.worker === 'string' ? r.worker : undefined;
+}
+
 /**
  * Two faults on purpose together: a slowed or cut link with a kill, pause or graceful restart
  * (or, where there are executors, an executor kill) landing inside its window (a write delayed
- * or held past its writer's death, while the processes it talks to carry on), or a worker's link
+ * or held past its writer's death, while the processes it talks to carry on; half the time the
+ * link is one that carries the struck process or its executor), or a worker's link
  * and a keeper's link slowed at once (the two event paths of one job both late).
  */
 function compoundArb({ targets, workers, keepers }: ScenarioContext): fc.Arbitrary<Schedule> {
@@ -24,18 +31,29 @@ function compoundArb({ targets, workers, keepers }: ScenarioContext): fc.Arbitra
   const workerLinks = links.filter((l) => workers.includes(l));
   const keeperLinks = links.filter((l) => keepers.includes(l));
   const window = { at: fc.integer({ min: 100, max: 1200 }), durationMs: fc.integer({ min: 800, max: 3000 }) };
+  const hitArb = fc.oneof(faultArb('kill', targets), faultArb('pause', targets), faultArb('restart', targets), ...(Object.keys(targets.executors ?? {}).length ? [faultArb('kill-executor', targets)] : []));
+  // a slowed link half the time; else cut: down (refused), or a timeout toxic that drops one direction
+  const linkFault = (pool: string[]) => {
+    const on = { ...targets, links: pool };
+    return fc.oneof({ arbitrary: slowed(pool), weight: 2 }, faultArb('down', on), faultArb('timeout', on));
+  };
   const slowAndHit = fc.record({
     ...window,
-    // a slowed link half the time; else cut: down (refused), or a timeout toxic that drops one direction
-    slow: fc.oneof({ arbitrary: slowed(links), weight: 2 }, faultArb('down', targets), faultArb('timeout', targets)),
-    hit: fc.oneof(faultArb('kill', targets), faultArb('pause', targets), faultArb('restart', targets), ...(Object.keys(targets.executors ?? {}).length ? [faultArb('kill-executor', targets)] : [])),
+    hit: hitArb,
+    // half the time the link is one that carries what the hit strikes (its own, its executor's):
+    // what the dying process wrote is then held on its way when it dies
+    near: fc.boolean(),
     /** where inside the slow window the hit lands, as a fraction */
     into: fc.integer({ min: 0, max: 90 }),
     hitMs: fc.integer({ min: 100, max: 1500 }),
-  }).map(({ at, durationMs, slow, hit, into, hitMs }): Schedule => [
-    { atMs: at, durationMs, fault: slow },
-    { atMs: at + Math.floor((durationMs * into) / 100), durationMs: hitMs, fault: hit },
-  ]);
+  }).chain(({ at, durationMs, hit, near, into, hitMs }) => {
+    const struck = struckBy(hit);
+    const carrying = struck === undefined ? [] : linksCarrying(struck, targets);
+    return linkFault(near && carrying.length > 0 ? carrying : links).map((slow): Schedule => [
+      { atMs: at, durationMs, fault: slow },
+      { atMs: at + Math.floor((durationMs * into) / 100), durationMs: hitMs, fault: hit },
+    ]);
+  });
   if (workerLinks.length === 0 || keeperLinks.length === 0) return slowAndHit;
   const bothPaths = fc.record({ ...window, a: slowed(workerLinks), b: slowed(keeperLinks), offset: fc.integer({ min: 0, max: 500 }) })
     .map(({ at, durationMs, a, b, offset }): Schedule => [

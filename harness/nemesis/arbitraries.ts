@@ -15,6 +15,8 @@ export interface Targets {
   workers: string[];
   /** each worker's executor, by the name its commands are counted under (crash points may watch it) */
   executors?: Record<string, string>;
+  /** links that are not one process's own, and the ids (executors) whose traffic each carries (SystemShape.sharedLinks) */
+  sharedLinks?: Record<string, readonly string[]>;
   /** the commands each process or executor sends, by id (SystemShape.commands): what a crash point may wait for by name */
   commands?: Record<string, readonly string[]>;
   /** the runs happen in simulation: a fault may carry what only the simulation plays (a second stop triggered by a command) */
@@ -95,4 +97,15 @@ function fromSlots(slots: fc.Arbitrary<(FaultStep | undefined)[]>): fc.Arbitrary
 export function scheduleArb(kinds: (FaultKind | CustomFault['kind'])[], targets: Targets, o: StepOptions & { maxSteps: number }): fc.Arbitrary<Schedule> {
   const fault = fc.oneof(...kinds.map((k) => faultArb(k, targets)));
   return scheduleOf(stepArb(fault, o), o.maxSteps);
+}
+
+/**
+ * The links that carry a process's traffic to Redis: its own (a link is named by the process it
+ * belongs to), and for a worker, its executor's own link or a shared link that carries it.
+ */
+export function linksCarrying(id: string, t: Targets): string[] {
+  const ids = [id, ...(t.executors?.[id] !== undefined ? [t.executors[id]] : [])];
+  const own = t.links.filter((l) => ids.includes(l));
+  const shared = Object.entries(t.sharedLinks ?? {}).filter(([l, carried]) => t.links.includes(l) && carried.some((c) => ids.includes(c))).map(([l]) => l);
+  return [...own, ...shared];
 }

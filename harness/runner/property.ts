@@ -186,6 +186,7 @@ export function contextOf(parts: SystemShape, leaseMs: number, simulated = false
       processes: [frontDoor, ...workers, ...keepers],
       workers,
       executors: parts.executors ?? {},
+      ...(parts.sharedLinks ? { sharedLinks: parts.sharedLinks } : {}),
       ...(parts.commands ? { commands: parts.commands } : {}),
       ...(simulated ? { simulated } : {}),
     },
