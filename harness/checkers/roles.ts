@@ -91,10 +91,10 @@ function byConvention(): Roles {
 function hitOf(n: NemesisEntry, role: (id: string) => ProcessRole | undefined, carries: (link: string) => readonly string[]): Hit {
   const d = n.detail ?? {};
   if (familyOf(n) === 'redis') return { kind: 'redis' };
-  if (n.fault === 'kill-executor') {
-    const worker = typeof d.worker === 'string' ? d.worker : n.target.replace(/^executor of /, '');
-    return { kind: 'executor', worker };
-  }
+  // a step that names a worker and no process strikes that worker's executor (kill-executor, a
+  // crash point's executor kill, a config's kind that does the same); no checker names a kind
+  if (typeof d.worker === 'string' && typeof d.process !== 'string') return { kind: 'executor', worker: d.worker };
+  if (typeof d.process !== 'string' && n.target.startsWith('executor of ')) return { kind: 'executor', worker: n.target.slice('executor of '.length) };
   if (typeof d.process === 'string') return { kind: 'process', id: d.process, role: role(d.process) };
   const link = typeof d.link === 'string' ? d.link : n.target.replace(/^link /, '');
   return { kind: 'link', link, carries: carries(link) };
