@@ -8,7 +8,10 @@ import { workloadArb } from '../harness/workload/workload.ts';
  * in flight. Whatever happens a millisecond after a 2xx, the task it acknowledged must be
  * carried out in full (totalQueue); an indeterminate one may or may not exist, but if it does
  * it must finish too. Its clients retry, hedge and send one key from two places at once, so one
- * key must still make one task (totalQueue's duplicated).
+ * key must still make one task (totalQueue's duplicated). A third of them send no key at all:
+ * then only the system's own care keeps a write whose reply was lost on the front door's Redis
+ * link (a timeout or reset_peer toxic, or the link down) from being written twice when the
+ * Redis client resends it after its reconnect.
  */
 export const frontDoor: Scenario = {
   name: 'front-door',
@@ -20,7 +23,8 @@ export const frontDoor: Scenario = {
   workload: () => workloadArb({ minTasks: 8, maxTasks: 14, maxDurationMs: 300, fromMs: 0, windowMs: 1500 }),
   schedule: ({ targets, frontDoor }) =>
     scheduleArb(
-      ['kill', 'pause', 'restart', 'down', 'latency'],
+      // timeout and reset_peer: a reply lost while the command it answers has run (downstream)
+      ['kill', 'pause', 'restart', 'down', 'latency', 'timeout', 'reset_peer'],
       { ...targets, processes: [frontDoor], links: ['client', frontDoor] },
       { fromMs: 100, windowMs: 1300, minDurationMs: 100, maxDurationMs: 1200, maxSteps: 2 },
     ),
@@ -30,5 +34,7 @@ export const frontDoor: Scenario = {
     { name: 'a fault hit the front door while a submit or cancel was in flight', met: (s) => s.faultsWhileInFlight > 0 },
     // the workload's clients retry, hedge and send one key from two places (SubmitStyle)
     { name: 'one Idempotency-Key was in flight in two submits at once', met: (s) => s.sameKeyOverlaps > 0 },
+    // a keyless submit left to the Redis client's resend (coverage.ts keylessSubmitsCut)
+    { name: "a keyless submit was in flight while the front door's Redis link was cut", met: (s) => s.keylessSubmitsCut > 0 },
   ],
 };

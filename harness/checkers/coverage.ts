@@ -7,6 +7,8 @@ import { faultReach } from './faultReach.ts';
 import { recoveryStats } from './recovery.ts';
 import { judgeOutcomes } from './payloadOutcome.ts';
 import { judgeReexecutions } from './reexecution.ts';
+import { effectOf } from './effects.ts';
+import { rolesOf } from './roles.ts';
 import { observe, type Observations, type Step } from './observations.ts';
 import { isTerminal } from './spec.ts';
 
@@ -59,6 +61,12 @@ export interface RunStats {
   longestRunMs: number;
   /** idempotency keys sent by two submits in flight at the same moment (a retry, a hedge or a second client beside the first attempt) */
   sameKeyOverlaps: number;
+  /**
+   * submits sent without an Idempotency-Key that were in flight while a fault that cuts (effects.ts:
+   * down, timeout, reset_peer, limit_data) was on the front door's own Redis link: where the reply
+   * to a submit's write can be lost and the Redis client resend the write
+   */
+  keylessSubmitsCut: number;
   /** cancels and reads begun while a fault was in place */
   cancelsDuringFaults: number;
   readsDuringFaults: number;
@@ -96,6 +104,27 @@ function sameKeyOverlaps(obs: Observations): number {
     }
   }
   return n;
+}
+
+/** Keyless submits in flight (invoke to answer, or to the end) while a cut was on a link that carries the front door to Redis. */
+function keylessSubmitsCut(obs: Observations): number {
+  const keyless = obs.submits.filter((op) => op.idempotencyKey === undefined);
+  if (keyless.length === 0) return 0;
+  const roles = rolesOf(obs);
+  const ends = new Map<number, number>();
+  for (const n of obs.nemesis) if (n.type === 'end') ends.set(n.stepId, n.t);
+  const cuts: [number, number][] = [];
+  for (const n of obs.nemesis) {
+    if (n.type !== 'start' || (n.outcome ?? 'ok') !== 'ok' || effectOf(n) !== 'cuts') continue;
+    const hit = roles.hit(n);
+    // `client` is the harness's own link to the front door's HTTP port, not the front door's to Redis
+    if (hit.kind !== 'link' || hit.link === 'client' || !hit.carries.some((id) => roles.role(id) === 'front-door')) continue;
+    cuts.push([n.t, ends.get(n.stepId) ?? Infinity]);
+  }
+  return keyless.filter((op) => {
+    const until = op.completion?.t ?? Infinity;
+    return cuts.some(([from, to]) => op.invoke.t <= to && from <= until);
+  }).length;
 }
 
 /** Client invokes of `f` that began while some effective fault step was in place. */
@@ -263,6 +292,7 @@ export function runStats(history: History, obs: Observations = observe(history))
     reexecutionsJudged: judgeReexecutions(obs).reexecutions,
     longestRunMs: longestRun(obs),
     sameKeyOverlaps: sameKeyOverlaps(obs),
+    keylessSubmitsCut: keylessSubmitsCut(obs),
     cancelsDuringFaults: invokesDuringFaults(history, obs, 'cancel'),
     readsDuringFaults: invokesDuringFaults(history, obs, 'read'),
     ...recoveryStats(history, obs, reach),

@@ -122,7 +122,8 @@ export interface SubmitOp {
   completion?: ClientEntry;
   /** 'pending' (no completion) is indeterminate, like 'info' */
   outcome: 'ok' | 'fail' | 'info' | 'pending';
-  idempotencyKey: string;
+  /** the Idempotency-Key it carried; undefined for a keyless submission (its invoke says `keyless: true`) */
+  idempotencyKey: string | undefined;
   /** payload of job i, in job order; undefined when the invoke's jobs are malformed */
   payloads?: Payload[];
   /** timeoutMs of job i (PROTOCOL.md's default where the request named none), aligned with payloads */
@@ -304,17 +305,19 @@ function scan(history: History, table: JobTable): Scan {
   return s;
 }
 
-/** One pending op per submit invoke that names an idempotency key, in invoke-time order; `submitOf`: invoke → its op. */
+/** One pending op per submit invoke that names an idempotency key or says it had none (keyless), in invoke-time order; `submitOf`: invoke → its op. */
 function submitOps(invokes: Invokes): { submits: SubmitOp[]; submitOf: Map<ClientEntry, SubmitOp> } {
   const submitOf = new Map<ClientEntry, SubmitOp>();
   const submits: SubmitOp[] = [];
   for (const ops of invokes.values()) {
     for (const inv of ops.values()) {
-      if (inv.f !== 'submit' || !isRecord(inv.value) || typeof inv.value.idempotencyKey !== 'string') continue;
+      if (inv.f !== 'submit' || !isRecord(inv.value)) continue;
+      const key = inv.value.idempotencyKey;
+      if (typeof key !== 'string' && !(key === undefined && inv.value.keyless === true)) continue;
       const op: SubmitOp = {
         invoke: inv,
         outcome: 'pending',
-        idempotencyKey: inv.value.idempotencyKey,
+        idempotencyKey: key,
         payloads: submitPayloads(inv.value),
         timeouts: submitTimeouts(inv.value),
       };
@@ -361,13 +364,15 @@ function pairCompletions(s: Scan, submitOf: Map<ClientEntry, SubmitOp>, table: J
   return reads;
 }
 
-/** The submits by idempotency key; each job listed by an ok gets its origin (the first submit that listed it). */
+/** The submits by idempotency key (keyless ones under none); each job listed by an ok gets its origin (the first submit that listed it). */
 function indexSubmits(submits: SubmitOp[], table: JobTable): Map<string, SubmitOp[]> {
   const submitsByKey = new Map<string, SubmitOp[]>();
   for (const op of submits) {
-    let same = submitsByKey.get(op.idempotencyKey);
-    if (!same) submitsByKey.set(op.idempotencyKey, (same = []));
-    same.push(op);
+    if (op.idempotencyKey !== undefined) {
+      let same = submitsByKey.get(op.idempotencyKey);
+      if (!same) submitsByKey.set(op.idempotencyKey, (same = []));
+      same.push(op);
+    }
     if (!op.jobIds) continue;
     for (let index = 0; index < op.jobIds.length; index++) {
       const r = table.recordOf(op.jobIds[index]);

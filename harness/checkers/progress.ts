@@ -166,7 +166,7 @@ const ms = (x: number): string => `${Math.round(x * 1000) / 1000}ms`;
 function refused(probe: ProbeEntry, roles: Roles, obs: Observations): Evidence {
   const frontDoor = roles.shape?.processes.find((p) => p.role === 'front-door')?.id ?? 'the front door';
   const keys = new Set(probe.keys);
-  const asked = obs.submits.filter((s) => keys.has(s.idempotencyKey));
+  const asked = obs.submits.filter((s) => s.idempotencyKey !== undefined && keys.has(s.idempotencyKey));
   const last = asked.reduce<(typeof asked)[number] | undefined>((a, s) => (!a || (s.completion?.t ?? s.invoke.t) > (a.completion?.t ?? a.invoke.t) ? s : a), undefined);
   const answer = last?.completion ? `${last.completion.type} ${JSON.stringify(last.completion.value)}` : 'no answer';
   return {

@@ -3,7 +3,11 @@
 // nothing is created or finished twice (duplicated). As Jepsen treats them: an indeterminate
 // submission (info, or no answer) may or may not take effect — one that did is recovered and
 // must then reach a terminal state like an acknowledged one (else lost); a failed submission
-// (a 4xx: nothing written) must not take effect at all (else failedTookEffect).
+// (a 4xx: nothing written) must not take effect at all (else failedTookEffect). A submission
+// sent without an Idempotency-Key (keyless: one attempt, never retried) is one task if answered,
+// none if refused, and none or one if its answer was lost: a task no answer listed and no key
+// names is accounted for by a distinct keyless submit whose answer was lost and that sent at
+// least as many jobs, or it is unexpected.
 //
 // It also judges the evidence the final state itself is: a key read but outside the protocol
 // (snapshot.malformed: a job state the machine does not have, a task's jobIds that are no list)
@@ -26,7 +30,7 @@ function submitEntries(op: SubmitOp): ClientEntry[] {
 
 function describeSubmit(op: SubmitOp): string {
   const ended = op.completion ? `${op.outcome} at t=${op.completion.t}ms` : 'never completed';
-  return `submit op ${op.invoke.opId} by ${op.invoke.process} (key ${op.idempotencyKey}, invoked t=${op.invoke.t}ms, ${ended})`;
+  return `submit op ${op.invoke.opId} by ${op.invoke.process} (${op.idempotencyKey === undefined ? 'no key' : `key ${op.idempotencyKey}`}, invoked t=${op.invoke.t}ms, ${ended})`;
 }
 
 /** Where a task was seen under an idempotency key: a submit's ok response or the snapshot. */
@@ -62,12 +66,20 @@ export function notFoundReads(history: History): NotFoundRead[] {
   return out;
 }
 
+const isIndeterminate = (op: SubmitOp): boolean => op.outcome === 'info' || op.outcome === 'pending';
+
 /** The submits' outcomes as stats, and the first ok submit of each task it acknowledged. */
 function countSubmits(obs: Observations): { stats: Record<string, number>; okByTaskId: Map<string, SubmitOp> } {
   const outcomes = { ok: 0, fail: 0, info: 0, pending: 0 };
   const okByTaskId = new Map<string, SubmitOp>();
+  let keyless = 0;
+  let keylessIndeterminate = 0;
   for (const op of obs.submits) {
     outcomes[op.outcome]++;
+    if (op.idempotencyKey === undefined) {
+      keyless++;
+      if (isIndeterminate(op)) keylessIndeterminate++;
+    }
     if (op.taskId && op.jobIds && !okByTaskId.has(op.taskId)) okByTaskId.set(op.taskId, op);
   }
   const stats: Record<string, number> = {
@@ -76,6 +88,8 @@ function countSubmits(obs: Observations): { stats: Record<string, number>; okByT
     submitsFail: outcomes.fail,
     submitsInfo: outcomes.info,
     submitsPending: outcomes.pending,
+    keylessSubmits: keyless,
+    keylessIndeterminate,
     acknowledgedTasks: okByTaskId.size,
     acknowledged: obs.jobs.reduce((n, r) => (r.origin ? n + 1 : n), 0),
   };
@@ -101,7 +115,7 @@ function keyConflicts(obs: Observations): Map<string, Sighting[]> {
     if (!list) conflicts.set(key, (list = [first]));
     if (!list.some((x) => sightedTask(x) === taskId)) list.push(s);
   };
-  for (const op of obs.submits) if (op.taskId) sight(op.idempotencyKey, op);
+  for (const op of obs.submits) if (op.taskId && op.idempotencyKey !== undefined) sight(op.idempotencyKey, op);
   if (obs.snapshot) for (const task of obs.snapshot.tasks) if (task.idempotencyKey != null) sight(task.idempotencyKey, task);
   return conflicts;
 }
@@ -271,6 +285,8 @@ interface Unacknowledged {
   failedTookEffect: number;
   /** recovered jobs not terminal: lost like acknowledged ones */
   lost: number;
+  /** tasks accounted for by a keyless submit whose answer was lost */
+  recoveredKeylessTasks: number;
 }
 
 /** The findings a snapshot task goes to, and the snapshot they cite. */
@@ -281,12 +297,12 @@ interface TaskJudgment {
   unexpectedFindings: Findings;
 }
 
-/** unexpected: a task no submit sent the idempotency key of. */
-function unexpectedTask(task: TaskView, { snapshot, counts, unexpectedFindings }: TaskJudgment): void {
+/** unexpected: a task no submit sent the idempotency key of, and no keyless submit whose answer was lost is left to account for (`keyless`: why not). */
+function unexpectedTask(task: TaskView, { snapshot, counts, unexpectedFindings }: TaskJudgment, keyless = ''): void {
   counts.unexpectedTasks++;
   counts.unexpected += task.jobs.length;
   unexpectedFindings.add(() => ({
-    message: `task ${task.taskId}: in the snapshot at t=${snapshot.t}ms with ${task.jobs.length} job(s) but no submit sent its idempotency key ${task.idempotencyKey ?? '(none)'}`,
+    message: `task ${task.taskId}: in the snapshot at t=${snapshot.t}ms with ${task.jobs.length} job(s) but no submit sent its idempotency key ${task.idempotencyKey ?? '(none)'}${keyless}`,
     taskId: task.taskId,
     at: snapshot.t,
     entries: [snapshotExcerpt(snapshot, task)],
@@ -329,11 +345,12 @@ function reportFailedTookEffect(task: TaskView, sent: SubmitOp[], { snapshot, co
  */
 function recoveredJobs(task: TaskView, sent: SubmitOp[], { snapshot, counts, lostFindings, unexpectedFindings }: TaskJudgment): void {
   const maxJobs = Math.max(...sent.map((op) => op.payloads?.length ?? Infinity));
+  const how = sent[0]!.idempotencyKey === undefined ? 'without a key' : `with key ${task.idempotencyKey}`;
   task.jobs.forEach((job, i) => {
     if (i >= maxJobs) {
       counts.unexpected++;
       unexpectedFindings.add(() => ({
-        message: `job ${job.jobId} (task ${task.taskId}): job #${i + 1} in the snapshot but the submits with key ${task.idempotencyKey} sent at most ${maxJobs} job(s)`,
+        message: `job ${job.jobId} (task ${task.taskId}): job #${i + 1} in the snapshot but the submits ${how} sent at most ${maxJobs} job(s)`,
         jobId: job.jobId,
         taskId: task.taskId,
         at: snapshot.t,
@@ -347,7 +364,7 @@ function recoveredJobs(task: TaskView, sent: SubmitOp[], { snapshot, counts, los
     counts.recoveredNotTerminal++;
     counts.lost++;
     lostFindings.add(() => ({
-      message: `job ${job.jobId} (task ${task.taskId}): lost — an indeterminate submit with key ${task.idempotencyKey} took effect (${sent.map(describeSubmit).join('; ')}) but the snapshot at t=${snapshot.t}ms has it ${job.state}`,
+      message: `job ${job.jobId} (task ${task.taskId}): lost — an indeterminate submit ${how} took effect (${sent.map(describeSubmit).join('; ')}) but the snapshot at t=${snapshot.t}ms has it ${job.state}`,
       jobId: job.jobId,
       taskId: task.taskId,
       at: snapshot.t,
@@ -356,14 +373,50 @@ function recoveredJobs(task: TaskView, sent: SubmitOp[], { snapshot, counts, los
   });
 }
 
+/**
+ * Tasks no answer listed and no submit's key names, each matched to a distinct keyless submit
+ * whose answer was lost (info or none) and that sent at least as many jobs: the tasks with the
+ * most jobs first, each to the fitting submit that sent the fewest (the submits a task fits are
+ * nested by job count, so this matches as many tasks as any matching could). Returns the matched
+ * submit per task; a task absent from it is accounted for by no submission.
+ */
+export function matchKeyless(tasks: TaskView[], submits: SubmitOp[]): Map<TaskView, SubmitOp> {
+  const sent = (op: SubmitOp): number => op.payloads?.length ?? Infinity;
+  const free = submits.filter((op) => op.idempotencyKey === undefined && isIndeterminate(op)).sort((a, b) => (sent(a) === sent(b) ? 0 : sent(a) < sent(b) ? -1 : 1));
+  const matched = new Map<TaskView, SubmitOp>();
+  for (const task of [...tasks].sort((a, b) => b.jobs.length - a.jobs.length)) {
+    const i = free.findIndex((op) => sent(op) >= task.jobs.length);
+    if (i < 0) continue;
+    matched.set(task, free[i]!);
+    free.splice(i, 1);
+  }
+  return matched;
+}
+
+/** Why a task matched no keyless submit, for its finding ('' when no submit was keyless). */
+function keylessWhyNot(obs: Observations, matched: number): string {
+  const keyless = obs.submits.filter((op) => op.idempotencyKey === undefined);
+  if (keyless.length === 0) return '';
+  const lost = keyless.filter(isIndeterminate).length;
+  return `, and no keyless submit whose answer was lost is left to account for it (${keyless.length} keyless submit(s), ${lost} of them unanswered, ${matched} matched to other tasks)`;
+}
+
 /** unexpected / recovered: what the snapshot holds that was not acknowledged, task by task. */
 function judgeUnacknowledged(obs: Observations, snapshot: SnapshotEntry, okByTaskId: Map<string, SubmitOp>, lostFindings: Findings, unexpectedFindings: Findings): Unacknowledged {
-  const counts: Unacknowledged = { unexpected: 0, unexpectedTasks: 0, recovered: 0, recoveredNotTerminal: 0, failedTookEffect: 0, lost: 0 };
+  const counts: Unacknowledged = { unexpected: 0, unexpectedTasks: 0, recovered: 0, recoveredNotTerminal: 0, failedTookEffect: 0, lost: 0, recoveredKeylessTasks: 0 };
   const judgment: TaskJudgment = { snapshot, counts, lostFindings, unexpectedFindings };
+  // a task whose key no submit sent (none, or one the system made up) may be a keyless submission's
+  const unclaimed = snapshot.tasks.filter((task) => !okByTaskId.has(task.taskId) && (task.idempotencyKey == null || !obs.submitsByKey.has(task.idempotencyKey)));
+  const keylessOf = matchKeyless(unclaimed, obs.submits);
+  const whyNot = keylessWhyNot(obs, keylessOf.size);
   for (const task of snapshot.tasks) {
     const ackOp = okByTaskId.get(task.taskId);
     const sent = task.idempotencyKey == null ? undefined : obs.submitsByKey.get(task.idempotencyKey);
-    if (!ackOp && !sent) unexpectedTask(task, judgment);
+    const keyless = !ackOp && !sent ? keylessOf.get(task) : undefined;
+    if (keyless) {
+      counts.recoveredKeylessTasks++;
+      recoveredJobs(task, [keyless], judgment);
+    } else if (!ackOp && !sent) unexpectedTask(task, judgment, whyNot);
     else if (ackOp) jobsBeyondResponse(task, ackOp, judgment);
     // Sent only by submits that failed or whose outcome is unknown (a task under an
     // acknowledged key with another taskId is a duplicate: findDuplicatedKeys).
@@ -428,7 +481,7 @@ export function totalQueue(history: History, obs: Observations = observe(history
   const duplicatedJobs = findRepeatedJobs(obs, snapshot, duplicatedFindings);
   const bad = indexBadEvidence(snapshot);
   const acknowledged = findLostAcknowledged(obs, snapshot, bad, lostFindings);
-  const { unexpected, unexpectedTasks, recovered, recoveredNotTerminal, failedTookEffect, lost: lostRecovered } = judgeUnacknowledged(obs, snapshot, okByTaskId, lostFindings, unexpectedFindings);
+  const { unexpected, unexpectedTasks, recovered, recoveredNotTerminal, recoveredKeylessTasks, failedTookEffect, lost: lostRecovered } = judgeUnacknowledged(obs, snapshot, okByTaskId, lostFindings, unexpectedFindings);
   reportMalformed(obs, snapshot, okByTaskId, bad.malformedEntries, evidenceFindings);
   const orphans = reportOrphans(obs, snapshot, bad, evidenceFindings);
 
@@ -443,6 +496,6 @@ export function totalQueue(history: History, obs: Observations = observe(history
     checker: 'totalQueue',
     valid: violations > 0 ? false : undecided > 0 ? 'unknown' : true,
     evidence: [...lostFindings.evidence(), ...unexpectedFindings.evidence(), ...duplicatedFindings.evidence(), ...evidenceFindings.evidence(), ...readFindings.evidence(), ...unreadEvidence],
-    stats: { ...stats, lost, recovered, recoveredNotTerminal, failedTookEffect, unexpected, unexpectedTasks, duplicated, malformed, orphans, readsNotFound, undecided, violations },
+    stats: { ...stats, lost, recovered, recoveredNotTerminal, recoveredKeylessTasks, failedTookEffect, unexpected, unexpectedTasks, duplicated, malformed, orphans, readsNotFound, undecided, violations },
   };
 }

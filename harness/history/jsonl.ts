@@ -45,7 +45,10 @@ const clientEntry = z.looseObject({
 
 /** The value a client entry carries, by operation and outcome (types.ts: ClientEntry.value). */
 const clientValue: Record<string, z.ZodType> = {
-  'submit invoke': z.looseObject({ idempotencyKey: z.string(), description: z.string(), jobs: z.array(jobSpec) }),
+  // a submission names the Idempotency-Key it carried, or says it carried none (keyless)
+  'submit invoke': z
+    .looseObject({ idempotencyKey: z.string().optional(), keyless: z.literal(true).optional(), description: z.string(), jobs: z.array(jobSpec) })
+    .refine((v) => (v.idempotencyKey === undefined) === (v.keyless === true), { message: 'a submit names its idempotencyKey or says keyless: true (one of the two)' }),
   'read invoke': z.looseObject({ taskId: z.string() }),
   'cancel invoke': z.looseObject({ jobId: z.string() }),
   'submit ok': z.looseObject({ taskId: z.string(), jobIds: z.array(z.string()) }),

@@ -84,6 +84,7 @@ const ZERO_TOTALS: StatsTotals = {
   longestRunMs: 0,
   reexecutionsJudged: 0,
   sameKeyOverlaps: 0,
+  keylessSubmitsCut: 0,
   cancelsDuringFaults: 0,
   readsDuringFaults: 0,
 };

@@ -153,6 +153,7 @@ const statsSchema = z.object({
   jobsAfterHeal: count.optional(),
   outcomesBeforeAck: count.optional(),
   sameKeyOverlaps: count.optional(),
+  keylessSubmitsCut: count.optional(),
   cancelsDuringFaults: count.optional(),
   readsDuringFaults: count.optional(),
 });

@@ -2,7 +2,13 @@ import type { HistoryRecorder } from '../history/recorder.ts';
 import type { ClientEntry, ClientError, JobSpec, TaskView } from '../history/types.ts';
 
 export interface SubmitRequest {
-  idempotencyKey: string;
+  /**
+   * absent: the submission carries no Idempotency-Key, as many real clients send it. Such a client
+   * does not retry a POST whose answer it never got (nor do fetch and the usual HTTP libraries: a
+   * POST is not idempotent), so a keyless submission is one attempt: it may have created one task
+   * or none, and a second task for it would be the system's doing.
+   */
+  idempotencyKey?: string;
   description: string;
   priority?: number;
   jobs: JobSpec[];
@@ -25,7 +31,7 @@ export interface SubmitOptions {
 export interface ClientOptions {
   /** per request; a request that takes longer is recorded as indeterminate (info) */
   requestTimeoutMs: number;
-  /** how often a submission (with the same Idempotency-Key) or a cancel is retried after an indeterminate outcome */
+  /** how often a submission (with the same Idempotency-Key; a keyless one never) or a cancel is retried after an indeterminate outcome */
   submitRetries: number;
 }
 
@@ -107,23 +113,29 @@ export class Client {
 
   /**
    * Submit with the same Idempotency-Key until an answer comes back: one attempt at a time, or
-   * hedged (a second attempt beside a first that has not answered after hedgeAfterMs).
+   * hedged (a second attempt beside a first that has not answered after hedgeAfterMs). Without a
+   * key: one attempt, never retried nor hedged (SubmitRequest.idempotencyKey); its invoke records
+   * `keyless: true` in place of the key.
    */
   async submit(req: SubmitRequest, o: SubmitOptions = {}): Promise<Submitted | undefined> {
+    const key = req.idempotencyKey;
+    if (key === undefined && o.hedgeAfterMs !== undefined) throw new Error('a submission without an Idempotency-Key cannot be hedged: its second attempt would be a second task');
     const body = JSON.stringify({
       description: req.description,
       priority: req.priority ?? 1,
       subtasks: req.jobs.map((j) => ({ description: j.description, payload: j.payload, timeoutMs: j.timeoutMs })),
     });
+    const headers: Record<string, string> = { 'content-type': 'application/json', ...(key === undefined ? {} : { 'idempotency-key': key }) };
     const attempt = () => this.op(
       'submit',
-      { idempotencyKey: req.idempotencyKey, description: req.description, jobs: req.jobs },
-      () => this.request('POST', '/tasks', { body, headers: { 'content-type': 'application/json', 'idempotency-key': req.idempotencyKey }, timeoutMs: o.timeoutMs }),
+      { ...(key === undefined ? { keyless: true } : { idempotencyKey: key }), description: req.description, jobs: req.jobs },
+      () => this.request('POST', '/tasks', { body, headers, timeoutMs: o.timeoutMs }),
       (status, b) => {
         const v = b as Submitted;
         return (status === 201 || status === 200) && v && typeof v.taskId === 'string' ? { taskId: v.taskId, jobIds: v.jobIds, created: v.created } : undefined;
       },
     );
+    if (key === undefined) return (await attempt()).value;
     const first = this.withRetries(attempt);
     if (o.hedgeAfterMs === undefined) return first;
     let answered = false;

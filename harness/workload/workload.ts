@@ -25,6 +25,12 @@ export interface TaskPlan {
   jobs: JobSpec[];
   /** absent: patient */
   submit?: SubmitStyle;
+  /**
+   * true: sent without an Idempotency-Key (client.ts SubmitRequest): one attempt, patient or
+   * impatient, never retried, hedged or sent from two places (each of those would be a second
+   * task of the client's own making). Absent: it carries a key.
+   */
+  keyless?: true;
   /** `twice`: both client processes send the cancel at once */
   cancel?: { jobIndex: number; afterMs: number; twice?: boolean };
 }
@@ -49,6 +55,8 @@ export interface WorkloadOptions {
   cancellations: boolean;
   /** submit styles other than patient (SubmitStyle) and cancels sent twice at once */
   clientBehaviours: boolean;
+  /** how often a task is sent without an Idempotency-Key (TaskPlan.keyless), against 2 for one with a key; 0: never */
+  keylessWeight: number;
   /**
    * > 0: one more task, submitted first (at fromMs), with one job that runs this long. It keeps
    * a job running while the faults of the scenario begin, however sparse the rest of the
@@ -58,7 +66,7 @@ export interface WorkloadOptions {
 }
 
 export const DEFAULT_WORKLOAD: WorkloadOptions = {
-  minTasks: 3, maxTasks: 8, maxJobsPerTask: 3, fromMs: 0, windowMs: 1500, minDurationMs: 0, maxDurationMs: 300, failures: true, hangWeight: 1, cancellations: true, clientBehaviours: true, anchorMs: 0,
+  minTasks: 3, maxTasks: 8, maxJobsPerTask: 3, fromMs: 0, windowMs: 1500, minDurationMs: 0, maxDurationMs: 300, failures: true, hangWeight: 1, cancellations: true, clientBehaviours: true, keylessWeight: 1, anchorMs: 0,
 };
 
 // Descriptions come back in reads and reports: some are hostile on purpose.
@@ -95,17 +103,29 @@ function submitStyleArb(o: WorkloadOptions): fc.Arbitrary<SubmitStyle> {
   );
 }
 
+/** With a key, any submit style; without one, a single attempt (patient, or impatient with clientBehaviours). */
+function submissionArb(o: WorkloadOptions): fc.Arbitrary<{ submit: SubmitStyle; keyless?: true }> {
+  const keyed = submitStyleArb(o).map((submit) => ({ submit }));
+  if (o.keylessWeight <= 0) return keyed;
+  const patient = fc.constant<SubmitStyle>({ kind: 'patient' });
+  const oneAttempt = o.clientBehaviours
+    ? fc.oneof({ weight: 5, arbitrary: patient }, { weight: 1, arbitrary: fc.integer({ min: 50, max: 400 }).map((timeoutMs): SubmitStyle => ({ kind: 'impatient', timeoutMs })) })
+    : patient;
+  // keyed first: a failing run shrinks toward submissions with keys
+  return fc.oneof({ withCrossShrink: true }, { weight: 2, arbitrary: keyed }, { weight: o.keylessWeight, arbitrary: oneAttempt.map((submit) => ({ submit, keyless: true as const })) });
+}
+
 export function workloadArb(partial: Partial<WorkloadOptions> = {}): fc.Arbitrary<Workload> {
   const o = { ...DEFAULT_WORKLOAD, ...partial };
   const task = fc.record({
     atMs: fc.integer({ min: o.fromMs, max: o.windowMs }),
     description: descriptions,
     jobs: fc.array(jobArb(o), { minLength: 1, maxLength: o.maxJobsPerTask }),
-    submit: submitStyleArb(o),
+    submission: submissionArb(o),
     cancel: o.cancellations
       ? fc.option(fc.record({ jobIndex: fc.nat({ max: o.maxJobsPerTask - 1 }), afterMs: fc.integer({ min: 0, max: 500 }), twice: o.clientBehaviours ? fc.boolean() : fc.constant(false) }), { freq: 5, nil: undefined })
       : fc.constant(undefined),
-  }).map((t): TaskPlan => ({ ...t, cancel: t.cancel && { ...t.cancel, jobIndex: t.cancel.jobIndex % t.jobs.length } }));
+  }).map(({ submission, ...t }): TaskPlan => ({ ...t, ...submission, cancel: t.cancel && { ...t.cancel, jobIndex: t.cancel.jobIndex % t.jobs.length } }));
   const anchor: TaskPlan[] = o.anchorMs > 0
     ? [{ atMs: o.fromMs, description: 'anchor: a job running while faults begin', jobs: [{ description: 'anchor', payload: { durationMs: o.anchorMs, exitCode: 0, output: ['anchor'] }, timeoutMs: o.anchorMs + 20_000 }] }]
     : [];

@@ -28,7 +28,8 @@ export function task(taskId: string, idempotencyKey: string | null, status: stri
 
 export interface SubmitOptions {
   t: number;
-  key: string;
+  /** null: sent without an Idempotency-Key (the invoke says keyless: true) */
+  key: string | null;
   payloads: Payload[];
   outcome?: 'ok' | 'fail' | 'info' | 'none';
   taskId?: string;
@@ -65,8 +66,8 @@ export class HistoryBuilder {
       opId,
       f: 'submit',
       value: {
-        idempotencyKey: o.key,
-        description: `task ${o.key}`,
+        ...(o.key === null ? { keyless: true } : { idempotencyKey: o.key }),
+        description: `task ${o.key ?? 'without a key'}`,
         jobs: o.payloads.map((p, i) => ({ description: `job ${i}`, payload: p, timeoutMs: 30000 })),
       },
     };

@@ -176,6 +176,7 @@ export function statsOf(history: History): RunStats {
     submitsIndeterminate: 0,
     reexecutionsJudged: 0,
     sameKeyOverlaps: 0,
+    keylessSubmitsCut: 0,
     cancelsDuringFaults: 0,
     readsDuringFaults: 0,
     faultsHit: [],

@@ -79,6 +79,31 @@ describe('Client', () => {
     expect(ops(h)).toEqual(['invoke submit', 'fail submit']);
   });
 
+  it('keyless: sends no Idempotency-Key, records keyless: true, and does not retry a submit whose outcome is unknown', async () => {
+    const { url, keys } = await serve((_q, res, n) => {
+      res.writeHead(n === 1 ? 503 : 201, { 'content-type': 'application/json' });
+      res.end(n === 1 ? '{"error":"busy"}' : JSON.stringify({ taskId: 'T-1', jobIds: ['T-1-0'], created: true }));
+    });
+    const h = new HistoryRecorder();
+    const { idempotencyKey: _key, ...keyless } = req;
+    expect(await new Client(url, h).submit(keyless)).toBeUndefined();
+    expect(keys).toEqual([undefined]);
+    expect(ops(h)).toEqual(['invoke submit', 'info submit']);
+    const invoke = h.entries[0] as ClientEntry;
+    expect(invoke.value).toMatchObject({ keyless: true, description: 'd' });
+    expect(invoke.value).not.toHaveProperty('idempotencyKey');
+  });
+
+  it('keyless: answered, it is one ok; it cannot be hedged (a second attempt would be a second task)', async () => {
+    const { url, keys } = await serve((_q, res) => created(res));
+    const h = new HistoryRecorder();
+    const { idempotencyKey: _key, ...keyless } = req;
+    expect((await new Client(url, h).submit(keyless))?.taskId).toBe('T-1');
+    expect(keys).toEqual([undefined]);
+    await expect(new Client(url, h).submit(keyless, { hedgeAfterMs: 10 })).rejects.toThrow(/cannot be hedged/);
+    expect(keys).toHaveLength(1);
+  });
+
   it('retries a cancel whose outcome is unknown (5xx), each attempt its own operation', async () => {
     const { url } = await serve((_q, res, n) => {
       res.writeHead(n === 1 ? 503 : 202);
