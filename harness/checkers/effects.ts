@@ -11,6 +11,7 @@ const BEFORE_RECORDED: Readonly<Record<string, { family: string; effect: FaultEf
   'kill-executor': { family: 'process', effect: 'ends' },
   pause: { family: 'process', effect: 'freezes' },
   'redis-restart': { family: 'redis', effect: 'ends' },
+  'redis-wipe': { family: 'redis', effect: 'erases' },
   down: { family: 'link', effect: 'cuts' },
   timeout: { family: 'link', effect: 'cuts' },
   reset_peer: { family: 'link', effect: 'cuts' },

@@ -195,7 +195,8 @@ export function faultReach(history: History, obs: Observations): FaultReach {
   const redisCrashes: number[] = [];
   const crashesOf = new Map<string, number[]>();
   for (const f of okStarts) {
-    if (effectOf(f) !== 'ends') continue;
+    // a wipe (`erases`) ends Redis as a restart does
+    if (effectOf(f) !== 'ends' && effectOf(f) !== 'erases') continue;
     if (familyOf(f) === 'redis') redisCrashes.push(f.t);
     else {
       for (const w of targets.get(f)!.workers) {

@@ -2,7 +2,7 @@ import type { Toxiproxy } from 'toxiproxy-node-client';
 import { bootstrap } from './binaries.ts';
 import { BackedEnvironment } from './backed.ts';
 import { OWNER_VAR, ProcessRegistry, trackForExit } from './processes.ts';
-import { RedisServer } from './redis.ts';
+import { redisControlOf, RedisServer } from './redis.ts';
 import { SutProcess } from './sut.ts';
 import { PayloadRecord } from './payload-record.ts';
 import { ToxiproxyServer } from './toxiproxy.ts';
@@ -87,15 +87,7 @@ export class Environment extends BackedEnvironment<SutProcess> {
   }
 
   get redisControl(): RedisControl {
-    const redis = this.redis;
-    return {
-      alive: () => redis.process.alive(),
-      kill: async () => {
-        redis.process.signal('SIGKILL');
-        await redis.process.exited;
-      },
-      restart: () => redis.restart(),
-    };
+    return redisControlOf(this.redis);
   }
 
   protected get redisPassword(): string {

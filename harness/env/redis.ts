@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { EnvironmentError } from './errors.ts';
+import type { RedisControl } from './surface.ts';
 import { PortTakenError, rebindWithRetry, startWithPortRetry } from './ports.ts';
 import { onExitSync, OWNER_VAR, pidAlive, type ManagedProcess, type ProcessRegistry } from './processes.ts';
 
@@ -157,6 +158,16 @@ export class RedisServer {
     await rebindWithRetry('redis-server', port, () => this.launch(port), { attempts: 5, backoffMs: 200 });
   }
 
+  /**
+   * Removes everything in its data dir (the append-only dir and files, any RDB), so the next start
+   * comes up empty. Only while it is down: a running redis-server would go on writing to files it
+   * has open.
+   */
+  eraseData(): void {
+    if (this.process.alive()) throw new Error('redis-server is running: its data can be removed only while it is down');
+    for (const name of readdirSync(this.dir)) rmSync(path.join(this.dir, name), { recursive: true, force: true });
+  }
+
   async stop(): Promise<void> {
     this.process.signal('SIGTERM');
     const t = setTimeout(() => this.process.signal('SIGKILL'), 3000);
@@ -169,6 +180,19 @@ export class RedisServer {
     rmSync(this.dir, { recursive: true, force: true });
     this.forgetDir();
   }
+}
+
+/** A redis-server as the faults control it (RedisControl): kill, restart on its data, erase its data while down. */
+export function redisControlOf(redis: RedisServer): RedisControl {
+  return {
+    alive: () => redis.process.alive(),
+    kill: async () => {
+      redis.process.signal('SIGKILL');
+      await redis.process.exited;
+    },
+    restart: () => redis.restart(),
+    erase: async () => redis.eraseData(),
+  };
 }
 
 /** A direct (not proxied) connection to the Redis on a loopback port (a process's or a container's). */

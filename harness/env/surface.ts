@@ -48,6 +48,11 @@ export interface RedisControl {
   kill(): Promise<void>;
   /** start again on the same port and data */
   restart(): Promise<void>;
+  /**
+   * While it is down: remove its data (append-only and RDB files), so the next start comes up
+   * empty (the redis-wipe fault). Absent where the environment cannot (then a wipe is `empty`).
+   */
+  erase?(): Promise<void>;
 }
 
 export interface RunEnvironment {

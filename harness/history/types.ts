@@ -125,13 +125,14 @@ export interface NemesisEntry {
  * What a fault step does to the part it strikes, for the checkers (a fault kind's module says it,
  * the nemesis records it on the step's start entry):
  * - `ends`: the process (or executor, or Redis) dies: what it ran is killed by a signal, what it held must be taken over or run again (kill, restart, kill-executor, redis-restart);
+ * - `erases`: Redis dies as with `ends` and comes back empty: what was in it before may be gone (redis-wipe); what was acknowledged after it came back is owed in full;
  * - `freezes`: the process stops and later goes on: its payload may outlive its timeout, its lease may lapse (pause);
  * - `cuts`: a command in flight on the link fails or goes unanswered, so it may be resent (down, timeout, reset_peer, limit_data);
  * - `stalls`: the link slows without a bound on one message, past any lease (bandwidth);
  * - `delays`: each message on the link waits its fault's `latencyMs` + `jitterMs` (latency);
  * - `none`: nothing a checker must excuse (slow_close, slicer).
  */
-export type FaultEffect = 'ends' | 'freezes' | 'cuts' | 'stalls' | 'delays' | 'none';
+export type FaultEffect = 'ends' | 'erases' | 'freezes' | 'cuts' | 'stalls' | 'delays' | 'none';
 
 /** A part of the final state the harness could not read (after retries): the checkers say `unknown` for it, never `lost`. */
 export interface Unreadable {

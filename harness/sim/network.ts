@@ -715,6 +715,12 @@ export class SimNetwork implements DeliveryPolicy {
     for (const q of [...this.conns.values()]) this.reset(q);
   }
 
+  /** While it is down: its keyspace goes, so it comes back empty (a wipe). */
+  redisErase(): void {
+    if (this.redisUp) throw new Error('the simulated Redis is up: its data can be erased only while it is down');
+    this.engine.erase();
+  }
+
   redisBack(): void {
     this.redisUp = true;
   }

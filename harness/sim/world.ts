@@ -347,6 +347,7 @@ export class SimWorld implements RunEnvironment {
       alive: () => this.network.redisIsUp,
       kill: async () => this.network.redisDown(),
       restart: async () => this.network.redisBack(),
+      erase: async () => this.network.redisErase(),
     };
   }
 

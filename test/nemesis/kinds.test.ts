@@ -13,7 +13,7 @@ import {
 } from '../../harness/nemesis/index.ts';
 
 // the test's own list of the built-in kinds (FaultKind): the table must hold each once
-const KINDS: FaultKind[] = ['latency', 'bandwidth', 'slow_close', 'timeout', 'reset_peer', 'slicer', 'limit_data', 'down', 'kill', 'kill-executor', 'pause', 'restart', 'redis-restart', 'crash-point'];
+const KINDS: FaultKind[] = ['latency', 'bandwidth', 'slow_close', 'timeout', 'reset_peer', 'slicer', 'limit_data', 'down', 'kill', 'kill-executor', 'pause', 'restart', 'redis-restart', 'redis-wipe', 'crash-point'];
 const targets = {
   links: ['worker-1', 'keeper-1'], processes: ['orchestrator', 'worker-1', 'keeper-1'], workers: ['worker-1'],
   executors: { 'worker-1': 'worker-1-executor' },

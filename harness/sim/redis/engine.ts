@@ -140,6 +140,12 @@ export class SimRedis {
     for (const id of ids) this.onDrop(id);
   }
 
+  /** Its keyspace emptied, as a start with no data files (no connection is open: it is called after restart). */
+  erase(): void {
+    this.db.clear();
+    this.readyKeys.clear();
+  }
+
   // ---- dispatch -------------------------------------------------------------------------
 
   private nowMs(): number {
