@@ -37,7 +37,12 @@ export interface TaskView {
 }
 
 export type ClientOp =
-  | { f: 'submit'; value: { idempotencyKey: string; description: string; jobs: JobSpec[] } }
+  /**
+   * a submission names the Idempotency-Key it carried, or says `keyless: true` when it carried none
+   * (one attempt, never retried: it made one task if answered, none if refused, none or one if its
+   * answer was lost)
+   */
+  | { f: 'submit'; value: ({ idempotencyKey: string; keyless?: never } | { idempotencyKey?: never; keyless: true }) & { description: string; jobs: JobSpec[] } }
   | { f: 'read'; value: { taskId: string } }
   | { f: 'cancel'; value: { jobId: string } };
 
