@@ -110,6 +110,10 @@ export class Environment extends BackedEnvironment<SutProcess> {
     return Object.fromEntries([...this.sut].map(([id, p]) => [id, p.takeLog()]));
   }
 
+  rolePids(): ReadonlyMap<string, number | undefined> {
+    return new Map([...this.sut].map(([id, p]) => [id, p.alive() ? p.pid : undefined]));
+  }
+
   payloadStarts(history: HistoryRecorder): PayloadStartEntry[] {
     return this.payloadRecord.starts(history);
   }

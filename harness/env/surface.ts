@@ -106,6 +106,12 @@ export interface RunEnvironment {
    */
   takeLogs?(): Record<string, string>;
   /**
+   * Each of the system's processes by id, with its pid while it runs, where this environment runs
+   * them as processes of this machine: the runner measures their run-queue wait (starvation.ts).
+   * Absent elsewhere (the simulation has no CPU to share; containers are not measured).
+   */
+  rolePids?(): ReadonlyMap<string, number | undefined>;
+  /**
    * A crash point's trigger, where this environment sees each command reach Redis (the
    * simulation): `fired` settles the moment the role or executor `watch` has had its `nth`
    * command since now (of name `command`; '*' counts any) executed, before the reply reaches it.

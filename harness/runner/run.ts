@@ -5,6 +5,7 @@ import { HistoryRecorder } from '../history/recorder.ts';
 import type { ExecutionEntry, History, ShapeEntry, TransitionEntry } from '../history/types.ts';
 import { LIVE_CLOCK_MARGIN_MS } from '../checkers/roles.ts';
 import { effectiveFault, healAll, maxDelayMs, playSchedule, type Schedule } from '../nemesis/index.ts';
+import { watchStarvation } from '../env/starvation.ts';
 import { probeLiveness } from './liveness.ts';
 import { Client, type SubmitRequest, type Submitted } from '../workload/client.ts';
 import type { Heard } from '../systems/types.ts';
@@ -77,6 +78,8 @@ export async function runOnce(env: RunEnvironment, plan: RunPlan): Promise<RunOu
   history.add(shapeEntry(env));
   // what the system only emits as it happens (its events over pub/sub), heard over a connection of the harness's own
   const recording = await env.system.record?.(env.admin, history);
+  // a process starved of CPU on a busy machine is paused as surely as by SIGSTOP: measured, recorded as such
+  const starvation = env.rolePids ? watchStarvation(history, () => env.rolePids!()) : undefined;
   // two client processes: the second sends what real clients send from a second place (the same
   // key at once, a second cancel); the first does everything else
   const client = new Client(env.transport, history, 'client-0');
@@ -118,6 +121,7 @@ export async function runOnce(env: RunEnvironment, plan: RunPlan): Promise<RunOu
     reading = false;
     await reader;
     heard = (await recording?.stop()) ?? heard;
+    starvation?.stop();
   }
 
   const collectStart = history.now();
