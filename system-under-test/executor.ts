@@ -49,7 +49,8 @@ export type ExecutorMessage = z.infer<typeof ExecutorMessageSchema>;
 
 /** A payload edge keeps the payload's stdout up to this many bytes (PROTOCOL.md: a completed job's output). */
 export const OUTPUT_CAP_BYTES = 64 * 1024;
-const CANCEL_POLL_MS = 100;
+/** PROTOCOL.md: a running payload of a cancelled job is killed within this (the flag is polled this often) */
+export const CANCEL_POLL_MS = 100;
 /** how long a payload killed by someone else's signal waits for this executor's own stop, before it counts as the payload's outcome */
 const SIGNAL_GRACE_MS = 250;
 

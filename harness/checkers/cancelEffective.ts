@@ -42,7 +42,7 @@ import { hitsWorkers, rolesOf, type Roles } from './roles.ts';
 import { expectedOutcome } from './spec.ts';
 import { unread } from './unreadable.ts';
 
-/** PROTOCOL.md: an executor that runs a job sees its cancel flag within 100 ms (the reference executor's CANCEL_POLL_MS) */
+/** the reference system's promise (PROTOCOL.md: an executor that runs a job sees its cancel flag within 100 ms), as its module declares it (SystemModule.cancelWithinMs) */
 export const CANCEL_POLL_MS = 100;
 /** what a start or an end may come after the allowance in simulation: event-loop turns and sub-millisecond link hops */
 export const SLACK_MS = 50;
@@ -94,6 +94,8 @@ export interface CancelJudgment {
   violations: CancelViolation[];
   /** a cancel was acknowledged but the logs that say what ran could not be read */
   undecided: boolean;
+  /** the system's promise on cancels (ShapeEntry.cancelWithinMs); undefined: it makes none, and nothing is judged */
+  promisedMs: number | undefined;
 }
 
 /** The earliest answer 202 to a cancel of each job, with its request. */
@@ -129,11 +131,13 @@ export function ranAtLeast(outcome: TransitionEntry, payload: Payload, timeoutMs
 const keyOf = (jobId: string, attempt: number, executorId: string) => `${jobId}\u0000${attempt}\u0000${executorId}`;
 
 export function judgeCancels(history: History, obs: Observations): CancelJudgment {
-  const out: CancelJudgment = { cancelsAcked: 0, startsJudged: 0, lateStartsAllowed: 0, lateEndsAllowed: 0, latestAllowedMs: 0, explained: 0, violations: [], undecided: false };
+  const roles = rolesOf(obs);
+  const promisedMs = roles.shape?.cancelWithinMs;
+  const out: CancelJudgment = { cancelsAcked: 0, startsJudged: 0, lateStartsAllowed: 0, lateEndsAllowed: 0, latestAllowedMs: 0, explained: 0, violations: [], undecided: false, promisedMs };
   const acks = cancelAcks(history);
   out.cancelsAcked = acks.size;
-  if (acks.size === 0) return out;
-  const roles = rolesOf(obs);
+  // a system that promises no bound on cancels (its module declares none) is not held to one
+  if (acks.size === 0 || promisedMs === undefined) return out;
   const unreadable = obs.snapshot?.unreadable ?? [];
   if (!obs.snapshot || unread(unreadable, roles.evidence.executionsLog) || unread(unreadable, roles.evidence.transitionLog)) {
     out.undecided = true;
@@ -198,7 +202,7 @@ export function judgeCancels(history: History, obs: Observations): CancelJudgmen
     const ran = ranAtLeast(outcome, payload, timeoutMs);
     if (ran === undefined) continue;
     const endedBy = start.t + ran;
-    const ended = judge('end', endedBy, CANCEL_POLL_MS, { outcome, endedBy });
+    const ended = judge('end', endedBy, promisedMs, { outcome, endedBy });
     if (ended === 'allowed') out.lateEndsAllowed++;
     if (ended === 'explained') out.explained++;
   }
@@ -237,7 +241,7 @@ export function cancelEffective(history: History, obs: Observations = observe(hi
     const noFault = `and no fault on ${v.worker ?? 'a worker'} (process, executor or link) or on Redis during the job's life until then explains it`;
     const message = v.rule === 'start'
       ? `job ${v.jobId}${v.taskId ? ` (task ${v.taskId})` : ''}: cancelled (202 at t=${ack.ok.t}ms${asked}), its payload started at t=${start.t}ms (${ran}), ${start.t - ack.ok.t} ms after the ack: an executor checks the cancel flag before it starts a payload (allowed: ${v.allowedMs} ms), ${noFault}`
-      : `job ${v.jobId}${v.taskId ? ` (task ${v.taskId})` : ''}: cancelled (202 at t=${ack.ok.t}ms${asked}), its payload (started at t=${start.t}ms, ${ran}) ran on to its end: its executor reported it ${describeOutcome(v.outcome!)} at t=${v.outcome!.t}ms, so it ran until t=${v.endedBy}ms at least, ${v.endedBy! - ack.ok.t} ms after the ack: an executor polls the cancel flag every ${CANCEL_POLL_MS} ms and kills the payload (allowed: ${v.allowedMs} ms), ${noFault}`;
+      : `job ${v.jobId}${v.taskId ? ` (task ${v.taskId})` : ''}: cancelled (202 at t=${ack.ok.t}ms${asked}), its payload (started at t=${start.t}ms, ${ran}) ran on to its end: its executor reported it ${describeOutcome(v.outcome!)} at t=${v.outcome!.t}ms, so it ran until t=${v.endedBy}ms at least, ${v.endedBy! - ack.ok.t} ms after the ack: the system promises a cancelled payload stops within ${j.promisedMs} ms (allowed: ${v.allowedMs} ms), ${noFault}`;
     findings.add(() => ({
       message,
       jobId: v.jobId,
@@ -246,7 +250,7 @@ export function cancelEffective(history: History, obs: Observations = observe(hi
       entries: [...(ack.invoke ? [ack.invoke] : []), ack.ok, start, ...(v.outcome ? [v.outcome] : [])],
     }));
   }
-  const stats = { cancelsAcked: j.cancelsAcked, startsJudged: j.startsJudged, lateStartsAllowed: j.lateStartsAllowed, lateEndsAllowed: j.lateEndsAllowed, latestAllowedMs: j.latestAllowedMs, explained: j.explained };
+  const stats = { cancelsAcked: j.cancelsAcked, promisedMs: j.promisedMs ?? -1, startsJudged: j.startsJudged, lateStartsAllowed: j.lateStartsAllowed, lateEndsAllowed: j.lateEndsAllowed, latestAllowedMs: j.latestAllowedMs, explained: j.explained };
   if (j.undecided && findings.count === 0) {
     return { checker: 'cancelEffective', valid: 'unknown', evidence: [{ message: `${j.cancelsAcked} cancel(s) were acknowledged, but the executions or transition log could not be read (or the run never settled): whether a payload started or ran on after its cancel is unknown` }], stats: { violations: 0, ...stats } };
   }

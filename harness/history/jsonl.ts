@@ -115,6 +115,7 @@ const schemas = {
     evidence: z.looseObject({ transitionLog: z.string().optional(), runningSet: z.string().optional(), executionsLog: z.string().optional() }),
     clockMarginMs: z.number().nonnegative(),
     leaseMs: z.number().positive().optional(),
+    cancelWithinMs: z.number().nonnegative().optional(),
   }),
   payload: z.looseObject({
     kind: z.literal('payload'),

@@ -228,6 +228,8 @@ export interface ShapeEntry {
   clockMarginMs: number;
   /** how long a job may go unrenewed before another worker may take it over (--lease-ms): what a slowed link must be comparable to before it explains a rerun */
   leaseMs?: number;
+  /** the system's promise on cancels (SystemModule.cancelWithinMs): absent when it makes none, and then cancelEffective does not judge */
+  cancelWithinMs?: number;
 }
 
 /**

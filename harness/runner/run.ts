@@ -161,6 +161,7 @@ export function shapeEntry(env: RunEnvironment): ShapeEntry {
     evidence: env.system.evidence ?? {},
     clockMarginMs: env.simulated ? 0 : LIVE_CLOCK_MARGIN_MS,
     leaseMs: env.options.leaseMs,
+    ...(env.system.cancelWithinMs !== undefined ? { cancelWithinMs: env.system.cancelWithinMs } : {}),
   };
 }
 

@@ -48,6 +48,8 @@ export interface KitSystemOptions {
   skip?: Readonly<Record<string, string>>;
   /** the longest a healthy idle worker takes to pick up new work after a heal (its own timers); default: the harness's */
   pickupMs?: number;
+  /** its promise on cancels, if it makes one (SystemModule.cancelWithinMs): a cancelled job's payload stops within this many ms */
+  cancelWithinMs?: number;
 }
 
 const TERMINAL = new Set<JobState>(['completed', 'failed', 'cancelled']);
@@ -126,5 +128,6 @@ export function kitSystem(o: KitSystemOptions): SystemModule {
       return (await unfinishedJobs(admin, keys)) === 0 && (await everyStartEnded(admin, keys));
     },
     ...(o.pickupMs !== undefined ? { livenessBoundMs: () => o.pickupMs! } : {}),
+    ...(o.cancelWithinMs !== undefined ? { cancelWithinMs: o.cancelWithinMs } : {}),
   };
 }

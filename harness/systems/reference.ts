@@ -83,6 +83,9 @@ export const reference: SystemModule = {
    * worker's job waits for one.
    */
   livenessBoundMs: () => 15_000 + 1_000 + 500,
+  // PROTOCOL.md: an executor polls a running job's cancel flag every 100 ms and kills its payload
+  // (system-under-test/executor.ts CANCEL_POLL_MS, held equal by test/checkers/cancelEffective.test.ts)
+  cancelWithinMs: 100,
 };
 
 /**

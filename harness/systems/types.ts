@@ -162,6 +162,13 @@ export interface SystemModule {
    * Absent: harness/runner/liveness.ts DEFAULT_PICKUP_MS plus a lease.
    */
   livenessBoundMs?(ctx: LivenessContext): number;
+  /**
+   * Its promise on cancels, where it makes one: a payload of a job whose cancel the front door
+   * acknowledged stops (or never starts) within this many ms, e.g. the interval at which its
+   * executors poll the cancel flag. The checker cancelEffective holds it to that; a system that
+   * makes no such promise is not judged on it.
+   */
+  readonly cancelWithinMs?: number;
 }
 
 /** What a liveness bound may depend on besides the system's own settings. */

@@ -22,6 +22,8 @@ interface Options {
   /** a fault step during the run */
   fault?: { t: number; end: number; fault: string; target: string; detail: Record<string, unknown>; effect: 'ends' | 'freezes' | 'cuts' | 'stalls' | 'delays' | 'none' };
   simulated?: boolean;
+  /** the system's promise on cancels (default: the reference system's 100 ms); null: it makes none */
+  promisedMs?: number | null;
   /** the snapshot: absent (the run never settled), or with the executions log unreadable */
   snapshot?: 'none' | 'executions-unreadable';
 }
@@ -33,7 +35,8 @@ interface Options {
  */
 function run(o: Options): HistoryBuilder {
   const h = new HistoryBuilder();
-  h.entries.push(shapeEntry({ simulated: o.simulated ?? true }));
+  const promised = o.promisedMs === undefined ? CANCEL_POLL_MS : o.promisedMs;
+  h.entries.push(shapeEntry({ simulated: o.simulated ?? true, ...(promised !== null ? { cancelWithinMs: promised } : {}) }));
   const p = o.payload ?? { durationMs: 300, exitCode: 0, output: ['x'] };
   const sub = h.submit({ t: 100, key: 'k-1', payloads: [p], taskId: 'T-1', jobIds: ['J-1'] });
   (sub.invoke.value as { jobs: { timeoutMs: number }[] }).jobs[0]!.timeoutMs = o.timeoutMs ?? 30_000;
@@ -113,7 +116,7 @@ describe('cancelEffective', () => {
     // started at 200, a 2 s payload: it ran until 2200 at least, the ack came at 302
     const v = verdict({ payload: { durationMs: 2000, exitCode: 0, output: ['x'] }, start: 200, cancel: { t: 300, okT: 302 }, outcome: { type: 'completed', exitCode: 0, t: 2210 } });
     expect(v.valid).toBe(false);
-    expect(v.evidence[0]!.message).toMatch(/its payload \(started at t=200ms, attempt 1, executor worker-1-executor\) ran on to its end: its executor reported it completed \(exit 0\) at t=2210ms, so it ran until t=2200ms at least, 1898 ms after the ack: an executor polls the cancel flag every 100 ms and kills the payload \(allowed: 150 ms\)/);
+    expect(v.evidence[0]!.message).toMatch(/its payload \(started at t=200ms, attempt 1, executor worker-1-executor\) ran on to its end: its executor reported it completed \(exit 0\) at t=2210ms, so it ran until t=2200ms at least, 1898 ms after the ack: the system promises a cancelled payload stops within 100 ms \(allowed: 150 ms\)/);
     expect(v.evidence[0]!.entries?.map((e) => e.kind)).toEqual(['client', 'client', 'execution', 'transition']);
   });
 
@@ -177,6 +180,18 @@ describe('cancelEffective', () => {
     expect(verdict({ ...long, simulated: false }).valid).toBe(false);
   });
 
+  it("holds a system to the bound it promises, and one that promises none to nothing", () => {
+    // a payload that ran on 598 ms after the ack: past 100 ms + slack, within a promise of 1 s
+    const late = { payload: { durationMs: 700, exitCode: 0, output: ['x'] }, start: 200, cancel: { t: 300, okT: 302 }, outcome: { type: 'completed' as const, exitCode: 0, t: 910 } };
+    const v = verdict(late);
+    expect(v.valid).toBe(false);
+    expect(v.evidence[0]!.message).toMatch(/promises a cancelled payload stops within 100 ms/);
+    expect(verdict({ ...late, promisedMs: 1000 }).valid).toBe(true);
+    const none = verdict({ ...late, promisedMs: null });
+    expect(none.valid).toBe(true);
+    expect(none.stats).toMatchObject({ cancelsAcked: 1, startsJudged: 0, promisedMs: -1 });
+  });
+
   it('judges nothing when the cancel was not acknowledged (failed, 405 from a system that cannot cancel)', () => {
     const v = verdict({ payload: { durationMs: 2000, exitCode: 0, output: ['x'] }, start: 900, cancel: { t: 300, okT: 302, status: 405 }, outcome: { type: 'completed', exitCode: 0, t: 2910 } });
     expect(v.valid).toBe(true);
@@ -214,5 +229,14 @@ describe('ranAtLeast', () => {
     expect(ranAtLeast(outcome('failed', null), p, 30_000)).toBeUndefined();
     expect(ranAtLeast(outcome('cancelled', null), p, 30_000)).toBeUndefined();
     expect(ranAtLeast(outcome('completed', 0), hang, 400)).toBeUndefined();
+  });
+});
+
+describe('the reference system declares the bound its executor keeps', () => {
+  it('cancelWithinMs is the executor poll interval', async () => {
+    const { reference } = await import('../../harness/systems/reference.ts');
+    const { CANCEL_POLL_MS: executorPoll } = await import('../../system-under-test/executor.ts');
+    expect(reference.cancelWithinMs).toBe(executorPoll);
+    expect(CANCEL_POLL_MS).toBe(executorPoll);
   });
 });
