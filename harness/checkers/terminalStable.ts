@@ -6,8 +6,13 @@
 // began after the log's terminal decision (plus a margin for the two clocks) must show that
 // decision; the snapshot must show the log's last applied state. A write the log does not
 // record is caught there.
+//
+// A step that erased Redis (erasure.ts) may take a job submitted before it, with its state and
+// its log: the final snapshot is not held to what a read or the log saw of such a job before the
+// erasure healed. What was seen after, and every job submitted after, is held in full.
 
 import type { ClientEntry, History, JobView, SnapshotEntry, TransitionEntry, Unreadable, Verdict } from '../history/types.ts';
+import { Erasures } from './erasure.ts';
 import { describeTransition, Findings, snapshotExcerpt } from './findings.ts';
 import { observe, type JobRecord, type Observations, type ReadOp, type Step } from './observations.ts';
 import { rolesOf } from './roles.ts';
@@ -40,6 +45,8 @@ interface Judgment {
   readsBehindLog: number;
   snapshotDisagreements: number;
   undecided: number;
+  /** disagreements of the snapshot with what was seen of a job before an erasure that may have taken it: excused */
+  erased: number;
 }
 
 /** The log's account of each job, by JobRecord.index: its first applied terminal transition and its last applied one. */
@@ -149,11 +156,16 @@ function checkReadsAgainstLog(obs: Observations, log: LogAccount, clockMarginMs:
 }
 
 /** (c) the snapshot agrees with every terminal state ever read of one job. */
-function checkSnapshotAgainstReads(record: JobRecord, byState: EarliestReads, snapshot: SnapshotEntry, unreadable: readonly Unreadable[], j: Judgment): void {
+function checkSnapshotAgainstReads(record: JobRecord, byState: EarliestReads, snapshot: SnapshotEntry, unreadable: readonly Unreadable[], erasures: Erasures, j: Judgment): void {
   const { jobId, inSnapshot } = record;
   for (const state of TERMINAL) {
     const r = byState[state];
     if (!r || inSnapshot?.job.state === state) continue;
+    // read before an erasure that may have taken the job had healed
+    if (erasures.mayEraseJobAfter(record, r.invokeT)) {
+      j.erased++;
+      continue;
+    }
     if (!inSnapshot && unreadable.length > 0) {
       j.undecided++; // absent, but maybe only unread
       continue;
@@ -205,9 +217,14 @@ function disagreementUndecided(record: JobRecord, expected: LogExpectation, snap
 }
 
 /** (c) the snapshot agrees with the log's last applied state of one job (the snapshot and the log are one cut: they must describe the same state). */
-function checkSnapshotAgainstLog(record: JobRecord, log: LogAccount, snapshot: SnapshotEntry, unreadable: readonly Unreadable[], logUnread: boolean, j: Judgment): void {
+function checkSnapshotAgainstLog(record: JobRecord, log: LogAccount, snapshot: SnapshotEntry, unreadable: readonly Unreadable[], logUnread: boolean, erasures: Erasures, j: Judgment): void {
   const expected = logExpectation(record, log);
   if (!expected) return;
+  // the log decided before an erasure that may have taken the job had healed (the log read back after one holds only what followed it)
+  if (erasures.mayEraseJobAfter(record, expected.step ? expected.step.t : -Infinity)) {
+    j.erased++;
+    return;
+  }
   if (disagreementUndecided(record, expected, snapshot, unreadable, logUnread)) {
     j.undecided++;
     return;
@@ -240,7 +257,8 @@ function undecidedVerdict(snapshot: SnapshotEntry | undefined, unreadable: reado
 }
 
 export function terminalStable(history: History, obs: Observations = observe(history)): Verdict {
-  const j: Judgment = { findings: new Findings(), logOverwrites: 0, readOverwrites: 0, readsBehindLog: 0, snapshotDisagreements: 0, undecided: 0 };
+  const j: Judgment = { findings: new Findings(), logOverwrites: 0, readOverwrites: 0, readsBehindLog: 0, snapshotDisagreements: 0, undecided: 0, erased: 0 };
+  const erasures = new Erasures(obs);
   const unreadable = obs.snapshot?.unreadable ?? [];
   const roles = rolesOf(obs);
   const logUnread = unread(unreadable, roles.evidence.transitionLog);
@@ -253,12 +271,12 @@ export function terminalStable(history: History, obs: Observations = observe(his
   if (snapshot) {
     for (const record of obs.jobs) {
       const byState = terminalReads[record.index];
-      if (byState) checkSnapshotAgainstReads(record, byState, snapshot, unreadable, j);
-      checkSnapshotAgainstLog(record, log, snapshot, unreadable, logUnread, j);
+      if (byState) checkSnapshotAgainstReads(record, byState, snapshot, unreadable, erasures, j);
+      checkSnapshotAgainstLog(record, log, snapshot, unreadable, logUnread, erasures, j);
     }
   }
 
   if (j.findings.count === 0 && (j.undecided > 0 || logUnread)) return undecidedVerdict(snapshot, unreadable, j);
   const { logOverwrites, readOverwrites, readsBehindLog, snapshotDisagreements, undecided } = j;
-  return j.findings.verdict('terminalStable', { logOverwrites, readOverwrites, readsBehindLog, snapshotDisagreements, undecided });
+  return j.findings.verdict('terminalStable', { logOverwrites, readOverwrites, readsBehindLog, snapshotDisagreements, undecided, ...(erasures.any ? { erasedExcused: j.erased } : {}) });
 }

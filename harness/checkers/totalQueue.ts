@@ -17,8 +17,13 @@
 // from snapshot.tasks, so the other checkers see it as missing, which it is for any state they
 // compare). Part of the final state left unread makes a job undecided only when that key could
 // hold it: its job hash, its task hash, or everything ('*').
+//
+// A step that erased Redis (erasure.ts) excuses what it may have taken: a job lost, a task read
+// back 404, a recovered job left unfinished, a second task under one key, when a submit of it
+// was invoked before the erasure began. Everything submitted after is judged in full.
 
 import type { ClientEntry, History, HistoryEntry, Malformed, Orphan, SnapshotEntry, TaskView, TransitionEntry, Unreadable, Verdict } from '../history/types.ts';
+import { Erasures } from './erasure.ts';
 import { describeTransition, Findings, snapshotExcerpt } from './findings.ts';
 import { observe, type Observations, type SubmitOp } from './observations.ts';
 import { isTerminal } from './spec.ts';
@@ -121,9 +126,11 @@ function keyConflicts(obs: Observations): Map<string, Sighting[]> {
 }
 
 /** duplicated: one idempotency key, two tasks. Returns how many keys. */
-function findDuplicatedKeys(obs: Observations, duplicated: Findings): number {
+function findDuplicatedKeys(obs: Observations, erasures: Erasures, duplicated: Findings): number {
   const snapshot = obs.snapshot;
   const conflicts = keyConflicts(obs);
+  // the key's record may have been erased with what its first submit wrote: a retry then makes a new task
+  for (const key of [...conflicts.keys()]) if (erasures.mayEraseKey(key)) conflicts.delete(key);
   const describeSighting = (s: Sighting): string =>
     isSubmit(s) ? `${s.taskId} (${describeSubmit(s)})` : `${s.taskId} (snapshot at t=${snapshot!.t}ms)`;
   for (const [key, all] of conflicts) {
@@ -173,12 +180,14 @@ function firstAcknowledgements(obs: Observations): Map<string, SubmitOp> {
 }
 
 /** read-your-writes: a read begun after a submit of its task was acknowledged must find the task. Returns how many did not. */
-function findUnreadWrites(history: History, obs: Observations, reads: Findings): number {
+function findUnreadWrites(history: History, obs: Observations, erasures: Erasures, reads: Findings): number {
   const firstAck = firstAcknowledgements(obs);
   let readsNotFound = 0;
   for (const r of notFoundReads(history)) {
     const op = firstAck.get(r.taskId);
     if (!op || !(op.completion!.t < r.invoke.t)) continue;
+    // an erasure that may have taken the task had begun by the 404
+    if (erasures.erasedBefore(op, r.fail.t)) continue;
     readsNotFound++;
     reads.add(() => ({
       message: `task ${r.taskId}: read op ${r.invoke.opId} by ${r.invoke.process} (invoked t=${r.invoke.t}ms) answered 404 at t=${r.fail.t}ms, after ${describeSubmit(op)} had acknowledged it`,
@@ -248,13 +257,19 @@ function indexBadEvidence(snapshot: SnapshotEntry): BadEvidence {
  * lost: acknowledged, yet not terminal (or absent) after the final heal. Absent while a key
  * that could hold it was left unread: undecided, not lost (`hiding`: the keys that did).
  */
-function findLostAcknowledged(obs: Observations, snapshot: SnapshotEntry, bad: BadEvidence, lostFindings: Findings): { lost: number; undecided: number; hiding: Set<Unreadable> } {
+function findLostAcknowledged(obs: Observations, snapshot: SnapshotEntry, bad: BadEvidence, erasures: Erasures, lostFindings: Findings): { lost: number; undecided: number; erased: number; hiding: Set<Unreadable> } {
   const unreadable = snapshot.unreadable ?? [];
   const hiding = new Set<Unreadable>();
   let lost = 0;
   let undecided = 0;
+  let erased = 0;
   for (const { jobId, origin, inSnapshot: found } of obs.jobs) {
     if (!origin || (found && isTerminal(found.job.state))) continue;
+    // submitted before an erasure began: what it wrote may be gone with it
+    if (erasures.mayErase(origin.submit)) {
+      erased++;
+      continue;
+    }
     if (!found) {
       if (bad.malformedJob.has(jobId) || bad.malformedTask.has(origin.submit.taskId!) || bad.orphanOf.has(jobId)) continue;
       if (mayHide(unreadable, jobId, origin.submit.taskId)) {
@@ -273,7 +288,7 @@ function findLostAcknowledged(obs: Observations, snapshot: SnapshotEntry, bad: B
       entries: [...submitEntries(op), snapshotExcerpt(snapshot, found?.task, jobId)],
     }));
   }
-  return { lost, undecided, hiding };
+  return { lost, undecided, erased, hiding };
 }
 
 /** What the snapshot holds that was not acknowledged, counted. */
@@ -287,11 +302,14 @@ interface Unacknowledged {
   lost: number;
   /** tasks accounted for by a keyless submit whose answer was lost */
   recoveredKeylessTasks: number;
+  /** recovered jobs not terminal whose key a submit sent before an erasure began: excused */
+  erased: number;
 }
 
 /** The findings a snapshot task goes to, and the snapshot they cite. */
 interface TaskJudgment {
   snapshot: SnapshotEntry;
+  erasures: Erasures;
   counts: Unacknowledged;
   lostFindings: Findings;
   unexpectedFindings: Findings;
@@ -343,7 +361,7 @@ function reportFailedTookEffect(task: TaskView, sent: SubmitOp[], { snapshot, co
  * A task sent only by indeterminate submits took effect: its jobs are recovered, and owed a
  * terminal state from here on (else lost); a job past the most any of them sent is unexpected.
  */
-function recoveredJobs(task: TaskView, sent: SubmitOp[], { snapshot, counts, lostFindings, unexpectedFindings }: TaskJudgment): void {
+function recoveredJobs(task: TaskView, sent: SubmitOp[], { snapshot, erasures, counts, lostFindings, unexpectedFindings }: TaskJudgment): void {
   const maxJobs = Math.max(...sent.map((op) => op.payloads?.length ?? Infinity));
   const how = sent[0]!.idempotencyKey === undefined ? 'without a key' : `with key ${task.idempotencyKey}`;
   task.jobs.forEach((job, i) => {
@@ -360,6 +378,11 @@ function recoveredJobs(task: TaskView, sent: SubmitOp[], { snapshot, counts, los
     }
     counts.recovered++;
     if (isTerminal(job.state)) return;
+    // one of its submits was in flight across an erasure (or before it): what it wrote may be gone
+    if (sent.some((op) => erasures.mayErase(op))) {
+      counts.erased++;
+      return;
+    }
     // it took effect: from here on it is owed what an acknowledged job is owed
     counts.recoveredNotTerminal++;
     counts.lost++;
@@ -402,9 +425,9 @@ function keylessWhyNot(obs: Observations, matched: number): string {
 }
 
 /** unexpected / recovered: what the snapshot holds that was not acknowledged, task by task. */
-function judgeUnacknowledged(obs: Observations, snapshot: SnapshotEntry, okByTaskId: Map<string, SubmitOp>, lostFindings: Findings, unexpectedFindings: Findings): Unacknowledged {
-  const counts: Unacknowledged = { unexpected: 0, unexpectedTasks: 0, recovered: 0, recoveredNotTerminal: 0, failedTookEffect: 0, lost: 0, recoveredKeylessTasks: 0 };
-  const judgment: TaskJudgment = { snapshot, counts, lostFindings, unexpectedFindings };
+function judgeUnacknowledged(obs: Observations, snapshot: SnapshotEntry, okByTaskId: Map<string, SubmitOp>, erasures: Erasures, lostFindings: Findings, unexpectedFindings: Findings): Unacknowledged {
+  const counts: Unacknowledged = { unexpected: 0, unexpectedTasks: 0, recovered: 0, recoveredNotTerminal: 0, failedTookEffect: 0, lost: 0, recoveredKeylessTasks: 0, erased: 0 };
+  const judgment: TaskJudgment = { snapshot, erasures, counts, lostFindings, unexpectedFindings };
   // a task whose key no submit sent (none, or one the system made up) may be a keyless submission's
   const unclaimed = snapshot.tasks.filter((task) => !okByTaskId.has(task.taskId) && (task.idempotencyKey == null || !obs.submitsByKey.has(task.idempotencyKey)));
   const keylessOf = matchKeyless(unclaimed, obs.submits);
@@ -445,12 +468,14 @@ function reportMalformed(obs: Observations, snapshot: SnapshotEntry, okByTaskId:
 }
 
 /** orphans: a job hash no task lists is accounted for by no task (a malformed one is reported once, by reportMalformed). Returns how many. */
-function reportOrphans(obs: Observations, snapshot: SnapshotEntry, bad: BadEvidence, evidenceFindings: Findings): number {
+function reportOrphans(obs: Observations, snapshot: SnapshotEntry, bad: BadEvidence, erasures: Erasures, evidenceFindings: Findings): number {
   let orphans = 0;
   for (const o of bad.orphanOf.values()) {
     if (bad.malformedJob.has(o.jobId)) continue;
-    orphans++;
     const origin = obs.jobsById.get(o.jobId)?.origin;
+    // its task was submitted before an erasure: the task may be gone while a late write made the job again
+    if (origin && erasures.mayErase(origin.submit)) continue;
+    orphans++;
     const whose = origin
       ? `acknowledged by ${describeSubmit(origin.submit)} as a job of task ${origin.submit.taskId}, yet no task owns it`
       : 'no submit acknowledged it and no task accounts for it';
@@ -469,9 +494,10 @@ export function totalQueue(history: History, obs: Observations = observe(history
   const duplicatedFindings = new Findings();
   const readFindings = new Findings();
   const { stats, okByTaskId } = countSubmits(obs);
-  const duplicatedKeys = findDuplicatedKeys(obs, duplicatedFindings);
+  const erasures = new Erasures(obs);
+  const duplicatedKeys = findDuplicatedKeys(obs, erasures, duplicatedFindings);
   const duplicatedTerminals = findDuplicatedTerminals(obs, duplicatedFindings);
-  const readsNotFound = findUnreadWrites(history, obs, readFindings);
+  const readsNotFound = findUnreadWrites(history, obs, erasures, readFindings);
   const snapshot = obs.snapshot;
   if (!snapshot) return verdictWithoutSnapshot(stats, duplicatedKeys, duplicatedTerminals, readsNotFound, duplicatedFindings, readFindings);
 
@@ -480,10 +506,10 @@ export function totalQueue(history: History, obs: Observations = observe(history
   const evidenceFindings = new Findings();
   const duplicatedJobs = findRepeatedJobs(obs, snapshot, duplicatedFindings);
   const bad = indexBadEvidence(snapshot);
-  const acknowledged = findLostAcknowledged(obs, snapshot, bad, lostFindings);
-  const { unexpected, unexpectedTasks, recovered, recoveredNotTerminal, recoveredKeylessTasks, failedTookEffect, lost: lostRecovered } = judgeUnacknowledged(obs, snapshot, okByTaskId, lostFindings, unexpectedFindings);
+  const acknowledged = findLostAcknowledged(obs, snapshot, bad, erasures, lostFindings);
+  const { unexpected, unexpectedTasks, recovered, recoveredNotTerminal, recoveredKeylessTasks, failedTookEffect, lost: lostRecovered, erased: erasedRecovered } = judgeUnacknowledged(obs, snapshot, okByTaskId, erasures, lostFindings, unexpectedFindings);
   reportMalformed(obs, snapshot, okByTaskId, bad.malformedEntries, evidenceFindings);
-  const orphans = reportOrphans(obs, snapshot, bad, evidenceFindings);
+  const orphans = reportOrphans(obs, snapshot, bad, erasures, evidenceFindings);
 
   const lost = acknowledged.lost + lostRecovered;
   const undecided = acknowledged.undecided;
@@ -496,6 +522,6 @@ export function totalQueue(history: History, obs: Observations = observe(history
     checker: 'totalQueue',
     valid: violations > 0 ? false : undecided > 0 ? 'unknown' : true,
     evidence: [...lostFindings.evidence(), ...unexpectedFindings.evidence(), ...duplicatedFindings.evidence(), ...evidenceFindings.evidence(), ...readFindings.evidence(), ...unreadEvidence],
-    stats: { ...stats, lost, recovered, recoveredNotTerminal, recoveredKeylessTasks, failedTookEffect, unexpected, unexpectedTasks, duplicated, malformed, orphans, readsNotFound, undecided, violations },
+    stats: { ...stats, lost, recovered, recoveredNotTerminal, recoveredKeylessTasks, failedTookEffect, unexpected, unexpectedTasks, duplicated, malformed, orphans, readsNotFound, undecided, ...(erasures.any ? { erasedExcused: acknowledged.erased + erasedRecovered } : {}), violations },
   };
 }

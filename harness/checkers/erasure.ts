@@ -1,0 +1,99 @@
+// What a step that `erases` (NemesisEntry.effect: Redis killed and started again empty, as the
+// redis-wipe kind does) excuses, and what it does not. What was in Redis when it began may be gone:
+// a task acknowledged before it, its jobs, their states, the idempotency key, the logs. So the
+// judgments that hold the final state (or a later read) to what a job's submission wrote excuse a
+// job whose submit was invoked before an erasure began: acknowledged before it, or in flight
+// across it (whether it wrote before the kill or after the restart cannot be told). Everything
+// submitted once it had begun is owed in full: Redis was down or empty when it wrote, and a
+// system must go on working after the loss. Like every excuse, it is read from the step's
+// effect, never from a fault kind's name.
+
+import type { NemesisEntry } from '../history/types.ts';
+import { effectOf } from './effects.ts';
+import type { JobRecord, Observations, SubmitOp } from './observations.ts';
+import { rolesOf } from './roles.ts';
+
+/** One step that erased Redis: from its start to its heal (Infinity when the history has no end for it). */
+export interface Erasure {
+  stepId: number;
+  start: number;
+  end: number;
+}
+
+/** The steps of a history that erased Redis (only those whose injection did it: outcome ok). */
+export function erasuresOf(nemesis: readonly NemesisEntry[]): Erasure[] {
+  const out: Erasure[] = [];
+  for (const n of nemesis) {
+    if (n.type !== 'start' || (n.outcome ?? 'ok') !== 'ok' || effectOf(n) !== 'erases') continue;
+    const end = nemesis.find((e) => e.type === 'end' && e.stepId === n.stepId && e.t >= n.t);
+    out.push({ stepId: n.stepId, start: n.t, end: end ? end.t : Infinity });
+  }
+  return out;
+}
+
+/**
+ * The erasures of one run, as the checkers ask about them. A step's start is recorded just before
+ * its injection kills Redis; a submit invoked within the clock margin after it (ShapeEntry
+ * .clockMarginMs, 0 in simulation) may still have reached Redis before the kill, so it counts as
+ * invoked before.
+ */
+export class Erasures {
+  readonly list: readonly Erasure[];
+  readonly marginMs: number;
+
+  constructor(obs: Pick<Observations, 'nemesis' | 'shape' | 'submitsByKey'>) {
+    this.list = erasuresOf(obs.nemesis);
+    this.marginMs = this.list.length > 0 ? rolesOf(obs).clockMarginMs : 0;
+    this.submitsByKey = obs.submitsByKey;
+  }
+
+  private readonly submitsByKey: Observations['submitsByKey'];
+
+  get any(): boolean {
+    return this.list.length > 0;
+  }
+
+  /** The erasures that may have taken what this submit wrote: those that began after it was invoked (within the margin). */
+  of(op: SubmitOp | undefined): Erasure[] {
+    if (!op || this.list.length === 0) return [];
+    return this.list.filter((e) => op.invoke.t <= e.start + this.marginMs);
+  }
+
+  /** What this submit wrote may be gone: it was acknowledged before an erasure, or in flight across one. */
+  mayErase(op: SubmitOp | undefined): boolean {
+    return this.of(op).length > 0;
+  }
+
+  /** Some submit that sent this idempotency key may have had what it wrote erased (the key's record with it). */
+  mayEraseKey(key: string | null | undefined): boolean {
+    if (key == null || this.list.length === 0) return false;
+    return (this.submitsByKey.get(key) ?? []).some((op) => this.mayErase(op));
+  }
+
+  /** The submits that may have written this job: the one whose answer listed it, else those that sent its task's key. */
+  private submitsOfJob(r: JobRecord): SubmitOp[] {
+    if (r.origin) return [r.origin.submit];
+    const key = r.inSnapshot?.task.idempotencyKey;
+    return key == null ? [] : (this.submitsByKey.get(key) ?? []);
+  }
+
+  /** This job, as its submission wrote it, may be gone from Redis. */
+  mayEraseJob(r: JobRecord): boolean {
+    return this.list.length > 0 && this.submitsOfJob(r).some((op) => this.mayErase(op));
+  }
+
+  /**
+   * A state of this job seen at `t` (a read that began then, a decision the log made then) may be
+   * gone from the final state: an erasure that may have taken the job had not healed by then.
+   * Seen after every such erasure healed, it was in the Redis that came back, and is owed.
+   */
+  mayEraseJobAfter(r: JobRecord, t: number): boolean {
+    if (this.list.length === 0) return false;
+    return this.submitsOfJob(r).some((op) => this.of(op).some((e) => e.end >= t));
+  }
+
+  /** An erasure that may have taken what this submit wrote had begun by `t` (a read answered 404 then may find nothing). */
+  erasedBefore(op: SubmitOp | undefined, t: number): boolean {
+    return this.of(op).some((e) => e.start <= t);
+  }
+}
