@@ -13,12 +13,13 @@ import { mixed } from './mixed.ts';
 import { partition } from './partition.ts';
 import { pause } from './pause.ts';
 import { redisRestart } from './redis-restart.ts';
+import { redisWipe } from './redis-wipe.ts';
 import { reorder } from './reorder.ts';
 import { takeover } from './takeover.ts';
 import { workerCrash } from './worker-crash.ts';
 
 /** Every scenario, in the order `npm run chaos` runs them. */
 export const SCENARIOS: readonly Scenario[] = [
-  latency, reorder, keeperRace, workerCrash, executorCrash, keeperCrash, takeover, crashPoints, partition, pause, redisRestart,
+  latency, reorder, keeperRace, workerCrash, executorCrash, keeperCrash, takeover, crashPoints, partition, pause, redisRestart, redisWipe,
   longOutage, frontDoor, longJobs, compound, mixed, explore,
 ];

@@ -38,6 +38,7 @@ export const LIBRARY_PROVIDES: Provides = { capabilities: ['concurrency'], evide
 export const LIBRARY_SKIP: Readonly<Record<string, string>> = {
   'long-outage': 'not yet run against the library applications (their verdicts are unmeasured)',
   compound: 'not yet run against the library applications (their verdicts are unmeasured)',
+  'redis-wipe': 'not yet run against the library applications (their verdicts are unmeasured)',
 };
 
 /**
