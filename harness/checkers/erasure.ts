@@ -77,11 +77,6 @@ export class Erasures {
     return key == null ? [] : (this.submitsByKey.get(key) ?? []);
   }
 
-  /** This job, as its submission wrote it, may be gone from Redis. */
-  mayEraseJob(r: JobRecord): boolean {
-    return this.list.length > 0 && this.submitsOfJob(r).some((op) => this.mayErase(op));
-  }
-
   /**
    * A state of this job seen at `t` (a read that began then, a decision the log made then) may be
    * gone from the final state: an erasure that may have taken the job had not healed by then.
