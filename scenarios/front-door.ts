@@ -1,4 +1,5 @@
-import { scheduleArb } from '../harness/nemesis/index.ts';
+import fc from 'fast-check';
+import { faultArb, schedulePer, stepArb } from '../harness/nemesis/index.ts';
 import type { Scenario } from '../harness/runner/scenario.ts';
 import { workloadArb } from '../harness/workload/workload.ts';
 
@@ -21,13 +22,15 @@ export const frontDoor: Scenario = {
   // many short submissions spread over the fault window, some cancelled: a fault almost always
   // meets a request in flight (the goal counts only faults on the front door that did)
   workload: () => workloadArb({ minTasks: 8, maxTasks: 14, maxDurationMs: 300, fromMs: 0, windowMs: 1500 }),
-  schedule: ({ targets, frontDoor }) =>
-    scheduleArb(
-      // timeout and reset_peer: a reply lost while the command it answers has run (downstream)
-      ['kill', 'pause', 'restart', 'down', 'latency', 'timeout', 'reset_peer'],
-      { ...targets, processes: [frontDoor], links: ['client', frontDoor] },
-      { fromMs: 100, windowMs: 1300, minDurationMs: 100, maxDurationMs: 1200, maxSteps: 2 },
-    ),
+  // two slots, each nearly always filled: any fault on the front door, and a cut of its own
+  // Redis link (down, or a timeout or reset_peer toxic: downstream, a reply lost after its
+  // command ran, which the Redis client resends on its reconnect)
+  schedule: ({ targets, frontDoor }) => {
+    const steps = { fromMs: 100, windowMs: 1300, minDurationMs: 100, maxDurationMs: 1200 };
+    const anyFault = (['kill', 'pause', 'restart', 'down', 'latency', 'timeout', 'reset_peer'] as const).map((k) => faultArb(k, { ...targets, processes: [frontDoor], links: ['client', frontDoor] }));
+    const redisLinkCut = (['down', 'timeout', 'reset_peer'] as const).map((k) => faultArb(k, { ...targets, processes: [], links: [frontDoor] }));
+    return schedulePer(['any fault', 'a cut of its Redis link'], (slot) => stepArb(fc.oneof(...(slot === 'any fault' ? anyFault : redisLinkCut)), steps));
+  },
   // every target here is the front door, so a fault that bit (faultReach.ts) met a submit or
   // cancel in flight: no anchor job is needed, the requests are the work in hand
   goals: [
