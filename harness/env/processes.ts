@@ -154,6 +154,15 @@ function installHandlers(): void {
   onSignal('SIGTERM', 143);
 }
 
+/** A process's children as the kernel lists them (/proc/<pid>/task/<pid>/children); undefined where that cannot be read. */
+export function childPids(pid: number): number[] | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return undefined;
+  }
+}
+
 export function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);

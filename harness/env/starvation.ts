@@ -12,6 +12,7 @@
 import { readFileSync } from 'node:fs';
 import type { HistoryRecorder } from '../history/recorder.ts';
 import type { NemesisEntry } from '../history/types.ts';
+import { childPids } from './processes.ts';
 
 /** the fault name of a measured starvation step */
 export const STARVED = 'cpu-starved';
@@ -41,13 +42,7 @@ function procWaitNs(pid: number): number | undefined {
   }
 }
 
-function procChildren(pid: number): number[] {
-  try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
-}
+const procChildren = (pid: number): number[] => childPids(pid) ?? [];
 
 interface Period {
   fromT: number;

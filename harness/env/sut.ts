@@ -1,8 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { PROJECT_ROOT, nodeCommand } from './binaries.ts';
 import { EnvironmentError } from './errors.ts';
-import type { ManagedProcess, ProcessRegistry } from './processes.ts';
+import { childPids, type ManagedProcess, type ProcessRegistry } from './processes.ts';
 import type { ProcessHandle } from './backed.ts';
 import { connect } from 'node:net';
 import type { ProcessSpec, ReadySignal } from '../systems/types.ts';
@@ -178,12 +177,8 @@ export class SutProcess implements ProcessHandle {
 
   /** The executor this worker runs now (it forks a new one whenever one dies): its child process. */
   currentExecutorPid(): number | undefined {
-    try {
-      const children = readFileSync(`/proc/${this.pid}/task/${this.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
-      return children.length ? Number(children[0]) : undefined;
-    } catch {
-      return this.executorPid;
-    }
+    const children = childPids(this.pid);
+    return children === undefined ? this.executorPid : children[0];
   }
 
   /** SIGKILL the executor this worker forked (the worker starts a new one). */
