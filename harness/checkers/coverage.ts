@@ -7,7 +7,7 @@ import { faultReach } from './faultReach.ts';
 import { recoveryStats } from './recovery.ts';
 import { judgeOutcomes } from './payloadOutcome.ts';
 import { judgeReexecutions } from './reexecution.ts';
-import { effectOf } from './effects.ts';
+import { effectOf, isMeasured } from './effects.ts';
 import { rolesOf } from './roles.ts';
 import { observe, type Observations, type Step } from './observations.ts';
 import { isTerminal } from './spec.ts';
@@ -132,7 +132,8 @@ function invokesDuringFaults(history: History, obs: Observations, f: 'cancel' | 
   const ends = new Map<number, number>();
   for (const n of obs.nemesis) if (n.type === 'end') ends.set(n.stepId, n.t);
   const windows = obs.nemesis
-    .filter((n) => n.type === 'start' && (n.outcome ?? 'ok') === 'ok')
+    // a measured step (CPU starvation) is not a fault the schedule chose: nothing was invoked into it on purpose
+    .filter((n) => n.type === 'start' && (n.outcome ?? 'ok') === 'ok' && !isMeasured(n))
     .map((n) => [n.t, ends.get(n.stepId) ?? Infinity] as const);
   let count = 0;
   for (const e of history) {

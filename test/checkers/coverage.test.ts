@@ -133,6 +133,11 @@ describe('runStats', () => {
     cancel(350, 903);
     h.read({ taskId: 'T', jobs: [] }, 120);
     h.read({ taskId: 'T', jobs: [] }, 250);
+    // measured CPU starvation is a step the schedule did not choose: what falls in it is not counted
+    h.nemesis(500, 'start', 1_000_000, 'cpu-starved', 'worker-1', { detail: { kind: 'cpu-starved', process: 'worker-1', measured: true } });
+    h.nemesis(700, 'end', 1_000_000, 'cpu-starved', 'worker-1');
+    cancel(600, 904);
+    h.read({ taskId: 'T', jobs: [] }, 650);
     const s = runStats(h.build());
     expect(s.cancelsDuringFaults).toBe(1);
     expect(s.readsDuringFaults).toBe(1);
