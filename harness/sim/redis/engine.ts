@@ -9,6 +9,7 @@ import { Keyspace } from './keyspace.ts';
 import { ScriptCache } from './lua.ts';
 import { array, bulk, error, int, NIL, NIL_ARRAY, OK, QUEUED, type Reply } from './reply.ts';
 import { STREAM_COMMANDS } from './stream-commands.ts';
+import { ZSET_COMMANDS } from './zset-commands.ts';
 
 export type { Reply } from './reply.ts';
 
@@ -56,7 +57,7 @@ export class SimRedis {
         if (this.blockedOn.has(key)) this.readyKeys.add(key);
       },
     });
-    this.commands = { ...BASE_COMMANDS, ...STREAM_COMMANDS, ...this.transactionCommands() };
+    this.commands = { ...BASE_COMMANDS, ...STREAM_COMMANDS, ...ZSET_COMMANDS, ...this.transactionCommands() };
     this.services = this.makeServices();
   }
 

@@ -4,13 +4,15 @@
 // (active expiry, driven by the engine's tick).
 
 import type { Stream } from './streams.ts';
+import type { ZSet } from './zset-commands.ts';
 
 export type Value =
   | { type: 'string'; v: string }
   | { type: 'hash'; v: Map<string, string> }
   | { type: 'set'; v: Set<string> }
   | { type: 'list'; v: string[] }
-  | { type: 'stream'; v: Stream };
+  | { type: 'stream'; v: Stream }
+  | { type: 'zset'; v: ZSet };
 
 export type ValueType = Value['type'];
 
@@ -85,7 +87,10 @@ export class Keyspace {
     const v = this.data.get(key);
     if (!v) return;
     const empty =
-      (v.type === 'hash' && v.v.size === 0) || (v.type === 'set' && v.v.size === 0) || (v.type === 'list' && v.v.length === 0);
+      (v.type === 'hash' && v.v.size === 0) ||
+      (v.type === 'set' && v.v.size === 0) ||
+      (v.type === 'list' && v.v.length === 0) ||
+      (v.type === 'zset' && v.v.size === 0);
     if (empty) {
       this.data.delete(key);
       this.expires.delete(key);
