@@ -6,6 +6,7 @@
 import { BASE_COMMANDS } from './commands.ts';
 import { arityOk, type BlockedCommand, type BlockRequest, type CommandSpec, type ConnState, type Ctx, type ServerServices } from './context.ts';
 import { Keyspace } from './keyspace.ts';
+import { LIST_COMMANDS } from './list-commands.ts';
 import { ScriptCache } from './lua.ts';
 import { array, bulk, error, int, NIL, NIL_ARRAY, OK, QUEUED, type Reply } from './reply.ts';
 import { STREAM_COMMANDS } from './stream-commands.ts';
@@ -57,7 +58,7 @@ export class SimRedis {
         if (this.blockedOn.has(key)) this.readyKeys.add(key);
       },
     });
-    this.commands = { ...BASE_COMMANDS, ...STREAM_COMMANDS, ...ZSET_COMMANDS, ...this.transactionCommands() };
+    this.commands = { ...BASE_COMMANDS, ...LIST_COMMANDS, ...STREAM_COMMANDS, ...ZSET_COMMANDS, ...this.transactionCommands() };
     this.services = this.makeServices();
   }
 
