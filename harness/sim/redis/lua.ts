@@ -10,6 +10,7 @@
 
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
+import { formatG, installLua51Format, installLuaLibraries, str2number } from './lua-libs.ts';
 import { array, bulk, error, int, NIL, type Reply } from './reply.ts';
 
 /** the few fengari entry points used here (fengari ships no types) */
@@ -27,6 +28,11 @@ function loadFengari(): Fengari {
   const previous = process.env.FENGARICONF;
   process.env.FENGARICONF = JSON.stringify({ LUA_COMPAT_FLOATSTRING: true });
   try {
+    // Lua 5.1 has no integers: what the libraries push as one is a float here. (Patched before
+    // the libraries load: they keep their own reference to lua_pushinteger.)
+    const api = createRequire(require.resolve('fengari'))('./lapi.js') as Record<string, (L: unknown, n: number) => void>;
+    const pushnumber = api.lua_pushnumber!;
+    api.lua_pushinteger = (L, n) => pushnumber(L, n);
     return require('fengari') as Fengari;
   } finally {
     if (previous === undefined) delete process.env.FENGARICONF;
@@ -46,6 +52,7 @@ const { lua, lauxlib, lualib, to_luastring } = fengari;
 const internals = createRequire(createRequire(import.meta.url).resolve('fengari'));
 const lstring = internals('./lstring.js') as { luaS_bless(L: unknown, bytes: Uint8Array): unknown };
 const lobject = internals('./lobject.js') as { pushsvalue2s(L: unknown, ts: unknown): void };
+const TValue = (lobject as unknown as { TValue: new (type: number, value: unknown) => unknown }).TValue;
 const ASCII = /^[\x00-\x7f]*$/;
 
 /**
@@ -56,7 +63,6 @@ const ASCII = /^[\x00-\x7f]*$/;
  * a hole. (ldo.js's own calls keep the original.)
  */
 const ldo = internals('./ldo.js') as { adjust_top(L: unknown, newtop: number): void };
-const TValue = (internals('./lobject.js') as { TValue: new (type: number, value: unknown) => unknown }).TValue;
 const NIL_TYPE: number = lua.LUA_TNIL;
 ldo.adjust_top = (L, newtop) => {
   const state = L as { stack: unknown[]; top: number };
@@ -111,6 +117,50 @@ ldoCalls.luaD_poscall = (L, ci, firstResult, nres) => {
   for (let i = Math.min(state.top, stack.length - 1); i >= newtop; i--) stack[i] = undefined;
   state.top = newtop;
   return true;
+};
+
+/**
+ * Numbers as Lua 5.1 has them: doubles only. fengari (5.3) makes integers of integral numerals,
+ * of tonumber's results and of integer arithmetic, 32 bits wide: 0x100000000 would read as 0 and
+ * 100000 * 70000 would wrap. Every integer value it would make is made a float instead (the VM's
+ * and the API's setivalue; numerals and string conversions through str2num, read as C's strtod
+ * reads them), and numbers print as 5.1 prints them, "%.14g". Table keys stay integers inside
+ * fengari's tables, which reads the same.
+ */
+const NUMFLT: number = (internals('./defs.js') as { constant_types: { LUA_TNUMFLT: number } }).constant_types.LUA_TNUMFLT;
+(TValue as unknown as { prototype: { setivalue(x: number): void } }).prototype.setivalue = function (this: { type: number; value: unknown }, x: number) {
+  this.type = NUMFLT;
+  this.value = x;
+};
+const numbers = lobject as unknown as {
+  luaO_str2num(s: Uint8Array, o: { setfltvalue(x: number): void }): number;
+  luaO_tostring(L: unknown, o: { ttisinteger(): boolean; value: number; setsvalue(ts: unknown): void }): void;
+};
+numbers.luaO_str2num = (s, o) => {
+  const r = str2number(s);
+  if (r === null) return 0;
+  o.setfltvalue(r.value);
+  return r.size;
+};
+/** a number as Lua 5.1's tostring and ".." write it */
+function numberText(n: number): Uint8Array {
+  const text = formatG(n, 14);
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+  return bytes;
+}
+// tostring (luaL_tolstring) writes a float with lua_pushfstring("%f"): that one format, written as 5.1 does
+const fstrings = lobject as unknown as { luaO_pushvfstring(L: unknown, fmt: Uint8Array, argp: unknown[]): unknown };
+const fengariPushvfstring = fstrings.luaO_pushvfstring;
+fstrings.luaO_pushvfstring = (L, fmt, argp) => {
+  if (fmt.length === 2 && fmt[0] === 0x25 && fmt[1] === 0x66 && typeof argp[0] === 'number') {
+    lobject.pushsvalue2s(L, lstring.luaS_bless(L, numberText(argp[0])));
+    return (L as { stack: { svalue(): unknown }[]; top: number }).stack[(L as { top: number }).top - 1]!.svalue();
+  }
+  return fengariPushvfstring(L, fmt, argp);
+};
+numbers.luaO_tostring = (L, o) => {
+  o.setsvalue(lstring.luaS_bless(L, o.ttisinteger() ? numberText(o.value) : numberText(o.value)));
 };
 
 /** lua_pushstring(L, to_luastring(s)): the same Lua string, built directly when s is ASCII (nearly every string here) */
@@ -239,8 +289,33 @@ math.pow = function(a, b) return a ^ b end
 math.mod = math.fmod
 math.ldexp = function(m, e) return m * 2.0 ^ e end
 string.gfind = string.gmatch
+-- no module names to report in an argument error ("bad argument #1 to '?'", as 5.1 says it
+-- for a function called through a value, where 5.3 finds 'string.format' in the loaded modules)
+local loaded = debug.getregistry()._LOADED
+for k in pairs(loaded) do loaded[k] = nil end
 -- what Redis does not load
 os, io, package, require, dofile, loadfile, print = nil, nil, nil, nil, nil, nil, nil
+
+-- runtime error texts as 5.1 words them: "attempt to index local 'r' (a number value)"
+local gsub = string.gsub
+local function words51(msg)
+  return (gsub(msg, "attempt to (.-) a (%a+) value %((%a+) '(.-)'%)", "attempt to %1 %3 '%4' (a %2 value)"))
+end
+
+-- Redis 7's pcall: an error that is a table with an err field gives that field
+local rawpcall = pcall
+local function caught(ok, ...)
+  if ok then return ok, ... end
+  local e = ...
+  if type(e) == 'table' then
+    local m = e.err
+    if type(m) == 'string' or type(m) == 'number' then e = m end
+  elseif type(e) == 'string' then
+    e = words51(e)
+  end
+  return false, e
+end
+pcall = function(...) return caught(rawpcall(...)) end
 
 local dbg = debug
 local handler = function(err)
@@ -253,7 +328,7 @@ local handler = function(err)
     i = dbg.getinfo(l, 'nSl')
   end
   if type(err) ~= 'table' then
-    err = { err = 'ERR ' .. tostring(err) }
+    err = { err = 'ERR ' .. (type(err) == 'string' and words51(err) or tostring(err)) }
   end
   if i then
     err['source'] = i.source
@@ -290,6 +365,8 @@ class LuaRuntime {
     this.L = L;
     lualib.luaL_openlibs(L);
     this.installRedisTable();
+    installLuaLibraries(fengari, L);
+    installLua51Format(fengari, L);
     if (lauxlib.luaL_loadbuffer(L, to_luastring(SETUP), null, to_luastring('=setup')) !== L_OK || lua.lua_pcall(L, 0, 2, 0) !== L_OK) {
       throw new Error(`Lua setup failed: ${lua.lua_tojsstring(L, -1)}`);
     }
@@ -489,7 +566,11 @@ class LuaRuntime {
     for (let i = 1; i <= argc; i++) {
       const t = lua.lua_type(L, i);
       if (t === T_STRING) argv[i - 1] = toJsString(L, i)!;
-      else if (t === T_NUMBER) argv[i - 1] = lua.lua_isinteger(L, i) ? String(lua.lua_tointeger(L, i)) : formatG17(lua.lua_tonumber(L, i));
+      else if (t === T_NUMBER) {
+        const n: number = lua.lua_tonumber(L, i);
+        // (an integral double below 2^53 prints as "%.17g" does, except -0)
+        argv[i - 1] = Number.isInteger(n) && n < 9007199254740992 && n > -9007199254740992 && !Object.is(n, -0) ? String(n) : formatG17(n);
+      }
       else return this.fail(L, raise, 'Lua redis lib command arguments must be strings or integers');
     }
     if (!this.host) return this.fail(L, raise, 'redis.call used outside a script');
@@ -533,6 +614,12 @@ class LuaRuntime {
         return 1;
       },
       log: () => 0,
+      // (no debugger session: redis.breakpoint answers false, redis.debug does nothing)
+      breakpoint: (l) => {
+        lua.lua_pushboolean(l, false);
+        return 1;
+      },
+      debug: () => 0,
       setresp: () => 0,
       set_repl: () => 0,
       replicate_commands: (l) => {
