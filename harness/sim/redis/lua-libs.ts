@@ -3,8 +3,12 @@
 // (LuaBitOp). Written against the behaviour of Redis's bundled C modules on its Lua 5.1, where
 // every number is a double: every number these push is a float in fengari too.
 //
-// Known difference: cjson.encode writes an object's keys in the order the table yields them.
-// Lua 5.1 yields them in its hash order; fengari in insertion order. Objects of one key agree.
+// cjson.encode writes an object's keys in the order Lua 5.1's next() would yield them: fengari's
+// tables keep the order keys were added in, so that order is replayed into a model of 5.1's
+// table layout (Table51). Exact for tables filled key by key from empty (cjson.decode,
+// cmsgpack.unpack, t.k = v), as the libraries build what they encode; a table made by a
+// constructor with fields ({a = 1, b = 2}, presized by 5.1) or one that had keys removed may
+// come out in another order than redis-server's.
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
@@ -192,6 +196,204 @@ export function str2number(s: Uint8Array): { value: number; size: number } | nul
   return { value: r.value, size: j + 1 };
 }
 
+// ---- Lua 5.1's table layout, for the order of an object's keys -----------------------------
+
+/** a table key as Lua 5.1 hashes it */
+export type Key51 = { kind: 'number'; n: number } | { kind: 'string'; bytes: Uint8Array } | { kind: 'boolean'; b: boolean };
+
+/** Lua 5.1's string hash as Redis builds it (every byte hashed, seeded with the length) */
+function hash51(b: Uint8Array): number {
+  let h = b.length >>> 0;
+  for (let i = b.length; i >= 1; i--) h = (h ^ (((h << 5) + (h >>> 2) + b[i - 1]!) >>> 0)) >>> 0;
+  return h;
+}
+
+const ceillog2 = (x: number): number => (x <= 1 ? 0 : 32 - Math.clz32(x - 1));
+/** the array index a key stands for (a number with an integral value), else 0 */
+function arrayIndex(k: Key51): number {
+  if (k.kind !== 'number') return 0;
+  const n = k.n;
+  return Number.isInteger(n) && n >= -(2 ** 31) && n < 2 ** 31 ? n : 0;
+}
+const MAXASIZE = 2 ** 26;
+
+interface Node51 {
+  key: Key51 | null;
+  hash: number;
+  used: boolean;
+  next: number;
+}
+
+/**
+ * Lua 5.1's ltable.c, keys only: the array part, the node vector with its collision chains and
+ * its free pointer, and the rehash that sizes both. Inserting a table's keys in the order they
+ * were added gives the order Lua 5.1's next() yields them in.
+ */
+class Table51 {
+  private array: boolean[] = [];
+  private nodes: Node51[] = [{ key: null, hash: 0, used: false, next: -1 }];
+  private dummy = true;
+  private lastfree = 0;
+
+  private mainPosition(k: Key51, hash: number): number {
+    const size = this.nodes.length;
+    switch (k.kind) {
+      case 'string':
+        return hash & (size - 1);
+      case 'boolean':
+        return (k.b ? 1 : 0) & (size - 1);
+      case 'number': {
+        if (k.n === 0) return 0;
+        f64[0] = k.n;
+        const a = (u32[0]! + u32[1]!) >>> 0;
+        return a % ((size - 1) | 1);
+      }
+    }
+  }
+
+  insert(k: Key51): void {
+    const i = arrayIndex(k);
+    if (i >= 1 && i <= this.array.length) {
+      this.array[i - 1] = true;
+      return;
+    }
+    this.newKey(k, k.kind === 'string' ? hash51(k.bytes) : 0);
+  }
+
+  private newKey(k: Key51, hash: number): void {
+    let mp = this.mainPosition(k, hash);
+    const nodes = this.nodes;
+    if (nodes[mp]!.used || this.dummy) {
+      const n = this.freePosition();
+      if (n < 0) {
+        this.rehash(k);
+        this.insert(k);
+        return;
+      }
+      const m = nodes[mp]!;
+      let other = this.mainPosition(m.key!, m.hash);
+      if (other !== mp) {
+        while (nodes[other]!.next !== mp) other = nodes[other]!.next;
+        nodes[other]!.next = n;
+        nodes[n] = { ...m };
+        m.next = -1;
+        m.used = false;
+      } else {
+        nodes[n]!.next = m.next;
+        m.next = n;
+        mp = n;
+      }
+    }
+    const node = nodes[mp]!;
+    node.key = k;
+    node.hash = hash;
+    node.used = true;
+  }
+
+  private freePosition(): number {
+    while (this.lastfree > 0) {
+      this.lastfree--;
+      if (this.nodes[this.lastfree]!.key === null) return this.lastfree;
+    }
+    return -1;
+  }
+
+  private rehash(extra: Key51): void {
+    const nums = new Array<number>(27).fill(0);
+    const count = (k: Key51): number => {
+      const i = arrayIndex(k);
+      if (i > 0 && i <= MAXASIZE) {
+        nums[ceillog2(i)]!++;
+        return 1;
+      }
+      return 0;
+    };
+    let nasize = 0;
+    for (let i = 1; i <= this.array.length; i++) {
+      if (this.array[i - 1]) {
+        nums[ceillog2(i)]!++;
+        nasize++;
+      }
+    }
+    let total = nasize;
+    for (const n of this.nodes) {
+      if (n.used) {
+        nasize += count(n.key!);
+        total++;
+      }
+    }
+    nasize += count(extra);
+    total++;
+    // computesizes
+    let a = 0;
+    let na = 0;
+    let size = 0;
+    for (let i = 0, twotoi = 1; twotoi / 2 < nasize; i++, twotoi *= 2) {
+      if (nums[i]! > 0) {
+        a += nums[i]!;
+        if (a > twotoi / 2) {
+          size = twotoi;
+          na = a;
+        }
+      }
+      if (a === nasize) break;
+    }
+    this.resize(size, total - na);
+  }
+
+  private resize(nasize: number, nhsize: number): void {
+    const oldArray = this.array;
+    const oldNodes = this.nodes;
+    if (nasize > oldArray.length) this.array = [...oldArray, ...new Array<boolean>(nasize - oldArray.length).fill(false)];
+    if (nhsize === 0) {
+      this.nodes = [{ key: null, hash: 0, used: false, next: -1 }];
+      this.dummy = true;
+      this.lastfree = 0;
+    } else {
+      const size = 2 ** ceillog2(nhsize);
+      this.nodes = Array.from({ length: size }, () => ({ key: null, hash: 0, used: false, next: -1 }));
+      this.dummy = false;
+      this.lastfree = size;
+    }
+    if (nasize < oldArray.length) {
+      this.array = oldArray.slice(0, nasize);
+      for (let i = nasize; i < oldArray.length; i++) if (oldArray[i]) this.newKey({ kind: 'number', n: i + 1 }, 0);
+    }
+    for (let i = oldNodes.length - 1; i >= 0; i--) {
+      const n = oldNodes[i]!;
+      if (n.used) {
+        const k = n.key!;
+        const ai = arrayIndex(k);
+        if (ai >= 1 && ai <= this.array.length) this.array[ai - 1] = true;
+        else this.newKey(k, n.hash);
+      }
+    }
+  }
+
+  /** the keys in the order Lua 5.1's next() yields them */
+  order(): Key51[] {
+    const out: Key51[] = [];
+    for (let i = 0; i < this.array.length; i++) if (this.array[i]) out.push({ kind: 'number', n: i + 1 });
+    for (const n of this.nodes) if (n.used) out.push(n.key!);
+    return out;
+  }
+}
+
+/** the order Lua 5.1 would iterate a table whose keys were added, to an empty table, in this order */
+export function order51(keys: Key51[]): number[] {
+  const t = new Table51();
+  for (const k of keys) t.insert(k);
+  const index = new Map<Key51, number>(keys.map((k, i) => [k, i]));
+  const out: number[] = [];
+  // (order() rebuilds array-part keys as numbers: matched back by value)
+  const numbers = new Map<number, number>();
+  keys.forEach((k, i) => {
+    if (k.kind === 'number') numbers.set(k.n, i);
+  });
+  for (const k of t.order()) out.push(index.get(k) ?? numbers.get((k as { n: number }).n)!);
+  return out;
+}
+
 // ---- installation --------------------------------------------------------------------------
 
 /** adds the globals cjson, cmsgpack and bit to the state's globals (call once, at setup) */
@@ -276,6 +478,19 @@ export function installLuaLibraries(f: FengariParts, L: unknown): void {
     return max;
   };
 
+  /** the key (at -2) of an object's member, and its colon */
+  const appendKey = (l: unknown, out: Out): void => {
+    const kt = lua.lua_type(l, -2);
+    if (kt === T_NUMBER) {
+      out.bytes.push(0x22);
+      appendNumber(l, out, -2);
+      out.text('":');
+    } else if (kt === T_STRING) {
+      out.string(lua.lua_tolstring(l, -2));
+      out.bytes.push(0x3a);
+    } else encodeFail(l, -2, 'table key must be a number or string');
+  };
+
   const appendData = (l: unknown, out: Out, depth: number): void => {
     switch (lua.lua_type(l, -1)) {
       case T_STRING:
@@ -316,22 +531,43 @@ export function installLuaLibraries(f: FengariParts, L: unknown): void {
           return;
         }
         out.bytes.push(0x7b);
-        let comma = false;
+        // the keys in Lua 5.1's order (fengari's tables keep the order keys were added in)
+        const keys: Key51[] = [];
+        let odd = false;
         lua.lua_pushnil(l);
         while (lua.lua_next(l, -2) !== 0) {
-          if (comma) out.bytes.push(0x2c);
-          else comma = true;
           const kt = lua.lua_type(l, -2);
-          if (kt === T_NUMBER) {
-            out.bytes.push(0x22);
-            appendNumber(l, out, -2);
-            out.text('":');
-          } else if (kt === T_STRING) {
-            out.string(lua.lua_tolstring(l, -2));
-            out.bytes.push(0x3a);
-          } else encodeFail(l, -2, 'table key must be a number or string');
-          appendData(l, out, depth);
+          if (kt === T_NUMBER) keys.push({ kind: 'number', n: lua.lua_tonumber(l, -2) });
+          else if (kt === T_STRING) keys.push({ kind: 'string', bytes: lua.lua_tolstring(l, -2) });
+          else if (kt === T_BOOLEAN) keys.push({ kind: 'boolean', b: lua.lua_toboolean(l, -2) });
+          else odd = true;
           lua.lua_pop(l, 1);
+        }
+        if (odd || keys.length < 2) {
+          // (a key of another type: fengari's order, to the first key cjson refuses)
+          let comma = false;
+          lua.lua_pushnil(l);
+          while (lua.lua_next(l, -2) !== 0) {
+            if (comma) out.bytes.push(0x2c);
+            else comma = true;
+            appendKey(l, out);
+            appendData(l, out, depth);
+            lua.lua_pop(l, 1);
+          }
+        } else {
+          const order = order51(keys);
+          for (let i = 0; i < order.length; i++) {
+            if (i > 0) out.bytes.push(0x2c);
+            const k = keys[order[i]!]!;
+            if (k.kind === 'number') lua.lua_pushnumber(l, k.n);
+            else if (k.kind === 'string') lua.lua_pushstring(l, k.bytes);
+            else lua.lua_pushboolean(l, k.b);
+            lua.lua_pushvalue(l, -1);
+            lua.lua_rawget(l, -3);
+            appendKey(l, out);
+            appendData(l, out, depth);
+            lua.lua_pop(l, 2);
+          }
         }
         out.bytes.push(0x7d);
         return;
