@@ -260,11 +260,28 @@ const CASES: Record<string, string[]> = {
     'BRPOPLPUSH none c 0',
     'BLMOVE none c LEFT LEFT 0',
     'EXEC',
-    'EVAL return\u0020redis.call("BRPOPLPUSH",KEYS[1],KEYS[2],"0") 2 none c',
-    'EVAL return\u0020redis.call("LMOVE",KEYS[1],KEYS[2],"LEFT","RIGHT") 2 c d',
+    'EVAL return~redis.call("BRPOPLPUSH",KEYS[1],KEYS[2],"0") 2 none c',
+    'EVAL return~redis.call("LMOVE",KEYS[1],KEYS[2],"LEFT","RIGHT") 2 c d',
     'LRANGE d 0 -1',
     'LPOS',
     'LMOVE a b',
+  ],
+  'the older list commands: counts, bad counts, blocking pops inside a script': [
+    'RPUSH l a b c d e',
+    'LPOP l 2',
+    'RPOP l 0',
+    'RPOP l x',
+    'LPOP l -1',
+    'LPOP l 1 2',
+    'LPOP none 2',
+    'LPOP none',
+    'BLPOP l x',
+    'BLPOP l -1',
+    'BRPOP none l 0',
+    'EVAL return~redis.call("BLPOP",KEYS[1],"0") 1 l',
+    'EVAL return~redis.call("BRPOP",KEYS[1],"0") 1 none',
+    'EVAL return~redis.pcall("BLPOP",KEYS[1],"0") 1 none',
+    'LRANGE l 0 -1',
   ],
 };
 
@@ -277,10 +294,10 @@ describe('lists against redis-server 7.0: hand-written sequences', () => {
   }
 });
 
-/** "EVAL <script> n keys...": the script is one word with \u0020 for spaces */
+/** "EVAL <script> n keys...": the script is one word, '~' standing for its spaces */
 function evalLine(l: string): string[] {
   const parts = l.split(' ');
-  return [parts[0], parts[1].replace(/\\u0020/g, ' '), ...parts.slice(2)];
+  return [parts[0], parts[1].replace(/~/g, ' '), ...parts.slice(2)];
 }
 
 // ---- random sequences -----------------------------------------------------------------------

@@ -337,10 +337,10 @@ const CASES: Record<string, string[]> = {
     'ZADD q 5 x',
     'BZPOPMAX q 0',
     'EXEC',
-    'EVAL return\u0020redis.call("BZPOPMIN",KEYS[1],"0") 1 q',
-    'EVAL return\u0020redis.call("ZADD",KEYS[1],"1.5","m") 1 q',
-    'EVAL return\u0020redis.call("ZRANGE",KEYS[1],"0","-1","WITHSCORES") 1 q',
-    'EVAL return\u0020redis.call("ZSCORE",KEYS[1],"m") 1 q',
+    'EVAL return~redis.call("BZPOPMIN",KEYS[1],"0") 1 q',
+    'EVAL return~redis.call("ZADD",KEYS[1],"1.5","m") 1 q',
+    'EVAL return~redis.call("ZRANGE",KEYS[1],"0","-1","WITHSCORES") 1 q',
+    'EVAL return~redis.call("ZSCORE",KEYS[1],"m") 1 q',
     'TYPE q',
     'SCAN 0 TYPE zset',
   ],
@@ -365,10 +365,10 @@ describe('sorted sets against redis-server 7.0: hand-written sequences', () => {
   });
 });
 
-/** "EVAL <script> 1 key": the script is one word with \u0020 for spaces */
+/** "EVAL <script> n keys...": the script is one word, '~' standing for its spaces */
 function evalLine(l: string): string[] {
   const parts = l.split(' ');
-  return [parts[0], parts[1].replace(/\\u0020/g, ' '), ...parts.slice(2)];
+  return [parts[0], parts[1].replace(/~/g, ' '), ...parts.slice(2)];
 }
 
 // ---- random sequences -----------------------------------------------------------------------

@@ -23,7 +23,7 @@ function push(ctx: Ctx, argv: string[], left: boolean): Reply {
 
 function pop(ctx: Ctx, argv: string[], left: boolean): Reply {
   let count: number | undefined;
-  if (argv.length > 3) return SYNTAX;
+  if (argv.length > 3) return error(`ERR wrong number of arguments for '${argv[0].toLowerCase()}' command`);
   if (argv.length === 3) {
     const n = parseLL(argv[2]);
     if (n === undefined || n < 0) return error('ERR value is out of range, must be positive');
@@ -315,6 +315,6 @@ export const LIST_COMMANDS: Record<string, CommandSpec> = {
   lpos: { arity: -3, handler: lpos },
   rpoplpush: { arity: 3, handler: (c, a) => lmove(c, a, false, true) },
   lmove: { arity: 5, handler: lmoveCmd },
-  brpoplpush: { arity: 4, handler: (c, a) => blmove(c, a, false, true, a[3]) },
-  blmove: { arity: 6, handler: blmoveCmd },
+  brpoplpush: { arity: 4, handler: (c, a) => blmove(c, a, false, true, a[3]), noscript: true },
+  blmove: { arity: 6, handler: blmoveCmd, noscript: true },
 };

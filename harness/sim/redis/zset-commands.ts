@@ -525,6 +525,6 @@ export const ZSET_COMMANDS: Record<string, CommandSpec> = {
   zremrangebyrank: { arity: 4, handler: zremrangebyrank },
   zpopmin: { arity: -2, handler: (c, a) => zpop(c, a, true) },
   zpopmax: { arity: -2, handler: (c, a) => zpop(c, a, false) },
-  bzpopmin: { arity: -3, handler: (c, a) => bzpop(c, a, true) },
-  bzpopmax: { arity: -3, handler: (c, a) => bzpop(c, a, false) },
+  bzpopmin: { arity: -3, handler: (c, a) => bzpop(c, a, true), noscript: true },
+  bzpopmax: { arity: -3, handler: (c, a) => bzpop(c, a, false), noscript: true },
 };
