@@ -1,7 +1,10 @@
 // The Lua libraries Redis bundles for scripts (cjson, cmsgpack, bit) and the Lua 5.1 behaviours
 // the job-queue libraries' scripts (BullMQ, Bull, bee-queue) rely on: the same EVAL goes to the
 // in-process SimRedis and to a real redis-server 7.0, and the replies must be identical.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import net from 'node:net';
+import { dirname, join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REDIS, requireBinary } from '../../harness/env/binaries.ts';
@@ -435,5 +438,42 @@ describe('Lua 5.1 behaviours the libraries rely on', () => {
   it('integer arithmetic past 32 bits stays exact, as with 5.1 doubles', async () => {
     await same("local a = tonumber(ARGV[1]) local b = tonumber(ARGV[2]) return {tostring(a * b), tostring(a + b), tostring(a * 4096), tostring(-a * b), tostring(a * b * b)}", ['100000', '70000']);
     await same("local n = tonumber(ARGV[1]) local priority = tonumber(ARGV[2]) local score = priority * 0x100000000 + n return {tostring(score), redis.call('ZADD', 'lualib:p', score, 'j'), redis.call('ZSCORE', 'lualib:p', 'j')}", ['7', '3']);
+  });
+});
+
+describe("bee-queue's Lua scripts agree with redis-server", () => {
+  const dir = join(dirname(createRequire(import.meta.url).resolve('bee-queue/package.json')), 'lib', 'lua');
+  const lua = (name: string) => readFileSync(join(dir, `${name}.lua`), 'utf8');
+  it('addJob, addDelayedJob, raiseDelayedJobs, checkStalledJobs, removeJob', async () => {
+    const q = 'bq:lualib';
+    const k = (s: string) => `${q}:${s}`;
+    const run = (name: string, keys: string[], args: string[]) => ['EVAL', lua(name), String(keys.length), ...keys, ...args];
+    const steps: string[][] = [
+      ['DEL', k('id'), k('jobs'), k('waiting'), k('delayed'), k('active'), k('stalling'), k('stallBlock'), k('succeeded'), k('failed')],
+      run('addJob', [k('id'), k('jobs'), k('waiting')], ['', '{"a":1}']),
+      run('addJob', [k('id'), k('jobs'), k('waiting')], ['', '{"a":2}']),
+      run('addJob', [k('id'), k('jobs'), k('waiting')], ['custom', '{"a":3}']),
+      run('addJob', [k('id'), k('jobs'), k('waiting')], ['custom', '{"a":4}']),
+      run('addDelayedJob', [k('id'), k('jobs'), k('delayed'), k('earlierDelayed')], ['', '{"d":1}', '1000']),
+      run('addDelayedJob', [k('id'), k('jobs'), k('delayed'), k('earlierDelayed')], ['', '{"d":2}', '5000']),
+      run('addDelayedJob', [k('id'), k('jobs'), k('delayed'), k('earlierDelayed')], ['', '{"d":3}', '500']),
+      run('raiseDelayedJobs', [k('delayed'), k('waiting')], ['1200', '100']),
+      ['LRANGE', k('waiting'), '0', '-1'],
+      ['RPOPLPUSH', k('waiting'), k('active')],
+      ['SADD', k('stalling'), '1'],
+      run('checkStalledJobs', [k('stallBlock'), k('stalling'), k('waiting'), k('active')], ['1000']),
+      run('checkStalledJobs', [k('stallBlock'), k('stalling'), k('waiting'), k('active')], ['1000']),
+      ['LRANGE', k('waiting'), '0', '-1'],
+      ['SMEMBERS', k('stalling')],
+      run('removeJob', [k('succeeded'), k('failed'), k('waiting'), k('active'), k('stalling'), k('jobs'), k('delayed')], ['2']),
+      ['HGETALL', k('jobs')],
+      ['ZRANGE', k('delayed'), '0', '-1', 'WITHSCORES'],
+    ];
+    for (const argv of steps) {
+      const want = showReply(await real.send(argv));
+      const r = sim.exec(conn, argv);
+      const got = showReply(typeof r === 'object' ? r : ({ t: 'status', v: `(${String(r)})` } as Reply));
+      if (got !== want) throw new Error(`${argv[0]} ${argv[0] === 'EVAL' ? argv[1]!.slice(0, 40) : argv.slice(1).join(' ')}\n  redis-server: ${want}\n  SimRedis:     ${got}`);
+    }
   });
 });
