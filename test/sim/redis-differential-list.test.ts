@@ -339,6 +339,8 @@ const lcommand: fc.Arbitrary<string[]> = fc.oneof(
 const step: fc.Arbitrary<string[][]> = fc.oneof(
   { weight: 8, arbitrary: lcommand.map((c) => [c]) },
   { weight: 1, arbitrary: fc.array(lcommand, { minLength: 1, maxLength: 3 }).map((cs) => [['MULTI'], ...cs, ['EXEC']]) },
+  // WATCH, then a command that may or may not change the key: EXEC runs only if it did not
+  { weight: 1, arbitrary: fc.tuple(lcommand, lcommand).map(([touch, inner]) => [['WATCH', touch[1] ?? 'none'], touch, ['MULTI'], inner, ['EXEC']]) },
 );
 
 describe('lists against redis-server 7.0: random sequences', () => {
@@ -369,6 +371,8 @@ describe('lists against redis-server 7.0: random sequences', () => {
           if (want.t === 'error') seen.add(want.v.split(' ')[0]);
           if (want.t === 'bulk' && want.v !== null && /MOVE|POPLPUSH/.test(name)) seen.add('moved');
           if (want.t === 'array' && want.v && want.v.length > 2) seen.add('long array');
+          if (name === 'EXEC' && want.t === 'array' && want.v === null) seen.add('EXEC aborted by WATCH');
+          if (name === 'EXEC' && want.t === 'array' && want.v?.length) seen.add('EXEC ran');
           if (JSON.stringify(want) !== JSON.stringify(got)) {
             throw new Error(`${cmd.join(' ')}\n  redis-server: ${showReply(want)}\n  SimRedis:     ${got ? showReply(got) : 'no reply'}`);
           }
@@ -377,7 +381,7 @@ describe('lists against redis-server 7.0: random sequences', () => {
       { numRuns: runs, endOnFailure: false },
     );
     console.log(`differential (lists): ${runs} sequences, ${commands} commands; reached: ${[...seen].sort().join(', ')}`);
-    for (const edge of ['WRONGTYPE', 'ERR', 'EXECABORT', 'long array', 'moved']) expect(seen, edge).toContain(edge);
+    for (const edge of ['WRONGTYPE', 'ERR', 'EXECABORT', 'long array', 'moved', 'EXEC aborted by WATCH', 'EXEC ran']) expect(seen, edge).toContain(edge);
   });
 });
 

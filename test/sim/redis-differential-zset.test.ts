@@ -425,6 +425,8 @@ const zcommand: fc.Arbitrary<string[]> = fc.oneof(
 const step: fc.Arbitrary<string[][]> = fc.oneof(
   { weight: 8, arbitrary: zcommand.map((c) => [c]) },
   { weight: 1, arbitrary: fc.array(zcommand, { minLength: 1, maxLength: 3 }).map((cs) => [['MULTI'], ...cs, ['EXEC']]) },
+  // WATCH, then a command that may or may not change the key: EXEC runs only if it did not
+  { weight: 1, arbitrary: fc.tuple(zcommand, zcommand).map(([touch, inner]) => [['WATCH', touch[1] ?? 'none'], touch, ['MULTI'], inner, ['EXEC']]) },
 );
 
 describe('sorted sets against redis-server 7.0: random sequences', () => {
@@ -454,6 +456,8 @@ describe('sorted sets against redis-server 7.0: random sequences', () => {
           commands++;
           if (want.t === 'error') seen.add(want.v.split(' ')[0] + (want.v.includes('float') ? ' float' : ''));
           if (want.t === 'array' && want.v && want.v.length > 2) seen.add('long array');
+          if (name === 'EXEC' && want.t === 'array' && want.v === null) seen.add('EXEC aborted by WATCH');
+          if (name === 'EXEC' && want.t === 'array' && want.v?.length) seen.add('EXEC ran');
           if (JSON.stringify(want) !== JSON.stringify(got)) {
             throw new Error(`${cmd.join(' ')}\n  redis-server: ${showReply(want)}\n  SimRedis:     ${got ? showReply(got) : 'no reply'}`);
           }
@@ -462,7 +466,7 @@ describe('sorted sets against redis-server 7.0: random sequences', () => {
       { numRuns: runs, endOnFailure: false },
     );
     console.log(`differential (sorted sets): ${runs} sequences, ${commands} commands; reached: ${[...seen].sort().join(', ')}`);
-    for (const edge of ['WRONGTYPE', 'ERR', 'ERR float', 'EXECABORT', 'long array']) expect(seen, edge).toContain(edge);
+    for (const edge of ['WRONGTYPE', 'ERR', 'ERR float', 'EXECABORT', 'long array', 'EXEC aborted by WATCH', 'EXEC ran']) expect(seen, edge).toContain(edge);
   });
 });
 
