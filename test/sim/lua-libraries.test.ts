@@ -435,6 +435,16 @@ describe('Lua 5.1 behaviours the libraries rely on', () => {
       await same(script);
     });
   }
+  it('unpack of the batch sizes the libraries use (1024, 7000) and past the C stack limit', async () => {
+    for (const n of [1024, 7000, 7999, 8000, 8001, 20000]) {
+      await same(`local t = {} for i = 1, ${n} do t[i] = i end local ok, e = pcall(function() return select('#', unpack(t)) end) return {tostring(ok), tostring(e)}`);
+      await same(`local t = {} for i = 1, ${n} do t[i] = 'm' .. i end redis.call('DEL', 'lualib:big') local ok, e = pcall(function() return redis.call('RPUSH', 'lualib:big', unpack(t)) end) return {tostring(ok), tostring(e)}`);
+    }
+  });
+  it('tonumber: bases, spaces, hex, exponents, junk', async () => {
+    const inputs = ["'10'", "' 10 '", "'0x1F'", "'-0x10'", "'1e2'", "'1e'", "''", "'  '", "'.5'", "'5.'", "'1e400'", "'inf'", "'nan'", "'0b1'", "'10', 16", "'ff', 16", "'FF', 16", "'z', 36", "'8', 8", "' 11 ', 2", "'1.5', 10", "12", "12.5", "nil", "{}"];
+    await same(`local function t(...) local ok, r = pcall(tonumber, ...) return ok and tostring(r) or ('error: ' .. tostring(r)) end return {${inputs.map((i) => `t(${i})`).join(', ')}}`);
+  });
   it('integer arithmetic past 32 bits stays exact, as with 5.1 doubles', async () => {
     await same("local a = tonumber(ARGV[1]) local b = tonumber(ARGV[2]) return {tostring(a * b), tostring(a + b), tostring(a * 4096), tostring(-a * b), tostring(a * b * b)}", ['100000', '70000']);
     await same("local n = tonumber(ARGV[1]) local priority = tonumber(ARGV[2]) local score = priority * 0x100000000 + n return {tostring(score), redis.call('ZADD', 'lualib:p', score, 'j'), redis.call('ZSCORE', 'lualib:p', 'j')}", ['7', '3']);

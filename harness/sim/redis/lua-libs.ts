@@ -1271,3 +1271,84 @@ export function installLua51Format(f: FengariParts, L: unknown): void {
   lua.lua_setfield(L, -2, to_luastring('format'));
   lua.lua_pop(L, 1);
 }
+
+/**
+ * unpack and tonumber as Lua 5.1 has them: unpack refuses more results than 5.1's C stack
+ * holds (LUAI_MAXCSTACK, 8000 slots: "too many results to unpack"), where fengari allows a
+ * million; tonumber with base 10 is the plain conversion (decimals too) and with another base
+ * reads as C's strtoul does.
+ */
+export function installLua51Base(f: FengariParts, L: unknown): void {
+  const { lua, lauxlib, to_luastring } = f;
+  const T_NUMBER: number = lua.LUA_TNUMBER;
+  const T_STRING: number = lua.LUA_TSTRING;
+  const MAXCSTACK = 8000;
+  /** luaL_checkint / luaL_optint: C's cast of the number (truncation) */
+  const checkInt = (l: unknown, i: number): number => {
+    const t = lua.lua_type(l, i);
+    if (t !== T_NUMBER && !(t === T_STRING && lua.lua_isnumber(l, i))) {
+      lauxlib.luaL_argerror(l, i, to_luastring(`number expected, got ${bytesToLatin1(lua.lua_typename(l, t))}`));
+    }
+    const n = Math.trunc(lua.lua_tonumber(l, i));
+    return Number.isFinite(n) && n >= -(2 ** 31) && n < 2 ** 31 ? n : -(2 ** 31);
+  };
+  const unpack = (l: unknown): number => {
+    if (lua.lua_type(l, 1) !== lua.LUA_TTABLE) {
+      return lauxlib.luaL_argerror(l, 1, to_luastring(`table expected, got ${bytesToLatin1(lua.lua_typename(l, lua.lua_type(l, 1)))}`));
+    }
+    const i = lua.lua_isnoneornil(l, 2) ? 1 : checkInt(l, 2);
+    const e = lua.lua_isnoneornil(l, 3) ? Number(lauxlib.luaL_len(l, 1)) : checkInt(l, 3);
+    if (i > e) return 0;
+    const n = e - i + 1;
+    if (n <= 0 || lua.lua_gettop(l) + n > MAXCSTACK || !lua.lua_checkstack(l, n)) return lauxlib.luaL_error(l, to_luastring('too many results to unpack'));
+    for (let k = i; k <= e; k++) lua.lua_rawgeti(l, 1, k);
+    return n;
+  };
+  const tonumber = (l: unknown): number => {
+    const base = lua.lua_isnoneornil(l, 2) ? 10 : checkInt(l, 2);
+    if (base === 10) {
+      lauxlib.luaL_checkany(l, 1);
+      if (lua.lua_isnumber(l, 1)) lua.lua_pushnumber(l, lua.lua_tonumber(l, 1));
+      else lua.lua_pushnil(l);
+      return 1;
+    }
+    const t = lua.lua_type(l, 1);
+    if (t !== T_STRING && t !== T_NUMBER) return lauxlib.luaL_argerror(l, 1, to_luastring(`string expected, got ${bytesToLatin1(lua.lua_typename(l, t))}`));
+    if (base < 2 || base > 36) return lauxlib.luaL_argerror(l, 2, to_luastring('base out of range'));
+    const s: Uint8Array = t === T_STRING ? lua.lua_tolstring(l, 1) : Uint8Array.from(formatG(lua.lua_tonumber(l, 1), 14), (c) => c.charCodeAt(0));
+    const space = (c: number | undefined) => c === 0x20 || (c !== undefined && c >= 0x09 && c <= 0x0d);
+    const at = (k: number) => (k < s.length ? s[k]! : 0);
+    let k = 0;
+    while (space(at(k))) k++;
+    let neg = false;
+    if (at(k) === 0x2b || at(k) === 0x2d) neg = at(k++) === 0x2d;
+    const digit = (c: number) => (c >= 0x30 && c <= 0x39 ? c - 0x30 : (c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a ? (c | 0x20) - 0x61 + 10 : 99);
+    if (base === 16 && at(k) === 0x30 && (at(k + 1) | 0x20) === 0x78 && digit(at(k + 2)) < 16) k += 2;
+    const start = k;
+    let v = 0n;
+    const max = 2n ** 64n - 1n;
+    let overflow = false;
+    while (digit(at(k)) < base) {
+      v = v * BigInt(base) + BigInt(digit(at(k)));
+      if (v > max) overflow = true;
+      k++;
+    }
+    if (k === start) {
+      lua.lua_pushnil(l);
+      return 1;
+    }
+    if (overflow) v = max;
+    else if (neg) v = BigInt.asUintN(64, -v);
+    while (space(at(k))) k++;
+    if (at(k) !== 0) {
+      lua.lua_pushnil(l);
+      return 1;
+    }
+    lua.lua_pushnumber(l, Number(v));
+    return 1;
+  };
+  lua.lua_pushjsfunction(L, unpack);
+  lua.lua_setglobal(L, to_luastring('unpack'));
+  lua.lua_pushjsfunction(L, tonumber);
+  lua.lua_setglobal(L, to_luastring('tonumber'));
+}

@@ -10,7 +10,7 @@
 
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { formatG, installLua51Format, installLuaLibraries, str2number } from './lua-libs.ts';
+import { formatG, installLua51Base, installLua51Format, installLuaLibraries, str2number } from './lua-libs.ts';
 import { array, bulk, error, int, NIL, type Reply } from './reply.ts';
 
 /** the few fengari entry points used here (fengari ships no types) */
@@ -282,7 +282,7 @@ function errorText(raw: string): string {
 const SETUP = `
 local G = _G
 -- Lua 5.1 names that scripts written for Redis use
-unpack = table.unpack
+-- (unpack: set from JavaScript, with 5.1's limit)
 loadstring = load
 table.getn = function(t) return #t end
 math.pow = function(a, b) return a ^ b end
@@ -367,6 +367,7 @@ class LuaRuntime {
     this.installRedisTable();
     installLuaLibraries(fengari, L);
     installLua51Format(fengari, L);
+    installLua51Base(fengari, L);
     if (lauxlib.luaL_loadbuffer(L, to_luastring(SETUP), null, to_luastring('=setup')) !== L_OK || lua.lua_pcall(L, 0, 2, 0) !== L_OK) {
       throw new Error(`Lua setup failed: ${lua.lua_tojsstring(L, -1)}`);
     }
