@@ -1,4 +1,4 @@
-// Sorted-set commands (ZADD, ZRANGE and friends, ZPOP*, BZPOP*) with Redis 7.0's replies,
+// Sorted-set commands (ZADD, ZRANGE and friends, ZLEXCOUNT, ZREM*, ZPOP*, BZPOP*) with Redis 7.0's replies,
 // argument checks in Redis's order, and its error texts.
 
 import { parseLL, parseTimeoutSeconds, touch, typed } from './commands.ts';
@@ -455,6 +455,35 @@ function zremrangebyrank(ctx: Ctx, argv: string[]): Reply {
   return int(gone.length);
 }
 
+/** members in a lex range (defined when all scores are equal, as Redis documents) */
+function lexRange(argv: string[]): ((m: string) => boolean) | undefined {
+  const lo = parseLexBound(argv[2]);
+  const hi = parseLexBound(argv[3]);
+  if (!lo || !hi) return undefined;
+  return (m) => lexGteMin(m, lo) && lexLteMax(m, hi);
+}
+
+function zlexcount(ctx: Ctx, argv: string[]): Reply {
+  const test = lexRange(argv);
+  if (!test) return LEX_RANGE_BAD;
+  const z = zsetFor(ctx, argv[1]);
+  if (z === 'wrongtype') return WRONGTYPE;
+  if (!z) return ZERO;
+  return int(z.order.filter(test).length);
+}
+
+function zremrangebylex(ctx: Ctx, argv: string[]): Reply {
+  const test = lexRange(argv);
+  if (!test) return LEX_RANGE_BAD;
+  const z = zsetFor(ctx, argv[1]);
+  if (z === 'wrongtype') return WRONGTYPE;
+  if (!z) return ZERO;
+  const gone = z.order.filter(test);
+  for (const m of gone) z.delete(m);
+  if (gone.length) removed(ctx, argv[1]);
+  return int(gone.length);
+}
+
 // ---- pops ---------------------------------------------------------------------------------
 
 /** take up to count members from the low (min) or high end; the key is deleted once empty */
@@ -523,6 +552,8 @@ export const ZSET_COMMANDS: Record<string, CommandSpec> = {
   zrevrangebylex: { arity: -4, handler: (c, a) => zrangeGeneric(c, a, 'lex', 'reverse') },
   zremrangebyscore: { arity: 4, handler: zremrangebyscore },
   zremrangebyrank: { arity: 4, handler: zremrangebyrank },
+  zremrangebylex: { arity: 4, handler: zremrangebylex },
+  zlexcount: { arity: 4, handler: zlexcount },
   zpopmin: { arity: -2, handler: (c, a) => zpop(c, a, true) },
   zpopmax: { arity: -2, handler: (c, a) => zpop(c, a, false) },
   bzpopmin: { arity: -3, handler: (c, a) => bzpop(c, a, true), noscript: true },
