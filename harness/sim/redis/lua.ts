@@ -590,7 +590,8 @@ class LuaRuntime {
       call: (l) => this.redisCall(l, true),
       pcall: (l) => this.redisCall(l, false),
       sha1hex: (l) => {
-        if (lua.lua_gettop(l) !== 1) return lauxlib.luaL_error(l, to_luastring('wrong number of arguments'));
+        // (raised as Redis raises it: an error table, no script position in the text)
+        if (lua.lua_gettop(l) !== 1) return this.fail(l, true, 'wrong number of arguments');
         lua.lua_pushstring(l, to_luastring(sha1hex(lua.lua_type(l, 1) === T_STRING || lua.lua_type(l, 1) === T_NUMBER ? lua.lua_tojsstring(l, 1) : '')));
         return 1;
       },
