@@ -407,6 +407,8 @@ describe('Lua 5.1 behaviours the libraries rely on', () => {
     "return redis.sha1hex('hello')",
     "return {redis.sha1hex(1.5), redis.sha1hex(2^53), redis.sha1hex(10)}",
     "return redis.sha1hex()",
+    "return {tostring(1/0), tostring(-1/0), tostring(0/0), tostring(-(0/0)), tostring(5 % -0.0), tostring(math.huge - math.huge), tostring(math.sqrt(-1))}",
+    "return {tostring(string.sub('hello', 2.7)), tostring(string.byte('a')), tostring(string.rep('ab', 2.5)), tostring(('x'):rep(3))}",
     "return {table.concat({1, 2.5, 1e15, 2^53, -0.0, 1/3}, ','), 1e15 .. '', 2^63 .. '|' .. -2^63, (0.1 + 0.2) .. ''}",
     "return {type(redis.setresp), type(redis.log), type(redis.LOG_WARNING), type(redis.set_repl), type(redis.replicate_commands), type(redis.breakpoint), type(redis.debug)}",
     "redis.log(redis.LOG_WARNING, 'from a test') return 1",

@@ -30,9 +30,26 @@ function loadFengari(): Fengari {
   try {
     // Lua 5.1 has no integers: what the libraries push as one is a float here. (Patched before
     // the libraries load: they keep their own reference to lua_pushinteger.)
-    const api = createRequire(require.resolve('fengari'))('./lapi.js') as Record<string, (L: unknown, n: number) => void>;
+    const internal = createRequire(require.resolve('fengari'));
+    const api = internal('./lapi.js') as Record<string, (L: unknown, n: number) => any>;
     const pushnumber = api.lua_pushnumber!;
     api.lua_pushinteger = (L, n) => pushnumber(L, n);
+    // and an integer argument of a library function is the number cast to an integer (truncated),
+    // as 5.1's luaL_checkinteger does, where 5.3's refuses 2.5 ("number has no integer representation")
+    const aux = internal('./lauxlib.js') as Record<string, (L: unknown, arg: number, def?: number) => any>;
+    const bytes = (internal('./fengaricore.js') as { to_luastring(s: string): Uint8Array }).to_luastring;
+    const argerror = aux.luaL_argerror as unknown as (L: unknown, arg: number, msg: Uint8Array) => number;
+    const checkinteger = (L: unknown, arg: number): number => {
+      const d = api.lua_tonumberx!(L, arg) as number | false;
+      if (d === false) {
+        const name = api.lua_typename!(L, api.lua_type!(L, arg)) as Uint8Array;
+        return argerror(L, arg, bytes(`number expected, got ${String.fromCharCode(...name)}`));
+      }
+      const n = Math.trunc(d);
+      return Number.isFinite(n) ? Math.max(-2147483648, Math.min(2147483647, n)) : -2147483648;
+    };
+    aux.luaL_checkinteger = checkinteger;
+    aux.luaL_optinteger = (L, arg, def) => ((api.lua_type!(L, arg) as number) <= 0 ? def : checkinteger(L, arg));
     return require('fengari') as Fengari;
   } finally {
     if (previous === undefined) delete process.env.FENGARICONF;
