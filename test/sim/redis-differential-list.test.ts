@@ -469,3 +469,71 @@ describe('BRPOPLPUSH / BLMOVE block and wake as on redis-server', () => {
     ]);
   });
 });
+
+// ---- random interleavings of blocked clients ------------------------------------------------------
+
+const bkey = pick('l:1', 'l:2', 'z:1');
+const blocker: fc.Arbitrary<string[]> = fc.oneof(
+  simple(pick('BLPOP', 'BRPOP'), bkey, bkey, '0'),
+  simple('BRPOPLPUSH', bkey, bkey, '0'),
+  simple('BLMOVE', bkey, bkey, pick('LEFT', 'RIGHT'), pick('LEFT', 'RIGHT'), '0'),
+  simple(pick('BZPOPMIN', 'BZPOPMAX'), bkey, bkey, '0'),
+);
+const writer: fc.Arbitrary<string[]> = fc.oneof(
+  { weight: 3, arbitrary: cat(simple(pick('LPUSH', 'RPUSH'), bkey), elems) },
+  { weight: 2, arbitrary: simple('ZADD', bkey, pick('1', '2'), elem, pick('3', '1'), elem) },
+  simple('LMOVE', bkey, bkey, pick('LEFT', 'RIGHT'), pick('LEFT', 'RIGHT')),
+  simple('DEL', bkey),
+  simple('SET', bkey, 'v'),
+  fc.tuple(cat(simple('RPUSH', bkey), elems), simple('ZADD', bkey, '1', elem)).map(([a, b]) => ['EVAL', `redis.call("${a[0]}", "${a[1]}", ${a.slice(2).map((x) => JSON.stringify(x)).join(', ')}); return redis.pcall("${b[0]}", "${b[1]}", "${b[2]}", "${b[3]}")`, '0']),
+);
+
+/** the clients of an earlier run are gone (a blocked one left behind would take elements) */
+async function noBlockedClients(): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    const info = await real.send(['INFO', 'clients']);
+    if (info.t === 'bulk' && /blocked_clients:0\r?\n/.test(info.v ?? '')) return;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  throw new Error('clients of an earlier run are still blocked on redis-server');
+}
+
+describe('random interleavings: two blocked clients, a third writes', () => {
+  it('each client receives what it receives from redis-server, in the same order', async () => {
+    const runs = Number(process.env.SIM_BLOCK_RUNS) || 40;
+    let served = 0;
+    await fc.assert(
+      fc.asyncProperty(blocker, blocker, fc.array(writer, { minLength: 1, maxLength: 5 }), async (a, b, writes) => {
+        await noBlockedClients();
+        await real.send(['FLUSHALL']);
+        const connect = () => RawClient.connect(server.port, server.password);
+        const reals = { A: await connect(), B: await connect(), C: await connect() };
+        const { client } = newSim(() => 1_900_000_000_000);
+        const sims = { A: client(), B: client(), C: client() };
+        const acts: Array<['A' | 'B' | 'C', string[]]> = [['A', a], ['B', b], ...writes.map((w): ['C', string[]] => ['C', w])];
+        try {
+          for (const [c, argv] of acts) {
+            reals[c].write(argv);
+            sims[c].write(argv);
+            await new Promise((r) => setTimeout(r, 15)); // the real server acts before the next client speaks
+          }
+          for (const c of ['A', 'B', 'C'] as const) {
+            const realLog: string[] = [];
+            const simLog: string[] = [];
+            while (!(await reals[c].idle())) realLog.push(showReply(await reals[c].next()));
+            for (let r = sims[c].next(); r; r = sims[c].next()) simLog.push(showReply(r));
+            if (c !== 'C') served += realLog.length;
+            expect(simLog, `${c} after ${acts.map(([x, argv]) => `${x}: ${argv.join(' ')}`).join(' | ')}`).toEqual(realLog);
+          }
+        } finally {
+          reals.A.close();
+          reals.B.close();
+          reals.C.close();
+        }
+      }),
+      { numRuns: runs, endOnFailure: false },
+    );
+    console.log(`blocked interleavings: ${runs} runs, ${served} wake-ups or immediate answers to blocked commands`);
+    expect(served).toBeGreaterThan(runs / 4);
+  }, 60_000 + (Number(process.env.SIM_BLOCK_RUNS) || 40) * 1000);
+});

@@ -284,7 +284,11 @@ function blmove(ctx: Ctx, argv: string[], fromLeft: boolean, toLeft: boolean, ti
     kind: 'block',
     keys: [argv[1]],
     timeoutMs: timeout,
-    tryServe: (c, key) => moveOne(c, key, argv[2], fromLeft, toLeft),
+    // a waiter is served only by a list with elements (a key of another type leaves it waiting)
+    tryServe: (c, key) => {
+      const v = c.db.get(key);
+      return v?.type === 'list' && v.v.length ? moveOne(c, key, argv[2], fromLeft, toLeft) : undefined;
+    },
   };
 }
 
