@@ -394,7 +394,8 @@ const opt = (...parts: Array<fc.Arbitrary<string> | string>): fc.Arbitrary<strin
 
 /** z:1 and z:2 take any score; zl:1 only score 0, so that lex ranges are defined on it */
 const zkey = fc.oneof({ weight: 6, arbitrary: pick('z:1', 'z:2') }, { weight: 1, arbitrary: pick('str:1', 'none') });
-const lexKey = fc.oneof({ weight: 6, arbitrary: pick('zl:1') }, { weight: 1, arbitrary: pick('str:1', 'zl:none') });
+// (its wrong-type key is its own: str:1 may hold a sorted set of mixed scores)
+const lexKey = fc.oneof({ weight: 6, arbitrary: pick('zl:1') }, { weight: 1, arbitrary: pick('zl:str', 'zl:none') });
 const member = pick('a', 'b', 'c', 'd', 'e', 'B', '10', '');
 const score = fc.oneof(
   { weight: 6, arbitrary: pick('1', '2', '3', '-1', '0', '1.5', '0.1', '10') },
@@ -429,7 +430,7 @@ const zcommand: fc.Arbitrary<string[]> = fc.oneof(
   simple('ZREMRANGEBYRANK', zkey, index, index),
   cat(simple(pick('ZPOPMIN', 'ZPOPMAX'), fc.oneof(zkey, lexKey)), opt(cnt)),
   simple(pick('BZPOPMIN', 'BZPOPMAX'), zkey, zkey, pick('0.01', '0', 'x', '-1')),
-  simple('SET', 'str:1', 'v'),
+  simple('SET', pick('str:1', 'zl:str'), 'v'),
   simple('TYPE', zkey),
   simple('DEL', zkey),
   simple(pick('ZADD', 'ZRANGE', 'ZSCORE'), zkey),
