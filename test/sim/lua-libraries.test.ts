@@ -3,65 +3,21 @@
 // in-process SimRedis and to a real redis-server 7.0, and the replies must be identical.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import net from 'node:net';
 import { dirname, join } from 'node:path';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REDIS, requireBinary } from '../../harness/env/binaries.ts';
-import { ProcessRegistry } from '../../harness/env/processes.ts';
-import { RedisServer } from '../../harness/env/redis.ts';
+import { describe, expect, it } from 'vitest';
 import { SimRedis } from '../../harness/sim/redis/engine.ts';
 import { showReply, type Reply } from '../../harness/sim/redis/reply.ts';
-import { encodeRequest, ReplyParser } from '../../harness/sim/redis/resp.ts';
+import { realRedis } from './redis-pair.ts';
 
-/** a raw RESP2 client: replies exactly as the server sent them */
-class RawClient {
-  private readonly parser = new ReplyParser();
-  private readonly waiting: Array<(r: Reply) => void> = [];
-  private constructor(private readonly socket: net.Socket) {
-    socket.on('data', (d: Buffer) => {
-      for (const r of this.parser.feed(d)) this.waiting.shift()?.(r);
-    });
-  }
-  static async connect(port: number, password: string): Promise<RawClient> {
-    const socket = net.connect(port, '127.0.0.1');
-    await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
-    const c = new RawClient(socket);
-    expect(await c.send(['AUTH', password])).toEqual({ t: 'status', v: 'OK' });
-    return c;
-  }
-  send(argv: string[]): Promise<Reply> {
-    return new Promise((resolve) => {
-      this.waiting.push(resolve);
-      this.socket.write(encodeRequest(argv));
-    });
-  }
-  close(): void {
-    this.socket.destroy();
-  }
-}
-
-const registry = new ProcessRegistry();
-let server: RedisServer;
-let real: RawClient;
+const pair = realRedis();
 const sim = new SimRedis({ now: () => 1_800_000_000_000 });
 const conn = sim.connect();
-
-beforeAll(async () => {
-  server = await RedisServer.start({ bin: requireBinary(REDIS), registry, aof: false });
-  real = await RawClient.connect(server.port, server.password);
-});
-
-afterAll(async () => {
-  real?.close();
-  await server?.stop();
-  await registry.stopAll(1000);
-});
 
 /** the replies of both servers to one EVAL */
 async function both(script: string, args: string[] = []): Promise<{ want: string; got: string }> {
   const argv = ['EVAL', script, '0', ...args];
-  const want = await real.send(argv);
+  const want = await pair.real.send(argv);
   const r = sim.exec(conn, argv);
   const got = typeof r === 'object' ? r : ({ t: 'status', v: `(${String(r)})` } as Reply);
   return { want: showReply(want), got: showReply(got) };
@@ -485,7 +441,7 @@ describe("bee-queue's Lua scripts agree with redis-server", () => {
       ['ZRANGE', k('delayed'), '0', '-1', 'WITHSCORES'],
     ];
     for (const argv of steps) {
-      const want = showReply(await real.send(argv));
+      const want = showReply(await pair.real.send(argv));
       const r = sim.exec(conn, argv);
       const got = showReply(typeof r === 'object' ? r : ({ t: 'status', v: `(${String(r)})` } as Reply));
       if (got !== want) throw new Error(`${argv[0]} ${argv[0] === 'EVAL' ? argv[1]!.slice(0, 40) : argv.slice(1).join(' ')}\n  redis-server: ${want}\n  SimRedis:     ${got}`);

@@ -1,125 +1,23 @@
 // SimRedis's sorted sets are held to the real redis-server 7.0: the same command sequences go to
 // both and every reply must be identical, byte for byte (no normalisation: sorted-set replies
 // have one order on both servers).
-import net from 'node:net';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REDIS, requireBinary } from '../../harness/env/binaries.ts';
-import { ProcessRegistry } from '../../harness/env/processes.ts';
-import { RedisServer } from '../../harness/env/redis.ts';
+import { describe, expect, it } from 'vitest';
 import { SimRedis } from '../../harness/sim/redis/engine.ts';
-import { showReply, type Reply } from '../../harness/sim/redis/reply.ts';
-import { encodeRequest, ReplyParser } from '../../harness/sim/redis/resp.ts';
+import { showReply } from '../../harness/sim/redis/reply.ts';
 import { compareBytes, formatScore, parseScore } from '../../harness/sim/redis/zset-commands.ts';
+import { RawClient, newSim, realRedis } from './redis-pair.ts';
 
-/** A raw RESP2 client: replies exactly as the server sent them. */
-class RawClient {
-  private readonly parser = new ReplyParser();
-  private readonly received: Reply[] = [];
-  private readonly waiting: Array<(r: Reply) => void> = [];
-
-  private constructor(private readonly socket: net.Socket) {
-    socket.on('data', (d: Buffer) => {
-      for (const r of this.parser.feed(d)) {
-        const w = this.waiting.shift();
-        if (w) w(r);
-        else this.received.push(r);
-      }
-    });
-  }
-
-  static async connect(port: number, password: string): Promise<RawClient> {
-    const socket = net.connect(port, '127.0.0.1');
-    await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
-    const c = new RawClient(socket);
-    expect(await c.send(['AUTH', password])).toEqual({ t: 'status', v: 'OK' });
-    return c;
-  }
-
-  next(): Promise<Reply> {
-    const r = this.received.shift();
-    if (r) return Promise.resolve(r);
-    return new Promise((resolve) => this.waiting.push(resolve));
-  }
-
-  write(argv: string[]): void {
-    this.socket.write(encodeRequest(argv));
-  }
-
-  send(argv: string[]): Promise<Reply> {
-    this.write(argv);
-    return this.next();
-  }
-
-  /** nothing arrived (within a short wait): a blocked command is still blocked */
-  async idle(ms = 40): Promise<boolean> {
-    await new Promise((r) => setTimeout(r, ms));
-    return this.received.length === 0;
-  }
-
-  close(): void {
-    this.socket.destroy();
-  }
-}
-
-/** a SimRedis connection with the same shape as RawClient */
-class SimClient {
-  private readonly received: Reply[] = [];
-  readonly id: number;
-  constructor(private readonly sim: SimRedis, pushes: Map<number, SimClient>) {
-    this.id = sim.connect();
-    pushes.set(this.id, this);
-  }
-  push(r: Reply): void {
-    this.received.push(r);
-  }
-  send(argv: string[]): Reply | undefined {
-    const r = this.sim.exec(this.id, argv);
-    if (typeof r === 'object') return r;
-    return this.received.shift();
-  }
-  write(argv: string[]): void {
-    const r = this.sim.exec(this.id, argv);
-    if (typeof r === 'object') this.received.push(r);
-  }
-  next(): Reply | undefined {
-    return this.received.shift();
-  }
-  idle(): boolean {
-    return this.received.length === 0;
-  }
-}
-
-function newSim(now: () => number): { sim: SimRedis; client: () => SimClient } {
-  const sim = new SimRedis({ now });
-  const clients = new Map<number, SimClient>();
-  sim.onPush = (conn, r) => clients.get(conn)?.push(r);
-  return { sim, client: () => new SimClient(sim, clients) };
-}
-
-const registry = new ProcessRegistry();
-let server: RedisServer;
-let real: RawClient;
-
-beforeAll(async () => {
-  server = await RedisServer.start({ bin: requireBinary(REDIS), registry, aof: false });
-  real = await RawClient.connect(server.port, server.password);
-});
-
-afterAll(async () => {
-  real?.close();
-  await server?.stop();
-  await registry.stopAll(1000);
-});
+const pair = realRedis();
 
 /** runs one sequence on both from an empty keyspace; the first reply that differs throws */
 async function compare(seq: string[][]): Promise<number> {
-  await real.send(['FLUSHALL']);
+  await pair.real.send(['FLUSHALL']);
   const { client } = newSim(() => 1_800_000_000_000);
   const sim = client();
   let n = 0;
   for (const argv of seq) {
-    const want = await real.send(argv);
+    const want = await pair.real.send(argv);
     const got = sim.send(argv);
     if (JSON.stringify(want) !== JSON.stringify(got)) {
       throw new Error(`${argv.join(' ')}\n  redis-server: ${showReply(want)}\n  SimRedis:     ${got ? showReply(got) : 'no reply'}`);
@@ -452,7 +350,7 @@ describe('sorted sets against redis-server 7.0: random sequences', () => {
     await fc.assert(
       fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 30 }), async (steps) => {
         const seq = steps.flat();
-        await real.send(['FLUSHALL']);
+        await pair.real.send(['FLUSHALL']);
         const { client } = newSim(() => 1_800_000_000_000);
         const sim = client();
         let inMulti = false;
@@ -466,7 +364,7 @@ describe('sorted sets against redis-server 7.0: random sequences', () => {
           }
           if (name === 'MULTI') inMulti = true;
           if (name === 'EXEC') inMulti = false;
-          const want = await real.send(cmd);
+          const want = await pair.real.send(cmd);
           const got = sim.send(cmd);
           commands++;
           if (want.t === 'error') seen.add(want.v.split(' ')[0] + (want.v.includes('float') ? ' float' : ''));
@@ -488,7 +386,7 @@ describe('sorted sets against redis-server 7.0: random sequences', () => {
 /** whether a BZPOP over these keys would answer at once on the real server (some key non-empty and a zset, or a wrong type first) */
 async function hasMembers(keys: string[]): Promise<boolean> {
   for (const k of keys) {
-    const t = await real.send(['TYPE', k]);
+    const t = await pair.real.send(['TYPE', k]);
     if (t.t === 'status' && t.v !== 'none') return true;
   }
   return false;
@@ -499,8 +397,8 @@ async function hasMembers(keys: string[]): Promise<boolean> {
 type Act = { c: 'A' | 'B' | 'C'; send: string[] } | { expectIdle: Array<'A' | 'B' | 'C'> } | { wait: number };
 
 async function runBoth(acts: Act[]): Promise<string[]> {
-  await real.send(['FLUSHALL']);
-  const connect = () => RawClient.connect(server.port, server.password);
+  await pair.real.send(['FLUSHALL']);
+  const connect = () => RawClient.connect(pair.server.port, pair.server.password);
   const reals = { A: await connect(), B: await connect(), C: await connect() };
   let clock = 1_900_000_000_000;
   const { sim, client } = newSim(() => clock);

@@ -1,118 +1,15 @@
 // SimRedis is held to the real redis-server 7.0: the same command sequences go to both and
 // every reply must be identical (after the normalisations listed at `normalise`).
 import { readFileSync } from 'node:fs';
-import net from 'node:net';
 import fc from 'fast-check';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REDIS, requireBinary } from '../../harness/env/binaries.ts';
-import { ProcessRegistry } from '../../harness/env/processes.ts';
-import { RedisServer } from '../../harness/env/redis.ts';
+import { describe, expect, it } from 'vitest';
 import { simConnectorFor } from '../../harness/sim/redis/connection.ts';
 import { SimRedis } from '../../harness/sim/redis/engine.ts';
 import { bulk, showReply, type Reply } from '../../harness/sim/redis/reply.ts';
-import { encodeRequest, ReplyParser } from '../../harness/sim/redis/resp.ts';
+import { RawClient, SimClient, newSim, realRedis } from './redis-pair.ts';
 
-/** A raw RESP2 client: replies exactly as the server sent them (ioredis would blur status and bulk). */
-class RawClient {
-  private readonly parser = new ReplyParser();
-  private readonly received: Reply[] = [];
-  private readonly waiting: Array<(r: Reply) => void> = [];
-
-  private constructor(private readonly socket: net.Socket) {
-    socket.on('data', (d: Buffer) => {
-      for (const r of this.parser.feed(d)) {
-        const w = this.waiting.shift();
-        if (w) w(r);
-        else this.received.push(r);
-      }
-    });
-  }
-
-  static async connect(port: number, password: string): Promise<RawClient> {
-    const socket = net.connect(port, '127.0.0.1');
-    await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
-    const c = new RawClient(socket);
-    expect(await c.send(['AUTH', password])).toEqual({ t: 'status', v: 'OK' });
-    return c;
-  }
-
-  /** the next reply (or push) this connection receives */
-  next(): Promise<Reply> {
-    const r = this.received.shift();
-    if (r) return Promise.resolve(r);
-    return new Promise((resolve) => this.waiting.push(resolve));
-  }
-
-  write(argv: string[]): void {
-    this.socket.write(encodeRequest(argv));
-  }
-
-  send(argv: string[]): Promise<Reply> {
-    this.write(argv);
-    return this.next();
-  }
-
-  /** nothing arrived (within a short wait): a blocked command is still blocked */
-  async idle(ms = 40): Promise<boolean> {
-    await new Promise((r) => setTimeout(r, ms));
-    return this.received.length === 0;
-  }
-
-  close(): void {
-    this.socket.destroy();
-  }
-}
-
-/** a SimRedis connection with the same shape as RawClient */
-class SimClient {
-  private readonly received: Reply[] = [];
-  readonly id: number;
-  constructor(private readonly sim: SimRedis, pushes: Map<number, SimClient>) {
-    this.id = sim.connect();
-    pushes.set(this.id, this);
-  }
-  push(r: Reply): void {
-    this.received.push(r);
-  }
-  send(argv: string[]): Reply | undefined {
-    const r = this.sim.exec(this.id, argv);
-    if (typeof r === 'object') return r;
-    return this.received.shift();
-  }
-  write(argv: string[]): void {
-    const r = this.sim.exec(this.id, argv);
-    if (typeof r === 'object') this.received.push(r);
-  }
-  next(): Reply | undefined {
-    return this.received.shift();
-  }
-  idle(): boolean {
-    return this.received.length === 0;
-  }
-}
-
-function newSim(now: () => number, password?: string): { sim: SimRedis; client: () => SimClient } {
-  const sim = new SimRedis({ now, password });
-  const clients = new Map<number, SimClient>();
-  sim.onPush = (conn, r) => clients.get(conn)?.push(r);
-  return { sim, client: () => new SimClient(sim, clients) };
-}
-
-const registry = new ProcessRegistry();
-let server: RedisServer;
-let real: RawClient;
-
-beforeAll(async () => {
-  server = await RedisServer.start({ bin: requireBinary(REDIS), registry, aof: false });
-  real = await RawClient.connect(server.port, server.password);
-});
-
-afterAll(async () => {
-  real?.close();
-  await server?.stop();
-  await registry.stopAll(1000);
-});
+const pair = realRedis();
 
 // ---- normalisation ------------------------------------------------------------------------
 
@@ -368,9 +265,9 @@ async function differential(steps: fc.Arbitrary<Step[]>, runs: number, seen = ne
   const t0 = Date.now();
   await fc.assert(
     fc.asyncProperty(steps, async (seq) => {
-      await real.send(['FLUSHALL']);
-      await real.send(['SCRIPT', 'FLUSH']);
-      await real.send(['UNWATCH']);
+      await pair.real.send(['FLUSHALL']);
+      await pair.real.send(['SCRIPT', 'FLUSH']);
+      await pair.real.send(['UNWATCH']);
       const { client } = newSim(() => clock);
       const sim = client();
       const probe = client();
@@ -385,10 +282,10 @@ async function differential(steps: fc.Arbitrary<Step[]>, runs: number, seen = ne
           let want: Reply;
           let got: Reply | undefined;
           if (name === 'scan' && !inMulti) {
-            want = await scanAll(real, argv);
+            want = await scanAll(pair.real, argv);
             got = await scanAll(sim, argv);
           } else {
-            want = await real.send(argv);
+            want = await pair.real.send(argv);
             got = sim.send(argv);
           }
           if (name === 'multi' && want.t === 'status') inMulti = true;
@@ -463,9 +360,9 @@ describe('SimRedis against redis-server 7.0', () => {
   });
 
   it('gives XADD * ids that grow on the real server too (same id shape)', async () => {
-    await real.send(['FLUSHALL']);
+    await pair.real.send(['FLUSHALL']);
     const ids: string[] = [];
-    for (let i = 0; i < 20; i++) ids.push(String((await real.send(['XADD', 's', '*', 'f', 'v'])).v));
+    for (let i = 0; i < 20; i++) ids.push(String((await pair.real.send(['XADD', 's', '*', 'f', 'v'])).v));
     const parse = (s: string) => s.split('-').map(BigInt) as [bigint, bigint];
     for (let i = 1; i < ids.length; i++) {
       const [am, as] = parse(ids[i - 1]);
@@ -481,8 +378,8 @@ describe('SimRedis against redis-server 7.0', () => {
 type Act = { c: 'A' | 'B' | 'C'; send: string[] } | { expectIdle: Array<'A' | 'B' | 'C'> } | { wait: number };
 
 async function runBoth(acts: Act[]): Promise<void> {
-  await real.send(['FLUSHALL']);
-  const connect = () => RawClient.connect(server.port, server.password);
+  await pair.real.send(['FLUSHALL']);
+  const connect = () => RawClient.connect(pair.server.port, pair.server.password);
   const reals = { A: await connect(), B: await connect(), C: await connect() };
   let clock = 1_900_000_000_000;
   const { sim, client } = newSim(() => clock);
@@ -693,11 +590,11 @@ describe("the system's Lua scripts run unchanged and agree with redis-server", (
     ['submit-task-list.lua + apply-event-lww.lua', SUBMIT_LIST, APPLY_LWW, 'sut:queue'],
   ] as const) {
     it(name, async () => {
-      await real.send(['FLUSHALL']);
+      await pair.real.send(['FLUSHALL']);
       const { client } = newSim(() => Date.now());
       const sim = client();
       for (const argv of scenario(submit, apply, queue)) {
-        const want = maskTime(normalise(argv, await real.send(argv)));
+        const want = maskTime(normalise(argv, await pair.real.send(argv)));
         const got = maskTime(normalise(argv, sim.send(argv)!));
         expect(showReply(got), argv.slice(0, 2).join(' ')).toBe(showReply(want));
       }
@@ -709,10 +606,10 @@ describe("the system's Lua scripts run unchanged and agree with redis-server", (
 
 describe('ioredis through the in-memory connector', () => {
   it('gets the same results from SimRedis as from redis-server, pipelines and transactions included', async () => {
-    await real.send(['FLUSHALL']);
+    await pair.real.send(['FLUSHALL']);
     const sim = new SimRedis({ now: () => Date.now(), password: 'secret' });
     const viaSim = new Redis({ ...simConnectorFor(sim), password: 'secret', connectionName: 'sim-client', maxRetriesPerRequest: 1 });
-    const viaReal = server.client({ connectionName: 'sim-client', maxRetriesPerRequest: 1 });
+    const viaReal = pair.server.client({ connectionName: 'sim-client', maxRetriesPerRequest: 1 });
     const run = async (r: Redis) => {
       const out: unknown[] = [];
       const settle = async (p: Promise<unknown>) => p.then((v) => v, (e: Error) => `error: ${e.message}`);
