@@ -87,6 +87,17 @@ export class Erasures {
     return this.submitsOfJob(r).some((op) => this.of(op).some((e) => e.end >= t));
   }
 
+  /**
+   * A state of this job seen at `seenT` may be gone by `laterT`, when another read or decision saw
+   * something else: an erasure that may have taken the job had not healed when the state was seen
+   * and had begun by `laterT` (the harness's clock: a time from Redis's adds marginMs). The later
+   * one may have seen the empty Redis, or what the system wrote again into it.
+   */
+  mayEraseBetween(r: JobRecord, seenT: number, laterT: number): boolean {
+    if (this.list.length === 0) return false;
+    return this.submitsOfJob(r).some((op) => this.of(op).some((e) => e.end >= seenT && e.start <= laterT));
+  }
+
   /** An erasure that may have taken what this submit wrote had begun by `t` (a read answered 404 then may find nothing). */
   erasedBefore(op: SubmitOp | undefined, t: number): boolean {
     return this.of(op).some((e) => e.start <= t);

@@ -9,7 +9,8 @@
 //
 // A step that erased Redis (erasure.ts) may take a job submitted before it, with its state and
 // its log: the final snapshot is not held to what a read or the log saw of such a job before the
-// erasure healed. What was seen after, and every job submitted after, is held in full.
+// erasure healed, nor is a later read or log decision held to it once that erasure had begun.
+// What was seen after, and every job submitted after, is held in full.
 
 import type { ClientEntry, History, JobView, SnapshotEntry, TransitionEntry, Unreadable, Verdict } from '../history/types.ts';
 import { Erasures } from './erasure.ts';
@@ -49,23 +50,33 @@ interface Judgment {
   erased: number;
 }
 
-/** The log's account of each job, by JobRecord.index: its first applied terminal transition and its last applied one. */
+/**
+ * The log's account of each job, by JobRecord.index: its applied terminal decisions that each
+ * began an account (the first, and the first after an erasure that may have taken the earlier
+ * one), and its last applied transition.
+ */
 interface LogAccount {
-  firstTerminal: (Step | undefined)[];
+  terminals: (Step[] | undefined)[];
   lastApplied: (Step | undefined)[];
 }
 
 /** (a) transition log: after the first applied terminal transition, nothing else applies. */
-function checkLog(obs: Observations, j: Judgment): LogAccount {
-  const firstTerminal: (Step | undefined)[] = new Array(obs.jobs.length);
+function checkLog(obs: Observations, erasures: Erasures, j: Judgment): LogAccount {
+  const terminals: (Step[] | undefined)[] = new Array(obs.jobs.length);
   const lastApplied: (Step | undefined)[] = new Array(obs.jobs.length);
-  for (const { jobId, index, steps } of obs.jobs) {
+  for (const record of obs.jobs) {
+    const { jobId, index, steps } = record;
     let terminal: TransitionEntry | undefined;
     for (const step of steps) {
       if (!step.applied) continue;
       lastApplied[index] = step;
       const e = step.entry;
-      if (terminal) {
+      if (terminal && erasures.mayEraseBetween(record, terminal.t, e.t + erasures.marginMs)) {
+        // the terminal state may have been erased: what follows is a new account of the job
+        j.erased++;
+        terminal = isTerminal(step.to) ? e : undefined;
+        if (terminal) (terminals[index] ??= []).push(step);
+      } else if (terminal) {
         j.logOverwrites++;
         const before = terminal;
         j.findings.add(() => ({
@@ -76,11 +87,11 @@ function checkLog(obs: Observations, j: Judgment): LogAccount {
         }));
       } else if (isTerminal(step.to)) {
         terminal = e;
-        firstTerminal[index] = step;
+        (terminals[index] ??= []).push(step);
       }
     }
   }
-  return { firstTerminal, lastApplied };
+  return { terminals, lastApplied };
 }
 
 /** Per job (by JobRecord.index), the earliest-returning read of each terminal state; `any`: whether there is one at all. */
@@ -103,10 +114,15 @@ function earliestTerminalReads(obs: Observations): { terminalReads: (EarliestRea
 }
 
 /** One read of one job against the earliest terminal reads of it: the first terminal state it fails to show is reported. */
-function checkRead(read: ReadOp, job: JobView, byState: EarliestReads, j: Judgment): void {
+function checkRead(read: ReadOp, record: JobRecord, job: JobView, byState: EarliestReads, erasures: Erasures, j: Judgment): void {
   for (const state of TERMINAL) {
     const before = byState[state];
     if (!before || state === job.state || !(before.okT < read.invokeT)) continue;
+    // seen before an erasure that may have taken the job, which had begun by this read's answer
+    if (erasures.mayEraseBetween(record, before.invokeT, read.okT)) {
+      j.erased++;
+      continue;
+    }
     j.readOverwrites++;
     j.findings.add(() => ({
       message: `job ${job.jobId} (task ${read.task.taskId}): ${describeRead(read)} showed ${job.state} after ${describeRead(before)} showed terminal ${state}`,
@@ -124,23 +140,35 @@ function checkRead(read: ReadOp, job: JobView, byState: EarliestReads, j: Judgme
  * must show S. Only the earliest-returning read of each terminal state matters, so one
  * pass finds those (earliestTerminalReads) and a second pass checks every read against them.
  */
-function checkReadsAgainstReads(obs: Observations, terminalReads: (EarliestReads | undefined)[], j: Judgment): void {
+function checkReadsAgainstReads(obs: Observations, terminalReads: (EarliestReads | undefined)[], erasures: Erasures, j: Judgment): void {
   for (const read of obs.reads) {
     const jobs = read.task.jobs;
     for (let i = 0; i < jobs.length; i++) {
       const byState = terminalReads[read.records[i].index];
-      if (byState) checkRead(read, jobs[i], byState, j);
+      if (byState) checkRead(read, read.records[i], jobs[i], byState, erasures, j);
     }
   }
 }
 
+/** The log's terminal decision a read must show, if it disagrees with one: the latest begun before it (and the clock margin). */
+function terminalBehind(steps: readonly Step[] | undefined, state: string, invokeT: number, clockMarginMs: number): Step | undefined {
+  let decided: Step | undefined;
+  for (const step of steps ?? []) if (invokeT > step.t + clockMarginMs) decided = step;
+  return decided && decided.to !== state ? decided : undefined;
+}
+
 /** (b') client reads against the log: a read that began after the log's terminal decision (and the clock margin) shows that state. */
-function checkReadsAgainstLog(obs: Observations, log: LogAccount, clockMarginMs: number, j: Judgment): void {
+function checkReadsAgainstLog(obs: Observations, log: LogAccount, clockMarginMs: number, erasures: Erasures, j: Judgment): void {
   for (const read of obs.reads) {
     const jobs = read.task.jobs;
     for (let i = 0; i < jobs.length; i++) {
-      const step = log.firstTerminal[read.records[i].index];
-      if (!step || jobs[i].state === step.to || !(read.invokeT > step.t + clockMarginMs)) continue;
+      const step = terminalBehind(log.terminals[read.records[i].index], jobs[i].state, read.invokeT, clockMarginMs);
+      if (!step) continue;
+      // decided before an erasure that may have taken the job, which had begun by this read's answer
+      if (erasures.mayEraseBetween(read.records[i], step.t, read.okT)) {
+        j.erased++;
+        continue;
+      }
       j.readsBehindLog++;
       const job = jobs[i];
       const terminal = step.entry;
@@ -189,10 +217,10 @@ interface LogExpectation {
   terminal: boolean;
 }
 
-/** The log's first terminal decision, then its last applied state: each reported once. */
+/** The log's terminal decision (the latest account's), then its last applied state: each reported once. */
 function logExpectation(record: JobRecord, log: LogAccount): LogExpectation | undefined {
   const { index, inSnapshot } = record;
-  const first = log.firstTerminal[index];
+  const first = log.terminals[index]?.at(-1);
   const last = log.lastApplied[index];
   const logState = last ? last.to : INITIAL_STATE;
   if (first && inSnapshot?.job.state !== first.to) return { state: first.to, step: first, what: 'the log applied terminal', terminal: true };
@@ -230,7 +258,7 @@ function checkSnapshotAgainstLog(record: JobRecord, log: LogAccount, snapshot: S
     return;
   }
   const { jobId, inSnapshot } = record;
-  const first = log.firstTerminal[record.index];
+  const first = log.terminals[record.index]?.at(-1);
   const { step, what } = expected;
   j.snapshotDisagreements++;
   j.findings.add(() => ({
@@ -263,10 +291,10 @@ export function terminalStable(history: History, obs: Observations = observe(his
   const roles = rolesOf(obs);
   const logUnread = unread(unreadable, roles.evidence.transitionLog);
 
-  const log = checkLog(obs, j);
+  const log = checkLog(obs, erasures, j);
   const { terminalReads, any: anyTerminalRead } = earliestTerminalReads(obs);
-  if (anyTerminalRead) checkReadsAgainstReads(obs, terminalReads, j);
-  checkReadsAgainstLog(obs, log, roles.clockMarginMs, j);
+  if (anyTerminalRead) checkReadsAgainstReads(obs, terminalReads, erasures, j);
+  checkReadsAgainstLog(obs, log, roles.clockMarginMs, erasures, j);
   const snapshot = obs.snapshot;
   if (snapshot) {
     for (const record of obs.jobs) {

@@ -197,6 +197,45 @@ describe('terminalStable after an erasure', () => {
   });
 });
 
+describe('terminalStable: reads and log decisions across an erasure', () => {
+  it('passes: a read begun before it and answered after shows a job read completed before it as queued (made again by a resent submit)', () => {
+    const h = beforeAndAfter();
+    h.read(task('T-A', 'k-a', 'queued', [job('A-1', 'queued')]), 900, 1500);
+    finalSnapshot(h);
+    const v = terminalStable(h.build());
+    expect(v.evidence).toEqual([]);
+    expect(v.valid).toBe(true);
+  });
+
+  it('passes: the log applies the job again after it (its terminal state was erased with the log)', () => {
+    const h = beforeAndAfter();
+    h.transition('A-1', 'queued', 'running', { t: 2300, source: 'worker' });
+    h.transition('A-1', 'running', 'completed', { t: 2350, output: 'x\n', exitCode: 0 });
+    h.read(task('T-A', 'k-a', 'running', [job('A-1', 'running')]), 2320);
+    finalSnapshot(h, [task('T-A', 'k-a', 'completed', [done('A-1')])]);
+    const v = terminalStable(h.build());
+    expect(v.evidence).toEqual([]);
+    expect(v.valid).toBe(true);
+  });
+
+  it('fails: the same overwrites with no erasure between them: a read answered before it began, and the log once the account began again', () => {
+    const h = beforeAndAfter();
+    // answered at 900, before the erasure began at 1000 (and its clock margin)
+    h.read(task('T-A', 'k-a', 'queued', [job('A-1', 'queued')]), 350, 900);
+    // completed again after the heal, then overwritten: the erasure lies before both
+    h.transition('A-1', 'queued', 'running', { t: 2300, source: 'worker' });
+    h.transition('A-1', 'running', 'completed', { t: 2350, output: 'x\n', exitCode: 0 });
+    h.transition('A-1', 'completed', 'running', { t: 2400, source: 'worker' });
+    h.read(task('T-A', 'k-a', 'running', [job('A-1', 'running')]), 2500);
+    finalSnapshot(h, [task('T-A', 'k-a', 'running', [job('A-1', 'running')])]);
+    const v = terminalStable(h.build());
+    expect(v.valid).toBe(false);
+    // the read at 350..900 against the read and the log before it; the read at 2500 against the
+    // log's completion at 2350 (begun after it and the clock margin; the read of completed at 250 came before the erasure: excused)
+    expect(v.stats).toMatchObject({ logOverwrites: 1, readOverwrites: 1, readsBehindLog: 2 });
+  });
+});
+
 describe('the checkers an erasure excuses nothing in', () => {
   it('snapshotStable: both snapshots are taken after every heal; a job submitted before it that vanishes between them is still a violation', () => {
     const h = beforeAndAfter();
