@@ -11,6 +11,8 @@ export type { ChaosConfig } from './config/schema.ts';
 export type { SystemModule, ProcessSpec, SystemShape, StartContext, Provides, Capability, EvidenceKind, Progress, Recording, ReadySignal } from './systems/types.ts';
 // a system that writes its evidence with the instrumentation kit (harness/instrument/, `<package>/instrument`): a process contract per role and its key prefix
 export { kitSystem, type KitSystemOptions, type ProcessContract } from './systems/kit.ts';
+// a system's simulated form (--sim): its processes' own code on the simulation's edges
+export type { SimSystem, SimLoader, SimEdges, SimProcess, SimProcessOptions, SimRequest, SimResponse, SimPayload, SimPayloadExit } from './sim/embedding.ts';
 export type { Scenario, CoverageGoal, ScenarioContext } from './runner/scenario.ts';
 export type { FaultModule, Fault, FaultStep, Schedule, StepWindow } from './nemesis/types.ts';
 export type { CustomFault, FaultKindModule } from './nemesis/kind.ts';

@@ -41,17 +41,18 @@ export function simRunsPerMinuteBench(): Benchmark {
     async run(ctx: BenchContext): Promise<BenchOutput> {
       // loaded here: the simulation is the one part of the harness that imports the SUT (its embedding seam)
       const { simRunOnce, simTarget } = await import('../sim/run.ts');
+      const { reference } = await import('../systems/reference.ts');
       const names = ctx.scenarios ?? (ctx.quick ? [GOAL_SCENARIO] : SCENARIOS.map((s) => s.name));
       const runs = ctx.quick ? 20 : 100;
       const results: SimTiming[] = [];
       for (const name of names) {
         const scenario = SCENARIOS.find((s) => s.name === name)!;
         const shape = { ...DEFAULT_ENV_OPTIONS, ...scenario.env };
-        const target = simTarget(shape, ctx.seed);
+        const target = simTarget(reference, shape, ctx.seed);
         const plans = fc.sample(fc.tuple(scenario.workload(target.context), scenario.schedule(target.context)), { seed: ctx.seed, numRuns: runs });
         const settleMs = scenario.settleMs ?? shape.leaseMs * 2 + 6000;
         // one run first, untimed: module loading and the JIT are not a run's cost
-        await simRunOnce(shape, { workload: plans[0]![0], schedule: plans[0]![1], settleMs }, ctx.seed);
+        await simRunOnce(reference, shape, { workload: plans[0]![0], schedule: plans[0]![1], settleMs }, ctx.seed);
         const ms: number[] = [];
         const cpu: number[] = [];
         const virtual: number[] = [];
@@ -60,7 +61,7 @@ export function simRunsPerMinuteBench(): Benchmark {
         for (const [workload, schedule] of plans) {
           const t0 = performance.now();
           const c0 = process.cpuUsage();
-          const out = await simRunOnce(shape, { workload, schedule, settleMs }, ctx.seed);
+          const out = await simRunOnce(reference, shape, { workload, schedule, settleMs }, ctx.seed);
           const { verdicts } = checkRun(out.history);
           const c1 = process.cpuUsage(c0);
           ms.push(performance.now() - t0);

@@ -21,7 +21,9 @@ const systemShape = z.looseObject({
   name, label: z.string(), settings: z.string(),
   provides: z.object({ capabilities: z.array(z.enum(CAPABILITIES)), evidence: z.array(z.enum(EVIDENCE)) }),
   skip: z.record(z.string(), z.string()).optional(),
-  shape: fn, processes: fn, readFinalState: fn, progress: fn, quiescent: fn,
+  shape: fn, processes: fn, readFinalState: fn, progress: fn, quiescent: fn, simulation: fn.optional(),
+}).refine((s) => !s.provides.capabilities.includes('simulation') || s.simulation !== undefined, {
+  error: "capability 'simulation' needs a `simulation` loader (harness/sim/embedding.ts)", path: ['simulation'],
 });
 const scenarioShape = z.looseObject({
   name, summary: z.string(), env: z.looseObject({}).optional(), workload: fn, schedule: fn,

@@ -115,7 +115,7 @@ export class Suite {
         const shape = envOptionsFor(scenario, this.o, system);
         // the simulation is loaded only when asked for: it is the one part of the harness that imports the SUT's embedding seam
         const target = this.o.sim
-          ? { ...(await import('../sim/run.ts')).simTarget({ ...DEFAULT_ENV_OPTIONS, ...shape }, this.o.seed), checkers }
+          ? { ...(await import('../sim/run.ts')).simTarget(system, { ...DEFAULT_ENV_OPTIONS, ...shape }, this.o.seed), checkers }
           : liveTarget(await this.liveEnv(shape), checkers);
         const remaining = this.o.budgetMs !== undefined ? this.o.budgetMs - (Date.now() - started) : undefined;
         const budgetMs = remaining !== undefined ? Math.max(1000, Math.floor(remaining / (this.o.scenarios.length - i))) : undefined;

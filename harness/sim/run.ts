@@ -4,9 +4,6 @@
 // with a digest of both, so the same plan and seed give the same history, bit for bit.
 
 import { createHash } from 'node:crypto';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { reference } from '../systems/reference.ts';
 import { Redis } from 'ioredis';
 import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
@@ -16,8 +13,10 @@ import { drain, VirtualClock } from './clock.ts';
 import { simConnectorFor } from './redis/connection.ts';
 import { SimRedis } from './redis/engine.ts';
 import { Scheduler } from './scheduler.ts';
-import { SimWorld, type Embedding, type SimShape } from './world.ts';
+import type { SimSystem } from './embedding.ts';
+import { SimWorld, type SimShape } from './world.ts';
 import type { Schedule } from '../nemesis/types.ts';
+import type { SystemModule } from '../systems/types.ts';
 
 /** Every simulated run starts at this instant (2026-01-01T00:00:00Z). */
 export const SIM_EPOCH_MS = Date.UTC(2026, 0, 1);
@@ -68,29 +67,21 @@ export function warmUp(): Promise<void> {
   return warmedUp;
 }
 
-const embeddings = new Map<string, Promise<Embedding>>();
-
-/**
- * The embedding module a shape names (SimShape.embed), imported once per process. It is imported
- * here, on real time, before a run installs its virtual clock: a module load is real I/O.
- */
-function embeddingOf(shape: SimShape): Promise<Embedding | undefined> {
-  if (!shape.embed) return Promise.resolve(undefined);
-  const url = pathToFileURL(path.resolve(shape.embed)).href;
-  let loaded = embeddings.get(url);
-  if (!loaded) embeddings.set(url, (loaded = import(url) as Promise<Embedding>));
-  return loaded;
+/** The system's simulated form a shape asks for (its own, or SimShape.embed's), loaded on real time before a run installs its virtual clock: a module load is real I/O. */
+export function simSystemOf(system: SystemModule, shape: SimShape): Promise<SimSystem> {
+  if (!system.simulation) throw new Error(`${system.name} has no simulated form`);
+  return system.simulation({ embed: shape.embed });
 }
 
-export async function simRunOnce(shape: SimShape, plan: RunPlan, seed: number): Promise<RunOutcome & { sim: SimRunStats }> {
+export async function simRunOnce(system: SystemModule, shape: SimShape, plan: RunPlan, seed: number): Promise<RunOutcome & { sim: SimRunStats }> {
   await warmUp();
-  const embedding = await embeddingOf(shape);
+  const sim = await simSystemOf(system, shape);
   const digest = runSeed(seed, plan);
   const rng = xoroshiro128plus(digest);
   const random = () => uniformFloat64(rng);
   const clock = new VirtualClock(SIM_EPOCH_MS);
   try {
-    const world = new SimWorld(shape, clock, random, embedding, canPause(plan.schedule));
+    const world = new SimWorld(shape, clock, random, { system, sim }, canPause(plan.schedule));
     const scheduler = new Scheduler(clock, world.network, world.engine);
     let outcome: RunOutcome | undefined;
     let failure: unknown;
@@ -120,10 +111,10 @@ export async function simRunOnce(shape: SimShape, plan: RunPlan, seed: number): 
 }
 
 /** Runs of a scenario in simulation: the shape of the live environment, each run its own world. */
-export function simTarget(shape: SimShape, seed: number): RunTarget {
-  // CHAOS_SIM_EMBED points the simulation at another copy's embed.ts, as CHAOS_SUT_COMMAND points
-  // live runs at another command (the mutants bench runs `chaos --sim` against each mutant this way)
+export function simTarget(system: SystemModule, shape: SimShape, seed: number): RunTarget {
+  // CHAOS_SIM_EMBED points the simulation at another copy's embedding module, as CHAOS_SUT_COMMAND
+  // points live runs at another command (the mutants bench runs `chaos --sim` against each mutant this way)
   const embed = shape.embed ?? (process.env.CHAOS_SIM_EMBED?.trim() || undefined);
   const s = embed ? { ...shape, embed } : shape;
-  return { context: contextOf(reference.shape(s), s.leaseMs, true), checkers: 'all', run: (plan) => simRunOnce(s, plan, seed), deterministic: true };
+  return { context: contextOf(system.shape(s), s.leaseMs, true), checkers: 'all', run: (plan) => simRunOnce(system, s, plan, seed), deterministic: true };
 }

@@ -1,73 +1,69 @@
-// One simulated run's world: the in-process Redis, the network, and the reference system's own
-// roles (orchestrator, workers with their executors, keepers) started through its embedding
-// seam (system-under-test/embed.ts), all on the virtual clock. It is a RunEnvironment, so the
-// live runner (runOnce), the nemesis and the checkers work on it unchanged; only the edges a
-// role needs from the operating system are the simulation's: a payload is a virtual-time sleep
-// with its exit code and output, a request to the orchestrator is a call, a process is an
-// endpoint on the network that can be killed, paused and started again. Each incarnation is
-// an owner on the virtual clock (VirtualClock.runAs): its code, its executor's and its payload's
-// run as it, so a pause freezes their timers along with their traffic.
+// One simulated run's world: the in-process Redis, the network, and a system's own processes
+// started through its simulated form (harness/sim/embedding.ts: the reference system's roles, or
+// any system that provides one), all on the virtual clock. It is a RunEnvironment, so the live
+// runner (runOnce), the nemesis and the checkers work on it unchanged; only the edges a process
+// needs from the operating system are the simulation's: a payload is a virtual-time sleep with
+// its exit code and output, a request to the front door is a call, a process is an endpoint on
+// the network that can be killed, paused and started again. Each incarnation is an owner on the
+// virtual clock (VirtualClock.runAs): its code, its children's and its payloads' run as it, so a
+// pause freezes their timers along with their traffic.
 
-import { consumerName, reference } from '../systems/reference.ts';
 import type { Rejoin } from '../nemesis/types.ts';
 import { Redis } from 'ioredis';
-import {
-  connectRedis, inProcessExecutor, Lifecycle, parseBugs, startKeeper, startOrchestrator, startWorker,
-  type Edges, type ExecutorEvents, type InProcessExecutor, type LinkOptions, type OrchestratorHandle, type PayloadHandle, type RoleHandle, type RunMessage,
-} from '../../system-under-test/embed.ts';
 import type { LinkControl, ProcessControl, RedisControl, RunEnvironment } from '../env/surface.ts';
 import type { HistoryRecorder } from '../history/recorder.ts';
 import type { PayloadStartEntry } from '../history/types.ts';
+import type { Payload } from '../instrument/index.ts';
 import type { Transport } from '../workload/client.ts';
 import { runAs, type VirtualClock } from './clock.ts';
+import type { SimEdges, SimPayload, SimPayloadExit, SimProcess, SimProcessOptions, SimSystem } from './embedding.ts';
 import { Endpoint, SimNetwork, type Toxic } from './network.ts';
 import { SimRedis } from './redis/engine.ts';
-import type { SystemShape } from '../systems/types.ts';
+import type { SystemModule, SystemShape } from '../systems/types.ts';
 
 export interface SimShape {
   workers: number;
   keepers: number;
   leaseMs: number;
   bugs: string[];
+  /** jobs one worker runs at once (default 1) */
+  concurrency?: number;
   /**
-   * Another copy's embedding module (a path to its embed.ts) to run instead of
-   * system-under-test/embed.ts, e.g. a mutant of the reference system (harness/bench/mutants.ts).
-   * simRunOnce imports it before the run; absent, the world uses the statically imported one.
+   * Another copy's embedding module to run instead of the system's own (SimLoader's `embed`),
+   * e.g. a mutant of the reference system (harness/bench/mutants.ts). simRunOnce loads it before the run.
    */
   embed?: string;
 }
-
-/** What the world takes from an embedding module: system-under-test/embed.ts, or a copy's (SimShape.embed). */
-export type Embedding = Pick<typeof import('../../system-under-test/embed.ts'), 'connectRedis' | 'inProcessExecutor' | 'parseBugs' | 'startKeeper' | 'startOrchestrator' | 'startWorker' | 'Lifecycle'>;
-
-const REFERENCE_EMBEDDING: Embedding = { connectRedis, inProcessExecutor, parseBugs, startKeeper, startOrchestrator, startWorker, Lifecycle };
-
-/** the live keeper's defaults (main.ts) */
-const KEEPER_DEFAULTS = { runningTtlMs: 60_000, reclaimMs: 5000 };
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 const connError = (code: string, message: string) => Object.assign(new Error(message), { code });
 
+/** a child process of an incarnation (the reference system's executor): its endpoint, and how it dies alone */
+interface Child {
+  endpoint: Endpoint;
+  crash: () => void;
+}
+
 /**
- * A role incarnation: its endpoint on the network and its handle. It is also the owner, on the
- * virtual clock, of every timer its code sets (its executor's and its payloads' included).
+ * A process incarnation: its endpoint on the network and its handle. It is also the owner, on the
+ * virtual clock, of every timer its code sets (its children's and its payloads' included).
  */
 interface Incarnation {
   endpoint: Endpoint;
-  handle?: RoleHandle;
-  /** its stop switch, given to it at its start: a kill while it is still starting (no handle yet) crashes it through this */
-  lifecycle: InstanceType<Embedding['Lifecycle']>;
+  handle: SimProcess;
+  /** it became ready (a graceful stop of one still starting is no stop: it is killed) */
+  started?: boolean;
   /** settles when it is killed, so requests in flight to it fail as on a reset connection */
   killed: Promise<never>;
   kill: () => void;
-  /** a worker's current executor and its endpoint */
-  executor?: { handle: InProcessExecutor; endpoint: Endpoint };
+  /** its child processes, by id (a worker's current executor) */
+  children: Map<string, Child>;
   /** while paused: settles when it runs again */
   awake?: { promise: Promise<void>; resolve: () => void };
 }
 
-/** the most of one role's log a run keeps (its tail), as live */
+/** the most of one process's log a run keeps (its tail), as live */
 const LOG_CAP_CHARS = 256 * 1024;
 
 export class SimWorld implements RunEnvironment {
@@ -77,16 +73,16 @@ export class SimWorld implements RunEnvironment {
   readonly options: { leaseMs: number };
   readonly simulated = true;
   processesReusable = false;
-  /** the last lines each role logged, for a failing run's story */
+  /** the last lines each process logged, for a failing run's story */
   readonly logs: string[] = [];
-  /** each role's (and executor's) log lines since the last takeLogs, for the report of a failing run */
+  /** each process's (and child's) log lines since the last takeLogs, for the report of a failing run */
   private readonly logsBy = new Map<string, string>();
 
+  readonly system: SystemModule;
+  private readonly sim: SimSystem;
   private readonly roles = new Map<string, Incarnation>();
-  private readonly bugs;
-  private readonly edges: Edges;
   private idCount = 0;
-  /** new consumers each role has been started as (a kill healed with rejoin 'new') */
+  /** new consumers each process has been started as (a kill healed with rejoin 'new') */
   private readonly rejoins = new Map<string, number>();
   /** every payload started at the payload edge, as the world saw it (virtual wall-clock ms) */
   private readonly starts: { wallMs: number; jobId: string; attempt: number; executorId: string }[] = [];
@@ -96,74 +92,64 @@ export class SimWorld implements RunEnvironment {
     private readonly clock: VirtualClock,
     /** uniform in [0, 1), seeded */
     private readonly random: () => number,
-    /** whose roles run here (default: the reference system's own embedding) */
-    private readonly sut: Embedding = REFERENCE_EMBEDDING,
+    /** the system under test, and its simulated form */
+    target: { system: SystemModule; sim: SimSystem },
     /**
      * whether a process can be paused in this run: only then is each incarnation an owner on the
      * clock (telling its timers apart costs an AsyncLocalStorage's promise hook, ~5% of a run's
-     * CPU); without it a pause still freezes a role's traffic, but not its timers
+     * CPU); without it a pause still freezes a process's traffic, but not its timers
      */
     private readonly pausable = true,
   ) {
     this.options = { leaseMs: shape.leaseMs };
-    this.parts = reference.shape(shape);
-    this.bugs = this.sut.parseBugs(shape.bugs.join(','));
+    this.system = target.system;
+    this.sim = target.sim;
+    this.parts = this.system.shape(shape);
     this.engine = new SimRedis({ now: () => clock.now() });
     this.network = new SimNetwork(this.engine, () => clock.now(), random);
-    this.edges = this.makeEdges();
     // the harness's own connection: its own link, never faulted
     this.admin = new Redis({ ...this.network.redisOptions(new Endpoint('admin', 'admin')), maxRetriesPerRequest: null, retryStrategy: () => 50 });
     this.admin.on('error', () => undefined);
   }
 
-  // ---- the edges the roles get ------------------------------------------------------------------
+  // ---- the edges a process gets ------------------------------------------------------------------
 
-  private makeEdges(): Edges {
-    const edges: Edges = {
-      redis: (link, log, purpose, blockMs) => this.sut.connectRedis(link, log, purpose, blockMs, this.network.redisOptions(this.endpointOf(link.id))),
+  /** The edges of process `role` (or of its child `id`, whose endpoint is `endpoint`). */
+  private edgesOf(role: Incarnation, id: string, endpoint: Endpoint): SimEdges {
+    return {
+      id,
+      redisOptions: () => this.network.redisOptions(endpoint),
       newId: () => {
         // a UUID-shaped id from the seed (task ids)
         const hex = Array.from({ length: 32 }, () => Math.floor(this.random() * 16).toString(16)).join('');
         this.idCount++;
         return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
       },
-      startExecutor: (link, _log, events) => {
-        const worker = link.id.replace(/-executor$/, '');
-        const role = this.roles.get(worker);
-        const endpoint = new Endpoint('executor', link.id, this.ownerOf(role));
-        const executor = { handle: undefined as unknown as InProcessExecutor, endpoint };
-        // the endpoint must exist before the executor's first connection
-        if (role) role.executor = executor;
-        // its own payload edge, which knows whose starts it records (a job carries no executor id);
-        // what it tells its worker waits while the worker is frozen (it is one process group)
-        executor.handle = this.sut.inProcessExecutor(link, role ? this.whenAwake(role, events) : events, { ...edges, runPayload: (job) => this.payload(job, link.id) });
-        if (role?.endpoint.paused) endpoint.paused = true;
-        return executor.handle;
+      log: (line) => this.log(role, id, line),
+      runPayload: (payload, start) => this.payload(payload, start.jobId, start.attempt, id),
+      child: (childId, crash) => {
+        const child: Child = { endpoint: new Endpoint(this.linkOf(childId, endpoint.link), childId, this.ownerOf(role)), crash };
+        // the endpoint exists before the child's first connection; a frozen parent's child is born frozen
+        role.children.set(childId, child);
+        if (role.endpoint.paused) child.endpoint.paused = true;
+        return this.edgesOf(role, childId, child.endpoint);
       },
-      // payloads start only through an executor's own edge (startExecutor above)
-      runPayload: () => {
-        throw new Error('a simulated payload starts only through its executor');
-      },
-      log: (id) => (line: string) => {
-        this.logs.push(`${this.clock.now()} ${id}: ${line}`);
-        if (this.logs.length > 400) this.logs.splice(0, this.logs.length - 400);
-        // a role's own log, by its process (an executor's goes with its worker's), on the virtual clock
-        const owner = id.replace(/-executor$/, '');
-        this.logsBy.set(owner, ((this.logsBy.get(owner) ?? '') + `${new Date(this.clock.now()).toISOString()} ${id}: ${line}\n`).slice(-LOG_CAP_CHARS));
-      },
+      inbox: () => this.inbox(role),
     };
-    return edges;
   }
 
-  /** The endpoint a role's (or executor's) new connection goes through. */
-  private endpointOf(id: string): Endpoint {
-    if (id.endsWith('-executor')) {
-      const executor = this.roles.get(id.replace(/-executor$/, ''))?.executor;
-      if (executor) return executor.endpoint;
-    }
-    const role = this.roles.get(id);
-    if (!role) throw new Error(`no simulated role ${id}`);
-    return role.endpoint;
+  /** the link a child's traffic goes through: the shape's shared link that lists it, else its parent's */
+  private linkOf(childId: string, parentLink: string): string {
+    for (const [link, ids] of Object.entries(this.parts.sharedLinks ?? {})) if (ids.includes(childId)) return link;
+    return parentLink;
+  }
+
+  private log(role: Incarnation, id: string, line: string): void {
+    this.logs.push(`${this.clock.now()} ${id}: ${line}`);
+    if (this.logs.length > 400) this.logs.splice(0, this.logs.length - 400);
+    // a process's own log (a child's goes with its parent's), on the virtual clock
+    const owner = role.endpoint.name;
+    this.logsBy.set(owner, ((this.logsBy.get(owner) ?? '') + `${new Date(this.clock.now()).toISOString()} ${id}: ${line}\n`).slice(-LOG_CAP_CHARS));
   }
 
   /** what the clock knows an incarnation's timers by (none when no process can be paused: see `pausable`) */
@@ -172,13 +158,13 @@ export class SimWorld implements RunEnvironment {
   }
 
   /**
-   * An executor's events to its worker, held while the worker is paused and handed on in order
-   * once it runs again (live, the frozen worker reads its child's messages and exit after SIGCONT).
+   * An inbox of an incarnation: what a child tells it, held while it is paused and handed on in
+   * order once it runs again (live, the frozen worker reads its child's messages and exit after SIGCONT).
    */
-  private whenAwake(role: Incarnation, events: ExecutorEvents): ExecutorEvents {
+  private inbox(role: Incarnation): (fn: () => void) => void {
     let held = 0;
     let chain = Promise.resolve();
-    const deliver = (fn: () => void) => {
+    return (fn) => {
       if (!role.awake && held === 0) return fn();
       held++;
       chain = chain.then(() => role.awake?.promise).then(() => {
@@ -186,20 +172,16 @@ export class SimWorld implements RunEnvironment {
         fn();
       });
     };
-    return {
-      message: (message) => deliver(() => events.message(message)),
-      exit: (how) => deliver(() => events.exit(how)),
-    };
   }
 
   /** A payload on virtual time: sleeps its duration (or until killed when it hangs), prints its lines, exits with its code. */
-  private payload(job: RunMessage, executorId: string): PayloadHandle {
-    this.starts.push({ wallMs: this.clock.now(), jobId: job.jobId, attempt: job.attempt, executorId });
-    let finish!: (exit: { kind: 'exited'; code: number | null; signal: NodeJS.Signals | null; output: string }) => void;
-    const ended = new Promise<{ kind: 'exited'; code: number | null; signal: NodeJS.Signals | null; output: string }>((r) => (finish = r));
+  private payload(p: Payload, jobId: string, attempt: number, executorId: string): SimPayload {
+    this.starts.push({ wallMs: this.clock.now(), jobId, attempt, executorId });
+    let finish!: (exit: SimPayloadExit) => void;
+    const ended = new Promise<SimPayloadExit>((r) => (finish = r));
     let timer: NodeJS.Timeout | undefined;
-    if (!job.payload.hang) {
-      timer = setTimeout(() => finish({ kind: 'exited', code: job.payload.exitCode, signal: null, output: job.payload.output.map((l) => `${l}\n`).join('') }), job.payload.durationMs);
+    if (!p.hang) {
+      timer = setTimeout(() => finish({ kind: 'exited', code: p.exitCode, signal: null, output: p.output.map((l) => `${l}\n`).join('') }), p.durationMs);
     }
     return {
       ended,
@@ -212,50 +194,47 @@ export class SimWorld implements RunEnvironment {
 
   // ---- roles ----------------------------------------------------------------------------------------
 
-  /** the reference system: the only one this environment runs */
-  readonly system = reference;
   readonly parts: SystemShape;
 
-  private linkOptions(id: string): LinkOptions {
-    return { redisHost: 'sim', redisPort: 0, id, bugs: this.bugs };
+  private roleOf(id: string): SimProcessOptions['role'] {
+    return id === this.parts.frontDoor ? 'front-door' : this.parts.workers.includes(id) ? 'worker' : 'keeper';
   }
 
   /**
-   * Starts the role `id` as a new incarnation (a fresh endpoint: the old one stays dead); with
-   * rejoin 'new', under a new consumer name (PROTOCOL.md `--consumer`), as live.
+   * Starts the process `id` as a new incarnation (a fresh endpoint: the old one stays dead); with
+   * rejoin 'new', as its next new consumer (PROTOCOL.md `--consumer`), as live.
    */
   private async startRole(id: string, rejoin: Rejoin = 'same'): Promise<void> {
     let kill!: () => void;
     const killed = new Promise<never>((_, reject) => (kill = () => reject(connError('ECONNRESET', `${id} is gone`))));
     killed.catch(() => undefined);
-    const lifecycle = new this.sut.Lifecycle(this.edges.log(id));
-    const incarnation = { lifecycle, killed, kill } as Incarnation;
+    const incarnation = { killed, kill, children: new Map() } as unknown as Incarnation;
     incarnation.endpoint = new Endpoint(id, id, this.ownerOf(incarnation));
     this.roles.set(id, incarnation);
-    let link: LinkOptions = this.linkOptions(id);
-    if (rejoin === 'new' && id !== 'orchestrator') {
-      const n = (this.rejoins.get(id) ?? 0) + 1;
-      this.rejoins.set(id, n);
-      link = { ...link, consumer: consumerName(id, n) };
+    const role = this.roleOf(id);
+    let consumer: number | undefined;
+    if (rejoin === 'new' && role !== 'front-door') {
+      consumer = (this.rejoins.get(id) ?? 0) + 1;
+      this.rejoins.set(id, consumer);
     }
-    // everything the role does from here on runs as this incarnation (its timers are its own)
-    const starting = runAs(this.ownerOf(incarnation), () => id === 'orchestrator' ? this.sut.startOrchestrator({ ...link, httpPort: 0 } as never, this.edges, lifecycle)
-      : id.startsWith('worker-') ? this.sut.startWorker({ ...link, leaseMs: this.shape.leaseMs, executorRedisPort: 0 }, this.edges, lifecycle)
-      : this.sut.startKeeper({ ...link, ...KEEPER_DEFAULTS }, this.edges, lifecycle));
+    const options: SimProcessOptions = { id, role, leaseMs: this.shape.leaseMs, bugs: this.shape.bugs, concurrency: this.shape.concurrency ?? 1, ...(consumer !== undefined ? { consumer } : {}) };
+    // everything the process does from here on runs as this incarnation (its timers are its own)
+    incarnation.handle = runAs(this.ownerOf(incarnation), () => this.sim.start(options, this.edgesOf(incarnation, id, incarnation.endpoint)));
     // killed before it was ready (a restart's heal still waiting for Redis when the next restart
     // strikes): the start fails, as a live process that exits before its ready line does. Waiting
     // on would never end: a connection cut while it reconnects never says so (seed 2, front-door)
-    incarnation.handle = await Promise.race([starting, killed]);
+    await Promise.race([incarnation.handle.ready, killed]);
+    incarnation.started = true;
   }
 
   async start(): Promise<void> {
-    await this.startRole('orchestrator');
+    await this.startRole(this.parts.frontDoor);
     for (const id of [...this.parts.workers, ...this.parts.keepers]) await this.startRole(id);
   }
 
   /** Stops every role and closes every connection (the world is thrown away after its run). */
   async stop(): Promise<void> {
-    await Promise.allSettled([...this.roles.values()].map((r) => runAs(this.ownerOf(r), () => r.handle?.stop('end of run'))));
+    await Promise.allSettled([...this.roles.values()].map((r) => runAs(this.ownerOf(r), () => (r.started ? r.handle.stop('end of run') : undefined))));
     this.admin.disconnect();
   }
 
@@ -263,23 +242,22 @@ export class SimWorld implements RunEnvironment {
     return this.roles.get(id)?.endpoint.alive ?? false;
   }
 
-  /** SIGKILL: its connections reset and refused from now on, its executor and payload gone, its code stopped. */
+  /** SIGKILL: its connections reset and refused from now on, its children and payloads gone, its code stopped. */
   private killRole(id: string): void {
     const role = this.roles.get(id);
     if (!role || !role.endpoint.alive) return;
     this.network.kill(role.endpoint);
     runAs(this.ownerOf(role), () => {
-      if (role.executor) {
-        this.network.kill(role.executor.endpoint);
-        role.executor.handle.crash();
+      for (const child of role.children.values()) {
+        this.network.kill(child.endpoint);
+        child.crash();
       }
       role.kill();
       role.awake?.resolve();
-      // as under SIGKILL: its connections cut without QUIT, its loops and timers end; one killed while
-      // still starting has no handle yet, and would otherwise go on starting as a zombie (its executor
-      // taken for the next incarnation's: a heal that never ended, found by the simulated soak)
-      if (role.handle) role.handle.crash();
-      else role.lifecycle.crash();
+      // as under SIGKILL: its connections cut without QUIT, its loops and timers end; one killed
+      // while still starting must stop starting too, or it goes on as a zombie (its executor taken
+      // for the next incarnation's: a heal that never ended, found by the simulated soak)
+      role.handle.crash();
     });
     // killed while frozen: what is left of it (its code ends at its next step) runs as a killed
     // role's does, its timers no longer held
@@ -298,8 +276,8 @@ export class SimWorld implements RunEnvironment {
       role.awake = undefined;
     }
     this.network.setPaused(role.endpoint, paused);
-    if (role.executor) this.network.setPaused(role.executor.endpoint, paused);
-    // SIGSTOP / SIGCONT: its timers (its executor's and payload's too) hold, then what came due fires
+    for (const child of role.children.values()) this.network.setPaused(child.endpoint, paused);
+    // SIGSTOP / SIGCONT: its timers (its children's and payloads' too) hold, then what came due fires
     if (paused) this.clock.freeze(role);
     else this.clock.thaw(role);
   }
@@ -311,7 +289,7 @@ export class SimWorld implements RunEnvironment {
       kill: async () => this.killRole(id),
       terminate: async (graceMs) => {
         const role = this.roles.get(id);
-        if (role?.handle) await Promise.race([runAs(this.ownerOf(role), () => role.handle!.stop('SIGTERM')), sleep(graceMs)]);
+        if (role?.started) await Promise.race([runAs(this.ownerOf(role), () => role.handle.stop('SIGTERM')), sleep(graceMs)]);
         this.killRole(id);
       },
       start: (opts) => this.startRole(id, opts?.rejoin),
@@ -319,11 +297,12 @@ export class SimWorld implements RunEnvironment {
       resume: () => this.setPaused(id, false),
       killExecutor: () => {
         const role = this.roles.get(id);
-        const executor = role?.executor;
+        const executorId = this.parts.executors?.[id];
+        const executor = executorId !== undefined ? role?.children.get(executorId) : undefined;
         if (!role || !executor || !executor.endpoint.alive) return false;
         this.network.kill(executor.endpoint);
         // its worker hears of it as itself (what it does then sets the worker's timers)
-        runAs(this.ownerOf(role), () => executor.handle.crash());
+        runAs(this.ownerOf(role), () => executor.crash());
         return true;
       },
     };
@@ -413,12 +392,14 @@ export class SimWorld implements RunEnvironment {
           await this.network.transit('client', 'upstream', sent);
           if (!conn.pass('upstream', sent)) return dropped();
           // a paused orchestrator accepts the connection and answers nothing until it runs again
-          await this.roles.get('orchestrator')?.awake?.promise;
-          const role = this.roles.get('orchestrator');
-          if (!role || !role.endpoint.alive) throw connError('ECONNREFUSED', 'connect ECONNREFUSED (orchestrator is down)');
-          const handle = role.handle as OrchestratorHandle;
-          // the orchestrator serves it as itself: what it sets meanwhile freezes with it
-          const res = await Promise.race([runAs(this.ownerOf(role), () => handle.request(method, path, headers, body)), role.killed]);
+          const frontDoor = this.parts.frontDoor;
+          await this.roles.get(frontDoor)?.awake?.promise;
+          const role = this.roles.get(frontDoor);
+          if (!role || !role.endpoint.alive) throw connError('ECONNREFUSED', `connect ECONNREFUSED (${frontDoor} is down)`);
+          const { handle } = role;
+          if (!handle.request) throw new Error(`the simulated ${frontDoor} answers no requests (SimProcess.request)`);
+          // the front door serves it as itself: what it sets meanwhile freezes with it
+          const res = await Promise.race([runAs(this.ownerOf(role), () => handle.request!({ method, path, headers, body })), role.killed]);
           const text = JSON.stringify(res.body);
           await this.network.transit('client', 'downstream', text.length + 100);
           if (!conn.pass('downstream', text.length + 100)) return dropped();

@@ -28,6 +28,8 @@ export const reference: SystemModule = {
     evidence: ['transition-log', 'running-set', 'task-status', 'executions-log'],
   },
   evidence: { transitionLog: 'sut:translog', runningSet: 'sut:running', executionsLog: 'sut:executions' },
+  // its roles' own code through its embedding seam (system-under-test/embed.ts)
+  simulation: async (o) => (await import('./reference-sim.ts')).loadReferenceSim(o),
 
   shape({ workers, keepers }): SystemShape {
     const ws = workerIds(workers);

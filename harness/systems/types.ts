@@ -10,6 +10,7 @@ import type { Redis } from 'ioredis';
 import type { FinalState } from '../history/collect.ts';
 import type { HistoryRecorder } from '../history/recorder.ts';
 import type { EvidenceKind, ExecutionEntry, TransitionEntry } from '../history/types.ts';
+import type { SimLoader } from '../sim/embedding.ts';
 
 export type { EvidenceKind } from '../history/types.ts';
 
@@ -131,6 +132,12 @@ export interface SystemModule {
    * (CheckerDef.needs); what it leaves out is said with the reason (harness/registry/applies.ts).
    */
   readonly provides: Provides;
+  /**
+   * Its simulated form (capability `simulation`, --sim): loads what starts each of its processes
+   * in the harness's process on the virtual clock (harness/sim/embedding.ts). Imported only when
+   * --sim asks for it.
+   */
+  readonly simulation?: SimLoader;
   /** scenarios it does not run although it provides what they need, each with why (e.g. not yet measured) */
   readonly skip?: Readonly<Record<string, string>>;
   /** the names of its evidence in Redis, recorded in the history's shape entry (the checkers name no keys of their own) */

@@ -11,6 +11,7 @@ import { PROJECT_ROOT } from '../../harness/env/binaries.ts';
 import { DEFAULT_ENV_OPTIONS } from '../../harness/env/environment.ts';
 import { CONTROL, listMutants, materialize } from '../../harness/bench/mutants.ts';
 import { simRunOnce, simTarget } from '../../harness/sim/run.ts';
+import { reference as referenceSystem } from '../../harness/systems/reference.ts';
 import { longJobs } from '../../scenarios/long-jobs.ts';
 
 const cache = mkdtempSync(path.join(os.tmpdir(), 'mutants-test-'));
@@ -84,17 +85,17 @@ describe('mutants', () => {
 describe('the simulation seam (SimShape.embed)', () => {
   // a long-jobs plan: jobs longer than the lease, no fault (copies go to .cache/mutants, inside the project, so their imports resolve)
   const shape = { ...DEFAULT_ENV_OPTIONS, ...longJobs.env };
-  const [[workload, schedule]] = fc.sample(fc.tuple(longJobs.workload(simTarget(shape, 1).context), longJobs.schedule(simTarget(shape, 1).context)), { seed: 1, numRuns: 1 });
+  const [[workload, schedule]] = fc.sample(fc.tuple(longJobs.workload(simTarget(referenceSystem, shape, 1).context), longJobs.schedule(simTarget(referenceSystem, shape, 1).context)), { seed: 1, numRuns: 1 });
   const plan = { workload: workload!, schedule: schedule!, settleMs: shape.leaseMs * 2 + 6000 };
   const rerunAttempts = (history: { kind: string; attempt?: number }[]) => history.filter((e) => e.kind === 'transition' && (e.attempt ?? 0) > 1).length;
 
   it("runs an unchanged copy exactly as the built-in embedding, and a mutant's copy with its own code", async () => {
-    const builtIn = await simRunOnce(shape, plan, 1);
-    const control = await simRunOnce({ ...shape, embed: materialize(CONTROL) }, plan, 1);
+    const builtIn = await simRunOnce(referenceSystem, shape, plan, 1);
+    const control = await simRunOnce(referenceSystem, { ...shape, embed: materialize(CONTROL) }, plan, 1);
     expect(JSON.stringify(control.history)).toBe(JSON.stringify(builtIn.history));
     expect(rerunAttempts(builtIn.history)).toBe(0);
     // lease-watchdog-resend sends every job longer than the lease to its executor a second time
-    const mutant = await simRunOnce({ ...shape, embed: materialize(listMutants().find((m) => m.name === 'lease-watchdog-resend')!) }, plan, 1);
+    const mutant = await simRunOnce(referenceSystem, { ...shape, embed: materialize(listMutants().find((m) => m.name === 'lease-watchdog-resend')!) }, plan, 1);
     expect(rerunAttempts(mutant.history)).toBeGreaterThan(0);
   }, 60_000);
 });

@@ -6,6 +6,7 @@ import { checkRun } from '../../harness/checkers/index.ts';
 import type { NemesisEntry } from '../../harness/history/types.ts';
 import type { RunPlan } from '../../harness/runner/run.ts';
 import { simRunOnce } from '../../harness/sim/run.ts';
+import { reference } from '../../harness/systems/reference.ts';
 
 const job = (durationMs: number) => ({ description: 'step', payload: { durationMs, exitCode: 0, output: ['done'] }, timeoutMs: 20_000 });
 const shape = { workers: 2, keepers: 1, leaseMs: 2000, bugs: [] };
@@ -18,7 +19,7 @@ describe('an executor kill with a second stop, simulated', () => {
       schedule: [{ atMs: 150, durationMs: 2000, fault: { kind: 'kill-executor', worker: 'worker-1', then: { watch: 'worker-1', command: '*', nth: 1, action: 'kill' } } }],
       settleMs: 10_000,
     };
-    const out = await simRunOnce(shape, plan, 5);
+    const out = await simRunOnce(reference, shape, plan, 5);
     const nemesis = out.history.filter((e): e is NemesisEntry => e.kind === 'nemesis');
     const starts = nemesis.filter((e) => e.type === 'start');
     expect(starts.map((e) => [e.stepId, e.fault, e.target, e.outcome])).toEqual([[0, 'kill-executor', 'executor of worker-1', 'ok'], [1, 'kill', 'worker-1', 'ok']]);

@@ -12,6 +12,7 @@ import type { Workload } from '../../harness/workload/workload.ts';
 import { SCENARIOS } from '../../scenarios/index.ts';
 import { PLANTED_BUGS } from '../../scenarios/planted-bugs.ts';
 import { DEFAULT_ENV_OPTIONS } from '../../harness/env/environment.ts';
+import { reference } from '../../harness/systems/reference.ts';
 
 const transition = (t: number, from: string, to: string, decision: 'applied' | 'ignored', reason = '') => ({
   kind: 'transition' as const, t, logId: `${t}-0`, jobId: 'j-0', eventId: `${t}-1`, type: to, source: 'worker', sourceId: 'worker-1',
@@ -137,13 +138,13 @@ describe('a guided search in the simulation', () => {
     // seeds until one whose first failing run was a mutation (seeds 1 and 2 are, at the time of writing)
     let found: Awaited<ReturnType<typeof runScenario>> | undefined;
     for (let seed = 1; seed <= 8 && !found; seed++) {
-      const r = await runScenario(simTarget(shape, seed), scenario, { runs: 60, seed });
+      const r = await runScenario(simTarget(reference, shape, seed), scenario, { runs: 60, seed });
       expect(r.guided?.corpus).toBeGreaterThan(0);
       if (r.verdict === 'fail' && r.failure!.run.drawn === 'mutation') found = r;
     }
     expect(found).toBeDefined();
     const f = found!.failure!;
-    const replay = await runScenario(simTarget(shape, found!.seed), scenario, { runs: 1, seed: found!.seed, path: f.path });
+    const replay = await runScenario(simTarget(reference, shape, found!.seed), scenario, { runs: 1, seed: found!.seed, path: f.path });
     expect(replay.verdict).toBe('fail');
     expect(replay.failure!.run.schedule).toEqual(f.run.schedule);
     expect(replay.failure!.run.workload).toEqual(f.run.workload);
@@ -158,7 +159,7 @@ describe('a guided search draws its scenario\'s own number of runs fresh', () =>
     const { simTarget } = await import('../../harness/sim/run.ts');
     const scenario = SCENARIOS.find((s) => s.name === 'latency')!;
     const shape = { ...DEFAULT_ENV_OPTIONS, ...scenario.env };
-    const plans = async (guided: boolean) => (await runScenario(simTarget(shape, 13), scenario, { runs: scenario.runs, seed: 13, guided })).records.map((r) => [r.workload, r.schedule]);
+    const plans = async (guided: boolean) => (await runScenario(simTarget(reference, shape, 13), scenario, { runs: scenario.runs, seed: 13, guided })).records.map((r) => [r.workload, r.schedule]);
     const [withGuidance, without] = [await plans(true), await plans(false)];
     expect(withGuidance).toHaveLength(scenario.runs);
     expect(withGuidance).toEqual(without);

@@ -6,6 +6,7 @@ import { checkRun } from '../../harness/checkers/index.ts';
 import type { NemesisEntry } from '../../harness/history/types.ts';
 import type { RunPlan } from '../../harness/runner/run.ts';
 import { simRunOnce } from '../../harness/sim/run.ts';
+import { reference } from '../../harness/systems/reference.ts';
 
 const job = (durationMs: number) => ({ description: 'step', payload: { durationMs, exitCode: 0, output: ['done'] }, timeoutMs: 20_000 });
 const shape = { workers: 2, keepers: 1, leaseMs: 2000, bugs: [] };
@@ -18,7 +19,7 @@ describe('a simulated crash point', () => {
       schedule: [{ atMs: 50, durationMs: 1500, fault: { kind: 'crash-point', process: 'worker-1', watch: 'worker-1', command: 'XACK', nth: 1, action: 'kill' } }],
       settleMs: 8000,
     };
-    const out = await simRunOnce(shape, plan, 3);
+    const out = await simRunOnce(reference, shape, plan, 3);
     const start = out.history.find((e): e is NemesisEntry => e.kind === 'nemesis' && e.type === 'start')!;
     expect(start.outcome).toBe('ok');
     expect(start.fault).toBe('kill');
@@ -38,7 +39,7 @@ describe('a simulated crash point', () => {
       }],
       settleMs: 10_000,
     };
-    const out = await simRunOnce(shape, plan, 3);
+    const out = await simRunOnce(reference, shape, plan, 3);
     const nemesis = out.history.filter((e): e is NemesisEntry => e.kind === 'nemesis');
     const starts = nemesis.filter((e) => e.type === 'start');
     expect(starts.map((e) => [e.stepId, e.fault, e.target, e.outcome])).toEqual([[0, 'kill-executor', 'executor of worker-1', 'ok'], [1, 'kill', 'worker-1', 'ok']]);
@@ -57,7 +58,7 @@ describe('a simulated crash point', () => {
       schedule: [{ atMs: 50, durationMs: 200, fault: { kind: 'crash-point', process: 'keeper-1', watch: 'keeper-1', command: 'ZADD', nth: 1, action: 'pause' } }],
       settleMs: 5000,
     };
-    const out = await simRunOnce(shape, plan, 3);
+    const out = await simRunOnce(reference, shape, plan, 3);
     const start = out.history.find((e): e is NemesisEntry => e.kind === 'nemesis' && e.type === 'start')!;
     expect(start.outcome).toBe('empty');
     expect(String(start.detail?.why)).toMatch(/keeper-1 had no 1st ZADD command/);
@@ -69,7 +70,7 @@ describe('a simulated crash point', () => {
       schedule: [{ atMs: 0, durationMs: 900, fault: { kind: 'crash-point', process: 'worker-2', watch: 'worker-2-executor', command: '*', nth: 7, action: 'kill-executor' } }],
       settleMs: 5000,
     };
-    const digest = async () => JSON.stringify((await simRunOnce(shape, plan, 11)).history);
+    const digest = async () => JSON.stringify((await simRunOnce(reference, shape, plan, 11)).history);
     expect(await digest()).toBe(await digest());
   }, 60_000);
 });
@@ -81,7 +82,7 @@ describe('a simulated kill healed as a new consumer', () => {
       schedule: [{ atMs: 400, durationMs: 200, fault: { kind: 'kill', process: 'worker-1', rejoin: 'new' } }],
       settleMs: 10_000,
     };
-    const out = await simRunOnce(shape, plan, 5);
+    const out = await simRunOnce(reference, shape, plan, 5);
     const { verdicts, stats } = checkRun(out.history);
     expect(verdicts.filter((v) => v.valid !== true).map((v) => `${v.checker}: ${v.evidence[0]?.message}`)).toEqual([]);
     // the killed worker's job ran again, taken over (it was not re-read as its own pending entry)

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_ENV_OPTIONS } from '../../harness/env/environment.ts';
 import type { RunPlan } from '../../harness/runner/run.ts';
 import { simRunOnce, simTarget } from '../../harness/sim/run.ts';
+import { reference } from '../../harness/systems/reference.ts';
 import type { SimShape } from '../../harness/sim/world.ts';
 import { SCENARIOS } from '../../scenarios/index.ts';
 
@@ -26,7 +27,7 @@ function cases(bugs: string[] = []): Case[] {
   for (const scenario of SCENARIOS) {
     const shape = { ...DEFAULT_ENV_OPTIONS, ...scenario.env, bugs };
     for (const seed of SEEDS) {
-      const ctx = simTarget(shape, seed).context;
+      const ctx = simTarget(reference, shape, seed).context;
       const plans = fc.sample(fc.tuple(scenario.workload(ctx), scenario.schedule(ctx)), { seed, numRuns: PLANS_PER_SEED });
       const settleMs = scenario.settleMs ?? shape.leaseMs * 2 + 6000;
       plans.forEach(([workload, schedule], i) => out.push({ label: `${scenario.name} seed ${seed} #${i}`, shape, plan: { workload, schedule, settleMs }, seed }));
@@ -36,7 +37,7 @@ function cases(bugs: string[] = []): Case[] {
 }
 
 async function digest(c: Case): Promise<string> {
-  const out = await simRunOnce(c.shape, c.plan, c.seed);
+  const out = await simRunOnce(reference, c.shape, c.plan, c.seed);
   return createHash('sha256').update(JSON.stringify(out.history)).digest('hex');
 }
 

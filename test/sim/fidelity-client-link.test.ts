@@ -11,6 +11,7 @@ import { VirtualClock } from '../../harness/sim/clock.ts';
 import { warmUp } from '../../harness/sim/run.ts';
 import { Scheduler } from '../../harness/sim/scheduler.ts';
 import { SimWorld } from '../../harness/sim/world.ts';
+import { loadReferenceSim } from '../../harness/systems/reference-sim.ts';
 import { reference } from '../../harness/systems/reference.ts';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -61,11 +62,12 @@ async function live(scenario: Scenario) {
 }
 
 async function sim(scenario: Scenario) {
+  const target = { system: reference, sim: await loadReferenceSim({}) };
   const clock = new VirtualClock(1_000_000);
   try {
     let x = 7;
     const random = () => ((x = (x * 16807) % 2147483647) / 2147483647);
-    const world = new SimWorld({ workers: 1, keepers: 1, leaseMs: 2000, bugs: [] }, clock, random);
+    const world = new SimWorld({ workers: 1, keepers: 1, leaseMs: 2000, bugs: [] }, clock, random, target);
     const scheduler = new Scheduler(clock, world.network, world.engine);
     let done = false;
     let value: Awaited<ReturnType<Scenario>> | undefined;

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { checkRun } from '../../harness/checkers/index.ts';
 import type { RunPlan } from '../../harness/runner/run.ts';
 import { simRunOnce } from '../../harness/sim/run.ts';
+import { reference } from '../../harness/systems/reference.ts';
 
 const job = (durationMs: number) => ({ description: 'step', payload: { durationMs, exitCode: 0, output: ['done'] }, timeoutMs: 20_000 });
 
@@ -19,7 +20,7 @@ describe('a simulated role killed while it is still starting', () => {
       ],
       settleMs: 5000,
     };
-    const out = await simRunOnce({ workers: 2, keepers: 1, leaseMs: 2000, bugs: [] }, plan, 7);
+    const out = await simRunOnce(reference, { workers: 2, keepers: 1, leaseMs: 2000, bugs: [] }, plan, 7);
     const { verdicts } = checkRun(out.history);
     expect(verdicts.filter((v) => v.valid !== true).map((v) => `${v.checker}: ${v.evidence[0]?.message}`)).toEqual([]);
     // both kills took effect, and worker-2 took probe work after the last heal

@@ -12,7 +12,9 @@ import { VirtualClock } from '../../harness/sim/clock.ts';
 import { SIM_EPOCH_MS, warmUp } from '../../harness/sim/run.ts';
 import { Scheduler } from '../../harness/sim/scheduler.ts';
 import { SimWorld } from '../../harness/sim/world.ts';
-import type { Edges } from '../../system-under-test/embed.ts';
+import { referenceSim } from '../../harness/systems/reference-sim.ts';
+import { reference } from '../../harness/systems/reference.ts';
+import * as embed from '../../system-under-test/embed.ts';
 
 const shape = { workers: 2, keepers: 1, leaseMs: 2000, bugs: [] };
 const job = (durationMs: number) => ({ description: 'step', payload: { durationMs, exitCode: 0, output: ['done'] }, timeoutMs: 20_000 });
@@ -28,29 +30,25 @@ const plan: RunPlan = {
  * or sent later never settles, as when a client re-sends a blocking command after a reconnect and
  * the reply is never matched to it. Nothing else of the worker changes.
  */
-function deafAfterReconnect(edges: Edges): void {
-  const connect = edges.redis;
-  edges.redis = (link, log, purpose, blockMs) => {
-    const client = connect(link, log, purpose, blockMs);
-    if (link.id !== 'worker-2' || purpose !== 'blocking') return client;
-    let deaf = false;
-    client.on('reconnecting', () => (deaf = true));
-    const call = client.call.bind(client) as (...args: unknown[]) => Promise<unknown>;
-    const never = new Promise<never>(() => undefined);
-    (client as unknown as { call: (...args: unknown[]) => Promise<unknown> }).call = (...args) =>
-      args[0] === 'XREADGROUP' ? (deaf ? never : call(...args).then((r) => (deaf ? never : r))) : call(...args);
-    return client;
-  };
-}
+const deafAfterReconnect: typeof embed.connectRedis = (link, log, purpose, blockMs, extra) => {
+  const client = embed.connectRedis(link, log, purpose, blockMs, extra);
+  if (link.id !== 'worker-2' || purpose !== 'blocking') return client;
+  let deaf = false;
+  client.on('reconnecting', () => (deaf = true));
+  const call = client.call.bind(client) as (...args: unknown[]) => Promise<unknown>;
+  const never = new Promise<never>(() => undefined);
+  (client as unknown as { call: (...args: unknown[]) => Promise<unknown> }).call = (...args) =>
+    args[0] === 'XREADGROUP' ? (deaf ? never : call(...args).then((r) => (deaf ? never : r))) : call(...args);
+  return client;
+};
 
-/** One simulated run as harness/sim/run.ts does it, with a hook on the world's edges before its roles start. */
-async function simulate(patch: (edges: Edges) => void = () => undefined): Promise<RunOutcome> {
+/** One simulated run as harness/sim/run.ts does it, the roles' connections made by `connectRedis`. */
+async function simulate(connectRedis: typeof embed.connectRedis = embed.connectRedis): Promise<RunOutcome> {
   await warmUp();
   const rng = xoroshiro128plus(7);
   const clock = new VirtualClock(SIM_EPOCH_MS);
   try {
-    const world = new SimWorld(shape, clock, () => uniformFloat64(rng));
-    patch((world as unknown as { edges: Edges }).edges);
+    const world = new SimWorld(shape, clock, () => uniformFloat64(rng), { system: reference, sim: referenceSim({ ...embed, connectRedis }) });
     const scheduler = new Scheduler(clock, world.network, world.engine);
     let outcome: RunOutcome | undefined;
     let failure: unknown;

@@ -11,7 +11,9 @@ import { canPause, SIM_EPOCH_MS, warmUp } from '../../harness/sim/run.ts';
 import type { Fault } from '../../harness/nemesis/types.ts';
 import { Scheduler } from '../../harness/sim/scheduler.ts';
 import { SimWorld } from '../../harness/sim/world.ts';
-import type { Edges } from '../../system-under-test/embed.ts';
+import { referenceSim } from '../../harness/systems/reference-sim.ts';
+import { reference } from '../../harness/systems/reference.ts';
+import * as embed from '../../system-under-test/embed.ts';
 
 const LEASE_MS = 2000;
 /** the worker's heartbeat period (worker.ts: lease / 3) */
@@ -24,11 +26,10 @@ interface Sent {
   command: string;
 }
 
-/** Every command the roles' ioredis clients send, with the virtual time it was sent at. */
-function recordCommands(edges: Edges, sent: Sent[]): void {
-  const connect = edges.redis;
-  edges.redis = (link, log, purpose, blockMs) => {
-    const client = connect(link, log, purpose, blockMs);
+/** The reference system's roles, recording every command their ioredis clients send, with the virtual time it was sent at. */
+function recordCommands(sent: Sent[]) {
+  const connectRedis: typeof embed.connectRedis = (link, log, purpose, blockMs, extra) => {
+    const client = embed.connectRedis(link, log, purpose, blockMs, extra);
     const send = client.sendCommand.bind(client);
     client.sendCommand = ((command: { name: string }, stream?: unknown) => {
       sent.push({ at: Date.now(), link: link.id, command: command.name.toUpperCase() });
@@ -36,6 +37,7 @@ function recordCommands(edges: Edges, sent: Sent[]): void {
     }) as typeof client.sendCommand;
     return client;
   };
+  return { system: reference, sim: referenceSim({ ...embed, connectRedis }) };
 }
 
 async function withWorld(body: (w: { world: SimWorld; clock: VirtualClock; settle: <T>(p: Promise<T>) => Promise<T>; runFor: (ms: number) => Promise<void>; sent: Sent[] }) => Promise<void>): Promise<void> {
@@ -43,9 +45,8 @@ async function withWorld(body: (w: { world: SimWorld; clock: VirtualClock; settl
   const rng = xoroshiro128plus(11);
   const clock = new VirtualClock(SIM_EPOCH_MS);
   try {
-    const world = new SimWorld({ workers: 1, keepers: 1, leaseMs: LEASE_MS, bugs: [] }, clock, () => uniformFloat64(rng));
     const sent: Sent[] = [];
-    recordCommands((world as unknown as { edges: Edges }).edges, sent);
+    const world = new SimWorld({ workers: 1, keepers: 1, leaseMs: LEASE_MS, bugs: [] }, clock, () => uniformFloat64(rng), recordCommands(sent));
     const scheduler = new Scheduler(clock, world.network, world.engine);
     const settle = async <T>(p: Promise<T>): Promise<T> => {
       let done = false;

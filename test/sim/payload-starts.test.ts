@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RunPlan } from '../../harness/runner/run.ts';
 import { simRunOnce } from '../../harness/sim/run.ts';
+import { reference } from '../../harness/systems/reference.ts';
 import type { ExecutionEntry, History, NemesisEntry, PayloadStartEntry } from '../../harness/history/types.ts';
 
 const shape = { workers: 2, keepers: 1, leaseMs: 2000, bugs: [] };
@@ -29,7 +30,7 @@ const starts = (h: History) => h.filter((e): e is PayloadStartEntry => e.kind ==
 
 describe('harness-recorded payload starts (simulated)', () => {
   it('records one start per start the system logged, with the same ids, the rerun after a killed executor included', async () => {
-    const { history } = await simRunOnce(shape, plan, 1);
+    const { history } = await simRunOnce(reference, shape, plan, 1);
     const ours = starts(history);
     const logged = new Set(history.filter((e): e is ExecutionEntry => e.kind === 'execution').map(key));
     expect(ours.length).toBe(logged.size);
@@ -45,8 +46,8 @@ describe('harness-recorded payload starts (simulated)', () => {
   });
 
   it('is deterministic: the same plan and seed give the same starts at the same times', async () => {
-    const a = starts((await simRunOnce(shape, plan, 2)).history);
-    const b = starts((await simRunOnce(shape, plan, 2)).history);
+    const a = starts((await simRunOnce(reference, shape, plan, 2)).history);
+    const b = starts((await simRunOnce(reference, shape, plan, 2)).history);
     expect(a.length).toBeGreaterThan(0);
     expect(b).toEqual(a);
   });

@@ -6,6 +6,7 @@ import { checkRun } from '../../harness/checkers/index.ts';
 import type { SnapshotEntry, TransitionEntry } from '../../harness/history/types.ts';
 import type { RunPlan } from '../../harness/runner/run.ts';
 import { simRunOnce } from '../../harness/sim/run.ts';
+import { reference } from '../../harness/systems/reference.ts';
 
 const job = (durationMs: number) => ({ description: 'step', payload: { durationMs, exitCode: 0, output: ['done'] }, timeoutMs: 20_000 });
 const snapshots = (history: readonly { kind: string }[]) => history.filter((e): e is SnapshotEntry => e.kind === 'snapshot');
@@ -31,7 +32,7 @@ describe('the final state is read once nothing is in flight', () => {
       ],
       settleMs: 5000,
     };
-    const out = await simRunOnce({ workers: 1, keepers: 1, leaseMs: 5000, bugs: ['lww-status'] }, plan, 1);
+    const out = await simRunOnce(reference, { workers: 1, keepers: 1, leaseMs: 5000, bugs: ['lww-status'] }, plan, 1);
     const { verdicts } = checkRun(out.history);
     const terminalStable = verdicts.find((v) => v.checker === 'terminalStable')!;
     expect(terminalStable.valid).toBe(false);
@@ -56,7 +57,7 @@ describe('the final state is read once nothing is in flight', () => {
       schedule: [{ atMs: 0, durationMs: 400, fault: { kind: 'latency', link: 'worker-1', stream: 'upstream', latencyMs: 150, jitterMs: 20 } }],
       settleMs: 5000,
     };
-    const out = await simRunOnce({ workers: 2, keepers: 1, leaseMs: 2000, bugs: [] }, plan, 3);
+    const out = await simRunOnce(reference, { workers: 2, keepers: 1, leaseMs: 2000, bugs: [] }, plan, 3);
     const [first, final, ...more] = snapshots(out.history);
     expect(more).toEqual([]);
     expect(first?.first).toBe(true);

@@ -8,6 +8,7 @@ import { checkRun } from '../../harness/checkers/index.ts';
 import type { NemesisEntry } from '../../harness/history/types.ts';
 import type { RunPlan } from '../../harness/runner/run.ts';
 import { simRunOnce } from '../../harness/sim/run.ts';
+import { reference } from '../../harness/systems/reference.ts';
 
 const job = (durationMs: number) => ({ description: 'step', payload: { durationMs, exitCode: 0, output: ['done'] }, timeoutMs: 20_000 });
 const shape = { workers: 2, keepers: 1, leaseMs: 2000, bugs: [] };
@@ -24,7 +25,7 @@ describe('a simulated role killed while starting', () => {
       ],
       settleMs: 8000,
     };
-    const out = await simRunOnce(shape, plan, 2);
+    const out = await simRunOnce(reference, shape, plan, 2);
     const ends = out.history.filter((e): e is NemesisEntry => e.kind === 'nemesis' && e.type === 'end');
     expect(ends).toHaveLength(3);
     // the first restart's heal started a process that the second restart killed before it was ready
