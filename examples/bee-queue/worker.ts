@@ -8,7 +8,7 @@
 // All its Redis connections (bee-queue's command and blocking clients, the app's execution log)
 // go through its own link and reconnect forever.
 
-import { appRedis, lifecycle, log, logEnd, logStart, parseArgs, ready, runPayload } from '../common/app.ts';
+import { appRedis, dialPort, lifecycle, log, logEnd, logStart, parseArgs, ready, runPayload } from '../common/app.ts';
 import { Queue, QUEUE_NAME, redisSettings, type BeeQueue, type JobData, type JobResult } from './queue.ts';
 
 const args = parseArgs();
@@ -30,7 +30,7 @@ const queue: BeeQueue = new Queue<JobData>(QUEUE_NAME, {
 queue.on('error', (err: Error) => log(args.id, `queue error: ${err.message}`));
 queue.on('stalled', (jobId: string) => log(args.id, `stall check moved job ${jobId} back to waiting`));
 
-const redis = appRedis(args.redisPort, `${args.id}-app`);
+const redis = appRedis(dialPort(args.redisPort), `${args.id}-app`);
 redis.on('error', () => undefined);
 
 /**

@@ -4,8 +4,7 @@
 
 import Queue from 'bull';
 import { Redis, type RedisOptions } from 'ioredis';
-import type { JobData, JobView, PayloadResult as JobResult } from '../common/app.ts';
-import { redisOptions } from '../common/app.ts';
+import type { Dial, JobData, JobView, PayloadResult as JobResult } from '../common/app.ts';
 
 /** what a job carries, and what a worker returns for it (each library stores it its own way) */
 export type { JobData, JobResult };
@@ -16,11 +15,12 @@ export const QUEUE_NAME = 'chaos';
 /**
  * Bull's connections: its `subscriber` and `bclient` must have maxRetriesPerRequest null and no
  * ready check (Bull refuses others); `client` is the producer's fail-fast connection or a
- * worker's patient one (commands wait through a reconnect).
+ * worker's patient one (commands wait through a reconnect). `dial` says where a connection goes
+ * (common/app.ts Dial: the process's link live, the simulation's network in simulation).
  */
-export function connections(port: number, name: string, client: RedisOptions): (type: string) => Redis {
+export function connections(dial: Dial, name: string, client: RedisOptions): (type: string) => Redis {
   return (type) => {
-    const base = redisOptions(port, { connectionName: `${name}-${type}`, retryStrategy: (n: number) => Math.min(50 * n, 500) });
+    const base = dial({ connectionName: `${name}-${type}`, retryStrategy: (n: number) => Math.min(50 * n, 500) });
     const r = new Redis(type === 'client' ? { ...base, ...client } : { ...base, maxRetriesPerRequest: null, enableReadyCheck: false });
     r.on('error', () => undefined);
     return r;

@@ -11,11 +11,11 @@
 // is its id.
 
 import { Worker, type ConnectionOptions, type Job } from 'bullmq';
-import { appRedis, lifecycle, log, logEnd, logStart, parseArgs, PayloadTimeout, ready, redisOptions, runPayload } from '../common/app.ts';
+import { appRedis, dialPort, lifecycle, log, logEnd, logStart, parseArgs, PayloadTimeout, ready, redisOptions, runPayload } from '../common/app.ts';
 import { QUEUE_NAME, type JobData, type JobResult } from './queue.ts';
 
 const args = parseArgs();
-const redis = appRedis(args.redisPort, `${args.id}-app`);
+const redis = appRedis(dialPort(args.redisPort), `${args.id}-app`);
 redis.on('error', () => undefined);
 
 async function processor(job: Job<JobData, JobResult>): Promise<JobResult> {

@@ -7,7 +7,7 @@
 // no code with the reference system.
 
 import { readFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage } from 'node:http';
 import { Redis, type RedisOptions } from 'ioredis';
 import { instrument, type Payload } from '../../harness/instrument/index.ts';
 
@@ -55,6 +55,22 @@ function usage(line: string): never {
 export function redisOptions(port: number, extra: RedisOptions = {}): RedisOptions {
   return { host: '127.0.0.1', port, password: process.env.SUT_REDIS_PASSWORD || undefined, ...extra };
 }
+
+/** Where a process's connections go: its options for a connection with these settings of its own. */
+export type Dial = (settings: RedisOptions) => RedisOptions;
+
+/** What starts a role of an application, live (its process's main) or in simulation (examples/common/sim.ts). */
+export interface RoleOptions {
+  id: string;
+  /** where its connections go */
+  dial: Dial;
+  log(line: string): void;
+  /** told of every connection it opens */
+  opened?(redis: Redis): void;
+}
+
+/** A live process's dial: its link's port on this machine (`redisOptions`). */
+export const dialPort = (port: number): Dial => (settings) => redisOptions(port, settings);
 
 export const log = (id: string, line: string): void => {
   process.stderr.write(`${new Date().toISOString()} ${id} ${line}\n`);
@@ -168,15 +184,65 @@ export interface FrontDoor {
 const KEY = /^[\x21-\x7e]{1,200}$/;
 const MAX_BODY_BYTES = 64 * 1024;
 
+/** A request of the client API, and its answer (the JSON body). */
+export interface ApiRequest {
+  method: string;
+  path: string;
+  headers: Record<string, string | string[] | undefined>;
+  /** the body's text; undefined when it was larger than MAX_BODY_BYTES */
+  body: string | undefined;
+}
+
+export interface ApiResponse {
+  status: number;
+  body: unknown;
+}
+
 /**
- * The client API over HTTP: POST /tasks (Idempotency-Key), GET /tasks/:id, POST /jobs/:id/cancel,
+ * The client API: POST /tasks (Idempotency-Key), GET /tasks/:id, POST /jobs/:id/cancel,
  * GET /health. A library error answers 503 (the request may or may not have taken effect).
+ * `newId` names a task submitted without a key. The HTTP server (serveFrontDoor) and a simulated
+ * front door (examples/<library>/sim.ts) both answer through it.
  */
+export async function answer(door: FrontDoor, req: ApiRequest, newId: () => string = () => crypto.randomUUID()): Promise<ApiResponse> {
+  const reply = (status: number, body: unknown): ApiResponse => ({ status, body });
+  try {
+    const url = new URL(req.path || '/', 'http://x');
+    const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
+    if (req.method === 'GET' && url.pathname === '/health') return reply(200, { ok: true });
+    if (req.method === 'POST' && url.pathname === '/tasks') {
+      if (req.body === undefined) return reply(413, { error: 'body larger than 64 KiB' });
+      let body: unknown;
+      try {
+        body = JSON.parse(req.body);
+      } catch {
+        return reply(400, { error: 'body is not JSON' });
+      }
+      const task = parseTask(body);
+      if (typeof task === 'string') return reply(400, { error: task });
+      const header = req.headers['idempotency-key'];
+      const key = typeof header === 'string' ? header : newId();
+      if (!KEY.test(key)) return reply(400, { error: 'Idempotency-Key must be 1..200 printable characters without spaces' });
+      const r = await door.submit(key, task);
+      return reply(r.created ? 201 : 200, r);
+    }
+    if (req.method === 'GET' && parts.length === 2 && parts[0] === 'tasks') {
+      const view = await door.read(parts[1]!);
+      return view ? reply(200, view) : reply(404, { error: 'no such task' });
+    }
+    if (req.method === 'POST' && parts.length === 3 && parts[0] === 'jobs' && parts[2] === 'cancel') {
+      // 405, not 501: the client takes a 5xx for an outcome it does not know and retries it
+      if (!door.cancel) return reply(405, { error: 'this system cannot cancel a job' });
+      return (await door.cancel(parts[1]!)) ? reply(202, { jobId: parts[1], cancelRequested: true }) : reply(404, { error: 'no such job' });
+    }
+    return reply(404, { error: 'not found' });
+  } catch (err) {
+    return reply(503, { error: err instanceof Error ? err.message.split('\n')[0] : String(err) });
+  }
+}
+
+/** The client API over HTTP (`answer`), on 127.0.0.1:port (0: any free port). */
 export function serveFrontDoor(port: number, door: FrontDoor): Promise<{ port: number; close(): Promise<void> }> {
-  const send = (res: ServerResponse, status: number, body: unknown) => {
-    res.writeHead(status, { 'content-type': 'application/json' });
-    res.end(JSON.stringify(body));
-  };
   const readBody = (req: IncomingMessage) => new Promise<string | undefined>((resolve, reject) => {
     let size = 0;
     const chunks: Buffer[] = [];
@@ -188,38 +254,14 @@ export function serveFrontDoor(port: number, door: FrontDoor): Promise<{ port: n
     req.on('error', reject);
   });
   const server = createServer((req, res) => {
-    void (async () => {
-      const url = new URL(req.url ?? '/', 'http://x');
-      const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
-      if (req.method === 'GET' && url.pathname === '/health') return send(res, 200, { ok: true });
-      if (req.method === 'POST' && url.pathname === '/tasks') {
-        const text = await readBody(req);
-        if (text === undefined) return send(res, 413, { error: 'body larger than 64 KiB' });
-        let body: unknown;
-        try {
-          body = JSON.parse(text);
-        } catch {
-          return send(res, 400, { error: 'body is not JSON' });
-        }
-        const task = parseTask(body);
-        if (typeof task === 'string') return send(res, 400, { error: task });
-        const header = req.headers['idempotency-key'];
-        const key = typeof header === 'string' ? header : crypto.randomUUID();
-        if (!KEY.test(key)) return send(res, 400, { error: 'Idempotency-Key must be 1..200 printable characters without spaces' });
-        const r = await door.submit(key, task);
-        return send(res, r.created ? 201 : 200, r);
-      }
-      if (req.method === 'GET' && parts.length === 2 && parts[0] === 'tasks') {
-        const view = await door.read(parts[1]!);
-        return view ? send(res, 200, view) : send(res, 404, { error: 'no such task' });
-      }
-      if (req.method === 'POST' && parts.length === 3 && parts[0] === 'jobs' && parts[2] === 'cancel') {
-        // 405, not 501: the client takes a 5xx for an outcome it does not know and retries it
-        if (!door.cancel) return send(res, 405, { error: 'this system cannot cancel a job' });
-        return (await door.cancel(parts[1]!)) ? send(res, 202, { jobId: parts[1], cancelRequested: true }) : send(res, 404, { error: 'no such job' });
-      }
-      send(res, 404, { error: 'not found' });
-    })().catch((err: unknown) => send(res, 503, { error: err instanceof Error ? err.message.split('\n')[0] : String(err) }));
+    const send = ({ status, body }: ApiResponse) => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(body));
+    };
+    // only POST /tasks has a body worth reading
+    const body = req.method === 'POST' && (req.url ?? '').split('?')[0] === '/tasks' ? readBody(req) : Promise.resolve('');
+    void body.then((text) => answer(door, { method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers, body: text }), (err: unknown) => ({ status: 503, body: { error: String(err) } }))
+      .then(send);
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -248,8 +290,8 @@ export const logEnd = (redis: Redis, jobId: string, attempt: number, workerId: s
   kit.payloadEnded(redis, jobId, attempt, workerId, outcome);
 
 /** A connection for the app's own writes (the execution log): commands wait through reconnects. */
-export function appRedis(port: number, name: string): Redis {
-  return new Redis(redisOptions(port, { connectionName: name, maxRetriesPerRequest: null, retryStrategy: (n) => Math.min(50 * n, 500) }));
+export function appRedis(dial: Dial, name: string): Redis {
+  return new Redis(dial({ connectionName: name, maxRetriesPerRequest: null, retryStrategy: (n) => Math.min(50 * n, 500) }));
 }
 
 // ---------------------------------------------------------------------------------------
