@@ -131,13 +131,14 @@ function type(ctx: Ctx, argv: string[]): Reply {
 }
 
 function pexpire(ctx: Ctx, argv: string[]): Reply {
-  return expireGeneric(ctx, argv, 1, 'pexpire');
+  return expireGeneric(ctx, argv, 1, 'pexpire', ctx.now);
 }
 function expire(ctx: Ctx, argv: string[]): Reply {
-  return expireGeneric(ctx, argv, 1000, 'expire');
+  return expireGeneric(ctx, argv, 1000, 'expire', ctx.now);
 }
 
-function expireGeneric(ctx: Ctx, argv: string[], unit: number, name: string): Reply {
+/** EXPIRE, PEXPIRE (base: now) and EXPIREAT, PEXPIREAT (base: 0) */
+export function expireGeneric(ctx: Ctx, argv: string[], unit: number, name: string, base: number): Reply {
   let nx = false;
   let xx = false;
   let gt = false;
@@ -154,8 +155,10 @@ function expireGeneric(ctx: Ctx, argv: string[], unit: number, name: string): Re
   if (gt && lt) return error('ERR GT and LT options at the same time are not compatible');
   const n = parseLL(argv[2]);
   if (n === undefined) return NOT_INTEGER;
-  const when = n * unit + ctx.now;
-  if (Math.abs(n * unit) > 9.2e18 || Math.abs(when) > 9.2e18) return error(`ERR invalid expire time in '${name}' command`);
+  // the overflow checks of expireGenericCommand: the unit conversion, then adding the base
+  const ms = BigInt(argv[2]) * BigInt(unit);
+  if (ms > LLONG_MAX || ms < LLONG_MIN || ms > LLONG_MAX - BigInt(base)) return error(`ERR invalid expire time in '${name}' command`);
+  const when = n * unit + base;
   const key = argv[1];
   if (!ctx.db.has(key)) return ZERO;
   const current = ctx.db.getExpire(key);

@@ -5,11 +5,15 @@
 
 import { BASE_COMMANDS } from './commands.ts';
 import { arityOk, type BlockedCommand, type BlockRequest, type CommandSpec, type ConnState, type Ctx, type ServerServices } from './context.ts';
+import { HASH_COMMANDS } from './hash-commands.ts';
 import { Keyspace } from './keyspace.ts';
+import { KEYSPACE_COMMANDS } from './keyspace-commands.ts';
 import { LIST_COMMANDS } from './list-commands.ts';
 import { ScriptCache } from './lua.ts';
 import { array, bulk, error, int, NIL, NIL_ARRAY, OK, QUEUED, type Reply } from './reply.ts';
+import { SET_COMMANDS } from './set-commands.ts';
 import { STREAM_COMMANDS } from './stream-commands.ts';
+import { STRING_COMMANDS } from './string-commands.ts';
 import { ZSET_COMMANDS } from './zset-commands.ts';
 
 export type { Reply } from './reply.ts';
@@ -58,7 +62,17 @@ export class SimRedis {
         if (this.blockedOn.has(key)) this.readyKeys.add(key);
       },
     });
-    this.commands = { ...BASE_COMMANDS, ...LIST_COMMANDS, ...STREAM_COMMANDS, ...ZSET_COMMANDS, ...this.transactionCommands() };
+    this.commands = {
+      ...BASE_COMMANDS,
+      ...KEYSPACE_COMMANDS,
+      ...STRING_COMMANDS,
+      ...HASH_COMMANDS,
+      ...SET_COMMANDS,
+      ...LIST_COMMANDS,
+      ...STREAM_COMMANDS,
+      ...ZSET_COMMANDS,
+      ...this.transactionCommands(),
+    };
     this.services = this.makeServices();
   }
 
