@@ -284,12 +284,13 @@ function set(ctx: Ctx, argv: string[]): Reply {
   return oldReply ?? OK;
 }
 
-function incrby(ctx: Ctx, key: string, by: number): Reply {
+function incrby(ctx: Ctx, key: string, by: number | bigint): Reply {
   const v = typed(ctx, key, 'string');
   if (v === 'wrongtype') return WRONGTYPE;
   const cur = v ? parseLL(v.v) : 0;
   if (cur === undefined) return NOT_INTEGER;
-  const next = BigInt(cur) + BigInt(by);
+  // exact past 2^53: the stored text, not its double
+  const next = BigInt(v ? v.v : '0') + BigInt(by);
   if (next > LLONG_MAX || next < LLONG_MIN) return error('ERR increment or decrement would overflow');
   ctx.db.set(key, { type: 'string', v: next.toString() }, true);
   return int(Number(next));
@@ -304,7 +305,7 @@ function decr(ctx: Ctx, argv: string[]): Reply {
 function incrbyCmd(ctx: Ctx, argv: string[]): Reply {
   const n = parseLL(argv[2]);
   if (n === undefined) return NOT_INTEGER;
-  return incrby(ctx, argv[1], n);
+  return incrby(ctx, argv[1], BigInt(argv[2]));
 }
 
 // ---- hashes -------------------------------------------------------------------------
