@@ -1,7 +1,7 @@
 // Keyspace, string, hash, set, connection and server commands, with Redis 7.0's
 // replies and error texts.
 
-import type { CommandSpec, Ctx } from './context.ts';
+import type { CommandSpec, ConnState, Ctx } from './context.ts';
 import type { Value } from './keyspace.ts';
 import {
   array,
@@ -131,13 +131,14 @@ function type(ctx: Ctx, argv: string[]): Reply {
 }
 
 function pexpire(ctx: Ctx, argv: string[]): Reply {
-  return expireGeneric(ctx, argv, 1, 'pexpire');
+  return expireGeneric(ctx, argv, 1, 'pexpire', ctx.now);
 }
 function expire(ctx: Ctx, argv: string[]): Reply {
-  return expireGeneric(ctx, argv, 1000, 'expire');
+  return expireGeneric(ctx, argv, 1000, 'expire', ctx.now);
 }
 
-function expireGeneric(ctx: Ctx, argv: string[], unit: number, name: string): Reply {
+/** EXPIRE, PEXPIRE (base: now) and EXPIREAT, PEXPIREAT (base: 0) */
+export function expireGeneric(ctx: Ctx, argv: string[], unit: number, name: string, base: number): Reply {
   let nx = false;
   let xx = false;
   let gt = false;
@@ -154,8 +155,10 @@ function expireGeneric(ctx: Ctx, argv: string[], unit: number, name: string): Re
   if (gt && lt) return error('ERR GT and LT options at the same time are not compatible');
   const n = parseLL(argv[2]);
   if (n === undefined) return NOT_INTEGER;
-  const when = n * unit + ctx.now;
-  if (Math.abs(n * unit) > 9.2e18 || Math.abs(when) > 9.2e18) return error(`ERR invalid expire time in '${name}' command`);
+  // the overflow checks of expireGenericCommand: the unit conversion, then adding the base
+  const ms = BigInt(argv[2]) * BigInt(unit);
+  if (ms > LLONG_MAX || ms < LLONG_MIN || ms > LLONG_MAX - BigInt(base)) return error(`ERR invalid expire time in '${name}' command`);
+  const when = n * unit + base;
   const key = argv[1];
   if (!ctx.db.has(key)) return ZERO;
   const current = ctx.db.getExpire(key);
@@ -281,12 +284,13 @@ function set(ctx: Ctx, argv: string[]): Reply {
   return oldReply ?? OK;
 }
 
-function incrby(ctx: Ctx, key: string, by: number): Reply {
+function incrby(ctx: Ctx, key: string, by: number | bigint): Reply {
   const v = typed(ctx, key, 'string');
   if (v === 'wrongtype') return WRONGTYPE;
   const cur = v ? parseLL(v.v) : 0;
   if (cur === undefined) return NOT_INTEGER;
-  const next = BigInt(cur) + BigInt(by);
+  // exact past 2^53: the stored text, not its double
+  const next = BigInt(v ? v.v : '0') + BigInt(by);
   if (next > LLONG_MAX || next < LLONG_MIN) return error('ERR increment or decrement would overflow');
   ctx.db.set(key, { type: 'string', v: next.toString() }, true);
   return int(Number(next));
@@ -301,7 +305,7 @@ function decr(ctx: Ctx, argv: string[]): Reply {
 function incrbyCmd(ctx: Ctx, argv: string[]): Reply {
   const n = parseLL(argv[2]);
   if (n === undefined) return NOT_INTEGER;
-  return incrby(ctx, argv[1], n);
+  return incrby(ctx, argv[1], BigInt(argv[2]));
 }
 
 // ---- hashes -------------------------------------------------------------------------
@@ -473,7 +477,7 @@ export function parseTimeoutSeconds(s: string): number | Reply {
 
 function ping(ctx: Ctx, argv: string[]): Reply {
   if (argv.length > 2) return error("ERR wrong number of arguments for 'ping' command");
-  if (ctx.conn.channels.size > 0) return array([bulk('pong'), bulk(argv[1] ?? '')]);
+  if (ctx.conn.channels.size + ctx.conn.patterns.size > 0) return array([bulk('pong'), bulk(argv[1] ?? '')]);
   return argv.length === 2 ? bulk(argv[1]) : status('PONG');
 }
 
@@ -542,6 +546,81 @@ function clientId(ctx: Ctx): Reply {
   return int(ctx.conn.id);
 }
 
+/**
+ * One CLIENT LIST line, with redis-server 7.0's fields in its order. What describes the
+ * connection (id, name, flags, db, subscriptions, MULTI, the last command, user, resp) is the
+ * simulation's; what describes sockets and memory (addr, fd, buffers) is a plausible constant.
+ * (Run by EXEC, redis-server still shows flags=x and multi=<queued>; here N and -1.)
+ */
+function clientLine(c: ConnState): string {
+  const flags = (c.channels.size + c.patterns.size > 0 ? 'P' : '') + (c.multi ? 'x' : '') + (c.blocked ? 'b' : '') || 'N';
+  const fields = [
+    `id=${c.id}`,
+    `addr=127.0.0.1:${40000 + c.id}`,
+    'laddr=127.0.0.1:6379',
+    `fd=${7 + c.id}`,
+    `name=${c.name ?? ''}`,
+    'age=0',
+    'idle=0',
+    `flags=${flags}`,
+    'db=0',
+    `sub=${c.channels.size}`,
+    `psub=${c.patterns.size}`,
+    'ssub=0',
+    `multi=${c.multi ? c.multi.length : -1}`,
+    'qbuf=0',
+    'qbuf-free=0',
+    'argv-mem=0',
+    'multi-mem=0',
+    'rbs=1024',
+    'rbp=0',
+    'obl=0',
+    'oll=0',
+    'omem=0',
+    'tot-mem=0',
+    'events=r',
+    `cmd=${c.lastCmd}`,
+    'user=default',
+    'redir=-1',
+    'resp=2',
+  ];
+  return fields.join(' ') + '\n';
+}
+
+function clientInfo(ctx: Ctx): Reply {
+  return bulk(clientLine(ctx.conn));
+}
+
+/** CLIENT LIST [TYPE normal|master|replica|slave|pubsub] | [ID id ...] */
+function clientList(ctx: Ctx, argv: string[]): Reply {
+  let keep = (_c: ConnState) => true;
+  if (argv.length === 4 && argv[2].toLowerCase() === 'type') {
+    const t = argv[3].toLowerCase();
+    if (t === 'normal') keep = (c) => c.channels.size + c.patterns.size === 0;
+    else if (t === 'pubsub') keep = (c) => c.channels.size + c.patterns.size > 0;
+    else if (t === 'master' || t === 'replica' || t === 'slave') keep = () => false;
+    else return error(`ERR Unknown client type '${argv[3]}'`);
+  } else if (argv.length > 3 && argv[2].toLowerCase() === 'id') {
+    // in the order given, a repeated id repeated
+    const byId = new Map(ctx.server.clients().map((c) => [c.id, c]));
+    let out = '';
+    for (let i = 3; i < argv.length; i++) {
+      const n = parseLL(argv[i]);
+      if (n === undefined) return error('ERR Invalid client ID');
+      const c = byId.get(n);
+      if (c) out += clientLine(c);
+    }
+    return bulk(out);
+  } else if (argv.length !== 2) return SYNTAX;
+  return bulk(
+    ctx.server
+      .clients()
+      .filter(keep)
+      .map(clientLine)
+      .join(''),
+  );
+}
+
 function publish(ctx: Ctx, argv: string[]): Reply {
   return int(ctx.server.publish(argv[1], argv[2]));
 }
@@ -553,6 +632,16 @@ function subscribe(ctx: Ctx, argv: string[]): 'pushed-only' {
 
 function unsubscribe(ctx: Ctx, argv: string[]): 'pushed-only' {
   ctx.server.unsubscribe(ctx.conn, argv.slice(1));
+  return 'pushed-only';
+}
+
+function psubscribe(ctx: Ctx, argv: string[]): 'pushed-only' {
+  ctx.server.psubscribe(ctx.conn, argv.slice(1));
+  return 'pushed-only';
+}
+
+function punsubscribe(ctx: Ctx, argv: string[]): 'pushed-only' {
+  ctx.server.punsubscribe(ctx.conn, argv.slice(1));
   return 'pushed-only';
 }
 
@@ -626,11 +715,15 @@ export const BASE_COMMANDS: Record<string, CommandSpec> = {
       setname: { arity: 3, handler: clientSetname },
       getname: { arity: 2, handler: clientGetname },
       id: { arity: 2, handler: clientId },
+      info: { arity: 2, handler: clientInfo },
+      list: { arity: -2, handler: clientList },
     },
   },
   publish: { arity: 3, handler: publish },
   subscribe: { arity: -2, handler: subscribe, noscript: true, pubsubOk: true },
   unsubscribe: { arity: -1, handler: unsubscribe, noscript: true, pubsubOk: true },
+  psubscribe: { arity: -2, handler: psubscribe, noscript: true, pubsubOk: true },
+  punsubscribe: { arity: -1, handler: punsubscribe, noscript: true, pubsubOk: true },
   eval: { arity: -3, handler: evalCmd, noscript: true },
   evalsha: { arity: -3, handler: evalsha, noscript: true },
   script: {

@@ -17,6 +17,10 @@ export interface ConnState {
   /** a WATCHed key was touched */
   casDirty: boolean;
   channels: Set<string>;
+  /** PSUBSCRIBE patterns */
+  patterns: Set<string>;
+  /** the last command looked up for it, as CLIENT LIST names it ('client|list') */
+  lastCmd: string;
   blocked: BlockedCommand | null;
   /** commands that arrived while blocked: they run once it is served, as from redis-server's input buffer */
   input: string[][];
@@ -62,6 +66,10 @@ export interface ServerServices {
   publish(channel: string, message: string): number;
   subscribe(conn: ConnState, channels: string[]): void;
   unsubscribe(conn: ConnState, channels: string[]): void;
+  psubscribe(conn: ConnState, patterns: string[]): void;
+  /** the open connections, in the order they connected */
+  clients(): ConnState[];
+  punsubscribe(conn: ConnState, patterns: string[]): void;
   flushAll(): void;
   eval(ctx: Ctx, body: string, keys: string[], args: string[]): Reply;
   evalSha(ctx: Ctx, sha: string, keys: string[], args: string[]): Reply;

@@ -3,13 +3,17 @@
 // MULTI/EXEC/WATCH, blocked commands served FIFO per key, pub/sub, scripts, expiry, all on
 // a virtual clock. No timers, no I/O, no randomness: the same calls give the same replies.
 
-import { BASE_COMMANDS } from './commands.ts';
+import { BASE_COMMANDS, globMatch } from './commands.ts';
 import { arityOk, type BlockedCommand, type BlockRequest, type CommandSpec, type ConnState, type Ctx, type ServerServices } from './context.ts';
+import { HASH_COMMANDS } from './hash-commands.ts';
 import { Keyspace } from './keyspace.ts';
+import { KEYSPACE_COMMANDS } from './keyspace-commands.ts';
 import { LIST_COMMANDS } from './list-commands.ts';
 import { ScriptCache } from './lua.ts';
 import { array, bulk, error, int, NIL, NIL_ARRAY, OK, QUEUED, type Reply } from './reply.ts';
+import { SET_COMMANDS } from './set-commands.ts';
 import { STREAM_COMMANDS } from './stream-commands.ts';
+import { STRING_COMMANDS } from './string-commands.ts';
 import { ZSET_COMMANDS } from './zset-commands.ts';
 
 export type { Reply } from './reply.ts';
@@ -42,6 +46,8 @@ export class SimRedis {
   private readonly unblocked: ConnState[] = [];
   private blockSeq = 0;
   private readonly channels = new Map<string, Set<ConnState>>();
+  /** PSUBSCRIBE patterns, each with its subscribers */
+  private readonly patterns = new Map<string, Set<ConnState>>();
   private scripts = new ScriptCache();
   private readonly commands: Record<string, CommandSpec>;
   private readonly services: ServerServices;
@@ -58,7 +64,17 @@ export class SimRedis {
         if (this.blockedOn.has(key)) this.readyKeys.add(key);
       },
     });
-    this.commands = { ...BASE_COMMANDS, ...LIST_COMMANDS, ...STREAM_COMMANDS, ...ZSET_COMMANDS, ...this.transactionCommands() };
+    this.commands = {
+      ...BASE_COMMANDS,
+      ...KEYSPACE_COMMANDS,
+      ...STRING_COMMANDS,
+      ...HASH_COMMANDS,
+      ...SET_COMMANDS,
+      ...LIST_COMMANDS,
+      ...STREAM_COMMANDS,
+      ...ZSET_COMMANDS,
+      ...this.transactionCommands(),
+    };
     this.services = this.makeServices();
   }
 
@@ -75,6 +91,8 @@ export class SimRedis {
       watched: new Map(),
       casDirty: false,
       channels: new Set(),
+      patterns: new Set(),
+      lastCmd: 'NULL',
       blocked: null,
       closed: false,
       input: [],
@@ -130,6 +148,12 @@ export class SimRedis {
     this.unwatchAll(conn);
     for (const ch of conn.channels) this.channels.get(ch)?.delete(conn);
     conn.channels.clear();
+    for (const p of conn.patterns) {
+      const subs = this.patterns.get(p);
+      subs?.delete(conn);
+      if (subs && subs.size === 0) this.patterns.delete(p);
+    }
+    conn.patterns.clear();
     conn.closed = true;
     this.conns.delete(connId);
   }
@@ -165,10 +189,11 @@ export class SimRedis {
     const found = this.lookup(argv);
     if (typeof found === 'string') return this.reject(conn, found);
     const { spec, fullname } = found;
+    conn.lastCmd = fullname;
     const name = argv[0].toLowerCase();
     if (!arityOk(spec.arity, argv.length)) return this.rejectAs(conn, name, `ERR wrong number of arguments for '${fullname}' command`);
     if (!conn.authed && !spec.noauth) return this.rejectAs(conn, name, 'NOAUTH Authentication required.');
-    if (conn.channels.size > 0 && !spec.pubsubOk && name !== 'quit' && name !== 'reset') {
+    if (conn.channels.size + conn.patterns.size > 0 && !spec.pubsubOk && name !== 'quit' && name !== 'reset') {
       return this.rejectAs(conn, name, `ERR Can't execute '${fullname}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`);
     }
     if (conn.multi && !TRANSACTION_CONTROL.has(name)) {
@@ -421,37 +446,26 @@ export class SimRedis {
         if (this.blockedOn.has(key)) this.readyKeys.add(key);
       },
       publish: (channel, message) => {
+        let n = 0;
         const subs = this.channels.get(channel);
-        if (!subs) return 0;
-        for (const c of subs) this.onPush(c.id, array([bulk('message'), bulk(channel), bulk(message)]));
-        return subs.size;
-      },
-      subscribe: (conn, chans) => {
-        for (const ch of chans) {
-          if (!conn.channels.has(ch)) {
-            conn.channels.add(ch);
-            let subs = this.channels.get(ch);
-            if (!subs) this.channels.set(ch, (subs = new Set()));
-            subs.add(conn);
-          }
-          this.onPush(conn.id, array([bulk('subscribe'), bulk(ch), int(conn.channels.size)]));
+        if (subs) {
+          for (const c of subs) this.onPush(c.id, array([bulk('message'), bulk(channel), bulk(message)]));
+          n += subs.size;
         }
-      },
-      unsubscribe: (conn, chans) => {
-        const list = chans.length ? chans : [...conn.channels];
-        if (list.length === 0) {
-          this.onPush(conn.id, array([bulk('unsubscribe'), NIL, int(0)]));
-          return;
+        // then pattern subscribers, pattern by pattern (in the order first subscribed: redis-server's
+        // own order of patterns is its hash table's)
+        for (const [pattern, psubs] of this.patterns) {
+          if (!globMatch(pattern, channel)) continue;
+          for (const c of psubs) this.onPush(c.id, array([bulk('pmessage'), bulk(pattern), bulk(channel), bulk(message)]));
+          n += psubs.size;
         }
-        for (const ch of list) {
-          if (conn.channels.delete(ch)) {
-            const subs = this.channels.get(ch);
-            subs?.delete(conn);
-            if (subs && subs.size === 0) this.channels.delete(ch);
-          }
-          this.onPush(conn.id, array([bulk('unsubscribe'), bulk(ch), int(conn.channels.size)]));
-        }
+        return n;
       },
+      subscribe: (conn, names) => this.subscribe(conn, names, false),
+      unsubscribe: (conn, names) => this.unsubscribe(conn, names, false),
+      psubscribe: (conn, names) => this.subscribe(conn, names, true),
+      clients: () => [...this.conns.values()],
+      punsubscribe: (conn, names) => this.unsubscribe(conn, names, true),
       flushAll: () => {
         for (const [key, ws] of this.watchers) {
           if (!this.db.stored(key)) continue;
@@ -470,6 +484,41 @@ export class SimRedis {
       scriptExists: (shas) => this.scripts.exists(shas),
       scriptFlush: () => this.scripts.flush(),
     };
+  }
+
+  /** SUBSCRIBE / PSUBSCRIBE: one reply per name, with the connection's count of channels and patterns */
+  private subscribe(conn: ConnState, names: string[], pattern: boolean): void {
+    const mine = pattern ? conn.patterns : conn.channels;
+    const all = pattern ? this.patterns : this.channels;
+    for (const name of names) {
+      if (!mine.has(name)) {
+        mine.add(name);
+        let subs = all.get(name);
+        if (!subs) all.set(name, (subs = new Set()));
+        subs.add(conn);
+      }
+      this.onPush(conn.id, array([bulk(pattern ? 'psubscribe' : 'subscribe'), bulk(name), int(conn.channels.size + conn.patterns.size)]));
+    }
+  }
+
+  /** UNSUBSCRIBE / PUNSUBSCRIBE: the names given, or all of that kind (one nil reply if none) */
+  private unsubscribe(conn: ConnState, names: string[], pattern: boolean): void {
+    const mine = pattern ? conn.patterns : conn.channels;
+    const all = pattern ? this.patterns : this.channels;
+    const kind = pattern ? 'punsubscribe' : 'unsubscribe';
+    const list = names.length ? names : [...mine];
+    if (list.length === 0) {
+      this.onPush(conn.id, array([bulk(kind), NIL, int(conn.channels.size + conn.patterns.size)]));
+      return;
+    }
+    for (const name of list) {
+      if (mine.delete(name)) {
+        const subs = all.get(name);
+        subs?.delete(conn);
+        if (subs && subs.size === 0) all.delete(name);
+      }
+      this.onPush(conn.id, array([bulk(kind), bulk(name), int(conn.channels.size + conn.patterns.size)]));
+    }
   }
 
   private callFromScript(conn: ConnState, argv: string[]): Reply {

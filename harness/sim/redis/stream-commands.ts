@@ -143,15 +143,57 @@ function xadd(ctx: Ctx, argv: string[]): Reply {
   s.append(id, argv.slice(fieldsAt));
   touch(ctx, key);
   if (trim) {
-    // approximate trimming (~) is exact here: Redis trims whole nodes of 100 entries only
-    const lim = approx ? (limit ?? 10000) : undefined;
-    if (!approx || s.length - (trim.kind === 'maxlen' ? trim.n : 0) >= 100) {
-      if (trim.kind === 'maxlen') s.trimMaxLen(trim.n, lim);
-      else s.trimMinId(trim.id, lim);
-    }
+    // an approximate trim removes whole nodes only, at most LIMIT entries (10000 unless given)
+    s.trim(trim.kind === 'maxlen' ? { maxLen: trim.n } : { minId: trim.id }, approx, approx ? (limit ?? 10000) : 0);
   }
   ctx.server.signalReady(key);
   return idReply(id);
+}
+
+/** XTRIM key MAXLEN|MINID [=|~] threshold [LIMIT count]: streamParseAddOrTrimArgsOrReply's checks, then the key */
+function xtrim(ctx: Ctx, argv: string[]): Reply {
+  let how: { maxLen: number } | { minId: StreamId } | undefined;
+  let approx = false;
+  let limit: number | undefined;
+  for (let i = 2; i < argv.length; i++) {
+    const more = argv.length - 1 - i;
+    const lower = argv[i].toLowerCase();
+    if ((lower === 'maxlen' || lower === 'minid') && more) {
+      if (how) return error('ERR syntax error, MAXLEN and MINID options at the same time are not compatible');
+      approx = false;
+      const next = argv[i + 1];
+      if (more >= 2 && next === '~') {
+        approx = true;
+        i++;
+      } else if (more >= 2 && next === '=') i++;
+      if (lower === 'maxlen') {
+        const n = parseLL(argv[i + 1]);
+        if (n === undefined) return NOT_INTEGER;
+        if (n < 0) return error('ERR The MAXLEN argument must be >= 0.');
+        how = { maxLen: n };
+      } else {
+        const id = strictId(argv[i + 1]);
+        if (!id) return INVALID_ID;
+        how = { minId: id };
+      }
+      i++;
+    } else if (lower === 'limit' && more) {
+      const n = parseLL(argv[i + 1]);
+      if (n === undefined) return NOT_INTEGER;
+      if (n < 0) return error('ERR The LIMIT argument must be >= 0.');
+      limit = n;
+      i++;
+    } else return SYNTAX;
+  }
+  if (limit && !how) return error('ERR syntax error, LIMIT cannot be used without specifying a trimming strategy');
+  if (!how) return error('ERR syntax error, XTRIM must be called with a trimming strategy');
+  if (limit !== undefined && !approx) return error('ERR syntax error, LIMIT cannot be used without the special ~ option');
+  const s = streamAt(ctx, argv[1]);
+  if (s === 'wrongtype') return WRONGTYPE;
+  if (!s) return ZERO;
+  const n = s.trim(how, approx, limit ?? (approx ? 10000 : 0));
+  if (n > 0) touch(ctx, argv[1]);
+  return int(n);
 }
 
 function xlen(ctx: Ctx, argv: string[]): Reply {
@@ -706,6 +748,7 @@ function xinfoConsumers(ctx: Ctx, argv: string[]): Reply {
 export const STREAM_COMMANDS: Record<string, CommandSpec> = {
   xadd: { arity: -5, handler: xadd },
   xlen: { arity: 2, handler: xlen },
+  xtrim: { arity: -4, handler: xtrim },
   xrange: { arity: -4, handler: (c, a) => xrange(c, a, false) },
   xrevrange: { arity: -4, handler: (c, a) => xrange(c, a, true) },
   xdel: { arity: -3, handler: xdel },

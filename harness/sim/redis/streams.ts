@@ -120,8 +120,26 @@ function removeSorted<T extends { id: StreamId }>(arr: T[], id: StreamId): void 
   if (i >= 0) arr.splice(i, 1);
 }
 
+/**
+ * redis-server keeps a stream's entries in radix-tree nodes of at most 100 entries
+ * (stream-node-max-entries; deleted entries keep their place until the node goes), and an
+ * approximate trim (~) removes whole nodes only. Nodes here are modelled by count alone:
+ * redis-server also closes a node at 4096 bytes (stream-node-max-bytes), which only streams of
+ * large entries reach.
+ */
+const NODE_MAX_ENTRIES = 100;
+
+interface StreamNode {
+  /** entries not deleted */
+  live: number;
+  /** entries ever appended to it, deleted ones included */
+  total: number;
+}
+
 export class Stream {
   entries: StreamEntry[] = [];
+  /** the nodes, oldest first; node k holds the next `live` entries of `entries` */
+  private readonly nodes: StreamNode[] = [];
   lastId: StreamId = ZERO_ID;
   maxDeletedId: StreamId = ZERO_ID;
   entriesAdded = 0;
@@ -151,21 +169,40 @@ export class Stream {
     this.entries.push({ id, fields });
     this.lastId = id;
     this.entriesAdded++;
+    const last = this.nodes[this.nodes.length - 1];
+    if (last === undefined || last.total >= NODE_MAX_ENTRIES) this.nodes.push({ live: 1, total: 1 });
+    else {
+      last.live++;
+      last.total++;
+    }
   }
 
-  /** drop the oldest entries beyond maxLen (exact trimming) */
-  trimMaxLen(maxLen: number, limit?: number): number {
-    let n = Math.max(0, this.entries.length - maxLen);
-    if (limit !== undefined && limit > 0) n = Math.min(n, limit);
-    if (n > 0) this.entries.splice(0, n);
-    return n;
-  }
-
-  trimMinId(minId: StreamId, limit?: number): number {
-    let n = lowerBound(this.entries, minId);
-    if (limit !== undefined && limit > 0) n = Math.min(n, limit);
-    if (n > 0) this.entries.splice(0, n);
-    return n;
+  /**
+   * streamTrim: whole nodes from the oldest while what is left still reaches the threshold (and
+   * `limit`, when not 0, is not passed); then, unless approximate, the oldest entries of the next
+   * node one by one. Returns how many entries went.
+   */
+  trim(how: { maxLen: number } | { minId: StreamId }, approx: boolean, limit: number): number {
+    let deleted = 0;
+    while (this.nodes.length) {
+      if ('maxLen' in how && this.entries.length <= how.maxLen) break;
+      const node = this.nodes[0];
+      if (limit && deleted + node.live > limit) break;
+      const removeNode = 'maxLen' in how ? this.entries.length - node.live >= how.maxLen : compareIds(this.entries[node.live - 1].id, how.minId) < 0;
+      if (removeNode) {
+        this.entries.splice(0, node.live);
+        this.nodes.shift();
+        deleted += node.live;
+        continue;
+      }
+      if (approx) break;
+      const k = 'maxLen' in how ? this.entries.length - how.maxLen : lowerBound(this.entries, how.minId);
+      this.entries.splice(0, k);
+      node.live -= k;
+      deleted += k;
+      break;
+    }
+    return deleted;
   }
 
   entry(id: StreamId): StreamEntry | undefined {
@@ -180,10 +217,25 @@ export class Stream {
       const i = findSorted(this.entries, id);
       if (i < 0) continue;
       this.entries.splice(i, 1);
+      this.nodeRemoved(i);
       n++;
       if (compareIds(id, this.maxDeletedId) > 0) this.maxDeletedId = id;
     }
     return n;
+  }
+
+  /** the entry at index i was deleted: its node loses it, and goes when it has none left */
+  private nodeRemoved(i: number): void {
+    let at = 0;
+    for (let k = 0; k < this.nodes.length; k++) {
+      const node = this.nodes[k];
+      if (i < at + node.live) {
+        node.live--;
+        if (node.live === 0) this.nodes.splice(k, 1);
+        return;
+      }
+      at += node.live;
+    }
   }
 
   /** entries with start <= id <= end, in order (or reversed), at most count (0 = all) */

@@ -4,6 +4,7 @@
 import { parseLL, parseTimeoutSeconds, touch, typed } from './commands.ts';
 import type { BlockRequest, CommandSpec, Ctx } from './context.ts';
 import { array, bulk, bulks, EMPTY_ARRAY, error, int, NIL, NIL_ARRAY, NOT_INTEGER, SYNTAX, WRONGTYPE, ZERO, type Reply } from './reply.ts';
+import { scanCollection } from './scan.ts';
 
 /** byte order of the UTF-8 encodings (what memcmp gives redis-server), without encoding */
 export function compareBytes(a: string, b: string): number {
@@ -558,4 +559,5 @@ export const ZSET_COMMANDS: Record<string, CommandSpec> = {
   zpopmax: { arity: -2, handler: (c, a) => zpop(c, a, false) },
   bzpopmin: { arity: -3, handler: (c, a) => bzpop(c, a, true), noscript: true },
   bzpopmax: { arity: -3, handler: (c, a) => bzpop(c, a, false), noscript: true },
+  zscan: { arity: -3, handler: (c, a) => scanCollection(c, a, 'zset', (z) => z.v.order.map((m) => [m, formatScore(z.v.scores.get(m)!)])) },
 };

@@ -1,0 +1,37 @@
+// Keyspace commands beyond commands.ts's: RENAME, RENAMENX, EXPIREAT, PEXPIREAT, with
+// redis-server 7.0's replies and keyspace effects.
+
+import { expireGeneric } from './commands.ts';
+import type { CommandSpec, Ctx } from './context.ts';
+import { error, OK, ONE, ZERO, type Reply } from './reply.ts';
+
+/**
+ * renameGenericCommand: the source's value and TTL move to the new name; whatever the new name
+ * held is deleted first (of any type). A missing source is an error even for RENAMENX; a key
+ * renamed onto itself is OK (RENAME) or 0 (RENAMENX). Clients blocked on the new name may be
+ * served (dbAdd signals a list, sorted set or stream as ready).
+ */
+function renameGeneric(ctx: Ctx, argv: string[], nx: boolean): Reply {
+  const src = argv[1];
+  const dst = argv[2];
+  const v = ctx.db.get(src);
+  if (v === undefined) return error('ERR no such key');
+  if (src === dst) return nx ? ZERO : OK;
+  const when = ctx.db.getExpire(src);
+  if (ctx.db.has(dst)) {
+    if (nx) return ZERO;
+    ctx.db.delete(dst);
+  }
+  ctx.db.delete(src);
+  ctx.db.set(dst, v);
+  if (when !== undefined) ctx.db.setExpire(dst, when);
+  ctx.server.signalReady(dst);
+  return nx ? ONE : OK;
+}
+
+export const KEYSPACE_COMMANDS: Record<string, CommandSpec> = {
+  rename: { arity: 3, handler: (c, a) => renameGeneric(c, a, false) },
+  renamenx: { arity: 3, handler: (c, a) => renameGeneric(c, a, true) },
+  expireat: { arity: -3, handler: (c, a) => expireGeneric(c, a, 1000, 'expireat', 0) },
+  pexpireat: { arity: -3, handler: (c, a) => expireGeneric(c, a, 1, 'pexpireat', 0) },
+};

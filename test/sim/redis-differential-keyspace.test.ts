@@ -1,0 +1,183 @@
+// SimRedis's RENAME, RENAMENX, EXPIREAT and PEXPIREAT held to redis-server 7.0: the same sequences
+// go to both, every reply compared (normalisations in redis-diff-common.ts), hand-written and random
+// (SIM_DIFF_RUNS sequences, 300 by default), directly, in MULTI and from EVAL.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { compareSeq, runClients, runs, steps, words } from './redis-diff-common.ts';
+import { realRedis } from './redis-pair.ts';
+
+const pair = realRedis();
+
+/** seconds and ms far in the past and the future, whatever the wall clock says */
+const PAST_S = '1000000000';
+const FUTURE_S = '4000000000';
+const PAST_MS = '1000000000000';
+const FUTURE_MS = '4000000000000';
+
+const CASES: Record<string, string[]> = {
+  'RENAME and RENAMENX: values, types, TTLs, missing and same keys': [
+    'SET a 1',
+    'RENAME a b',
+    'GET a',
+    'GET b',
+    'RENAME a c',
+    'RENAMENX a c',
+    'RENAME b b',
+    'RENAMENX b b',
+    'RENAME nosuch nosuch',
+    'RENAMENX nosuch nosuch',
+    'HSET h f v',
+    'RENAME h b',
+    'TYPE b',
+    'HGETALL b',
+    'SET s x',
+    'RENAMENX s b',
+    'RENAMENX s t',
+    'GET t',
+    'PEXPIRE t 100000',
+    'RENAME t u',
+    'PTTL u',
+    'TTL t',
+    'SET dst v',
+    'PEXPIRE dst 100000',
+    'RENAME u dst',
+    'PTTL dst',
+    'SET plain v',
+    'RENAME dst plain',
+    'PTTL plain',
+    'LPUSH l a b',
+    'ZADD z 1 m',
+    'RENAME l z',
+    'TYPE z',
+    'LRANGE z 0 -1',
+    'EXISTS l',
+    'RENAME',
+    'RENAME a',
+    'RENAME a b c',
+    'RENAMENX a',
+  ],
+  'EXPIREAT and PEXPIREAT: past deletes, future sets, NX/XX/GT/LT, bad times': [
+    'SET k v',
+    `EXPIREAT k ${FUTURE_S}`,
+    'TTL k',
+    `PEXPIREAT k ${FUTURE_MS}`,
+    'PTTL k',
+    `EXPIREAT k ${PAST_S}`,
+    'EXISTS k',
+    'SET k v',
+    `PEXPIREAT k ${PAST_MS}`,
+    'EXISTS k',
+    `EXPIREAT nosuch ${FUTURE_S}`,
+    'SET k v',
+    `EXPIREAT k ${FUTURE_S} XX`,
+    `EXPIREAT k ${FUTURE_S} NX`,
+    `EXPIREAT k ${FUTURE_S} GT`,
+    `EXPIREAT k ${FUTURE_S} LT`,
+    'PTTL k',
+    `EXPIREAT k ${FUTURE_S} NX`,
+    `EXPIREAT k 4000000001 GT`,
+    `EXPIREAT k ${FUTURE_S} LT`,
+    `EXPIREAT k ${FUTURE_S} NX XX`,
+    `EXPIREAT k ${FUTURE_S} GT LT`,
+    `EXPIREAT k ${FUTURE_S} BOGUS`,
+    'EXPIREAT k x',
+    'EXPIREAT k 1.5',
+    'PEXPIREAT k 99999999999999999999',
+    'EXPIREAT k 9223372036854775807',
+    'PEXPIREAT k 9223372036854775807',
+    'EXPIREAT k -1',
+    'EXISTS k',
+    'SET k v',
+    'PEXPIREAT k 0',
+    'EXISTS k',
+    'EXPIREAT k',
+    'PEXPIREAT',
+  ],
+  'from scripts and transactions': [
+    'SET a 1',
+    'EVAL return~redis.call("RENAME",KEYS[1],KEYS[2]) 2 a b',
+    'EVAL return~redis.call("RENAME",KEYS[1],KEYS[2]) 2 a b',
+    'EVAL return~redis.pcall("RENAMENX",KEYS[1],KEYS[2]) 2 nosuch b',
+    'EVAL return~redis.call("RENAMENX",KEYS[1],KEYS[2]) 2 b c',
+    `EVAL return~redis.call("EXPIREAT",KEYS[1],ARGV[1]) 1 c ${FUTURE_S}`,
+    `EVAL return~redis.call("PEXPIREAT",KEYS[1],ARGV[1]) 1 c ${PAST_MS}`,
+    'EVAL return~redis.call("EXISTS",KEYS[1]) 1 c',
+    'EVAL return~redis.call("RENAME",KEYS[1]) 1 c',
+    'SET x 1',
+    'MULTI',
+    'RENAME x y',
+    'RENAME x y',
+    `PEXPIREAT y ${FUTURE_MS}`,
+    'RENAMENX y x',
+    'EXEC',
+    'PTTL x',
+    'MULTI',
+    'RENAME x',
+    'EXEC',
+  ],
+};
+
+/** "EVAL <script> n args...": the script one word, '~' standing for its spaces */
+const line = (l: string): string[] => {
+  const w = words(l);
+  return w[0] === 'EVAL' ? [w[0], w[1].replace(/~/g, ' '), ...w.slice(2)] : w;
+};
+
+describe('RENAME, RENAMENX, EXPIREAT, PEXPIREAT against redis-server 7.0: hand-written sequences', () => {
+  for (const [name, lines] of Object.entries(CASES)) {
+    it(name, async () => {
+      const seq = lines.map(line);
+      expect(await compareSeq(pair, seq)).toBe(seq.length);
+    });
+  }
+});
+
+const pick = <T>(...xs: T[]) => fc.constantFrom(...xs);
+const key = pick('k:1', 'k:2', 'k:3');
+const simple = (...parts: Array<fc.Arbitrary<string> | string>): fc.Arbitrary<string[]> => fc.tuple(...parts.map((p) => (typeof p === 'string' ? fc.constant(p) : p)));
+const when = fc.oneof(pick(PAST_S, FUTURE_S, '4000000001', '0', '-1', 'x'), pick(PAST_MS, FUTURE_MS));
+const flag = fc.subarray(['NX', 'XX', 'GT', 'LT'], { maxLength: 2 });
+
+const command: fc.Arbitrary<string[]> = fc.oneof(
+  simple(pick('RENAME', 'RENAMENX'), key, key),
+  fc.tuple(simple(pick('EXPIREAT', 'PEXPIREAT'), key, when), flag).map(([a, b]) => [...a, ...b]),
+  simple('SET', key, pick('v', '1')),
+  simple('HSET', key, 'f', 'v'),
+  simple('RPUSH', key, pick('a', 'b')),
+  simple('PEXPIRE', key, pick('100000', '200000')),
+  simple(pick('PTTL', 'TTL', 'TYPE', 'EXISTS', 'PERSIST', 'GET', 'DEL'), key),
+  simple('LRANGE', key, '0', '-1'),
+);
+
+describe('RENAME, RENAMENX, EXPIREAT, PEXPIREAT against redis-server 7.0: random sequences', () => {
+  it('answers random sequences exactly as the real server does', async () => {
+    const seen = new Set<string>();
+    let commands = 0;
+    await fc.assert(
+      fc.asyncProperty(steps(command), async (seq) => {
+        commands += await compareSeq(pair, seq, seen);
+      }),
+      { numRuns: runs(), endOnFailure: false },
+    );
+    console.log(`differential (keyspace): ${runs()} sequences, ${commands} commands; reached: ${[...seen].sort().join(', ')}`);
+    for (const edge of ['ERR', 'WRONGTYPE', 'EXEC ran', 'EVAL ran', 'EVAL error']) expect(seen, edge).toContain(edge);
+  });
+});
+
+describe('RENAME serves blocked clients as redis-server does', () => {
+  it('a list renamed onto the key a BLPOP waits on wakes it; a string renamed there does not', async () => {
+    const log = await runClients(pair, [
+      { c: 'A', send: ['BLPOP', 'dst', '0'] },
+      { c: 'C', send: ['SET', 'str', 'v'] },
+      { c: 'C', send: ['RENAME', 'str', 'dst'] },
+      { expectIdle: ['A', 'B'] },
+      { c: 'C', send: ['DEL', 'dst'] },
+      { c: 'C', send: ['RPUSH', 'src', 'x', 'y'] },
+      { c: 'C', send: ['RENAME', 'src', 'dst'] },
+      { expectIdle: ['B'] },
+      { c: 'C', send: ['LRANGE', 'dst', '0', '-1'] },
+      { expectIdle: ['A', 'B'] },
+    ]);
+    expect(log).toContain('A ["dst", "x"]');
+  });
+});
