@@ -10,6 +10,7 @@ import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import { contextOf, type RunTarget } from '../runner/property.ts';
 import { runOnce, type RunOutcome, type RunPlan } from '../runner/run.ts';
 import { drain, VirtualClock } from './clock.ts';
+import { seedEntropy } from './entropy.ts';
 import { simConnectorFor } from './redis/connection.ts';
 import { SimRedis } from './redis/engine.ts';
 import { Scheduler } from './scheduler.ts';
@@ -80,6 +81,8 @@ export async function simRunOnce(system: SystemModule, shape: SimShape, plan: Ru
   const rng = xoroshiro128plus(digest);
   const random = () => uniformFloat64(rng);
   const clock = new VirtualClock(SIM_EPOCH_MS);
+  // the processes' own randomness on a stream of its own (the world's draws stay as they were)
+  const unseed = seedEntropy(digest ^ 0x5eed);
   try {
     const world = new SimWorld(shape, clock, random, { system, sim }, canPause(plan.schedule));
     const scheduler = new Scheduler(clock, world.network, world.engine);
@@ -106,6 +109,7 @@ export async function simRunOnce(system: SystemModule, shape: SimShape, plan: Ru
     if (failure !== undefined) throw failure;
     return { ...outcome!, sim: { steps: scheduler.steps, virtualMs, logs: world.logs.slice(-50) } };
   } finally {
+    unseed();
     clock.uninstall();
   }
 }
