@@ -9,6 +9,7 @@ import {
   bulks,
   EMPTY_ARRAY,
   error,
+  errorf,
   int,
   NIL,
   NOT_INTEGER,
@@ -148,7 +149,7 @@ function expireGeneric(ctx: Ctx, argv: string[], unit: number, name: string): Re
     else if (o === 'xx') xx = true;
     else if (o === 'gt') gt = true;
     else if (o === 'lt') lt = true;
-    else return error(`ERR Unsupported option ${argv[i]}`);
+    else return errorf`ERR Unsupported option ${argv[i]}`;
   }
   if (nx && (xx || gt || lt)) return error('ERR NX and XX, GT or LT options at the same time are not compatible');
   if (gt && lt) return error('ERR GT and LT options at the same time are not compatible');
@@ -279,6 +280,21 @@ function set(ctx: Ctx, argv: string[]): Reply {
   ctx.db.set(key, { type: 'string', v: argv[2] }, keepTtl);
   if (expireAt !== undefined) ctx.db.setExpire(key, expireAt);
   return oldReply ?? OK;
+}
+
+/** a string's length is its byte count (a byte string: one char a byte) */
+function strlen(ctx: Ctx, argv: string[]): Reply {
+  const v = typed(ctx, argv[1], 'string');
+  if (v === 'wrongtype') return WRONGTYPE;
+  return int(v ? v.v.length : 0);
+}
+
+function append(ctx: Ctx, argv: string[]): Reply {
+  const v = typed(ctx, argv[1], 'string');
+  if (v === 'wrongtype') return WRONGTYPE;
+  const next = (v ? v.v : '') + argv[2];
+  ctx.db.set(argv[1], { type: 'string', v: next }, true);
+  return int(next.length);
 }
 
 function incrby(ctx: Ctx, key: string, by: number): Reply {
@@ -595,6 +611,8 @@ export const BASE_COMMANDS: Record<string, CommandSpec> = {
   dbsize: { arity: 1, handler: dbsize },
   get: { arity: 2, handler: get },
   set: { arity: -3, handler: set },
+  strlen: { arity: 2, handler: strlen },
+  append: { arity: 3, handler: append },
   incr: { arity: 2, handler: incr },
   decr: { arity: 2, handler: decr },
   incrby: { arity: 3, handler: incrbyCmd },
