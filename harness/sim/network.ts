@@ -134,9 +134,9 @@ const sum = (parts: Item['parts']) => parts.reduce((n, p) => n + p.ms, 0);
 /** the parts of a message on a link with no toxics (shared: nothing adds to it) */
 const NO_PARTS: Item['parts'] = [];
 
-/** bytes of a request as ioredis writes it (RESP array of bulk strings) */
+/** bytes of a request as ioredis writes it (RESP array of bulk strings; each argument a byte string, one char a byte) */
 const requestBytes = (argv: string[]) => argv.reduce((n, a) => {
-  const len = Buffer.byteLength(a);
+  const len = a.length;
   return n + 5 + String(len).length + len;
 }, 3 + String(argv.length).length);
 
@@ -738,6 +738,6 @@ export class SimNetwork implements DeliveryPolicy {
 
 /** A message's size on the wire (a command's RESP array, a reply's encoding), computed once. */
 function sizeOf(item: Item): number {
-  item.bytes ??= item.argv ? requestBytes(item.argv) : Buffer.byteLength(encodeReply(item.reply!));
+  item.bytes ??= item.argv ? requestBytes(item.argv) : encodeReply(item.reply!).length;
   return item.bytes;
 }

@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { bufferBytes, textBytes } from '../../harness/sim/redis/bytes.ts';
 import { SimRedis } from '../../harness/sim/redis/engine.ts';
 import { showReply, type Reply } from '../../harness/sim/redis/reply.ts';
 import { realRedis } from './redis-pair.ts';
@@ -14,23 +15,25 @@ const pair = realRedis();
 const sim = new SimRedis({ now: () => 1_800_000_000_000 });
 const conn = sim.connect();
 
-/** the replies of both servers to one EVAL */
-async function both(script: string, args: string[] = []): Promise<{ want: string; got: string }> {
-  const argv = ['EVAL', script, '0', ...args];
+/** an argument: a JS text (sent as its UTF-8) or exact bytes */
+type Arg = string | Uint8Array;
+const argBytes = (a: Arg): string => (typeof a === 'string' ? textBytes(a) : bufferBytes(a));
+
+/** the replies of both servers to one EVAL (the script a text), byte for byte */
+async function both(script: string, args: Arg[] = []): Promise<{ want: string; got: string }> {
+  const argv = ['EVAL', script, '0', ...args].map(argBytes);
   const want = await pair.real.send(argv);
   const r = sim.exec(conn, argv);
   const got = typeof r === 'object' ? r : ({ t: 'status', v: `(${String(r)})` } as Reply);
   return { want: showReply(want), got: showReply(got) };
 }
 
-async function same(script: string, args: string[] = []): Promise<string> {
+async function same(script: string, args: Arg[] = []): Promise<string> {
   const { want, got } = await both(script, args);
   if (got !== want) throw new Error(`${script.length > 300 ? `...${script.slice(-300)}` : script}\n  redis-server: ${want}\n  SimRedis:     ${got}`);
   return want;
 }
 
-/** msgpack bytes as a Lua expression (string.char ...): the bytes reach both servers' Lua intact */
-const luaBytes = (bytes: number[]): string => (bytes.length === 0 ? "''" : `string.char(${bytes.join(',')})`);
 
 describe('cjson against redis-server 7.0', () => {
   const encodes = [
@@ -286,10 +289,12 @@ describe('cmsgpack against redis-server 7.0', () => {
   ];
   for (const [name, bytes] of cases) {
     it(`unpack: ${name}`, async () => {
-      await same(`${show}\nreturn all(cmsgpack.unpack(${luaBytes(bytes)}))`);
-      await same(`${show}\nreturn all(cmsgpack.unpack_one(${luaBytes(bytes)}))`);
-      await same(`${show}\nreturn all(cmsgpack.unpack_limit(${luaBytes(bytes)}, 2))`);
-      await same(`${show}\nreturn all(cmsgpack.unpack_one(${luaBytes(bytes)}, 1))`);
+      // (the msgpack bytes as ARGV[1], exactly)
+      const arg = [Uint8Array.from(bytes)];
+      await same(`${show}\nreturn all(cmsgpack.unpack(ARGV[1]))`, arg);
+      await same(`${show}\nreturn all(cmsgpack.unpack_one(ARGV[1]))`, arg);
+      await same(`${show}\nreturn all(cmsgpack.unpack_limit(ARGV[1], 2))`, arg);
+      await same(`${show}\nreturn all(cmsgpack.unpack_one(ARGV[1], 1))`, arg);
     });
   }
   it('unpack: offsets out of range, a non-string argument', async () => {
@@ -300,9 +305,10 @@ describe('cmsgpack against redis-server 7.0', () => {
     await same(`${show}\nreturn all(cmsgpack.unpack(12))`);
   });
   it('unpacked opts go through cjson.encode as BullMQ stores them (keys in Lua 5.1 order)', async () => {
-    await same(`return cjson.encode(cmsgpack.unpack(${luaBytes([0x83, 0xa8, ...Buffer.from('attempts'), 0x03, 0xa5, ...Buffer.from('delay'), 0xcd, 0x03, 0xe8, 0xa7, ...Buffer.from('backoff'), 0x82, 0xa4, ...Buffer.from('type'), 0xab, ...Buffer.from('exponential'), 0xa5, ...Buffer.from('delay'), 0xcb, 0x40, 0x8f, 0x40, 0, 0, 0, 0, 0])}))`);
-    await same(`return cjson.encode(cmsgpack.unpack(${luaBytes([0x81, 0xa7, ...Buffer.from('backoff'), 0x81, 0xa5, ...Buffer.from('delay'), 0xcd, 0x03, 0xe8])}))`);
-    await same(`return cjson.encode(cmsgpack.unpack(${luaBytes([0x92, 0xcb, 0x3f, 0xb9, 0x99, 0x99, 0x99, 0x99, 0x99, 0x9a, 0xd3, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfe])}))`);
+    const unpacked = 'return cjson.encode(cmsgpack.unpack(ARGV[1]))';
+    await same(unpacked, [Uint8Array.from([0x83, 0xa8, ...Buffer.from('attempts'), 0x03, 0xa5, ...Buffer.from('delay'), 0xcd, 0x03, 0xe8, 0xa7, ...Buffer.from('backoff'), 0x82, 0xa4, ...Buffer.from('type'), 0xab, ...Buffer.from('exponential'), 0xa5, ...Buffer.from('delay'), 0xcb, 0x40, 0x8f, 0x40, 0, 0, 0, 0, 0])]);
+    await same(unpacked, [Uint8Array.from([0x81, 0xa7, ...Buffer.from('backoff'), 0x81, 0xa5, ...Buffer.from('delay'), 0xcd, 0x03, 0xe8])]);
+    await same(unpacked, [Uint8Array.from([0x92, 0xcb, 0x3f, 0xb9, 0x99, 0x99, 0x99, 0x99, 0x99, 0x9a, 0xd3, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfe])]);
   });
 });
 
@@ -440,7 +446,8 @@ describe("bee-queue's Lua scripts agree with redis-server", () => {
       ['HGETALL', k('jobs')],
       ['ZRANGE', k('delayed'), '0', '-1', 'WITHSCORES'],
     ];
-    for (const argv of steps) {
+    for (const step of steps) {
+      const argv = step.map(textBytes);
       const want = showReply(await pair.real.send(argv));
       const r = sim.exec(conn, argv);
       const got = showReply(typeof r === 'object' ? r : ({ t: 'status', v: `(${String(r)})` } as Reply));

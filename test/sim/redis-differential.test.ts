@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
+import { textBytes } from '../../harness/sim/redis/bytes.ts';
 import { simConnectorFor } from '../../harness/sim/redis/connection.ts';
 import { SimRedis } from '../../harness/sim/redis/engine.ts';
 import { bulk, showReply, type Reply } from '../../harness/sim/redis/reply.ts';
@@ -73,7 +74,7 @@ const anyKey = pick('str:1', 'h:1', 'set:1', 'list:1', 'st:1', 'st:2', 'none');
 /** mostly the right type, sometimes any key (WRONGTYPE, missing keys) */
 const keyOf = (k: fc.Arbitrary<string>) => fc.oneof({ weight: 5, arbitrary: k }, { weight: 1, arbitrary: anyKey });
 const field = pick('f1', 'f2', 'f3');
-const value = pick('v1', 'v2', '10', '-3', 'ü€', '');
+const value = pick('v1', 'v2', '10', '-3', textBytes('ü€'), '\xff\x00\r\n', '');
 const member = pick('a', 'b', '1', '2');
 const group = pick('g1', 'g2');
 const consumer = pick('c1', 'c2');

@@ -8,6 +8,7 @@ import { simConnectorFor, type DeliveryPolicy, type SimLink } from '../../harnes
 import { SimRedis } from '../../harness/sim/redis/engine.ts';
 import { sha1hex } from '../../harness/sim/redis/lua.ts';
 import { array, bulk, bulks, encodeReply, error, int, NIL, NIL_ARRAY, OK, status, type Reply } from '../../harness/sim/redis/reply.ts';
+import { textBytes } from '../../harness/sim/redis/bytes.ts';
 import { encodeRequest, ReplyParser, RequestParser } from '../../harness/sim/redis/resp.ts';
 
 /** a SimRedis on a clock the test moves, recording every push per connection */
@@ -39,14 +40,15 @@ function setup(opts: { password?: string; start?: number } = {}) {
 const lua = (file: string) => readFileSync(new URL(`../../system-under-test/lua/${file}`, import.meta.url), 'utf8');
 
 describe('RESP', () => {
-  it('parses requests split at every byte, pipelined, multibulk and inline, utf8 across chunks', () => {
+  it('parses requests split at every byte, pipelined, multibulk and inline, into byte strings, utf8 and invalid utf8 across chunks', () => {
+    const binary = String.fromCharCode(0xff, 0, 0xc3, 0x0d, 0x0a, 0x80);
     const bytes = Buffer.concat([
-      Buffer.from(encodeRequest(['SET', 'küche', 'grüße ✓'])),
-      Buffer.from(encodeRequest(['GET', 'küche'])),
+      Buffer.from(encodeRequest(['SET', textBytes('küche'), textBytes('grüße ✓')]), 'latin1'),
+      Buffer.from(encodeRequest(['GET', textBytes('küche')]), 'latin1'),
       Buffer.from('PING hello\r\n'),
-      Buffer.from(encodeRequest(['XADD', 's', '*', 'f', ''])),
+      Buffer.from(encodeRequest(['XADD', 's', '*', 'f', '', binary]), 'latin1'),
     ]);
-    const want = [['SET', 'küche', 'grüße ✓'], ['GET', 'küche'], ['PING', 'hello'], ['XADD', 's', '*', 'f', '']];
+    const want = [['SET', 'k\xc3\xbcche', 'gr\xc3\xbc\xc3\x9fe \xe2\x9c\x93'], ['GET', 'k\xc3\xbcche'], ['PING', 'hello'], ['XADD', 's', '*', 'f', '', binary]];
     for (let size = 1; size <= 7; size++) {
       const p = new RequestParser();
       const got: string[][] = [];
@@ -56,12 +58,20 @@ describe('RESP', () => {
     expect(new RequestParser().feed(bytes)).toEqual(want);
   });
 
+  it('reads a string a client writes as its UTF-8 bytes, whole or after a pending part', () => {
+    expect(new RequestParser().feed('*2\r\n$3\r\nGET\r\n$6\r\nküche\r\n')).toEqual([['GET', 'k\xc3\xbcche']]);
+    const p = new RequestParser();
+    expect(p.feed(Buffer.from('*2\r\n$3\r\nGET\r\n$4\r\n'))).toEqual([]);
+    expect(p.feed(Buffer.from([0xff, 0xfe]))).toEqual([]);
+    expect(p.feed('ü\r\n*1\r\n$4\r\nPING\r\n')).toEqual([['GET', '\xff\xfe\xc3\xbc'], ['PING']]);
+  });
+
   it('encodes replies with byte lengths, and the reply parser reads them back', () => {
-    const r = array([status('OK'), error('ERR x'), int(-3), bulk('ü€'), NIL, NIL_ARRAY, array([])]);
+    const r = array([status('OK'), error('ERR x'), int(-3), bulk(textBytes('ü€')), NIL, NIL_ARRAY, array([]), bulk('\xff\r\n\x00')]);
     const wire = encodeReply(r);
-    expect(wire).toBe('*7\r\n+OK\r\n-ERR x\r\n:-3\r\n$5\r\nü€\r\n$-1\r\n*-1\r\n*0\r\n');
+    expect(wire).toBe('*8\r\n+OK\r\n-ERR x\r\n:-3\r\n$5\r\n\xc3\xbc\xe2\x82\xac\r\n$-1\r\n*-1\r\n*0\r\n$4\r\n\xff\r\n\x00\r\n');
     const p = new ReplyParser();
-    const buf = Buffer.from(wire);
+    const buf = Buffer.from(wire, 'latin1');
     const out: Reply[] = [];
     for (let i = 0; i < buf.length; i++) out.push(...p.feed(buf.subarray(i, i + 1)));
     expect(out).toEqual([r]);
@@ -267,13 +277,13 @@ describe('scripts', () => {
     // a recursion deep enough to grow the stack many times over, returning several values a level
     expect(ev('local function d(n) if n == 0 then return 0, 1 end; local a, b = d(n - 1); return a + 1, b * 1 end; local a, b = d(5000); return {a, b}')).toEqual(array([int(5000), int(1)]));
     expect(ev('local function s(n, ...) if n == 0 then return select("#", ...) end; return s(n - 1, n, ...) end; return s(180)')).toEqual(int(180));
-    // arguments, replies and constants read back as the same text, ASCII or not, every time
-    for (const v of ['plain', 'naïve “quotes”', '', 'x'.repeat(2000)]) {
+    // arguments, replies and constants read back as the same bytes, ASCII, UTF-8 or not, every time
+    for (const v of ['plain', textBytes('naïve “quotes”'), '\xff\x00\r\n\x80', '', 'x'.repeat(2000), '\xe9'.repeat(2000)]) {
       expect(ev('redis.call("SET", KEYS[1], ARGV[1]); local r = redis.call("GET", KEYS[1]); redis.call("SET", "copy", r); return redis.call("GET", "copy")', ['k'], v)).toEqual(bulk(v));
       expect(c.run('GET', 'copy')).toEqual(bulk(v));
     }
-    expect(ev('return redis.call("SET", "const", "naïve constant")')).toEqual(OK);
-    expect(c.run('GET', 'const')).toEqual(bulk('naïve constant'));
+    expect(ev(textBytes('return redis.call("SET", "const", "naïve constant")'))).toEqual(OK);
+    expect(c.run('GET', 'const')).toEqual(bulk(textBytes('naïve constant')));
     expect(ev('local parts = {}; for i = 1, 40 do parts[i] = ARGV[i] end; redis.call("RPUSH", "l", unpack(parts)); return redis.call("LRANGE", "l", 0, -1)', [], ...Array.from({ length: 40 }, (_, i) => `arg-${i}`))).toEqual(array(Array.from({ length: 40 }, (_, i) => bulk(`arg-${i}`))));
     expect(ev('return redis.call("SET", "made", ARGV[1] .. "-" .. 7)', [], 'joined')).toEqual(OK);
     expect(c.run('GET', 'made')).toEqual(bulk('joined-7'));

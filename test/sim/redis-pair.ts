@@ -1,5 +1,7 @@
 // What the differential tests share: a raw RESP2 client of a real redis-server, a SimRedis
-// connection of the same shape, and one real redis-server per test file.
+// connection of the same shape, and one real redis-server per test file. Arguments and replies
+// are byte strings on both (one char a byte, as the engine keeps them: bytes.ts), so that replies
+// compare byte for byte; `textBytes` makes one of a JS text (its UTF-8).
 import net from 'node:net';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { REDIS, requireBinary } from '../../harness/env/binaries.ts';
@@ -9,7 +11,7 @@ import { SimRedis } from '../../harness/sim/redis/engine.ts';
 import type { Reply } from '../../harness/sim/redis/reply.ts';
 import { encodeRequest, ReplyParser } from '../../harness/sim/redis/resp.ts';
 
-/** A raw RESP2 client: replies exactly as the server sent them (ioredis would blur status and bulk). */
+/** A raw RESP2 client: replies exactly as the server sent them (ioredis would blur status and bulk), strings as byte strings. */
 export class RawClient {
   private readonly parser = new ReplyParser();
   private readonly received: Reply[] = [];
@@ -40,8 +42,9 @@ export class RawClient {
     return new Promise((resolve) => this.waiting.push(resolve));
   }
 
+  /** writes a command whose arguments are byte strings: exactly their bytes */
   write(argv: string[]): void {
-    this.socket.write(encodeRequest(argv));
+    this.socket.write(Buffer.from(encodeRequest(argv), 'latin1'));
   }
 
   send(argv: string[]): Promise<Reply> {

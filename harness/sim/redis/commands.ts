@@ -9,6 +9,7 @@ import {
   bulks,
   EMPTY_ARRAY,
   error,
+  errorf,
   int,
   NIL,
   NOT_INTEGER,
@@ -149,7 +150,7 @@ export function expireGeneric(ctx: Ctx, argv: string[], unit: number, name: stri
     else if (o === 'xx') xx = true;
     else if (o === 'gt') gt = true;
     else if (o === 'lt') lt = true;
-    else return error(`ERR Unsupported option ${argv[i]}`);
+    else return errorf`ERR Unsupported option ${argv[i]}`;
   }
   if (nx && (xx || gt || lt)) return error('ERR NX and XX, GT or LT options at the same time are not compatible');
   if (gt && lt) return error('ERR GT and LT options at the same time are not compatible');

@@ -17,6 +17,7 @@
 import { createRequire } from 'node:module';
 import { Duplex } from 'node:stream';
 import type { RedisOptions } from 'ioredis';
+import { bytesBuffer, bytesText } from './bytes.ts';
 import type { SimRedis } from './engine.ts';
 import { error, type Reply } from './reply.ts';
 import { ProtocolError, RequestParser } from './resp.ts';
@@ -39,37 +40,60 @@ interface ReplyParserLike {
   execute(chunk: Buffer): void;
 }
 
+/** the few things of ioredis's Command used here (ioredis 5) */
+interface CommandLike {
+  /** 'utf8' for a command called by its name, null for its *Buffer form (getBuffer, evalshaBuffer, callBuffer, and the EXEC of a MULTI pipeline) */
+  replyEncoding: BufferEncoding | null | undefined;
+  transformReply(result: unknown): unknown;
+}
+
+/** the reply a SimReplies chunk is handing on to ioredis now, and the value made of it (see teachReplyParser) */
+let inFlight: { parser: ReplyParserLike; reply: Reply; value: unknown } | null = null;
+
+/** top-level pushes whose items after the first ioredis hands on as they came (messageBuffer, pmessageBuffer) */
+const MESSAGE_KINDS = new Set(['message', 'pmessage', 'smessage']);
+
 /**
  * Teaches the redis-parser that ioredis loads to read a SimReplies chunk: each reply becomes the
- * value parser.execute would have produced from its RESP bytes (an error its ReplyError, an
- * integer a number, or a string with stringNumbers), except that status and bulk strings are
- * handed on as strings where ioredis asks the parser for Buffers: ioredis turns every Buffer of a
- * reply into a string (utf8) before anything sees it, unless a command was called in its
- * *Buffer form, which neither the reference system nor the harness does. A top-level error goes
- * to returnError, as the parser sends it. Any other chunk is parsed as before.
+ * value ioredis would have made of its RESP bytes. ioredis's parser (returnBuffers) makes a Buffer
+ * of every status and bulk string, an Error of an error (its text read as UTF-8), a number of an
+ * integer (a string with stringNumbers); a command called by its name then turns each Buffer into
+ * its UTF-8 text (Command#transformReply, replyEncoding 'utf8') before anything sees it, while one
+ * called in its *Buffer form (replyEncoding null) keeps the Buffers.
+ *
+ * So a status or bulk (a byte string, bytes.ts) is handed on as its UTF-8 text (nothing to convert
+ * when ASCII), and Command#transformReply, when it transforms that very value for a *Buffer
+ * command, remakes it from the reply with Buffers (the value and the command meet only there:
+ * ioredis matches a reply to its command between the parser and transformReply, synchronously).
+ * The items of a pub/sub message push are Buffers from the start: ioredis emits them as they are
+ * (messageBuffer) and as their toString() (message). A top-level error goes to returnError, as
+ * the parser sends it. Any other chunk is parsed as before.
  */
 function teachReplyParser(): void {
   const fromIoredis = createRequire(createRequire(import.meta.url).resolve('ioredis'));
   const fromParser = createRequire(fromIoredis.resolve('redis-parser'));
   const Parser = fromIoredis('redis-parser') as { prototype: ReplyParserLike & { [SIM_REPLIES]?: true } };
+  const Command = (fromIoredis('./Command') as { default: { prototype: CommandLike } }).default;
   const { ReplyError } = fromParser('redis-errors') as { ReplyError: new (message: string) => Error };
   const proto = Parser.prototype;
   if (proto[SIM_REPLIES]) return;
   const parse = proto.execute;
-  const valueOf = (p: ReplyParserLike, r: Reply): unknown => {
+  /** the value of r: strings as UTF-8 text, or (buffers) status and bulk strings as Buffers */
+  const valueOf = (p: ReplyParserLike, r: Reply, buffers: boolean): unknown => {
     switch (r.t) {
       case 'status':
       case 'bulk':
-        return r.v;
+        return r.v === null ? null : buffers ? bytesBuffer(r.v) : bytesText(r.v);
       case 'error':
-        return new ReplyError(r.v);
+        return new ReplyError(bytesText(r.v));
       case 'int':
         return p.optionStringNumbers ? String(r.v) : r.v;
       case 'array': {
         if (r.v === null) return null;
         const n = r.v.length;
         const out = new Array<unknown>(n);
-        for (let i = 0; i < n; i++) out[i] = valueOf(p, r.v[i]!);
+        const message = !buffers && n >= 3 && r.v[0]!.t === 'bulk' && MESSAGE_KINDS.has(r.v[0]!.v!);
+        for (let i = 0; i < n; i++) out[i] = valueOf(p, r.v[i]!, buffers || (message && i > 0));
         return out;
       }
     }
@@ -79,9 +103,23 @@ function teachReplyParser(): void {
     // a simulated socket carries only SimReplies: nothing half-parsed can be waiting before them
     if (this.buffer !== null) throw new Error('a SimReplies chunk after RESP bytes on one connection');
     for (const r of (chunk as SimReplies).replies) {
-      if (r.t === 'error') this.returnError(valueOf(this, r) as Error);
-      else this.returnReply(valueOf(this, r));
+      const value = valueOf(this, r, false);
+      if (r.t === 'error') {
+        this.returnError(value as Error);
+        continue;
+      }
+      inFlight = { parser: this, reply: r, value };
+      try {
+        this.returnReply(value);
+      } finally {
+        inFlight = null;
+      }
     }
+  };
+  const transformReply = Command.prototype.transformReply;
+  Command.prototype.transformReply = function (this: CommandLike, result: unknown): unknown {
+    if (!this.replyEncoding && inFlight !== null && result === inFlight.value) result = valueOf(inFlight.parser, inFlight.reply, true);
+    return transformReply.call(this, result);
   };
   proto[SIM_REPLIES] = true;
 }
@@ -148,7 +186,8 @@ export class SimSocket extends Duplex implements SimLink {
     readonly conn: number,
     private readonly forget: (s: SimSocket) => void,
   ) {
-    // strings as ioredis writes them: the parser reads a command off the string, no bytes made;
+    // strings as ioredis writes them: the parser reads a command off the string, no bytes made
+    // (a command with a Buffer argument comes as one Buffer: its bytes);
     // replies as objects (SimReplies), read by ioredis's parser as taught above
     super({ allowHalfOpen: false, decodeStrings: false, readableObjectMode: true });
   }

@@ -3,6 +3,7 @@
 // MULTI/EXEC/WATCH, blocked commands served FIFO per key, pub/sub, scripts, expiry, all on
 // a virtual clock. No timers, no I/O, no randomness: the same calls give the same replies.
 
+import { cString } from './bytes.ts';
 import { BASE_COMMANDS, globMatch } from './commands.ts';
 import { arityOk, type BlockedCommand, type BlockRequest, type CommandSpec, type ConnState, type Ctx, type ServerServices } from './context.ts';
 import { HASH_COMMANDS } from './hash-commands.ts';
@@ -229,14 +230,15 @@ export class SimRedis {
     const name = argv[0].toLowerCase();
     const spec = Object.prototype.hasOwnProperty.call(this.commands, name) ? this.commands[name] : undefined;
     if (!spec) {
+      // (as rejectCommandFormat writes it: "%.*s" of each argument, which stops at a NUL byte, and CR/LF made spaces)
       let args = '';
-      for (let i = 1; i < argv.length && args.length < 128; i++) args += `'${argv[i].slice(0, 128 - args.length)}' `;
-      return `ERR unknown command '${argv[0].slice(0, 128)}', with args beginning with: ${args}`;
+      for (let i = 1; i < argv.length && args.length < 128; i++) args += `'${cString(argv[i]).slice(0, 128 - args.length)}' `;
+      return `ERR unknown command '${cString(argv[0]).slice(0, 128)}', with args beginning with: ${args}`.replace(/[\r\n]/g, ' ');
     }
     if (!spec.subcommands || argv.length < 2) return { spec, fullname: name };
     const subName = argv[1].toLowerCase();
     const sub = Object.prototype.hasOwnProperty.call(spec.subcommands, subName) ? spec.subcommands[subName] : undefined;
-    if (!sub) return `ERR unknown subcommand '${argv[1].slice(0, 128)}'. Try ${argv[0].toUpperCase()} HELP.`;
+    if (!sub) return `ERR unknown subcommand '${cString(argv[1]).slice(0, 128)}'. Try ${argv[0].toUpperCase()} HELP.`.replace(/[\r\n]/g, ' ');
     return { spec: { ...sub, noscript: sub.noscript ?? spec.noscript }, fullname: `${name}|${subName}` };
   }
 

@@ -17,7 +17,7 @@ function hstrlen(ctx: Ctx, argv: string[]): Reply {
   const h = typed(ctx, argv[1], 'hash');
   if (h === 'wrongtype') return WRONGTYPE;
   const v = h?.v.get(argv[2]);
-  return int(v === undefined ? 0 : Buffer.byteLength(v, 'utf8'));
+  return int(v === undefined ? 0 : v.length); // a byte string: one char a byte
 }
 
 export const HASH_COMMANDS: Record<string, CommandSpec> = {

@@ -7,9 +7,14 @@
 // state cost more than a whole simulated command): scripts cannot keep state in globals,
 // KEYS/ARGV are set for each call and math.random is reseeded for each call, so sharing
 // it changes no reply. Each SimRedis keeps its own script cache (the sha1s it knows).
+//
+// A Lua string is bytes, and so is every string of the engine (a byte string, bytes.ts): they
+// convert one char code to one byte, both ways (KEYS, ARGV, redis.call's arguments and replies,
+// a script's source and its errors), never through UTF-8.
 
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
+import { cString } from './bytes.ts';
 import { formatG, installLua51Base, installLua51Format, installLuaLibraries, str2number } from './lua-libs.ts';
 import { array, bulk, error, int, NIL, type Reply } from './reply.ts';
 
@@ -70,7 +75,6 @@ const internals = createRequire(createRequire(import.meta.url).resolve('fengari'
 const lstring = internals('./lstring.js') as { luaS_bless(L: unknown, bytes: Uint8Array): unknown };
 const lobject = internals('./lobject.js') as { pushsvalue2s(L: unknown, ts: unknown): void };
 const TValue = (lobject as unknown as { TValue: new (type: number, value: unknown) => unknown }).TValue;
-const ASCII = /^[\x00-\x7f]*$/;
 
 /**
  * fengari's adjust_top (ldo.js), which the VM (lvm.js) and the API (lapi.js) call through the
@@ -180,15 +184,18 @@ numbers.luaO_tostring = (L, o) => {
   o.setsvalue(lstring.luaS_bless(L, o.ttisinteger() ? numberText(o.value) : numberText(o.value)));
 };
 
-/** lua_pushstring(L, to_luastring(s)): the same Lua string, built directly when s is ASCII (nearly every string here) */
-function pushString(L: unknown, s: string): void {
-  if (!ASCII.test(s)) {
-    lua.lua_pushstring(L, to_luastring(s));
-    return;
-  }
+/** a byte string's bytes, in a Uint8Array of its own (as a Lua string holds them) */
+function luaBytes(s: string): Uint8Array {
   const n = s.length;
+  if (n > 256) return new Uint8Array(Buffer.from(s, 'latin1'));
   const bytes = new Uint8Array(n);
   for (let i = 0; i < n; i++) bytes[i] = s.charCodeAt(i);
+  return bytes;
+}
+
+/** lua_pushstring of a byte string: its chars are the Lua string's bytes (no UTF-8), blessed as they are (no second copy) */
+function pushString(L: unknown, s: string): void {
+  const bytes = luaBytes(s);
   pushedBytes.push(bytes);
   pushedText.push(s);
   lobject.pushsvalue2s(L, lstring.luaS_bless(L, bytes));
@@ -208,19 +215,18 @@ const pushedText: string[] = [];
 /** how many of the latest pushed strings a lookup searches */
 const PUSHED_SEARCH = 32;
 
-/** lua_tojsstring(L, idx) (a number converted in place first, null if neither): ASCII decoded directly, anything else by fengari */
+/** the byte string of the Lua string at idx (a number converted in place first), null if neither */
 function toJsString(L: unknown, idx: number): string | null {
   const bytes: Uint8Array | null = lua.lua_tolstring(L, idx);
   if (bytes === null) return null;
   const known = constantText.get(bytes);
   if (known !== undefined) return known;
   for (let i = pushedBytes.length - 1, stop = Math.max(0, pushedBytes.length - PUSHED_SEARCH); i >= stop; i--) if (pushedBytes[i] === bytes) return pushedText[i]!;
-  return decode(L, idx, bytes);
+  return decode(bytes);
 }
 
-function decode(L: unknown, idx: number, bytes: Uint8Array): string {
+function decode(bytes: Uint8Array): string {
   const n = bytes.length;
-  for (let i = 0; i < n; i++) if (bytes[i]! >= 0x80) return lua.lua_tojsstring(L, idx);
   return n <= 1024 ? String.fromCharCode.apply(null, bytes as unknown as number[]) : Buffer.from(bytes.buffer, bytes.byteOffset, n).toString('latin1');
 }
 
@@ -228,10 +234,7 @@ function decode(L: unknown, idx: number, bytes: Uint8Array): string {
 function learnConstants(proto: { k: { value: unknown }[]; p: unknown[] }): void {
   for (const k of proto.k) {
     const bytes = (k.value as { realstring?: unknown } | null)?.realstring;
-    if (!(bytes instanceof Uint8Array)) continue;
-    let ascii = true;
-    for (let i = 0; i < bytes.length; i++) if (bytes[i]! >= 0x80) ascii = false;
-    if (ascii) constantText.set(bytes, String.fromCharCode.apply(null, bytes as unknown as number[]));
+    if (bytes instanceof Uint8Array) constantText.set(bytes, decode(bytes));
   }
   for (const p of proto.p) learnConstants(p as typeof proto);
 }
@@ -259,7 +262,8 @@ const ARGV_NAME = lstring.luaS_bless(null, ARGV);
  */
 const STACK_FLOOR = 64;
 
-export const sha1hex = (s: string): string => createHash('sha1').update(s, 'utf8').digest('hex');
+/** SHA1 of a byte string's bytes, in hex */
+export const sha1hex = (s: string): string => createHash('sha1').update(s, 'latin1').digest('hex');
 
 /** what a running script's redis.call reaches: the engine, in the script's context */
 export interface ScriptHost {
@@ -405,8 +409,8 @@ class LuaRuntime {
     const known = this.compiled.get(body);
     if (known !== undefined) return known;
     const L = this.L;
-    if (lauxlib.luaL_loadbuffer(L, to_luastring(body), null, to_luastring('@user_script')) !== L_OK) {
-      const msg = lua.lua_tojsstring(L, -1);
+    if (lauxlib.luaL_loadbuffer(L, luaBytes(body), null, to_luastring('@user_script')) !== L_OK) {
+      const msg = toJsString(L, -1);
       lua.lua_pop(L, 1);
       return error(`ERR Error compiling script (new function): ${msg}`);
     }
@@ -458,7 +462,8 @@ class LuaRuntime {
     const source = this.field(-1, 'source');
     const line = this.field(-1, 'line');
     if (msg === undefined) return error(`ERR Error running script (call to f_${sha}): @user_script: Unknown error`);
-    const text = msg.replace(/[\r\n]/g, ' ');
+    // (read as a C string, as Redis reads the err field: up to a NUL byte)
+    const text = cString(msg).replace(/[\r\n]/g, ' ');
     return error(source !== undefined && line !== undefined ? `${text} script: ${sha}, on ${source}:${line}.` : text);
   }
 
@@ -467,14 +472,14 @@ class LuaRuntime {
     const L = this.L;
     lua.lua_getfield(L, idx, to_luastring(name));
     const t = lua.lua_type(L, -1);
-    const v = t === T_STRING ? lua.lua_tojsstring(L, -1) : t === T_NUMBER ? String(lua.lua_tonumber(L, -1)) : undefined;
+    const v = t === T_STRING ? toJsString(L, -1)! : t === T_NUMBER ? String(lua.lua_tonumber(L, -1)) : undefined;
     lua.lua_pop(L, 1);
     return v;
   }
 
   private str(idx: number): string | undefined {
     const t = lua.lua_type(this.L, idx);
-    return t === T_STRING || t === T_NUMBER ? lua.lua_tojsstring(this.L, idx) : undefined;
+    return t === T_STRING || t === T_NUMBER ? toJsString(this.L, idx)! : undefined;
   }
 
   private pushStrings(items: string[]): void {
@@ -502,16 +507,17 @@ class LuaRuntime {
         const abs: number = lua.lua_absindex(L, idx);
         lua.lua_getfield(L, abs, ERR_FIELD);
         if (lua.lua_type(L, -1) === T_STRING) {
-          const e = lua.lua_tojsstring(L, -1);
+          const e = toJsString(L, -1)!;
           lua.lua_pop(L, 1);
-          return error(e.replace(/[\r\n]/g, ' '));
+          // (Redis reads the err and ok fields as C strings: up to a NUL byte)
+          return error(cString(e).replace(/[\r\n]/g, ' '));
         }
         lua.lua_pop(L, 1);
         lua.lua_getfield(L, abs, OK_FIELD);
         if (lua.lua_type(L, -1) === T_STRING) {
-          const s = lua.lua_tojsstring(L, -1);
+          const s = toJsString(L, -1)!;
           lua.lua_pop(L, 1);
-          return { t: 'status', v: s.replace(/[\r\n]/g, ' ') };
+          return { t: 'status', v: cString(s).replace(/[\r\n]/g, ' ') };
         }
         lua.lua_pop(L, 1);
         const items: Reply[] = [];
@@ -609,7 +615,7 @@ class LuaRuntime {
       sha1hex: (l) => {
         // (raised as Redis raises it: an error table, no script position in the text)
         if (lua.lua_gettop(l) !== 1) return this.fail(l, true, 'wrong number of arguments');
-        lua.lua_pushstring(l, to_luastring(sha1hex(lua.lua_type(l, 1) === T_STRING || lua.lua_type(l, 1) === T_NUMBER ? lua.lua_tojsstring(l, 1) : '')));
+        pushString(l, sha1hex(lua.lua_type(l, 1) === T_STRING || lua.lua_type(l, 1) === T_NUMBER ? toJsString(l, 1)! : ''));
         return 1;
       },
       error_reply: (l) => {
@@ -617,7 +623,7 @@ class LuaRuntime {
           this.pushError('ERR wrong number or type of arguments');
           return 1;
         }
-        const e: string = lua.lua_tojsstring(l, -1);
+        const e = toJsString(l, -1)!;
         this.pushError(errorText(e.startsWith('-') ? e : `-${e}`));
         return 1;
       },
@@ -626,10 +632,10 @@ class LuaRuntime {
           this.pushError('ERR wrong number or type of arguments');
           return 1;
         }
-        const s = lua.lua_tojsstring(l, -1);
+        const s = toJsString(l, -1)!;
         lua.lua_createtable(l, 0, 1);
-        lua.lua_pushstring(l, to_luastring(s));
-        lua.lua_setfield(l, -2, to_luastring('ok'));
+        pushString(l, s);
+        lua.lua_setfield(l, -2, OK_FIELD);
         return 1;
       },
       log: () => 0,

@@ -1,4 +1,5 @@
-// Replies of the simulated Redis, as RESP2 puts them on the wire, and their encoder.
+// Replies of the simulated Redis, as RESP2 puts them on the wire, and their encoder. Every
+// string in a reply is a byte string (bytes.ts).
 
 export type Reply =
   | { t: 'status'; v: string } // +OK
@@ -26,9 +27,24 @@ export const WRONGTYPE = error('WRONGTYPE Operation against a key holding the wr
 export const SYNTAX = error('ERR syntax error');
 export const NOT_INTEGER = error('ERR value is not an integer or out of range');
 
+/**
+ * An error reply formatted as redis-server's addReplyErrorFormat formats one: each value a C
+ * string (%s stops at its first NUL byte), and CR and LF anywhere made spaces (a client's bytes
+ * may hold them; the reply must stay one line).
+ */
+export function errorf(parts: TemplateStringsArray, ...values: string[]): Reply {
+  let text = parts[0]!;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    const nul = v.indexOf('\0');
+    text += (nul < 0 ? v : v.slice(0, nul)) + parts[i + 1]!;
+  }
+  return error(text.replace(/[\r\n]/g, ' '));
+}
+
 export const isError = (r: Reply): r is { t: 'error'; v: string } => r.t === 'error';
 
-/** RESP2 bytes of one reply; bulk lengths count utf8 bytes. */
+/** RESP2 bytes of one reply, as a byte string (its length is the reply's size in bytes). */
 export function encodeReply(r: Reply): string {
   // concatenated, not joined from an array: V8 builds the rope without copying, and the
   // socket's Buffer.from flattens it once
@@ -40,7 +56,7 @@ export function encodeReply(r: Reply): string {
     case 'int':
       return ':' + String(r.v) + '\r\n';
     case 'bulk':
-      return r.v === null ? '$-1\r\n' : '$' + String(Buffer.byteLength(r.v, 'utf8')) + '\r\n' + r.v + '\r\n';
+      return r.v === null ? '$-1\r\n' : '$' + String(r.v.length) + '\r\n' + r.v + '\r\n';
     case 'array': {
       if (r.v === null) return '*-1\r\n';
       let out = '*' + String(r.v.length) + '\r\n';

@@ -1,7 +1,10 @@
 // Incremental RESP parsers: requests (bytes a client writes → argv arrays, as redis-server
 // reads them: multibulk or inline, split anywhere, pipelined) and replies (bytes a server
 // writes → Reply, for the raw client of the differential test).
+// Payloads, status and error lines are read as byte strings (bytes.ts); a JS string a client
+// writes is text, its bytes its UTF-8.
 
+import { NON_ASCII } from './bytes.ts';
 import type { Reply } from './reply.ts';
 
 export class ProtocolError extends Error {}
@@ -14,7 +17,7 @@ abstract class Incremental<T> {
   protected buf: Buffer = Buffer.alloc(0);
   protected pos = 0;
 
-  /** Feeds a chunk; returns every message now complete, in order. */
+  /** Feeds a chunk (a string is text: its bytes are its UTF-8); returns every message now complete, in order. */
   feed(chunk: Buffer | string): T[] {
     const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
     this.buf = this.pos < this.buf.length ? Buffer.concat([this.buf.subarray(this.pos), bytes]) : bytes;
@@ -45,18 +48,16 @@ abstract class Incremental<T> {
     return s;
   }
 
-  /** A length-prefixed payload of n bytes plus CRLF; undefined if incomplete. */
+  /** A length-prefixed payload of n bytes plus CRLF, as a byte string; undefined if incomplete. */
   protected payload(n: number): string | undefined {
     if (this.buf.length - this.pos < n + 2) return undefined;
-    const s = this.buf.toString('utf8', this.pos, this.pos + n);
+    const s = this.buf.toString('latin1', this.pos, this.pos + n);
     if (this.buf[this.pos + n] !== CR || this.buf[this.pos + n + 1] !== LF) throw new ProtocolError("Protocol error: expected '\\r\\n'");
     this.pos += n + 2;
     return s;
   }
 }
 
-/** a character outside ASCII (its UTF-8 bytes outnumber its UTF-16 units) */
-const NON_ASCII = /[^\x00-\x7f]/;
 
 /**
  * Whole multibulk commands read straight off a string, as the byte parser reads them when every
@@ -91,10 +92,11 @@ function multibulksOf(s: string): string[][] | undefined {
   return out;
 }
 
-/** Client → server: each message is one command's argv. */
+/** Client → server: each message is one command's argv, as byte strings. */
 export class RequestParser extends Incremental<string[]> {
   override feed(chunk: Buffer | string): string[][] {
     // what a client writes nearly always: whole commands in one ASCII string, nothing pending
+    // (its chars are its bytes); text with other chars is read as its UTF-8 bytes
     if (typeof chunk === 'string' && this.pos >= this.buf.length && !NON_ASCII.test(chunk)) {
       const commands = multibulksOf(chunk);
       if (commands) return commands;
@@ -130,7 +132,8 @@ export class RequestParser extends Incremental<string[]> {
   private inline(): string[] | undefined {
     const text = this.line();
     if (text === undefined) return undefined;
-    const argv = Buffer.from(text, 'latin1').toString('utf8').trim().split(/\s+/).filter((s) => s !== '');
+    // (split at C's isspace bytes, as sdssplitargs; a byte string's other chars stay as they are)
+    const argv = text.split(/[ \t\n\v\f\r]+/).filter((s) => s !== '');
     return argv.length === 0 ? this.parseOne() : argv;
   }
 }
@@ -141,7 +144,8 @@ export class ReplyParser extends Incremental<Reply> {
     const head = this.line();
     if (head === undefined) return undefined;
     const kind = head[0];
-    const rest = Buffer.from(head.slice(1), 'latin1').toString('utf8');
+    // (a status or error line's bytes, as a byte string like a bulk's)
+    const rest = head.slice(1);
     switch (kind) {
       case '+':
         return { t: 'status', v: rest };
@@ -172,9 +176,9 @@ export class ReplyParser extends Incremental<Reply> {
   }
 }
 
-/** RESP2 request bytes of one command (what a client writes). */
+/** RESP2 request bytes of one command (what a client writes), as a byte string, from the byte strings of its arguments. */
 export function encodeRequest(argv: readonly string[]): string {
   let s = `*${argv.length}\r\n`;
-  for (const a of argv) s += `$${Buffer.byteLength(a, 'utf8')}\r\n${a}\r\n`;
+  for (const a of argv) s += `$${a.length}\r\n${a}\r\n`;
   return s;
 }

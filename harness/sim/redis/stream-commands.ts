@@ -3,7 +3,7 @@
 
 import { parseLL, touch, typed } from './commands.ts';
 import type { BlockRequest, CommandSpec, Ctx } from './context.ts';
-import { array, bulk, bulks, EMPTY_ARRAY, error, int, NIL, NIL_ARRAY, NOT_INTEGER, OK, ONE, SYNTAX, WRONGTYPE, ZERO, type Reply } from './reply.ts';
+import { array, bulk, bulks, EMPTY_ARRAY, error, errorf, int, NIL, NIL_ARRAY, NOT_INTEGER, OK, ONE, SYNTAX, WRONGTYPE, ZERO, type Reply } from './reply.ts';
 import {
   byName,
   compareIds,
@@ -51,7 +51,7 @@ function streamAt(ctx: Ctx, key: string): Stream | undefined | 'wrongtype' {
   return v?.v;
 }
 
-const noGroup = (key: string, group: string) => error(`NOGROUP No such key '${key}' or consumer group '${group}'`);
+const noGroup = (key: string, group: string) => errorf`NOGROUP No such key '${key}' or consumer group '${group}'`;
 
 // ---- XADD / XLEN / XRANGE / XDEL -----------------------------------------------------
 
@@ -253,7 +253,7 @@ function xdel(ctx: Ctx, argv: string[]): Reply {
 
 function xgroup(ctx: Ctx, argv: string[]): Reply {
   const sub = argv[1].toLowerCase();
-  const subSyntax = error(`ERR unknown subcommand or wrong number of arguments for '${argv[1]}'. Try XGROUP HELP.`);
+  const subSyntax = errorf`ERR unknown subcommand or wrong number of arguments for '${argv[1].slice(0, 128)}'. Try XGROUP HELP.`;
   let mkstream = false;
   let entriesRead = INVALID_ENTRIES_READ;
   let s: Stream | undefined;
@@ -286,7 +286,7 @@ function xgroup(ctx: Ctx, argv: string[]): Reply {
     }
     group = s.groups.get(argv[3]);
     if (!group && (sub === 'setid' || sub === 'createconsumer' || sub === 'delconsumer')) {
-      return error(`NOGROUP No such consumer group '${argv[3]}' for key name '${argv[2]}'`);
+      return errorf`NOGROUP No such consumer group '${argv[3]}' for key name '${argv[2]}'`;
     }
   }
   const key = argv[2];
@@ -400,7 +400,7 @@ function xread(ctx: Ctx, argv: string[]): Reply | BlockRequest {
     if (s === 'wrongtype') return WRONGTYPE;
     if (groupName !== undefined) {
       const g = s?.groups.get(groupName);
-      if (!s || !g) return error(`NOGROUP No such key '${key}' or consumer group '${groupName}' in XREADGROUP with GROUP option`);
+      if (!s || !g) return errorf`NOGROUP No such key '${key}' or consumer group '${groupName}' in XREADGROUP with GROUP option`;
       groups.push(g);
     }
     if (idArg === '$') {
@@ -586,7 +586,7 @@ function xclaim(ctx: Ctx, argv: string[]): Reply {
       const id = strictId(argv[++j]);
       if (!id) return INVALID_ID;
       lastId = id;
-    } else return error(`ERR Unrecognized XCLAIM option '${argv[j]}'`);
+    } else return errorf`ERR Unrecognized XCLAIM option '${argv[j]}'`;
   }
   if (compareIds(lastId, g.lastId) > 0) g.lastId = lastId;
   if (deliveryTime === -1 || deliveryTime < 0 || deliveryTime > ctx.now) deliveryTime = ctx.now;
@@ -737,7 +737,7 @@ function xinfoConsumers(ctx: Ctx, argv: string[]): Reply {
   if (s === 'wrongtype') return WRONGTYPE;
   if (!s) return error('ERR no such key');
   const g = s.groups.get(argv[3]);
-  if (!g) return error(`NOGROUP No such consumer group '${argv[3]}' for key name '${argv[2]}'`);
+  if (!g) return errorf`NOGROUP No such consumer group '${argv[3]}' for key name '${argv[2]}'`;
   return array(
     byName(g.consumers.values()).map((c) =>
       array([bulk('name'), bulk(c.name), bulk('pending'), int(c.pel.length), bulk('idle'), int(Math.max(0, ctx.now - c.seenTime))]),

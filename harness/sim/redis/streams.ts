@@ -2,6 +2,8 @@
 // last-delivered id and logical read counter, the group's pending entries list (PEL) and
 // each consumer's share of it. Command parsing and replies are in stream-commands.ts.
 
+import { compareBytes } from './bytes.ts';
+
 export interface StreamId {
   ms: number;
   seq: number;
@@ -470,9 +472,4 @@ export class Stream {
 /** rax order of names (bytewise), as XINFO and XPENDING list groups and consumers */
 export function byName<T extends { name: string }>(items: Iterable<T>): T[] {
   return [...items].sort((a, b) => compareBytes(a.name, b.name));
-}
-
-export function compareBytes(a: string, b: string): number {
-  if (a === b) return 0;
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }

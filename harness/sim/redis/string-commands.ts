@@ -8,7 +8,8 @@ import { array, bulk, error, int, NIL, NOT_INTEGER, OK, ONE, WRONGTYPE, ZERO, ty
 const LLONG_MAX = 9223372036854775807n;
 const LLONG_MIN = -9223372036854775808n;
 
-const byteLength = (s: string): number => Buffer.byteLength(s, 'utf8');
+/** a byte string's length is its byte count (bytes.ts: one char a byte) */
+const byteLength = (s: string): number => s.length;
 
 function setnx(ctx: Ctx, argv: string[]): Reply {
   if (ctx.db.has(argv[1])) return ZERO;

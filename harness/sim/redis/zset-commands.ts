@@ -1,28 +1,13 @@
 // Sorted-set commands (ZADD, ZRANGE and friends, ZLEXCOUNT, ZREM*, ZPOP*, BZPOP*) with Redis 7.0's replies,
 // argument checks in Redis's order, and its error texts.
 
+import { compareBytes } from './bytes.ts';
 import { parseLL, parseTimeoutSeconds, touch, typed } from './commands.ts';
 import type { BlockRequest, CommandSpec, Ctx } from './context.ts';
 import { array, bulk, bulks, EMPTY_ARRAY, error, int, NIL, NIL_ARRAY, NOT_INTEGER, SYNTAX, WRONGTYPE, ZERO, type Reply } from './reply.ts';
 import { scanCollection } from './scan.ts';
 
-/** byte order of the UTF-8 encodings (what memcmp gives redis-server), without encoding */
-export function compareBytes(a: string, b: string): number {
-  if (a === b) return 0;
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    let x = a.charCodeAt(i);
-    let y = b.charCodeAt(i);
-    if (x === y) continue;
-    if (x >= 0xd800 && y >= 0xd800) {
-      // surrogates (code points above U+FFFF) sort after every BMP unit from U+E000 on
-      x = x >= 0xe000 ? x - 0x800 : x + 0x2000;
-      y = y >= 0xe000 ? y - 0x800 : y + 0x2000;
-    }
-    return x < y ? -1 : 1;
-  }
-  return a.length - b.length;
-}
+export { compareBytes } from './bytes.ts';
 
 /** A sorted set: scores by member, and the members in (score, member) order. */
 export class ZSet {
