@@ -31,6 +31,7 @@ export const bull: SystemModule = libraryModule({
   // processing a job waits retryProcessDelay (5 s) before the next try; a reconnect is retried
   // within 500 ms (the app's retryStrategy). Its connections have no socket timeout.
   livenessBoundMs: () => 5_000 + 5_000 + 500,
+  simulation: async () => (await import('./sim.ts')).bullSim,
 });
 
 // ---------------------------------------------------------------------------------------
@@ -68,11 +69,20 @@ function record(admin: Redis, history: HistoryRecorder): Promise<Recording> {
 // ---------------------------------------------------------------------------------------
 // the final state
 
-/** A Queue of the harness's own on the real Redis port (never through a link), for Bull's own reading of its jobs. */
+/**
+ * A Queue of the harness's own, for Bull's own reading of its jobs: its connections go where the
+ * harness's own does (the real Redis port, never through a link; in simulation, the admin link).
+ */
 function openReader(admin: Redis): BullQueue {
-  const o = admin.options;
-  const redis = { host: o.host ?? '127.0.0.1', port: o.port ?? 6379, password: o.password, maxRetriesPerRequest: 3 };
-  const queue: BullQueue = new Queue(QUEUE_NAME, { redis });
+  const createClient = (type: string) => {
+    const r = new Redis({
+      ...admin.options, connectionName: `harness-reader-${type}`, retryStrategy: (n: number) => (n > 3 ? null : 100),
+      ...(type === 'client' ? { maxRetriesPerRequest: 3 } : { maxRetriesPerRequest: null, enableReadyCheck: false }),
+    });
+    r.on('error', () => undefined);
+    return r;
+  };
+  const queue: BullQueue = new Queue(QUEUE_NAME, { createClient: createClient as never });
   queue.on('error', () => undefined);
   return queue;
 }

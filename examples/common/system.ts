@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { SimLoader } from '../../harness/sim/embedding.ts';
 import type { Redis } from 'ioredis';
 import type { HistoryRecorder } from '../../harness/history/recorder.ts';
 import type { TransitionEntry } from '../../harness/history/types.ts';
@@ -30,7 +31,7 @@ const EXAMPLES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..'
  * state inside its own Redis scripts), no executor process (the worker runs the payload itself),
  * one event source (a worker reports through one connection), no consumer names (every start of
  * a worker is a new one already), no transition log with the state changed from, no running set,
- * no task status from its API, no planted bugs, no simulated form, no images.
+ * no task status from its API, no planted bugs, no images; a simulated form where the application has one (`simulation`, examples/<dir>/sim.ts).
  */
 export const LIBRARY_PROVIDES: Provides = { capabilities: ['concurrency'], evidence: ['executions-log'] };
 
@@ -72,12 +73,15 @@ export function libraryModule(o: {
   name: string; pkg: string; dir: string; settings: string;
   record?: SystemModule['record']; readFinalState: SystemModule['readFinalState']; progress: SystemModule['progress']; quiescent: SystemModule['quiescent'];
   livenessBoundMs: NonNullable<SystemModule['livenessBoundMs']>;
+  /** its simulated form (examples/<dir>/sim.ts), where it has one */
+  simulation?: SimLoader;
 }): SystemModule {
   return {
     name: o.name,
     label: `${o.pkg} ${packageVersion(o.pkg)}`,
     settings: o.settings,
-    provides: LIBRARY_PROVIDES,
+    provides: o.simulation ? { ...LIBRARY_PROVIDES, capabilities: [...LIBRARY_PROVIDES.capabilities, 'simulation'] } : LIBRARY_PROVIDES,
+    ...(o.simulation ? { simulation: o.simulation } : {}),
     skip: LIBRARY_SKIP,
     evidence: { executionsLog: evidenceKeys().executions },
     shape: libraryShape,

@@ -1,0 +1,5 @@
+// The Bull application in simulation: its roles (roles.ts) on the simulation's edges (common/sim.ts).
+import { librarySim } from '../common/sim.ts';
+import { startProducer, startWorker } from './roles.ts';
+
+export const bullSim = librarySim({ startProducer, startWorker });

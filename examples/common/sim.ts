@@ -1,0 +1,49 @@
+// A library application's simulated form (harness/sim/embedding.ts): its producer and workers, the
+// same role functions its processes run (examples/<library>/roles.ts), started on the
+// simulation's edges. Their connections dial the simulated network; the front door answers the
+// client API through `answer`, as its HTTP server does. A kill cuts every connection the role
+// opened without QUIT (what it had sent is sent) and refuses any it opens afterwards: what is left
+// of it (the library's own timers) runs on against closed connections and reaches nothing.
+
+import type { Redis } from 'ioredis';
+import type { SimProcess, SimSystem } from '../../harness/sim/embedding.ts';
+import { answer, type FrontDoor, type RoleOptions } from './app.ts';
+
+export interface LibraryRoles {
+  startProducer(o: RoleOptions): Promise<{ door: FrontDoor; close(): Promise<void> }>;
+  startWorker(o: RoleOptions & { leaseMs: number; concurrency: number }): Promise<{ close(): Promise<void> }>;
+}
+
+export function librarySim(roles: LibraryRoles): SimSystem {
+  return {
+    start(o, edges): SimProcess {
+      const opened: Redis[] = [];
+      let crashed = false;
+      const cut = (r: Redis) => r.disconnect(false);
+      const options: RoleOptions = {
+        id: o.id,
+        dial: (settings) => ({ ...settings, ...edges.redisOptions() }),
+        log: (line) => edges.log(line),
+        opened: (r) => {
+          opened.push(r);
+          if (crashed) cut(r);
+        },
+      };
+      const starting = o.role === 'front-door' ? roles.startProducer(options) : roles.startWorker({ ...options, leaseMs: o.leaseMs, concurrency: o.concurrency });
+      starting.catch(() => undefined);
+      return {
+        ready: starting,
+        stop: async () => (await starting).close(),
+        crash: () => {
+          crashed = true;
+          for (const r of opened) cut(r);
+        },
+        request: async (req) => {
+          const { door } = (await starting) as { door?: FrontDoor };
+          if (!door) throw new Error(`${o.id} is no front door`);
+          return answer(door, req, () => edges.newId());
+        },
+      };
+    },
+  };
+}
