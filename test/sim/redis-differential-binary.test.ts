@@ -60,6 +60,9 @@ const hashKey = pool('h');
 const listKey = pool('l');
 const zsetKey = pool('z');
 const streamKey = pool('x');
+const setKey = pool('t');
+const group = fc.constantFrom('g', 'g\xff', 'g\x00', '\xc3\xa9', 'G');
+const consumer = fc.constantFrom('c', 'c\xff', '\x80', 'c\r\n');
 /** a member or field: from a small pool or any bytes */
 const member = fc.oneof(fc.constantFrom('', 'a', '\x00', '\xff', '\xff\x00', '\xc3\xa9', '\xc3', 'a\r\nb', '\x80', '\x7f'), bytes);
 
@@ -102,9 +105,19 @@ const command: fc.Arbitrary<string[]> = fc.oneof(
   fc.tuple(hashKey, member, bytes, member, bytes).map(([k, f1, v1, f2, v2]) => ['HSET', k, f1, v1, f2, v2]),
   fc.tuple(hashKey, member).map(([k, f]) => ['HGET', k, f]),
   hashKey.map((k) => ['HGETALL', k]),
+  fc.tuple(hashKey, member, member).map(([k, f1, f2]) => ['HMGET', k, f1, f2]),
+  // sets (their members' order is a hash table's on redis-server: only membership is compared)
+  fc.tuple(setKey, member, member).map(([k, m1, m2]) => ['SADD', k, m1, m2]),
+  fc.tuple(setKey, member).map(([k, m]) => ['SISMEMBER', k, m]),
+  setKey.map((k) => ['SCARD', k]),
   // streams
   fc.tuple(streamKey, member, bytes, bytes).map(([k, f, v1, v2]) => ['XADD', k, NEXT_ID, f, v1, 'g\xff', v2]),
   streamKey.map((k) => ['XRANGE', k, '-', '+']),
+  // consumer groups with binary names: XINFO GROUPS and XPENDING list them in byte order
+  fc.tuple(streamKey, group).map(([k, g]) => ['XGROUP', 'CREATE', k, g, '0', 'MKSTREAM']),
+  fc.tuple(streamKey, group, consumer).map(([k, g, c]) => ['XREADGROUP', 'GROUP', g, c, 'COUNT', '2', 'STREAMS', k, '>']),
+  streamKey.map((k) => ['XINFO', 'GROUPS', k]),
+  fc.tuple(streamKey, group).map(([k, g]) => ['XPENDING', k, g]),
   // lists
   fc.tuple(listKey, fc.array(member, { minLength: 1, maxLength: 3 })).map(([k, ms]) => ['LPUSH', k, ...ms]),
   listKey.map((k) => ['LRANGE', k, '0', '-1']),
@@ -119,6 +132,9 @@ const command: fc.Arbitrary<string[]> = fc.oneof(
   fc.tuple(bytes, fc.integer({ min: -5, max: 6 }), fc.integer({ min: -5, max: 6 })).map(([a, i, j]) => ['EVAL', 'return string.sub(ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]))', '0', a, String(i), String(j)]),
   bytes.map((a) => ['EVAL', 'return redis.sha1hex(ARGV[1])', '0', a]),
   fc.tuple(bytes, bytes).map(([a, b]) => ['EVAL', 'return {cjson.encode(ARGV[1]), cjson.encode({ARGV[1], ARGV[2]})}', '0', a, b]),
+  // cjson.decode: bytes >= 0x80 inside a JSON string are kept as they are, \u escapes become UTF-8
+  bytes.map((a) => ['EVAL', 'local v = cjson.decode(ARGV[1]) return {v, #v}', '0', `"${a.replace(/[\x00-\x1f"\\]/g, '')}"`]),
+  fc.string({ unit: 'grapheme', maxLength: 4 }).map((t) => ['EVAL', 'local v = cjson.decode(ARGV[1]) return {v, #v}', '0', JSON.stringify(t).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)]),
   packable.map((v) => ['EVAL', `${SHOW}return show(cmsgpack.unpack(ARGV[1]))`, '0', bufferBytes(pack(v))]),
   packable.map((v) => ['EVAL', 'return cjson.encode(cmsgpack.unpack(ARGV[1]))', '0', bufferBytes(pack(v))]),
   fc.tuple(strKey, bytes).map(([k, a]) => ['EVAL', "redis.call('SET', KEYS[1], ARGV[1] .. ARGV[1]) return {redis.call('GET', KEYS[1]), redis.call('STRLEN', KEYS[1])}", '1', k, a]),
