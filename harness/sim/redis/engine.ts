@@ -101,6 +101,7 @@ export class SimRedis {
     return id;
   }
 
+  /** runs one command; argv and every string of the reply are byte strings (bytes.ts: one char a byte; JS text goes in as textBytes(text)) */
   exec(connId: number, argv: string[]): ExecResult {
     const conn = this.conns.get(connId);
     if (!conn) return error('ERR connection closed');

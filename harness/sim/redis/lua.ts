@@ -285,8 +285,9 @@ export function formatG17(x: number): string {
   return strip(x.toFixed(16 - e));
 }
 
-/** Redis's luaPushErrorBuff: "-CODE msg" keeps its code, anything else gets ERR */
-function errorText(raw: string): string {
+/** Redis's luaPushErrorBuff: "-CODE msg" keeps its code, anything else gets ERR (the text a C string: up to a NUL byte) */
+function errorText(text: string): string {
+  const raw = cString(text);
   let code = 'ERR';
   let msg = raw;
   if (raw.startsWith('-')) {
