@@ -32,6 +32,7 @@ export const bullmq: SystemModule = libraryModule({
   // unanswered 1 s past that and reopens the blocking connection; a reconnect is retried within
   // 500 ms (the app's retryStrategy). Counted one after another.
   livenessBoundMs: () => 15_000 + 5_000 + 1_000 + 500,
+  simulation: async () => (await import('./sim.ts')).bullmqSim,
 });
 
 // ---------------------------------------------------------------------------------------
@@ -79,10 +80,12 @@ async function readEvents(admin: Redis, history: HistoryRecorder): Promise<Trans
 // ---------------------------------------------------------------------------------------
 // the final state
 
-/** A Queue of the harness's own on the real Redis port (never through a link), for BullMQ's own reading of its jobs. */
+/**
+ * A Queue of the harness's own, for BullMQ's own reading of its jobs: its connection goes where the
+ * harness's own does (the real Redis port, never through a link; in simulation, the admin link).
+ */
 function openReader(admin: Redis): { queue: Queue<JobData, JobResult>; close(): Promise<void> } {
-  const o = admin.options;
-  const connection = new Redis({ host: o.host ?? '127.0.0.1', port: o.port ?? 6379, password: o.password, maxRetriesPerRequest: 3, lazyConnect: false });
+  const connection = new Redis({ ...admin.options, connectionName: 'harness-reader', maxRetriesPerRequest: 3, retryStrategy: (n: number) => (n > 3 ? null : 100), lazyConnect: false });
   connection.on('error', () => undefined);
   const queue = new Queue<JobData, JobResult>(QUEUE_NAME, { connection });
   queue.on('error', () => undefined);

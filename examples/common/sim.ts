@@ -2,16 +2,23 @@
 // same role functions its processes run (examples/<library>/roles.ts), started on the
 // simulation's edges. Their connections dial the simulated network; the front door answers the
 // client API through `answer`, as its HTTP server does. A kill cuts every connection the role
-// opened without QUIT (what it had sent is sent) and refuses any it opens afterwards: what is left
-// of it (the library's own timers) runs on against closed connections and reaches nothing.
+// opened without QUIT (what it had sent is sent) and refuses any it opens afterwards, and the
+// role's own `crash` (where the library opens connections of its own) ends its loops and timers;
+// whatever of it still runs reaches nothing: the world has cut its endpoint off the network.
 
 import type { Redis } from 'ioredis';
 import type { SimProcess, SimSystem } from '../../harness/sim/embedding.ts';
 import { answer, type FrontDoor, type RoleOptions } from './app.ts';
 
+/** A started role: `close` stops it gracefully; `crash`, where the library opens connections of its own, ends its loops and timers at once. */
+interface StartedRole {
+  close(): Promise<void>;
+  crash?(): void;
+}
+
 export interface LibraryRoles {
-  startProducer(o: RoleOptions): Promise<{ door: FrontDoor; close(): Promise<void> }>;
-  startWorker(o: RoleOptions & { leaseMs: number; concurrency: number }): Promise<{ close(): Promise<void> }>;
+  startProducer(o: RoleOptions): Promise<StartedRole & { door: FrontDoor }>;
+  startWorker(o: RoleOptions & { leaseMs: number; concurrency: number }): Promise<StartedRole>;
 }
 
 export function librarySim(roles: LibraryRoles): SimSystem {
@@ -29,14 +36,15 @@ export function librarySim(roles: LibraryRoles): SimSystem {
           if (crashed) cut(r);
         },
       };
-      const starting = o.role === 'front-door' ? roles.startProducer(options) : roles.startWorker({ ...options, leaseMs: o.leaseMs, concurrency: o.concurrency });
-      starting.catch(() => undefined);
+      const starting: Promise<StartedRole> = o.role === 'front-door' ? roles.startProducer(options) : roles.startWorker({ ...options, leaseMs: o.leaseMs, concurrency: o.concurrency });
+      starting.then((role) => crashed && role.crash?.(), () => undefined);
       return {
         ready: starting,
         stop: async () => (await starting).close(),
         crash: () => {
           crashed = true;
           for (const r of opened) cut(r);
+          void starting.then((role) => role.crash?.(), () => undefined);
         },
         request: async (req) => {
           const { door } = (await starting) as { door?: FrontDoor };
