@@ -1,19 +1,6 @@
 // One Bull worker process of the application (roles.ts startWorker; settings there): concurrency
 // --concurrency (default 1), lock and stall interval --lease-ms.
+import { workerMain } from '../common/app.ts';
+import { startWorker } from './roles.ts';
 
-import { dialPort, lifecycle, log, parseArgs, ready } from '../common/app.ts';
-import { startWorker, type Role } from './roles.ts';
-
-const args = parseArgs();
-let role: Role | undefined;
-lifecycle(args.id, async () => role?.close());
-
-startWorker({ id: args.id, dial: dialPort(args.redisPort), log: (line) => log(args.id, line), leaseMs: args.leaseMs, concurrency: args.concurrency })
-  .then((r) => {
-    role = r;
-    ready('worker', args.id);
-  })
-  .catch((err: unknown) => {
-    log(args.id, `failed to start: ${err instanceof Error ? err.message : String(err)}`);
-    process.exit(1);
-  });
+workerMain(startWorker);

@@ -109,6 +109,38 @@ export function lifecycle(id: string, close: () => Promise<void>): void {
   process.on('unhandledRejection', (err) => log(id, `unhandled rejection: ${err instanceof Error ? err.message : String(err)}`));
 }
 
+/** A role's process: its flags parsed, the role started where its link goes, its ready line printed; SIGTERM closes it. */
+function roleMain<R extends { close(): Promise<void> }>(role: string, start: (args: AppArgs, o: RoleOptions) => Promise<R>, serve: (args: AppArgs, r: R) => Promise<{ extra?: Record<string, unknown>; close?(): Promise<void> }> = async () => ({})): void {
+  const args = parseArgs();
+  let started: R | undefined;
+  let served: { extra?: Record<string, unknown>; close?(): Promise<void> } | undefined;
+  lifecycle(args.id, async () => {
+    await served?.close?.();
+    await started?.close();
+  });
+  void (async () => {
+    started = await start(args, { id: args.id, dial: dialPort(args.redisPort), log: (line) => log(args.id, line) });
+    served = await serve(args, started);
+    ready(role, args.id, served.extra ?? {});
+  })().catch((err: unknown) => {
+    log(args.id, `failed to start: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  });
+}
+
+/** A worker process of a library application: `start` is its roles.ts startWorker. */
+export function workerMain(start: (o: RoleOptions & { leaseMs: number; concurrency: number }) => Promise<{ close(): Promise<void> }>): void {
+  roleMain('worker', (args, o) => start({ ...o, leaseMs: args.leaseMs, concurrency: args.concurrency }));
+}
+
+/** The front-door process of a library application: its roles.ts startProducer, behind the client API over HTTP (serveFrontDoor). */
+export function producerMain(start: (o: RoleOptions) => Promise<{ door: FrontDoor; close(): Promise<void> }>): void {
+  roleMain('producer', (_args, o) => start(o), async (args, producer) => {
+    const door = await serveFrontDoor(args.httpPort, producer.door);
+    return { extra: { port: door.port }, close: () => door.close() };
+  });
+}
+
 /** The one line the harness waits for (PROTOCOL.md, "Processes"). */
 export function ready(role: string, id: string, extra: Record<string, unknown> = {}): void {
   process.stdout.write(JSON.stringify({ ready: true, role, id, pid: process.pid, ...extra }) + '\n');
