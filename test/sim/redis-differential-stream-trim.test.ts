@@ -100,6 +100,7 @@ const CASES: Record<string, string[][]> = {
     ['XLEN', 's'],
     ...adds('s', 401, 405, ['MAXLEN', '=', '2']),
     ['XRANGE', 's', '-', '+'],
+    ...['XADD s LIMIT 0 501-0 f v', 'XADD s MAXLEN 1 MINID 1 502-0 f v', 'XADD s MINID 1 MAXLEN 1 503-0 f v', 'XADD s MAXLEN ~ 1 LIMIT 0 504-0 f v', 'XADD s LIMIT 5 505-0 f v', 'XADD s MAXLEN = 1 LIMIT 5 506-0 f v', 'XLEN s'].map(words),
   ],
   'from scripts and transactions': [
     ...adds('s', 1, 120),

@@ -67,6 +67,9 @@ function xadd(ctx: Ctx, argv: string[]): Reply {
     const opt = argv[i];
     const lower = opt.toLowerCase();
     if (opt === '*') break;
+    if ((lower === 'maxlen' || lower === 'minid') && more && trim) {
+      return error('ERR syntax error, MAXLEN and MINID options at the same time are not compatible');
+    }
     if (lower === 'maxlen' && more) {
       const next = argv[i + 1];
       if (more >= 2 && next === '~') {
@@ -111,7 +114,7 @@ function xadd(ctx: Ctx, argv: string[]): Reply {
       break;
     }
   }
-  if (limit !== undefined && !trim) return error('ERR syntax error, LIMIT cannot be used without specifying a trimming strategy');
+  if (limit && !trim) return error('ERR syntax error, LIMIT cannot be used without specifying a trimming strategy');
   if (limit !== undefined && !approx) return error('ERR syntax error, LIMIT cannot be used without the special ~ option');
   const fieldsAt = i + 1;
   const nFields = argv.length - fieldsAt;
