@@ -181,3 +181,31 @@ describe('RENAME serves blocked clients as redis-server does', () => {
     expect(log).toContain('A ["dst", "x"]');
   });
 });
+
+describe('SCAN cursors and options as redis-server 7.0 reads them', () => {
+  it('cursors strtoul accepts, options in order, a full iteration', async () => {
+    const lines = [
+      'MSET a 1 b 2 ab 3',
+      'HSET h f v',
+      'SCAN 0',
+      "SCAN ''",
+      'SCAN +0 MATCH a*',
+      'SCAN -0 COUNT 1',
+      'SCAN 0 TYPE hash',
+      'SCAN 0 TYPE string MATCH a?',
+      'SCAN 0 TYPE nosuchtype',
+      'SCAN 0 COUNT 0',
+      'SCAN 0 COUNT x',
+      'SCAN 0 MATCH',
+      'SCAN 0 BOGUS',
+      'SCAN x',
+      'SCAN +',
+      'SCAN 1.5',
+      "SCAN ' 1'",
+      'SCAN 18446744073709551616',
+      'SCAN 0x10',
+    ];
+    const seq = lines.map((l) => (l === "SCAN ' 1'" ? ['SCAN', ' 1'] : words(l)));
+    expect(await compareSeq(pair, seq)).toBe(seq.length);
+  });
+});
