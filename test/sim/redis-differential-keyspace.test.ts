@@ -1,4 +1,4 @@
-// SimRedis's RENAME, RENAMENX, EXPIREAT and PEXPIREAT held to redis-server 7.0: the same sequences
+// SimRedis's RENAME, RENAMENX, EXPIREAT, PEXPIREAT, EXPIRETIME, PEXPIRETIME and SCAN's cursor held to redis-server 7.0: the same sequences
 // go to both, every reply compared (normalisations in redis-diff-common.ts), hand-written and random
 // (SIM_DIFF_RUNS sequences, 300 by default), directly, in MULTI and from EVAL.
 import fc from 'fast-check';
@@ -92,6 +92,21 @@ const CASES: Record<string, string[]> = {
     'EXISTS k',
     'EXPIREAT k',
     'PEXPIREAT',
+    'SET t v',
+    'EXPIRETIME t',
+    'PEXPIRETIME t',
+    'EXPIRETIME nosuch',
+    `PEXPIREAT t ${FUTURE_MS}`,
+    'EXPIRETIME t',
+    'PEXPIRETIME t',
+    'PEXPIREAT t 4000000000499',
+    'EXPIRETIME t',
+    'PEXPIREAT t 4000000000500',
+    'EXPIRETIME t',
+    'PERSIST t',
+    'PEXPIRETIME t',
+    'EXPIRETIME',
+    'PEXPIRETIME t x',
   ],
   'from scripts and transactions': [
     'SET a 1',
@@ -145,7 +160,7 @@ const command: fc.Arbitrary<string[]> = fc.oneof(
   simple('HSET', key, 'f', 'v'),
   simple('RPUSH', key, pick('a', 'b')),
   simple('PEXPIRE', key, pick('100000', '200000')),
-  simple(pick('PTTL', 'TTL', 'TYPE', 'EXISTS', 'PERSIST', 'GET', 'DEL'), key),
+  simple(pick('PTTL', 'TTL', 'TYPE', 'EXISTS', 'PERSIST', 'GET', 'DEL', 'EXPIRETIME', 'PEXPIRETIME'), key),
   simple('LRANGE', key, '0', '-1'),
 );
 
