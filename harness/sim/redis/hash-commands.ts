@@ -1,9 +1,10 @@
-// Hash commands beyond commands.ts's: HKEYS, HVALS, HSTRLEN, HSCAN, with redis-server 7.0's
-// replies.
+// Hash commands beyond commands.ts's: HKEYS, HVALS, HSTRLEN, HSCAN, HINCRBYFLOAT, with
+// redis-server 7.0's replies.
 
-import { typed } from './commands.ts';
+import { touch, typed } from './commands.ts';
 import type { CommandSpec, Ctx } from './context.ts';
-import { bulks, EMPTY_ARRAY, int, WRONGTYPE, type Reply } from './reply.ts';
+import { bulk, bulks, EMPTY_ARRAY, error, int, WRONGTYPE, type Reply } from './reply.ts';
+import { addLongDouble, formatLongDouble, parseLongDouble } from './long-double.ts';
 import { scanCollection } from './scan.ts';
 
 function hkeysOrVals(ctx: Ctx, argv: string[], keys: boolean): Reply {
@@ -20,9 +21,30 @@ function hstrlen(ctx: Ctx, argv: string[]): Reply {
   return int(v === undefined ? 0 : Buffer.byteLength(v, 'utf8'));
 }
 
+/** HINCRBYFLOAT: the increment first (finite), then the key's type, then the field's value; long double */
+function hincrbyfloat(ctx: Ctx, argv: string[]): Reply {
+  const by = parseLongDouble(argv[3]);
+  if (by === undefined) return error('ERR value is not a valid float');
+  if (typeof by === 'string') return error('ERR value is NaN or Infinity');
+  const h = typed(ctx, argv[1], 'hash');
+  if (h === 'wrongtype') return WRONGTYPE;
+  const old = h?.v.get(argv[2]);
+  const cur = parseLongDouble(old ?? '0');
+  if (cur === undefined) return error('ERR hash value is not a float');
+  if (typeof cur === 'string') return error('ERR increment would produce NaN or Infinity');
+  const sum = addLongDouble(cur, by);
+  if (sum === 'inf') return error('ERR increment would produce NaN or Infinity');
+  const text = formatLongDouble(sum);
+  if (h) h.v.set(argv[2], text);
+  else ctx.db.create(argv[1], { type: 'hash', v: new Map([[argv[2], text]]) });
+  touch(ctx, argv[1]);
+  return bulk(text);
+}
+
 export const HASH_COMMANDS: Record<string, CommandSpec> = {
   hkeys: { arity: 2, handler: (c, a) => hkeysOrVals(c, a, true) },
   hvals: { arity: 2, handler: (c, a) => hkeysOrVals(c, a, false) },
   hstrlen: { arity: 3, handler: hstrlen },
+  hincrbyfloat: { arity: 4, handler: hincrbyfloat },
   hscan: { arity: -3, handler: (c, a) => scanCollection(c, a, 'hash', (h) => [...h.v].map(([f, v]) => [f, v])) },
 };

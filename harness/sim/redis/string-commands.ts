@@ -1,8 +1,10 @@
 // String commands beyond commands.ts's GET/SET/INCR family: SETNX, SETEX, PSETEX, MGET, MSET,
-// MSETNX, GETSET, GETDEL, GETEX, STRLEN, APPEND, DECRBY, with redis-server 7.0's replies and errors.
+// MSETNX, GETSET, GETDEL, GETEX, STRLEN, APPEND, DECRBY, INCRBYFLOAT, with redis-server 7.0's
+// replies and errors.
 
 import { parseLL, typed } from './commands.ts';
 import type { CommandSpec, Ctx } from './context.ts';
+import { addLongDouble, formatLongDouble, parseLongDouble } from './long-double.ts';
 import { array, bulk, error, int, NIL, NOT_INTEGER, OK, ONE, SYNTAX, WRONGTYPE, ZERO, type Reply } from './reply.ts';
 
 const LLONG_MAX = 9223372036854775807n;
@@ -135,6 +137,23 @@ function decrby(ctx: Ctx, argv: string[]): Reply {
   return int(Number(next));
 }
 
+/** INCRBYFLOAT: the type, then the stored value, then the increment; the sum in long double, kept with its TTL */
+function incrbyfloat(ctx: Ctx, argv: string[]): Reply {
+  const v = typed(ctx, argv[1], 'string');
+  if (v === 'wrongtype') return WRONGTYPE;
+  const notFloat = error('ERR value is not a valid float');
+  const cur = v ? parseLongDouble(v.v) : parseLongDouble('0');
+  if (cur === undefined) return notFloat;
+  const by = parseLongDouble(argv[2]);
+  if (by === undefined) return notFloat;
+  if (typeof cur === 'string' || typeof by === 'string') return error('ERR increment would produce NaN or Infinity');
+  const sum = addLongDouble(cur, by);
+  if (sum === 'inf') return error('ERR increment would produce NaN or Infinity');
+  const text = formatLongDouble(sum);
+  ctx.db.set(argv[1], { type: 'string', v: text }, true);
+  return bulk(text);
+}
+
 export const STRING_COMMANDS: Record<string, CommandSpec> = {
   setnx: { arity: 3, handler: setnx },
   setex: { arity: 4, handler: (c, a) => setex(c, a, 1000) },
@@ -148,4 +167,5 @@ export const STRING_COMMANDS: Record<string, CommandSpec> = {
   strlen: { arity: 2, handler: strlen },
   append: { arity: 3, handler: append },
   decrby: { arity: 3, handler: decrby },
+  incrbyfloat: { arity: 3, handler: incrbyfloat },
 };
