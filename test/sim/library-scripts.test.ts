@@ -55,6 +55,13 @@ const QUEUE_STATE: string[][] = [
 
 const Q = (names: string[]) => names.map(k);
 
+/** a long events stream of entries shaped as BullMQ writes them (sizes vary, so nodes close by bytes and by count) */
+const EVENTS: string[][] = Array.from({ length: 260 }, (_, i) =>
+  i % 3 === 0
+    ? ['XADD', k('events'), `${i + 2}-0`, 'event', 'completed', 'jobId', String(i), 'returnvalue', JSON.stringify({ ok: true, n: i, pad: 'x'.repeat(i % 50) }), 'prev', 'active']
+    : ['XADD', k('events'), `${i + 2}-0`, 'event', i % 3 === 1 ? 'active' : 'waiting', 'jobId', String(i), 'prev', 'waiting'],
+);
+
 interface Case {
   lib: 'bullmq' | 'bull';
   script: string;
@@ -90,6 +97,20 @@ const CASES: Record<string, Case> = {
   'bullmq addLog': { lib: 'bullmq', script: 'addLog', keys: Q(['1', '1:logs']), args: ['1', 'a log line', '2'] },
   'bullmq updateProgress': { lib: 'bullmq', script: 'updateProgress', keys: Q(['1', 'events', 'meta']), args: ['1', '42'] },
   'bullmq moveStalledJobsToWait': { lib: 'bullmq', script: 'moveStalledJobsToWait', keys: Q(['stalled', 'wait', 'active', 'stalled-check', 'meta', 'paused', 'marker', 'events', 'repeat']), args: ['1', P, String(T), '30000'] },
+  'bullmq updateProgress, XADD MAXLEN ~ on a long events stream': {
+    lib: 'bullmq',
+    script: 'updateProgress',
+    keys: Q(['1', 'events', 'meta']),
+    args: ['1', '{"pct":50}'],
+    pre: [['HSET', k('meta'), 'opts.maxLenEvents', '60'], ...EVENTS],
+  },
+  'bullmq moveStalledJobsToWait, XTRIM ~ of a long events stream': {
+    lib: 'bullmq',
+    script: 'moveStalledJobsToWait',
+    keys: Q(['stalled', 'wait', 'active', 'stalled-check', 'meta', 'paused', 'marker', 'events', 'repeat']),
+    args: ['1', P, String(T), '30000'],
+    pre: [['DEL', k('4:lock')], ...EVENTS],
+  },
   'bullmq moveStalledJobsToWait, lock gone': {
     lib: 'bullmq',
     script: 'moveStalledJobsToWait',
