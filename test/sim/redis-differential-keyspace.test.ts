@@ -225,3 +225,36 @@ describe('SCAN cursors and options as redis-server 7.0 reads them', () => {
     expect(await compareSeq(pair, seq)).toBe(seq.length);
   });
 });
+
+describe('RENAME and blocked stream readers as on redis-server 7.0', () => {
+  it('a stream renamed onto the key an XREAD waits on serves it; one renamed in with older ids does not', async () => {
+    await runClients(pair, [
+      { c: 'A', send: ['XREAD', 'BLOCK', '0', 'STREAMS', 'dst', '$'] },
+      { c: 'B', send: ['XREAD', 'BLOCK', '0', 'STREAMS', 'src', '$'] },
+      { c: 'C', send: ['XADD', 'src', '5-1', 'f', 'v'] },
+      { expectIdle: ['A'] },
+      { c: 'C', send: ['XADD', 'src', '6-1', 'f', 'w'] },
+      { c: 'B', send: ['XREAD', 'BLOCK', '0', 'STREAMS', 'src', '$'] },
+      { c: 'C', send: ['RENAME', 'src', 'dst'] },
+      { expectIdle: ['B'] },
+      { c: 'C', send: ['XADD', 'other', '1-1', 'f', 'v'] },
+      { c: 'C', send: ['RENAMENX', 'other', 'src'] },
+      // B waits for ids past 6-1: the stream renamed in holds only 1-1
+      { expectIdle: ['A', 'B'] },
+      { c: 'C', send: ['XADD', 'src', '7-1', 'f', 'x'] },
+      { expectIdle: ['A'] },
+    ]);
+  });
+
+  it('a group reader whose stream is renamed away is told so', async () => {
+    await runClients(pair, [
+      { c: 'C', send: ['XGROUP', 'CREATE', 's', 'g', '$', 'MKSTREAM'] },
+      { c: 'A', send: ['XREADGROUP', 'GROUP', 'g', 'alice', 'BLOCK', '0', 'STREAMS', 's', '>'] },
+      { expectIdle: ['A', 'B'] },
+      { c: 'C', send: ['RENAME', 's', 't'] },
+      { expectIdle: ['B'] },
+      { c: 'C', send: ['XINFO', 'GROUPS', 't'] },
+      { expectIdle: ['A', 'B'] },
+    ]);
+  });
+});
