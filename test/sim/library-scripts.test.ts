@@ -200,3 +200,49 @@ describe("BullMQ's and Bull's scripts: the same reply and keyspace on SimRedis a
     });
   }
 });
+
+/** scripts one after another on the same queue, each reply compared, then the keyspace */
+const FLOWS: Record<string, string[]> = {
+  'bullmq: pause, counts, resume, promote, reprioritise, a stalled job back, clean, remove, obliterate': [
+    'bullmq pause (RENAME of wait to paused)',
+    'bullmq getCounts',
+    'bullmq pause, resumed',
+    'bullmq promote',
+    'bullmq changePriority',
+    'bullmq moveStalledJobsToWait, lock gone',
+    'bullmq getRanges',
+    'bullmq cleanJobsInSet (completed)',
+    'bullmq removeJob',
+    'bullmq obliterate, paused (force)',
+  ],
+  'bull: pause, retry, take an active job under the rate limit, locks, promote, stalled check': [
+    'bull pause (RENAME)',
+    'bull retryJob (RPUSH from ARGV)',
+    'bull moveToActive (rate limited: PSETEX)',
+    'bull moveToActive, over the rate limit (delayed)',
+    'bull takeLock',
+    'bull extendLock',
+    'bull promote',
+    'bull moveStalledJobsToWait',
+  ],
+};
+
+describe('BullMQ and Bull script flows: the same replies and keyspace on SimRedis and redis-server 7.0', () => {
+  for (const [name, steps] of Object.entries(FLOWS)) {
+    it(name, async () => {
+      await pair.real.send(['FLUSHALL']);
+      const { client } = newSim(() => Date.now());
+      const sim = client();
+      for (const argv of QUEUE_STATE) expect(showReply(sim.send(argv)!)).toBe(showReply(await pair.real.send(argv)));
+      for (const step of steps) {
+        const c = CASES[step];
+        const body = c.lib === 'bullmq' ? await bullmqScript(c.script) : bullScript(c.script);
+        for (const argv of c.pre ?? []) expect(showReply(sim.send(argv)!), `${step}: ${argv.join(' ')}`).toBe(showReply(await pair.real.send(argv)));
+        const argv = ['EVAL', body, String(c.keys.length), ...c.keys, ...c.args];
+        const norm = c.normalise ?? ((r: Reply) => r);
+        expect(showReply(norm(sim.send(argv)!)), step).toBe(showReply(norm(await pair.real.send(argv))));
+      }
+      expect(await dump(sim)).toEqual(await dump(pair.real));
+    });
+  }
+});
