@@ -5,6 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compareSeq, inScript, runs, steps, words } from './redis-diff-common.ts';
+import { Stream } from '../../harness/sim/redis/streams.ts';
 import { realRedis } from './redis-pair.ts';
 
 const pair = realRedis();
@@ -178,5 +179,16 @@ describe('XTRIM against redis-server 7.0: random sequences', () => {
     );
     console.log(`differential (XTRIM): ${Math.max(1, Math.round(runs() / 3))} sequences, ${commands} commands; reached: ${[...seen].sort().join(', ')}`);
     for (const edge of ['ERR', 'WRONGTYPE', 'EXEC ran', 'EVAL ran']) expect(seen, edge).toContain(edge);
+  });
+});
+
+describe('a copied stream (a restart reloading the data) keeps its nodes', () => {
+  it('trims as the original does', () => {
+    const s = new Stream();
+    for (let i = 1; i <= 250; i++) s.append({ ms: i, seq: 0 }, ['f', 'v']);
+    const copy = s.clone();
+    expect(copy.trim({ maxLen: 100 }, true, 10000)).toBe(100);
+    expect(copy.length).toBe(150);
+    expect(s.trim({ maxLen: 100 }, true, 10000)).toBe(100);
   });
 });

@@ -498,6 +498,8 @@ export class Stream {
   clone(): Stream {
     const s = new Stream();
     s.entries = this.entries.map((e) => ({ id: e.id, fields: [...e.fields] }));
+    // the nodes as they were (an RDB keeps each node's listpack as it is)
+    for (const n of this.nodes) s.nodes.push({ ...n, masterFields: [...n.masterFields] });
     s.lastId = this.lastId;
     s.maxDeletedId = this.maxDeletedId;
     s.entriesAdded = this.entriesAdded;
