@@ -246,3 +246,33 @@ describe('BullMQ and Bull script flows: the same replies and keyspace on SimRedi
     });
   }
 });
+
+describe("Bull's removeJobs (SCAN inside a script): looped to cursor 0, the same jobs gone on both", () => {
+  it('every job whose id matches is removed, the locked one kept; the keyspace after the loop is the same', async () => {
+    await pair.real.send(['FLUSHALL']);
+    const { client } = newSim(() => Date.now());
+    const sim = client();
+    for (const argv of QUEUE_STATE) expect(showReply(sim.send(argv)!)).toBe(showReply(await pair.real.send(argv)));
+    const body = bullScript('removeJobs');
+    const keys = Q(['active', 'wait', 'delayed', 'paused', 'completed', 'failed', 'priority', 'limiter']);
+    // redis-server's SCAN pages (COUNT 10 over a hash table); the simulation's SCAN answers in one page
+    const loop = async (send: (argv: string[]) => Promise<Reply>): Promise<string[]> => {
+      const removed: string[] = [];
+      let cursor = '0';
+      for (let i = 0; i < 100; i++) {
+        const r = await send(['EVAL', body, String(keys.length), ...keys, P, '[1-5]', cursor]);
+        if (r.t !== 'array' || !r.v) throw new Error(showReply(r));
+        const [c, ids] = r.v;
+        if (ids.t === 'array' && ids.v) removed.push(...ids.v.map((x) => String(x.v)));
+        cursor = String(c.v);
+        if (cursor === '0') break;
+      }
+      return removed.sort();
+    };
+    const realRemoved = await loop((argv) => pair.real.send(argv));
+    const simRemoved = await loop(async (argv) => sim.send(argv)!);
+    expect(simRemoved).toEqual(realRemoved);
+    expect(realRemoved).toEqual(['1', '2', '3', '5']);
+    expect(await dump(sim)).toEqual(await dump(pair.real));
+  });
+});
