@@ -72,7 +72,7 @@ const CASES: Record<string, string[][]> = {
       'XRANGE s - + COUNT 1',
     ].map(words),
     ...adds('t', 1, 450),
-    ...['XTRIM t MAXLEN ~ 0 LIMIT 150', 'XLEN t', 'XTRIM t MAXLEN ~ 0 LIMIT 100', 'XTRIM t MINID ~ 399', 'XTRIM t MINID ~ 451', 'XLEN t', 'XTRIM t MINID 440', 'XLEN t'].map(words),
+    ...['XINFO STREAM t', 'XTRIM t MAXLEN ~ 0 LIMIT 150', 'XLEN t', 'XINFO STREAM t', 'XTRIM t MAXLEN ~ 0 LIMIT 100', 'XTRIM t MINID ~ 399', 'XTRIM t MINID ~ 451', 'XLEN t', 'XTRIM t MINID 440', 'XLEN t'].map(words),
   ],
   'deleted entries keep their place in a node; an emptied node goes': [
     ...adds('s', 1, 150),
@@ -146,7 +146,7 @@ const command: fc.Arbitrary<string[]> = fc.oneof(
   fc.tuple(key, strategy, limit).map(([k, s, l]) => ['XTRIM', k, ...s, ...l]),
   fc.tuple(strategy, limit).map(([s, l]) => ['XADD', 'x:1', ...s, ...l, 'AUTO', 'f', 'v']),
   fc.array(fc.integer({ min: 1, max: 400 }), { minLength: 1, maxLength: 4 }).map((ns) => ['XDEL', 'x:1', ...ns.map((n) => `${n}-0`)]),
-  fc.constantFrom<string[]>(['XLEN', 'x:1'], ['XRANGE', 'x:1', '-', '+', 'COUNT', '2'], ['XREVRANGE', 'x:1', '+', '-', 'COUNT', '2'], ['SET', 'str', 'v'], ['XTRIM', 'str', 'MAXLEN', '~', '0']),
+  fc.constantFrom<string[]>(['XLEN', 'x:1'], ['XRANGE', 'x:1', '-', '+', 'COUNT', '2'], ['XREVRANGE', 'x:1', '+', '-', 'COUNT', '2'], ['SET', 'str', 'v'], ['XTRIM', 'str', 'MAXLEN', '~', '0'], ['XINFO', 'STREAM', 'x:1']),
 );
 
 /** ADD n: n XADDs with the next ids; AUTO: the next id */

@@ -684,8 +684,9 @@ function xinfoStream(ctx: Ctx, argv: string[]): Reply {
   const s = streamAt(ctx, argv[2]);
   if (s === 'wrongtype') return WRONGTYPE;
   if (!s) return error('ERR no such key');
-  // radix-tree figures are Redis's memory layout (listpacks of up to 100 entries): approximated
-  const nodesKeys = s.length ? Math.ceil(s.length / 100) : 0;
+  // radix-tree-keys: the listpack nodes, as modelled; radix-tree-nodes (the radix tree's own
+  // nodes over those keys) is approximated
+  const nodesKeys = s.nodeCount;
   return array([
     bulk('length'),
     int(s.length),

@@ -186,6 +186,11 @@ export class Stream {
     return this.entries.length;
   }
 
+  /** how many nodes (listpacks) hold the entries: XINFO STREAM's radix-tree-keys */
+  get nodeCount(): number {
+    return this.nodes.length;
+  }
+
   get firstId(): StreamId {
     return this.entries.length ? this.entries[0].id : ZERO_ID;
   }
