@@ -684,8 +684,7 @@ function xinfoStream(ctx: Ctx, argv: string[]): Reply {
   const s = streamAt(ctx, argv[2]);
   if (s === 'wrongtype') return WRONGTYPE;
   if (!s) return error('ERR no such key');
-  // radix-tree-keys: the listpack nodes, as modelled; radix-tree-nodes (the radix tree's own
-  // nodes over those keys) is approximated
+  // the listpack nodes, and the radix tree's own nodes over their keys, as modelled
   const nodesKeys = s.nodeCount;
   return array([
     bulk('length'),
@@ -693,7 +692,7 @@ function xinfoStream(ctx: Ctx, argv: string[]): Reply {
     bulk('radix-tree-keys'),
     int(nodesKeys),
     bulk('radix-tree-nodes'),
-    int(nodesKeys + 1),
+    int(s.radixTreeNodes),
     bulk('last-generated-id'),
     idReply(s.lastId),
     bulk('max-deleted-entry-id'),

@@ -191,6 +191,37 @@ export class Stream {
     return this.nodes.length;
   }
 
+  /**
+   * XINFO STREAM's radix-tree-nodes: the nodes of a compressed radix tree (rax) over the nodes'
+   * keys, each master id as 16 big-endian bytes: the head, one node per branch, one per run of
+   * single-child bytes, one per key end.
+   */
+  get radixTreeNodes(): number {
+    const keyOf = (id: StreamId): number[] => {
+      const bytes: number[] = [];
+      for (const part of [big(id.ms), big(id.seq)]) for (let i = 7; i >= 0; i--) bytes.push(Number((part >> BigInt(i * 8)) & 0xffn));
+      return bytes;
+    };
+    const keys = this.nodes.map((n) => keyOf(n.masterId));
+    const count = (group: number[][], depth: number): number => {
+      if (group.length === 0 || depth === 16) return 1;
+      let d = depth;
+      // a run of bytes every key shares is one compressed node
+      while (d < 16 && group.every((k) => k[d] === group[0][d])) d++;
+      if (d > depth) return 1 + count(group, d);
+      const byByte = new Map<number, number[][]>();
+      for (const k of group) {
+        const g = byByte.get(k[d]);
+        if (g) g.push(k);
+        else byByte.set(k[d], [k]);
+      }
+      let n = 1;
+      for (const g of byByte.values()) n += count(g, d + 1);
+      return n;
+    };
+    return count(keys, 0);
+  }
+
   get firstId(): StreamId {
     return this.entries.length ? this.entries[0].id : ZERO_ID;
   }
