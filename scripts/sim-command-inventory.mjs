@@ -14,7 +14,7 @@
 //   `local pushCmd = lifo and 'RPUSH' or 'LPUSH'`, `scanCommand = "HSCAN"`); bull's ARGV
 //   commands come from its JavaScript, read below.
 // - JavaScript: bullmq's dist/esm (its ioredis, node-redis and bun adapters included), bull's
-//   lib, bee-queue's lib: `.name(` method calls whose name is a Redis command (node-redis's
+//   lib, bee-queue's lib (and node-resque's dist, the harness's fourth example library): `.name(` method calls whose name is a Redis command (node-redis's
 //   camelCase `hGetAll` read as HGETALL) on a receiver that looks like a client, a MULTI or a
 //   pipeline (client, redis, multi, pipeline, batch, raw, conn..., or a chained `)`),
 //   `call('NAME'`, `sendCommand('NAME'` / `sendCommand(['NAME'`, `send_command('name'`, and
@@ -108,7 +108,8 @@ for (const file of LUA_DIRS.flatMap((d) => files(d, '.lua'))) {
 
 // ---- JavaScript ---------------------------------------------------------------------------
 
-const JS_DIRS = [path.join(nm, 'bullmq/dist/esm'), path.join(nm, 'bull/lib'), path.join(nm, 'bee-queue/lib')];
+// (and node-resque's dist, which the harness's examples also run on)
+const JS_DIRS = [path.join(nm, 'bullmq/dist/esm'), path.join(nm, 'bull/lib'), path.join(nm, 'bee-queue/lib'), path.join(nm, 'node-resque/dist')];
 const CLIENTISH = /(client|redis|multi|pipeline|pipe|batch|raw|conn|connection|transaction|tx|subscriber)$/i;
 // after a chained `)` these names are more often JavaScript's own methods (Array#sort, Map#get ...)
 const JS_OWN = new Set(['SORT', 'KEYS', 'GET', 'SET', 'EXEC', 'APPEND', 'TYPE', 'TIME', 'COPY', 'MOVE', 'WAIT', 'DUMP', 'ECHO', 'SELECT', 'RESET', 'SAVE', 'SYNC', 'SUBSTR', 'INFO', 'EXISTS', 'DEL']);
@@ -153,7 +154,7 @@ if (process.argv.includes('--json')) {
   process.stdout.write(JSON.stringify({ commands: rows, variableCalls }, null, 2) + '\n');
 } else {
   const missing = rows.filter((r) => !r.inSim);
-  process.stdout.write(`${rows.length} commands the three libraries can send; the simulation has ${rows.length - missing.length}.\n\n`);
+  process.stdout.write(`${rows.length} commands the libraries can send; the simulation has ${rows.length - missing.length}.\n\n`);
   process.stdout.write(`calls whose command is a variable (their candidates are counted above):\n${variableCalls.map((l) => `  ${l}`).join('\n')}\n\n`);
   process.stdout.write(`in the simulation: ${rows.filter((r) => r.inSim).map((r) => r.name).join(' ')}\n\n`);
   process.stdout.write(`missing from the simulation (${missing.length}):\n`);

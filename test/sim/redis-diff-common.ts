@@ -13,14 +13,15 @@ type Side = { send(argv: string[]): Promise<Reply> | Reply | undefined };
 const byText = (a: Reply, b: Reply): number => (showReply(a) < showReply(b) ? -1 : showReply(a) > showReply(b) ? 1 : 0);
 const sorted = (r: Reply): Reply => (r.t === 'array' && r.v ? { t: 'array', v: [...r.v].sort(byText) } : r);
 
-/** set replies come in hash order on redis-server (a set of strings is a hash table in 7.0) */
-const UNORDERED = new Set(['smembers', 'sinter', 'sunion', 'sdiff', 'keys']);
+/** set replies come in hash order on redis-server (a set of strings is a hash table in 7.0); SPOP,
+ * SRANDMEMBER and HRANDFIELD are compared where their picks are determined (the whole collection) */
+const UNORDERED = new Set(['smembers', 'sinter', 'sunion', 'sdiff', 'keys', 'spop', 'srandmember', 'hrandfield']);
 const SCANS: Record<string, number> = { scan: 1, hscan: 2, sscan: 1, zscan: 2 };
 
 /**
  * What may differ and why: set members come in hash order (compared sorted); a positive TTL or
- * PTTL depends on each server's clock (becomes 1); a scan is compared as the sorted elements of
- * a full iteration (see scanAll). Everything else, errors included, must match byte for byte.
+ * PTTL depends on each server's clock (becomes 1); a scan is compared as the sorted elements of a
+ * full iteration (see scanAll). Everything else, errors included, must match byte for byte.
  */
 export function normalise(argv: string[], r: Reply): Reply {
   const cmd = argv[0].toLowerCase();

@@ -1,4 +1,4 @@
-// SimRedis's RENAME, RENAMENX, EXPIREAT and PEXPIREAT held to redis-server 7.0: the same sequences
+// SimRedis's RENAME, RENAMENX, EXPIREAT, PEXPIREAT, EXPIRETIME, PEXPIRETIME and SCAN's cursor held to redis-server 7.0: the same sequences
 // go to both, every reply compared (normalisations in redis-diff-common.ts), hand-written and random
 // (SIM_DIFF_RUNS sequences, 300 by default), directly, in MULTI and from EVAL.
 import fc from 'fast-check';
@@ -92,6 +92,21 @@ const CASES: Record<string, string[]> = {
     'EXISTS k',
     'EXPIREAT k',
     'PEXPIREAT',
+    'SET t v',
+    'EXPIRETIME t',
+    'PEXPIRETIME t',
+    'EXPIRETIME nosuch',
+    `PEXPIREAT t ${FUTURE_MS}`,
+    'EXPIRETIME t',
+    'PEXPIRETIME t',
+    'PEXPIREAT t 4000000000499',
+    'EXPIRETIME t',
+    'PEXPIREAT t 4000000000500',
+    'EXPIRETIME t',
+    'PERSIST t',
+    'PEXPIRETIME t',
+    'EXPIRETIME',
+    'PEXPIRETIME t x',
   ],
   'from scripts and transactions': [
     'SET a 1',
@@ -144,8 +159,9 @@ const command: fc.Arbitrary<string[]> = fc.oneof(
   simple('SET', key, pick('v', '1')),
   simple('HSET', key, 'f', 'v'),
   simple('RPUSH', key, pick('a', 'b')),
-  simple('PEXPIRE', key, pick('100000', '200000')),
-  simple(pick('PTTL', 'TTL', 'TYPE', 'EXISTS', 'PERSIST', 'GET', 'DEL'), key),
+  // absolute times only: EXPIRETIME of a relative one would depend on each server's clock
+  simple('PEXPIREAT', key, pick(FUTURE_MS, '4000000000123')),
+  simple(pick('PTTL', 'TTL', 'TYPE', 'EXISTS', 'PERSIST', 'GET', 'DEL', 'EXPIRETIME', 'PEXPIRETIME'), key),
   simple('LRANGE', key, '0', '-1'),
 );
 
@@ -179,5 +195,66 @@ describe('RENAME serves blocked clients as redis-server does', () => {
       { expectIdle: ['A', 'B'] },
     ]);
     expect(log).toContain('A ["dst", "x"]');
+  });
+});
+
+describe('SCAN cursors and options as redis-server 7.0 reads them', () => {
+  it('cursors strtoul accepts, options in order, a full iteration', async () => {
+    const lines = [
+      'MSET a 1 b 2 ab 3',
+      'HSET h f v',
+      'SCAN 0',
+      "SCAN ''",
+      'SCAN +0 MATCH a*',
+      'SCAN -0 COUNT 1',
+      'SCAN 0 TYPE hash',
+      'SCAN 0 TYPE string MATCH a?',
+      'SCAN 0 TYPE nosuchtype',
+      'SCAN 0 COUNT 0',
+      'SCAN 0 COUNT x',
+      'SCAN 0 MATCH',
+      'SCAN 0 BOGUS',
+      'SCAN x',
+      'SCAN +',
+      'SCAN 1.5',
+      "SCAN ' 1'",
+      'SCAN 18446744073709551616',
+      'SCAN 0x10',
+    ];
+    const seq = lines.map((l) => (l === "SCAN ' 1'" ? ['SCAN', ' 1'] : words(l)));
+    expect(await compareSeq(pair, seq)).toBe(seq.length);
+  });
+});
+
+describe('RENAME and blocked stream readers as on redis-server 7.0', () => {
+  it('a stream renamed onto the key an XREAD waits on serves it; one renamed in with older ids does not', async () => {
+    await runClients(pair, [
+      { c: 'A', send: ['XREAD', 'BLOCK', '0', 'STREAMS', 'dst', '$'] },
+      { c: 'B', send: ['XREAD', 'BLOCK', '0', 'STREAMS', 'src', '$'] },
+      { c: 'C', send: ['XADD', 'src', '5-1', 'f', 'v'] },
+      { expectIdle: ['A'] },
+      { c: 'C', send: ['XADD', 'src', '6-1', 'f', 'w'] },
+      { c: 'B', send: ['XREAD', 'BLOCK', '0', 'STREAMS', 'src', '$'] },
+      { c: 'C', send: ['RENAME', 'src', 'dst'] },
+      { expectIdle: ['B'] },
+      { c: 'C', send: ['XADD', 'other', '1-1', 'f', 'v'] },
+      { c: 'C', send: ['RENAMENX', 'other', 'src'] },
+      // B waits for ids past 6-1: the stream renamed in holds only 1-1
+      { expectIdle: ['A', 'B'] },
+      { c: 'C', send: ['XADD', 'src', '7-1', 'f', 'x'] },
+      { expectIdle: ['A'] },
+    ]);
+  });
+
+  it('a group reader whose stream is renamed away is told so', async () => {
+    await runClients(pair, [
+      { c: 'C', send: ['XGROUP', 'CREATE', 's', 'g', '$', 'MKSTREAM'] },
+      { c: 'A', send: ['XREADGROUP', 'GROUP', 'g', 'alice', 'BLOCK', '0', 'STREAMS', 's', '>'] },
+      { expectIdle: ['A', 'B'] },
+      { c: 'C', send: ['RENAME', 's', 't'] },
+      { expectIdle: ['B'] },
+      { c: 'C', send: ['XINFO', 'GROUPS', 't'] },
+      { expectIdle: ['A', 'B'] },
+    ]);
   });
 });

@@ -24,6 +24,8 @@ describe('PSUBSCRIBE and PUNSUBSCRIBE as on redis-server 7.0', () => {
       { c: 'A', send: ['PING'] },
       { c: 'A', send: ['GET', 'x'] },
       { c: 'A', send: ['PSUBSCRIBE'] },
+      { c: 'A', send: ['UNSUBSCRIBE'] },
+      { c: 'A', send: ['UNSUBSCRIBE', 'never'] },
       { c: 'A', send: ['PUNSUBSCRIBE', 'news.*', 'never'] },
       { c: 'A', send: ['PUNSUBSCRIBE'] },
       { c: 'A', send: ['GET', 'x'] },

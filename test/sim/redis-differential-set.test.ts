@@ -1,12 +1,14 @@
-// SimRedis's SMISMEMBER, SMOVE, SINTER/SUNION/SDIFF and their STORE forms, and SSCAN held to
+// SimRedis's SMISMEMBER, SMOVE, SINTER/SUNION/SDIFF and their STORE forms, SINTERCARD, SSCAN (and
+// SPOP, SRANDMEMBER, HRANDFIELD where their picks are determined) held to
 // redis-server 7.0: the same sequences go to both, every reply compared (normalisations in
 // redis-diff-common.ts: set replies sorted, SSCAN as the elements of a full iteration),
 // hand-written and random (SIM_DIFF_RUNS sequences, 300 by default), directly, in MULTI and from
 // EVAL.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { Reply } from '../../harness/sim/redis/reply.ts';
 import { compareSeq, inScript, runs, steps, words } from './redis-diff-common.ts';
-import { realRedis } from './redis-pair.ts';
+import { newSim, realRedis } from './redis-pair.ts';
 
 const pair = realRedis();
 
@@ -77,6 +79,74 @@ const CASES: Record<string, string[]> = {
     'SINTER',
     'SDIFFSTORE d',
   ],
+  'SINTERCARD, and SPOP / SRANDMEMBER where their picks are determined': [
+    'SADD a 1 2 3 x',
+    'SADD b 2 3 4 y',
+    'SINTERCARD 2 a b',
+    'SINTERCARD 2 a b LIMIT 1',
+    'SINTERCARD 2 a b LIMIT 0',
+    'SINTERCARD 1 a limit 10',
+    'SINTERCARD 2 a nosuch',
+    'SINTERCARD 0 a',
+    'SINTERCARD -1 a',
+    'SINTERCARD x a',
+    'SINTERCARD 3 a b',
+    'SINTERCARD 2 a b LIMIT',
+    'SINTERCARD 2 a b LIMIT -1',
+    'SINTERCARD 2 a b LIMIT x',
+    'SINTERCARD 2 a b BOGUS',
+    'SINTERCARD 1 a b',
+    'SET s v',
+    'SINTERCARD 2 a s',
+    'SINTERCARD 2 nosuch s',
+    'SINTERCARD 1',
+    'SPOP nosuch',
+    'SPOP nosuch 3',
+    'SPOP nosuch x',
+    'SPOP nosuch -1',
+    'SPOP s',
+    'SPOP s 1',
+    'SPOP s -1',
+    'SPOP a 0',
+    'SPOP a 1 2',
+    'SRANDMEMBER nosuch',
+    'SRANDMEMBER nosuch 5',
+    'SRANDMEMBER nosuch -5',
+    'SRANDMEMBER nosuch x',
+    'SRANDMEMBER s',
+    'SRANDMEMBER s 2',
+    'SRANDMEMBER a 0',
+    'SRANDMEMBER a 4',
+    'SRANDMEMBER a 100',
+    'SRANDMEMBER a -9223372036854775808',
+    'SRANDMEMBER a 1 2',
+    'SADD one m',
+    'SRANDMEMBER one',
+    'SRANDMEMBER one -3',
+    'SPOP one',
+    'EXISTS one',
+    'SPOP a 4',
+    'EXISTS a',
+    'SPOP b 10',
+    'EXISTS b',
+    'HSET h f1 v1 f2 v2',
+    'HRANDFIELD h 2',
+    'HRANDFIELD h 5 WITHVALUES',
+    'HRANDFIELD h 0',
+    'HRANDFIELD h x',
+    'HRANDFIELD h 1 BOGUS',
+    'HRANDFIELD h 1 WITHVALUES x',
+    'HRANDFIELD h -9223372036854775808',
+    'HRANDFIELD h -4611686018427387904 WITHVALUES',
+    'HRANDFIELD nosuch',
+    'HRANDFIELD nosuch 3',
+    'HRANDFIELD s',
+    'HRANDFIELD s 1',
+    'HRANDFIELD s x',
+    'HSET h1 only one',
+    'HRANDFIELD h1',
+    'HRANDFIELD h1 -2 WITHVALUES',
+  ],
   'SSCAN: options, errors in redis-server order': [
     'SADD a x y xy 1',
     'SSCAN a 0',
@@ -117,6 +187,41 @@ describe('set commands against redis-server 7.0: hand-written sequences', () => 
   });
 });
 
+describe('SPOP, SRANDMEMBER, HRANDFIELD picks (the simulation alone: redis-server picks at random)', () => {
+  it('what is picked is in the collection; SPOP removes it; positive counts are distinct; picks vary', async () => {
+    const { client } = newSim(() => Date.now());
+    const sim = client();
+    const members = Array.from({ length: 10 }, (_, i) => `m${i}`);
+    const arr = (r: Reply | undefined): string[] => (r?.t === 'array' && r.v ? r.v.map((x) => String(x.v)) : []);
+    sim.send(['SADD', 's', ...members]);
+    sim.send(['HSET', 'h', ...members.flatMap((m) => [m, `v-${m}`])]);
+    const singles = new Set<string>();
+    for (let i = 0; i < 50; i++) {
+      const r = sim.send(['SRANDMEMBER', 's']);
+      expect(members).toContain(r?.t === 'bulk' ? r.v : '');
+      singles.add(String(r?.t === 'bulk' ? r.v : ''));
+      const f = sim.send(['HRANDFIELD', 'h']);
+      expect(members).toContain(f?.t === 'bulk' ? f.v : '');
+    }
+    expect(singles.size).toBeGreaterThan(3);
+    const three = arr(sim.send(['SRANDMEMBER', 's', '3']));
+    expect(new Set(three).size).toBe(3);
+    const repeats = arr(sim.send(['SRANDMEMBER', 's', '-30']));
+    expect(repeats).toHaveLength(30);
+    for (const m of repeats) expect(members).toContain(m);
+    const withValues = arr(sim.send(['HRANDFIELD', 'h', '-4', 'WITHVALUES']));
+    expect(withValues).toHaveLength(8);
+    for (let i = 0; i < 8; i += 2) expect(withValues[i + 1]).toBe(`v-${withValues[i]}`);
+    const popped = arr(sim.send(['SPOP', 's', '4']));
+    expect(new Set(popped).size).toBe(4);
+    const left = arr(sim.send(['SMEMBERS', 's']));
+    expect([...left, ...popped].sort()).toEqual([...members].sort());
+    const one = sim.send(['SPOP', 's']);
+    expect(left).toContain(one?.t === 'bulk' ? one.v : '');
+    expect(sim.send(['SCARD', 's'])).toEqual({ t: 'int', v: 5 });
+  });
+});
+
 const pick = <T>(...xs: T[]) => fc.constantFrom(...xs);
 const key = fc.oneof({ weight: 5, arbitrary: pick('s:1', 's:2', 's:3') }, { weight: 1, arbitrary: pick('str', 'none') });
 const member = pick('a', 'b', 'c', '1', '2', '');
@@ -132,6 +237,10 @@ const command: fc.Arbitrary<string[]> = fc.oneof(
   fc.tuple(pick('SINTER', 'SUNION', 'SDIFF'), keys).map(([c, ks]) => [c, ...ks]),
   fc.tuple(pick('SINTERSTORE', 'SUNIONSTORE', 'SDIFFSTORE'), key, keys).map(([c, d, ks]) => [c, d, ...ks]),
   simple(pick('SMEMBERS', 'SCARD', 'TYPE', 'DEL', 'PTTL'), key),
+  fc.tuple(pick('1', '2', '3', '0', 'x'), keys, fc.constantFrom<string[]>([], ['LIMIT', '1'], ['LIMIT', '0'], ['LIMIT', '-1'])).map(([n, ks, l]) => ['SINTERCARD', n, ...ks, ...l]),
+  // picks that are determined: the whole set, or none
+  simple('SPOP', key, pick('10', '0', '-1', 'x')),
+  simple('SRANDMEMBER', key, pick('10', '0', 'x')),
   simple('PEXPIRE', key, '100000'),
   simple('SET', 'str', 'v'),
 );

@@ -1,10 +1,11 @@
 // SimRedis's XTRIM (and XADD's trimming, which shares its node model) held to redis-server 7.0:
 // the same sequences go to both, every reply compared, hand-written and random (SIM_DIFF_RUNS
-// sequences, 300 by default), directly, in MULTI and from EVAL. Entries are small, so that
-// redis-server's nodes close at 100 entries (its 4096-byte limit is not modelled).
+// sequences, 300 by default), directly, in MULTI and from EVAL. Entries of every size, so that
+// redis-server's nodes close at 100 entries or at 4096 bytes.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compareSeq, inScript, runs, steps, words } from './redis-diff-common.ts';
+import { Stream } from '../../harness/sim/redis/streams.ts';
 import { realRedis } from './redis-pair.ts';
 
 const pair = realRedis();
@@ -71,7 +72,7 @@ const CASES: Record<string, string[][]> = {
       'XRANGE s - + COUNT 1',
     ].map(words),
     ...adds('t', 1, 450),
-    ...['XTRIM t MAXLEN ~ 0 LIMIT 150', 'XLEN t', 'XTRIM t MAXLEN ~ 0 LIMIT 100', 'XTRIM t MINID ~ 399', 'XTRIM t MINID ~ 451', 'XLEN t', 'XTRIM t MINID 440', 'XLEN t'].map(words),
+    ...['XINFO STREAM t', 'XTRIM t MAXLEN ~ 0 LIMIT 150', 'XLEN t', 'XINFO STREAM t', 'XTRIM t MAXLEN ~ 0 LIMIT 100', 'XTRIM t MINID ~ 399', 'XTRIM t MINID ~ 451', 'XLEN t', 'XTRIM t MINID 440', 'XLEN t'].map(words),
   ],
   'deleted entries keep their place in a node; an emptied node goes': [
     ...adds('s', 1, 150),
@@ -80,6 +81,16 @@ const CASES: Record<string, string[][]> = {
     ...[...Array.from({ length: 100 }, (_, i) => ['XDEL', 'u', `${i + 1}-0`]), ...adds('u', 101, 130), ['XTRIM', 'u', 'MAXLEN', '~', '0'], ['XLEN', 'u']],
     ...adds('v', 1, 120),
     ...[['XTRIM', 'v', 'MAXLEN', '110'], ...adds('v', 121, 200), ['XTRIM', 'v', 'MAXLEN', '~', '1'], ['XLEN', 'v'], ['XRANGE', 'v', '-', '+', 'COUNT', '1']],
+  ],
+  'nodes close at 4096 bytes: large values, integers, changing fields': [
+    ...Array.from({ length: 60 }, (_, i) => ['XADD', 'big', `${i + 1}-0`, 'data', 'x'.repeat(150 + ((i * 37) % 90))]),
+    ...['XTRIM big MAXLEN ~ 30', 'XLEN big', 'XTRIM big MAXLEN ~ 1', 'XLEN big'].map(words),
+    ...Array.from({ length: 300 }, (_, i) => ['XADD', 'ints', `${1000 + i * 70}-${i % 3}`, 'n', String(i * 1000), 'neg', String(-i * 77)]),
+    ...['XTRIM ints MAXLEN ~ 150', 'XLEN ints', 'XTRIM ints MINID ~ 10000', 'XLEN ints'].map(words),
+    ...Array.from({ length: 200 }, (_, i) => ['XADD', 'mixed', `${i + 1}-0`, ...(i % 3 === 0 ? ['a', 'v', 'b', 'w'] : i % 3 === 1 ? ['a', 'longer value here'] : ['event', 'completed', 'jobId', String(i), 'returnvalue', `{"ok":${i}}`])]),
+    ...['XTRIM mixed MAXLEN ~ 100', 'XLEN mixed', 'XTRIM mixed MAXLEN ~ 10', 'XLEN mixed'].map(words),
+    ...Array.from({ length: 40 }, (_, i) => ['XADD', 'uni', `${i + 1}-0`, 'f', 'é'.repeat(40 + i)]),
+    ...['XTRIM uni MAXLEN ~ 5', 'XLEN uni'].map(words),
   ],
   "XADD's trimming follows the same nodes": [
     ...adds('s', 1, 199, ['MAXLEN', '~', '50']),
@@ -90,6 +101,7 @@ const CASES: Record<string, string[][]> = {
     ['XLEN', 's'],
     ...adds('s', 401, 405, ['MAXLEN', '=', '2']),
     ['XRANGE', 's', '-', '+'],
+    ...['XADD s LIMIT 0 501-0 f v', 'XADD s MAXLEN 1 MINID 1 502-0 f v', 'XADD s MINID 1 MAXLEN 1 503-0 f v', 'XADD s MAXLEN ~ 1 LIMIT 0 504-0 f v', 'XADD s LIMIT 5 505-0 f v', 'XADD s MAXLEN = 1 LIMIT 5 506-0 f v', 'XLEN s'].map(words),
   ],
   'from scripts and transactions': [
     ...adds('s', 1, 120),
@@ -130,11 +142,11 @@ const limit = fc.oneof({ weight: 3, arbitrary: fc.constant<string[]>([]) }, { we
 
 /** XADD's id AUTO becomes the next id of the sequence (the servers' clocks differ) */
 const command: fc.Arbitrary<string[]> = fc.oneof(
-  { weight: 3, arbitrary: fc.integer({ min: 1, max: 120 }).map((n) => ['ADD', String(n)]) },
+  { weight: 3, arbitrary: fc.tuple(fc.integer({ min: 1, max: 120 }), fc.integer({ min: 0, max: 4 })).map(([n, size]) => ['ADD', String(n), String(size)]) },
   fc.tuple(key, strategy, limit).map(([k, s, l]) => ['XTRIM', k, ...s, ...l]),
   fc.tuple(strategy, limit).map(([s, l]) => ['XADD', 'x:1', ...s, ...l, 'AUTO', 'f', 'v']),
   fc.array(fc.integer({ min: 1, max: 400 }), { minLength: 1, maxLength: 4 }).map((ns) => ['XDEL', 'x:1', ...ns.map((n) => `${n}-0`)]),
-  fc.constantFrom<string[]>(['XLEN', 'x:1'], ['XRANGE', 'x:1', '-', '+', 'COUNT', '2'], ['XREVRANGE', 'x:1', '+', '-', 'COUNT', '2'], ['SET', 'str', 'v']),
+  fc.constantFrom<string[]>(['XLEN', 'x:1'], ['XRANGE', 'x:1', '-', '+', 'COUNT', '2'], ['XREVRANGE', 'x:1', '+', '-', 'COUNT', '2'], ['SET', 'str', 'v'], ['XTRIM', 'str', 'MAXLEN', '~', '0'], ['XINFO', 'STREAM', 'x:1']),
 );
 
 /** ADD n: n XADDs with the next ids; AUTO: the next id */
@@ -142,7 +154,14 @@ function expand(seq: string[][]): string[][] {
   let next = 0;
   const out: string[][] = [];
   for (const argv of seq) {
-    if (argv[0] === 'ADD') for (let i = 0; i < Number(argv[1]); i++) out.push(['XADD', 'x:1', `${++next}-0`, 'f', 'v']);
+    if (argv[0] === 'ADD') {
+      for (let i = 0; i < Number(argv[1]); i++) {
+        const id = ++next;
+        // sizes 0-4: small, integers, about 100 bytes, changing field names, up to 600 bytes
+        const fields = [['f', 'v'], ['n', String(id * 13)], ['data', 'd'.repeat(80 + (id % 40))], id % 2 ? ['a', 'x'] : ['b', 'y', 'c', 'z'], ['blob', 'b'.repeat((id * 7919) % 600)]][Number(argv[2])];
+        out.push(['XADD', 'x:1', `${id}-0`, ...fields]);
+      }
+    }
     else out.push(argv.map((a) => (a === 'AUTO' ? `${++next}-0` : a)));
   }
   return out;
@@ -160,5 +179,16 @@ describe('XTRIM against redis-server 7.0: random sequences', () => {
     );
     console.log(`differential (XTRIM): ${Math.max(1, Math.round(runs() / 3))} sequences, ${commands} commands; reached: ${[...seen].sort().join(', ')}`);
     for (const edge of ['ERR', 'WRONGTYPE', 'EXEC ran', 'EVAL ran']) expect(seen, edge).toContain(edge);
+  });
+});
+
+describe('a copied stream (a restart reloading the data) keeps its nodes', () => {
+  it('trims as the original does', () => {
+    const s = new Stream();
+    for (let i = 1; i <= 250; i++) s.append({ ms: i, seq: 0 }, ['f', 'v']);
+    const copy = s.clone();
+    expect(copy.trim({ maxLen: 100 }, true, 10000)).toBe(100);
+    expect(copy.length).toBe(150);
+    expect(s.trim({ maxLen: 100 }, true, 10000)).toBe(100);
   });
 });

@@ -1,4 +1,4 @@
-// SimRedis's SETNX, SETEX, PSETEX, MGET, MSET, MSETNX, GETSET, GETDEL, STRLEN, APPEND, DECRBY held
+// SimRedis's SETNX, SETEX, PSETEX, MGET, MSET, MSETNX, GETSET, GETDEL, GETEX, STRLEN, APPEND, DECRBY held
 // to redis-server 7.0: the same sequences go to both, every reply compared (normalisations in
 // redis-diff-common.ts), hand-written and random (SIM_DIFF_RUNS sequences, 300 by default),
 // directly, in MULTI and from EVAL.
@@ -105,6 +105,42 @@ const CASES: Record<string, string[]> = {
     'GET n',
     'DECRBY n 3',
     'GET n',
+    'SET g v',
+    'GETEX g',
+    'GETEX g EXAT 4000000000',
+    'PEXPIRETIME g',
+    'GETEX g PXAT 4000000000123',
+    'PEXPIRETIME g',
+    'GETEX g PERSIST',
+    'PTTL g',
+    'GETEX g EX 100',
+    'PTTL g',
+    'GETEX g PX 100000',
+    'PTTL g',
+    'GETEX g EX 10 EX 20',
+    'GETEX g EX 10 PX 20',
+    'GETEX g PERSIST EX 10',
+    'GETEX g EX 10 PERSIST',
+    'GETEX g PERSIST PERSIST',
+    'GETEX g EX',
+    'GETEX g NX',
+    'GETEX g KEEPTTL',
+    'GETEX g EX x',
+    'GETEX g EX 0',
+    'GETEX g PX -1',
+    'GETEX g EXAT 9223372036854776',
+    'GETEX g PXAT 9223372036854775807',
+    'GETEX g PX 9223372036854775807',
+    'GETEX nosuch EX x',
+    'GETEX nosuch BOGUS',
+    'GETEX l EX 10',
+    'GETEX l EX x',
+    'GETEX g EXAT 1000000000',
+    'EXISTS g',
+    'SET g v',
+    'GETEX g PXAT 1',
+    'EXISTS g',
+    'GETEX',
     'GETSET a',
     'GETDEL',
     'STRLEN',
@@ -147,6 +183,7 @@ const command: fc.Arbitrary<string[]> = fc.oneof(
   simple('GET', key),
   simple('APPEND', key, val),
   simple('DECRBY', key, num),
+  fc.tuple(key, fc.constantFrom<string[]>([], ['EX', '100'], ['PX', '0'], ['EXAT', '4000000000'], ['PXAT', '1000'], ['PERSIST'], ['EX', 'x'], ['EX', '1', 'PERSIST'])).map(([k, o]) => ['GETEX', k, ...o]),
   simple('SET', key, val),
   simple('HSET', key, 'f', val),
   simple('PEXPIRE', key, pick('100000', '200000')),
@@ -164,5 +201,93 @@ describe('string commands against redis-server 7.0: random sequences', () => {
     );
     console.log(`differential (strings): ${runs()} sequences, ${commands} commands; reached: ${[...seen].sort().join(', ')}`);
     for (const edge of ['ERR', 'WRONGTYPE', 'EXEC ran', 'EVAL ran', 'EVAL error']) expect(seen, edge).toContain(edge);
+  });
+});
+
+describe('INCRBYFLOAT and HINCRBYFLOAT against redis-server 7.0 (its x87 long double)', () => {
+  it('hand-written: formats, parsing, errors in order, TTL kept', async () => {
+    const lines = [
+      'INCRBYFLOAT f 0.1',
+      'INCRBYFLOAT f 0.2',
+      'INCRBYFLOAT f -0.3',
+      'INCRBYFLOAT f 1e20',
+      'INCRBYFLOAT f 3.0e-5',
+      'INCRBYFLOAT f 0x10',
+      'INCRBYFLOAT f 0x1.8p-3',
+      'INCRBYFLOAT f -1e20',
+      'SET g 10',
+      'PEXPIRE g 100000',
+      'INCRBYFLOAT g 1.5',
+      'PTTL g',
+      'INCRBYFLOAT g 5.0e3',
+      'INCRBYFLOAT g -5000.5',
+      'INCRBYFLOAT g -11.00',
+      'INCRBYFLOAT g 0.000003814697265625',
+      'INCRBYFLOAT g 1.7976931348623157e308',
+      'INCRBYFLOAT g 1e4932',
+      'INCRBYFLOAT g 1e5000',
+      'INCRBYFLOAT g inf',
+      'INCRBYFLOAT g -inf',
+      'INCRBYFLOAT g nan',
+      'INCRBYFLOAT g x',
+      "INCRBYFLOAT g ''",
+      'INCRBYFLOAT g 1e',
+      'INCRBYFLOAT g +.5',
+      'INCRBYFLOAT g 5.',
+      'INCRBYFLOAT g -0',
+      'SET s abc',
+      'INCRBYFLOAT s 1',
+      'INCRBYFLOAT s x',
+      'SET i inf',
+      'INCRBYFLOAT i 1',
+      'SET n 1e-5000',
+      'INCRBYFLOAT n 1',
+      'LPUSH l a',
+      'INCRBYFLOAT l x',
+      'SET z -0.1',
+      'INCRBYFLOAT z 0.1',
+      'INCRBYFLOAT z -1e-30',
+      'INCRBYFLOAT z 123456789012345678901234567890',
+      'INCRBYFLOAT',
+      'INCRBYFLOAT z',
+      'HINCRBYFLOAT h f 0.1',
+      'HINCRBYFLOAT h f 2.5e-3',
+      'HINCRBYFLOAT h f x',
+      'HINCRBYFLOAT h f inf',
+      'HINCRBYFLOAT h f 1e4932',
+      'HSET h s abc i 12 n nan',
+      'HINCRBYFLOAT h s 1',
+      'HINCRBYFLOAT h i 0.5',
+      'HINCRBYFLOAT h n 1',
+      'HINCRBYFLOAT l f 1',
+      'HINCRBYFLOAT l f x',
+      'HINCRBYFLOAT nosuch f x',
+      'EXISTS nosuch',
+      // (not HGETALL: a value over 64 bytes makes it a hash table on redis-server, in hash order)
+      'HMGET h f s i n',
+      'HINCRBYFLOAT h f',
+    ];
+    const seq = lines.map(words);
+    expect(await compareSeq(pair, seq)).toBe(seq.length);
+  });
+
+  it('random increments: every reply the same', async () => {
+    const digits = fc.stringMatching(/^[0-9]{1,22}$/);
+    const decimal = fc
+      .tuple(fc.constantFrom('', '-', '+'), digits, fc.option(fc.stringMatching(/^[0-9]{0,22}$/)), fc.option(fc.integer({ min: -40, max: 40 })))
+      .map(([sign, int, frac, exp]) => `${sign}${int}${frac === null ? '' : `.${frac}`}${exp === null ? '' : `e${exp}`}`);
+    const increment = fc.oneof(
+      decimal,
+      fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e30, max: 1e30 }).map(String),
+      fc.integer({ min: -1000000, max: 1000000 }).map(String),
+      fc.constantFrom('0.1', '-0.1', '1e-17', '0x1p-20', '3', '0.5'),
+    );
+    const step = fc.tuple(fc.constantFrom('INCRBYFLOAT', 'HINCRBYFLOAT'), increment).map(([cmd, by]) => (cmd === 'INCRBYFLOAT' ? ['INCRBYFLOAT', 'f', by] : ['HINCRBYFLOAT', 'h', 'x', by]));
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 20 }), async (seq) => {
+        await compareSeq(pair, [...seq, ['GET', 'f'], ['HGET', 'h', 'x']]);
+      }),
+      { numRuns: runs(), endOnFailure: false },
+    );
   });
 });

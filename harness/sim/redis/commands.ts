@@ -50,6 +50,15 @@ export function typed<T extends Value['type']>(ctx: Ctx, key: string, type: T): 
   return v as Extract<Value, { type: T }>;
 }
 
+const U64_MAX_CURSOR = 18446744073709551615n;
+
+/** a SCAN-family cursor as strtoul reads it (parseScanCursorOrReply): sign and digits, or nothing, within 64 bits */
+export function validCursor(s: string): boolean {
+  if (s === '') return true;
+  const m = /^[+-]?(\d+)$/.exec(s);
+  return m !== null && BigInt(m[1]) <= U64_MAX_CURSOR;
+}
+
 /** Redis's stringmatchlen (glob: * ? [a-z] [^x] \x) */
 export function globMatch(pattern: string, s: string, nocase = false): boolean {
   const p = nocase ? pattern.toLowerCase() : pattern;
@@ -209,7 +218,7 @@ function keys(ctx: Ctx, argv: string[]): Reply {
 }
 
 function scan(ctx: Ctx, argv: string[]): Reply {
-  if (!/^\d+$/.test(argv[1]) || argv[1].length > 20 || BigInt(argv[1]) > 18446744073709551615n) return error('ERR invalid cursor');
+  if (!validCursor(argv[1])) return error('ERR invalid cursor');
   let pattern: string | undefined;
   let typeFilter: string | undefined;
   for (let i = 2; i < argv.length; i++) {

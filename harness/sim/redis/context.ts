@@ -76,6 +76,8 @@ export interface ServerServices {
   scriptLoad(body: string): Reply;
   scriptExists(shas: string[]): Reply;
   scriptFlush(): void;
+  /** a pseudo-random integer in [0, n), from a fixed seed (SPOP, SRANDMEMBER, HRANDFIELD): the same calls, the same picks */
+  random(n: number): number;
 }
 
 export type Handler = (ctx: Ctx, argv: string[]) => Reply | BlockRequest | 'pushed-only';

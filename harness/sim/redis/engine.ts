@@ -46,6 +46,7 @@ export class SimRedis {
   private readonly readyKeys = new Set<string>();
   private readonly unblocked: ConnState[] = [];
   private blockSeq = 0;
+  private randomState = 0x9e3779b9;
   private readonly channels = new Map<string, Set<ConnState>>();
   /** PSUBSCRIBE patterns, each with its subscribers */
   private readonly patterns = new Map<string, Set<ConnState>>();
@@ -486,6 +487,15 @@ export class SimRedis {
       scriptLoad: (body) => this.scripts.load(body),
       scriptExists: (shas) => this.scripts.exists(shas),
       scriptFlush: () => this.scripts.flush(),
+      random: (n) => {
+        // xorshift32 from a fixed seed
+        let x = this.randomState;
+        x ^= x << 13;
+        x ^= x >>> 17;
+        x ^= x << 5;
+        this.randomState = x >>> 0;
+        return this.randomState % n;
+      },
     };
   }
 

@@ -3,19 +3,10 @@
 // in one call, cursor 0, as redis-server does for its small encodings: a full iteration returns
 // every element exactly once, and every element present throughout an iteration at least once.
 
-import { globMatch, parseLL } from './commands.ts';
+import { globMatch, parseLL, validCursor } from './commands.ts';
 import type { Ctx } from './context.ts';
 import type { Value } from './keyspace.ts';
 import { array, bulk, bulks, error, NOT_INTEGER, SYNTAX, WRONGTYPE, type Reply } from './reply.ts';
-
-const U64_MAX = 18446744073709551615n;
-
-/** strtoul's reading, as parseScanCursorOrReply takes it: sign and digits (or nothing), within 64 bits */
-export function validCursor(s: string): boolean {
-  if (s === '') return true;
-  const m = /^[+-]?(\d+)$/.exec(s);
-  return m !== null && BigInt(m[1]) <= U64_MAX;
-}
 
 const EMPTY_SCAN: Reply = array([bulk('0'), array([])]);
 

@@ -67,6 +67,9 @@ function xadd(ctx: Ctx, argv: string[]): Reply {
     const opt = argv[i];
     const lower = opt.toLowerCase();
     if (opt === '*') break;
+    if ((lower === 'maxlen' || lower === 'minid') && more && trim) {
+      return error('ERR syntax error, MAXLEN and MINID options at the same time are not compatible');
+    }
     if (lower === 'maxlen' && more) {
       const next = argv[i + 1];
       if (more >= 2 && next === '~') {
@@ -111,7 +114,7 @@ function xadd(ctx: Ctx, argv: string[]): Reply {
       break;
     }
   }
-  if (limit !== undefined && !trim) return error('ERR syntax error, LIMIT cannot be used without specifying a trimming strategy');
+  if (limit && !trim) return error('ERR syntax error, LIMIT cannot be used without specifying a trimming strategy');
   if (limit !== undefined && !approx) return error('ERR syntax error, LIMIT cannot be used without the special ~ option');
   const fieldsAt = i + 1;
   const nFields = argv.length - fieldsAt;
@@ -681,15 +684,15 @@ function xinfoStream(ctx: Ctx, argv: string[]): Reply {
   const s = streamAt(ctx, argv[2]);
   if (s === 'wrongtype') return WRONGTYPE;
   if (!s) return error('ERR no such key');
-  // radix-tree figures are Redis's memory layout (listpacks of up to 100 entries): approximated
-  const nodesKeys = s.length ? Math.ceil(s.length / 100) : 0;
+  // the listpack nodes, and the radix tree's own nodes over their keys, as modelled
+  const nodesKeys = s.nodeCount;
   return array([
     bulk('length'),
     int(s.length),
     bulk('radix-tree-keys'),
     int(nodesKeys),
     bulk('radix-tree-nodes'),
-    int(nodesKeys + 1),
+    int(s.radixTreeNodes),
     bulk('last-generated-id'),
     idReply(s.lastId),
     bulk('max-deleted-entry-id'),

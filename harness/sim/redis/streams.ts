@@ -123,20 +123,57 @@ function removeSorted<T extends { id: StreamId }>(arr: T[], id: StreamId): void 
 }
 
 /**
- * redis-server keeps a stream's entries in radix-tree nodes of at most 100 entries
- * (stream-node-max-entries; deleted entries keep their place until the node goes), and an
- * approximate trim (~) removes whole nodes only. Nodes here are modelled by count alone:
- * redis-server also closes a node at 4096 bytes (stream-node-max-bytes), which only streams of
- * large entries reach.
+ * redis-server keeps a stream's entries in radix-tree nodes, each a listpack that takes new
+ * entries until it holds 100 (stream-node-max-entries; deleted entries keep their place until the
+ * node goes) or until the next entry's fields and values would bring it to 4096 bytes
+ * (stream-node-max-bytes). An approximate trim (~) removes whole nodes only, so the model keeps
+ * each node's entry count and its listpack's size in bytes, computed as listpack encodes:
+ * a master entry (count, deleted, the first entry's field names), then per entry its flags, id
+ * offsets from the master id, its field names unless they are the master's, its values, and its
+ * element count.
  */
 const NODE_MAX_ENTRIES = 100;
+const NODE_MAX_BYTES = 4096;
 
 interface StreamNode {
   /** entries not deleted */
   live: number;
   /** entries ever appended to it, deleted ones included */
   total: number;
+  /** the listpack's size */
+  bytes: number;
+  masterId: StreamId;
+  masterFields: string[];
 }
+
+/** a listpack element's back-length: how many bytes encode its length */
+const backlen = (l: number): number => (l <= 127 ? 1 : l < 16383 ? 2 : l < 2097151 ? 3 : l < 268435455 ? 4 : 5);
+
+/** an integer element (the smallest of listpack's 7, 13, 16, 24, 32 and 64-bit encodings), back-length included */
+function intElement(v: number | bigint): number {
+  const n = BigInt(v);
+  const enc = n >= 0n && n <= 127n ? 1 : n >= -4096n && n <= 4095n ? 2 : n >= -32768n && n <= 32767n ? 3 : n >= -8388608n && n <= 8388607n ? 4 : n >= -2147483648n && n <= 2147483647n ? 5 : 9;
+  return enc + 1;
+}
+
+/** a string element: stored as an integer when it is one (lpStringToInt64), else by length */
+function stringElement(s: string): number {
+  if (s.length > 0 && s.length <= 20 && /^(0|-?[1-9][0-9]*)$/.test(s)) {
+    const n = BigInt(s);
+    if (n >= -9223372036854775808n && n <= 9223372036854775807n) return intElement(n);
+  }
+  const len = Buffer.byteLength(s, 'utf8');
+  const enc = len <= 63 ? 1 + len : len <= 4095 ? 2 + len : 5 + len;
+  return enc + backlen(enc);
+}
+
+/** 6 header bytes, 1 end byte, and the master entry: count, deleted, field count, fields, 0 */
+function newNodeBytes(fieldNames: string[]): number {
+  return 7 + intElement(1) + intElement(0) + intElement(fieldNames.length) + fieldNames.reduce((n, f) => n + stringElement(f), 0) + intElement(0);
+}
+
+/** a U64 id part as an exact integer, for the difference from the master id */
+const big = (n: number): bigint => (Number.isSafeInteger(n) ? BigInt(n) : BigInt(Math.round(n)));
 
 export class Stream {
   entries: StreamEntry[] = [];
@@ -149,6 +186,42 @@ export class Stream {
 
   get length(): number {
     return this.entries.length;
+  }
+
+  /** how many nodes (listpacks) hold the entries: XINFO STREAM's radix-tree-keys */
+  get nodeCount(): number {
+    return this.nodes.length;
+  }
+
+  /**
+   * XINFO STREAM's radix-tree-nodes: the nodes of a compressed radix tree (rax) over the nodes'
+   * keys, each master id as 16 big-endian bytes: the head, one node per branch, one per run of
+   * single-child bytes, one per key end.
+   */
+  get radixTreeNodes(): number {
+    const keyOf = (id: StreamId): number[] => {
+      const bytes: number[] = [];
+      for (const part of [big(id.ms), big(id.seq)]) for (let i = 7; i >= 0; i--) bytes.push(Number((part >> BigInt(i * 8)) & 0xffn));
+      return bytes;
+    };
+    const keys = this.nodes.map((n) => keyOf(n.masterId));
+    const count = (group: number[][], depth: number): number => {
+      if (group.length === 0 || depth === 16) return 1;
+      let d = depth;
+      // a run of bytes every key shares is one compressed node
+      while (d < 16 && group.every((k) => k[d] === group[0][d])) d++;
+      if (d > depth) return 1 + count(group, d);
+      const byByte = new Map<number, number[][]>();
+      for (const k of group) {
+        const g = byByte.get(k[d]);
+        if (g) g.push(k);
+        else byByte.set(k[d], [k]);
+      }
+      let n = 1;
+      for (const g of byByte.values()) n += count(g, d + 1);
+      return n;
+    };
+    return count(keys, 0);
   }
 
   get firstId(): StreamId {
@@ -171,12 +244,24 @@ export class Stream {
     this.entries.push({ id, fields });
     this.lastId = id;
     this.entriesAdded++;
-    const last = this.nodes[this.nodes.length - 1];
-    if (last === undefined || last.total >= NODE_MAX_ENTRIES) this.nodes.push({ live: 1, total: 1 });
-    else {
-      last.live++;
-      last.total++;
+    const names = fields.filter((_, i) => i % 2 === 0);
+    const values = fields.filter((_, i) => i % 2 === 1);
+    const totelelen = fields.reduce((n, f) => n + Buffer.byteLength(f, 'utf8'), 0);
+    let node = this.nodes[this.nodes.length - 1];
+    if (node === undefined || node.bytes + totelelen >= NODE_MAX_BYTES || node.total >= NODE_MAX_ENTRIES) {
+      node = { live: 0, total: 0, bytes: newNodeBytes(names), masterId: id, masterFields: names };
+      this.nodes.push(node);
     }
+    node.live++;
+    node.total++;
+    const same = names.length === node.masterFields.length && names.every((f, i) => f === node.masterFields[i]);
+    node.bytes +=
+      intElement(same ? 2 : 0) +
+      intElement(big(id.ms) - big(node.masterId.ms)) +
+      intElement(big(id.seq) - big(node.masterId.seq)) +
+      (same ? 0 : intElement(names.length) + names.reduce((n, f) => n + stringElement(f), 0)) +
+      values.reduce((n, v) => n + stringElement(v), 0) +
+      intElement(same ? names.length + 3 : names.length * 2 + 4);
   }
 
   /**
@@ -451,6 +536,8 @@ export class Stream {
   clone(): Stream {
     const s = new Stream();
     s.entries = this.entries.map((e) => ({ id: e.id, fields: [...e.fields] }));
+    // the nodes as they were (an RDB keeps each node's listpack as it is)
+    for (const n of this.nodes) s.nodes.push({ ...n, masterFields: [...n.masterFields] });
     s.lastId = this.lastId;
     s.maxDeletedId = this.maxDeletedId;
     s.entriesAdded = this.entriesAdded;

@@ -1,9 +1,11 @@
 // String commands beyond commands.ts's GET/SET/INCR family: SETNX, SETEX, PSETEX, MGET, MSET,
-// MSETNX, GETSET, GETDEL, STRLEN, APPEND, DECRBY, with redis-server 7.0's replies and errors.
+// MSETNX, GETSET, GETDEL, GETEX, STRLEN, APPEND, DECRBY, INCRBYFLOAT, with redis-server 7.0's
+// replies and errors.
 
 import { parseLL, typed } from './commands.ts';
 import type { CommandSpec, Ctx } from './context.ts';
-import { array, bulk, error, int, NIL, NOT_INTEGER, OK, ONE, WRONGTYPE, ZERO, type Reply } from './reply.ts';
+import { addLongDouble, formatLongDouble, parseLongDouble } from './long-double.ts';
+import { array, bulk, error, int, NIL, NOT_INTEGER, OK, ONE, SYNTAX, WRONGTYPE, ZERO, type Reply } from './reply.ts';
 
 const LLONG_MAX = 9223372036854775807n;
 const LLONG_MIN = -9223372036854775808n;
@@ -61,6 +63,51 @@ function getdel(ctx: Ctx, argv: string[]): Reply {
   return bulk(v.v);
 }
 
+/**
+ * GETEX key [EX s | PX ms | EXAT s | PXAT ms | PERSIST]: the options first (a syntax error before
+ * anything), then the key (absent: nil, the time unread), its type, then the time.
+ */
+function getex(ctx: Ctx, argv: string[]): Reply {
+  let kind: 'ex' | 'px' | 'exat' | 'pxat' | undefined;
+  let time: string | undefined;
+  let persist = false;
+  for (let i = 2; i < argv.length; i++) {
+    const o = argv[i].toLowerCase();
+    const hasNext = i + 1 < argv.length;
+    if (o === 'persist' && !kind) persist = true;
+    else if ((o === 'ex' || o === 'px' || o === 'exat' || o === 'pxat') && !persist && (kind === undefined || kind === o) && hasNext) {
+      kind = o;
+      time = argv[++i];
+    } else return SYNTAX;
+  }
+  const v = typed(ctx, argv[1], 'string');
+  if (v === undefined) return NIL;
+  if (v === 'wrongtype') return WRONGTYPE;
+  let when: number | undefined;
+  if (kind !== undefined) {
+    const n = parseLL(time!);
+    if (n === undefined) return NOT_INTEGER;
+    const seconds = kind === 'ex' || kind === 'exat';
+    const invalid = error("ERR invalid expire time in 'getex' command");
+    if (n <= 0 || (seconds && BigInt(time!) > LLONG_MAX / 1000n)) return invalid;
+    let ms = BigInt(time!) * (seconds ? 1000n : 1n);
+    if (kind === 'ex' || kind === 'px') {
+      if (ms > LLONG_MAX - BigInt(ctx.now)) return invalid;
+      ms += BigInt(ctx.now);
+    }
+    when = Number(ms);
+  }
+  const reply = bulk(v.v);
+  if ((kind === 'exat' || kind === 'pxat') && when! <= ctx.now) ctx.db.delete(argv[1]);
+  else if (persist) {
+    if (ctx.db.persist(argv[1])) ctx.db.touch(argv[1]);
+  } else if (when !== undefined) {
+    ctx.db.setExpire(argv[1], when);
+    ctx.db.touch(argv[1]);
+  }
+  return reply;
+}
+
 function strlen(ctx: Ctx, argv: string[]): Reply {
   const v = typed(ctx, argv[1], 'string');
   if (v === 'wrongtype') return WRONGTYPE;
@@ -91,6 +138,23 @@ function decrby(ctx: Ctx, argv: string[]): Reply {
   return int(Number(next));
 }
 
+/** INCRBYFLOAT: the type, then the stored value, then the increment; the sum in long double, kept with its TTL */
+function incrbyfloat(ctx: Ctx, argv: string[]): Reply {
+  const v = typed(ctx, argv[1], 'string');
+  if (v === 'wrongtype') return WRONGTYPE;
+  const notFloat = error('ERR value is not a valid float');
+  const cur = v ? parseLongDouble(v.v) : parseLongDouble('0');
+  if (cur === undefined) return notFloat;
+  const by = parseLongDouble(argv[2]);
+  if (by === undefined) return notFloat;
+  if (typeof cur === 'string' || typeof by === 'string') return error('ERR increment would produce NaN or Infinity');
+  const sum = addLongDouble(cur, by);
+  if (sum === 'inf') return error('ERR increment would produce NaN or Infinity');
+  const text = formatLongDouble(sum);
+  ctx.db.set(argv[1], { type: 'string', v: text }, true);
+  return bulk(text);
+}
+
 export const STRING_COMMANDS: Record<string, CommandSpec> = {
   setnx: { arity: 3, handler: setnx },
   setex: { arity: 4, handler: (c, a) => setex(c, a, 1000) },
@@ -100,7 +164,9 @@ export const STRING_COMMANDS: Record<string, CommandSpec> = {
   msetnx: { arity: -3, handler: (c, a) => mset(c, a, true) },
   getset: { arity: 3, handler: getset },
   getdel: { arity: 2, handler: getdel },
+  getex: { arity: -2, handler: getex },
   strlen: { arity: 2, handler: strlen },
   append: { arity: 3, handler: append },
   decrby: { arity: 3, handler: decrby },
+  incrbyfloat: { arity: 3, handler: incrbyfloat },
 };
