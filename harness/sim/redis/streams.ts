@@ -162,7 +162,7 @@ function stringElement(s: string): number {
     const n = BigInt(s);
     if (n >= -9223372036854775808n && n <= 9223372036854775807n) return intElement(n);
   }
-  const len = Buffer.byteLength(s, 'utf8');
+  const len = s.length; // a byte string: one char a byte (bytes.ts)
   const enc = len <= 63 ? 1 + len : len <= 4095 ? 2 + len : 5 + len;
   return enc + backlen(enc);
 }
@@ -246,7 +246,7 @@ export class Stream {
     this.entriesAdded++;
     const names = fields.filter((_, i) => i % 2 === 0);
     const values = fields.filter((_, i) => i % 2 === 1);
-    const totelelen = fields.reduce((n, f) => n + Buffer.byteLength(f, 'utf8'), 0);
+    const totelelen = fields.reduce((n, f) => n + f.length, 0); // byte strings: their lengths are their bytes
     let node = this.nodes[this.nodes.length - 1];
     if (node === undefined || node.bytes + totelelen >= NODE_MAX_BYTES || node.total >= NODE_MAX_ENTRIES) {
       node = { live: 0, total: 0, bytes: newNodeBytes(names), masterId: id, masterFields: names };
