@@ -1,7 +1,7 @@
-// What the differential tests of the keyspace, string, hash, set and stream-trim commands share:
-// the normalisation of replies whose order or timing is the server's own, the full iteration of
-// the SCAN family, a runner of one sequence on both servers, and a runner of several clients
-// (blocking). The servers themselves come from redis-pair.ts.
+// What the differential tests share: the normalisation of replies whose order or timing is the
+// server's own, the full iteration of the SCAN family, a runner of one sequence on both servers,
+// the hand-written and random test blocks built on it, and a runner of several clients (blocking).
+// The servers themselves come from redis-pair.ts.
 import fc from 'fast-check';
 import { expect } from 'vitest';
 import { bulk, showReply, type Reply } from '../../harness/sim/redis/reply.ts';
@@ -159,14 +159,19 @@ export function steps(command: fc.Arbitrary<string[]>, alone?: fc.Arbitrary<stri
 
 // ---- several clients ----------------------------------------------------------------------
 
-export type Act = { c: 'A' | 'B' | 'C'; send: string[] } | { expectIdle: Array<'A' | 'B' | 'C'> };
+export type Act = { c: 'A' | 'B' | 'C'; send: string[] } | { expectIdle: Array<'A' | 'B' | 'C'> } | { wait: number };
 
-/** three clients on each server; what each receives must be the same, and idle at the same points */
-export async function runClients(pair: Pair, acts: Act[]): Promise<string[]> {
+/**
+ * Three clients on each server; what each receives must be the same, and idle at the same points.
+ * The simulation's clock is the wall clock, or, given `start`, a clock of its own from there that
+ * a `wait` step moves on (the real server's moves on by the wait itself).
+ */
+export async function runClients(pair: Pair, acts: Act[], start?: number): Promise<string[]> {
   await pair.real.send(['FLUSHALL']);
   const connect = () => RawClient.connect(pair.server.port, pair.server.password);
   const reals = { A: await connect(), B: await connect(), C: await connect() };
-  const { client } = newSim(() => Date.now());
+  let clock = start ?? 0;
+  const { sim, client } = newSim(start === undefined ? () => Date.now() : () => clock);
   const sims = { A: client(), B: client(), C: client() };
   try {
     const log: { real: string[]; sim: string[] } = { real: [], sim: [] };
@@ -174,12 +179,17 @@ export async function runClients(pair: Pair, acts: Act[]): Promise<string[]> {
       if ('send' in act) {
         reals[act.c].write(act.send);
         sims[act.c].write(act.send);
-        await new Promise((r) => setTimeout(r, 15));
+        await new Promise((r) => setTimeout(r, 15)); // let the real server act before the next client speaks
+      } else if ('wait' in act) {
+        await new Promise((r) => setTimeout(r, act.wait));
+        clock += act.wait;
+        sim.tick();
       } else {
         for (const c of ['A', 'B', 'C'] as const) {
           const idle = act.expectIdle.includes(c);
           expect(await reals[c].idle(), `real ${c} idle`).toBe(idle);
           expect(sims[c].idle(), `sim ${c} idle`).toBe(idle);
+          // drain what arrived, in order, on both
           while (!(await reals[c].idle(0))) log.real.push(`${c} ${showReply(await reals[c].next())}`);
           for (let r = sims[c].next(); r; r = sims[c].next()) log.sim.push(`${c} ${showReply(r)}`);
         }
