@@ -3,7 +3,7 @@
 // the hand-written and random test blocks built on it, and a runner of several clients (blocking).
 // The servers themselves come from redis-pair.ts.
 import fc from 'fast-check';
-import { expect } from 'vitest';
+import { expect, it } from 'vitest';
 import { bulk, showReply, type Reply } from '../../harness/sim/redis/reply.ts';
 import { RawClient, newSim, type realRedis } from './redis-pair.ts';
 
@@ -155,6 +155,55 @@ export function steps(command: fc.Arbitrary<string[]>, alone?: fc.Arbitrary<stri
     { weight: 1, arbitrary: fc.tuple(command, command).map(([touch, inner]) => [['WATCH', touch[1] ?? 'none'], touch, ['MULTI'], inner, ['EXEC']]) },
   );
   return fc.array(step, { minLength: 1, maxLength: 25 }).map((s) => s.flat());
+}
+
+/**
+ * Each hand-written case as a test: its lines (read by `read`, `words` by default) as one
+ * sequence, then, unless `fromScript` says no for that case, the same lines each run from a script.
+ */
+export function caseTests(
+  pair: Pair,
+  cases: Record<string, string[]>,
+  opts: { read?: (line: string) => string[]; fromScript?: (name: string) => boolean } = {},
+): void {
+  const read = opts.read ?? words;
+  for (const [name, lines] of Object.entries(cases)) {
+    it(name, async () => {
+      const seq = lines.map(read);
+      expect(await compareSeq(pair, seq)).toBe(seq.length);
+    });
+    if (opts.fromScript && !opts.fromScript(name)) continue;
+    it(`${name}, each from a script`, async () => {
+      const seq = lines.map((l) => inScript(read(l)));
+      expect(await compareSeq(pair, seq)).toBe(seq.length);
+    });
+  }
+}
+
+/**
+ * The random test: `numRuns` (SIM_DIFF_RUNS by default) sequences of `steps(command, scan)`, each
+ * turned into commands by `expand` and compared; what they reached is logged, and each of `edges`
+ * must have been reached.
+ */
+export function randomTest(
+  pair: Pair,
+  label: string,
+  command: fc.Arbitrary<string[]>,
+  opts: { scan?: fc.Arbitrary<string[]>; expand?: (seq: string[][]) => string[][]; numRuns?: number; edges?: string[] } = {},
+): void {
+  const { scan, expand = (seq) => seq, numRuns = runs(), edges = ['ERR', 'WRONGTYPE', 'EXEC ran', 'EVAL ran', 'EVAL error'] } = opts;
+  it('answers random sequences exactly as the real server does', async () => {
+    const seen = new Set<string>();
+    let commands = 0;
+    await fc.assert(
+      fc.asyncProperty(steps(command, scan), async (seq) => {
+        commands += await compareSeq(pair, expand(seq), seen);
+      }),
+      { numRuns, endOnFailure: false },
+    );
+    console.log(`differential (${label}): ${numRuns} sequences, ${commands} commands; reached: ${[...seen].sort().join(', ')}`);
+    for (const edge of edges) expect(seen, edge).toContain(edge);
+  });
 }
 
 // ---- several clients ----------------------------------------------------------------------
