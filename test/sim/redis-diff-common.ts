@@ -1,9 +1,9 @@
-// What the differential tests of the keyspace, string, hash, set and stream-trim commands share:
-// the normalisation of replies whose order or timing is the server's own, the full iteration of
-// the SCAN family, a runner of one sequence on both servers, and a runner of several clients
-// (blocking). The servers themselves come from redis-pair.ts.
+// What the differential tests share: the normalisation of replies whose order or timing is the
+// server's own, the full iteration of the SCAN family, a runner of one sequence on both servers,
+// the hand-written and random test blocks built on it, and a runner of several clients (blocking).
+// The servers themselves come from redis-pair.ts.
 import fc from 'fast-check';
-import { expect } from 'vitest';
+import { expect, it } from 'vitest';
 import { bulk, showReply, type Reply } from '../../harness/sim/redis/reply.ts';
 import { RawClient, newSim, type realRedis } from './redis-pair.ts';
 
@@ -157,16 +157,70 @@ export function steps(command: fc.Arbitrary<string[]>, alone?: fc.Arbitrary<stri
   return fc.array(step, { minLength: 1, maxLength: 25 }).map((s) => s.flat());
 }
 
+/**
+ * Each hand-written case as a test: its lines (read by `read`, `words` by default) as one
+ * sequence, then, unless `fromScript` says no for that case, the same lines each run from a script.
+ */
+export function caseTests(
+  pair: Pair,
+  cases: Record<string, string[]>,
+  opts: { read?: (line: string) => string[]; fromScript?: (name: string) => boolean } = {},
+): void {
+  const read = opts.read ?? words;
+  for (const [name, lines] of Object.entries(cases)) {
+    it(name, async () => {
+      const seq = lines.map(read);
+      expect(await compareSeq(pair, seq)).toBe(seq.length);
+    });
+    if (opts.fromScript && !opts.fromScript(name)) continue;
+    it(`${name}, each from a script`, async () => {
+      const seq = lines.map((l) => inScript(read(l)));
+      expect(await compareSeq(pair, seq)).toBe(seq.length);
+    });
+  }
+}
+
+/**
+ * The random test: `numRuns` (SIM_DIFF_RUNS by default) sequences of `steps(command, scan)`, each
+ * turned into commands by `expand` and compared; what they reached is logged, and each of `edges`
+ * must have been reached.
+ */
+export function randomTest(
+  pair: Pair,
+  label: string,
+  command: fc.Arbitrary<string[]>,
+  opts: { scan?: fc.Arbitrary<string[]>; expand?: (seq: string[][]) => string[][]; numRuns?: number; edges?: string[] } = {},
+): void {
+  const { scan, expand = (seq) => seq, numRuns = runs(), edges = ['ERR', 'WRONGTYPE', 'EXEC ran', 'EVAL ran', 'EVAL error'] } = opts;
+  it('answers random sequences exactly as the real server does', async () => {
+    const seen = new Set<string>();
+    let commands = 0;
+    await fc.assert(
+      fc.asyncProperty(steps(command, scan), async (seq) => {
+        commands += await compareSeq(pair, expand(seq), seen);
+      }),
+      { numRuns, endOnFailure: false },
+    );
+    console.log(`differential (${label}): ${numRuns} sequences, ${commands} commands; reached: ${[...seen].sort().join(', ')}`);
+    for (const edge of edges) expect(seen, edge).toContain(edge);
+  });
+}
+
 // ---- several clients ----------------------------------------------------------------------
 
-export type Act = { c: 'A' | 'B' | 'C'; send: string[] } | { expectIdle: Array<'A' | 'B' | 'C'> };
+export type Act = { c: 'A' | 'B' | 'C'; send: string[] } | { expectIdle: Array<'A' | 'B' | 'C'> } | { wait: number };
 
-/** three clients on each server; what each receives must be the same, and idle at the same points */
-export async function runClients(pair: Pair, acts: Act[]): Promise<string[]> {
+/**
+ * Three clients on each server; what each receives must be the same, and idle at the same points.
+ * The simulation's clock is the wall clock, or, given `start`, a clock of its own from there that
+ * a `wait` step moves on (the real server's moves on by the wait itself).
+ */
+export async function runClients(pair: Pair, acts: Act[], start?: number): Promise<string[]> {
   await pair.real.send(['FLUSHALL']);
   const connect = () => RawClient.connect(pair.server.port, pair.server.password);
   const reals = { A: await connect(), B: await connect(), C: await connect() };
-  const { client } = newSim(() => Date.now());
+  let clock = start ?? 0;
+  const { sim, client } = newSim(start === undefined ? () => Date.now() : () => clock);
   const sims = { A: client(), B: client(), C: client() };
   try {
     const log: { real: string[]; sim: string[] } = { real: [], sim: [] };
@@ -174,12 +228,17 @@ export async function runClients(pair: Pair, acts: Act[]): Promise<string[]> {
       if ('send' in act) {
         reals[act.c].write(act.send);
         sims[act.c].write(act.send);
-        await new Promise((r) => setTimeout(r, 15));
+        await new Promise((r) => setTimeout(r, 15)); // let the real server act before the next client speaks
+      } else if ('wait' in act) {
+        await new Promise((r) => setTimeout(r, act.wait));
+        clock += act.wait;
+        sim.tick();
       } else {
         for (const c of ['A', 'B', 'C'] as const) {
           const idle = act.expectIdle.includes(c);
           expect(await reals[c].idle(), `real ${c} idle`).toBe(idle);
           expect(sims[c].idle(), `sim ${c} idle`).toBe(idle);
+          // drain what arrived, in order, on both
           while (!(await reals[c].idle(0))) log.real.push(`${c} ${showReply(await reals[c].next())}`);
           for (let r = sims[c].next(); r; r = sims[c].next()) log.sim.push(`${c} ${showReply(r)}`);
         }

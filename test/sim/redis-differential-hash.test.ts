@@ -4,7 +4,7 @@
 // in MULTI and from EVAL.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compareSeq, inScript, runs, steps, words } from './redis-diff-common.ts';
+import { caseTests, compareSeq, randomTest } from './redis-diff-common.ts';
 import { realRedis } from './redis-pair.ts';
 
 const pair = realRedis();
@@ -65,17 +65,8 @@ const CASES: Record<string, string[]> = {
 };
 
 describe('hash commands against redis-server 7.0: hand-written sequences', () => {
-  for (const [name, lines] of Object.entries(CASES)) {
-    it(name, async () => {
-      const seq = lines.map(words);
-      expect(await compareSeq(pair, seq)).toBe(seq.length);
-    });
-    it(`${name}, each from a script`, async () => {
-      // a script's HSCAN is one page: these hashes are small, so one page is all of it on both
-      const seq = lines.map((l) => inScript(words(l)));
-      expect(await compareSeq(pair, seq)).toBe(seq.length);
-    });
-  }
+  // a script's HSCAN is one page: these hashes are small, so one page is all of it on both
+  caseTests(pair, CASES);
 
   it('HSCAN of a large hash (a hash table on redis-server, many pages there) returns every field once', async () => {
     const fields = Array.from({ length: 300 }, (_, i) => [`f${i}`, `v${i}`]).flat();
@@ -102,16 +93,5 @@ const command: fc.Arbitrary<string[]> = fc.oneof(
 const scan = fc.tuple(key, pick('0', '0', '0', 'x', '-1x', ''), scanOpts).map(([k, c, o]) => ['HSCAN', k, c, ...o]);
 
 describe('hash commands against redis-server 7.0: random sequences', () => {
-  it('answers random sequences exactly as the real server does', async () => {
-    const seen = new Set<string>();
-    let commands = 0;
-    await fc.assert(
-      fc.asyncProperty(steps(command, scan), async (seq) => {
-        commands += await compareSeq(pair, seq, seen);
-      }),
-      { numRuns: runs(), endOnFailure: false },
-    );
-    console.log(`differential (hashes): ${runs()} sequences, ${commands} commands; reached: ${[...seen].sort().join(', ')}`);
-    for (const edge of ['ERR', 'WRONGTYPE', 'EXEC ran', 'EVAL ran', 'EVAL error']) expect(seen, edge).toContain(edge);
-  });
+  randomTest(pair, 'hashes', command, { scan });
 });

@@ -3,7 +3,7 @@
 // (SIM_DIFF_RUNS sequences, 300 by default), directly, in MULTI and from EVAL.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compareSeq, runClients, runs, steps, words } from './redis-diff-common.ts';
+import { caseTests, compareSeq, randomTest, runClients, words } from './redis-diff-common.ts';
 import { realRedis } from './redis-pair.ts';
 
 const pair = realRedis();
@@ -139,12 +139,7 @@ const line = (l: string): string[] => {
 };
 
 describe('RENAME, RENAMENX, EXPIREAT, PEXPIREAT against redis-server 7.0: hand-written sequences', () => {
-  for (const [name, lines] of Object.entries(CASES)) {
-    it(name, async () => {
-      const seq = lines.map(line);
-      expect(await compareSeq(pair, seq)).toBe(seq.length);
-    });
-  }
+  caseTests(pair, CASES, { read: line, fromScript: () => false });
 });
 
 const pick = <T>(...xs: T[]) => fc.constantFrom(...xs);
@@ -166,18 +161,7 @@ const command: fc.Arbitrary<string[]> = fc.oneof(
 );
 
 describe('RENAME, RENAMENX, EXPIREAT, PEXPIREAT against redis-server 7.0: random sequences', () => {
-  it('answers random sequences exactly as the real server does', async () => {
-    const seen = new Set<string>();
-    let commands = 0;
-    await fc.assert(
-      fc.asyncProperty(steps(command), async (seq) => {
-        commands += await compareSeq(pair, seq, seen);
-      }),
-      { numRuns: runs(), endOnFailure: false },
-    );
-    console.log(`differential (keyspace): ${runs()} sequences, ${commands} commands; reached: ${[...seen].sort().join(', ')}`);
-    for (const edge of ['ERR', 'WRONGTYPE', 'EXEC ran', 'EVAL ran', 'EVAL error']) expect(seen, edge).toContain(edge);
-  });
+  randomTest(pair, 'keyspace', command);
 });
 
 describe('RENAME serves blocked clients as redis-server does', () => {

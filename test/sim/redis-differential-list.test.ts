@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SimRedis } from '../../harness/sim/redis/engine.ts';
 import { showReply } from '../../harness/sim/redis/reply.ts';
+import { type Act, runClients } from './redis-diff-common.ts';
 import { RawClient, newSim, realRedis } from './redis-pair.ts';
 
 const pair = realRedis();
@@ -285,44 +286,8 @@ describe('lists against redis-server 7.0: random sequences', () => {
 
 // ---- blocking ---------------------------------------------------------------------------------
 
-type Act = { c: 'A' | 'B' | 'C'; send: string[] } | { expectIdle: Array<'A' | 'B' | 'C'> } | { wait: number };
-
-async function runBoth(acts: Act[]): Promise<string[]> {
-  await pair.real.send(['FLUSHALL']);
-  const connect = () => RawClient.connect(pair.server.port, pair.server.password);
-  const reals = { A: await connect(), B: await connect(), C: await connect() };
-  let clock = 1_900_000_000_000;
-  const { sim, client } = newSim(() => clock);
-  const sims = { A: client(), B: client(), C: client() };
-  try {
-    const log: { real: string[]; sim: string[] } = { real: [], sim: [] };
-    for (const act of acts) {
-      if ('send' in act) {
-        reals[act.c].write(act.send);
-        sims[act.c].write(act.send);
-        await new Promise((r) => setTimeout(r, 15));
-      } else if ('wait' in act) {
-        await new Promise((r) => setTimeout(r, act.wait));
-        clock += act.wait;
-        sim.tick();
-      } else {
-        for (const c of ['A', 'B', 'C'] as const) {
-          const idle = act.expectIdle.includes(c);
-          expect(await reals[c].idle(), `real ${c} idle`).toBe(idle);
-          expect(sims[c].idle(), `sim ${c} idle`).toBe(idle);
-          while (!(await reals[c].idle(0))) log.real.push(`${c} ${showReply(await reals[c].next())}`);
-          for (let r = sims[c].next(); r; r = sims[c].next()) log.sim.push(`${c} ${showReply(r)}`);
-        }
-      }
-    }
-    expect(log.sim).toEqual(log.real);
-    return log.real;
-  } finally {
-    reals.A.close();
-    reals.B.close();
-    reals.C.close();
-  }
-}
+/** the blocking scripts below run with the simulation's clock from a fixed start (see runClients) */
+const runBoth = (acts: Act[]) => runClients(pair, acts, 1_900_000_000_000);
 
 describe('BRPOPLPUSH / BLMOVE block and wake as on redis-server', () => {
   it('first blocked is first served; the moved element can wake a waiter on the destination', async () => {

@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Reply } from '../../harness/sim/redis/reply.ts';
-import { compareSeq, inScript, runs, steps, words } from './redis-diff-common.ts';
+import { caseTests, compareSeq, randomTest } from './redis-diff-common.ts';
 import { newSim, realRedis } from './redis-pair.ts';
 
 const pair = realRedis();
@@ -167,17 +167,8 @@ const CASES: Record<string, string[]> = {
 };
 
 describe('set commands against redis-server 7.0: hand-written sequences', () => {
-  for (const [name, lines] of Object.entries(CASES)) {
-    it(name, async () => {
-      const seq = lines.map(words);
-      expect(await compareSeq(pair, seq)).toBe(seq.length);
-    });
-    if (name.startsWith('SSCAN')) continue; // a script's SSCAN is one page, and sets of strings are hash tables
-    it(`${name}, each from a script`, async () => {
-      const seq = lines.map((l) => inScript(words(l)));
-      expect(await compareSeq(pair, seq)).toBe(seq.length);
-    });
-  }
+  // a script's SSCAN is one page, and sets of strings are hash tables
+  caseTests(pair, CASES, { fromScript: (name) => !name.startsWith('SSCAN') });
 
   it('SSCAN of large sets (strings, and integers past the intset limit) returns every member once', async () => {
     const strs = Array.from({ length: 300 }, (_, i) => `m${i}`);
@@ -247,16 +238,5 @@ const command: fc.Arbitrary<string[]> = fc.oneof(
 const scan = fc.tuple(key, pick('0', '0', '0', 'x'), scanOpts).map(([k, c, o]) => ['SSCAN', k, c, ...o]);
 
 describe('set commands against redis-server 7.0: random sequences', () => {
-  it('answers random sequences exactly as the real server does', async () => {
-    const seen = new Set<string>();
-    let commands = 0;
-    await fc.assert(
-      fc.asyncProperty(steps(command, scan), async (seq) => {
-        commands += await compareSeq(pair, seq, seen);
-      }),
-      { numRuns: runs(), endOnFailure: false },
-    );
-    console.log(`differential (sets): ${runs()} sequences, ${commands} commands; reached: ${[...seen].sort().join(', ')}`);
-    for (const edge of ['ERR', 'WRONGTYPE', 'EXEC ran', 'EVAL ran', 'EVAL error']) expect(seen, edge).toContain(edge);
-  });
+  randomTest(pair, 'sets', command, { scan });
 });

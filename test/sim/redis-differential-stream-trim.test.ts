@@ -4,7 +4,7 @@
 // redis-server's nodes close at 100 entries or at 4096 bytes.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compareSeq, inScript, runs, steps, words } from './redis-diff-common.ts';
+import { compareSeq, inScript, randomTest, runs, words } from './redis-diff-common.ts';
 import { Stream } from '../../harness/sim/redis/streams.ts';
 import { realRedis } from './redis-pair.ts';
 
@@ -168,18 +168,7 @@ function expand(seq: string[][]): string[][] {
 }
 
 describe('XTRIM against redis-server 7.0: random sequences', () => {
-  it('answers random sequences exactly as the real server does', async () => {
-    const seen = new Set<string>();
-    let commands = 0;
-    await fc.assert(
-      fc.asyncProperty(steps(command), async (seq) => {
-        commands += await compareSeq(pair, expand(seq), seen);
-      }),
-      { numRuns: Math.max(1, Math.round(runs() / 3)), endOnFailure: false },
-    );
-    console.log(`differential (XTRIM): ${Math.max(1, Math.round(runs() / 3))} sequences, ${commands} commands; reached: ${[...seen].sort().join(', ')}`);
-    for (const edge of ['ERR', 'WRONGTYPE', 'EXEC ran', 'EVAL ran']) expect(seen, edge).toContain(edge);
-  });
+  randomTest(pair, 'XTRIM', command, { expand, numRuns: Math.max(1, Math.round(runs() / 3)), edges: ['ERR', 'WRONGTYPE', 'EXEC ran', 'EVAL ran'] });
 });
 
 describe('a copied stream (a restart reloading the data) keeps its nodes', () => {

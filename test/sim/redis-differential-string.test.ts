@@ -4,7 +4,7 @@
 // directly, in MULTI and from EVAL.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compareSeq, inScript, runs, steps, words } from './redis-diff-common.ts';
+import { caseTests, compareSeq, randomTest, runs, words } from './redis-diff-common.ts';
 import { realRedis } from './redis-pair.ts';
 
 const pair = realRedis();
@@ -150,16 +150,7 @@ const CASES: Record<string, string[]> = {
 };
 
 describe('string commands against redis-server 7.0: hand-written sequences', () => {
-  for (const [name, lines] of Object.entries(CASES)) {
-    it(name, async () => {
-      const seq = lines.map(words);
-      expect(await compareSeq(pair, seq)).toBe(seq.length);
-    });
-    it(`${name}, each from a script`, async () => {
-      const seq = lines.map((l) => inScript(words(l)));
-      expect(await compareSeq(pair, seq)).toBe(seq.length);
-    });
-  }
+  caseTests(pair, CASES);
 });
 
 const pick = <T>(...xs: T[]) => fc.constantFrom(...xs);
@@ -190,18 +181,7 @@ const command: fc.Arbitrary<string[]> = fc.oneof(
 );
 
 describe('string commands against redis-server 7.0: random sequences', () => {
-  it('answers random sequences exactly as the real server does', async () => {
-    const seen = new Set<string>();
-    let commands = 0;
-    await fc.assert(
-      fc.asyncProperty(steps(command), async (seq) => {
-        commands += await compareSeq(pair, seq, seen);
-      }),
-      { numRuns: runs(), endOnFailure: false },
-    );
-    console.log(`differential (strings): ${runs()} sequences, ${commands} commands; reached: ${[...seen].sort().join(', ')}`);
-    for (const edge of ['ERR', 'WRONGTYPE', 'EXEC ran', 'EVAL ran', 'EVAL error']) expect(seen, edge).toContain(edge);
-  });
+  randomTest(pair, 'strings', command);
 });
 
 describe('INCRBYFLOAT and HINCRBYFLOAT against redis-server 7.0 (its x87 long double)', () => {

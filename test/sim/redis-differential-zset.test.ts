@@ -7,7 +7,8 @@ import { textBytes } from '../../harness/sim/redis/bytes.ts';
 import { SimRedis } from '../../harness/sim/redis/engine.ts';
 import { showReply } from '../../harness/sim/redis/reply.ts';
 import { compareBytes, formatScore, parseScore } from '../../harness/sim/redis/zset-commands.ts';
-import { RawClient, newSim, realRedis } from './redis-pair.ts';
+import { type Act, runClients } from './redis-diff-common.ts';
+import { newSim, realRedis } from './redis-pair.ts';
 
 const pair = realRedis();
 
@@ -396,44 +397,8 @@ async function hasMembers(keys: string[]): Promise<boolean> {
 
 // ---- blocking ---------------------------------------------------------------------------------
 
-type Act = { c: 'A' | 'B' | 'C'; send: string[] } | { expectIdle: Array<'A' | 'B' | 'C'> } | { wait: number };
-
-async function runBoth(acts: Act[]): Promise<string[]> {
-  await pair.real.send(['FLUSHALL']);
-  const connect = () => RawClient.connect(pair.server.port, pair.server.password);
-  const reals = { A: await connect(), B: await connect(), C: await connect() };
-  let clock = 1_900_000_000_000;
-  const { sim, client } = newSim(() => clock);
-  const sims = { A: client(), B: client(), C: client() };
-  try {
-    const log: { real: string[]; sim: string[] } = { real: [], sim: [] };
-    for (const act of acts) {
-      if ('send' in act) {
-        reals[act.c].write(act.send);
-        sims[act.c].write(act.send);
-        await new Promise((r) => setTimeout(r, 15));
-      } else if ('wait' in act) {
-        await new Promise((r) => setTimeout(r, act.wait));
-        clock += act.wait;
-        sim.tick();
-      } else {
-        for (const c of ['A', 'B', 'C'] as const) {
-          const idle = act.expectIdle.includes(c);
-          expect(await reals[c].idle(), `real ${c} idle`).toBe(idle);
-          expect(sims[c].idle(), `sim ${c} idle`).toBe(idle);
-          while (!(await reals[c].idle(0))) log.real.push(`${c} ${showReply(await reals[c].next())}`);
-          for (let r = sims[c].next(); r; r = sims[c].next()) log.sim.push(`${c} ${showReply(r)}`);
-        }
-      }
-    }
-    expect(log.sim).toEqual(log.real);
-    return log.real;
-  } finally {
-    reals.A.close();
-    reals.B.close();
-    reals.C.close();
-  }
-}
+/** the blocking scripts below run with the simulation's clock from a fixed start (see runClients) */
+const runBoth = (acts: Act[]) => runClients(pair, acts, 1_900_000_000_000);
 
 describe('BZPOPMIN / BZPOPMAX block and wake as on redis-server', () => {
   it('first blocked is first served, one member each, across several keys', async () => {

@@ -8,7 +8,8 @@ import { textBytes } from '../../harness/sim/redis/bytes.ts';
 import { simConnectorFor } from '../../harness/sim/redis/connection.ts';
 import { SimRedis } from '../../harness/sim/redis/engine.ts';
 import { bulk, showReply, type Reply } from '../../harness/sim/redis/reply.ts';
-import { RawClient, SimClient, newSim, realRedis } from './redis-pair.ts';
+import { type Act, runClients } from './redis-diff-common.ts';
+import { SimClient, newSim, realRedis } from './redis-pair.ts';
 
 const pair = realRedis();
 
@@ -371,45 +372,8 @@ describe('SimRedis against redis-server 7.0', () => {
 
 // ---- blocking: the same interleaving of three clients on both servers ----------------------------
 
-/** a step of a multi-client script: a client sends, or we check what each client has received */
-type Act = { c: 'A' | 'B' | 'C'; send: string[] } | { expectIdle: Array<'A' | 'B' | 'C'> } | { wait: number };
-
-async function runBoth(acts: Act[]): Promise<void> {
-  await pair.real.send(['FLUSHALL']);
-  const connect = () => RawClient.connect(pair.server.port, pair.server.password);
-  const reals = { A: await connect(), B: await connect(), C: await connect() };
-  let clock = 1_900_000_000_000;
-  const { sim, client } = newSim(() => clock);
-  const sims = { A: client(), B: client(), C: client() };
-  try {
-    const log: { real: string[]; sim: string[] } = { real: [], sim: [] };
-    for (const act of acts) {
-      if ('send' in act) {
-        reals[act.c].write(act.send);
-        sims[act.c].write(act.send);
-        await new Promise((r) => setTimeout(r, 15)); // let the real server act before the next client speaks
-      } else if ('wait' in act) {
-        await new Promise((r) => setTimeout(r, act.wait));
-        clock += act.wait;
-        sim.tick();
-      } else {
-        for (const c of ['A', 'B', 'C'] as const) {
-          const idle = act.expectIdle.includes(c);
-          expect(await reals[c].idle(), `real ${c} idle`).toBe(idle);
-          expect(sims[c].idle(), `sim ${c} idle`).toBe(idle);
-          // drain what arrived, in order, on both
-          while (!(await reals[c].idle(0))) log.real.push(`${c} ${showReply(await reals[c].next())}`);
-          for (let r = sims[c].next(); r; r = sims[c].next()) log.sim.push(`${c} ${showReply(r)}`);
-        }
-      }
-    }
-    expect(log.sim).toEqual(log.real);
-  } finally {
-    reals.A.close();
-    reals.B.close();
-    reals.C.close();
-  }
-}
+/** the blocking scripts below run with the simulation's clock from a fixed start (see runClients) */
+const runBoth = (acts: Act[]) => runClients(pair, acts, 1_900_000_000_000);
 
 describe('blocked commands wake in the order redis-server serves them', () => {
   it('XREADGROUP BLOCK: first blocked is first served, one entry per waiter, the other stays blocked', async () => {
