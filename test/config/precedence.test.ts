@@ -71,8 +71,8 @@ describe('config precedence: command line over file over defaults', () => {
     expect(() => parse(['--path', '0'], file({ seed: 1 }))).toThrow(/--path replays one scenario/);
     expect(parse(['--path', '0', '--scenario', 'reorder'], file({ seed: 1 })).suite.path).toBe('0');
     expect(() => parse(['--sim'], file({ env: 'docker' }))).toThrow(/--sim runs in this process: drop --env docker/);
-    expect(() => parse([], file({ system: 'bullmq', sim: true }))).toThrow(UsageError);
-    expect(() => parse([], file({ system: 'bullmq', sim: true }))).toThrow(/drop --sim for --system bullmq/);
+    expect(() => parse([], file({ system: 'bee-queue', sim: true }))).toThrow(UsageError);
+    expect(() => parse([], file({ system: 'bee-queue', sim: true }))).toThrow(/drop --sim for --system bee-queue/);
     expect(() => parse([], file({ concurrency: 2 }))).toThrow(/reference system's workers run one job at a time/);
     expect(() => parse([], file({ scenarios: ['crash-points'] }))).toThrow(/runs in simulation only/);
   });
