@@ -72,9 +72,16 @@ export function transitionOfEvent(id: string, f: Record<string, string>, t: numb
   };
 }
 
-async function readEvents(admin: Redis, history: HistoryRecorder): Promise<TransitionEntry[]> {
+/** The events stream: its entries that move a job, and every job id it names ('added' too: a job that never ran). */
+async function readEvents(admin: Redis, history: HistoryRecorder): Promise<{ transitions: TransitionEntry[]; named: Set<string> }> {
   const raw = (await admin.xrange(EVENTS, '-', '+')) as [string, string[]][];
-  return raw.flatMap(([id, fields]) => transitionOfEvent(id, fieldsOf(fields), history.fromWall(Number(id.split('-')[0]))) ?? []);
+  const named = new Set<string>();
+  const transitions = raw.flatMap(([id, fields]) => {
+    const f = fieldsOf(fields);
+    if (f.jobId) named.add(f.jobId);
+    return transitionOfEvent(id, f, history.fromWall(Number(id.split('-')[0]))) ?? [];
+  });
+  return { transitions, named };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -101,13 +108,13 @@ function openReader(admin: Redis): { queue: Queue<JobData, JobResult>; close(): 
 async function readCut(admin: Redis, history: HistoryRecorder): Promise<FinalState> {
   const tasks = await readAppTasks(admin);
   const executions = await readAppExecutions(admin, history);
-  const transitions = await readEvents(admin, history);
+  const { transitions, named } = await readEvents(admin, history);
   const reader = openReader(admin);
   try {
     const snapshot = await snapshotOfTasks(history, tasks, executions, async (jobId, attempt) => {
       const job = await reader.queue.getJob(jobId);
       return job ? viewOf(jobId, job, await job.getState(), attempt) : undefined;
-    }, key);
+    }, key, named);
     return { transitions, executions, snapshot };
   } finally {
     await reader.close();

@@ -14,14 +14,13 @@ import { fileURLToPath } from 'node:url';
 import type { SimLoader } from '../../harness/sim/embedding.ts';
 import type { Redis } from 'ioredis';
 import type { HistoryRecorder } from '../../harness/history/recorder.ts';
-import type { TransitionEntry } from '../../harness/history/types.ts';
+import type { ExecutionEntry, HistoryEntry, JobView, SnapshotEntry, TransitionEntry } from '../../harness/history/types.ts';
 import type { ProcessSpec, Provides, Recording, StartContext, SystemModule, SystemShape } from '../../harness/systems/types.ts';
 import { evidenceKeys } from '../../harness/instrument/index.ts';
-import { libraryShape } from '../../harness/systems/library.ts';
+import { libraryShape, snapshotOfTasks as snapshotOfRecordedTasks } from '../../harness/systems/library.ts';
 
 // the evidence the applications write with the instrumentation kit, read under its default prefix
 export { everyStartEnded, executionLogLength, readAppExecutions, readAppTasks } from '../../harness/systems/evidence.ts';
-export { snapshotOfTasks } from '../../harness/systems/library.ts';
 
 const EXAMPLES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -155,4 +154,124 @@ export async function recordPublished(
       return { transitions: heard, gaps };
     },
   };
+}
+
+// ---------------------------------------------------------------------------------------
+// the final snapshot: the recorded tasks, and the tasks whose record was never written
+
+/** A task as the front door recorded it (readAppTasks). */
+export interface AppTaskRecord {
+  taskId: string;
+  idempotencyKey: string | null;
+  jobIds: readonly string[];
+}
+
+/** A task of the final snapshot: the front door's record of it, or (`inferred`) the jobs the history can know it has when no record was written. */
+export interface TaskToRead {
+  taskId: string;
+  idempotencyKey: string | null;
+  jobIds: string[];
+  /** no record of it was read: its job ids come from the history, and it is left out of the snapshot when the library has none of them */
+  inferred?: true;
+}
+
+/** Job `i` of task T is `${T}-${i}` (PROTOCOL.md); a library application's task id is the submit's Idempotency-Key (examples/common/app.ts). */
+const jobIdOf = (taskId: string, i: number): string => `${taskId}-${i}`;
+/** The task id and index a job id names (`${taskId}-${i}`), or undefined when it names none. */
+const JOB_ID = /^(.+)-(0|[1-9][0-9]*)$/;
+
+/**
+ * The tasks whose jobs the final snapshot looks up in the library. The front door records a task
+ * only after the library has its jobs (examples/<library>/roles.ts, submit: add the jobs, then
+ * saveTask), so a submit whose answer was lost (a fault on the client link or the producer's link)
+ * may leave jobs in the library and no record: a reader that lists only the records would then
+ * miss jobs that landed, where the reference system (one MULTI for the task and its jobs) shows
+ * them. Besides every record (`records`), in their order, this names the jobs of each task the
+ * history can know of that has no record:
+ * - a submit's ok answer: its task id and job ids;
+ * - a submit with an Idempotency-Key, whatever its outcome: the task id is the key, its jobs are
+ *   the key's `${key}-${i}` for as many jobs as the most any submit with that key sent;
+ * - a job id the system's own logs name (`logged`: the execution log, a library's event log) that
+ *   no task above lists: its task id is what `${taskId}-${i}` says, its jobs 0.. up to the highest
+ *   index logged, or the most jobs a keyless submit whose answer was lost sent (its task id was made
+ *   up by the front door and never reached the client, so only the logs can name it).
+ * Those tasks are `inferred`; the snapshot keeps only the jobs the library has (snapshotOfTasks), so
+ * a job that did not land is absent, as it is from the reference system's snapshot, and the
+ * checkers judge a landed one as any other (recovered, owed a terminal state). A logged job id
+ * that names no task (no `-<index>` suffix) is left to the checkers as a job the snapshot lacks.
+ */
+export function tasksToRead(records: readonly AppTaskRecord[], entries: readonly HistoryEntry[], logged: Iterable<string> = []): TaskToRead[] {
+  const out: TaskToRead[] = records.map((r) => ({ taskId: r.taskId, idempotencyKey: r.idempotencyKey, jobIds: [...r.jobIds] }));
+  const known = new Set(out.map((t) => t.taskId));
+  const listed = new Set(out.flatMap((t) => t.jobIds));
+  const add = (taskId: string, idempotencyKey: string, jobIds: string[]): void => {
+    if (known.has(taskId)) return;
+    known.add(taskId);
+    for (const id of jobIds) listed.add(id);
+    out.push({ taskId, idempotencyKey, jobIds, inferred: true });
+  };
+
+  // the submits: each invoke with its completion (same process and opId)
+  const invokes = new Map<string, { key?: string; keyless: boolean; jobs: number; answered: boolean }>();
+  const oks: { key?: string; taskId: string; jobIds: string[] }[] = [];
+  for (const e of entries) {
+    if (e.kind !== 'client' || e.f !== 'submit') continue;
+    const op = `${e.process}/${e.opId}`;
+    const v = (e.value ?? {}) as { idempotencyKey?: unknown; keyless?: unknown; jobs?: unknown; taskId?: unknown; jobIds?: unknown };
+    if (e.type === 'invoke') {
+      invokes.set(op, {
+        ...(typeof v.idempotencyKey === 'string' ? { key: v.idempotencyKey } : {}),
+        keyless: v.keyless === true, jobs: Array.isArray(v.jobs) ? v.jobs.length : 0, answered: false,
+      });
+      continue;
+    }
+    const inv = invokes.get(op);
+    if (inv && e.type !== 'info') inv.answered = true;
+    if (e.type === 'ok' && typeof v.taskId === 'string' && Array.isArray(v.jobIds)) {
+      oks.push({ ...(inv?.key !== undefined ? { key: inv.key } : {}), taskId: v.taskId, jobIds: v.jobIds.map(String) });
+    }
+  }
+  for (const ok of oks) add(ok.taskId, ok.key ?? ok.taskId, ok.jobIds);
+  const jobsOfKey = new Map<string, number>();
+  let keylessLost = 0;
+  for (const inv of invokes.values()) {
+    if (inv.key !== undefined) jobsOfKey.set(inv.key, Math.max(jobsOfKey.get(inv.key) ?? 0, inv.jobs));
+    else if (inv.keyless && !inv.answered) keylessLost = Math.max(keylessLost, inv.jobs);
+  }
+  for (const [k, n] of jobsOfKey) add(k, k, Array.from({ length: n }, (_, i) => jobIdOf(k, i)));
+
+  // what only the system's logs name
+  const highest = new Map<string, number>();
+  for (const jobId of logged) {
+    if (listed.has(jobId)) continue;
+    const m = JOB_ID.exec(jobId);
+    if (!m || known.has(m[1]!)) continue;
+    highest.set(m[1]!, Math.max(highest.get(m[1]!) ?? 0, Number(m[2])));
+  }
+  for (const [taskId, top] of highest) add(taskId, taskId, Array.from({ length: Math.max(top + 1, keylessLost) }, (_, i) => jobIdOf(taskId, i)));
+  return out;
+}
+
+/**
+ * The final snapshot of a library application's jobs: every task of `tasksToRead` with each of
+ * its jobs as the library's own API shows it (`view`; harness/systems/library.ts snapshotOfTasks:
+ * a job the library does not have is left out, one whose reading throws is unreadable). A task
+ * with no record of which the library has no job and nothing was unreadable is left out (the
+ * submit did not land, as the reference system's snapshot would show it). `logged`: job ids the
+ * system's logs name beyond the execution log's (a library's own event log).
+ */
+export async function snapshotOfTasks(
+  history: HistoryRecorder, records: readonly AppTaskRecord[], executions: readonly ExecutionEntry[],
+  view: (jobId: string, attempt: number) => Promise<JobView | undefined>, keyOf: (jobId: string) => string, logged: Iterable<string> = [],
+): Promise<SnapshotEntry> {
+  const tasks = tasksToRead(records, history.entries, [...executions.map((e) => e.jobId), ...logged]);
+  const snapshot = await snapshotOfRecordedTasks(history, tasks, executions, view, keyOf);
+  return withoutUnlanded(snapshot, tasks);
+}
+
+/** The snapshot without the inferred tasks of which it holds no job and nothing was unreadable. */
+export function withoutUnlanded(snapshot: SnapshotEntry, tasks: readonly TaskToRead[]): SnapshotEntry {
+  const inferred = new Set(tasks.filter((t) => t.inferred).map((t) => t.taskId));
+  const unread = new Set((snapshot.unreadable ?? []).map((u) => u.taskId));
+  return { ...snapshot, tasks: snapshot.tasks.filter((t) => !inferred.has(t.taskId) || t.jobs.length > 0 || unread.has(t.taskId)) };
 }
