@@ -87,15 +87,33 @@ function openReader(admin: Redis): BullQueue {
   return queue;
 }
 
+/**
+ * Every job id Bull's own lists and sets hold (wait, paused, active, delayed, completed, failed:
+ * finished jobs are kept): Bull keeps no event log, so this is how the snapshot learns of a job
+ * whose task the front door never recorded and that no payload start names (a keyless submit
+ * whose answer was lost, its jobs never run).
+ */
+async function jobsBullHolds(admin: Redis): Promise<string[]> {
+  const replies = await admin.multi()
+    .lrange(key('wait'), 0, -1).lrange(key('paused'), 0, -1).lrange(key('active'), 0, -1)
+    .zrange(key('delayed'), 0, -1).zrange(COMPLETED, 0, -1).zrange(FAILED, 0, -1)
+    .exec();
+  return (replies ?? []).flatMap(([err, ids]) => {
+    if (err) throw err;
+    return ids as string[];
+  });
+}
+
 async function readCut(admin: Redis, history: HistoryRecorder): Promise<FinalState> {
   const tasks = await readAppTasks(admin);
   const executions = await readAppExecutions(admin, history);
+  const held = await jobsBullHolds(admin);
   const queue = openReader(admin);
   try {
     const snapshot = await snapshotOfTasks(history, tasks, executions, async (jobId, attempt) => {
       const job = await queue.getJob(jobId);
       return job ? viewOf(jobId, job, await job.getState(), attempt) : undefined;
-    }, key);
+    }, key, held);
     return { transitions: [], executions, snapshot };
   } finally {
     await queue.close().catch(() => undefined);

@@ -191,16 +191,18 @@ const JOB_ID = /^(.+)-(0|[1-9][0-9]*)$/;
  * - a submit's ok answer: its task id and job ids;
  * - a submit with an Idempotency-Key, whatever its outcome: the task id is the key, its jobs are
  *   the key's `${key}-${i}` for as many jobs as the most any submit with that key sent;
- * - a job id the system's own logs name (`logged`: the execution log, a library's event log) that
- *   no task above lists: its task id is what `${taskId}-${i}` says, its jobs 0.. up to the highest
- *   index logged, or the most jobs a keyless submit whose answer was lost sent (its task id was made
- *   up by the front door and never reached the client, so only the logs can name it).
+ * - a job id the system's own evidence names (`named`: the execution log, a library's event log or
+ *   its own lists of jobs) that no task above lists: its task id is what `${taskId}-${i}` says, its
+ *   jobs 0.. up to the highest index named, or the most jobs a keyless submit whose answer was lost
+ *   sent (its task id was made up by the front door and never reached the client, so only the
+ *   system's evidence can name it).
  * Those tasks are `inferred`; the snapshot keeps only the jobs the library has (snapshotOfTasks), so
  * a job that did not land is absent, as it is from the reference system's snapshot, and the
- * checkers judge a landed one as any other (recovered, owed a terminal state). A logged job id
- * that names no task (no `-<index>` suffix) is left to the checkers as a job the snapshot lacks.
+ * checkers judge a landed one as any other (recovered, owed a terminal state). A named job id
+ * that names no task (no `-<index>` suffix) is left out: the checkers see a job the logs name and
+ * the snapshot lacks.
  */
-export function tasksToRead(records: readonly AppTaskRecord[], entries: readonly HistoryEntry[], logged: Iterable<string> = []): TaskToRead[] {
+export function tasksToRead(records: readonly AppTaskRecord[], entries: readonly HistoryEntry[], named: Iterable<string> = []): TaskToRead[] {
   const out: TaskToRead[] = records.map((r) => ({ taskId: r.taskId, idempotencyKey: r.idempotencyKey, jobIds: [...r.jobIds] }));
   const known = new Set(out.map((t) => t.taskId));
   const listed = new Set(out.flatMap((t) => t.jobIds));
@@ -240,9 +242,9 @@ export function tasksToRead(records: readonly AppTaskRecord[], entries: readonly
   }
   for (const [k, n] of jobsOfKey) add(k, k, Array.from({ length: n }, (_, i) => jobIdOf(k, i)));
 
-  // what only the system's logs name
+  // what only the system's own evidence names
   const highest = new Map<string, number>();
-  for (const jobId of logged) {
+  for (const jobId of named) {
     if (listed.has(jobId)) continue;
     const m = JOB_ID.exec(jobId);
     if (!m || known.has(m[1]!)) continue;
@@ -257,14 +259,14 @@ export function tasksToRead(records: readonly AppTaskRecord[], entries: readonly
  * its jobs as the library's own API shows it (`view`; harness/systems/library.ts snapshotOfTasks:
  * a job the library does not have is left out, one whose reading throws is unreadable). A task
  * with no record of which the library has no job and nothing was unreadable is left out (the
- * submit did not land, as the reference system's snapshot would show it). `logged`: job ids the
- * system's logs name beyond the execution log's (a library's own event log).
+ * submit did not land, as the reference system's snapshot would show it). `named`: job ids the
+ * system's evidence names beyond the execution log's (a library's own event log, its lists of jobs).
  */
 export async function snapshotOfTasks(
   history: HistoryRecorder, records: readonly AppTaskRecord[], executions: readonly ExecutionEntry[],
-  view: (jobId: string, attempt: number) => Promise<JobView | undefined>, keyOf: (jobId: string) => string, logged: Iterable<string> = [],
+  view: (jobId: string, attempt: number) => Promise<JobView | undefined>, keyOf: (jobId: string) => string, named: Iterable<string> = [],
 ): Promise<SnapshotEntry> {
-  const tasks = tasksToRead(records, history.entries, [...executions.map((e) => e.jobId), ...logged]);
+  const tasks = tasksToRead(records, history.entries, [...executions.map((e) => e.jobId), ...named]);
   const snapshot = await snapshotOfRecordedTasks(history, tasks, executions, view, keyOf);
   return withoutUnlanded(snapshot, tasks);
 }
