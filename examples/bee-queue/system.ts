@@ -2,7 +2,7 @@
 // producer behind the client link, N workers with concurrency --concurrency (default 1)), its evidence read over the
 // harness's own connection: the application's execution log and task records, what bee-queue
 // publishes on its events channel while the run goes on (it keeps no event log), and each job's
-// final state read through bee-queue's own API (Queue#getJob) plus its waiting / active lists.
+// final state read as bee-queue's own API reads it (Queue#getJob: its jobs hash) plus its active list.
 
 import type { Redis } from 'ioredis';
 import { retryingCut, type FinalState } from '../../harness/history/collect.ts';
@@ -10,7 +10,7 @@ import type { HistoryRecorder } from '../../harness/history/recorder.ts';
 import type { JobState, TransitionEntry } from '../../harness/history/types.ts';
 import { everyStartEnded, executionLogLength, libraryModule, readAppExecutions, readAppTasks, recordPublished, snapshotOfTasks } from '../common/system.ts';
 import type { Progress, Recording, SystemModule } from '../../harness/systems/types.ts';
-import { Queue, QUEUE_NAME, viewOf, type BeeQueue, type JobData } from './queue.ts';
+import { QUEUE_NAME, viewOf } from './queue.ts';
 
 const key = (s: string) => `bq:${QUEUE_NAME}:${s}`;
 /** bee-queue's keys (lib/queue.js toKey): the job hash, its lists and sets, and the events channel */
@@ -40,6 +40,7 @@ export const beeQueue: SystemModule = libraryModule({
   // at most the time since the first fault; a reconnect is retried within 500 ms (the app's
   // retry_strategy).
   livenessBoundMs: ({ faultSpanMs }) => 1_000 + faultSpanMs + 500,
+  simulation: async () => (await import('./sim.ts')).loadBeeQueueSim(),
 });
 
 // ---------------------------------------------------------------------------------------
@@ -90,45 +91,28 @@ function record(admin: Redis, history: HistoryRecorder): Promise<Recording> {
 // ---------------------------------------------------------------------------------------
 // the final state
 
-/** A non-worker Queue of the harness's own, on the real Redis port (never through a link); fails rather than waiting. */
-async function openReader(admin: Redis): Promise<BeeQueue> {
-  const o = admin.options;
-  const queue = new Queue<JobData>(QUEUE_NAME, {
-    redis: {
-      host: o.host ?? '127.0.0.1', port: o.port ?? 6379, ...(o.password ? { password: o.password } : {}),
-      enable_offline_queue: false, retry_strategy: (r: { attempt: number }) => (r.attempt > 3 ? undefined : 100),
-    } as never,
-    isWorker: false, getEvents: false, sendEvents: false, storeJobs: false, ensureScripts: false, activateDelayedJobs: false,
-  });
-  queue.on('error', () => undefined);
-  try {
-    await withDeadline(queue.ready(), 5000, 'bee-queue reader connection');
-    return queue;
-  } catch (err) {
-    void queue.close(100).catch(() => undefined);
-    throw err;
-  }
-}
-
-function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms)))]).finally(() => clearTimeout(timer));
+/**
+ * One job as bee-queue keeps it (Job.fromId: the JSON in its jobs hash, which Job#toData wrote:
+ * data, options, status, progress), read over the harness's own connection. bee-queue's API
+ * takes a node-redis client only (it does not recognise an ioredis 5 client), and reading the
+ * hash is all Queue#getJob does.
+ */
+async function storedJob(admin: Redis, jobId: string): Promise<{ status: string; progress: unknown; options: { stacktraces?: string[] } } | undefined> {
+  const raw = await admin.hget(JOBS, jobId);
+  if (raw == null) return undefined;
+  const stored = JSON.parse(raw) as { status?: string; progress?: unknown; options?: { stacktraces?: string[] } };
+  return { status: String(stored.status ?? ''), progress: stored.progress, options: stored.options ?? {} };
 }
 
 async function readCut(admin: Redis, history: HistoryRecorder): Promise<FinalState> {
   const tasks = await readAppTasks(admin);
   const executions = await readAppExecutions(admin, history);
-  const queue = await openReader(admin);
-  try {
-    const active = new Set(await admin.lrange(ACTIVE, 0, -1));
-    const snapshot = await snapshotOfTasks(history, tasks, executions, async (jobId, attempt) => {
-      const job = await withDeadline(queue.getJob(jobId), 5000, `getJob ${jobId}`);
-      return job ? viewOf(jobId, job, active.has(jobId), attempt) : undefined;
-    }, () => JOBS);
-    return { transitions: [], executions, snapshot };
-  } finally {
-    await queue.close(500).catch(() => undefined);
-  }
+  const active = new Set(await admin.lrange(ACTIVE, 0, -1));
+  const snapshot = await snapshotOfTasks(history, tasks, executions, async (jobId, attempt) => {
+    const job = await storedJob(admin, jobId);
+    return job ? viewOf(jobId, job, active.has(jobId), attempt) : undefined;
+  }, () => JOBS);
+  return { transitions: [], executions, snapshot };
 }
 
 // ---------------------------------------------------------------------------------------

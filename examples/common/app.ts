@@ -8,6 +8,7 @@
 
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { Redis, type RedisOptions } from 'ioredis';
 import { instrument, type Payload } from '../../harness/instrument/index.ts';
 
@@ -67,6 +68,11 @@ export interface RoleOptions {
   log(line: string): void;
   /** told of every connection it opens */
   opened?(redis: Redis): void;
+  /**
+   * In simulation: a socket into Redis for a client other than ioredis (node-redis v3's `stream`,
+   * one per connection and reconnect). Absent live: such a client connects where `dial({})` points.
+   */
+  socket?(): Duplex;
 }
 
 /** A live process's dial: its link's port on this machine (`redisOptions`). */

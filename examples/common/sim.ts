@@ -30,6 +30,7 @@ export function librarySim(roles: LibraryRoles): SimSystem {
       const options: RoleOptions = {
         id: o.id,
         dial: (settings) => ({ ...settings, ...edges.redisOptions() }),
+        socket: () => edges.socket(),
         log: (line) => edges.log(line),
         opened: (r) => {
           opened.push(r);
@@ -37,7 +38,6 @@ export function librarySim(roles: LibraryRoles): SimSystem {
         },
       };
       const starting: Promise<StartedRole> = o.role === 'front-door' ? roles.startProducer(options) : roles.startWorker({ ...options, leaseMs: o.leaseMs, concurrency: o.concurrency });
-      starting.then((role) => crashed && role.crash?.(), () => undefined);
       return {
         ready: starting,
         stop: async () => (await starting).close(),

@@ -5,7 +5,8 @@
 // system's:
 //
 // - its Redis connections: ioredis clients made with `edges.redisOptions()` (a `Connector` into
-//   the in-process Redis, through the process's link of the simulated network, where faults hit);
+//   the in-process Redis, through the process's link of the simulated network, where faults hit),
+//   or, for another client on redis-parser 3 (node-redis v3), sockets from `edges.socket()`;
 // - fresh ids drawn from the run's seed (`edges.newId`), never crypto.randomUUID or Math.random;
 // - its payloads: `edges.runPayload`, a sleep on the virtual clock with the payload's exit code
 //   and output;
@@ -22,6 +23,7 @@
 // pauses and restarts processes as live: a kill cuts the process's connections and calls its
 // `crash`; a pause freezes its traffic and its timers; a restart calls `start` again.
 
+import type { Duplex } from 'node:stream';
 import type { RedisOptions } from 'ioredis';
 import type { Payload } from '../instrument/index.ts';
 
@@ -50,6 +52,14 @@ export interface SimEdges {
    * spread them last over the process's own settings (they carry the `Connector`).
    */
   redisOptions(): Pick<RedisOptions, 'Connector'>;
+  /**
+   * A socket into the in-process Redis through the same link, for a client other than ioredis
+   * (node-redis v3: its `stream` option, a new one on each reconnect). It behaves as
+   * net.connect's: 'connect' on the next tick, or, when the link refuses, 'error' then 'close'.
+   * The client writes RESP; replies come back as objects that redis-parser 3 (ioredis's and
+   * node-redis's parser) is taught to read (redis/connection.ts).
+   */
+  socket(): Duplex;
   /** a fresh id (UUID-shaped) from the run's seed */
   newId(): string;
   /** one line of the process's log */

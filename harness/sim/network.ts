@@ -25,7 +25,7 @@ import type { RedisOptions } from 'ioredis';
 import { runAs } from './clock.ts';
 import type { SimRedis } from './redis/engine.ts';
 import { encodeReply, type Reply } from './redis/reply.ts';
-import { connectorOf, SimTransport, type DeliveryPolicy, type SimLink, type SimSocket } from './redis/connection.ts';
+import { connectorOf, SimSocket, SimTransport, type DeliveryPolicy, type SimLink } from './redis/connection.ts';
 
 export type Toxic =
   | { type: 'latency'; stream: 'upstream' | 'downstream'; latencyMs: number; jitterMs: number }
@@ -149,7 +149,7 @@ const refused = () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:63
 /** A socket whose connection is refused: it errors (ECONNREFUSED) and closes once ioredis listens. */
 function refusedSocket(): Duplex {
   const socket = new Duplex({ read() {}, write(_c, _e, done) { done(); } });
-  Object.assign(socket, { setNoDelay: () => socket, setKeepAlive: () => socket, setTimeout: () => socket, ref: () => socket, unref: () => socket });
+  Object.assign(socket, { setNoDelay: () => socket, setKeepAlive: () => socket, setTimeout: () => socket, ref: () => socket, unref: () => socket, destroySoon: () => socket.destroy() });
   // a virtual timer: after the connect promise's handlers have attached theirs
   setTimeout(() => socket.destroy(refused()), 0);
   return socket;
@@ -205,17 +205,27 @@ export class SimNetwork implements DeliveryPolicy {
 
   /** ioredis options that connect through `endpoint`'s link. */
   redisOptions(endpoint: Endpoint): Pick<RedisOptions, 'Connector'> {
-    return {
-      Connector: connectorOf(() => {
-        if (!this.accepts(endpoint)) return refusedSocket();
-        this.opening = endpoint;
-        try {
-          return this.transport.open();
-        } finally {
-          this.opening = undefined;
-        }
-      }),
-    };
+    return { Connector: connectorOf(() => this.open(endpoint)) };
+  }
+
+  /**
+   * A socket through `endpoint`'s link for a client other than ioredis (node-redis's `stream`),
+   * as net.connect gives one: 'connect' on the next tick, or, refused, an error and a close.
+   */
+  socket(endpoint: Endpoint): Duplex {
+    const s = this.open(endpoint);
+    if (s instanceof SimSocket) process.nextTick(() => s.destroyed || s.emit('connect'));
+    return s;
+  }
+
+  private open(endpoint: Endpoint): Duplex {
+    if (!this.accepts(endpoint)) return refusedSocket();
+    this.opening = endpoint;
+    try {
+      return this.transport.open();
+    } finally {
+      this.opening = undefined;
+    }
   }
 
   /** Toxiproxy accepts a connection whatever its toxics (a timeout toxic meets it once it is open) */

@@ -119,6 +119,7 @@ export class SimWorld implements RunEnvironment {
     return {
       id,
       redisOptions: () => this.network.redisOptions(endpoint),
+      socket: () => this.network.socket(endpoint),
       newId: () => {
         // a UUID-shaped id from the seed (task ids)
         const hex = Array.from({ length: 32 }, () => Math.floor(this.random() * 16).toString(16)).join('');

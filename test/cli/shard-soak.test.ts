@@ -30,7 +30,7 @@ describe('soak shards', () => {
     [['--suites', '0'], /--suites must be a positive integer/],
     // the suites' own options are checked once, as each suite's chaos run would, before any runs
     [['--scenario', 'nope'], /unknown scenario "nope"/],
-    [['--system', 'bee-queue', '--sim'], /--sim needs a system with a simulated form/],
+    [['--config', 'examples/node-resque/chaos.config.ts', '--sim'], /--sim needs a system with a simulated form/],
   ])('%j exits 2 with one line', (args, message) => {
     const r = spawnSync(process.execPath, ['--import', 'tsx', 'harness/cli/main.ts', 'soak', ...args], { encoding: 'utf8', timeout: 60_000 });
     expect(r.status).toBe(2);

@@ -32,7 +32,7 @@ describe('chaos CLI usage errors', () => {
     [['--system', 'kafka'], /--system must be one of reference, bullmq, bee-queue, bull, got "kafka"/],
     [['--system', 'bullmq', '--scenario', 'reorder'], /scenario reorder does not apply to bullmq: it needs two event sources per job \(a worker and its executor\), which bullmq does not provide/],
     [['--system', 'bee-queue', '--scenario', 'keeper-crash'], /scenario keeper-crash does not apply to bee-queue: it needs keepers/],
-    [['--system', 'bee-queue', '--sim'], /--sim needs a system with a simulated form \(reference, bullmq, bull\): drop --sim for --system bee-queue/],
+    [['--config', 'examples/node-resque/chaos.config.ts', '--sim'], /--sim needs a system with a simulated form \(reference\): drop --sim for --system node-resque/],
     [['--system', 'bullmq', '--env', 'docker'], /--env docker needs a system with container images \(reference\)/],
     [['--system', 'bee-queue', '--bugs', 'check-then-set'], /--bugs needs a system with planted bugs \(reference\): bee-queue has none/],
     [['--redis-config', 'appendonly'], /--redis-config takes name=value/],

@@ -66,12 +66,12 @@ describe('chaos.config in the working directory', () => {
   });
 
   it('a check of the merged options names the file', () => {
-    // a project's config that names its own system (here the BullMQ example's) and selects it
-    const system = path.join(PROJECT_ROOT, 'examples', 'bee-queue', 'system.ts');
-    const dir = dirWith({ 'chaos.config.mjs': `export default { systems: [${JSON.stringify(system)}], system: "bee-queue" };\n` });
+    // a project's config that names its own system (here the node-resque example's, which has no simulated form) and selects it
+    const config = path.join(PROJECT_ROOT, 'examples', 'node-resque', 'chaos.config.ts');
+    const dir = dirWith({ 'chaos.config.mjs': `export { default } from ${JSON.stringify(config)};\n` });
     const r = chaos(dir, ['--sim']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^chaos: --sim needs a system with a simulated form \(reference\): drop --sim for --system bee-queue \(options from chaos\.config\.mjs and the command line\)/);
+    expect(r.stderr).toMatch(/^chaos: --sim needs a system with a simulated form \(reference\): drop --sim for --system node-resque \(options from chaos\.config\.mjs and the command line\)/);
     oneLine(r.stderr);
   });
 

@@ -211,6 +211,11 @@ export class SimSocket extends Duplex implements SimLink {
   unref(): this {
     return this;
   }
+  /** net.Socket's: end, then go once what was written is through (node-redis's end) */
+  destroySoon(): void {
+    if (this.writable) this.once('finish', () => this.destroy()).end();
+    else this.destroy();
+  }
 
   reply(r: Reply, keepOpen = false): void {
     if (this.isClosed || this.ending) return;
