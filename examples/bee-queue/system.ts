@@ -108,10 +108,12 @@ async function readCut(admin: Redis, history: HistoryRecorder): Promise<FinalSta
   const tasks = await readAppTasks(admin);
   const executions = await readAppExecutions(admin, history);
   const active = new Set(await admin.lrange(ACTIVE, 0, -1));
+  // every job bee-queue holds (its jobs hash): how the snapshot learns of a job whose task the front door never recorded
+  const held = await admin.hkeys(JOBS);
   const snapshot = await snapshotOfTasks(history, tasks, executions, async (jobId, attempt) => {
     const job = await storedJob(admin, jobId);
     return job ? viewOf(jobId, job, active.has(jobId), attempt) : undefined;
-  }, () => JOBS);
+  }, () => JOBS, held);
   return { transitions: [], executions, snapshot };
 }
 
