@@ -118,7 +118,9 @@ export function benchOptions(o: BenchArgs, registry: Registry): BenchOptions {
   if (only.length === 0) throw new UsageError(`no benchmark measures --system ${o.system}`);
   const systems: Record<string, string[]> = {};
   for (const b of only) {
-    systems[b.name] = !b.anySystem ? ['reference'] : named === 'all' ? registry.systems.filter((s) => fits(b, s.name, registry)).map((s) => s.name) : named;
+    // all: the systems that provide what it needs (and images, with --env docker)
+    const all = () => registry.systems.filter((s) => fits(b, s.name, registry) && (env !== 'docker' || s.provides.capabilities.includes('containers'))).map((s) => s.name);
+    systems[b.name] = !b.anySystem ? ['reference'] : named === 'all' ? all() : named;
     if (systems[b.name]!.length === 0) throw new UsageError(`${b.name} applies to no system: it needs ${b.needs!.join(' and ')}`);
   }
   // the same refusals as chaos --system (docker, a scenario that does not apply), for every system measured

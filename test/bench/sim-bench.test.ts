@@ -36,6 +36,8 @@ describe('bench --system', () => {
     expect(o.only.map((b) => b.name)).toEqual(['runs-per-minute', 'sim-runs-per-minute']);
     expect(o.systems['runs-per-minute']).toEqual(withLiveOnly.systems.map((s) => s.name));
     expect(o.systems['sim-runs-per-minute']).not.toContain('live-only');
+    // with --env docker: the systems with images
+    expect(benchOptions(args({ system: 'all', env: 'docker' }), withLiveOnly).systems).toEqual({ 'runs-per-minute': withLiveOnly.systems.filter((s) => s.provides.capabilities.includes('containers')).map((s) => s.name) });
     // a system without a simulated form: the benchmark that needs one is left out
     expect(benchOptions(args({ system: 'live-only' }), withLiveOnly).only.map((b) => b.name)).toEqual(['runs-per-minute']);
   });
