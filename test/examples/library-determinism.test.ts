@@ -5,8 +5,8 @@
 // out): each scenario's plans (2 seeds × 2 plans) run in order and in reverse give the same history
 // digest, and different plans give different digests. The same check as the reference system's
 // (test/sim/determinism.test.ts, determinism-cases.ts). A library run is as cheap as a reference run
-// in simulation (about 0.1 s), so the full set of 2 × 2 plans per scenario is kept: 5 to 11 s per
-// library on a shared 2-core machine (both passes).
+// in simulation (about 0.1 s), so the full set of 2 × 2 plans per scenario is kept: 5 to 14 s per
+// library on a shared 2-core machine at load 4 (both passes), under 30 s for the three.
 import { describe, expect, it } from 'vitest';
 import { REPO_REGISTRY } from '../systems/examples.ts';
 import { determinismCases, determinismFailures, digestsBothWays, simScenarios } from '../sim/determinism-cases.ts';
