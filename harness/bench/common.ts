@@ -9,6 +9,7 @@ import path from 'node:path';
 import { Environment, type EnvironmentOptions } from '../env/environment.ts';
 import { reference } from '../systems/reference.ts';
 import type { Registry } from '../registry/index.ts';
+import type { Capability } from '../systems/types.ts';
 
 export interface BenchContext {
   /** smoke-sized run: fewer runs, rounds, jobs */
@@ -50,7 +51,14 @@ export interface Benchmark {
   docker?: boolean;
   /** it measures whichever system --system names (the others measure the reference system) */
   anySystem?: boolean;
+  /** what a system it measures must provide (with anySystem): `--system all` measures the systems that do, a system named that does not is refused */
+  needs?: readonly Capability[];
   run(ctx: BenchContext): Promise<BenchOutput>;
+  /**
+   * After it ran for several systems in one bench run (`--system all` or a list): their figures
+   * side by side, printed after the last, and the data written as reports/bench/<name>-systems.json.
+   */
+  combine?(runs: readonly { system: string; output: BenchOutput }[]): { data: unknown; text: string[] };
 }
 
 // ---------------------------------------------------------------------------------------
