@@ -15,7 +15,7 @@ export function benchCommand(): Command {
     .option('--seeds <list>', 'mutants: comma-separated seeds each system runs the suite with (default: seed .. seed+4)')
     .option('--unguided', 'mutants: run every suite with --no-guidance (plans drawn fresh), to measure what the guided search adds');
   return withOptions(cmd,
-    groups.system('the system runs-per-minute measures (the other benchmarks measure the reference system)'),
+    groups.system('the system, a comma-separated list, or all, that runs-per-minute and sim-runs-per-minute measure (the other benchmarks measure the reference system)'),
     groups.seed('seed of the generated workloads and schedules (time-to-detect uses seed, seed+1, ...)', 1),
     groups.env('where live runs happen: local processes, or containers (runs-per-minute and time-to-detect only)'));
 }
