@@ -28,19 +28,39 @@ export interface Role {
   crash(): void;
 }
 
-/** The queue's node-redis clients (bee-queue duplicates the one it is given) and how a crash ends them. */
-function clientsOf(o: RoleOptions, offlineQueue: boolean): { client: NodeRedisClient; crash(queue: BeeQueue): void } {
-  const made: NodeRedisClient[] = [];
-  const client = nodeRedisClient(o, redisSettings({ offlineQueue }), (c) => made.push(c));
-  return {
-    client,
-    crash(queue) {
-      // no reconnects, no QUIT: what is pending fails (the simulation has cut the sockets already)
+/**
+ * A Queue that is ready, made again until one is. node-redis fails its ready check when its first
+ * INFO goes unanswered (a link dropping traffic, Redis restarting), and bee-queue then gives up on
+ * that Queue for good; a process of this application waits for Redis instead (as a supervisor would
+ * start it again): a new Queue every 500 ms until one is ready, or until `o.signal` says the process
+ * was killed. `crash` ends its node-redis clients (bee-queue duplicates the one it is given) and its
+ * timers at once, without a word to Redis.
+ */
+async function readyQueue(o: RoleOptions, offlineQueue: boolean, settings: Record<string, unknown>): Promise<{ queue: BeeQueue; crash(): void }> {
+  for (;;) {
+    const made: NodeRedisClient[] = [];
+    const client = nodeRedisClient(o, redisSettings({ offlineQueue }), (c) => made.push(c));
+    const queue: BeeQueue = new Queue<JobData>(QUEUE_NAME, { redis: client as never, quitCommandClient: true, ...settings });
+    // bee-queue forwards its clients' errors (and failed stall checks, brpoplpush failures, failed
+    // job status updates) here: log them, never crash
+    queue.on('error', (err: Error) => o.log(`queue error: ${err.message}`));
+    const crash = () => {
+      // no reconnects, no QUIT: what is pending fails (in simulation the sockets are cut already)
       for (const c of made) c.end(true);
       // no new jobs, no stall checks
       void queue.close(1).catch(() => undefined);
-    },
-  };
+    };
+    try {
+      await queue.ready();
+      return { queue, crash };
+    } catch (err) {
+      crash();
+      if (o.signal?.aborted) throw err;
+      o.log(`queue not ready (${err instanceof Error ? err.message : String(err)}): a new one in 500 ms`);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      if (o.signal?.aborted) throw new Error('killed while starting');
+    }
+  }
 }
 
 /** The request fails after DEADLINE_MS (a link that drops traffic leaves node-redis waiting forever). */
@@ -53,10 +73,7 @@ function deadline<T>(what: string, p: Promise<T>): Promise<T> {
 }
 
 export async function startProducer(o: RoleOptions): Promise<Role & { door: FrontDoor }> {
-  const clients = clientsOf(o, false);
-  const queue: BeeQueue = new Queue<JobData>(QUEUE_NAME, {
-    redis: clients.client as never,
-    quitCommandClient: true,
+  const { queue, crash } = await readyQueue(o, false, {
     isWorker: false,
     getEvents: false,
     sendEvents: false,
@@ -65,11 +82,9 @@ export async function startProducer(o: RoleOptions): Promise<Role & { door: Fron
     storeJobs: false,
     activateDelayedJobs: false,
   });
-  queue.on('error', (err: Error) => o.log(`queue error: ${err.message}`));
   const redis = new Redis(o.dial({ connectionName: `${o.id}-app`, enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: 1500, retryStrategy: (n) => Math.min(50 * n, 500) }));
   o.opened?.(redis);
   redis.on('error', () => undefined); // reconnects by itself; a failed command answers 503
-  await queue.ready();
   if (redis.status !== 'ready') await new Promise((resolve) => redis.once('ready', resolve));
 
   /** The ids in bee-queue's active list (Queue#getJobs('active')): a job there is running; bee-queue's job status has no 'active'. */
@@ -99,15 +114,12 @@ export async function startProducer(o: RoleOptions): Promise<Role & { door: Fron
       await queue.close(500).catch(() => undefined);
       redis.disconnect();
     },
-    crash: () => clients.crash(queue),
+    crash,
   };
 }
 
 export async function startWorker(o: RoleOptions & { leaseMs: number; concurrency: number }): Promise<Role> {
-  const clients = clientsOf(o, true);
-  const queue: BeeQueue = new Queue<JobData>(QUEUE_NAME, {
-    redis: clients.client as never,
-    quitCommandClient: true,
+  const { queue, crash } = await readyQueue(o, true, {
     isWorker: true,
     getEvents: false, // a worker needs no events (one connection less)
     sendEvents: true, // publishes succeeded / failed / retrying / progress on bq:chaos:events
@@ -117,9 +129,6 @@ export async function startWorker(o: RoleOptions & { leaseMs: number; concurrenc
     removeOnFailure: false,
     activateDelayedJobs: false, // no delayed jobs: no delayUntil, retries 0
   });
-  // bee-queue forwards its clients' errors (and failed stall checks, brpoplpush failures, failed
-  // job status updates) here: log them, never crash
-  queue.on('error', (err: Error) => o.log(`queue error: ${err.message}`));
   queue.on('stalled', (jobId: string) => o.log(`stall check moved job ${jobId} back to waiting`));
   const redis = appRedis(o.dial, `${o.id}-app`);
   o.opened?.(redis);
@@ -168,7 +177,6 @@ export async function startWorker(o: RoleOptions & { leaseMs: number; concurrenc
     return result;
   }
 
-  await queue.ready();
   if (redis.status !== 'ready') await new Promise((resolve) => redis.once('ready', resolve));
   // bee-queue leaves stall checks to the application: every half stall interval (its JSDoc's
   // advice; the stallBlock key makes the check run at most once per stallInterval anyway)
@@ -179,6 +187,6 @@ export async function startWorker(o: RoleOptions & { leaseMs: number; concurrenc
       await queue.close(500).catch(() => undefined);
       redis.disconnect();
     },
-    crash: () => clients.crash(queue),
+    crash,
   };
 }

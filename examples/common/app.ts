@@ -73,6 +73,8 @@ export interface RoleOptions {
    * one per connection and reconnect). Absent live: such a client connects where `dial({})` points.
    */
   socket?(): Duplex;
+  /** In simulation: aborted when the process is killed, so a start that waits (for Redis) gives up. */
+  signal?: AbortSignal;
 }
 
 /** A live process's dial: its link's port on this machine (`redisOptions`). */

@@ -26,11 +26,13 @@ export function librarySim(roles: LibraryRoles): SimSystem {
     start(o, edges): SimProcess {
       const opened: Redis[] = [];
       let crashed = false;
+      const killed = new AbortController();
       const cut = (r: Redis) => r.disconnect(false);
       const options: RoleOptions = {
         id: o.id,
         dial: (settings) => ({ ...settings, ...edges.redisOptions() }),
         socket: () => edges.socket(),
+        signal: killed.signal,
         log: (line) => edges.log(line),
         opened: (r) => {
           opened.push(r);
@@ -43,6 +45,7 @@ export function librarySim(roles: LibraryRoles): SimSystem {
         stop: async () => (await starting).close(),
         crash: () => {
           crashed = true;
+          killed.abort();
           for (const r of opened) cut(r);
           void starting.then((role) => role.crash?.(), () => undefined);
         },
