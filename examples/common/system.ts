@@ -34,13 +34,6 @@ const EXAMPLES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..'
  */
 export const LIBRARY_PROVIDES: Provides = { capabilities: ['concurrency'], evidence: ['executions-log'] };
 
-/** Scenarios a library application provides enough for, but that it does not run yet. */
-export const LIBRARY_SKIP: Readonly<Record<string, string>> = {
-  'long-outage': 'not yet run against the library applications (their verdicts are unmeasured)',
-  compound: 'not yet run against the library applications (their verdicts are unmeasured)',
-  'redis-wipe': 'not yet run against the library applications (their verdicts are unmeasured)',
-};
-
 /**
  * The installed version of a package (what the report names), '?' when it cannot be read: the
  * package.json of the copy this module resolves, wherever npm put it (the package's own
@@ -81,7 +74,6 @@ export function libraryModule(o: {
     settings: o.settings,
     provides: o.simulation ? { ...LIBRARY_PROVIDES, capabilities: [...LIBRARY_PROVIDES.capabilities, 'simulation'] } : LIBRARY_PROVIDES,
     ...(o.simulation ? { simulation: o.simulation } : {}),
-    skip: LIBRARY_SKIP,
     evidence: { executionsLog: evidenceKeys().executions },
     shape: libraryShape,
     processes: (shape, ctx) => libraryProcesses(o.dir, shape, ctx),
