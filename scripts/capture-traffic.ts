@@ -3,13 +3,14 @@
 // front door and workers) run live against a redis-server of their own while a MONITOR connection
 // records every command it receives.
 //
-//   npx tsx scripts/capture-traffic.ts [bullmq bull bee-queue]
+//   npx tsx scripts/capture-traffic.ts [bullmq bull bee-queue] [--out DIR]
 //
-// writes test/sim/fixtures/traffic-<library>.json. The workload, the same for each library: a
+// writes test/sim/fixtures/traffic-<library>.json (or DIR/traffic-<library>.json). The workload, the same for each library: a
 // task of three quick jobs (one with non-ASCII output), a failing job, a job that hangs past its
 // timeout, the first task submitted again (an idempotent resubmit), each task read back; then a
 // long job whose worker crashes while it runs, and a second worker that takes it over once its
-// lease has run out (stall recovery); then everything closes.
+// lease has run out (stall recovery); then everything closes. Then a tour of the library's own
+// queue API on a queue of its own (see `tour`), for the scripts the application never runs.
 //
 // What is kept: top-level commands in the order redis-server ran them, each with the connection
 // it came on (a small number per client address). Commands run by scripts (MONITOR's "[0 lua]")
@@ -22,7 +23,8 @@ import { mkdirSync, realpathSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { dialPort, type FrontDoor, type RoleOptions, type Subtask } from '../examples/common/app.ts';
+import { Redis } from 'ioredis';
+import { dialPort, type Dial, type FrontDoor, type RoleOptions, type Subtask } from '../examples/common/app.ts';
 import { REDIS, requireBinary } from '../harness/env/binaries.ts';
 import { ProcessRegistry } from '../harness/env/processes.ts';
 import { RedisServer } from '../harness/env/redis.ts';
@@ -186,7 +188,162 @@ const subtask = (description: string, payload: Partial<Subtask['payload']>, time
   timeoutMs,
 });
 
-async function capture(library: Library): Promise<void> {
+// ---- the library's own API, beyond what the application uses ------------------------------
+
+const settleWithin = async (what: string, test: () => Promise<boolean>, ms: number) => until(what, async () => test().catch(() => false), ms);
+
+/**
+ * A tour of the library's queue API on a queue of its own ("tour"), so that more of its scripts
+ * run with the arguments it really gives them: jobs plain, prioritised, delayed and LIFO, progress
+ * and logs, promote and reprioritise, pause and resume, a worker that fails one job, retry,
+ * clean, remove, repeatable jobs, and the queue emptied and removed at the end. Each step that
+ * fails is said on stderr and the tour goes on.
+ */
+async function tour(library: Library, dial: Dial, log: (line: string) => void): Promise<void> {
+  const step = async <T>(what: string, f: () => Promise<T>): Promise<T | undefined> => {
+    try {
+      return await f();
+    } catch (err) {
+      log(`tour step "${what}" failed: ${err instanceof Error ? err.message : String(err)}`);
+      return undefined;
+    }
+  };
+  if (library === 'bullmq') {
+    const { Queue, Worker, FlowProducer } = await import('bullmq');
+    const connection = new Redis(dial({ connectionName: 'tour', maxRetriesPerRequest: null }));
+    const q = new Queue('tour', { connection });
+    await q.waitUntilReady();
+    const plain = await step('add', () => q.add('plain', { n: 1 }));
+    const prio = await step('add prioritised', () => q.add('prio', { n: 2 }, { priority: 5 }));
+    const delayed = await step('add delayed', () => q.add('delayed', { n: 3 }, { delay: 60_000 }));
+    await step('add lifo', () => q.add('lifo', { n: 4 }, { lifo: true }));
+    await step('add deduplicated', () => q.add('dedup', { n: 5 }, { deduplication: { id: 'd1' } }));
+    await step('add deduplicated again', () => q.add('dedup', { n: 6 }, { deduplication: { id: 'd1' } }));
+    await step('addBulk', () => q.addBulk([{ name: 'bulk', data: { n: 7 } }, { name: 'fails', data: { n: 8 }, opts: { attempts: 2 } }]));
+    await step('counts', () => q.getJobCounts());
+    await step('waiting', () => q.getWaiting());
+    await step('prioritized', () => q.getPrioritized());
+    await step('progress', async () => plain?.updateProgress(50));
+    await step('log', async () => plain?.log('a line of log'));
+    await step('logs', async () => plain && q.getJobLogs(plain.id!));
+    await step('changePriority', async () => prio?.changePriority({ priority: 1 }));
+    await step('promote', async () => delayed?.promote());
+    await step('delay another', () => q.add('later', { n: 9 }, { delay: 120_000 }));
+    await step('pause', () => q.pause());
+    await step('isPaused', () => q.isPaused());
+    await step('resume', () => q.resume());
+    await step('upsertJobScheduler', () => q.upsertJobScheduler('every-minute', { every: 60_000 }, { name: 'repeat', data: { n: 10 } }));
+    await step('getJobSchedulers', () => q.getJobSchedulers());
+    await step('removeJobScheduler', () => q.removeJobScheduler('every-minute'));
+    await step('setGlobalConcurrency', () => q.setGlobalConcurrency(3));
+    const flowConnection = new Redis(dial({ connectionName: 'tour-flow', maxRetriesPerRequest: null }));
+    const flow = new FlowProducer({ connection: flowConnection });
+    await step('flow', () => flow.add({ name: 'parent', queueName: 'tour', data: { n: 11 }, children: [{ name: 'child', queueName: 'tour', data: { n: 12 } }, { name: 'child', queueName: 'tour', data: { n: 13 } }] }));
+    const w = new Worker('tour', async (job) => {
+      if (job.name === 'fails') throw new Error('this one fails');
+      await job.updateProgress(100);
+      return { done: job.data };
+    }, { connection: dial({ connectionName: 'tour-worker', maxRetriesPerRequest: null }) as never, concurrency: 2 });
+    w.on('error', (err) => log(`tour worker: ${err.message}`));
+    await settleWithin('bullmq tour: jobs done', async () => {
+      const c = await q.getJobCounts('wait', 'active', 'prioritized', 'waiting-children');
+      return Object.values(c).every((n) => n === 0);
+    }, 15_000);
+    await w.close();
+    await flow.close();
+    flowConnection.disconnect();
+    await step('failed', async () => {
+      for (const job of await q.getFailed()) await job.retry();
+    });
+    await step('retryJobs', () => q.retryJobs({ state: 'failed' }));
+    await step('completed', () => q.getCompleted());
+    await step('clean', () => q.clean(0, 100, 'completed'));
+    await step('remove', async () => (await q.getWaiting())[0]?.remove());
+    await step('trimEvents', () => q.trimEvents(10));
+    await step('drain', () => q.drain(true));
+    await step('obliterate', () => q.obliterate({ force: true }));
+    await q.close();
+    connection.disconnect();
+  } else if (library === 'bull') {
+    const { connections, Queue } = await import('../examples/bull/queue.ts');
+    const q = new Queue('tour', { createClient: connections(dial, 'tour', { maxRetriesPerRequest: null }) as never });
+    await q.isReady();
+    const plain = await step('add', () => q.add({ n: 1 }));
+    await step('add prioritised', () => q.add({ n: 2 }, { priority: 5 }));
+    const delayed = await step('add delayed', () => q.add({ n: 3 }, { delay: 60_000 }));
+    await step('add lifo', () => q.add({ n: 4 }, { lifo: true }));
+    await step('add failing', () => q.add({ n: 5, fail: true }, { attempts: 2 }));
+    await step('addBulk', () => q.addBulk([{ data: { n: 6 } }, { data: { n: 7 }, opts: { priority: 2 } }]));
+    await step('counts', () => q.getJobCounts());
+    await step('waiting', () => q.getWaiting());
+    await step('progress', async () => plain?.progress(50));
+    await step('log', async () => plain?.log('a line of log'));
+    await step('logs', async () => plain && q.getJobLogs(String(plain.id)));
+    await step('update', async () => plain?.update({ n: 1, updated: true }));
+    await step('promote', async () => delayed?.promote());
+    await step('delay another', () => q.add({ n: 8 }, { delay: 120_000 }));
+    await step('pause', () => q.pause());
+    await step('isPaused', () => q.isPaused());
+    await step('resume', () => q.resume());
+    await step('repeatable', () => q.add({ n: 9 }, { repeat: { every: 60_000 } }));
+    await step('getRepeatableJobs', () => q.getRepeatableJobs());
+    await step('removeRepeatable', () => q.removeRepeatable({ every: 60_000 }));
+    void q.process(2, async (job) => {
+      if ((job.data as { fail?: boolean }).fail) throw new Error('this one fails');
+      await job.progress(100);
+      return { done: job.data };
+    });
+    await settleWithin('bull tour: jobs done', async () => {
+      const c = await q.getJobCounts();
+      return c.waiting === 0 && c.active === 0;
+    }, 15_000);
+    await step('failed', async () => {
+      for (const job of await q.getFailed()) await job.retry();
+    });
+    await settleWithin('bull tour: retried jobs done', async () => {
+      const c = await q.getJobCounts();
+      return c.waiting === 0 && c.active === 0;
+    }, 10_000);
+    await step('completed', () => q.getCompleted());
+    await step('clean', () => q.clean(0, 'completed'));
+    await step('clean failed', () => q.clean(0, 'failed'));
+    await step('removeJobs', () => q.removeJobs('*'));
+    await step('empty', () => q.empty());
+    await step('obliterate', () => q.obliterate({ force: true }));
+    await q.close();
+  } else {
+    const { nodeRedisClient, Queue, redisSettings } = await import('../examples/bee-queue/queue.ts');
+    const made: Array<{ end(flush: boolean): void }> = [];
+    const client = nodeRedisClient({ dial }, redisSettings({ offlineQueue: true }), (c) => made.push(c));
+    const q = new Queue('tour', { redis: client as never, isWorker: true, getEvents: false, activateDelayedJobs: true, removeOnSuccess: false, stallInterval: 5000 });
+    q.on('error', (err: Error) => log(`tour queue: ${err.message}`));
+    await q.ready();
+    await step('save', () => q.createJob({ n: 1 }).save());
+    await step('save with id', () => q.createJob({ n: 2 }).setId('own-id').save());
+    await step('save delayed', () => q.createJob({ n: 3 }).delayUntil(Date.now() + 60_000).save());
+    await step('save retrying', () => q.createJob({ n: 4, fail: true }).retries(1).backoff('fixed', 50).save());
+    await step('saveAll', () => q.saveAll([q.createJob({ n: 5 }), q.createJob({ n: 6 })]));
+    await step('checkHealth', () => q.checkHealth());
+    await step('getJobs waiting', () => q.getJobs('waiting', { start: 0, end: 10 }));
+    await step('getJobs delayed', () => q.getJobs('delayed', { start: 0, end: 10 }));
+    await step('getJob', () => q.getJob('own-id'));
+    await step('removeJob', () => q.removeJob('own-id'));
+    q.process(2, async (job: { data: { fail?: boolean } }) => {
+      if (job.data.fail) throw new Error('this one fails');
+      return { done: job.data };
+    });
+    await settleWithin('bee-queue tour: jobs done', async () => {
+      const h = await q.checkHealth();
+      return h.waiting === 0 && h.active === 0 && h.failed > 0;
+    }, 15_000);
+    await step('getJobs succeeded', () => q.getJobs('succeeded', { size: 10 }));
+    await step('getJobs failed', () => q.getJobs('failed', { size: 10 }));
+    await step('destroy', () => q.destroy());
+    await q.close(1000).catch(() => undefined);
+  }
+}
+
+async function capture(library: Library, outDir: string): Promise<void> {
   const registry = new ProcessRegistry();
   const server = await RedisServer.start({ bin: requireBinary(REDIS), registry, aof: false });
   process.env.SUT_REDIS_PASSWORD = server.password;
@@ -213,6 +370,7 @@ async function capture(library: Library): Promise<void> {
     await settle(door, ['task-a', 'task-b', 'task-c', 'task-d'], 30_000);
     await w2.close();
     await producer.close();
+    await tour(library, dial, log('tour'));
     await sleep(300);
   } finally {
     mon.close();
@@ -221,7 +379,7 @@ async function capture(library: Library): Promise<void> {
   }
   const { commands, scripts, total, connections } = keep(mon.lines);
   const root = ROOT;
-  const out = path.join(root, 'test', 'sim', 'fixtures', `traffic-${library}.json`);
+  const out = path.join(outDir, `traffic-${library}.json`);
   mkdirSync(path.dirname(out), { recursive: true });
   const doc = {
     library,
@@ -237,8 +395,11 @@ async function capture(library: Library): Promise<void> {
 
 // run as a script (the test imports parseMonitorLine only)
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const asked = process.argv.slice(2);
+  const args = process.argv.slice(2);
+  const outAt = args.indexOf('--out');
+  const outDir = outAt < 0 ? path.join(ROOT, 'test', 'sim', 'fixtures') : path.resolve(args[outAt + 1] ?? '.');
+  const asked = outAt < 0 ? args : [...args.slice(0, outAt), ...args.slice(outAt + 2)];
   for (const a of asked) if (!(LIBRARIES as readonly string[]).includes(a)) throw new Error(`unknown library ${a} (${LIBRARIES.join(', ')})`);
-  for (const library of asked.length ? (asked as Library[]) : LIBRARIES) await capture(library);
+  for (const library of asked.length ? (asked as Library[]) : LIBRARIES) await capture(library, outDir);
   process.exit(0);
 }
