@@ -292,11 +292,15 @@ describe('captured library traffic: the same replies and keyspace on SimRedis an
       let comparedCount = 0;
       let excludedCount = 0;
       let continuations = 0;
+      let pubsub = 0;
       try {
         for (let i = 0; i < t.commands.length; i++) {
           const [conn, ...raw] = t.commands[i];
           const argv = replayed(raw.map((a) => bytes(t, a)));
-          if (!argv) continue;
+          if (!argv) {
+            pubsub++;
+            continue;
+          }
           const c = String(conn);
           let at = conns.get(c);
           if (!at) conns.set(c, (at = { real: await RawClient.connect(pair.server.port, pair.server.password), sim: client() }));
@@ -357,7 +361,7 @@ describe('captured library traffic: the same replies and keyspace on SimRedis an
       } finally {
         for (const at of conns.values()) at.real.close();
       }
-      console.log(`captured traffic (${library}): ${comparedCount} of ${t.commands.length} commands compared (${t.note}; ${excludedCount} excluded, ${continuations} continuations of a scanning script's loop and the rest not replayed), ${shas.size} distinct scripts in ${evals} EVAL/EVALSHA (${[...shas].map((x) => names.get(x) ?? x).sort().join(', ')}), ${new Set(t.commands.map((x) => x[0])).size} connections; keyspace compared`);
+      console.log(`captured traffic (${library}): ${comparedCount} of ${t.commands.length} commands compared (${t.note}; ${excludedCount} excluded, not replayed: ${pubsub} entering or leaving pub/sub, ${continuations} continuing a scanning script's loop), ${shas.size} distinct scripts in ${evals} EVAL/EVALSHA (${[...shas].map((x) => names.get(x) ?? x).sort().join(', ')}), ${new Set(t.commands.map((x) => x[0])).size} connections; keyspace compared`);
     });
   }
 });
