@@ -196,8 +196,11 @@ const settleWithin = async (what: string, test: () => Promise<boolean>, ms: numb
  * A tour of the library's queue API on a queue of its own ("tour"), so that more of its scripts
  * run with the arguments it really gives them: jobs plain, prioritised, delayed and LIFO, progress
  * and logs, promote and reprioritise, pause and resume, a worker that fails one job, retry,
- * clean, remove, repeatable jobs, and the queue emptied and removed at the end. Each step that
- * fails is said on stderr and the tour goes on.
+ * clean, remove, repeatable jobs, and the queue emptied and removed at the end. BullMQ's tour
+ * also has a parent job with children, a rate-limited worker (a window of 1 s: long beside a
+ * replay's steps, so that a limit seldom runs out between the two servers' turns at a command),
+ * a retry after a backoff, and its queue's events read by QueueEvents. Each step that fails is
+ * said on stderr and the tour goes on.
  */
 async function tour(library: Library, dial: Dial, log: (line: string) => void): Promise<void> {
   const step = async <T>(what: string, f: () => Promise<T>): Promise<T | undefined> => {
@@ -209,7 +212,7 @@ async function tour(library: Library, dial: Dial, log: (line: string) => void): 
     }
   };
   if (library === 'bullmq') {
-    const { Queue, Worker, FlowProducer } = await import('bullmq');
+    const { Queue, Worker, FlowProducer, QueueEvents } = await import('bullmq');
     const connection = new Redis(dial({ connectionName: 'tour', maxRetriesPerRequest: null }));
     const q = new Queue('tour', { connection });
     await q.waitUntilReady();
@@ -220,6 +223,7 @@ async function tour(library: Library, dial: Dial, log: (line: string) => void): 
     await step('add deduplicated', () => q.add('dedup', { n: 5 }, { deduplication: { id: 'd1' } }));
     await step('add deduplicated again', () => q.add('dedup', { n: 6 }, { deduplication: { id: 'd1' } }));
     await step('addBulk', () => q.addBulk([{ name: 'bulk', data: { n: 7 } }, { name: 'fails', data: { n: 8 }, opts: { attempts: 2 } }]));
+    await step('add failing with backoff', () => q.add('fails', { n: 14 }, { attempts: 2, backoff: { type: 'fixed', delay: 100 } }));
     await step('counts', () => q.getJobCounts());
     await step('waiting', () => q.getWaiting());
     await step('prioritized', () => q.getPrioritized());
@@ -239,17 +243,24 @@ async function tour(library: Library, dial: Dial, log: (line: string) => void): 
     const flowConnection = new Redis(dial({ connectionName: 'tour-flow', maxRetriesPerRequest: null }));
     const flow = new FlowProducer({ connection: flowConnection });
     await step('flow', () => flow.add({ name: 'parent', queueName: 'tour', data: { n: 11 }, children: [{ name: 'child', queueName: 'tour', data: { n: 12 } }, { name: 'child', queueName: 'tour', data: { n: 13 } }] }));
+    // its events, read from the events stream (XREAD BLOCK)
+    const events = new QueueEvents('tour', { connection: dial({ connectionName: 'tour-events', maxRetriesPerRequest: null }) as never });
+    events.on('error', (err: Error) => log(`tour events: ${err.message}`));
+    let completed = 0;
+    events.on('completed', () => void completed++);
+    await events.waitUntilReady();
     const w = new Worker('tour', async (job) => {
       if (job.name === 'fails') throw new Error('this one fails');
       await job.updateProgress(100);
       return { done: job.data };
-    }, { connection: dial({ connectionName: 'tour-worker', maxRetriesPerRequest: null }) as never, concurrency: 2 });
+    }, { connection: dial({ connectionName: 'tour-worker', maxRetriesPerRequest: null }) as never, concurrency: 2, limiter: { max: 4, duration: 1000 } });
     w.on('error', (err) => log(`tour worker: ${err.message}`));
     await settleWithin('bullmq tour: jobs done', async () => {
       const c = await q.getJobCounts('wait', 'active', 'prioritized', 'waiting-children');
-      return Object.values(c).every((n) => n === 0);
+      return Object.values(c).every((n) => n === 0) && completed > 0;
     }, 15_000);
     await w.close();
+    await events.close();
     await flow.close();
     flowConnection.disconnect();
     await step('failed', async () => {

@@ -22,8 +22,11 @@
 // What depends on each server's clock, and only that, is normalised: a positive TTL / PTTL becomes
 // 1 (redis-diff-common's normalise, which also sorts the replies whose order is a hash table's:
 // SMEMBERS, KEYS, ...); XADD with an id of "*" answers an id from the server's clock: compared as
-// "<ms>-<seq>" (its shape; EXEC's replies likewise, each as its command's); the keyspace's streams
-// are compared by their entries' position, not their ids. The simulation's clock is the wall clock.
+// "<ms>-<seq>" (its shape; EXEC's replies likewise, each as its command's), and the entries that
+// XREAD / XREADGROUP / XRANGE / XREVRANGE return by their place, fields and values, their ids
+// shown as "<id>" (streamIds); the keyspace's streams are compared by their entries' position,
+// not their ids. BullMQ's moveToActive / moveToFinished answer {0, 0, ms, 0} when the rate
+// limiter holds jobs back, ms the limiter key's PTTL: a positive ms becomes 1 (limiterTtl). The simulation's clock is the wall clock.
 // Two more orders are the server's own, from a hash seeded at random when redis-server starts:
 // - A hash that is a hash table there (a field or value over 64 bytes: a job's hash with its
 //   data) answers HGETALL in that hash's order: its fields and values are compared as sorted
@@ -124,15 +127,35 @@ function hashOrder(r: Reply): Reply {
   return { t: 'array', v: pairs.flat() };
 }
 
+/**
+ * Stream entries as XREAD / XREADGROUP ({stream, entries} of each stream) and XRANGE / XREVRANGE
+ * (entries) give them, each entry's id replaced by "<id>": the libraries add entries with XADD *,
+ * whose ids come from each server's clock (the entries, their order and their fields are compared).
+ */
+const STREAM_READS = new Set(['xread', 'xreadgroup', 'xrange', 'xrevrange']);
+function streamIds(name: string, r: Reply): Reply {
+  const entries = (es: Reply): Reply => arrayMap(es, (e) => arrayMap(e, (x, i) => (i === 0 && x.t === 'bulk' && /^\d+-\d+$/.test(String(x.v)) ? { t: 'bulk', v: '<id>' } : x)));
+  return name.startsWith('xread') ? arrayMap(r, (s) => arrayMap(s, (x, i) => (i === 1 ? entries(x) : x))) : entries(r);
+}
+
 const arrayMap = (r: Reply, f: (x: Reply, i: number) => Reply): Reply => (r.t === 'array' && r.v ? { t: 'array', v: r.v.map(f) } : r);
 /** a reply whose first element is a job's hash (HGETALL) */
 const hashFirst = (r: Reply): Reply => arrayMap(r, (x, i) => (i === 0 ? hashOrder(x) : x));
 
-/** the scripts that return hashes (HGETALL) within their replies, and where */
+/**
+ * BullMQ's {0, 0, ms, 0} when its rate limiter holds the next job back: ms is the PTTL of the
+ * limiter's key, which runs on each server's clock: a positive one becomes 1, as a TTL does.
+ */
+const limiterTtl = (r: Reply): Reply =>
+  r.t === 'array' && r.v && r.v.length === 4 && r.v.every((x) => x.t === 'int') && r.v[0].v === 0 && r.v[1].v === 0 && Number(r.v[2].v) > 0
+    ? { t: 'array', v: [r.v[0], r.v[1], { t: 'int', v: 1 }, r.v[3]] }
+    : r;
+
+/** the scripts whose replies hold hashes (HGETALL), and where; and BullMQ's rate limiter's time left */
 const HASHES_IN: Record<string, (r: Reply) => Reply> = {
   // {job hash, job id, ...}: the next job, moved to active (or fetched when one finishes)
-  'bullmq moveToActive': hashFirst,
-  'bullmq moveToFinished': hashFirst,
+  'bullmq moveToActive': (r) => limiterTtl(hashFirst(r)),
+  'bullmq moveToFinished': (r) => limiterTtl(hashFirst(r)),
   'bullmq moveToDelayed': hashFirst,
   'bull moveToActive': hashFirst,
   'bull moveToFinished': hashFirst,
@@ -148,6 +171,7 @@ function compared(argv: string[], r: Reply, script?: string): Reply {
   const name = argv[0].toLowerCase();
   if (name === 'xadd' && r.t === 'bulk' && r.v !== null && argv.includes('*') && /^\d+-\d+$/.test(r.v)) return { t: 'bulk', v: '<ms>-<seq>' };
   if (name === 'hgetall') return hashOrder(r);
+  if (STREAM_READS.has(name)) return streamIds(name, r);
   if (script && script in HASHES_IN) return HASHES_IN[script](r);
   return normalise(argv, r);
 }
