@@ -12,6 +12,9 @@
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
+import { installMsgpackPack } from './lua-msgpack-pack.ts';
+import { installStruct } from './lua-struct.ts';
+
 interface FengariParts {
   lua: Record<string, any>;
   lauxlib: Record<string, any>;
@@ -1048,6 +1051,8 @@ export function installLuaLibraries(f: FengariParts, L: unknown): void {
   lua.lua_pushstring(L, to_luastring('MessagePack C implementation for Lua'));
   lua.lua_setfield(L, -2, to_luastring('_DESCRIPTION'));
   lua.lua_setglobal(L, to_luastring('cmsgpack'));
+  installMsgpackPack(f, L);
+  installStruct(f, L);
 
   // ---- bit (LuaBitOp on doubles) ----
 
