@@ -13,6 +13,7 @@
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
 import { installMsgpackPack } from './lua-msgpack-pack.ts';
+import { padStringHashes } from './lua-string-hash.ts';
 import { installStruct } from './lua-struct.ts';
 
 interface FengariParts {
@@ -402,6 +403,7 @@ export function order51(keys: Key51[]): number[] {
 /** adds the globals cjson, cmsgpack and bit to the state's globals (call once, at setup) */
 export function installLuaLibraries(f: FengariParts, L: unknown): void {
   const { lua, lauxlib, to_luastring } = f;
+  padStringHashes();
   const T_NIL: number = lua.LUA_TNIL;
   const T_BOOLEAN: number = lua.LUA_TBOOLEAN;
   const T_LIGHTUSERDATA: number = lua.LUA_TLIGHTUSERDATA;
