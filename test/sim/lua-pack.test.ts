@@ -180,6 +180,8 @@ describe('cmsgpack.pack against redis-server 7.0', () => {
     await same('return cmsgpack.pack(nil)');
     await same('return cmsgpack.pack(nil, nil)');
     await same("return cmsgpack.pack(unpack({1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20}))");
+    // (Lua 5.1's C stack: twice the arguments must fit in 8000 slots)
+    for (const n of [4000, 4001, 7999]) await same(`local t = {} for i = 1, ${n} do t[i] = i end local ok, s = pcall(cmsgpack.pack, unpack(t)) return {tostring(ok), ok and #s or s}`);
     await same(`${SHOW}\nreturn all(cmsgpack.unpack(cmsgpack.pack(1, 'a', {2}, nil, true)))`);
   });
   it('no argument is an error', async () => {

@@ -1,14 +1,30 @@
 // The Lua libraries redis-server 7.0 loads for scripts besides its own redis table, as the
-// job-queue libraries' scripts use them: cjson (encode / decode), cmsgpack (unpack) and bit
-// (LuaBitOp). Written against the behaviour of Redis's bundled C modules on its Lua 5.1, where
-// every number is a double: every number these push is a float in fengari too.
+// job-queue libraries' scripts use them. Written against the behaviour of Redis's bundled C
+// modules on its Lua 5.1 (x86-64), where every number is a double: every number these push is a
+// float in fengari too. Provided:
 //
-// cjson.encode writes an object's keys in the order Lua 5.1's next() would yield them: fengari's
-// tables keep the order keys were added in, so that order is replayed into a model of 5.1's
-// table layout (Table51). Exact for tables filled key by key from empty (cjson.decode,
-// cmsgpack.unpack, t.k = v), as the libraries build what they encode; a table made by a
-// constructor with fields ({a = 1, b = 2}, presized by 5.1) or one that had keys removed may
-// come out in another order than redis-server's.
+//   cjson     encode, decode, null (here)
+//   cmsgpack  unpack, unpack_one, unpack_limit (here); pack (lua-msgpack-pack.ts): lua-cmsgpack
+//             0.4.0, with _NAME, _VERSION, _COPYRIGHT, _DESCRIPTION
+//   bit       LuaBitOp: tobit, bnot, band, bor, bxor, lshift, rshift, arshift, rol, ror, bswap,
+//             tohex (here)
+//   struct    pack, unpack, size (lua-struct.ts): lua_struct.c's formats > < ! x b B h H l L T
+//             i[n] I[n] c[n] s f d and ' '
+//
+// and, for the base library, Lua 5.1's string.format integer conversions, unpack and tonumber
+// (installLua51Format, installLua51Base). Not provided, though redis-server has them: cjson's
+// configuration functions (new, encode_keep_buffer, encode_max_depth, decode_max_depth,
+// encode_number_precision, encode_sparse_array, encode/decode_invalid_numbers).
+// installLuaLibraries also keys fengari's strings by their bytes in padded hex
+// (lua-string-hash.ts), without which distinct binary strings could be one.
+//
+// cjson.encode (an object's keys) and cmsgpack.pack (a map's) write keys in the order Lua 5.1's
+// next() would yield them: fengari's tables keep the order keys were added in, so that order is
+// replayed into a model of 5.1's table layout (Table51). Exact for tables filled key by key from
+// empty (cjson.decode, cmsgpack.unpack, t.k = v), as the libraries build what they encode; a
+// table made by a constructor with fields ({a = 1, b = 2}, presized by 5.1), one that had keys
+// removed, or one that had nil assigned to a key it did not have (5.1 adds the key, which may
+// resize the table) may come out in another order than redis-server's.
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 

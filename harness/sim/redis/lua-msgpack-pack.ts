@@ -29,6 +29,7 @@ interface FengariParts {
 }
 
 const MAX_NESTING = 16;
+const MAXCSTACK = 8000;
 
 const f64 = new Float64Array(1);
 const f64Bytes = new Uint8Array(f64.buffer);
@@ -230,7 +231,8 @@ export function installMsgpackPack(f: FengariParts, L: unknown): void {
   const pack = (l: unknown): number => {
     const nargs: number = lua.lua_gettop(l);
     if (nargs === 0) return lauxlib.luaL_argerror(l, 0, to_luastring('MessagePack pack needs input.'));
-    if (!lua.lua_checkstack(l, nargs)) return lauxlib.luaL_argerror(l, 0, to_luastring('Too many arguments for MessagePack pack.'));
+    // (Lua 5.1's lua_checkstack: a C function's slots stop at LUAI_MAXCSTACK, 8000)
+    if (nargs + nargs > MAXCSTACK || !lua.lua_checkstack(l, nargs)) return lauxlib.luaL_argerror(l, 0, to_luastring('Too many arguments for MessagePack pack.'));
     const out = new Buf();
     for (let i = 1; i <= nargs; i++) {
       lauxlib.luaL_checkstack(l, 1, to_luastring('in function mp_check'));
