@@ -488,6 +488,11 @@ describe('struct against redis-server 7.0', () => {
       await same(`${SHOW}\nreturn all(struct.unpack(${args}))`);
     });
   }
+  it('nan: its sign and payload through unpack, pack and cmsgpack.pack', async () => {
+    await same(`return {tostring(struct.unpack('>d', '\\255\\248\\0\\0\\0\\0\\0\\0')), tostring(struct.unpack('>d', '\\127\\248\\0\\0\\0\\0\\0\\0')), tostring(struct.unpack('>f', '\\255\\192\\0\\0')), tostring(struct.unpack('>f', '\\127\\192\\0\\0'))}`);
+    await same(`return {struct.pack('>d', 0/0), struct.pack('>f', -(0/0)), struct.pack('>f', struct.unpack('>f', '\\127\\192\\0\\1')), struct.pack('>d', struct.unpack('>d', '\\127\\248\\0\\0\\0\\0\\0\\1'))}`);
+    await same(`return {cmsgpack.pack(struct.unpack('>d', '\\127\\248\\0\\0\\0\\0\\0\\1')), cmsgpack.pack(struct.unpack('>f', '\\127\\192\\0\\1')), cmsgpack.pack(struct.unpack('>d', '\\255\\240\\0\\0\\0\\0\\0\\1'))}`);
+  });
   it('unpack: too many results', async () => {
     await same(`${SHOW}\nreturn #{struct.unpack(string.rep('b', 7990), string.rep('a', 8000))}`);
     await same(`${SHOW}\nreturn #{struct.unpack(string.rep('b', 7996), string.rep('a', 8000))}`);
