@@ -232,6 +232,18 @@ describe('binary strings as table keys, constants and in comparisons (lua-string
   });
 });
 
+describe('number keys read back by pairs (lua-table-keys.ts)', () => {
+  // fengari gave an integral key in the 32-bit range back as a 32-bit integer: k + k, -k, math.abs(k) wrapped
+  it('arithmetic on keys from pairs and next does not wrap at 32 bits', async () => {
+    await same(`local t = {} t[2^30] = 1 t[-2147483648] = 2 t[2147483647] = 3
+      local out = {}
+      for k in pairs(t) do out[#out + 1] = tostring(k + k) out[#out + 1] = tostring(-k) out[#out + 1] = tostring(math.abs(k)) out[#out + 1] = tostring(k * k) end
+      table.sort(out) return out`);
+    await same('local k = next({[2147483647] = true}) return {tostring(k + k), tostring(k - -k)}');
+    await same(`${SHOW}\nlocal t = cmsgpack.unpack(cmsgpack.pack({[-2147483648] = 1, [2^31 - 1] = 2})) local out = {} for k in pairs(t) do out[#out + 1] = num(-k) end table.sort(out) return out`);
+  });
+});
+
 // ---- random values ------------------------------------------------------------------------
 
 /** a Lua string literal of exactly these bytes */

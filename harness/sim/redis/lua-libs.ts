@@ -16,7 +16,8 @@
 // configuration functions (new, encode_keep_buffer, encode_max_depth, decode_max_depth,
 // encode_number_precision, encode_sparse_array, encode/decode_invalid_numbers).
 // installLuaLibraries also keys fengari's strings by their bytes in padded hex
-// (lua-string-hash.ts), without which distinct binary strings could be one.
+// (lua-string-hash.ts), without which distinct binary strings could be one, and has next()
+// give number keys as floats (lua-table-keys.ts), without which arithmetic on them wraps at 32 bits.
 //
 // cjson.encode (an object's keys) and cmsgpack.pack (a map's) write keys in the order Lua 5.1's
 // next() would yield them: fengari's tables keep the order keys were added in, so that order is
@@ -30,6 +31,7 @@
 
 import { installMsgpackPack } from './lua-msgpack-pack.ts';
 import { padStringHashes } from './lua-string-hash.ts';
+import { floatTableKeys } from './lua-table-keys.ts';
 import { installStruct } from './lua-struct.ts';
 
 interface FengariParts {
@@ -420,6 +422,7 @@ export function order51(keys: Key51[]): number[] {
 export function installLuaLibraries(f: FengariParts, L: unknown): void {
   const { lua, lauxlib, to_luastring } = f;
   padStringHashes();
+  floatTableKeys();
   const T_NIL: number = lua.LUA_TNIL;
   const T_BOOLEAN: number = lua.LUA_TBOOLEAN;
   const T_LIGHTUSERDATA: number = lua.LUA_TLIGHTUSERDATA;
