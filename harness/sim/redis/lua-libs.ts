@@ -22,16 +22,18 @@
 // cjson.encode (an object's keys) and cmsgpack.pack (a map's) write keys in the order Lua 5.1's
 // next() would yield them: fengari's tables keep the order keys were added in, so that order is
 // replayed into a model of 5.1's table layout (Table51). Exact for tables filled key by key from
-// empty (cjson.decode, cmsgpack.unpack, t.k = v), as the libraries build what they encode; a
-// table made by a constructor with fields ({a = 1, b = 2}, presized by 5.1), one that had keys
-// removed, or one that had nil assigned to a key it did not have (5.1 adds the key, which may
-// resize the table) may come out in another order than redis-server's.
+// empty (cjson.decode, cmsgpack.unpack, t.k = v), as the libraries build what they encode, and
+// for tables a constructor made ({a = 1, b = 2, 3}: the sizes 5.1 gives them are kept by
+// lua-table-keys.ts), then filled key by key; a table that had keys removed, one that had nil
+// assigned to a key it did not have (5.1 adds the key, which may resize the table), or one a
+// constructor with a call or ... last ({f()}, {x = 1, ...}: 5.1 resizes its array to the
+// values) may come out in another order than redis-server's.
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
 import { installMsgpackPack } from './lua-msgpack-pack.ts';
 import { padStringHashes } from './lua-string-hash.ts';
-import { floatTableKeys } from './lua-table-keys.ts';
+import { floatTableKeys, tablePresize } from './lua-table-keys.ts';
 import { installStruct } from './lua-struct.ts';
 
 interface FengariParts {
@@ -320,6 +322,11 @@ class Table51 {
     return -1;
   }
 
+  /** the sizes a constructor gives a new table (Lua 5.1's luaH_new(L, narray, nhash)) */
+  presize(narray: number, nhash: number): void {
+    this.resize(narray, nhash);
+  }
+
   private rehash(extra: Key51): void {
     const nums = new Array<number>(27).fill(0);
     const count = (k: Key51): number => {
@@ -401,9 +408,13 @@ class Table51 {
   }
 }
 
-/** the order Lua 5.1 would iterate a table whose keys were added, to an empty table, in this order */
-export function order51(keys: Key51[]): number[] {
+/**
+ * the order Lua 5.1 would iterate a table whose keys were added, in this order, to an empty table
+ * (or to one a constructor made with room for presize's array items and hash keys)
+ */
+export function order51(keys: Key51[], presize?: [number, number]): number[] {
   const t = new Table51();
+  if (presize) t.presize(presize[0], presize[1]);
   for (const k of keys) t.insert(k);
   const index = new Map<Key51, number>(keys.map((k, i) => [k, i]));
   const out: number[] = [];
@@ -579,7 +590,7 @@ export function installLuaLibraries(f: FengariParts, L: unknown): void {
             lua.lua_pop(l, 1);
           }
         } else {
-          const order = order51(keys);
+          const order = order51(keys, tablePresize(lua.lua_topointer(l, -1)));
           for (let i = 0; i < order.length; i++) {
             if (i > 0) out.bytes.push(0x2c);
             const k = keys[order[i]!]!;

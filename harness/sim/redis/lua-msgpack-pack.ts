@@ -13,7 +13,7 @@
 // - a table is an array when its keys are exactly the numbers 1..n (integral values within a C
 //   int, n counted; the empty table too: 0x90), read with the length and t[i]; any other table
 //   is a map, in the order Lua 5.1's next() yields its keys (see order51 in lua-libs.ts: exact
-//   for tables filled key by key from empty);
+//   for tables filled key by key, from empty or from what a constructor made);
 // - true / false; nil and every other type (functions, cjson.null, ...) are nil (0xc0);
 // - tables nested 16 deep (the outermost at level 0) are encoded as nil, which is how cyclic
 //   tables come out too.
@@ -21,6 +21,7 @@
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
 import { order51, type Key51 } from './lua-libs.ts';
+import { tablePresize } from './lua-table-keys.ts';
 
 interface FengariParts {
   lua: Record<string, any>;
@@ -214,7 +215,7 @@ export function installMsgpackPack(f: FengariParts, L: unknown): void {
       return;
     }
     encodeHeader(out, keys.length, 0x80, 0xde, 0xdf);
-    for (const i of order51(keys)) {
+    for (const i of order51(keys, tablePresize(lua.lua_topointer(l, -1)))) {
       const k = keys[i]!;
       if (k.kind === 'number') lua.lua_pushnumber(l, k.n);
       else if (k.kind === 'string') lua.lua_pushstring(l, k.bytes);
