@@ -429,7 +429,7 @@ export function order51(keys: Key51[], presize?: [number, number]): number[] {
 
 // ---- installation --------------------------------------------------------------------------
 
-/** adds the globals cjson, cmsgpack and bit to the state's globals (call once, at setup) */
+/** adds the globals cjson, cmsgpack, bit and struct to the state's globals (call once, at setup) */
 export function installLuaLibraries(f: FengariParts, L: unknown): void {
   const { lua, lauxlib, to_luastring } = f;
   padStringHashes();
