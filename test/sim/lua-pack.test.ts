@@ -175,6 +175,11 @@ describe('cmsgpack.pack against redis-server 7.0', () => {
     '{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, x = 1, y = 2}',
     '{[5] = 1, [6] = 2, [7] = 3, 8, 9}',
     "(function() local t = {a = 1, b = 2} t.c = 3 t.d = 4 t[1] = 5 return t end)()",
+    '{x = 1, unpack({1, 2, 3})}',
+    '{x = 1, y = 2, z = 3, unpack({1, 2, 3})}',
+    '(function(...) return {a = 1, b = 2, c = 3, d = 4, e = 5, ...} end)(5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18)',
+    "{x = 1, y = 2, 7, 8, string.byte('abcdefghijklmnopqrstuvwxyz', 1, 20)}",
+    "(function() local t = {k = 1, unpack({1, 2, 3, 4, 5})} t.j = 2 t[6] = 6 t[9] = 9 return t end)()",
   ];
   for (const expr of packs) {
     it(`pack(${expr.length > 60 ? `${expr.slice(0, 57)}...` : expr})`, async () => {
@@ -259,6 +264,14 @@ describe('number keys read back by pairs (lua-table-keys.ts)', () => {
   });
 });
 
+describe('a string with a NUL byte read as a number (Lua 5.1 reads it up to the NUL)', () => {
+  it('tonumber, arithmetic and struct.unpack c0 read "5\\0abc" as 5', async () => {
+    await same(`return {tostring(tonumber('5\\0abc')), tostring('5\\0x' + 1), tostring(tonumber('\\0')), tostring(tonumber(' 7 \\0 z')), tostring(tonumber('5\\0')), tostring(tonumber('0x10\\0')), tostring(tonumber('x\\0 5'))}`);
+    await same(`${SHOW}\nreturn {all(struct.unpack('c2c0', '0\\0')), all(struct.unpack('c2c0', '2\\0abc')), all(pcall(struct.unpack, 'c2c0', 'x\\0abc'))}`);
+    await same('return {tostring(ARGV[1] + 0), tostring(tonumber(ARGV[1]))}', [Uint8Array.from([0x31, 0x32, 0, 0x39])]);
+  });
+});
+
 // ---- random values ------------------------------------------------------------------------
 
 /** a Lua string literal of exactly these bytes */
@@ -303,11 +316,10 @@ const { value } = fc.letrec((tie) => ({
   // filled key by key from empty, no nil assigned (Lua 5.1 adds the key of an assigned nil, which
   // may resize the table): the order Lua 5.1 iterates it is then known
   map: fc.array(fc.tuple(key, tie('value')), { maxLength: 20 }).map((entries) => `(function() local t = {} ${entries.map(([k, v]) => `t[${k}] = ${v === 'nil' ? 'false' : v}`).join(' ')} return t end)()`),
-  // made by a constructor with fields and items (Lua 5.1 presizes it), then a key or two added
-  // (items in parentheses: a call last in a constructor gives all its values, and 5.1 resizes the
-  // table's array to them, which is not modelled)
+  // made by a constructor with fields and items (Lua 5.1 presizes it; a call last gives all its
+  // values, and 5.1 resizes the array to them), then a key or two added
   ctor: fc
-    .tuple(fc.array(fc.oneof(tie('value').map((v) => `(${v === 'nil' ? 'false' : v})`), fc.tuple(key, tie('value')).map(([k, v]) => `[${k}] = ${v === 'nil' ? 'false' : v}`)), { maxLength: 20 }), fc.array(fc.tuple(key, tie('value')), { maxLength: 2 }))
+    .tuple(fc.array(fc.oneof(tie('value').map((v) => (v === 'nil' ? 'false' : v)), fc.integer({ min: 0, max: 30 }).map((n) => `unpack({${Array.from({ length: n }, (_, i) => i * 3).join(', ')}})`), fc.tuple(key, tie('value')).map(([k, v]) => `[${k}] = ${v === 'nil' ? 'false' : v}`)), { maxLength: 20 }), fc.array(fc.tuple(key, tie('value')), { maxLength: 2 }))
     .map(([fields, later]) => (later.length === 0 ? `{${fields.join(', ')}}` : `(function() local t = {${fields.join(', ')}} ${later.map(([k, v]) => `t[${k}] = ${v === 'nil' ? 'false' : v}`).join(' ')} return t end)()`)),
 }));
 

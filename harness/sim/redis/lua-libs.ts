@@ -23,17 +23,16 @@
 // next() would yield them: fengari's tables keep the order keys were added in, so that order is
 // replayed into a model of 5.1's table layout (Table51). Exact for tables filled key by key from
 // empty (cjson.decode, cmsgpack.unpack, t.k = v), as the libraries build what they encode, and
-// for tables a constructor made ({a = 1, b = 2, 3}: the sizes 5.1 gives them are kept by
-// lua-table-keys.ts), then filled key by key; a table that had keys removed, one that had nil
-// assigned to a key it did not have (5.1 adds the key, which may resize the table), or one a
-// constructor with a call or ... last ({f()}, {x = 1, ...}: 5.1 resizes its array to the
-// values) may come out in another order than redis-server's.
+// for tables a constructor made ({a = 1, b = 2, 3}, {x = 1, f()}: the sizes 5.1 gives them and
+// the resize of their array are kept by lua-table-keys.ts), then filled key by key; a table that
+// had keys removed, or one that had nil assigned to a key it did not have (5.1 adds the key,
+// which may resize the table), may come out in another order than redis-server's.
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
 import { installMsgpackPack } from './lua-msgpack-pack.ts';
 import { padStringHashes } from './lua-string-hash.ts';
-import { floatTableKeys, tablePresize } from './lua-table-keys.ts';
+import { floatTableKeys, tableShape, type TableShape } from './lua-table-keys.ts';
 import { installStruct } from './lua-struct.ts';
 
 interface FengariParts {
@@ -203,16 +202,21 @@ function strtod(b: Uint8Array, start: number): { value: number; end: number } {
 /**
  * Lua 5.1's luaO_str2d on glibc: the whole string (spaces around it allowed) read by strtod
  * (decimal, hexadecimal, inf, nan). The value and the index after the string plus one, as
- * fengari's str2num counts; null when it is not a number.
+ * fengari's str2num counts; null when it is not a number. 5.1 reads the string as a C string:
+ * up to its first NUL byte ("5\0abc" is 5).
  */
 export function str2number(s: Uint8Array): { value: number; size: number } | null {
-  let n = s.length;
-  if (n > 0 && s[n - 1] === 0) n--;
+  // (the lexer's buffer ends with a NUL: it only asks whether the size is 0)
+  const nul = s.indexOf(0);
+  if (nul >= 0) {
+    const r = str2number(s.subarray(0, nul));
+    return r === null ? null : { value: r.value, size: s.length + 1 };
+  }
+  const n = s.length;
   const space = (c: number | undefined) => c === 0x20 || (c !== undefined && c >= 0x09 && c <= 0x0d);
   let i = 0;
   while (i < n && space(s[i])) i++;
-  const view = n === s.length ? s : s.subarray(0, n);
-  const r = strtod(view, i);
+  const r = strtod(s, i);
   if (r.end === i) return null;
   let j = r.end;
   while (j < n && space(s[j])) j++;
@@ -327,6 +331,11 @@ class Table51 {
     this.resize(narray, nhash);
   }
 
+  /** luaH_resizearray, as OP_SETLIST calls it when the items outnumber the array */
+  resizeArray(narray: number): void {
+    if (narray > this.array.length) this.resize(narray, this.dummy ? 0 : this.nodes.length);
+  }
+
   private rehash(extra: Key51): void {
     const nums = new Array<number>(27).fill(0);
     const count = (k: Key51): number => {
@@ -410,12 +419,16 @@ class Table51 {
 
 /**
  * the order Lua 5.1 would iterate a table whose keys were added, in this order, to an empty table
- * (or to one a constructor made with room for presize's array items and hash keys)
+ * (or to one a constructor made: its sizes and its array's resizes, in shape)
  */
-export function order51(keys: Key51[], presize?: [number, number]): number[] {
+export function order51(keys: Key51[], shape?: TableShape): number[] {
   const t = new Table51();
-  if (presize) t.presize(presize[0], presize[1]);
-  for (const k of keys) t.insert(k);
+  if (shape) t.presize(shape.presize[0], shape.presize[1]);
+  let r = 0;
+  keys.forEach((k, i) => {
+    for (; shape && r < shape.resizes.length && shape.resizes[r]![0] <= i; r++) t.resizeArray(shape.resizes[r]![1]);
+    t.insert(k);
+  });
   const index = new Map<Key51, number>(keys.map((k, i) => [k, i]));
   const out: number[] = [];
   // (order() rebuilds array-part keys as numbers: matched back by value)
@@ -590,7 +603,7 @@ export function installLuaLibraries(f: FengariParts, L: unknown): void {
             lua.lua_pop(l, 1);
           }
         } else {
-          const order = order51(keys, tablePresize(lua.lua_topointer(l, -1)));
+          const order = order51(keys, tableShape(lua.lua_topointer(l, -1)));
           for (let i = 0; i < order.length; i++) {
             if (i > 0) out.bytes.push(0x2c);
             const k = keys[order[i]!]!;

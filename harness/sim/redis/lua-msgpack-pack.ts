@@ -21,7 +21,7 @@
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
 import { order51, type Key51 } from './lua-libs.ts';
-import { tablePresize } from './lua-table-keys.ts';
+import { tableShape } from './lua-table-keys.ts';
 
 interface FengariParts {
   lua: Record<string, any>;
@@ -215,7 +215,7 @@ export function installMsgpackPack(f: FengariParts, L: unknown): void {
       return;
     }
     encodeHeader(out, keys.length, 0x80, 0xde, 0xdf);
-    for (const i of order51(keys, tablePresize(lua.lua_topointer(l, -1)))) {
+    for (const i of order51(keys, tableShape(lua.lua_topointer(l, -1)))) {
       const k = keys[i]!;
       if (k.kind === 'number') lua.lua_pushnumber(l, k.n);
       else if (k.kind === 'string') lua.lua_pushstring(l, k.bytes);

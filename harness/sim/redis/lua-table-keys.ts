@@ -7,20 +7,29 @@
 //
 // And the sizes a table constructor gives the table it makes: Lua 5.1 makes {a = 1, b = 2, 3}
 // with room for 1 array item and 2 keys in its hash part (OP_NEWTABLE's B and C), which decides
-// the order its next() yields the keys in; fengari ignores them. They are kept here (tablePresize)
+// the order its next() yields the keys in; fengari ignores them. They are kept here (tableShape)
 // for the model of 5.1's table layout in lua-libs.ts (order51), as cjson.encode and
-// cmsgpack.pack use it.
+// cmsgpack.pack use it; and so is the resize of the array part 5.1's OP_SETLIST makes when a
+// constructor's last item is a call or ... ({x = 1, f()}: to the number of items), with the
+// number of keys the table had then.
 
 import { createRequire } from 'node:module';
 
 let patched = false;
 
-/** the array and hash sizes a constructor gave these tables (Lua 5.1's OP_NEWTABLE) */
-const presizes = new WeakMap<object, [number, number]>();
+/** what Lua 5.1 did to a constructor's table's layout besides adding keys */
+export interface TableShape {
+  /** the array and hash sizes OP_NEWTABLE gave it */
+  presize: [number, number];
+  /** OP_SETLIST's array resizes: [the number of keys the table had, the size] */
+  resizes: [number, number][];
+}
 
-/** the sizes Lua 5.1 would have given this table when a constructor made it (lua_topointer's table) */
-export function tablePresize(t: unknown): [number, number] | undefined {
-  return typeof t === 'object' && t !== null ? presizes.get(t) : undefined;
+const shapes = new WeakMap<object, TableShape>();
+
+/** what a constructor made of this table (lua_topointer's table), if one made it */
+export function tableShape(t: unknown): TableShape | undefined {
+  return typeof t === 'object' && t !== null ? shapes.get(t) : undefined;
 }
 
 /** luaO_fb2int: a "floating point byte" (eeeeexxx) as the size it stands for */
@@ -47,6 +56,7 @@ export function floatTableKeys(): void {
   const ltable = internals('./ltable.js') as {
     luaH_next(L: { stack: TValue[] }, t: unknown, keyI: number): boolean;
     luaH_new(L: { ci: CallInfo }): object;
+    luaH_setint(t: { strong: Map<unknown, unknown> }, key: number, value: unknown): void;
   };
   const { LUA_TNUMINT } = internals('./defs.js').constant_types as { LUA_TNUMINT: number };
   const next = ltable.luaH_next;
@@ -67,8 +77,19 @@ export function floatTableKeys(): void {
     const ci = L.ci;
     if (ci && ci.callstatus & CIST_LUA && ci.l_code) {
       const ins = ci.l_code[ci.l_savedpc - 1];
-      if (ins && ins.opcode === OP_NEWTABLE && (ins.B !== 0 || ins.C !== 0)) presizes.set(t, [fb2int(ins.B), fb2int(ins.C)]);
+      if (ins && ins.opcode === OP_NEWTABLE) shapes.set(t, { presize: [fb2int(ins.B), fb2int(ins.C)], resizes: [] });
     }
     return t;
+  };
+  // luaH_setint on a constructor's table is OP_SETLIST's (lua_rawseti's tables are the API's): it
+  // sets items last to first, and 5.1 first resizes the array to the last when it is larger
+  const setint = ltable.luaH_setint;
+  ltable.luaH_setint = (t, key, value) => {
+    const shape = shapes.get(t);
+    if (shape) {
+      const size = shape.resizes.length ? shape.resizes[shape.resizes.length - 1]![1] : shape.presize[0];
+      if (key > size) shape.resizes.push([t.strong.size, key]);
+    }
+    setint(t, key, value);
   };
 }
