@@ -1,16 +1,39 @@
 // The Lua libraries redis-server 7.0 loads for scripts besides its own redis table, as the
-// job-queue libraries' scripts use them: cjson (encode / decode), cmsgpack (unpack) and bit
-// (LuaBitOp). Written against the behaviour of Redis's bundled C modules on its Lua 5.1, where
-// every number is a double: every number these push is a float in fengari too.
+// job-queue libraries' scripts use them. Written against the behaviour of Redis's bundled C
+// modules on its Lua 5.1 (x86-64), where every number is a double: every number these push is a
+// float in fengari too. Provided:
 //
-// cjson.encode writes an object's keys in the order Lua 5.1's next() would yield them: fengari's
-// tables keep the order keys were added in, so that order is replayed into a model of 5.1's
-// table layout (Table51). Exact for tables filled key by key from empty (cjson.decode,
-// cmsgpack.unpack, t.k = v), as the libraries build what they encode; a table made by a
-// constructor with fields ({a = 1, b = 2}, presized by 5.1) or one that had keys removed may
-// come out in another order than redis-server's.
+//   cjson     encode, decode, null (here)
+//   cmsgpack  unpack, unpack_one, unpack_limit (here); pack (lua-msgpack-pack.ts): lua-cmsgpack
+//             0.4.0, with _NAME, _VERSION, _COPYRIGHT, _DESCRIPTION
+//   bit       LuaBitOp: tobit, bnot, band, bor, bxor, lshift, rshift, arshift, rol, ror, bswap,
+//             tohex (here)
+//   struct    pack, unpack, size (lua-struct.ts): lua_struct.c's formats > < ! x b B h H l L T
+//             i[n] I[n] c[n] s f d and ' '
+//
+// and, for the base library, Lua 5.1's string.format integer conversions, unpack and tonumber
+// (installLua51Format, installLua51Base). Not provided, though redis-server has them: cjson's
+// configuration functions (new, encode_keep_buffer, encode_max_depth, decode_max_depth,
+// encode_number_precision, encode_sparse_array, encode/decode_invalid_numbers).
+// installLuaLibraries also keys fengari's strings by their bytes in padded hex
+// (lua-string-hash.ts), without which distinct binary strings could be one, and has next()
+// give number keys as floats (lua-table-keys.ts), without which arithmetic on them wraps at 32 bits.
+//
+// cjson.encode (an object's keys) and cmsgpack.pack (a map's) write keys in the order Lua 5.1's
+// next() would yield them: fengari's tables keep the order keys were added in, so that order is
+// replayed into a model of 5.1's table layout (Table51). Exact for tables filled key by key from
+// empty (cjson.decode, cmsgpack.unpack, t.k = v), as the libraries build what they encode, and
+// for tables a constructor made ({a = 1, b = 2, 3}, {x = 1, f()}: the sizes 5.1 gives them and
+// the resize of their array are kept by lua-table-keys.ts), then filled key by key; a table that
+// had keys removed, or one that had nil assigned to a key it did not have (5.1 adds the key,
+// which may resize the table), may come out in another order than redis-server's.
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
+
+import { installMsgpackPack } from './lua-msgpack-pack.ts';
+import { padStringHashes } from './lua-string-hash.ts';
+import { floatTableKeys, tableShape, type TableShape } from './lua-table-keys.ts';
+import { installStruct } from './lua-struct.ts';
 
 interface FengariParts {
   lua: Record<string, any>;
@@ -179,16 +202,21 @@ function strtod(b: Uint8Array, start: number): { value: number; end: number } {
 /**
  * Lua 5.1's luaO_str2d on glibc: the whole string (spaces around it allowed) read by strtod
  * (decimal, hexadecimal, inf, nan). The value and the index after the string plus one, as
- * fengari's str2num counts; null when it is not a number.
+ * fengari's str2num counts; null when it is not a number. 5.1 reads the string as a C string:
+ * up to its first NUL byte ("5\0abc" is 5).
  */
 export function str2number(s: Uint8Array): { value: number; size: number } | null {
-  let n = s.length;
-  if (n > 0 && s[n - 1] === 0) n--;
+  // (the lexer's buffer ends with a NUL: it only asks whether the size is 0)
+  const nul = s.indexOf(0);
+  if (nul >= 0) {
+    const r = str2number(s.subarray(0, nul));
+    return r === null ? null : { value: r.value, size: s.length + 1 };
+  }
+  const n = s.length;
   const space = (c: number | undefined) => c === 0x20 || (c !== undefined && c >= 0x09 && c <= 0x0d);
   let i = 0;
   while (i < n && space(s[i])) i++;
-  const view = n === s.length ? s : s.subarray(0, n);
-  const r = strtod(view, i);
+  const r = strtod(s, i);
   if (r.end === i) return null;
   let j = r.end;
   while (j < n && space(s[j])) j++;
@@ -298,6 +326,16 @@ class Table51 {
     return -1;
   }
 
+  /** the sizes a constructor gives a new table (Lua 5.1's luaH_new(L, narray, nhash)) */
+  presize(narray: number, nhash: number): void {
+    this.resize(narray, nhash);
+  }
+
+  /** luaH_resizearray, as OP_SETLIST calls it when the items outnumber the array */
+  resizeArray(narray: number): void {
+    if (narray > this.array.length) this.resize(narray, this.dummy ? 0 : this.nodes.length);
+  }
+
   private rehash(extra: Key51): void {
     const nums = new Array<number>(27).fill(0);
     const count = (k: Key51): number => {
@@ -379,10 +417,18 @@ class Table51 {
   }
 }
 
-/** the order Lua 5.1 would iterate a table whose keys were added, to an empty table, in this order */
-export function order51(keys: Key51[]): number[] {
+/**
+ * the order Lua 5.1 would iterate a table whose keys were added, in this order, to an empty table
+ * (or to one a constructor made: its sizes and its array's resizes, in shape)
+ */
+export function order51(keys: Key51[], shape?: TableShape): number[] {
   const t = new Table51();
-  for (const k of keys) t.insert(k);
+  if (shape) t.presize(shape.presize[0], shape.presize[1]);
+  let r = 0;
+  keys.forEach((k, i) => {
+    for (; shape && r < shape.resizes.length && shape.resizes[r]![0] <= i; r++) t.resizeArray(shape.resizes[r]![1]);
+    t.insert(k);
+  });
   const index = new Map<Key51, number>(keys.map((k, i) => [k, i]));
   const out: number[] = [];
   // (order() rebuilds array-part keys as numbers: matched back by value)
@@ -396,9 +442,11 @@ export function order51(keys: Key51[]): number[] {
 
 // ---- installation --------------------------------------------------------------------------
 
-/** adds the globals cjson, cmsgpack and bit to the state's globals (call once, at setup) */
+/** adds the globals cjson, cmsgpack, bit and struct to the state's globals (call once, at setup) */
 export function installLuaLibraries(f: FengariParts, L: unknown): void {
   const { lua, lauxlib, to_luastring } = f;
+  padStringHashes();
+  floatTableKeys();
   const T_NIL: number = lua.LUA_TNIL;
   const T_BOOLEAN: number = lua.LUA_TBOOLEAN;
   const T_LIGHTUSERDATA: number = lua.LUA_TLIGHTUSERDATA;
@@ -555,7 +603,7 @@ export function installLuaLibraries(f: FengariParts, L: unknown): void {
             lua.lua_pop(l, 1);
           }
         } else {
-          const order = order51(keys);
+          const order = order51(keys, tableShape(lua.lua_topointer(l, -1)));
           for (let i = 0; i < order.length; i++) {
             if (i > 0) out.bytes.push(0x2c);
             const k = keys[order[i]!]!;
@@ -1048,6 +1096,8 @@ export function installLuaLibraries(f: FengariParts, L: unknown): void {
   lua.lua_pushstring(L, to_luastring('MessagePack C implementation for Lua'));
   lua.lua_setfield(L, -2, to_luastring('_DESCRIPTION'));
   lua.lua_setglobal(L, to_luastring('cmsgpack'));
+  installMsgpackPack(f, L);
+  installStruct(f, L);
 
   // ---- bit (LuaBitOp on doubles) ----
 
