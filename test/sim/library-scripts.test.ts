@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { showReply, type Reply } from '../../harness/sim/redis/reply.ts';
+import { keyspaceDump, type Side } from './redis-diff-common.ts';
 import { newSim, realRedis } from './redis-pair.ts';
 
 const pair = realRedis();
@@ -145,39 +146,10 @@ const CASES: Record<string, Case> = {
   'bull moveStalledJobsToWait': { lib: 'bull', script: 'moveStalledJobsToWait', keys: Q(['stalled', 'wait', 'active', 'failed', 'stalled-check', 'meta-paused', 'paused']), args: ['1', P, String(T), '30000'] },
 };
 
-type Side = { send(argv: string[]): Promise<Reply> | Reply | undefined };
 
 const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
-/** every key with its type, value (unordered kinds sorted) and whether it has a TTL; stream ids by position */
-async function dump(side: Side): Promise<string[]> {
-  const send = async (argv: string[]) => (await side.send(argv)) as Reply;
-  const keys = await send(['KEYS', '*']);
-  const names = (keys.t === 'array' && keys.v ? keys.v.map((x) => String(x.v)) : []).sort(byText);
-  const out: string[] = [];
-  for (const key of names) {
-    const type = await send(['TYPE', key]);
-    const t = type.t === 'status' ? type.v : '?';
-    let value: string;
-    const list = (r: Reply) => (r.t === 'array' && r.v ? r.v.map((x) => showReply(x)) : [showReply(r)]);
-    if (t === 'string') value = showReply(await send(['GET', key]));
-    else if (t === 'list') value = list(await send(['LRANGE', key, '0', '-1'])).join(' ');
-    else if (t === 'set') value = list(await send(['SMEMBERS', key])).sort(byText).join(' ');
-    else if (t === 'zset') value = list(await send(['ZRANGE', key, '0', '-1', 'WITHSCORES'])).join(' ');
-    else if (t === 'hash') {
-      const flat = list(await send(['HGETALL', key]));
-      const pairs: string[] = [];
-      for (let i = 0; i < flat.length; i += 2) pairs.push(`${flat[i]}=${flat[i + 1]}`);
-      value = pairs.sort(byText).join(' ');
-    } else if (t === 'stream') {
-      const r = await send(['XRANGE', key, '-', '+']);
-      value = (r.t === 'array' && r.v ? r.v : []).map((e, i) => (e.t === 'array' && e.v ? `#${i} ${showReply(e.v[1])}` : '?')).join(' ');
-    } else value = '?';
-    const pttl = await send(['PTTL', key]);
-    out.push(`${key} ${t}${pttl.t === 'int' && pttl.v > 0 ? ' (ttl)' : ''}: ${value}`);
-  }
-  return out;
-}
+const dump = (side: Side): Promise<string[]> => keyspaceDump(side);
 
 const replies: string[] = [];
 

@@ -52,7 +52,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { showReply, type Reply } from '../../harness/sim/redis/reply.ts';
 import { parseMonitorLine } from '../../scripts/capture-traffic.ts';
-import { normalise } from './redis-diff-common.ts';
+import { keyspaceDump, normalise, type Side } from './redis-diff-common.ts';
 import { newSim, RawClient, realRedis, type SimClient } from './redis-pair.ts';
 
 const pair = realRedis();
@@ -199,40 +199,9 @@ async function scriptNames(library: string): Promise<Map<string, string>> {
   return names;
 }
 
-type Side = { send(argv: string[]): Promise<Reply> | Reply | undefined };
 const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
-/** every key with its type, value (unordered kinds sorted) and whether it has a TTL; stream entries by position */
-async function dump(side: Side): Promise<string[]> {
-  const send = async (argv: string[]) => (await side.send(argv)) as Reply;
-  const keys = await send(['KEYS', '*']);
-  const names = (keys.t === 'array' && keys.v ? keys.v.map((x) => String(x.v)) : []).sort(byText);
-  const list = (r: Reply) => (r.t === 'array' && r.v ? r.v.map((x) => showReply(x)) : [showReply(r)]);
-  const out: string[] = [];
-  for (const key of names) {
-    const type = await send(['TYPE', key]);
-    const t = type.t === 'status' ? type.v : '?';
-    let value: string;
-    if (t === 'string') value = showReply(await send(['GET', key]));
-    else if (t === 'list') value = list(await send(['LRANGE', key, '0', '-1'])).join(' ');
-    else if (t === 'set') value = list(await send(['SMEMBERS', key])).sort(byText).join(' ');
-    else if (t === 'zset') value = list(await send(['ZRANGE', key, '0', '-1', 'WITHSCORES'])).join(' ');
-    else if (t === 'hash') {
-      const flat = list(await send(['HGETALL', key]));
-      const pairs: string[] = [];
-      for (let i = 0; i < flat.length; i += 2) pairs.push(`${flat[i]}=${flat[i + 1]}`);
-      value = pairs.sort(byText).join(' ');
-    } else if (t === 'stream') {
-      const r = await send(['XRANGE', key, '-', '+']);
-      value = (r.t === 'array' && r.v ? r.v : []).map((e, i) => (e.t === 'array' && e.v ? `#${i} ${showReply(e.v[1])}` : '?')).join(' ');
-      const len = await send(['XLEN', key]);
-      value += ` (XLEN ${showReply(len)})`;
-    } else value = '?';
-    const pttl = await send(['PTTL', key]);
-    out.push(`${key} ${t}${pttl.t === 'int' && pttl.v > 0 ? ' (ttl)' : ''}: ${value}`);
-  }
-  return out;
-}
+const dump = (side: Side): Promise<string[]> => keyspaceDump(side, { streamLength: true });
 
 const sha1 = (body: string) => createHash('sha1').update(Buffer.from(body, 'latin1')).digest('hex');
 

@@ -8,7 +8,7 @@ import { bulk, showReply, type Reply } from '../../harness/sim/redis/reply.ts';
 import { RawClient, newSim, type realRedis } from './redis-pair.ts';
 
 type Pair = ReturnType<typeof realRedis>;
-type Side = { send(argv: string[]): Promise<Reply> | Reply | undefined };
+export type Side = { send(argv: string[]): Promise<Reply> | Reply | undefined };
 
 const byText = (a: Reply, b: Reply): number => (showReply(a) < showReply(b) ? -1 : showReply(a) > showReply(b) ? 1 : 0);
 const sorted = (r: Reply): Reply => (r.t === 'array' && r.v ? { t: 'array', v: [...r.v].sort(byText) } : r);
@@ -251,4 +251,41 @@ export async function runClients(pair: Pair, acts: Act[], start?: number): Promi
     reals.B.close();
     reals.C.close();
   }
+}
+
+const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * The whole keyspace as lines to compare: every key with its type, its value (sets and hashes
+ * sorted: their order is the server's hash order) and whether it has a TTL; a stream's entries by
+ * position (their ids are the server's clock), with its XLEN when `streamLength`.
+ */
+export async function keyspaceDump(side: Side, o: { streamLength?: boolean } = {}): Promise<string[]> {
+  const send = async (argv: string[]) => (await side.send(argv)) as Reply;
+  const keys = await send(['KEYS', '*']);
+  const names = (keys.t === 'array' && keys.v ? keys.v.map((x) => String(x.v)) : []).sort(byName);
+  const list = (r: Reply) => (r.t === 'array' && r.v ? r.v.map((x) => showReply(x)) : [showReply(r)]);
+  const out: string[] = [];
+  for (const key of names) {
+    const type = await send(['TYPE', key]);
+    const t = type.t === 'status' ? type.v : '?';
+    let value: string;
+    if (t === 'string') value = showReply(await send(['GET', key]));
+    else if (t === 'list') value = list(await send(['LRANGE', key, '0', '-1'])).join(' ');
+    else if (t === 'set') value = list(await send(['SMEMBERS', key])).sort(byName).join(' ');
+    else if (t === 'zset') value = list(await send(['ZRANGE', key, '0', '-1', 'WITHSCORES'])).join(' ');
+    else if (t === 'hash') {
+      const flat = list(await send(['HGETALL', key]));
+      const pairs: string[] = [];
+      for (let i = 0; i < flat.length; i += 2) pairs.push(`${flat[i]}=${flat[i + 1]}`);
+      value = pairs.sort(byName).join(' ');
+    } else if (t === 'stream') {
+      const r = await send(['XRANGE', key, '-', '+']);
+      value = (r.t === 'array' && r.v ? r.v : []).map((e, i) => (e.t === 'array' && e.v ? `#${i} ${showReply(e.v[1])}` : '?')).join(' ');
+      if (o.streamLength) value += ` (XLEN ${showReply(await send(['XLEN', key]))})`;
+    } else value = '?';
+    const pttl = await send(['PTTL', key]);
+    out.push(`${key} ${t}${pttl.t === 'int' && pttl.v > 0 ? ' (ttl)' : ''}: ${value}`);
+  }
+  return out;
 }
