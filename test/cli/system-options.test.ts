@@ -16,7 +16,7 @@ describe('--system', () => {
     expect(parse('--sim').suite.scenarios.map((s) => s.name)).toEqual(SCENARIOS.map((s) => s.name));
     for (const lib of ['bullmq', 'bee-queue', 'bull']) {
       const names = parse('--system', lib).suite.scenarios.map((s) => s.name);
-      expect(names).toEqual(['latency', 'worker-crash', 'partition', 'pause', 'redis-restart', 'front-door', 'long-jobs', 'mixed', 'explore']);
+      expect(names).toEqual(['latency', 'worker-crash', 'partition', 'pause', 'redis-restart', 'redis-wipe', 'long-outage', 'front-door', 'long-jobs', 'compound', 'mixed', 'explore']);
       expect(names).not.toContain('reorder');
     }
   });
