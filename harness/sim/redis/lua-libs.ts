@@ -35,7 +35,8 @@ import { padStringHashes } from './lua-string-hash.ts';
 import { floatTableKeys, tableShape, type TableShape } from './lua-table-keys.ts';
 import { installStruct } from './lua-struct.ts';
 
-interface FengariParts {
+/** the parts of fengari the Lua libraries are written against (lua, lauxlib, to_luastring) */
+export interface FengariParts {
   lua: Record<string, any>;
   lauxlib: Record<string, any>;
   to_luastring(s: string): Uint8Array;

@@ -20,14 +20,8 @@
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
-import { order51, type Key51 } from './lua-libs.ts';
+import { order51, type FengariParts, type Key51 } from './lua-libs.ts';
 import { tableShape } from './lua-table-keys.ts';
-
-interface FengariParts {
-  lua: Record<string, any>;
-  lauxlib: Record<string, any>;
-  to_luastring(s: string): Uint8Array;
-}
 
 const MAX_NESTING = 16;
 const MAXCSTACK = 8000;

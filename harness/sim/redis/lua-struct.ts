@@ -18,11 +18,7 @@
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
-interface FengariParts {
-  lua: Record<string, any>;
-  lauxlib: Record<string, any>;
-  to_luastring(s: string): Uint8Array;
-}
+import type { FengariParts } from './lua-libs.ts';
 
 const BIG = 0;
 const LITTLE = 1;
