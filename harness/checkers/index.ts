@@ -3,6 +3,7 @@
 import type { EvidenceKind, History, Verdict } from '../history/types.ts';
 import { cancelEffective } from './cancelEffective.ts';
 import { runStats, type RunStats } from './coverage.ts';
+import { eventsDecided } from './eventsDecided.ts';
 import { legalTransitions } from './legalTransitions.ts';
 import { observe, type Observations } from './observations.ts';
 import { outputIntegrity } from './outputIntegrity.ts';
@@ -35,6 +36,7 @@ export const CHECKERS: readonly CheckerDef[] = [
   { name: 'legalTransitions', needs: ['transition-log'], check: legalTransitions },
   { name: 'totalQueue', check: totalQueue },
   { name: 'runningSetConsistent', needs: ['running-set'], check: runningSetConsistent },
+  { name: 'eventsDecided', needs: ['event-queue', 'transition-log'], check: eventsDecided },
   { name: 'taskAggregate', needs: ['task-status'], check: taskAggregate },
   { name: 'outputIntegrity', check: outputIntegrity },
   { name: 'payloadOutcome', check: payloadOutcome },
@@ -76,4 +78,4 @@ export { observe, compareLogIds, parseLogId, type Observations, type JobRecord, 
 export { runStats, coverageCounts, type RunStats, type CoverageCounts, type LatencySample } from './coverage.ts';
 export { EVIDENCE_LIMIT } from './findings.ts';
 export { progress, liveWorkers } from './progress.ts';
-export { terminalStable, snapshotStable, legalTransitions, totalQueue, runningSetConsistent, taskAggregate, outputIntegrity, payloadOutcome, cancelEffective, reexecution };
+export { terminalStable, snapshotStable, legalTransitions, totalQueue, runningSetConsistent, eventsDecided, taskAggregate, outputIntegrity, payloadOutcome, cancelEffective, reexecution };

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { oneLine } from '../text/oneLine.ts';
 import type { HistoryRecorder } from './recorder.ts';
-import { JOB_STATES, type ExecutionEntry, type JobState, type JobView, type Malformed, type Orphan, type SnapshotEntry, type TaskView, type TransitionEntry, type Unreadable } from './types.ts';
+import { JOB_STATES, type EventQueueView, type ExecutionEntry, type JobState, type JobView, type Malformed, type Orphan, type SnapshotEntry, type TaskView, type TransitionEntry, type Unreadable } from './types.ts';
 
 // The harness reads what the SUT logged (PROTOCOL.md: sut:translog, sut:executions) and places
 // it on the run's timeline by the stream ids' milliseconds. The final state is read the same
@@ -117,6 +117,38 @@ export async function retryingCut(read: () => Promise<FinalState>, history: Hist
 
 type Reply = [Error | null, unknown];
 
+/** the reference system's events stream and its keepers' group (PROTOCOL.md) */
+const EVENTS = 'sut:events';
+const KEEPERS = 'keepers';
+/** more pending events than a run ever has */
+const PENDING_READ = 1_000_000;
+
+/**
+ * The events queue from its three replies (XRANGE, XINFO GROUPS, XPENDING): absent when the
+ * stream does not exist; a group not (yet, or no longer) there has delivered nothing. An XRANGE
+ * that failed is unreadable, as is a group whose delivery could not be read.
+ */
+function eventQueueOf([rangeErr, range]: Reply, [groupsErr, groups]: Reply, [pendingErr, pending]: Reply, unreadable: Unreadable[]): EventQueueView | undefined {
+  if (rangeErr) {
+    unreadable.push({ key: EVENTS, error: oneLine(rangeErr) });
+    return undefined;
+  }
+  const entries = range as StreamEntry[];
+  if (entries.length === 0) return undefined;
+  const group = groupsErr ? undefined : (groups as unknown[][]).map((g) => fieldsOf(g)).find((g) => String(g.name) === KEEPERS);
+  if (!group) return { entries: entries.map(eventOf), lastDeliveredId: '0-0', pending: [] };
+  if (pendingErr) {
+    unreadable.push({ key: EVENTS, error: oneLine(pendingErr) });
+    return undefined;
+  }
+  return { entries: entries.map(eventOf), lastDeliveredId: String(group['last-delivered-id']), pending: (pending as unknown[][]).map((p) => String(p[0])) };
+}
+
+function eventOf([id, raw]: StreamEntry): EventQueueView['entries'][number] {
+  const f = fieldsOf(raw);
+  return { id, jobId: f.jobId ?? '', type: f.type ?? '', source: f.source ?? '', sourceId: f.sourceId ?? '' };
+}
+
 async function readCut(redis: Redis, history: HistoryRecorder): Promise<FinalState> {
   const [taskKeys, jobKeys, infoKeys] = [await scanKeys(redis, `${TASK_PREFIX}*`), await scanKeys(redis, `${JOB_PREFIX}*`), await scanKeys(redis, `${RUNNING_INFO_PREFIX}*`)];
   const multi = redis.multi();
@@ -124,6 +156,8 @@ async function readCut(redis: Redis, history: HistoryRecorder): Promise<FinalSta
   for (const k of jobKeys) multi.hgetall(k);
   for (const k of infoKeys) multi.exists(k);
   multi.smembers('sut:running').xrange('sut:translog', '-', '+').xrange('sut:executions', '-', '+');
+  // the events queue in the same cut as the transition log: an event the keepers' group let go of is decided in it
+  multi.xrange(EVENTS, '-', '+').xinfo('GROUPS', EVENTS).xpending(EVENTS, KEEPERS, '-', '+', PENDING_READ);
   const replies = (await multi.exec()) as Reply[] | null;
   if (!replies) throw new Error('MULTI aborted');
   const t = history.now();
@@ -174,6 +208,7 @@ async function readCut(redis: Redis, history: HistoryRecorder): Promise<FinalSta
   if (logErr) unreadable.push({ key: 'sut:translog', error: oneLine(logErr) });
   const [execErr, execs] = next();
   if (execErr) unreadable.push({ key: 'sut:executions', error: oneLine(execErr) });
+  const eventQueue = eventQueueOf(next(), next(), next(), unreadable);
 
   const tasks: TaskView[] = [];
   const listed = new Set<string>();
@@ -218,6 +253,7 @@ async function readCut(redis: Redis, history: HistoryRecorder): Promise<FinalSta
     ...(unreadable.length ? { unreadable } : {}),
     ...(malformed.length ? { malformed } : {}),
     ...(orphans.length ? { orphans } : {}),
+    ...(eventQueue ? { eventQueue } : {}),
   };
   return {
     transitions: logErr ? [] : (log as StreamEntry[]).map(([id, raw]) => transitionOf(id, raw, history)),

@@ -199,6 +199,24 @@ export interface SnapshotEntry {
    * period later, so a stale write that lands in between is judged (checkers/snapshotStable.ts).
    */
   first?: boolean;
+  /**
+   * The queue the system's roles hand job events over (the reference system's `sut:events` and
+   * its `keepers` group, read in the same cut as the transition log): every entry still in the
+   * stream, where the group's delivery stands and what is still pending in it. An entry delivered
+   * (at or before lastDeliveredId) and no longer pending has been let go of by the group: it must
+   * have been decided (checkers/eventsDecided.ts). Absent for a system with no such queue, or when
+   * the stream does not exist (nothing was published, or it was erased).
+   */
+  eventQueue?: EventQueueView;
+}
+
+/** The events queue as the snapshot read it (SnapshotEntry.eventQueue). */
+export interface EventQueueView {
+  entries: { id: string; jobId: string; type: string; source: string; sourceId: string }[];
+  /** the group's last-delivered id ('0-0' when it has delivered nothing, or the group does not exist) */
+  lastDeliveredId: string;
+  /** ids delivered to some consumer and not acknowledged */
+  pending: string[];
 }
 
 /** The role a process plays in the system, whatever it is called. */
@@ -298,6 +316,8 @@ export interface Verdict {
  * - `transition-log`: every state change it applied, with the state it changed from (legalTransitions);
  * - `running-set`: a set of the jobs it counts as running (runningSetConsistent);
  * - `task-status`: the client API reports a task's status, aggregated from its jobs' (taskAggregate);
- * - `executions-log`: each payload start and outcome.
+ * - `executions-log`: each payload start and outcome;
+ * - `event-queue`: the stream and consumer group its job events travel through, read with the
+ *   transition log in one cut (SnapshotEntry.eventQueue; eventsDecided).
  */
-export type EvidenceKind = 'transition-log' | 'running-set' | 'task-status' | 'executions-log';
+export type EvidenceKind = 'transition-log' | 'running-set' | 'task-status' | 'executions-log' | 'event-queue';

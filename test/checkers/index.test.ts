@@ -12,6 +12,7 @@ describe('checkAll', () => {
       'legalTransitions',
       'totalQueue',
       'runningSetConsistent',
+      'eventsDecided',
       'taskAggregate',
       'outputIntegrity',
       'payloadOutcome',
