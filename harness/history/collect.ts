@@ -141,7 +141,8 @@ function eventQueueOf([rangeErr, range]: Reply, [groupsErr, groups]: Reply, [pen
     unreadable.push({ key: EVENTS, error: oneLine(pendingErr) });
     return undefined;
   }
-  return { entries: entries.map(eventOf), lastDeliveredId: String(group['last-delivered-id']), pending: (pending as unknown[][]).map((p) => String(p[0])) };
+  const held = (pending as unknown[][]).map(([id, consumer, idle, deliveries]) => ({ id: String(id), consumer: String(consumer), idleMs: Number(idle), deliveries: Number(deliveries) }));
+  return { entries: entries.map(eventOf), lastDeliveredId: String(group['last-delivered-id']), pending: held };
 }
 
 function eventOf([id, raw]: StreamEntry): EventQueueView['entries'][number] {

@@ -215,8 +215,8 @@ export interface EventQueueView {
   entries: { id: string; jobId: string; type: string; source: string; sourceId: string }[];
   /** the group's last-delivered id ('0-0' when it has delivered nothing, or the group does not exist) */
   lastDeliveredId: string;
-  /** ids delivered to some consumer and not acknowledged */
-  pending: string[];
+  /** entries delivered to a consumer and not acknowledged: by whom, how long since their last delivery, how often delivered */
+  pending: { id: string; consumer: string; idleMs: number; deliveries: number }[];
 }
 
 /** The role a process plays in the system, whatever it is called. */
@@ -248,6 +248,8 @@ export interface ShapeEntry {
   leaseMs?: number;
   /** the system's promise on cancels (SystemModule.cancelWithinMs): absent when it makes none, and then cancelEffective does not judge */
   cancelWithinMs?: number;
+  /** the system's promise on pending events (SystemModule.eventsDecidedWithinMs): absent when it makes none, and then eventsDecided does not judge a pending event */
+  eventsDecidedWithinMs?: number;
 }
 
 /**

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { RunEnvironment } from '../env/surface.ts';
 import { HistoryRecorder } from '../history/recorder.ts';
-import type { ExecutionEntry, History, ShapeEntry, TransitionEntry } from '../history/types.ts';
+import type { ExecutionEntry, History, ShapeEntry, SnapshotEntry, TransitionEntry } from '../history/types.ts';
 import { LIVE_CLOCK_MARGIN_MS } from '../checkers/roles.ts';
 import { effectiveFault, healAll, maxDelayMs, playSchedule, type Schedule } from '../nemesis/index.ts';
 import { watchStarvation } from '../env/starvation.ts';
@@ -162,6 +162,7 @@ export function shapeEntry(env: RunEnvironment): ShapeEntry {
     clockMarginMs: env.simulated ? 0 : LIVE_CLOCK_MARGIN_MS,
     leaseMs: env.options.leaseMs,
     ...(env.system.cancelWithinMs !== undefined ? { cancelWithinMs: env.system.cancelWithinMs } : {}),
+    ...(env.system.eventsDecidedWithinMs !== undefined ? { eventsDecidedWithinMs: env.system.eventsDecidedWithinMs } : {}),
   };
 }
 
@@ -237,7 +238,19 @@ async function firstSnapshot(env: RunEnvironment, history: HistoryRecorder, plan
   await untilQuiet(env, history, plan, settle);
   const { snapshot } = await env.system.readFinalState(env.admin, history);
   history.add({ ...snapshot, first: true });
-  await sleep(env.simulated ? SIM_SECOND_LOOK_MS : SECOND_LOOK_MS);
+  await sleep(env.simulated ? simSecondLookMs(env, history, snapshot, settle) : SECOND_LOOK_MS);
+}
+
+/**
+ * In simulation the final snapshot comes SIM_SECOND_LOOK_MS after the first, or, when events were
+ * still pending at the first, once the system's promise on pending events is due since the heal
+ * (SystemModule.eventsDecidedWithinMs): waiting is cheap there, and only then can a stuck event be
+ * told from one on its way (eventsDecided).
+ */
+function simSecondLookMs(env: RunEnvironment, history: HistoryRecorder, first: SnapshotEntry, settle: Settled): number {
+  const promise = env.system.eventsDecidedWithinMs;
+  if (promise === undefined || !first.eventQueue?.pending.length) return SIM_SECOND_LOOK_MS;
+  return Math.max(SIM_SECOND_LOOK_MS, settle.healedAt + promise + QUIET_CHECK_MS - history.now());
 }
 
 /**

@@ -88,6 +88,11 @@ export const reference: SystemModule = {
   // PROTOCOL.md: an executor polls a running job's cancel flag every 100 ms and kills its payload
   // (system-under-test/executor.ts CANCEL_POLL_MS, held equal by test/checkers/cancelEffective.test.ts)
   cancelWithinMs: 100,
+  // PROTOCOL.md: an event pending longer than --reclaim-ms (5,000) on a keeper, dead or alive, is
+  // taken over by XAUTOCLAIM in a reclaim round; a keeper runs one at most every 1,000 ms, between
+  // blocking reads of up to 1,000 ms (event-transport.ts), and decides what it took at once. After
+  // a heal, its connection may first need the reconnect path livenessBoundMs names (16.5 s).
+  eventsDecidedWithinMs: 15_000 + 1_000 + 500 + 5_000 + 1_000 + 1_000 + 500,
 };
 
 /**

@@ -176,6 +176,14 @@ export interface SystemModule {
    * makes no such promise is not judged on it.
    */
   readonly cancelWithinMs?: number;
+  /**
+   * Its promise on the events queue (SnapshotEntry.eventQueue), where it has one: once every part
+   * is healed, an event pending in the group (on a live consumer or a dead one) is taken over and
+   * decided within this many ms: its reclaim idle time, how often a reclaim round runs, and the
+   * reconnect path after a heal. The checker eventsDecided calls an event pending that long, that
+   * long after the final heal, stuck; a system that makes no such promise is not judged on it.
+   */
+  readonly eventsDecidedWithinMs?: number;
 }
 
 /** What a liveness bound may depend on besides the system's own settings. */

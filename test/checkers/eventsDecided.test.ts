@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { eventsDecided } from '../../harness/checkers/eventsDecided.ts';
 import type { EventQueueView, History, SnapshotEntry, TransitionEntry } from '../../harness/history/types.ts';
-import { HistoryBuilder, job, task } from './build.ts';
+import { HistoryBuilder, job, shapeEntry, task } from './build.ts';
 
 /** J-1 ran and completed: its two events (stream ids 100-0, 130-0) decided by the keeper */
 function run(queue: (decided: TransitionEntry[]) => EventQueueView | undefined, extra: Partial<SnapshotEntry> = {}): History {
@@ -18,6 +18,7 @@ function run(queue: (decided: TransitionEntry[]) => EventQueueView | undefined, 
 }
 
 const ev = (id: string, type = 'running', source = 'worker') => ({ id, jobId: 'J-1', type, source, sourceId: `${source}-1` });
+const held = (id: string, idleMs = 50, consumer = 'keeper-1') => ({ id, consumer, idleMs, deliveries: 1 });
 
 describe('eventsDecided', () => {
   it('passes when every event the group let go of has a decision in the log', () => {
@@ -43,7 +44,7 @@ describe('eventsDecided', () => {
   });
 
   it('does not judge an event still pending or not yet delivered', () => {
-    const v = eventsDecided(run(() => ({ entries: [ev('100-0'), ev('130-0', 'completed', 'executor'), ev('135-0'), ev('140-0')], lastDeliveredId: '135-0', pending: ['135-0'] })));
+    const v = eventsDecided(run(() => ({ entries: [ev('100-0'), ev('130-0', 'completed', 'executor'), ev('135-0'), ev('140-0')], lastDeliveredId: '135-0', pending: [held('135-0')] })));
     expect(v.valid).toBe(true);
     expect(v.stats).toMatchObject({ letGo: 2, pending: 1, undelivered: 1 });
   });
@@ -69,5 +70,42 @@ describe('eventsDecided', () => {
     // a first snapshot (taken a quiet period earlier) that saw an event let go of undecided is not the final word
     const first: SnapshotEntry = { kind: 'snapshot', t: 250, first: true, tasks: [], runningSet: [], runningInfo: [], eventQueue: { entries: [ev('120-0')], lastDeliveredId: '120-0', pending: [] } };
     expect(eventsDecided([...h.slice(0, -1), first, h[h.length - 1]!]).valid).toBe(true);
+  });
+
+  describe('a pending event past the system\'s promise (stuck)', () => {
+    const PROMISE = 24_000;
+    /** the run above with a shape that promises PROMISE (or `promise`; null: none), a fault healed at healT, and a final snapshot at snapT whose queue holds `pending` */
+    function stuckRun(o: { healT: number; snapT: number; pending: ReturnType<typeof held>[]; promise?: number | null }): History {
+      const h = run(() => ({ entries: [ev('100-0'), ev('130-0', 'completed', 'executor'), ev('135-0')], lastDeliveredId: '135-0', pending: o.pending }));
+      const snap = h.find((e): e is SnapshotEntry => e.kind === 'snapshot')!;
+      snap.t = o.snapT;
+      const shape = { ...shapeEntry(), ...(o.promise === null ? {} : { eventsDecidedWithinMs: o.promise ?? PROMISE }) };
+      const faults: History = [
+        { kind: 'nemesis', t: 200, type: 'start', stepId: 1, fault: 'kill', target: 'keeper-1' },
+        { kind: 'nemesis', t: o.healT, type: 'end', stepId: 1, fault: 'kill', target: 'keeper-1' },
+      ];
+      return [shape, ...faults, ...h].sort((a, b) => a.t - b.t);
+    }
+
+    it('fails on an event left pending on a keeper past the promise, that long after the final heal (a reclaim that skips it)', () => {
+      const v = eventsDecided(stuckRun({ healT: 1_000, snapT: 30_000, pending: [held('135-0', 28_000, 'keeper-1.1')] }));
+      expect(v.valid).toBe(false);
+      expect(v.stats).toMatchObject({ stuck: 1, violations: 1 });
+      expect(v.evidence[0]!.message).toContain('event 135-0 (running from worker worker-1) for job J-1 is still pending on keeper-1.1');
+    });
+
+    it('does not call an event stuck while it has been pending less than the promise (it may be on its way)', () => {
+      expect(eventsDecided(stuckRun({ healT: 1_000, snapT: 30_000, pending: [held('135-0', 23_999)] })).valid).toBe(true);
+    });
+
+    it('does not judge a pending event when the final snapshot came sooner after the final heal than the promise', () => {
+      const v = eventsDecided(stuckRun({ healT: 10_000, snapT: 30_000, pending: [held('135-0', 28_000)] }));
+      expect(v.valid).toBe(true);
+      expect(v.stats).toMatchObject({ stuck: 0, pending: 1 });
+    });
+
+    it('does not judge a pending event for a system that makes no promise', () => {
+      expect(eventsDecided(stuckRun({ healT: 1_000, snapT: 60_000, pending: [held('135-0', 58_000)], promise: null })).valid).toBe(true);
+    });
   });
 });
