@@ -25,6 +25,12 @@
 // executor that logs only some of its starts cannot hide a rerun. The system's log is a second
 // witness: a start the harness saw that the log lacks is a violation (the reference executor
 // logs before it spawns), unless a Redis restart may have lost the write.
+//
+// A system that gives every start an attempt of its own (ShapeEntry.attemptPerStart; the
+// reference system, PROTOCOL.md) is also held to that: two starts the harness saw under one
+// (job, attempt) are a violation, fault or not (a second start its log cannot tell from a
+// repeated entry of the first), unless Redis was restarted or wiped between them (the counter may
+// be lost).
 
 import type { ExecutionEntry, History, NemesisEntry, PayloadStartEntry, Verdict } from '../history/types.ts';
 import { effectOf, familyOf } from './effects.ts';
@@ -44,6 +50,8 @@ export interface ReexecutionJudgment {
   witness: 'harness' | 'system';
   /** starts the harness saw that the system's log does not have */
   unlogged: PayloadStartEntry[];
+  /** two starts the harness saw under one (job, attempt), for a system that numbers every start (ShapeEntry.attemptPerStart) */
+  sharedAttempts: { first: PayloadStartEntry; again: PayloadStartEntry }[];
 }
 
 /**
@@ -73,7 +81,7 @@ const keyOf = (e: Start): string => `${e.jobId}\u0000${e.attempt}\u0000${e.execu
 export function judgeReexecutions(obs: Observations): ReexecutionJudgment {
   const roles = rolesOf(obs);
   const witness = obs.payloadStarts.length > 0 ? 'harness' : 'system';
-  const out: ReexecutionJudgment = { reexecutions: 0, explained: 0, unexplained: [], witness, unlogged: [] };
+  const out: ReexecutionJudgment = { reexecutions: 0, explained: 0, unexplained: [], witness, unlogged: [], sharedAttempts: [] };
   const ends = new Map<number, number>();
   for (const n of obs.nemesis) if (n.type === 'end') ends.set(n.stepId, n.t);
   const faults = obs.nemesis.filter((n) => n.type === 'start' && (n.outcome ?? 'ok') === 'ok');
@@ -86,6 +94,17 @@ export function judgeReexecutions(obs: Observations): ReexecutionJudgment {
       if (logged.has(keyOf(p))) continue;
       if (faults.some((n) => familyOf(n) === 'redis' && n.t >= p.t - lease)) continue;
       out.unlogged.push(p);
+    }
+  }
+
+  // every start its own attempt: the harness's starts of one (job, attempt), unless Redis was restarted or wiped between them
+  if (obs.shape?.attemptPerStart) {
+    const firstOf = new Map<string, PayloadStartEntry>();
+    for (const p of [...obs.payloadStarts].sort((a, b) => a.t - b.t)) {
+      const key = `${p.jobId}\u0000${p.attempt}`;
+      const first = firstOf.get(key);
+      if (!first) firstOf.set(key, p);
+      else if (!faults.some((n) => familyOf(n) === 'redis' && n.t <= p.t + LOG_RESOLUTION_MS && (ends.get(n.stepId) ?? Infinity) >= first.t)) out.sharedAttempts.push({ first, again: p });
     }
   }
 
@@ -149,5 +168,13 @@ export function reexecution(_history: History, obs: Observations = observe(_hist
       entries: [p],
     }));
   }
-  return findings.verdict('reexecution', { reexecutions: j.reexecutions, explained: j.explained, unlogged: j.unlogged.length, harnessWitness: j.witness === 'harness' ? 1 : 0 });
+  for (const { first, again } of j.sharedAttempts) {
+    findings.add(() => ({
+      message: `job ${again.jobId}: attempt ${again.attempt} started twice, by ${first.executorId} at t=${first.t}ms and by ${again.executorId} at t=${again.t}ms (the harness saw both payloads start), with no Redis restart or wipe between: the system promises every start an attempt of its own`,
+      jobId: again.jobId,
+      at: again.t,
+      entries: [first, again],
+    }));
+  }
+  return findings.verdict('reexecution', { reexecutions: j.reexecutions, explained: j.explained, unlogged: j.unlogged.length, sharedAttempts: j.sharedAttempts.length, harnessWitness: j.witness === 'harness' ? 1 : 0 });
 }

@@ -93,6 +93,8 @@ export const reference: SystemModule = {
   // blocking reads of up to 1,000 ms (event-transport.ts), and decides what it took at once. After
   // a heal, its connection may first need the reconnect path livenessBoundMs names (16.5 s).
   eventsDecidedWithinMs: 15_000 + 1_000 + 500 + 5_000 + 1_000 + 1_000 + 500,
+  // PROTOCOL.md: a worker INCRs sut:attempts:{jobId} on every delivery; (jobId, attempt) identifies a start
+  attemptPerStart: true,
 };
 
 /**

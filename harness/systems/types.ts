@@ -184,6 +184,14 @@ export interface SystemModule {
    * long after the final heal, stuck; a system that makes no such promise is not judged on it.
    */
   readonly eventsDecidedWithinMs?: number;
+  /**
+   * Whether it gives every start of a job's payload an attempt number of its own (the reference
+   * system: PROTOCOL.md, `(jobId, attempt)` identifies a start; a worker INCRs the job's counter on
+   * every delivery). The checker reexecution then calls two starts the harness saw under one
+   * attempt a violation (a re-execution the system's own log cannot tell from a logged repeat),
+   * unless a Redis restart or wipe may have lost the counter between them.
+   */
+  readonly attemptPerStart?: boolean;
 }
 
 /** What a liveness bound may depend on besides the system's own settings. */

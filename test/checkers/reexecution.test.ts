@@ -225,4 +225,39 @@ describe('reexecution', () => {
       expect(v.stats).toMatchObject({ reexecutions: 1, explained: 1, unlogged: 0 });
     });
   });
+
+  describe('a system that gives every start its own attempt (attemptPerStart)', () => {
+    /** J-1 started twice as attempt 1 (the harness saw both), by worker-1's executor at 1000 and worker-2's at 6000; a kill of worker-1 between */
+    function sharedAttempt(o: { attemptPerStart: boolean; redisFault?: boolean }) {
+      const h = new HistoryBuilder();
+      h.entries.push({ ...shapeEntry({ simulated: true }), leaseMs: 2000, ...(o.attemptPerStart ? { attemptPerStart: true } : {}) });
+      h.submit({ t: 100, key: 'k', payloads: [payload(['x'])], taskId: 'T', jobIds: ['J-1'], okT: 105 });
+      h.nemesis(1500, 'start', 0, 'kill', 'worker-1', { detail: { kind: 'kill', process: 'worker-1' } });
+      h.nemesis(1800, 'end', 0, 'kill', 'worker-1');
+      if (o.redisFault) {
+        h.nemesis(3000, 'start', 1, 'redis-wipe', 'redis', { detail: { kind: 'redis-wipe' } });
+        h.nemesis(3200, 'end', 1, 'redis-wipe', 'redis');
+      }
+      for (const [t, executorId] of [[1000, 'worker-1-executor'], [6000, 'worker-2-executor']] as const) {
+        h.entries.push({ kind: 'payload', t, jobId: 'J-1', attempt: 1, executorId });
+        h.execution('J-1', 1, t, executorId);
+      }
+      return h.build();
+    }
+
+    it('rejects two starts under one attempt even when a fault explains the rerun itself', () => {
+      const v = reexecution(sharedAttempt({ attemptPerStart: true }));
+      expect(v.valid).toBe(false);
+      expect(v.stats).toMatchObject({ sharedAttempts: 1, reexecutions: 1, explained: 1 });
+      expect(v.evidence[0]!.message).toContain('attempt 1 started twice, by worker-1-executor at t=1000ms and by worker-2-executor at t=6000ms');
+    });
+
+    it('accepts them for a system that makes no such promise', () => {
+      expect(reexecution(sharedAttempt({ attemptPerStart: false })).valid).toBe(true);
+    });
+
+    it('accepts them when Redis was wiped or restarted between the two starts (the counter may be gone)', () => {
+      expect(reexecution(sharedAttempt({ attemptPerStart: true, redisFault: true })).valid).toBe(true);
+    });
+  });
 });
