@@ -93,7 +93,7 @@ interface Job {
   scenarios: string[];
   pid?: number;
   exit?: { code: number | null; signal: NodeJS.Signals | null };
-  /** its last line on stderr, for a job that died without results */
+  /** its last line on stderr but for progress lines, for a job that died without results */
   lastLine: string;
 }
 
@@ -170,7 +170,8 @@ export async function runJobs(argv: readonly string[], o: ChaosOptions, count: n
     live.add(job);
     eachLine(child.stdout!, (line) => (o.report.json ? log(line) : process.stdout.write(line + '\n')));
     eachLine(child.stderr!, (line) => {
-      if (line.trim()) job.lastLine = line.trim();
+      // what it said last besides its progress: the error of a job that died
+      if (line.trim() && !/^\[[\w-]+\] /.test(line)) job.lastLine = line.trim();
       log(line);
     });
     const done = (code: number | null, sig: NodeJS.Signals | null) => {
