@@ -21,9 +21,11 @@
 // they are, and the gate exits 2 naming it.
 import { spawn } from 'node:child_process';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
-import { nodeCommand } from '../env/binaries.ts';
+import { pathToFileURL } from 'node:url';
+import { COMPILED, nodeCommand } from '../env/binaries.ts';
 import { onExitSync, onInterrupt } from '../env/processes.ts';
 import { UsageError, type ChaosOptions } from '../config/options.ts';
 import { shardItems, shardLabel, type Shard } from '../config/shard.ts';
@@ -85,6 +87,16 @@ export function jobReporters(o: ChaosOptions, log: (s: string) => void): Reporte
 function exitWithParent(): void {
   if (!process.channel) return;
   process.on('disconnect', () => process.exit(143));
+}
+
+/**
+ * This CLI as a process: compiled, under plain node; from source, under the tsx loader this
+ * package resolves (`--import tsx` would be looked up from the working directory, any project's).
+ */
+function cliCommand(): string[] {
+  const command = nodeCommand('harness/cli/main.ts');
+  if (COMPILED) return command;
+  return [command[0]!, '--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href, command.at(-1)!];
 }
 
 interface Job {
@@ -149,7 +161,7 @@ export async function runJobs(argv: readonly string[], o: ChaosOptions, count: n
   log(`chaos: ${count} jobs side by side (--jobs), each searching the whole budget: ${jobs.map((j) => `${shardLabel(j.shard)} ${j.scenarios.join(',')}`).join('; ')}`);
 
   const started = Date.now();
-  const [node, ...main] = nodeCommand('harness/cli/main.ts');
+  const [node, ...main] = cliCommand();
   const live = new Set<Job>();
   // a job's group, so that whatever it started goes too
   const signal = (job: Job, sig: NodeJS.Signals) => {
