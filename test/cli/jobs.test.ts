@@ -1,11 +1,12 @@
 // --jobs N: a simulated search as N shard processes of the CLI, merged into one report (harness/cli/jobs.ts).
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseOptions } from '../../harness/config/options.ts';
 import { jobCount } from '../../harness/cli/jobs.ts';
+import { childPids, pidAlive } from '../../harness/env/processes.ts';
 
 function chaos(args: string[]) {
   const r = spawnSync(process.execPath, ['--import', 'tsx', 'harness/cli/main.ts', ...args], { encoding: 'utf8', timeout: 120_000 });
@@ -43,6 +44,30 @@ describe('chaos --sim --jobs', () => {
     const summary = JSON.parse(readFileSync(path.join(latest, 'summary.json'), 'utf8')) as { verdict: string; merged: unknown };
     expect(summary.verdict).toBe('PASS');
     expect(summary.merged).toEqual({ shards: 2, from: ['job 1/2', 'job 2/2'] });
+  }, 150_000);
+
+  it.skipIf(process.platform !== 'linux')('a job killed before it wrote its results: its scenarios INCOMPLETE, one line naming it, exit 2, the other job\'s kept', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'chaos-jobs-'));
+    const parent = spawn(process.execPath, ['--import', 'tsx', 'harness/cli/main.ts', '--sim', '--jobs', '2', '--budget', '6s', '--seed', '1', '--scenario', 'reorder,latency', '--report-dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    const searching = new Promise<void>((resolve) => parent.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (/^\[reorder\] .*searching/m.test(stderr) && /^\[latency\] .*searching/m.test(stderr)) resolve();
+    }));
+    const exited = new Promise<number | null>((resolve) => parent.on('close', (code) => resolve(code)));
+    await searching;
+    // the jobs are the parent's children; job 2/2 runs reorder (latency comes first in canonical order)
+    const jobs = childPids(parent.pid!) ?? [];
+    const second = jobs.find((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').includes('--shard 2/2'));
+    expect(second).toBeDefined();
+    process.kill(second!, 'SIGKILL');
+    expect(await exited).toBe(2);
+    expect(stderr).toMatch(/^chaos: job 2\/2 \(reorder\) was killed by SIGKILL without writing its results$/m);
+    for (const pid of jobs) expect(pidAlive(pid)).toBe(false);
+    const summary = JSON.parse(readFileSync(path.join(realpathSync(path.join(dir, 'latest')), 'summary.json'), 'utf8')) as { verdict: string; scenarios: { scenario: string; verdict: string; runs: number }[] };
+    expect(summary.verdict).toBe('INCOMPLETE');
+    expect(summary.scenarios.map((s) => [s.scenario, s.verdict])).toEqual([['latency', 'pass'], ['reorder', 'incomplete']]);
+    expect(summary.scenarios[0]!.runs).toBeGreaterThan(0);
   }, 150_000);
 
   it.each([
