@@ -147,7 +147,9 @@ export function runSuite(embed: string, seed: number, reportDir: string, stopAtF
       env: { ...process.env, CHAOS_SIM_EMBED: embed },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    // the child is this bench's: it does not outlive it
+    // the child is this bench's: it does not outlive it. Its --jobs children (chaos --sim runs a
+    // budgeted search as one process per core, harness/cli/jobs.ts) end with it: each holds an IPC
+    // channel to it and exits when that closes, so SIGKILL of this child leaves none behind
     const killChild = () => child.kill('SIGKILL');
     process.once('exit', killChild);
     const timer = setTimeout(killChild, CHILD_TIMEOUT_MS);
@@ -155,9 +157,15 @@ export function runSuite(embed: string, seed: number, reportDir: string, stopAtF
     let tail = '';
     let partial = '';
     let suiteStart: number | undefined;
-    /** runs of the scenarios that have ended, and of the one running now (its last run line) */
+    /**
+     * runs of the scenarios that have ended, and of those running now (each one's last run line).
+     * Under --jobs several scenarios run at once, their lines interleaved: the runs "over the whole
+     * suite" up to the first failing one are then those of the lines seen so far, all jobs together
+     * (what one process would have run before it depends on the order, which jobs do not have).
+     */
     let endedRuns = 0;
-    let currentRuns = 0;
+    const currentRuns = new Map<string, number>();
+    const runsSoFar = () => endedRuns + [...currentRuns.values()].reduce((a, b) => a + b, 0);
     let wallToDetectMs: number | null = null;
     let runsToDetect: number | null = null;
     let firstCatch: { scenario: string; checkers: string[] } | undefined;
@@ -173,15 +181,15 @@ export function runSuite(embed: string, seed: number, reportDir: string, stopAtF
         const end = END_LINE.exec(line);
         if (end) {
           endedRuns += Number(end[3]);
-          currentRuns = 0;
+          currentRuns.delete(end[1]!);
           continue;
         }
         const m = RUN_LINE.exec(line);
         if (!m || m[3]) continue;
         // a budgeted search names every failing or unknown run and every hundredth: the run number counts
-        currentRuns = Number(m[2]);
+        currentRuns.set(m[1]!, Number(m[2]));
         if (m[4] === 'VIOLATION' && runsToDetect === null) {
-          runsToDetect = endedRuns + currentRuns;
+          runsToDetect = runsSoFar();
           wallToDetectMs = now - (suiteStart ?? started);
           firstCatch = { scenario: m[1]!, checkers: (m[5] ?? '').split(', ').filter(Boolean) };
           if (stopAtFirst) killChild();
@@ -191,7 +199,7 @@ export function runSuite(embed: string, seed: number, reportDir: string, stopAtF
     child.on('close', (code) => {
       clearTimeout(timer);
       process.off('exit', killChild);
-      const base = { seed, exitCode: code, wallToDetectMs, runsToDetect, runs: endedRuns + currentRuns, totalMs: Date.now() - started };
+      const base = { seed, exitCode: code, wallToDetectMs, runsToDetect, runs: runsSoFar(), totalMs: Date.now() - started };
       if (stopAtFirst && firstCatch) {
         resolve({ ...base, caught: true, caughtBy: [firstCatch], unknown: [], vacuous: [] });
         return;

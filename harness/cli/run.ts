@@ -15,6 +15,7 @@ import { buildCommand, UsageError, type ChaosOptions } from '../config/options.t
 import { resolveOptions } from '../config/resolve.ts';
 import { gateExitCode } from './gate.ts';
 import { shardLabel } from '../config/shard.ts';
+import { asJob, jobCount, jobReporters, runJobs } from './jobs.ts';
 
 /** The figures a --baseline is compared with: the summary.json this run's report holds (but for its run id and time). */
 function gateSummary(result: SuiteResult, o: ChaosOptions) {
@@ -27,26 +28,39 @@ export async function releaseEngine(env: 'local' | 'docker'): Promise<void> {
   if (env === 'docker') await (await import('../env/docker/engine.ts')).stopEngine();
 }
 
+/** What the run says before it starts: its shard, system, seed, scenarios and budget, and what the default suite skips. */
+function printHeader(o: ChaosOptions, log: (s: string) => void): void {
+  const s = o.suite;
+  if (o.shard) log(`chaos: shard ${shardLabel(o.shard)} of scenarios ${o.selection.map((x) => x.name).join(',')}: runs ${s.scenarios.map((x) => x.name).join(',') || 'none (more shards than scenarios)'}`);
+  log(`chaos: ${s.system === 'reference' ? '' : `system ${s.system}, `}${s.redisConfig.length ? `redis ${s.redisConfig.join(' ')}, ` : ''}seed ${s.seed}, scenarios ${s.scenarios.map((x) => x.name).join(',')}${s.bugs.length ? `, bugs ${s.bugs.join(',')}` : ''}${o.run.budgetMs ? `, budget ${o.run.budgetMs / 1000}s` : ''}`);
+  // the default suite leaves out what does not apply to the system, and says why
+  for (const x of o.skipped) log(`chaos: skips ${x.scenario}: ${x.why}`);
+}
+
 /** `chaos run`: its options, as typed, resolved by harness/config/resolve.ts. */
 export async function runChaos(argv: string[], log: (s: string) => void): Promise<number> {
   const parsed = await resolveOptions(argv);
   if (parsed === 'help') return 0;
-  const o: ChaosOptions = parsed;
+  // --jobs N (./jobs.ts): the run as N processes, or this process as one of them
+  const jobs = jobCount(parsed);
+  const o: ChaosOptions = parsed.job !== undefined ? asJob(parsed) : parsed;
   const { suite: s, report, gate } = o;
-  // read the baseline first: a bad file is a usage error before minutes of running
-  const baseline = gate.baseline ? await loadSummary(gate.baseline).catch((e: unknown) => { throw new UsageError(oneLine(e)); }) : undefined;
+  // read the baseline first: a bad file is a usage error before minutes of running (a job's parent holds it to the merged run)
+  const baseline = gate.baseline && o.job === undefined ? await loadSummary(gate.baseline).catch((e: unknown) => { throw new UsageError(oneLine(e)); }) : undefined;
+  if (jobs > 1) {
+    printHeader(o, log);
+    return runJobs(argv, o, jobs, baseline, log);
+  }
   // the console and the report are built-in reporters (or the config's, paths relative to its file); --json adds the summary on stdout
   const chosen = report.reporters ?? DEFAULT_REPORTERS;
-  const reporters = new ReporterMultiplexer(await loadReporters([...chosen, ...(report.json && !chosen.includes('json') ? ['json'] : [])] as (string | Reporter)[], o.config?.dir ?? process.cwd()), log);
+  const reporters = o.job !== undefined ? jobReporters(o, log)
+    : new ReporterMultiplexer(await loadReporters([...chosen, ...(report.json && !chosen.includes('json') ? ['json'] : [])] as (string | Reporter)[], o.config?.dir ?? process.cwd()), log);
   const run: RunInfo = {
     seed: s.seed, scenarios: s.scenarios, replay: report.replay, plain: report.ci || report.json || !process.stderr.isTTY, reportDir: report.dir, runKey: o.run,
     ...(o.shard ? { shard: { ...o.shard, scenarios: o.selection.map((x) => x.name) } } : {}),
   };
 
-  if (o.shard) log(`chaos: shard ${shardLabel(o.shard)} of scenarios ${o.selection.map((x) => x.name).join(',')}: runs ${s.scenarios.map((x) => x.name).join(',') || 'none (more shards than scenarios)'}`);
-  log(`chaos: ${s.system === 'reference' ? '' : `system ${s.system}, `}${s.redisConfig.length ? `redis ${s.redisConfig.join(' ')}, ` : ''}seed ${s.seed}, scenarios ${s.scenarios.map((x) => x.name).join(',')}${s.bugs.length ? `, bugs ${s.bugs.join(',')}` : ''}${o.run.budgetMs ? `, budget ${o.run.budgetMs / 1000}s` : ''}`);
-  // the default suite leaves out what does not apply to the system, and says why
-  for (const x of o.skipped) log(`chaos: skips ${x.scenario}: ${x.why}`);
+  if (o.job === undefined) printHeader(o, log);
   await reporters.onBegin(run);
 
   const suite = new Suite({ ...s, ...suiteHooks(reporters) });
@@ -64,7 +78,8 @@ export async function runChaos(argv: string[], log: (s: string) => void): Promis
   offInterrupt();
   // a reporter that failed has said so on stderr; the exit code is the verdict's
   await reporters.onEnd(result, { interrupted: false });
-  return gateExitCode(result, baseline ? gateSummary(result, o) : undefined, { ...gate, baseline }, log);
+  // a job's gate is said once, by its parent of the merged run
+  return gateExitCode(result, baseline ? gateSummary(result, o) : undefined, { ...gate, baseline }, o.job === undefined ? log : () => undefined);
 }
 
 /**

@@ -1,4 +1,4 @@
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { z } from 'zod';
 import type { Scenario } from '../runner/scenario.ts';
 import type { SuiteOptions } from '../runner/suite.ts';
@@ -39,6 +39,10 @@ export interface ChaosOptions {
   shard?: Shard;
   /** --seed (or the file's seed) was given: otherwise suite.seed was drawn */
   seedGiven: boolean;
+  /** --jobs N as typed (harness/cli/jobs.ts decides how many processes run) */
+  jobs?: number;
+  /** internal (--job DIR): this process is one job of a `--jobs N` run, its results go to DIR/results.json (harness/cli/jobs.ts) */
+  job?: string;
   /** the config file these options came from in part: its path relative to the working directory, and what it set */
   config?: LoadedConfig;
 }
@@ -94,7 +98,7 @@ export interface RawOptions {
   scenario?: Scenario[]; runs?: number; seed?: number; path?: string; budget?: number; soak?: boolean; sim?: boolean; guidance: boolean; faultDuration?: DurationRange; env: 'local' | 'docker';
   system: string; redisConfig?: string[];
   workers?: number; keepers?: number; concurrency?: number; bugs?: string[]; json?: boolean; ci?: boolean; allowUnknown?: boolean;
-  reportDir: string; baseline?: string; p99Tolerance?: number; shard?: Shard; config?: string;
+  reportDir: string; baseline?: string; p99Tolerance?: number; shard?: Shard; config?: string; jobs?: number; job?: string;
 }
 
 /** The options a config file may set, parsed like their flags (harness/config/schema.ts). */
@@ -272,6 +276,8 @@ export function buildCommand(registry: Registry = BUILTINS): Command {
     .option('--allow-unknown', 'exit 0 even when a checker could not decide (verdict UNKNOWN); the report still shows it')
     .option('--report-dir <dir>', 'where reports/<run-id>/ is written', 'reports')
     .option('--shard <K/N>', 'run shard K of N (needs --seed): a disjoint part of the scenarios; merge the N reports with `chaos merge`', parseShard)
+    .option('--jobs <n>', 'with --sim: run the suite as n processes side by side, each a shard of the scenarios searching the whole --budget, merged into one report (default for a budgeted search: the cores, at most one per scenario; 1: in this process)', intIn('--jobs', 1, 256))
+    .addOption(new Option('--job <dir>', 'internal: one job of a --jobs run, its results written to <dir>').hideHelp())
     .option('--baseline <file>', 'compare with a previous summary.json: a regression fails the gate')
     .option('--p99-tolerance <pct>', 'with --baseline: also fail when a scenario\'s p99 job latency grew by more than pct %', intIn('--p99-tolerance', 0, 100000))
     .option('--config <file>', `the config file (default: the first of ${CONFIG_NAMES.join(', ')} in the working directory); the command line wins over it`);
@@ -378,6 +384,8 @@ export function parseOptions(argv: string[], config?: LoadedConfig, registry: Re
     skipped: o.scenario ? [] : skippedScenarios(o.system, sim, registry),
     ...(o.shard ? { shard: o.shard } : {}),
     seedGiven: o.seed !== undefined,
+    ...(o.jobs !== undefined ? { jobs: o.jobs } : {}),
+    ...(o.job !== undefined ? { job: o.job } : {}),
     ...(config ? { config } : {}),
   };
 }
