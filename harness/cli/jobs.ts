@@ -14,8 +14,8 @@
 //
 // Processes: each job runs in its own process group (a Ctrl-C at the terminal reaches only the
 // parent), and the parent forwards SIGINT / SIGTERM to the groups, then merges what the jobs wrote
-// into a report marked incomplete. A job holds a pipe from the parent as its stdin and exits when
-// it closes, so a parent killed outright (SIGKILL, the mutants bench's stop at the first failure)
+// into a report marked incomplete. A job holds an IPC channel to the parent and exits when it
+// disconnects, so a parent killed outright (SIGKILL, the mutants bench's stop at the first failure)
 // leaves no job behind. A job that dies without results (a crash, exit 2 before it ran) becomes
 // its scenarios, each `incomplete` with one line saying so; the other jobs' results are merged as
 // they are, and the gate exits 2 naming it.
