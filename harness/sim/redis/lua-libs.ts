@@ -207,6 +207,22 @@ function strtod(b: Uint8Array, start: number): { value: number; end: number } {
  * up to its first NUL byte ("5\0abc" is 5).
  */
 export function str2number(s: Uint8Array): { value: number; size: number } | null {
+  // what scripts convert nearly always: a decimal integer, an optional sign and up to 15 digits
+  // (exact as a double), nothing around it; strtod reads it as this sum
+  const len = s.length;
+  if (len > 0 && len <= 15) {
+    const c0 = s[0]!;
+    let i = c0 === 0x2d || c0 === 0x2b ? 1 : 0;
+    if (i < len) {
+      let v = 0;
+      for (; i < len; i++) {
+        const c = s[i]!;
+        if (c < 0x30 || c > 0x39) break;
+        v = v * 10 + (c - 0x30);
+      }
+      if (i === len) return { value: c0 === 0x2d ? -v : v, size: len + 1 };
+    }
+  }
   // (the lexer's buffer ends with a NUL: it only asks whether the size is 0)
   const nul = s.indexOf(0);
   if (nul >= 0) {
