@@ -17,7 +17,7 @@
 import { createRequire } from 'node:module';
 import { Duplex } from 'node:stream';
 import type { RedisOptions } from 'ioredis';
-import { bytesBuffer, bytesText } from './bytes.ts';
+import { bytesBuffer, bytesText, NON_ASCII } from './bytes.ts';
 import type { SimRedis } from './engine.ts';
 import { error, type Reply } from './reply.ts';
 import { ProtocolError, RequestParser } from './resp.ts';
@@ -42,13 +42,25 @@ interface ReplyParserLike {
 
 /** the few things of ioredis's Command used here (ioredis 5) */
 interface CommandLike {
+  name: string;
   /** 'utf8' for a command called by its name, null for its *Buffer form (getBuffer, evalshaBuffer, callBuffer, and the EXEC of a MULTI pipeline) */
   replyEncoding: BufferEncoding | null | undefined;
+  /** set when a pipeline queued it (Pipeline#sendCommand) */
+  pipelineIndex?: number;
   transformReply(result: unknown): unknown;
+}
+
+/** the few things of ioredis's Pipeline used here (ioredis 5) */
+interface PipelineLike {
+  _queue: CommandLike[];
+  fillResult(value: unknown[], position: number): void;
 }
 
 /** the reply a SimReplies chunk is handing on to ioredis now, and the value made of it (see teachReplyParser) */
 let inFlight: { parser: ReplyParserLike; reply: Reply; value: unknown } | null = null;
+
+/** the values of pipelines' EXEC replies made with texts for their ASCII strings (see execValueOf) */
+const execValues = new WeakSet<unknown[]>();
 
 /** top-level pushes whose items after the first ioredis hands on as they came (messageBuffer, pmessageBuffer) */
 const MESSAGE_KINDS = new Set(['message', 'pmessage', 'smessage']);
@@ -98,6 +110,52 @@ function teachReplyParser(): void {
       }
     }
   };
+  /**
+   * The value of a pipeline's EXEC reply (a MULTI pipeline's EXEC is a *Buffer command): the
+   * status and bulk strings that are ASCII as their text, which is their bytes, the others as
+   * Buffers (marked in execValues). Each item goes on to the command queued for it
+   * (Pipeline#fillResult), whose transformReply turns a Buffer into its UTF-8 text: the text was
+   * made here at once. A command in its *Buffer form keeps Buffers: fillResult, taught below,
+   * makes the Buffers of its item's texts first.
+   */
+  const execValueOf = (r: Reply): unknown => {
+    switch (r.t) {
+      case 'status':
+      case 'bulk':
+        return r.v === null ? null : NON_ASCII.test(r.v) ? bytesBuffer(r.v) : r.v;
+      case 'error':
+        return new ReplyError(bytesText(r.v));
+      case 'int':
+        return r.v;
+      case 'array': {
+        if (r.v === null) return null;
+        const n = r.v.length;
+        const out = new Array<unknown>(n);
+        for (let i = 0; i < n; i++) out[i] = execValueOf(r.v[i]!);
+        return out;
+      }
+    }
+  };
+  /** an EXEC value's item as the Buffers valueOf would have made of it: its texts (ASCII: their bytes) as Buffers */
+  const buffersOf = (v: unknown): unknown => {
+    if (typeof v === 'string') return bytesBuffer(v);
+    if (Array.isArray(v)) return v.map(buffersOf);
+    return v;
+  };
+  const Pipeline = (fromIoredis('./Pipeline') as { default: { prototype: PipelineLike } }).default;
+  const fillResult = Pipeline.prototype.fillResult;
+  Pipeline.prototype.fillResult = function (this: PipelineLike, value: unknown[], position: number): void {
+    const items = value[1];
+    if (this._queue[position]!.name === 'exec' && Array.isArray(items) && execValues.has(items)) {
+      const n = items.length;
+      for (let i = 0; i < n; i++) {
+        if (items[i] instanceof Error) continue;
+        const cmd = this._queue[position - (n - i)];
+        if (cmd !== undefined && !cmd.replyEncoding) items[i] = buffersOf(items[i]);
+      }
+    }
+    return fillResult.call(this, value, position);
+  };
   proto.execute = function (this: ReplyParserLike, chunk: Buffer | SimReplies): void {
     if ((chunk as Partial<SimReplies>)[SIM_REPLIES] !== true) return parse.call(this, chunk as Buffer);
     // a simulated socket carries only SimReplies: nothing half-parsed can be waiting before them
@@ -118,7 +176,13 @@ function teachReplyParser(): void {
   };
   const transformReply = Command.prototype.transformReply;
   Command.prototype.transformReply = function (this: CommandLike, result: unknown): unknown {
-    if (!this.replyEncoding && inFlight !== null && result === inFlight.value) result = valueOf(inFlight.parser, inFlight.reply, true);
+    if (!this.replyEncoding && inFlight !== null && result === inFlight.value) {
+      // (with stringNumbers an integer would be a string too, and read back as bytes: not then)
+      if (this.name === 'exec' && this.pipelineIndex !== undefined && inFlight.reply.t === 'array' && inFlight.reply.v !== null && !inFlight.parser.optionStringNumbers) {
+        result = execValueOf(inFlight.reply);
+        execValues.add(result as unknown[]);
+      } else result = valueOf(inFlight.parser, inFlight.reply, true);
+    }
     return transformReply.call(this, result);
   };
   proto[SIM_REPLIES] = true;
