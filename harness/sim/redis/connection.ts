@@ -17,7 +17,7 @@
 import { createRequire } from 'node:module';
 import { Duplex } from 'node:stream';
 import type { RedisOptions } from 'ioredis';
-import { bytesBuffer, bytesText, NON_ASCII } from './bytes.ts';
+import { bytesBuffer, bytesText, NON_ASCII, textBytes } from './bytes.ts';
 import type { SimRedis } from './engine.ts';
 import { error, type Reply } from './reply.ts';
 import { ProtocolError, RequestParser } from './resp.ts';
@@ -43,6 +43,10 @@ interface ReplyParserLike {
 /** the few things of ioredis's Command used here (ioredis 5) */
 interface CommandLike {
   name: string;
+  args: unknown[];
+  /** an argument is a Buffer (Command#stringifyArguments) */
+  bufferMode?: boolean;
+  toWritable(socket: unknown): string | Buffer;
   /** 'utf8' for a command called by its name, null for its *Buffer form (getBuffer, evalshaBuffer, callBuffer, and the EXEC of a MULTI pipeline) */
   replyEncoding: BufferEncoding | null | undefined;
   /** set when a pipeline queued it (Pipeline#sendCommand) */
@@ -58,6 +62,20 @@ interface PipelineLike {
 
 /** the reply a SimReplies chunk is handing on to ioredis now, and the value made of it (see teachReplyParser) */
 let inFlight: { parser: ReplyParserLike; reply: Reply; value: unknown } | null = null;
+
+/** a simulated socket's staging of a command (SimSocket), whichever copy of this module made it */
+const SIM_STAGE = Symbol.for('redis-job-chaos.sim-stage');
+interface Stager {
+  [SIM_STAGE](argv: string[]): string;
+}
+/**
+ * A staged command's marker: a NUL (no RESP a client writes begins with one), then a char that
+ * numbers it among the commands staged on its socket (modulo MARKS); made once, written as they are.
+ */
+const MARKS = 0x4000;
+const MARK_BASE = 0x100;
+let markers: string[] | undefined;
+const markerOf = (n: number): string => (markers ??= Array.from({ length: MARKS }, (_, i) => `\u0000${String.fromCharCode(MARK_BASE + i)}`))[n % MARKS]!;
 
 /** the values of pipelines' EXEC replies made with texts for their ASCII strings (see execValueOf) */
 const execValues = new WeakSet<unknown[]>();
@@ -185,7 +203,46 @@ function teachReplyParser(): void {
     }
     return transformReply.call(this, result);
   };
+  // a command written to a simulated socket: its argv staged on the socket, a marker written (see SimSocket's stage)
+  const toWritable = Command.prototype.toWritable;
+  Command.prototype.toWritable = function (this: CommandLike, socket: unknown): string | Buffer {
+    const stage = (socket as Partial<Stager> | null | undefined)?.[SIM_STAGE];
+    if (stage !== undefined) {
+      const argv = argvOf(this);
+      if (argv !== undefined) return stage.call(socket, argv);
+    }
+    return toWritable.call(this, socket);
+  };
   proto[SIM_REPLIES] = true;
+}
+
+/**
+ * The argv Redis reads off the RESP a command writes (Command#toWritable): its name and each
+ * argument a string's UTF-8 bytes or (an argument of a command with Buffers) a Buffer's bytes, as
+ * byte strings. Undefined for anything else (an argument made a Buffer after the command was
+ * built, with no Buffer mode): written as RESP then.
+ */
+function argvOf(cmd: CommandLike): string[] | undefined {
+  const args = cmd.args;
+  const n = args.length;
+  if (typeof cmd.name !== 'string') return undefined;
+  const argv = new Array<string>(n + 1);
+  argv[0] = utf8Bytes(cmd.name);
+  for (let i = 0; i < n; i++) {
+    const a = args[i];
+    if (typeof a === 'string') argv[i + 1] = utf8Bytes(a);
+    else if (cmd.bufferMode === true && a instanceof Buffer) argv[i + 1] = a.toString('latin1');
+    else return undefined;
+  }
+  return argv;
+}
+
+/** textBytes, with a short string's chars looked at in a loop (cheaper than the regular expression) */
+function utf8Bytes(text: string): string {
+  const n = text.length;
+  if (n > 64) return textBytes(text);
+  for (let i = 0; i < n; i++) if (text.charCodeAt(i) > 0x7f) return Buffer.from(text, 'utf8').toString('latin1');
+  return text;
 }
 
 teachReplyParser();
@@ -239,6 +296,10 @@ export class SimSocket extends Duplex implements SimLink {
   readonly localPort = 0;
 
   private readonly parser = new RequestParser();
+  /** the commands ioredis staged here, not yet written, in the order staged, from stagedHead on (their numbers from stagedFirst on) */
+  private staged: string[][] = [];
+  private stagedHead = 0;
+  private stagedFirst = 0;
   private outbox: Reply[] = [];
   private flushScheduled = false;
   private ending = false;
@@ -335,11 +396,46 @@ export class SimSocket extends Duplex implements SimLink {
     // replies are pushed as they are produced
   }
 
+  /**
+   * ioredis's command (Command#toWritable, taught above) staged for this socket: its argv, kept
+   * here until ioredis writes the marker returned (at once, or with the rest of its pipeline), so
+   * that it arrives as the argv Redis would have read off its RESP, with no RESP made and read.
+   */
+  [SIM_STAGE](argv: string[]): string {
+    const n = this.stagedFirst + this.staged.length - this.stagedHead;
+    this.staged.push(argv);
+    return markerOf(n);
+  }
+
+  /** the staged commands a chunk of markers stands for, in order (ioredis writes them in the order it staged them) */
+  private unstage(chunk: string): string[][] {
+    const count = chunk.length >> 1;
+    const out: string[][] = new Array(count);
+    for (let i = 0; i < count; i++) {
+      const mark = chunk.charCodeAt(2 * i + 1) - MARK_BASE;
+      if (chunk.charCodeAt(2 * i) !== 0 || this.stagedHead >= this.staged.length || mark !== this.stagedFirst % MARKS) {
+        throw new Error('a command written to a simulated socket out of the order ioredis staged it in');
+      }
+      out[i] = this.staged[this.stagedHead]!;
+      this.staged[this.stagedHead++] = undefined as unknown as string[];
+      this.stagedFirst++;
+    }
+    if (this.stagedHead === this.staged.length) {
+      this.staged.length = 0;
+      this.stagedHead = 0;
+    }
+    return out;
+  }
+
   override _write(chunk: Buffer | string, _enc: BufferEncoding, done: (err?: Error | null) => void): void {
     if (this.gone) return done();
     let commands: string[][];
     try {
-      commands = this.parser.feed(chunk);
+      // (a client that stages nothing may write anything, a NUL first included)
+      if (this.stagedHead === this.staged.length) commands = this.parser.feed(chunk);
+      else if (typeof chunk === 'string' && chunk.charCodeAt(0) === 0) commands = this.unstage(chunk);
+      else if (typeof chunk !== 'string' && chunk[0] === 0) throw new Error('staged commands written among RESP bytes (a pipeline with a command ioredis wrote as RESP)');
+      else commands = this.parser.feed(chunk);
     } catch (err) {
       if (!(err instanceof ProtocolError)) throw err;
       this.reply(error(`ERR ${err.message}`));
