@@ -103,7 +103,7 @@ function teachReplyParser(): void {
   const fromIoredis = createRequire(createRequire(import.meta.url).resolve('ioredis'));
   const fromParser = createRequire(fromIoredis.resolve('redis-parser'));
   const Parser = fromIoredis('redis-parser') as { prototype: ReplyParserLike & { [SIM_REPLIES]?: true } };
-  const Command = (fromIoredis('./Command') as { default: { prototype: CommandLike } }).default;
+  const Command = (fromIoredis('./Command') as { default: { prototype: CommandLike; checkFlag(flag: string, name: string): boolean } }).default;
   const { ReplyError } = fromParser('redis-errors') as { ReplyError: new (message: string) => Error };
   const proto = Parser.prototype;
   if (proto[SIM_REPLIES]) return;
@@ -212,6 +212,20 @@ function teachReplyParser(): void {
       if (argv !== undefined) return stage.call(socket, argv);
     }
     return toWritable.call(this, socket);
+  };
+  // Command.checkFlag (a name lowercased and looked up, ~6 times a command) answers what it
+  // answered before for the same flag and name: its flag lists are fixed
+  const checkFlag = Command.checkFlag;
+  const flagged = new Map<string, Map<string, boolean>>();
+  Command.checkFlag = function (this: unknown, flag: string, name: string): boolean {
+    let byName = flagged.get(flag);
+    let answer = byName?.get(name);
+    if (answer === undefined) {
+      answer = checkFlag.call(this, flag, name);
+      if (!byName) flagged.set(flag, (byName = new Map()));
+      byName.set(name, answer);
+    }
+    return answer;
   };
   proto[SIM_REPLIES] = true;
 }
