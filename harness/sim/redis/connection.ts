@@ -61,7 +61,9 @@ interface PipelineLike {
 }
 
 /** the reply a SimReplies chunk is handing on to ioredis now, and the value made of it (see teachReplyParser) */
-let inFlight: { parser: ReplyParserLike; reply: Reply; value: unknown } | null = null;
+let inFlight: { parser: ReplyParserLike; reply: Reply; value: unknown; text: boolean } | null = null;
+/** Buffers valueOf made (a message push's items), counted while it makes a reply's value */
+let buffersMade = 0;
 
 /** a simulated socket's staging of a command (SimSocket), whichever copy of this module made it */
 const SIM_STAGE = Symbol.for('redis-job-chaos.sim-stage');
@@ -113,7 +115,12 @@ function teachReplyParser(): void {
     switch (r.t) {
       case 'status':
       case 'bulk':
-        return r.v === null ? null : buffers ? bytesBuffer(r.v) : bytesText(r.v);
+        if (r.v === null) return null;
+        if (buffers) {
+          buffersMade++;
+          return bytesBuffer(r.v);
+        }
+        return bytesText(r.v);
       case 'error':
         return new ReplyError(bytesText(r.v));
       case 'int':
@@ -179,12 +186,13 @@ function teachReplyParser(): void {
     // a simulated socket carries only SimReplies: nothing half-parsed can be waiting before them
     if (this.buffer !== null) throw new Error('a SimReplies chunk after RESP bytes on one connection');
     for (const r of (chunk as SimReplies).replies) {
+      buffersMade = 0;
       const value = valueOf(this, r, false);
       if (r.t === 'error') {
         this.returnError(value as Error);
         continue;
       }
-      inFlight = { parser: this, reply: r, value };
+      inFlight = { parser: this, reply: r, value, text: buffersMade === 0 };
       try {
         this.returnReply(value);
       } finally {
@@ -193,7 +201,14 @@ function teachReplyParser(): void {
     }
   };
   const transformReply = Command.prototype.transformReply;
+  const replyTransformers = (Command as unknown as { _transformer: { reply: Record<string, ((r: unknown) => unknown) | undefined> } })._transformer.reply;
   Command.prototype.transformReply = function (this: CommandLike, result: unknown): unknown {
+    if (this.replyEncoding === 'utf8' && inFlight !== null && result === inFlight.value && inFlight.text) {
+      // a value of texts and numbers only (no Buffer in it), fresh: what convertBufferToString
+      // would make of it is a copy of it; the command's reply transformer gets it as it is
+      const transformer = replyTransformers[this.name];
+      return transformer ? transformer(result) : result;
+    }
     if (!this.replyEncoding && inFlight !== null && result === inFlight.value) {
       // (with stringNumbers an integer would be a string too, and read back as bytes: not then)
       if (this.name === 'exec' && this.pipelineIndex !== undefined && inFlight.reply.t === 'array' && inFlight.reply.v !== null && !inFlight.parser.optionStringNumbers) {
