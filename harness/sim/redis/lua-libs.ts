@@ -1323,6 +1323,17 @@ export function installLua51Format(f: FengariParts, L: unknown): void {
       rewritten = true;
       i = j + 1;
     }
+    if (rewritten && passed.length === 0) {
+      // every conversion written here: fengari's format would copy the rest, each "%%" as "%"
+      const text = new Uint8Array(out.length);
+      let n = 0;
+      for (let k = 0; k < out.length; k++) {
+        text[n++] = out[k]!;
+        if (out[k] === 0x25) k++;
+      }
+      lua.lua_pushstring(l, text.subarray(0, n));
+      return 1;
+    }
     lua.lua_rawgeti(l, lua.LUA_REGISTRYINDEX, original);
     if (!rewritten) {
       for (let k = 1; k <= top; k++) lua.lua_pushvalue(l, k);
