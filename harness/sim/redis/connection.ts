@@ -62,6 +62,16 @@ interface PipelineLike {
 
 /** the reply a SimReplies chunk is handing on to ioredis now, and the value made of it (see teachReplyParser) */
 let inFlight: { parser: ReplyParserLike; reply: Reply; value: unknown; text: boolean } | null = null;
+/** while Pipeline#fillResult hands an EXEC reply's items on: the items (arrays) with no Buffer in them, for commands called by name */
+let textItems: Set<unknown> | null = null;
+
+/** whether a value has a Buffer in it */
+function hasBuffer(v: unknown): boolean {
+  if (v instanceof Buffer) return true;
+  if (Array.isArray(v)) for (const x of v) if (hasBuffer(x)) return true;
+  return false;
+}
+
 /** Buffers valueOf made (a message push's items), counted while it makes a reply's value */
 let buffersMade = 0;
 
@@ -173,10 +183,21 @@ function teachReplyParser(): void {
     const items = value[1];
     if (this._queue[position]!.name === 'exec' && Array.isArray(items) && execValues.has(items)) {
       const n = items.length;
+      let text: Set<unknown> | null = null;
       for (let i = 0; i < n; i++) {
-        if (items[i] instanceof Error) continue;
+        const item = items[i];
+        if (item instanceof Error) continue;
         const cmd = this._queue[position - (n - i)];
-        if (cmd !== undefined && !cmd.replyEncoding) items[i] = buffersOf(items[i]);
+        if (cmd === undefined) continue;
+        if (!cmd.replyEncoding) items[i] = buffersOf(item);
+        else if (cmd.replyEncoding === 'utf8' && Array.isArray(item) && !hasBuffer(item)) (text ??= new Set()).add(item);
+      }
+      const outer = textItems;
+      textItems = text;
+      try {
+        return fillResult.call(this, value, position);
+      } finally {
+        textItems = outer;
       }
     }
     return fillResult.call(this, value, position);
@@ -203,7 +224,7 @@ function teachReplyParser(): void {
   const transformReply = Command.prototype.transformReply;
   const replyTransformers = (Command as unknown as { _transformer: { reply: Record<string, ((r: unknown) => unknown) | undefined> } })._transformer.reply;
   Command.prototype.transformReply = function (this: CommandLike, result: unknown): unknown {
-    if (this.replyEncoding === 'utf8' && inFlight !== null && result === inFlight.value && inFlight.text) {
+    if (this.replyEncoding === 'utf8' && ((inFlight !== null && result === inFlight.value && inFlight.text) || (textItems !== null && textItems.has(result)))) {
       // a value of texts and numbers only (no Buffer in it), fresh: what convertBufferToString
       // would make of it is a copy of it; the command's reply transformer gets it as it is
       const transformer = replyTransformers[this.name];
