@@ -39,6 +39,9 @@ const COMMANDS: Record<string, CommandSpec> = {
   ...ZSET_COMMANDS,
 };
 
+/** each key once, in the order first given (a blocking command's one key as it is: no Set made) */
+const distinct = (keys: readonly string[]): Iterable<string> => (keys.length <= 1 ? keys : new Set(keys));
+
 /** commands exempt from MULTI queueing */
 const TRANSACTION_CONTROL = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
 
@@ -317,7 +320,7 @@ export class SimRedis {
   private block(conn: ConnState, req: BlockRequest): 'blocked' {
     const b: BlockedCommand = { ...req, conn, deadline: req.timeoutMs ? this.nowMs() + req.timeoutMs : 0, seq: ++this.blockSeq };
     conn.blocked = b;
-    for (const key of new Set(req.keys)) {
+    for (const key of distinct(req.keys)) {
       let list = this.blockedOn.get(key);
       if (!list) this.blockedOn.set(key, (list = []));
       list.push(b);
@@ -327,7 +330,7 @@ export class SimRedis {
 
   private unblock(b: BlockedCommand): void {
     if (b.conn.blocked === b) b.conn.blocked = null;
-    for (const key of new Set(b.keys)) {
+    for (const key of distinct(b.keys)) {
       const list = this.blockedOn.get(key);
       if (!list) continue;
       const i = list.indexOf(b);
