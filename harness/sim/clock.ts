@@ -50,6 +50,9 @@ function nanoRemainder(ms: number): number {
   return Math.floor(r < 0 ? r + 1e6 : r);
 }
 
+/** fake-timers' parseInt(String(delay)): an integral delay is itself (its text is its digits), no text made */
+const wholeMs = (d: number): number => (Number.isSafeInteger(d) ? d : parseInt(String(d)));
+
 /** fake-timers' bounds on a delay (WebIDL's ConvertToInt) */
 const MAX_TIMEOUT = 2 ** 31 - 1;
 
@@ -417,7 +420,7 @@ export class VirtualClock {
     }
     const now = this.clock.now;
     // a setImmediate has no delay: String(undefined) reads as NaN, as in fake-timers
-    const callAt = now + ((immediate ? NaN : parseInt(String(d))) || (this.duringTick ? 1 : 0));
+    const callAt = now + ((immediate ? NaN : wholeMs(d)) || (this.duringTick ? 1 : 0));
     const timer = new SimTimer(this, owners.getStore(), this.nextId++, func, args, d, every, immediate, callAt, this.nextOrder++);
     this.byId.set(timer.id, timer);
     this.place(timer);
@@ -426,7 +429,7 @@ export class VirtualClock {
 
   /** fake-timers' refresh */
   refreshTimer(timer: SimTimer): void {
-    timer.callAt = this.clock.now + ((timer.immediate ? NaN : parseInt(String(timer.delay))) || (this.duringTick ? 1 : 0));
+    timer.callAt = this.clock.now + ((timer.immediate ? NaN : wholeMs(timer.delay)) || (this.duringTick ? 1 : 0));
     this.unplace(timer);
     timer.order = this.nextOrder++;
     this.byId.set(timer.id, timer);

@@ -82,6 +82,8 @@ interface Item {
 interface ConnQueue {
   socket: SimSocket;
   endpoint: Endpoint;
+  /** its endpoint's link (SimNetwork.link: made once per name, never replaced) */
+  state: LinkState;
   inbound: Item[];
   outbound: Item[];
   opened: number;
@@ -240,9 +242,9 @@ export class SimNetwork implements DeliveryPolicy {
     if (!endpoint) throw new Error('a connection opened outside an endpoint (use SimNetwork.redisOptions)');
     const socket = link as SimSocket;
     endpoint.sockets.add(socket);
-    const q: ConnQueue = { socket, endpoint, inbound: [], outbound: [], opened: this.now(), clientGone: false, serverGone: false, idle: new Map(), counted: new Map() };
-    this.conns.set(link.conn, q);
     const l = this.link(endpoint.link);
+    const q: ConnQueue = { socket, endpoint, state: l, inbound: [], outbound: [], opened: this.now(), clientGone: false, serverGone: false, idle: new Map(), counted: new Map() };
+    this.conns.set(link.conn, q);
     // a timeout toxic's clock starts with the connection
     for (const t of l.toxics.values()) if (t.type === 'timeout' && t.timeoutMs > 0) this.armIdle(q, t);
   }
@@ -269,13 +271,18 @@ export class SimNetwork implements DeliveryPolicy {
   }
 
   private enqueue(q: ConnQueue, dir: 'inbound' | 'outbound', item: { argv?: string[]; reply?: Reply }): void {
-    const queued: Item = { argv: item.argv, reply: item.reply, at: 0, sentAt: this.now(), base: 0, parts: [] };
+    const queued: Item = { argv: item.argv, reply: item.reply, at: 0, sentAt: this.now(), base: 0, parts: NO_PARTS };
     const queue = q[dir];
-    const { base, parts } = this.route(q.endpoint.link, dir === 'inbound' ? 'upstream' : 'downstream', () => sizeOf(queued));
-    queued.base = base;
-    queued.parts = parts;
+    if (q.state.toxics.size === 0) {
+      // (route's draw, with nothing to route through)
+      queued.base = BASE_MIN_MS + this.random() * (BASE_MAX_MS - BASE_MIN_MS);
+    } else {
+      const { base, parts } = this.route(q.endpoint.link, dir === 'inbound' ? 'upstream' : 'downstream', () => sizeOf(queued));
+      queued.base = base;
+      queued.parts = parts;
+    }
     // one connection is one TCP stream: nothing overtakes what was sent before it
-    queued.at = Math.max(queued.sentAt + base + sum(parts), queue.length ? queue[queue.length - 1]!.at : 0);
+    queued.at = Math.max(queued.sentAt + queued.base + sum(queued.parts), queue.length ? queue[queue.length - 1]!.at : 0);
     if (dir === 'inbound' && q.endpoint.paused) queued.whilePaused = true;
     queue.push(queued);
   }
@@ -396,7 +403,7 @@ export class SimNetwork implements DeliveryPolicy {
     dueQueues.fill(undefined, 0, n);
     const item = q[dir].shift()!;
     const stream: Stream = dir === 'inbound' ? 'upstream' : 'downstream';
-    const verdict = this.link(q.endpoint.link).toxics.size === 0 && !q.armed ? 'pass' : this.meet(q, q.endpoint.link, stream, () => sizeOf(item));
+    const verdict = q.state.toxics.size === 0 && !q.armed ? 'pass' : this.meet(q, q.endpoint.link, stream, () => sizeOf(item));
     if (verdict === 'pass' || verdict === 'pass-then-close') {
       if (dir === 'outbound') runAs(q.endpoint.owner, () => q.socket.reply(item.reply!, true));
       else this.execute(q, item.argv!);

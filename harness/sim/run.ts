@@ -68,10 +68,28 @@ export function warmUp(): Promise<void> {
   return warmedUp;
 }
 
-/** The system's simulated form a shape asks for (its own, or SimShape.embed's), loaded on real time before a run installs its virtual clock: a module load is real I/O. */
+/** each system's simulated forms by the embedding module asked for ('' its own), loaded once per process */
+const simForms = new WeakMap<SystemModule, Map<string, Promise<SimSystem>>>();
+
+/**
+ * The system's simulated form a shape asks for (its own, or SimShape.embed's), loaded on real time
+ * before a run installs its virtual clock: a module load is real I/O. Loaded once per process and
+ * system: a simulated form is what starts a run's processes, and holds no run's state (each start
+ * makes its own); a dynamic import each run went through the module loader's resolve hooks (tsx's,
+ * on another thread), ~3% of a run's CPU.
+ */
 export function simSystemOf(system: SystemModule, shape: SimShape): Promise<SimSystem> {
   if (!system.simulation) throw new Error(`${system.name} has no simulated form`);
-  return system.simulation({ embed: shape.embed });
+  let forms = simForms.get(system);
+  if (!forms) simForms.set(system, (forms = new Map()));
+  const key = shape.embed ?? '';
+  let form = forms.get(key);
+  if (!form) {
+    forms.set(key, (form = system.simulation({ embed: shape.embed })));
+    // a load that failed is tried again by the next run (as it was before this cache)
+    form.catch(() => forms.delete(key));
+  }
+  return form;
 }
 
 export async function simRunOnce(system: SystemModule, shape: SimShape, plan: RunPlan, seed: number): Promise<RunOutcome & { sim: SimRunStats }> {

@@ -17,7 +17,7 @@
 import { createRequire } from 'node:module';
 import { Duplex } from 'node:stream';
 import type { RedisOptions } from 'ioredis';
-import { bytesBuffer, bytesText } from './bytes.ts';
+import { bytesBuffer, bytesText, NON_ASCII, textBytes } from './bytes.ts';
 import type { SimRedis } from './engine.ts';
 import { error, type Reply } from './reply.ts';
 import { ProtocolError, RequestParser } from './resp.ts';
@@ -42,13 +42,55 @@ interface ReplyParserLike {
 
 /** the few things of ioredis's Command used here (ioredis 5) */
 interface CommandLike {
+  name: string;
+  args: unknown[];
+  /** an argument is a Buffer (Command#stringifyArguments) */
+  bufferMode?: boolean;
+  toWritable(socket: unknown): string | Buffer;
   /** 'utf8' for a command called by its name, null for its *Buffer form (getBuffer, evalshaBuffer, callBuffer, and the EXEC of a MULTI pipeline) */
   replyEncoding: BufferEncoding | null | undefined;
+  /** set when a pipeline queued it (Pipeline#sendCommand) */
+  pipelineIndex?: number;
   transformReply(result: unknown): unknown;
 }
 
+/** the few things of ioredis's Pipeline used here (ioredis 5) */
+interface PipelineLike {
+  _queue: CommandLike[];
+  fillResult(value: unknown[], position: number): void;
+}
+
 /** the reply a SimReplies chunk is handing on to ioredis now, and the value made of it (see teachReplyParser) */
-let inFlight: { parser: ReplyParserLike; reply: Reply; value: unknown } | null = null;
+let inFlight: { parser: ReplyParserLike; reply: Reply; value: unknown; text: boolean } | null = null;
+/** while Pipeline#fillResult hands an EXEC reply's items on: the items (arrays) with no Buffer in them, for commands called by name */
+let textItems: Set<unknown> | null = null;
+
+/** whether a value has a Buffer in it */
+function hasBuffer(v: unknown): boolean {
+  if (v instanceof Buffer) return true;
+  if (Array.isArray(v)) for (const x of v) if (hasBuffer(x)) return true;
+  return false;
+}
+
+/** Buffers valueOf made (a message push's items), counted while it makes a reply's value */
+let buffersMade = 0;
+
+/** a simulated socket's staging of a command (SimSocket), whichever copy of this module made it */
+const SIM_STAGE = Symbol.for('redis-job-chaos.sim-stage');
+interface Stager {
+  [SIM_STAGE](argv: string[]): string;
+}
+/**
+ * A staged command's marker: a NUL (no RESP a client writes begins with one), then a char that
+ * numbers it among the commands staged on its socket (modulo MARKS); made once, written as they are.
+ */
+const MARKS = 0x4000;
+const MARK_BASE = 0x100;
+let markers: string[] | undefined;
+const markerOf = (n: number): string => (markers ??= Array.from({ length: MARKS }, (_, i) => `\u0000${String.fromCharCode(MARK_BASE + i)}`))[n % MARKS]!;
+
+/** the values of pipelines' EXEC replies made with texts for their ASCII strings (see execValueOf) */
+const execValues = new WeakSet<unknown[]>();
 
 /** top-level pushes whose items after the first ioredis hands on as they came (messageBuffer, pmessageBuffer) */
 const MESSAGE_KINDS = new Set(['message', 'pmessage', 'smessage']);
@@ -73,7 +115,7 @@ function teachReplyParser(): void {
   const fromIoredis = createRequire(createRequire(import.meta.url).resolve('ioredis'));
   const fromParser = createRequire(fromIoredis.resolve('redis-parser'));
   const Parser = fromIoredis('redis-parser') as { prototype: ReplyParserLike & { [SIM_REPLIES]?: true } };
-  const Command = (fromIoredis('./Command') as { default: { prototype: CommandLike } }).default;
+  const Command = (fromIoredis('./Command') as { default: { prototype: CommandLike; checkFlag(flag: string, name: string): boolean } }).default;
   const { ReplyError } = fromParser('redis-errors') as { ReplyError: new (message: string) => Error };
   const proto = Parser.prototype;
   if (proto[SIM_REPLIES]) return;
@@ -83,7 +125,12 @@ function teachReplyParser(): void {
     switch (r.t) {
       case 'status':
       case 'bulk':
-        return r.v === null ? null : buffers ? bytesBuffer(r.v) : bytesText(r.v);
+        if (r.v === null) return null;
+        if (buffers) {
+          buffersMade++;
+          return bytesBuffer(r.v);
+        }
+        return bytesText(r.v);
       case 'error':
         return new ReplyError(bytesText(r.v));
       case 'int':
@@ -98,17 +145,75 @@ function teachReplyParser(): void {
       }
     }
   };
+  /**
+   * The value of a pipeline's EXEC reply (a MULTI pipeline's EXEC is a *Buffer command): the
+   * status and bulk strings that are ASCII as their text, which is their bytes, the others as
+   * Buffers (marked in execValues). Each item goes on to the command queued for it
+   * (Pipeline#fillResult), whose transformReply turns a Buffer into its UTF-8 text: the text was
+   * made here at once. A command in its *Buffer form keeps Buffers: fillResult, taught below,
+   * makes the Buffers of its item's texts first.
+   */
+  const execValueOf = (r: Reply): unknown => {
+    switch (r.t) {
+      case 'status':
+      case 'bulk':
+        return r.v === null ? null : NON_ASCII.test(r.v) ? bytesBuffer(r.v) : r.v;
+      case 'error':
+        return new ReplyError(bytesText(r.v));
+      case 'int':
+        return r.v;
+      case 'array': {
+        if (r.v === null) return null;
+        const n = r.v.length;
+        const out = new Array<unknown>(n);
+        for (let i = 0; i < n; i++) out[i] = execValueOf(r.v[i]!);
+        return out;
+      }
+    }
+  };
+  /** an EXEC value's item as the Buffers valueOf would have made of it: its texts (ASCII: their bytes) as Buffers */
+  const buffersOf = (v: unknown): unknown => {
+    if (typeof v === 'string') return bytesBuffer(v);
+    if (Array.isArray(v)) return v.map(buffersOf);
+    return v;
+  };
+  const Pipeline = (fromIoredis('./Pipeline') as { default: { prototype: PipelineLike } }).default;
+  const fillResult = Pipeline.prototype.fillResult;
+  Pipeline.prototype.fillResult = function (this: PipelineLike, value: unknown[], position: number): void {
+    const items = value[1];
+    if (this._queue[position]!.name === 'exec' && Array.isArray(items) && execValues.has(items)) {
+      const n = items.length;
+      let text: Set<unknown> | null = null;
+      for (let i = 0; i < n; i++) {
+        const item = items[i];
+        if (item instanceof Error) continue;
+        const cmd = this._queue[position - (n - i)];
+        if (cmd === undefined) continue;
+        if (!cmd.replyEncoding) items[i] = buffersOf(item);
+        else if (cmd.replyEncoding === 'utf8' && Array.isArray(item) && !hasBuffer(item)) (text ??= new Set()).add(item);
+      }
+      const outer = textItems;
+      textItems = text;
+      try {
+        return fillResult.call(this, value, position);
+      } finally {
+        textItems = outer;
+      }
+    }
+    return fillResult.call(this, value, position);
+  };
   proto.execute = function (this: ReplyParserLike, chunk: Buffer | SimReplies): void {
     if ((chunk as Partial<SimReplies>)[SIM_REPLIES] !== true) return parse.call(this, chunk as Buffer);
     // a simulated socket carries only SimReplies: nothing half-parsed can be waiting before them
     if (this.buffer !== null) throw new Error('a SimReplies chunk after RESP bytes on one connection');
     for (const r of (chunk as SimReplies).replies) {
+      buffersMade = 0;
       const value = valueOf(this, r, false);
       if (r.t === 'error') {
         this.returnError(value as Error);
         continue;
       }
-      inFlight = { parser: this, reply: r, value };
+      inFlight = { parser: this, reply: r, value, text: buffersMade === 0 };
       try {
         this.returnReply(value);
       } finally {
@@ -117,11 +222,77 @@ function teachReplyParser(): void {
     }
   };
   const transformReply = Command.prototype.transformReply;
+  const replyTransformers = (Command as unknown as { _transformer: { reply: Record<string, ((r: unknown) => unknown) | undefined> } })._transformer.reply;
   Command.prototype.transformReply = function (this: CommandLike, result: unknown): unknown {
-    if (!this.replyEncoding && inFlight !== null && result === inFlight.value) result = valueOf(inFlight.parser, inFlight.reply, true);
+    if (this.replyEncoding === 'utf8' && ((inFlight !== null && result === inFlight.value && inFlight.text) || (textItems !== null && textItems.has(result)))) {
+      // a value of texts and numbers only (no Buffer in it), fresh: what convertBufferToString
+      // would make of it is a copy of it; the command's reply transformer gets it as it is
+      const transformer = replyTransformers[this.name];
+      return transformer ? transformer(result) : result;
+    }
+    if (!this.replyEncoding && inFlight !== null && result === inFlight.value) {
+      // (with stringNumbers an integer would be a string too, and read back as bytes: not then)
+      if (this.name === 'exec' && this.pipelineIndex !== undefined && inFlight.reply.t === 'array' && inFlight.reply.v !== null && !inFlight.parser.optionStringNumbers) {
+        result = execValueOf(inFlight.reply);
+        execValues.add(result as unknown[]);
+      } else result = valueOf(inFlight.parser, inFlight.reply, true);
+    }
     return transformReply.call(this, result);
   };
+  // a command written to a simulated socket: its argv staged on the socket, a marker written (see SimSocket's stage)
+  const toWritable = Command.prototype.toWritable;
+  Command.prototype.toWritable = function (this: CommandLike, socket: unknown): string | Buffer {
+    const stage = (socket as Partial<Stager> | null | undefined)?.[SIM_STAGE];
+    if (stage !== undefined) {
+      const argv = argvOf(this);
+      if (argv !== undefined) return stage.call(socket, argv);
+    }
+    return toWritable.call(this, socket);
+  };
+  // Command.checkFlag (a name lowercased and looked up, ~6 times a command) answers what it
+  // answered before for the same flag and name: its flag lists are fixed
+  const checkFlag = Command.checkFlag;
+  const flagged = new Map<string, Map<string, boolean>>();
+  Command.checkFlag = function (this: unknown, flag: string, name: string): boolean {
+    let byName = flagged.get(flag);
+    let answer = byName?.get(name);
+    if (answer === undefined) {
+      answer = checkFlag.call(this, flag, name);
+      if (!byName) flagged.set(flag, (byName = new Map()));
+      byName.set(name, answer);
+    }
+    return answer;
+  };
   proto[SIM_REPLIES] = true;
+}
+
+/**
+ * The argv Redis reads off the RESP a command writes (Command#toWritable): its name and each
+ * argument a string's UTF-8 bytes or (an argument of a command with Buffers) a Buffer's bytes, as
+ * byte strings. Undefined for anything else (an argument made a Buffer after the command was
+ * built, with no Buffer mode): written as RESP then.
+ */
+function argvOf(cmd: CommandLike): string[] | undefined {
+  const args = cmd.args;
+  const n = args.length;
+  if (typeof cmd.name !== 'string') return undefined;
+  const argv = new Array<string>(n + 1);
+  argv[0] = utf8Bytes(cmd.name);
+  for (let i = 0; i < n; i++) {
+    const a = args[i];
+    if (typeof a === 'string') argv[i + 1] = utf8Bytes(a);
+    else if (cmd.bufferMode === true && a instanceof Buffer) argv[i + 1] = a.toString('latin1');
+    else return undefined;
+  }
+  return argv;
+}
+
+/** textBytes, with a short string's chars looked at in a loop (cheaper than the regular expression) */
+function utf8Bytes(text: string): string {
+  const n = text.length;
+  if (n > 64) return textBytes(text);
+  for (let i = 0; i < n; i++) if (text.charCodeAt(i) > 0x7f) return Buffer.from(text, 'utf8').toString('latin1');
+  return text;
 }
 
 teachReplyParser();
@@ -175,6 +346,10 @@ export class SimSocket extends Duplex implements SimLink {
   readonly localPort = 0;
 
   private readonly parser = new RequestParser();
+  /** the commands ioredis staged here, not yet written, in the order staged, from stagedHead on (their numbers from stagedFirst on) */
+  private staged: string[][] = [];
+  private stagedHead = 0;
+  private stagedFirst = 0;
   private outbox: Reply[] = [];
   private flushScheduled = false;
   private ending = false;
@@ -271,11 +446,46 @@ export class SimSocket extends Duplex implements SimLink {
     // replies are pushed as they are produced
   }
 
+  /**
+   * ioredis's command (Command#toWritable, taught above) staged for this socket: its argv, kept
+   * here until ioredis writes the marker returned (at once, or with the rest of its pipeline), so
+   * that it arrives as the argv Redis would have read off its RESP, with no RESP made and read.
+   */
+  [SIM_STAGE](argv: string[]): string {
+    const n = this.stagedFirst + this.staged.length - this.stagedHead;
+    this.staged.push(argv);
+    return markerOf(n);
+  }
+
+  /** the staged commands a chunk of markers stands for, in order (ioredis writes them in the order it staged them) */
+  private unstage(chunk: string): string[][] {
+    const count = chunk.length >> 1;
+    const out: string[][] = new Array(count);
+    for (let i = 0; i < count; i++) {
+      const mark = chunk.charCodeAt(2 * i + 1) - MARK_BASE;
+      if (chunk.charCodeAt(2 * i) !== 0 || this.stagedHead >= this.staged.length || mark !== this.stagedFirst % MARKS) {
+        throw new Error('a command written to a simulated socket out of the order ioredis staged it in');
+      }
+      out[i] = this.staged[this.stagedHead]!;
+      this.staged[this.stagedHead++] = undefined as unknown as string[];
+      this.stagedFirst++;
+    }
+    if (this.stagedHead === this.staged.length) {
+      this.staged.length = 0;
+      this.stagedHead = 0;
+    }
+    return out;
+  }
+
   override _write(chunk: Buffer | string, _enc: BufferEncoding, done: (err?: Error | null) => void): void {
     if (this.gone) return done();
     let commands: string[][];
     try {
-      commands = this.parser.feed(chunk);
+      // (a client that stages nothing may write anything, a NUL first included)
+      if (this.stagedHead === this.staged.length) commands = this.parser.feed(chunk);
+      else if (typeof chunk === 'string' && chunk.charCodeAt(0) === 0) commands = this.unstage(chunk);
+      else if (typeof chunk !== 'string' && chunk[0] === 0) throw new Error('staged commands written among RESP bytes (a pipeline with a command ioredis wrote as RESP)');
+      else commands = this.parser.feed(chunk);
     } catch (err) {
       if (!(err instanceof ProtocolError)) throw err;
       this.reply(error(`ERR ${err.message}`));

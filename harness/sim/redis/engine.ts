@@ -27,6 +27,21 @@ export interface SimRedisOptions {
 
 export type ExecResult = Reply | 'blocked' | 'pushed-only';
 
+/** every command whose handler is no server's own, built once per process (SimRedis.transactionSpecs come first) */
+const COMMANDS: Record<string, CommandSpec> = {
+  ...BASE_COMMANDS,
+  ...KEYSPACE_COMMANDS,
+  ...STRING_COMMANDS,
+  ...HASH_COMMANDS,
+  ...SET_COMMANDS,
+  ...LIST_COMMANDS,
+  ...STREAM_COMMANDS,
+  ...ZSET_COMMANDS,
+};
+
+/** each key once, in the order first given (a blocking command's one key as it is: no Set made) */
+const distinct = (keys: readonly string[]): Iterable<string> => (keys.length <= 1 ? keys : new Set(keys));
+
 /** commands exempt from MULTI queueing */
 const TRANSACTION_CONTROL = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
 
@@ -51,7 +66,8 @@ export class SimRedis {
   /** PSUBSCRIBE patterns, each with its subscribers */
   private readonly patterns = new Map<string, Set<ConnState>>();
   private scripts = new ScriptCache();
-  private readonly commands: Record<string, CommandSpec>;
+  /** the commands whose handlers are this server's own (MULTI, EXEC ...): they come before COMMANDS */
+  private readonly transactionSpecs: Record<string, CommandSpec>;
   private readonly services: ServerServices;
   /** lookups that found a command, by the name as sent (a container's subcommand: both words) */
   private readonly found = new Map<string, { spec: CommandSpec; fullname: string }>();
@@ -66,17 +82,7 @@ export class SimRedis {
         if (this.blockedOn.has(key)) this.readyKeys.add(key);
       },
     });
-    this.commands = {
-      ...BASE_COMMANDS,
-      ...KEYSPACE_COMMANDS,
-      ...STRING_COMMANDS,
-      ...HASH_COMMANDS,
-      ...SET_COMMANDS,
-      ...LIST_COMMANDS,
-      ...STREAM_COMMANDS,
-      ...ZSET_COMMANDS,
-      ...this.transactionCommands(),
-    };
+    this.transactionSpecs = this.transactionCommands();
     this.services = this.makeServices();
   }
 
@@ -230,7 +236,8 @@ export class SimRedis {
 
   private lookupSpec(argv: string[]): { spec: CommandSpec; fullname: string } | string {
     const name = argv[0].toLowerCase();
-    const spec = Object.prototype.hasOwnProperty.call(this.commands, name) ? this.commands[name] : undefined;
+    const own = Object.prototype.hasOwnProperty;
+    const spec = own.call(this.transactionSpecs, name) ? this.transactionSpecs[name] : own.call(COMMANDS, name) ? COMMANDS[name] : undefined;
     if (!spec) {
       // (as rejectCommandFormat writes it: "%.*s" of each argument, which stops at a NUL byte, and CR/LF made spaces)
       let args = '';
@@ -313,7 +320,7 @@ export class SimRedis {
   private block(conn: ConnState, req: BlockRequest): 'blocked' {
     const b: BlockedCommand = { ...req, conn, deadline: req.timeoutMs ? this.nowMs() + req.timeoutMs : 0, seq: ++this.blockSeq };
     conn.blocked = b;
-    for (const key of new Set(req.keys)) {
+    for (const key of distinct(req.keys)) {
       let list = this.blockedOn.get(key);
       if (!list) this.blockedOn.set(key, (list = []));
       list.push(b);
@@ -323,7 +330,7 @@ export class SimRedis {
 
   private unblock(b: BlockedCommand): void {
     if (b.conn.blocked === b) b.conn.blocked = null;
-    for (const key of new Set(b.keys)) {
+    for (const key of distinct(b.keys)) {
       const list = this.blockedOn.get(key);
       if (!list) continue;
       const i = list.indexOf(b);

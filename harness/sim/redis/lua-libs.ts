@@ -207,6 +207,22 @@ function strtod(b: Uint8Array, start: number): { value: number; end: number } {
  * up to its first NUL byte ("5\0abc" is 5).
  */
 export function str2number(s: Uint8Array): { value: number; size: number } | null {
+  // what scripts convert nearly always: a decimal integer, an optional sign and up to 15 digits
+  // (exact as a double), nothing around it; strtod reads it as this sum
+  const len = s.length;
+  if (len > 0 && len <= 15) {
+    const c0 = s[0]!;
+    let i = c0 === 0x2d || c0 === 0x2b ? 1 : 0;
+    if (i < len) {
+      let v = 0;
+      for (; i < len; i++) {
+        const c = s[i]!;
+        if (c < 0x30 || c > 0x39) break;
+        v = v * 10 + (c - 0x30);
+      }
+      if (i === len) return { value: c0 === 0x2d ? -v : v, size: len + 1 };
+    }
+  }
   // (the lexer's buffer ends with a NUL: it only asks whether the size is 0)
   const nul = s.indexOf(0);
   if (nul >= 0) {
@@ -1306,6 +1322,17 @@ export function installLua51Format(f: FengariParts, L: unknown): void {
       }
       rewritten = true;
       i = j + 1;
+    }
+    if (rewritten && passed.length === 0) {
+      // every conversion written here: fengari's format would copy the rest, each "%%" as "%"
+      const text = new Uint8Array(out.length);
+      let n = 0;
+      for (let k = 0; k < out.length; k++) {
+        text[n++] = out[k]!;
+        if (out[k] === 0x25) k++;
+      }
+      lua.lua_pushstring(l, text.subarray(0, n));
+      return 1;
     }
     lua.lua_rawgeti(l, lua.LUA_REGISTRYINDEX, original);
     if (!rewritten) {

@@ -25,11 +25,17 @@ export interface TableShape {
   resizes: [number, number][];
 }
 
-const shapes = new WeakMap<object, TableShape>();
+/**
+ * A table's shape, on the table itself (fengari's Table): every table gets the property when it is
+ * made (undefined unless a constructor made it), so tables keep one hidden class; a WeakMap entry
+ * per constructor's table cost more, at its making and at every collection.
+ */
+const SHAPE = 'shape51';
+type Shaped = { [SHAPE]?: TableShape };
 
 /** what a constructor made of this table (lua_topointer's table), if one made it */
 export function tableShape(t: unknown): TableShape | undefined {
-  return typeof t === 'object' && t !== null ? shapes.get(t) : undefined;
+  return typeof t === 'object' && t !== null ? (t as Shaped)[SHAPE] : undefined;
 }
 
 /** luaO_fb2int: a "floating point byte" (eeeeexxx) as the size it stands for */
@@ -73,19 +79,21 @@ export function floatTableKeys(): void {
   const { OP_NEWTABLE } = (internals('./lopcodes.js') as { OpCodesI: { OP_NEWTABLE: number } }).OpCodesI;
   const luaH_new = ltable.luaH_new;
   ltable.luaH_new = (L) => {
-    const t = luaH_new(L);
+    const t = luaH_new(L) as Shaped;
+    let shape: TableShape | undefined;
     const ci = L.ci;
     if (ci && ci.callstatus & CIST_LUA && ci.l_code) {
       const ins = ci.l_code[ci.l_savedpc - 1];
-      if (ins && ins.opcode === OP_NEWTABLE) shapes.set(t, { presize: [fb2int(ins.B), fb2int(ins.C)], resizes: [] });
+      if (ins && ins.opcode === OP_NEWTABLE) shape = { presize: [fb2int(ins.B), fb2int(ins.C)], resizes: [] };
     }
+    t[SHAPE] = shape;
     return t;
   };
   // luaH_setint on a constructor's table is OP_SETLIST's (lua_rawseti's tables are the API's): it
   // sets items last to first, and 5.1 first resizes the array to the last when it is larger
   const setint = ltable.luaH_setint;
   ltable.luaH_setint = (t, key, value) => {
-    const shape = shapes.get(t);
+    const shape = (t as Shaped)[SHAPE];
     if (shape) {
       const size = shape.resizes.length ? shape.resizes[shape.resizes.length - 1]![1] : shape.presize[0];
       if (key > size) shape.resizes.push([t.strong.size, key]);
