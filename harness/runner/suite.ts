@@ -5,6 +5,9 @@ import { BUILTINS, checkersFor, systemNamed, type CheckerDef, type Registry } fr
 import type { SystemModule } from '../systems/types.ts';
 import { liveTarget, runScenario, type RunRecord, type ScenarioResult } from './property.ts';
 
+/** the wall clock, taken before any simulated run installs its virtual one (an interrupt can land while one is installed, and a scenario's duration is wall time) */
+const wallNow: () => number = Date.now;
+
 export interface SuiteOptions {
   scenarios: readonly Scenario[];
   seed: number;
@@ -95,11 +98,11 @@ export class Suite {
 
   constructor(private readonly o: SuiteOptions) {}
 
-  private startedAt = Date.now();
+  private startedAt = wallNow();
   private systemInfo: SystemInfo | undefined;
 
   async run(): Promise<SuiteResult> {
-    const started = Date.now();
+    const started = wallNow();
     this.startedAt = started;
     const registry = this.o.registry ?? BUILTINS;
     const name = this.o.system ?? 'reference';
@@ -117,7 +120,7 @@ export class Suite {
         const target = this.o.sim
           ? { ...(await import('../sim/run.ts')).simTarget(system, { ...DEFAULT_ENV_OPTIONS, ...shape }, this.o.seed), checkers }
           : liveTarget(await this.liveEnv(shape), checkers);
-        const remaining = this.o.budgetMs !== undefined ? this.o.budgetMs - (Date.now() - started) : undefined;
+        const remaining = this.o.budgetMs !== undefined ? this.o.budgetMs - (wallNow() - started) : undefined;
         const budgetMs = remaining !== undefined ? Math.max(1000, Math.floor(remaining / (this.o.scenarios.length - i))) : undefined;
         // in simulation a budget is searched: every scenario draws runs for its share, and past it
         // while a coverage goal is unmet (up to SEARCH_CAP shares); live keeps its counts
@@ -126,7 +129,7 @@ export class Suite {
           : undefined;
         const runs = search ? scenario.runs : runsOf(scenario, { runs: this.o.runs, budgetMs, soak: this.o.soak });
         this.o.onScenarioStart?.(scenario, runs, search?.shareMs);
-        const current = { scenario, started: Date.now(), records: [] as RunRecord[] };
+        const current = { scenario, started: wallNow(), records: [] as RunRecord[] };
         this.current = current;
         const result = await runScenario(target, scenario, {
           runs, seed: this.o.seed, path: this.o.path, ...(search ? { search } : { budgetMs }), shrink: this.o.shrink, failOn: this.o.failOn, guided: this.o.guided, faultDurationMs: this.o.faultDurationMs,
@@ -158,12 +161,12 @@ export class Suite {
         scenario: c.scenario.name, verdict: 'incomplete', runs: c.records.length,
         failedRuns: c.records.filter((r) => r.outcome === 'fail').length, unknownRuns: c.records.filter((r) => r.outcome === 'unknown').length,
         goals: c.scenario.goals.map((g) => ({ name: g.name, metInRuns: c.records.filter((r) => g.met(r.stats)).length })),
-        seed: this.o.seed, durationMs: Date.now() - c.started, records: c.records, error: this.interrupted ? 'interrupted' : undefined,
+        seed: this.o.seed, durationMs: wallNow() - c.started, records: c.records, error: this.interrupted ? 'interrupted' : undefined,
       });
     }
     const complete = !this.interrupted && scenarios.length === this.o.scenarios.length && scenarios.every((r) => r.verdict !== 'incomplete');
     return {
-      seed: this.o.seed, bugs: this.o.bugs, scenarios, durationMs: Date.now() - started, complete,
+      seed: this.o.seed, bugs: this.o.bugs, scenarios, durationMs: wallNow() - started, complete,
       ...(this.systemInfo ? { system: this.systemInfo } : {}), redisConfig: this.o.redisConfig ?? [],
     };
   }
