@@ -142,11 +142,21 @@ export function judgeReexecutions(obs: Observations): ReexecutionJudgment {
   return out;
 }
 
-/** The earliest moment the job is seen: its submit's invoke, its first decision, or its first start. */
+/**
+ * The earliest moment the job may have existed: its submit's invoke, its first decision, or its
+ * first start. A job no answered submit lists (its task came from a submit whose answer was lost)
+ * may have been written by any unanswered submit before it was first seen: its life begins at the
+ * earliest of those (found by the simulated soak: such a job, enqueued before a 12 s Redis restart
+ * and first seen after it, was run again by a worker that reclaimed it at once; its life had been
+ * taken to begin at its first start, after the restart).
+ */
 function jobLifeStart(obs: Observations, jobId: string, firstStart: number): number {
   const record = obs.jobsById.get(jobId);
   const times = [firstStart, record?.origin?.submit.invoke.t, record?.steps[0]?.t].filter((t): t is number => t !== undefined);
-  return Math.min(...times);
+  const seen = Math.min(...times);
+  if (record?.origin) return seen;
+  const unanswered = obs.submits.filter((s) => (s.outcome === 'info' || s.outcome === 'pending') && s.invoke.t <= seen).map((s) => s.invoke.t);
+  return Math.min(seen, ...unanswered);
 }
 
 export function reexecution(_history: History, obs: Observations = observe(_history)): Verdict {

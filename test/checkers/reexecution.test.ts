@@ -260,4 +260,28 @@ describe('reexecution', () => {
       expect(reexecution(sharedAttempt({ attemptPerStart: true, redisFault: true })).valid).toBe(true);
     });
   });
+
+  describe('a job no answered submit lists (its submit\'s answer was lost)', () => {
+    /** J-9 first seen at 13,500 (worker-1, attempt 1) and run again at 13,515 (worker-2, attempt 2); Redis restarted from 1,000 to 13,000 */
+    function lostAnswer(o: { unansweredSubmit: boolean }) {
+      const h = new HistoryBuilder();
+      h.entries.push({ ...shapeEntry({ simulated: true }), leaseMs: 2000 });
+      if (o.unansweredSubmit) h.submit({ t: 100, key: null, payloads: [payload(['x'])], outcome: 'info', okT: 3100 });
+      h.nemesis(1000, 'start', 0, 'redis-restart', 'redis', { detail: { kind: 'redis-restart' } });
+      h.nemesis(13_000, 'end', 0, 'redis-restart', 'redis');
+      for (const [t, attempt, executorId] of [[13_500, 1, 'worker-1-executor'], [13_515, 2, 'worker-2-executor']] as const) {
+        h.entries.push({ kind: 'payload', t, jobId: 'J-9', attempt, executorId });
+        h.execution('J-9', attempt, t, executorId);
+      }
+      return h.build();
+    }
+
+    it('dates its life from the earliest unanswered submit before it was seen: a Redis restart then explains the rerun', () => {
+      expect(reexecution(lostAnswer({ unansweredSubmit: true })).valid).toBe(true);
+    });
+
+    it('still rejects the rerun when no unanswered submit came before (the job was seen only after the restart)', () => {
+      expect(reexecution(lostAnswer({ unansweredSubmit: false })).valid).toBe(false);
+    });
+  });
 });
