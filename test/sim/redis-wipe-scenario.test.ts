@@ -15,7 +15,10 @@ describe('redis-wipe in simulation', () => {
     expect(s.records).toHaveLength(4);
     let excused = 0;
     for (const r of s.records) {
-      expect(r.schedule.map((step) => step.fault.kind)).toEqual(['redis-wipe']);
+      // one wipe drawn, or more where the guided search spliced steps of earlier plans into a mutation
+      const kinds = r.schedule.map((step) => step.fault.kind);
+      expect(kinds.length).toBeGreaterThan(0);
+      expect(new Set(kinds)).toEqual(new Set(['redis-wipe']));
       const tq = r.verdicts.find((v) => v.checker === 'totalQueue')!;
       expect(tq.valid).toBe(true);
       excused += tq.stats?.erasedExcused ?? 0;
