@@ -89,12 +89,6 @@ const longOutput = fc
   });
 const output = fc.oneof({ weight: 19, arbitrary: fc.array(line, { maxLength: 3 }) }, { weight: 1, arbitrary: longOutput });
 
-/** a short timeout: at least this, and at least this far past the payload's duration (a loaded machine's payload overruns its sleep) */
-const SHORT_TIMEOUT_MIN_MS = 2_000;
-const SHORT_TIMEOUT_MARGIN_MS = 1_500;
-/** drawn on top of that: short timeouts lie between ~2 s and ~8 s */
-const SHORT_TIMEOUT_SPREAD_MS = 6_000;
-
 function jobArb(o: WorkloadOptions): fc.Arbitrary<JobSpec> {
   const outcome = o.failures
     ? fc.oneof({ weight: 8, arbitrary: fc.constant('ok' as const) }, { weight: 1, arbitrary: fc.constant('exit' as const) }, { weight: o.hangWeight, arbitrary: fc.constant('hang' as const) })
@@ -105,13 +99,10 @@ function jobArb(o: WorkloadOptions): fc.Arbitrary<JobSpec> {
     output,
     outcome,
     exitCode: fc.integer({ min: 1, max: 3 }),
-    // a quarter of the jobs that end on their own have a timeout of a few seconds (real jobs' timeouts
-    // vary), well past their payload's duration: an outage can last longer than such a timeout
-    shortTimeout: fc.oneof({ weight: 3, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.integer({ min: 0, max: SHORT_TIMEOUT_SPREAD_MS }) }),
-  }).map(({ description, durationMs, output, outcome: out, exitCode, shortTimeout }): JobSpec => ({
+  }).map(({ description, durationMs, output, outcome: out, exitCode }): JobSpec => ({
     description,
     payload: { durationMs: out === 'hang' ? 60_000 : durationMs, exitCode: out === 'exit' ? exitCode : 0, output, ...(out === 'hang' ? { hang: true } : {}) },
-    timeoutMs: out === 'hang' ? 400 : shortTimeout === null ? 20_000 : Math.max(SHORT_TIMEOUT_MIN_MS, durationMs + SHORT_TIMEOUT_MARGIN_MS) + shortTimeout,
+    timeoutMs: out === 'hang' ? 400 : 20_000,
   }));
 }
 
