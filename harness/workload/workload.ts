@@ -63,31 +63,71 @@ export interface WorkloadOptions {
    * workload came out (a few short jobs can leave every fault start in a gap between jobs).
    */
   anchorMs: number;
+  /**
+   * how often a job prints a long output (5–32 lines of 100–600 characters, up to ~19 KB, inside
+   * PROTOCOL.md's ≤100 lines of ≤1000 characters), against 19 for a short one; 0: never. Real
+   * jobs print logs: the output's whole way (event, transition log, job hash) is judged at real sizes.
+   */
+  longOutputWeight: number;
+  /**
+   * how often a job that ends on its own gets a timeout of a few seconds (~2–8 s, well past its
+   * duration) instead of 20 s, against 3 for the 20 s; 0: never. Real jobs' timeouts vary, and an
+   * outage can outlast a short one: the timeout must bound the payload, not the wait around it.
+   */
+  shortTimeoutWeight: number;
 }
 
 export const DEFAULT_WORKLOAD: WorkloadOptions = {
-  minTasks: 3, maxTasks: 8, maxJobsPerTask: 3, fromMs: 0, windowMs: 1500, minDurationMs: 0, maxDurationMs: 300, failures: true, hangWeight: 1, cancellations: true, clientBehaviours: true, keylessWeight: 1, anchorMs: 0,
+  minTasks: 3, maxTasks: 8, maxJobsPerTask: 3, fromMs: 0, windowMs: 1500, minDurationMs: 0, maxDurationMs: 300, failures: true, hangWeight: 1, cancellations: true, clientBehaviours: true, keylessWeight: 1, anchorMs: 0, longOutputWeight: 0, shortTimeoutWeight: 0,
 };
+
+// Every option at 0 draws exactly what it drew before the option existed: a new option must not
+// move the plans of existing scenarios and seeds (their printed replays).
 
 // Descriptions come back in reads and reports: some are hostile on purpose.
 const descriptions = fc.constantFrom('evaluate submission', 'run unit tests', 'score model', '<script>alert(1)</script>', 'naïve “quotes” & <b>tags</b>');
 
 const line = fc.string({ minLength: 0, maxLength: 40, unit: 'grapheme-ascii' }).map((s) => s.replace(/[\r\n]/g, ' '));
 
+/**
+ * A long output, built from a few drawn numbers (not drawn character by character: cheap to draw,
+ * fast to shrink). Every line differs (its number and a drawn pattern), so a cut, a reordering or
+ * a stale copy anywhere on the output's way shows.
+ */
+const longOutput = fc
+  .record({ lines: fc.integer({ min: 5, max: 32 }), width: fc.integer({ min: 100, max: 600 }), pattern: fc.string({ minLength: 1, maxLength: 16, unit: 'grapheme-ascii' }) })
+  .map(({ lines, width, pattern }) => {
+    const unit = pattern.replace(/[\r\n]/g, ' ') || '.';
+    return Array.from({ length: lines }, (_, i) => `${i}:`.concat(unit.repeat(Math.ceil(width / unit.length))).slice(0, width));
+  });
+
+/** a short timeout: at least this, and at least this far past the payload's duration (a loaded machine's payload overruns its sleep) */
+const SHORT_TIMEOUT_MIN_MS = 2_000;
+const SHORT_TIMEOUT_MARGIN_MS = 1_500;
+/** drawn on top of that: short timeouts lie between ~2 s and ~8 s */
+const SHORT_TIMEOUT_SPREAD_MS = 6_000;
+const DEFAULT_TIMEOUT_MS = 20_000;
+const HANG_TIMEOUT_MS = 400;
+
 function jobArb(o: WorkloadOptions): fc.Arbitrary<JobSpec> {
   const outcome = o.failures
     ? fc.oneof({ weight: 8, arbitrary: fc.constant('ok' as const) }, { weight: 1, arbitrary: fc.constant('exit' as const) }, { weight: o.hangWeight, arbitrary: fc.constant('hang' as const) })
     : fc.constant('ok' as const);
+  const shortOutput = fc.array(line, { maxLength: 3 });
   return fc.record({
     description: descriptions,
     durationMs: fc.integer({ min: o.minDurationMs, max: o.maxDurationMs }),
-    output: fc.array(line, { maxLength: 3 }),
+    output: o.longOutputWeight > 0 ? fc.oneof({ weight: 19, arbitrary: shortOutput }, { weight: o.longOutputWeight, arbitrary: longOutput }) : shortOutput,
     outcome,
     exitCode: fc.integer({ min: 1, max: 3 }),
-  }).map(({ description, durationMs, output, outcome: out, exitCode }): JobSpec => ({
+    // null: the default timeout (the only draw when shortTimeoutWeight is 0, so nothing else is drawn)
+    shortTimeout: o.shortTimeoutWeight > 0
+      ? fc.oneof({ weight: 3, arbitrary: fc.constant(null) }, { weight: o.shortTimeoutWeight, arbitrary: fc.integer({ min: 0, max: SHORT_TIMEOUT_SPREAD_MS }) })
+      : fc.constant(null),
+  }).map(({ description, durationMs, output, outcome: out, exitCode, shortTimeout }): JobSpec => ({
     description,
     payload: { durationMs: out === 'hang' ? 60_000 : durationMs, exitCode: out === 'exit' ? exitCode : 0, output, ...(out === 'hang' ? { hang: true } : {}) },
-    timeoutMs: out === 'hang' ? 400 : 20_000,
+    timeoutMs: out === 'hang' ? HANG_TIMEOUT_MS : shortTimeout === null ? DEFAULT_TIMEOUT_MS : Math.max(SHORT_TIMEOUT_MIN_MS, durationMs + SHORT_TIMEOUT_MARGIN_MS) + shortTimeout,
   }));
 }
 
