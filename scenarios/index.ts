@@ -9,6 +9,7 @@ import { keeperRace } from './keeper-race.ts';
 import { latency } from './latency.ts';
 import { longJobs } from './long-jobs.ts';
 import { longOutage } from './long-outage.ts';
+import { lostReply } from './lost-reply.ts';
 import { mixed } from './mixed.ts';
 import { partition } from './partition.ts';
 import { pause } from './pause.ts';
@@ -20,6 +21,6 @@ import { workerCrash } from './worker-crash.ts';
 
 /** Every scenario, in the order `npm run chaos` runs them. */
 export const SCENARIOS: readonly Scenario[] = [
-  latency, reorder, keeperRace, workerCrash, executorCrash, keeperCrash, takeover, crashPoints, partition, pause, redisRestart, redisWipe,
+  latency, reorder, keeperRace, workerCrash, executorCrash, keeperCrash, takeover, crashPoints, lostReply, partition, pause, redisRestart, redisWipe,
   longOutage, frontDoor, longJobs, compound, mixed, explore,
 ];

@@ -131,7 +131,7 @@ export const crashPoint: BuiltinKindModule<CrashPointFault> = {
   },
 };
 
-const ordinal = (n: number) => `${n}${n % 10 === 1 && n % 100 !== 11 ? 'st' : n % 10 === 2 && n % 100 !== 12 ? 'nd' : n % 10 === 3 && n % 100 !== 13 ? 'rd' : 'th'}`;
+export const ordinal = (n: number) => `${n}${n % 10 === 1 && n % 100 !== 11 ? 'st' : n % 10 === 2 && n % 100 !== 12 ? 'nd' : n % 10 === 3 && n % 100 !== 13 ? 'rd' : 'th'}`;
 
 /**
  * What a fired crash point did, as the fault the history records (its kind, target and the
@@ -147,6 +147,19 @@ function effectiveFault(fault: CrashPointFault): Fault {
 }
 
 /**
+ * Which command of `watch` (a process, or a worker's executor) a trigger waits for: mostly any
+ * command (every boundary a candidate, the early ones most often: a role idle at a blocking read
+ * sends few), sometimes a named step of the protocol.
+ */
+export function countedCommandArb(t: Targets, watch: string): fc.Arbitrary<{ watch: string; command: string; nth: number }> {
+  const named = t.commands?.[watch] ?? TRIGGER_COMMANDS;
+  return fc.oneof(
+    { weight: 3, arbitrary: fc.record({ watch: fc.constant(watch), command: fc.constant('*'), nth: fc.oneof(fc.integer({ min: 1, max: 8 }), fc.integer({ min: 1, max: 40 })) }) },
+    { weight: 2, arbitrary: fc.record({ watch: fc.constant(watch), command: fc.constantFrom<string>(...named), nth: fc.integer({ min: 1, max: 3 }) }) },
+  );
+}
+
+/**
  * A crash point on one process: it watches the process itself or (a worker) its executor, counts
  * any command or one named one, and then kills or pauses the process or kills its executor.
  */
@@ -155,15 +168,6 @@ function crashPointArb(t: Targets): fc.Arbitrary<CrashPointFault> {
     const executor = t.executors?.[process];
     const isWorker = t.workers.includes(process);
     const actions: CrashAction[] = isWorker && executor ? ['kill', 'kill-executor', 'pause'] : ['kill', 'pause'];
-    const watched = (watch: string) => {
-      const named = t.commands?.[watch] ?? TRIGGER_COMMANDS;
-      // mostly any command (every boundary a candidate, the early ones most often: a role idle at a
-      // blocking read sends few), sometimes a named step of the protocol
-      return fc.oneof(
-        { weight: 3, arbitrary: fc.record({ watch: fc.constant(watch), command: fc.constant('*'), nth: fc.oneof(fc.integer({ min: 1, max: 8 }), fc.integer({ min: 1, max: 40 })) }) },
-        { weight: 2, arbitrary: fc.record({ watch: fc.constant(watch), command: fc.constantFrom<string>(...named), nth: fc.integer({ min: 1, max: 3 }) }) },
-      );
-    };
     const watchable = executor ? [process, executor] : [process];
     // after an executor kill (the worker goes on), half the time a second stop while the worker
     // recovers: at one of its first commands, or a named step of them (a crash during recovery)
@@ -171,7 +175,7 @@ function crashPointArb(t: Targets): fc.Arbitrary<CrashPointFault> {
     return fc.record({
       kind: fc.constant('crash-point' as const),
       process: fc.constant(process),
-      counted: fc.constantFrom(...watchable).chain(watched),
+      counted: fc.constantFrom(...watchable).chain((watch) => countedCommandArb(t, watch)),
       action: fc.constantFrom(...actions),
       rejoin,
       then,

@@ -9,6 +9,7 @@ import { crashPoint, type CrashPointFault } from './crashPoint.ts';
 import { down, type DownFault } from './down.ts';
 import { kill, type KillFault } from './kill.ts';
 import { killExecutor, type KillExecutorFault } from './killExecutor.ts';
+import { lostReply, type LostReplyFault } from './lostReply.ts';
 import { pause, type PauseFault } from './pause.ts';
 import { redisRestart, type RedisRestartFault } from './redisRestart.ts';
 import { redisWipe, type RedisWipeFault } from './redisWipe.ts';
@@ -17,12 +18,12 @@ import type { BuiltinKindModule } from './shared.ts';
 import { bandwidth, latency, limitData, resetPeer, slicer, slowClose, timeout, type ToxicFault } from './toxics.ts';
 
 /** A fault of a built-in kind, as the union of the modules' fault types. */
-export type BuiltinFault = ToxicFault | DownFault | KillFault | KillExecutorFault | PauseFault | RestartFault | RedisRestartFault | RedisWipeFault | CrashPointFault;
+export type BuiltinFault = ToxicFault | DownFault | KillFault | KillExecutorFault | PauseFault | RestartFault | RedisRestartFault | RedisWipeFault | CrashPointFault | LostReplyFault;
 
 /** The built-in kinds. */
 export const BUILTIN_FAULT_KINDS: readonly BuiltinKindModule<BuiltinFault>[] = [
   latency, bandwidth, slowClose, timeout, resetPeer, slicer, limitData,
-  down, kill, killExecutor, pause, restart, redisRestart, redisWipe, crashPoint,
+  down, kill, killExecutor, pause, restart, redisRestart, redisWipe, crashPoint, lostReply,
 ];
 
 const builtins = new Map<string, FaultKindModule<Fault>>(BUILTIN_FAULT_KINDS.map((k) => [k.kind, k]));
@@ -49,7 +50,7 @@ export function maxDelayMs(fault: Fault, messageBytes: number): number {
   return findFaultKind(fault.kind)?.maxDelayMs?.(fault, messageBytes) ?? 0;
 }
 
-export { crashPoint, down, kill, killExecutor, pause, redisRestart, redisWipe, restart, bandwidth, latency, limitData, resetPeer, slicer, slowClose, timeout };
+export { crashPoint, down, kill, killExecutor, lostReply, pause, redisRestart, redisWipe, restart, bandwidth, latency, limitData, resetPeer, slicer, slowClose, timeout };
 export type { BuiltinKindModule } from './shared.ts';
 export type { CrashAction, CrashThen } from './crashPoint.ts';
 export { TRIGGER_COMMANDS } from './crashPoint.ts';
