@@ -13,7 +13,7 @@ import {
 } from '../../harness/nemesis/index.ts';
 
 // the test's own list of the built-in kinds (FaultKind): the table must hold each once
-const KINDS: FaultKind[] = ['latency', 'bandwidth', 'slow_close', 'timeout', 'reset_peer', 'slicer', 'limit_data', 'down', 'kill', 'kill-executor', 'pause', 'restart', 'redis-restart', 'redis-wipe', 'crash-point'];
+const KINDS: FaultKind[] = ['latency', 'bandwidth', 'slow_close', 'timeout', 'reset_peer', 'slicer', 'limit_data', 'down', 'kill', 'kill-executor', 'pause', 'restart', 'redis-restart', 'redis-wipe', 'crash-point', 'lost-reply'];
 const targets = {
   links: ['worker-1', 'keeper-1'], processes: ['orchestrator', 'worker-1', 'keeper-1'], workers: ['worker-1'],
   executors: { 'worker-1': 'worker-1-executor' },
@@ -41,8 +41,8 @@ describe('the built-in fault kinds', () => {
         if (k.family === 'link') expect(target).toMatch(/^link (worker-1|keeper-1)$/);
         if (k.family === 'redis') expect([target, resource]).toEqual(['redis', 'redis']);
         if (k.family === 'process') expect(resource).toMatch(/^process (orchestrator|worker-1|keeper-1)$/);
-        // toxics nest: they hold nothing; a link down holds the link
-        expect(resource === undefined).toBe(k.family === 'link' && kind !== 'down');
+        // toxics nest: they hold nothing; a link down (and a lost reply's) holds the link
+        expect(resource === undefined).toBe(k.family === 'link' && kind !== 'down' && kind !== 'lost-reply');
       }
     }
   });
