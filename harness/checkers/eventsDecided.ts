@@ -17,7 +17,7 @@
 // final heal, was left by every keeper (a takeover path that skips it, a reclaim that never runs).
 // A run whose final snapshot came sooner after the heal (live, mostly) is not judged on it.
 
-import type { History, ShapeEntry, Verdict } from '../history/types.ts';
+import type { History, Verdict } from '../history/types.ts';
 import { Findings } from './findings.ts';
 import { compareLogIds, observe, type Observations } from './observations.ts';
 
@@ -51,7 +51,7 @@ export function eventsDecided(history: History, obs: Observations = observe(hist
     }));
   }
   // stuck: pending past the system's promise, that long after the final heal
-  const promise = history.find((e): e is ShapeEntry => e.kind === 'shape')?.eventsDecidedWithinMs;
+  const promise = obs.shape?.eventsDecidedWithinMs;
   const healedAt = Math.max(0, ...obs.nemesis.filter((n) => n.type === 'end').map((n) => n.t));
   let stuck = 0;
   if (promise !== undefined && snapshot.t - healedAt >= promise) {
