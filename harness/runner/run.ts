@@ -110,23 +110,34 @@ export async function runOnce(env: RunEnvironment, plan: RunPlan): Promise<RunOu
     }
   })();
 
+  // what the system only publishes is listened to until the final snapshot has been read: a
+  // change published after the listening stopped would be in the snapshot and not in the log
+  let stopped: Promise<Heard> | undefined;
+  const stopListening = (): Promise<Heard> => (stopped ??= recording ? recording.stop() : Promise.resolve({ transitions: [], gaps: [] }));
   let settle: Settled;
-  let heard: Heard = { transitions: [], gaps: [] };
   try {
     await Promise.all([workload, playSchedule(env, plan.schedule, history)]);
     await healAll(env);
     settle = await settleAfterHeal(env, history, plan);
     await probeLiveness(env, history, client, runKey); // every worker up must still take new work (checker: progress)
+  } catch (err) {
+    await stopListening();
+    throw err;
   } finally {
     reading = false;
     await reader;
-    heard = (await recording?.stop()) ?? heard;
     starvation?.stop();
   }
 
   const collectStart = history.now();
-  await firstSnapshot(env, history, plan, settle);
-  const { transitions, executions } = await collectRun(env, history, heard);
+  let collected: { transitions: TransitionEntry[]; executions: ExecutionEntry[] };
+  try {
+    await firstSnapshot(env, history, plan, settle);
+    collected = await collectRun(env, history, stopListening);
+  } finally {
+    await stopListening();
+  }
+  const { transitions, executions } = collected;
   // every SUT process ended the run alive and idle: the next run may reuse them (a simulated
   // world is thrown away after its one run: nothing reuses it, and the check's reads are spared)
   env.processesReusable = !env.simulated && settle.allTerminal && (await idle(env, transitions, executions));
@@ -299,9 +310,15 @@ export function largestDelayMs(schedule: Schedule): number {
   return Math.max(0, ...schedule.map((step) => maxDelayMs(step.fault, MESSAGE_BYTES)));
 }
 
-/** Adds the SUT's own logs (transitions, executions), what was heard of it during the run, and a snapshot of its state, read over the harness's own connection, to the history. */
-export async function collectRun(env: RunEnvironment, history: HistoryRecorder, heard: Heard = { transitions: [], gaps: [] }): Promise<{ transitions: TransitionEntry[]; executions: ExecutionEntry[] }> {
+/**
+ * Adds the SUT's own logs (transitions, executions), what was heard of it during the run, and a
+ * snapshot of its state, read over the harness's own connection, to the history. `heard` may be
+ * what stops the listening: it is called once the snapshot has been read, so everything published
+ * before the snapshot is heard.
+ */
+export async function collectRun(env: RunEnvironment, history: HistoryRecorder, heard: Heard | (() => Promise<Heard>) = { transitions: [], gaps: [] }): Promise<{ transitions: TransitionEntry[]; executions: ExecutionEntry[] }> {
   const { transitions: logged, executions, snapshot } = await env.system.readFinalState(env.admin, history);
+  if (typeof heard === 'function') heard = await heard();
   const transitions = [...logged, ...heard.transitions];
   if (heard.gaps.length) snapshot.logGaps = heard.gaps;
   for (const e of [...transitions, ...executions]) history.add(e);
