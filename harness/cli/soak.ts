@@ -133,6 +133,23 @@ export function formatSettle(d: SoakSettle | null): string {
 
 const out = (s: string) => process.stdout.write(s + '\n');
 
+/**
+ * Makes a directory of its own at `base`, or, when another soak took that name (two soaks started
+ * in the same second), at `base-2`, `base-3`, ...: one soak never writes into another's reports.
+ */
+export function freshDir(base: string): string {
+  mkdirSync(path.dirname(base), { recursive: true });
+  for (let n = 1; ; n++) {
+    const dir = n === 1 ? base : `${base}-${n}`;
+    try {
+      mkdirSync(dir);
+      return dir;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+  }
+}
+
 /** Runs the soak's suites one after another; the exit code: 130 when interrupted, 1 when a suite failed. */
 export async function runSoak(o: SoakOptions): Promise<number> {
   const cwd = process.cwd();
@@ -141,8 +158,7 @@ export async function runSoak(o: SoakOptions): Promise<number> {
 
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
   // shards of one soak started in the same second (a Kubernetes Indexed Job) must not share a directory
-  const outDir = path.join(cwd, 'reports', 'soak', o.shard ? `${stamp}-shard${o.shard.index}of${o.shard.count}` : stamp);
-  mkdirSync(outDir, { recursive: true });
+  const outDir = freshDir(path.join(cwd, 'reports', 'soak', o.shard ? `${stamp}-shard${o.shard.index}of${o.shard.count}` : stamp));
 
   let child: ChildProcess | undefined;
   let interrupted = false;

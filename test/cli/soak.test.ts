@@ -52,3 +52,12 @@ describe('soak\'s suite options', () => {
     expect((await soak.soakOptionsOf(none)).suiteArgs).toEqual(['--no-sim']);
   });
 });
+
+describe('soak report directory', () => {
+  it('gives a second soak started in the same second a directory of its own', () => {
+    const base = join(root, 'reports', 'soak', '20261204T120000Z');
+    expect(soak.freshDir(base)).toBe(base);
+    expect(soak.freshDir(base)).toBe(`${base}-2`);
+    expect(soak.freshDir(base)).toBe(`${base}-3`);
+  });
+});
