@@ -140,8 +140,9 @@ function installHandlers(): void {
   const onSignal = (sig: NodeJS.Signals, code: number) => {
     process.once(sig, () => {
       void (async () => {
-        // quiet when everything was already stopped (a test worker ended by its runner)
-        if (registries.size > 0 || cleanups.size > 0) process.stderr.write(`\n${sig}: stopping everything the harness started\n`);
+        // quiet when everything was already stopped (a test worker ended by its runner), and in a
+        // process another one started with an IPC channel (a `--jobs` job): the parent says it once
+        if ((registries.size > 0 || cleanups.size > 0) && !process.channel) process.stderr.write(`\n${sig}: stopping everything the harness started\n`);
         const timer = setTimeout(() => process.exit(code), 5000);
         for (const fn of cleanups) await fn().catch(() => undefined);
         await Promise.all([...registries].map((r) => r.stopAll(1000)));
