@@ -26,7 +26,7 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { COMPILED, nodeCommand } from '../env/binaries.ts';
-import { onExitSync, onInterrupt } from '../env/processes.ts';
+import { leaveStopNoticeToParent, onExitSync, onInterrupt } from '../env/processes.ts';
 import { UsageError, type ChaosOptions } from '../config/options.ts';
 import { shardItems, shardLabel, type Shard } from '../config/shard.ts';
 import { writeReport, type ReportSummary } from '../report/index.ts';
@@ -83,9 +83,10 @@ export function jobReporters(o: ChaosOptions, log: (s: string) => void): Reporte
   ], log);
 }
 
-/** A job has an IPC channel to its parent: it disconnects when the parent is gone, even killed outright. */
+/** A job has an IPC channel to its parent: it disconnects when the parent is gone, even killed outright. Its parent says "stopping everything" for it. */
 function exitWithParent(): void {
   if (!process.channel) return;
+  leaveStopNoticeToParent();
   process.on('disconnect', () => process.exit(143));
 }
 

@@ -100,6 +100,13 @@ const registries = new Set<ProcessRegistry>();
 const cleanups = new Set<() => Promise<void>>();
 const exitHooks = new Set<() => void>();
 let handlersInstalled = false;
+/** false in a process whose parent says it for it (a `--jobs` job: leaveStopNoticeToParent) */
+let announceStop = true;
+
+/** An interrupt stops what this process started without saying so: its parent, interrupted too, says it once for all. */
+export function leaveStopNoticeToParent(): void {
+  announceStop = false;
+}
 
 /**
  * Stops every registered process on normal exit, Ctrl-C, SIGTERM and uncaught errors.
@@ -140,9 +147,9 @@ function installHandlers(): void {
   const onSignal = (sig: NodeJS.Signals, code: number) => {
     process.once(sig, () => {
       void (async () => {
-        // quiet when everything was already stopped (a test worker ended by its runner), and in a
-        // process another one started with an IPC channel (a `--jobs` job): the parent says it once
-        if ((registries.size > 0 || cleanups.size > 0) && !process.channel) process.stderr.write(`\n${sig}: stopping everything the harness started\n`);
+        // quiet when everything was already stopped (a test worker ended by its runner), and where
+        // the parent says it (leaveStopNoticeToParent)
+        if (announceStop && (registries.size > 0 || cleanups.size > 0)) process.stderr.write(`\n${sig}: stopping everything the harness started\n`);
         const timer = setTimeout(() => process.exit(code), 5000);
         for (const fn of cleanups) await fn().catch(() => undefined);
         await Promise.all([...registries].map((r) => r.stopAll(1000)));

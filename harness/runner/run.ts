@@ -115,23 +115,20 @@ export async function runOnce(env: RunEnvironment, plan: RunPlan): Promise<RunOu
   let stopped: Promise<Heard> | undefined;
   const stopListening = (): Promise<Heard> => (stopped ??= recording ? recording.stop() : Promise.resolve({ transitions: [], gaps: [] }));
   let settle: Settled;
-  try {
-    await Promise.all([workload, playSchedule(env, plan.schedule, history)]);
-    await healAll(env);
-    settle = await settleAfterHeal(env, history, plan);
-    await probeLiveness(env, history, client, runKey); // every worker up must still take new work (checker: progress)
-  } catch (err) {
-    await stopListening();
-    throw err;
-  } finally {
-    reading = false;
-    await reader;
-    starvation?.stop();
-  }
-
-  const collectStart = history.now();
+  let collectStart: number;
   let collected: { transitions: TransitionEntry[]; executions: ExecutionEntry[] };
   try {
+    try {
+      await Promise.all([workload, playSchedule(env, plan.schedule, history)]);
+      await healAll(env);
+      settle = await settleAfterHeal(env, history, plan);
+      await probeLiveness(env, history, client, runKey); // every worker up must still take new work (checker: progress)
+    } finally {
+      reading = false;
+      await reader;
+      starvation?.stop();
+    }
+    collectStart = history.now();
     await firstSnapshot(env, history, plan, settle);
     collected = await collectRun(env, history, stopListening);
   } finally {
