@@ -8,6 +8,7 @@ import { keeperCrash } from './keeper-crash.ts';
 import { keeperRace } from './keeper-race.ts';
 import { latency } from './latency.ts';
 import { longJobs } from './long-jobs.ts';
+import { longLostReply } from './long-lost-reply.ts';
 import { longOutage } from './long-outage.ts';
 import { lostReply } from './lost-reply.ts';
 import { mixed } from './mixed.ts';
@@ -22,5 +23,5 @@ import { workerCrash } from './worker-crash.ts';
 /** Every scenario, in the order `npm run chaos` runs them. */
 export const SCENARIOS: readonly Scenario[] = [
   latency, reorder, keeperRace, workerCrash, executorCrash, keeperCrash, takeover, crashPoints, lostReply, partition, pause, redisRestart, redisWipe,
-  longOutage, frontDoor, longJobs, compound, mixed, explore,
+  longOutage, longLostReply, frontDoor, longJobs, compound, mixed, explore,
 ];

@@ -9,7 +9,7 @@ import { jobsAfterHeal } from './common.ts';
  * more during and after it. A job's timeout is one of the timers an outage outlasts: a quarter of
  * the jobs have one of a few seconds, shorter than the outage.
  */
-const idleThenSteady = (): fc.Arbitrary<Workload> =>
+export const idleThenSteady = (): fc.Arbitrary<Workload> =>
   fc.tuple(
     workloadArb({ minTasks: 1, maxTasks: 3, maxDurationMs: 200, windowMs: 300, shortTimeoutWeight: 1 }),
     workloadArb({ minTasks: 3, maxTasks: 6, maxDurationMs: 300, fromMs: 2_500, windowMs: 22_000, shortTimeoutWeight: 1 }),
