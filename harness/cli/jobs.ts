@@ -16,17 +16,18 @@
 // parent), and the parent forwards SIGINT / SIGTERM to the groups, then merges what the jobs wrote
 // into a report marked incomplete. A job holds an IPC channel to the parent and exits when it
 // disconnects, so a parent killed outright (SIGKILL, the mutants bench's stop at the first failure)
-// leaves no job behind. A job that dies without results (a crash, exit 2 before it ran) becomes
+// leaves no job behind (its hidden directory is removed by the next `--jobs` run writing to the
+// same report directory). A job that dies without results (a crash, exit 2 before it ran) becomes
 // its scenarios, each `incomplete` with one line saying so; the other jobs' results are merged as
 // they are, and the gate exits 2 naming it.
 import { spawn } from 'node:child_process';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { COMPILED, nodeCommand } from '../env/binaries.ts';
-import { leaveStopNoticeToParent, onExitSync, onInterrupt } from '../env/processes.ts';
+import { leaveStopNoticeToParent, onExitSync, onInterrupt, pidAlive } from '../env/processes.ts';
 import { UsageError, type ChaosOptions } from '../config/options.ts';
 import { shardItems, shardLabel, type Shard } from '../config/shard.ts';
 import { writeReport, type ReportSummary } from '../report/index.ts';
@@ -145,6 +146,24 @@ function exitText(job: Job): string {
   return e.code !== null ? `exited with code ${e.code}` : `was killed by ${e.signal}`;
 }
 
+/** the hidden directory of one `--jobs` run under the report directory: its parent's pid, and when it started */
+const JOBS_DIR = /^\.jobs-(\d+)-\d+$/;
+
+/**
+ * Removes what `--jobs` runs whose parent is gone left under the report directory (a parent
+ * killed outright, SIGKILL, never removes its hidden directory): a directory is kept while a
+ * process of its pid lives (a run beside this one, or a pid reused: kept, harmless).
+ */
+export async function sweepStaleJobDirs(root: string): Promise<string[]> {
+  const names = await readdir(root).catch(() => [] as string[]);
+  const stale = names.filter((n) => {
+    const m = JOBS_DIR.exec(n);
+    return m !== null && !pidAlive(Number(m[1]));
+  });
+  for (const n of stale) await rm(path.join(root, n), { recursive: true, force: true });
+  return stale;
+}
+
 /**
  * Runs the suite as `count` jobs, merges what they wrote into the run's report, prints the table
  * and returns the merged gate's exit code. `argv` is the run's arguments as typed: every job gets
@@ -153,6 +172,7 @@ function exitText(job: Job): string {
 export async function runJobs(argv: readonly string[], o: ChaosOptions, count: number, baseline: ReportSummary | undefined, log: (s: string) => void): Promise<number> {
   const seed = o.suite.seed;
   const root = path.resolve(o.report.dir);
+  await sweepStaleJobDirs(root);
   const tmp = path.join(root, `.jobs-${process.pid}-${Date.now()}`);
   const jobs: Job[] = Array.from({ length: count }, (_, i) => {
     const shard = { index: i + 1, count };

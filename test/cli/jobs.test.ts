@@ -1,11 +1,11 @@
 // --jobs N: a simulated search as N shard processes of the CLI, merged into one report (harness/cli/jobs.ts).
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseOptions } from '../../harness/config/options.ts';
-import { jobCount } from '../../harness/cli/jobs.ts';
+import { jobCount, sweepStaleJobDirs } from '../../harness/cli/jobs.ts';
 import { childPids, pidAlive } from '../../harness/env/processes.ts';
 
 function chaos(args: string[]) {
@@ -79,6 +79,17 @@ describe('chaos --sim --jobs', () => {
     expect(r.code).toBe(2);
     expect(r.stderr.trim()).toMatch(message);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it("removes a hidden directory a --jobs run killed outright left (its pid is gone), never a living run's", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'chaos-jobs-'));
+    // a pid that was alive and is not: a child that has exited
+    const gone = spawnSync(process.execPath, ['-e', '']).pid!;
+    expect(pidAlive(gone)).toBe(false);
+    for (const n of [`.jobs-${gone}-1`, `.jobs-${process.pid}-2`, 'latest-run', '.jobs-notes']) mkdirSync(path.join(dir, n, 'job-1'), { recursive: true });
+    expect(await sweepStaleJobDirs(dir)).toEqual([`.jobs-${gone}-1`]);
+    expect(readdirSync(dir).sort()).toEqual([`.jobs-${process.pid}-2`, '.jobs-notes', 'latest-run'].sort());
+    expect(await sweepStaleJobDirs(path.join(dir, 'absent'))).toEqual([]);
   });
 
   it('defaults to the cores for a budgeted simulated search, at most one job per scenario, and to this process otherwise', () => {
