@@ -125,7 +125,7 @@ describe('the plans every scenario draws', () => {
     expect(moved.map((k) => `  '${k}': ${now[k] === undefined ? 'gone' : `'${now[k]}'`},`).join('\n')).toBe('');
   }, 120_000);
 
-  it('are told apart by the digest: two seeds, or one scenario against another, differ', async () => {
+  it("are told apart by the digest: one scenario's plans from another's, and the same plans digest the same", async () => {
     const reference = await SYSTEMS.find((s) => s.name === 'reference')!.load();
     const [a, b] = simScenarios('reference', REPO_REGISTRY);
     expect(planDigest(reference, a!)).not.toBe(planDigest(reference, b!));
