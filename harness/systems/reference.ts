@@ -36,12 +36,13 @@ export const reference: SystemModule = {
     // PROTOCOL.md: a worker's executor is `<worker id>-executor`; all of them share the `executor` link
     const executors = Object.fromEntries(ws.map((w) => [w, `${w}-executor`]));
     const ks = keeperIds(keepers);
-    // what each role sends in its steps (measured in simulated runs), for crash points that wait for one by name
+    // what each role sends in its steps (measured in simulated runs), for crash points that wait for one by name;
+    // a script's first call on a connection (after each reconnect too) goes as EVAL, later ones as EVALSHA (ioredis)
     const commands: Record<string, readonly string[]> = {
-      orchestrator: ['EVALSHA', 'MULTI', 'EXEC', 'HGETALL'],
+      orchestrator: ['EVAL', 'EVALSHA', 'MULTI', 'EXEC', 'HGETALL'],
       ...Object.fromEntries(ws.map((w) => [w, ['XREADGROUP', 'XAUTOCLAIM', 'HMGET', 'INCR', 'XADD', 'XACK', 'XCLAIM']])),
       ...Object.fromEntries(Object.values(executors).map((x) => [x, ['XADD', 'EXISTS']])),
-      ...Object.fromEntries(ks.map((k) => [k, ['XREADGROUP', 'EVALSHA', 'XAUTOCLAIM']])),
+      ...Object.fromEntries(ks.map((k) => [k, ['XREADGROUP', 'EVAL', 'EVALSHA', 'XAUTOCLAIM']])),
     };
     return { frontDoor: 'orchestrator', workers: ws, keepers: ks, links: linkNames(workers, keepers), executors, sharedLinks: { executor: Object.values(executors) }, commands };
   },

@@ -64,6 +64,22 @@ describe('a simulated crash point', () => {
     expect(String(start.detail?.why)).toMatch(/keeper-1 had no 1st ZADD command/);
   }, 60_000);
 
+  it('tells a script\'s first call on a connection (EVAL, as ioredis sends it) from the later ones (EVALSHA), as the reference system\'s command map names both', async () => {
+    const named = reference.shape(shape).commands!;
+    expect(named.orchestrator).toEqual(expect.arrayContaining(['EVAL', 'EVALSHA']));
+    expect(named['keeper-1']).toEqual(expect.arrayContaining(['EVAL', 'EVALSHA']));
+    const fired = async (process: string, command: string, nth: number) => {
+      const plan: RunPlan = { workload, schedule: [{ atMs: 0, durationMs: 3000, fault: { kind: 'crash-point', process, watch: process, command, nth, action: 'pause' } }], settleMs: 5000 };
+      const out = await simRunOnce(reference, shape, plan, 5);
+      return out.history.find((e): e is NemesisEntry => e.kind === 'nemesis' && e.type === 'start')!.outcome;
+    };
+    // one connection each, never cut: one EVAL (the first submit, the first event applied), then EVALSHA
+    expect(await fired('orchestrator', 'EVAL', 1)).toBe('ok');
+    expect(await fired('orchestrator', 'EVAL', 2)).toBe('empty');
+    expect(await fired('orchestrator', 'EVALSHA', 2)).toBe('ok');
+    expect(await fired('keeper-1', 'EVAL', 1)).toBe('ok');
+  }, 60_000);
+
   it('replays the same history from the same plan and seed', async () => {
     const plan: RunPlan = {
       workload,
