@@ -55,9 +55,47 @@ const noGroup = (key: string, group: string) => errorf`NOGROUP No such key '${ke
 
 // ---- XADD / XLEN / XRANGE / XDEL -----------------------------------------------------
 
+type TrimStrategy = { maxLen: number } | { minId: StreamId };
+
+/**
+ * A trimming strategy at argv[i] (MAXLEN or MINID, more than one argument after it: it has a
+ * threshold), as streamParseAddOrTrimArgsOrReply reads it for XADD and XTRIM: an optional `~`
+ * (approximate) or `=`, then the threshold; the strategy, whether approximate, and where its
+ * threshold is, or the error.
+ */
+function trimStrategyAt(argv: string[], i: number): { how: TrimStrategy; approx: boolean; at: number } | Reply {
+  let at = i + 1;
+  let approx = false;
+  if (argv.length - 1 - i >= 2 && (argv[at] === '~' || argv[at] === '=')) {
+    approx = argv[at] === '~';
+    at++;
+  }
+  if (argv[i]!.toLowerCase() === 'maxlen') {
+    const n = parseLL(argv[at]);
+    if (n === undefined) return NOT_INTEGER;
+    if (n < 0) return error('ERR The MAXLEN argument must be >= 0.');
+    return { how: { maxLen: n }, approx, at };
+  }
+  const id = strictId(argv[at]);
+  if (!id) return INVALID_ID;
+  return { how: { minId: id }, approx, at };
+}
+
+/** LIMIT's count at argv[i] (after LIMIT), or the error */
+function trimLimitAt(argv: string[], i: number): number | Reply {
+  const n = parseLL(argv[i]);
+  if (n === undefined) return NOT_INTEGER;
+  if (n < 0) return error('ERR The LIMIT argument must be >= 0.');
+  return n;
+}
+
+const NO_STRATEGY_FOR_LIMIT = error('ERR syntax error, LIMIT cannot be used without specifying a trimming strategy');
+const LIMIT_NOT_APPROX = error('ERR syntax error, LIMIT cannot be used without the special ~ option');
+const TWO_STRATEGIES = error('ERR syntax error, MAXLEN and MINID options at the same time are not compatible');
+
 function xadd(ctx: Ctx, argv: string[]): Reply {
   let noMkStream = false;
-  let trim: { kind: 'maxlen'; n: number } | { kind: 'minid'; id: StreamId } | undefined;
+  let trim: TrimStrategy | undefined;
   let approx = false;
   let limit: number | undefined;
   let idArg: { id?: StreamId; explicitMs?: number } = {};
@@ -67,36 +105,15 @@ function xadd(ctx: Ctx, argv: string[]): Reply {
     const opt = argv[i];
     const lower = opt.toLowerCase();
     if (opt === '*') break;
-    if ((lower === 'maxlen' || lower === 'minid') && more && trim) {
-      return error('ERR syntax error, MAXLEN and MINID options at the same time are not compatible');
-    }
-    if (lower === 'maxlen' && more) {
-      const next = argv[i + 1];
-      if (more >= 2 && next === '~') {
-        approx = true;
-        i++;
-      } else if (more >= 2 && next === '=') i++;
-      const n = parseLL(argv[i + 1]);
-      if (n === undefined) return NOT_INTEGER;
-      if (n < 0) return error('ERR The MAXLEN argument must be >= 0.');
-      i++;
-      trim = { kind: 'maxlen', n };
-    } else if (lower === 'minid' && more) {
-      const next = argv[i + 1];
-      if (more >= 2 && next === '~') {
-        approx = true;
-        i++;
-      } else if (more >= 2 && next === '=') i++;
-      const id = strictId(argv[i + 1]);
-      if (!id) return INVALID_ID;
-      i++;
-      trim = { kind: 'minid', id };
+    if ((lower === 'maxlen' || lower === 'minid') && more) {
+      if (trim) return TWO_STRATEGIES;
+      const r = trimStrategyAt(argv, i);
+      if (!('how' in r)) return r;
+      ({ how: trim, approx, at: i } = r);
     } else if (lower === 'limit' && more) {
-      const n = parseLL(argv[i + 1]);
-      if (n === undefined) return NOT_INTEGER;
-      if (n < 0) return error('ERR The LIMIT argument must be >= 0.');
+      const n = trimLimitAt(argv, ++i);
+      if (typeof n !== 'number') return n;
       limit = n;
-      i++;
     } else if (lower === 'nomkstream') {
       noMkStream = true;
     } else {
@@ -114,8 +131,8 @@ function xadd(ctx: Ctx, argv: string[]): Reply {
       break;
     }
   }
-  if (limit && !trim) return error('ERR syntax error, LIMIT cannot be used without specifying a trimming strategy');
-  if (limit !== undefined && !approx) return error('ERR syntax error, LIMIT cannot be used without the special ~ option');
+  if (limit && !trim) return NO_STRATEGY_FOR_LIMIT;
+  if (limit !== undefined && !approx) return LIMIT_NOT_APPROX;
   const fieldsAt = i + 1;
   const nFields = argv.length - fieldsAt;
   if (nFields < 2 || nFields % 2 === 1) return error("ERR wrong number of arguments for 'xadd' command");
@@ -147,7 +164,7 @@ function xadd(ctx: Ctx, argv: string[]): Reply {
   touch(ctx, key);
   if (trim) {
     // an approximate trim removes whole nodes only, at most LIMIT entries (10000 unless given)
-    s.trim(trim.kind === 'maxlen' ? { maxLen: trim.n } : { minId: trim.id }, approx, approx ? (limit ?? 10000) : 0);
+    s.trim(trim, approx, approx ? (limit ?? 10000) : 0);
   }
   ctx.server.signalReady(key);
   return idReply(id);
@@ -155,42 +172,26 @@ function xadd(ctx: Ctx, argv: string[]): Reply {
 
 /** XTRIM key MAXLEN|MINID [=|~] threshold [LIMIT count]: streamParseAddOrTrimArgsOrReply's checks, then the key */
 function xtrim(ctx: Ctx, argv: string[]): Reply {
-  let how: { maxLen: number } | { minId: StreamId } | undefined;
+  let how: TrimStrategy | undefined;
   let approx = false;
   let limit: number | undefined;
   for (let i = 2; i < argv.length; i++) {
     const more = argv.length - 1 - i;
     const lower = argv[i].toLowerCase();
     if ((lower === 'maxlen' || lower === 'minid') && more) {
-      if (how) return error('ERR syntax error, MAXLEN and MINID options at the same time are not compatible');
-      approx = false;
-      const next = argv[i + 1];
-      if (more >= 2 && next === '~') {
-        approx = true;
-        i++;
-      } else if (more >= 2 && next === '=') i++;
-      if (lower === 'maxlen') {
-        const n = parseLL(argv[i + 1]);
-        if (n === undefined) return NOT_INTEGER;
-        if (n < 0) return error('ERR The MAXLEN argument must be >= 0.');
-        how = { maxLen: n };
-      } else {
-        const id = strictId(argv[i + 1]);
-        if (!id) return INVALID_ID;
-        how = { minId: id };
-      }
-      i++;
+      if (how) return TWO_STRATEGIES;
+      const r = trimStrategyAt(argv, i);
+      if (!('how' in r)) return r;
+      ({ how, approx, at: i } = r);
     } else if (lower === 'limit' && more) {
-      const n = parseLL(argv[i + 1]);
-      if (n === undefined) return NOT_INTEGER;
-      if (n < 0) return error('ERR The LIMIT argument must be >= 0.');
+      const n = trimLimitAt(argv, ++i);
+      if (typeof n !== 'number') return n;
       limit = n;
-      i++;
     } else return SYNTAX;
   }
-  if (limit && !how) return error('ERR syntax error, LIMIT cannot be used without specifying a trimming strategy');
+  if (limit && !how) return NO_STRATEGY_FOR_LIMIT;
   if (!how) return error('ERR syntax error, XTRIM must be called with a trimming strategy');
-  if (limit !== undefined && !approx) return error('ERR syntax error, LIMIT cannot be used without the special ~ option');
+  if (limit !== undefined && !approx) return LIMIT_NOT_APPROX;
   const s = streamAt(ctx, argv[1]);
   if (s === 'wrongtype') return WRONGTYPE;
   if (!s) return ZERO;
