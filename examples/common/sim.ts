@@ -25,7 +25,6 @@ export function librarySim(roles: LibraryRoles): SimSystem {
   return {
     start(o, edges): SimProcess {
       const opened: Redis[] = [];
-      let crashed = false;
       const killed = new AbortController();
       const cut = (r: Redis) => r.disconnect(false);
       const options: RoleOptions = {
@@ -36,7 +35,8 @@ export function librarySim(roles: LibraryRoles): SimSystem {
         log: (line) => edges.log(line),
         opened: (r) => {
           opened.push(r);
-          if (crashed) cut(r);
+          // a connection opened after the kill (a reconnect racing it) is cut at once
+          if (killed.signal.aborted) cut(r);
         },
       };
       const starting: Promise<StartedRole> = o.role === 'front-door' ? roles.startProducer(options) : roles.startWorker({ ...options, leaseMs: o.leaseMs, concurrency: o.concurrency });
@@ -44,7 +44,6 @@ export function librarySim(roles: LibraryRoles): SimSystem {
         ready: starting,
         stop: async () => (await starting).close(),
         crash: () => {
-          crashed = true;
           killed.abort();
           for (const r of opened) cut(r);
           void starting.then((role) => role.crash?.(), () => undefined);
