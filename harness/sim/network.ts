@@ -409,7 +409,7 @@ export class SimNetwork implements DeliveryPolicy {
       else this.execute(q, item.argv!);
     }
     if (verdict === 'close' || verdict === 'pass-then-close') this.close(q, stream);
-    this.settle(q);
+    this.settle(q, dir === 'outbound' && verdict !== 'drop');
     this.lastStepQuiet = dir === 'inbound' && verdict === 'pass' && !watching && !q.clientGone && !q.serverGone;
     return true;
   }
@@ -551,15 +551,25 @@ export class SimNetwork implements DeliveryPolicy {
     this.settle(q);
   }
 
-  /** A half-closed connection finishes closing once its side's last message arrived. */
-  private settle(q: ConnQueue): void {
+  /**
+   * A half-closed connection finishes closing once its side's last message arrived. When that
+   * message was a reply just handed to the client (`replied`), the client reads the end in a step
+   * of its own: a socket reads its EOF in an I/O callback of its own, and what the reply set off
+   * (its promise callbacks) runs in between. Read in one go, the end came first: ioredis, closed
+   * while its ready check's reply was on its way (a frozen client's, held until it ran again),
+   * took the reply for a ready connection after the close and never reconnected.
+   */
+  private settle(q: ConnQueue, replied = false): void {
     if (q.clientGone && (q.serverGone || q.inbound.length === 0)) {
       if (!q.serverGone) {
         q.serverGone = true;
         this.engine.disconnect(q.socket.conn);
       }
       this.forget(q);
-    } else if (q.serverGone && !q.clientGone && q.outbound.length === 0) this.closeClient(q, 'end');
+    } else if (q.serverGone && !q.clientGone && q.outbound.length === 0) {
+      if (replied) this.after(0, () => this.closeClient(q, 'end'));
+      else this.closeClient(q, 'end');
+    }
   }
 
   private forget(q: ConnQueue): void {

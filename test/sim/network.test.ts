@@ -91,6 +91,29 @@ describe('SimNetwork', () => {
     a.r.disconnect();
   });
 
+  it("hands a frozen client the reply it holds before the server's close, in a step of its own: ioredis closed during its ready check reconnects", async () => {
+    const w = world();
+    const e = new Endpoint('worker-1', 'worker-1');
+    // frozen the moment Redis has run its ready check (INFO), before the reply gets back
+    const frozen = new Promise<void>((r) => w.network.watch('worker-1', 'INFO', 1, () => {
+      w.network.setPaused(e, true);
+      r();
+    }));
+    const a = w.client('worker-1', e);
+    const seen: string[] = [];
+    a.r.on('ready', () => seen.push('ready'));
+    a.r.on('close', () => seen.push('close'));
+    await w.run(frozen);
+    // a timeout toxic closes the connection while its client is frozen (Toxiproxy closes both sides)
+    w.network.addToxic('worker-1', 't', { type: 'timeout', stream: 'upstream', timeoutMs: 100 });
+    await w.run(new Promise((r) => setTimeout(r, 500)));
+    w.network.removeToxic('worker-1', 't');
+    w.network.setPaused(e, false);
+    // the held reply first (the client is ready for a moment), then the end, then a reconnect that works
+    expect((await w.run(a.r.set('k', 'v'))).value).toBe('OK');
+    expect(seen.slice(0, 3)).toEqual(['ready', 'close', 'ready']);
+  });
+
   it('keeps one connection in order under jitter', async () => {
     const w = world(7);
     const a = w.client('worker-1');
