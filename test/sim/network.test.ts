@@ -114,6 +114,18 @@ describe('SimNetwork', () => {
     expect(seen.slice(0, 3)).toEqual(['ready', 'close', 'ready']);
   });
 
+  it("hands QUIT's reply to the caller before the connection's close and end (as redis-server's socket, test/sim/redis-differential.test.ts)", async () => {
+    const w = world();
+    const a = w.client('worker-1');
+    await w.run(a.r.ping());
+    const seen: string[] = [];
+    a.r.on('close', () => seen.push('close'));
+    a.r.on('end', () => seen.push('end'));
+    await w.run(a.r.quit().then((v) => seen.push(`quit ${v}`)));
+    await w.run(new Promise((r) => setTimeout(r, 10)));
+    expect(seen).toEqual(['quit OK', 'close', 'end']);
+  });
+
   it('keeps one connection in order under jitter', async () => {
     const w = world(7);
     const a = w.client('worker-1');

@@ -598,4 +598,22 @@ describe('ioredis through the in-memory connector', () => {
       viaReal.disconnect();
     }
   });
+
+  it("hands QUIT's reply to the caller before the connection's close and end, as redis-server's socket does", async () => {
+    const order = async (r: Redis) => {
+      await r.ping();
+      const seen: string[] = [];
+      r.on('close', () => seen.push('close'));
+      r.on('end', () => seen.push('end'));
+      await r.quit().then((v) => seen.push(`quit ${v}`));
+      // the close and end come in later turns
+      for (let i = 0; i < 20 && seen.length < 3; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+      return seen;
+    };
+    const viaReal = pair.server.client({ retryStrategy: () => null });
+    const viaSim = new Redis({ ...simConnectorFor(new SimRedis({ now: () => Date.now() })), retryStrategy: () => null });
+    const real = await order(viaReal);
+    expect(real).toEqual(['quit OK', 'close', 'end']);
+    expect(await order(viaSim)).toEqual(real);
+  });
 });
