@@ -11,9 +11,8 @@ import { idleThenSteady } from './long-outage.ts';
  * between two commands of one piece of work (a job handed over and not yet started, an outcome
  * told and not yet published, a batch read and not yet applied) and outlasts the timers around
  * it: blocking timeouts, watchdogs, leases, a job's own timeout (a quarter of the jobs have one
- * of 2–8 s). Half the time the process (or, on the executors' shared link, a worker whose
- * executor the cut holds too) is stopped at one of its next commands while the link is down. The
- * workload is long-outage's: a few jobs first, then submissions before, during and
+ * of 2–8 s). Half the time the process is stopped too at one of its next commands while its link
+ * is down. The workload is long-outage's: a few jobs first, then submissions before, during and
  * after the outage. Every job submitted after the heal must still run.
  */
 export const longLostReply: Scenario = {

@@ -8,9 +8,8 @@ import { faultWhileInFlight } from './common.ts';
  * or a named step (a script, a read of new work, an acknowledgement), its link goes down before
  * the reply gets back, for up to 2.5 s. The command ran; its sender does not know. A client that
  * resends what went unanswered runs it a second time; a blocking read's entries are delivered in
- * Redis and never reach their reader. Half the time the process (or, on the executors' shared
- * link, a worker whose executor the cut holds too) is stopped at one of its next commands while
- * the link is down. One keeper (the default), so no other keeper covers for the one cut off.
+ * Redis and never reach their reader. Half the time the process is stopped too at one of its next
+ * commands while the link is down. One keeper (the default), so no other keeper covers for the one cut off.
  * Every command boundary of every role is a candidate; the seed picks one.
  */
 export const lostReply: Scenario = {

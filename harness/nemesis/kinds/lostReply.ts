@@ -10,10 +10,9 @@ import { COLOURS, type BuiltinKindModule } from './shared.ts';
  * the command ran, its sender never hears so, and the link stays down until the heal. A client
  * that resends what went unanswered after a reconnect (ioredis does, by default) runs it twice; a
  * blocking read's entries are delivered to it in Redis and never reach it. With `then`: a second
- * stop of `process` (the watched role, or the executor's worker; when the cut link is shared, any
- * worker whose executor it carries), armed the moment the first fires, at its `then.nth` command
- * while the link is still down (what it does meanwhile, it does without what the cut link
- * carries). Simulation only: live it is an empty step.
+ * stop of `process` (the watched role, or the executor's worker), armed the moment the first
+ * fires, at its `then.nth` command while the link is still down (what it does meanwhile, it does
+ * without what the cut link carries). Simulation only: live it is an empty step.
  */
 export type LostReplyFault = { kind: 'lost-reply'; link: string; process: string; watch: string; command: string; nth: number; then?: CrashThen };
 
@@ -59,50 +58,17 @@ export const lostReply: BuiltinKindModule<LostReplyFault> = {
 };
 
 /**
- * The workers other than `process` whose executors travel on the shared link `process`'s executor
- * travels on: a cut of that link holds their executors' traffic as well.
- */
-function linkPeers(t: Targets, process: string): string[] {
-  const executor = t.executors?.[process];
-  const link = executor === undefined ? undefined : linkOf(t, executor);
-  if (link === undefined || link === linkOf(t, process)) return [];
-  return Object.entries(t.executors ?? {})
-    .filter(([worker, e]) => worker !== process && t.processes.includes(worker) && linkOf(t, e) === link)
-    .map(([worker]) => worker);
-}
-
-/** A second stop drawn for `from`, moved onto `to` (its own commands for its, its executor's for its executor's). */
-function moveSecondStop(t: Targets, then: CrashThen, from: string, to: string): CrashThen {
-  const watch = then.watch === from ? to : then.watch === t.executors?.[from] ? t.executors?.[to] : undefined;
-  if (watch === undefined) return then;
-  const named = then.command === '*' || (t.commands?.[watch] ?? []).includes(then.command) || !t.commands?.[watch];
-  return { ...then, watch, command: named ? then.command : '*' };
-}
-
-/**
  * A lost reply on one process's traffic (its own, or its executor's): any command or a named one,
- * as a crash point counts them; half the time a second stop while the link is down, of the process,
- * or, when the cut link is shared (the executors'), of any worker whose executor it carries: one
- * whose executor goes on running cut off while the worker itself still reaches Redis.
+ * as a crash point counts them; half the time a second stop of the process while the link is down.
  */
 function lostReplyArb(t: Targets): fc.Arbitrary<LostReplyFault> {
   const watchable = (process: string) => [process, ...(t.executors?.[process] ? [t.executors[process]!] : [])].filter((w) => linkOf(t, w) !== undefined);
   const processes = t.processes.filter((p) => watchable(p).length > 0);
   if (processes.length === 0) throw new Error('lost-reply: no process has a link of its own or a shared one (Targets.links)');
-  return fc.constantFrom(...processes).chain((process) => {
-    const peers = linkPeers(t, process);
-    return fc.record({
+  return fc.constantFrom(...processes).chain((process) =>
+    fc.record({
       counted: fc.constantFrom(...watchable(process)).chain((watch) => countedCommandArb(t, watch)),
       then: fc.option(secondStopArb(t, process), { nil: undefined, freq: 2 }),
-      // (drawn only where a shared link has peers: every other system's plans stay as they were)
-      ...(peers.length > 0 ? { struck: fc.constantFrom(process, ...peers) } : {}),
-    }).map(({ counted, then, struck }): LostReplyFault => {
-      const link = linkOf(t, counted.watch)!;
-      const moved = then !== undefined && struck !== undefined && struck !== process && link !== linkOf(t, process);
-      return {
-        kind: 'lost-reply', link, process: moved ? struck : process, ...counted,
-        ...(then ? { then: moved ? moveSecondStop(t, then, process, struck) : then } : {}),
-      };
-    });
-  });
+    }).map(({ counted, then }): LostReplyFault => ({ kind: 'lost-reply', link: linkOf(t, counted.watch)!, process, ...counted, ...(then ? { then } : {}) })),
+  );
 }
