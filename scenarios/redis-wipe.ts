@@ -27,7 +27,7 @@ const jobAfterWipe: CoverageGoal = {
  * The wipe and, half the time, one part away while Redis comes back empty (a failover while a
  * consumer is partitioned or stopped): a role's link down or a process paused from a moment inside
  * the wipe's window until 0.3–3 s after its heal. Whoever is back first re-creates the streams and
- * groups it uses; what the others' peers send meanwhile meets a Redis that has not got them yet.
+ * groups it uses; what the others send meanwhile meets a Redis that has not got them yet.
  */
 function wipeArb({ targets }: ScenarioContext): fc.Arbitrary<Schedule> {
   const wipe = scheduleArb(['redis-wipe'], targets, { fromMs: 400, windowMs: 1_200, minDurationMs: 100, maxDurationMs: 1_500, maxSteps: 1 });
