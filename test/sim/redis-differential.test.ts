@@ -604,10 +604,10 @@ describe('ioredis through the in-memory connector', () => {
       await r.ping();
       const seen: string[] = [];
       r.on('close', () => seen.push('close'));
-      r.on('end', () => seen.push('end'));
+      const ended = new Promise<void>((resolve) => r.once('end', () => resolve(void seen.push('end'))));
       await r.quit().then((v) => seen.push(`quit ${v}`));
       // the close and end come in later turns
-      for (let i = 0; i < 20 && seen.length < 3; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+      await ended;
       return seen;
     };
     const viaReal = pair.server.client({ retryStrategy: () => null });

@@ -427,9 +427,10 @@ export class SimSocket extends Duplex implements SimLink {
       const replies = this.outbox;
       this.outbox = [];
       this.push(new SimReplies(replies));
-      // the end after a last reply (QUIT's) is read in a turn of its own, as a socket reads its
-      // EOF in an I/O callback of its own: what the reply set off (its promise callbacks) runs
-      // first. (Through SimNetwork the network times the end itself: keepOpen.)
+      // the end after a last reply (QUIT's, or a network's hang-up in the step that delivered a
+      // reply) is read in a turn of its own, as a socket reads its EOF in an I/O callback of its
+      // own: what the reply set off (its promise callbacks) runs first. (SimNetwork.settle also
+      // defers a hang-up right after a delivered reply by a step: the two overlap there.)
       if (this.ending) {
         this.flushScheduled = true;
         setImmediate(() => this.flush());
