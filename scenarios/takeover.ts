@@ -9,7 +9,7 @@ const asNewConsumers = (schedule: fc.Arbitrary<Schedule>) =>
   schedule.map((steps) => steps.map((s) => ({ ...s, fault: renamed(s.fault) })));
 
 const renamed = (f: Fault): Fault =>
-  f.kind === 'kill' ? { ...f, rejoin: 'new' } : f.kind === 'crash-point' ? { ...f, action: 'kill', rejoin: 'new' } : f;
+  f.kind === 'kill' || f.kind === 'poison-job' ? { ...f, rejoin: 'new' } : f.kind === 'crash-point' ? { ...f, action: 'kill', rejoin: 'new' } : f;
 
 /**
  * Workers and keepers SIGKILLed and never back under their own name, as when consumer names come
@@ -17,7 +17,8 @@ const renamed = (f: Fault): Fault =>
  * pending under its name until another consumer takes it over. Each run kills a worker and a
  * keeper (nearly always both: a schedule shrinks to the one that matters), so both takeover paths
  * are needed in every run. In simulation some kills land at crash points, the moment the role's
- * n-th command has run.
+ * n-th command has run, and some workers' kills follow a poison job: whichever worker runs it dies,
+ * 1–4 times over a window of 4–15 s, so one job is taken over again and again.
  */
 export const takeover: Scenario = {
   name: 'takeover',
@@ -32,7 +33,11 @@ export const takeover: Scenario = {
     const roles = { worker: workers, keeper: keepers };
     const killOf = (role: 'worker' | 'keeper') => {
       const on = { ...targets, processes: roles[role] };
-      return stepArb(fc.oneof(...kinds.map((k) => faultArb(k, on))), { fromMs: 150, windowMs: 1400, minDurationMs: 100, maxDurationMs: 3000 });
+      const kill = stepArb(fc.oneof(...kinds.map((k) => faultArb(k, on))), { fromMs: 150, windowMs: 1400, minDurationMs: 100, maxDurationMs: 3000 });
+      if (role === 'keeper' || !simulated) return kill;
+      // a poison job's window: long enough for its holders to die one after another, each job taken over after a lease
+      const poison = stepArb(faultArb('poison-job', on), { fromMs: 150, windowMs: 1400, minDurationMs: 4000, maxDurationMs: 15000 });
+      return fc.oneof({ weight: 2, arbitrary: kill }, { weight: 1, arbitrary: poison });
     };
     return asNewConsumers(schedulePer(keepers.length ? ['worker', 'keeper'] : ['worker'], (k) => killOf(k as 'worker' | 'keeper')));
   },

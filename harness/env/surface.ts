@@ -119,4 +119,18 @@ export interface RunEnvironment {
    * Absent live: Toxiproxy does not see commands.
    */
   commandTrigger?(watch: string, command: string, nth: number): { fired: Promise<void>; cancel(): void };
+  /**
+   * A payload's trigger, where this environment runs the payloads itself (the simulation):
+   * `fired` settles with the next payload start from now (of job `jobId` when given) and the
+   * process it started under (a worker, whose executor or itself ran it), before the payload has
+   * run a moment. Absent live: the harness learns of a start only from the system's log, later.
+   */
+  payloadTrigger?(jobId?: string): { fired: Promise<PayloadStart>; cancel(): void };
+}
+
+/** A payload start as a payload trigger sees it: which job and attempt, under which process (a worker). */
+export interface PayloadStart {
+  jobId: string;
+  attempt: number;
+  process: string;
 }

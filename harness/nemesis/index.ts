@@ -33,39 +33,58 @@ export async function playSchedule(env: RunEnvironment, schedule: Schedule, hist
   await Promise.all(schedule.map(async (step, stepId) => {
     const mod = kindOf(step.fault);
     // a step is recorded as what it did (a crash point: a kill, a pause, an executor kill, with its trigger)
-    const recorded = mod.recordedAs?.(step.fault);
-    const hitFault = recorded?.fault ?? step.fault;
-    const base = { kind: 'nemesis' as const, stepId, fault: hitFault.kind, target: targetOf(hitFault) };
+    let recorded = mod.recordedAs?.(step.fault);
+    let hitFault = recorded?.fault ?? step.fault;
     await sleepUntil(history, step.atMs);
     const healAt = sleepUntil(history, step.atMs + step.durationMs);
     // the step starts when its injection begins: what the fault sets off (a worker re-running the
     // job of its killed executor) can follow within the same millisecond, before inject returns
     let startedAt = history.now();
     // what the injection did: a failed or empty one is recorded as such and never counts as a fault
-    // a further fault the step sets off (a crash point's `then`): its own start now, its end at the step's heal,
-    // under a step id past the schedule's (one per step)
-    let further: { kind: 'nemesis'; stepId: number; fault: string; target: string } | undefined;
+    // further faults the step sets off (a crash point's `then`, a poison job's later strikes): each
+    // its own start now and its end at end() or the step's heal, under a step id past the
+    // schedule's (the k-th further of step s: (k + 1) * schedule.length + s, unique in the run)
+    const furthers: { end(): void }[] = [];
     const also = (fault: Fault, detail: Record<string, unknown> = {}) => {
-      further = { kind: 'nemesis', stepId: schedule.length + stepId, fault: fault.kind, target: targetOf(fault) };
+      const further = { kind: 'nemesis' as const, stepId: (furthers.length + 1) * schedule.length + stepId, fault: fault.kind, target: targetOf(fault) };
       history.add({ ...further, t: history.now(), type: 'start', outcome: 'ok', ...familyOf(fault), detail: { ...fault, ...detail } });
+      let open = true;
+      const handle = { end: () => {
+        if (open) history.add({ ...further, t: history.now(), type: 'end' });
+        open = false;
+      } };
+      furthers.push(handle);
+      return handle;
     };
+    let endedEarly: Promise<void> | undefined;
     const injected = await mod.inject(env, step.fault, stepId, { healAt, also }).then(
       (r): { outcome: InjectOutcome; note?: Record<string, string> } => {
         if (r && 'empty' in r) return { outcome: 'empty', note: { why: r.empty } };
-        // a triggered step starts when its trigger fired
-        if (r && 'fired' in r) startedAt = history.now();
+        // a triggered step starts when its trigger fired, as what it did when only the trigger could say
+        if (r && 'fired' in r) {
+          startedAt = history.now();
+          if (r.as) {
+            recorded = { fault: r.as.fault, detail: r.as.detail };
+            hitFault = r.as.fault;
+            endedEarly = r.as.ended;
+          }
+        }
         return { outcome: 'ok' };
       },
       (e: unknown) => ({ outcome: 'failed' as const, note: { error: String(e) } }),
     );
+    const base = { kind: 'nemesis' as const, stepId, fault: hitFault.kind, target: targetOf(hitFault) };
     // what it hit, where the environment says (the docker environment: a container and the operation on it)
     const resource = resourceOf(step.fault);
     const hit = injected.outcome === 'ok' && resource !== undefined ? env.lastOperation?.(resource) : undefined;
     history.add({ ...base, t: startedAt, type: 'start', outcome: injected.outcome, ...familyOf(hitFault), detail: { ...hitFault, ...recorded?.detail, ...injected.note, ...(hit ? { hit: { ...hit } } : {}) } });
+    // a step that says when what it did was over ends there, if that is before its heal
+    const endedFirst = endedEarly ? await Promise.race([endedEarly.then(() => true), healAt.then(() => false)]) : false;
+    if (endedFirst) history.add({ ...base, t: history.now(), type: 'end' });
     await healAt;
     const healError = await mod.heal(env, step.fault, stepId).then(() => undefined, (e: unknown) => String(e));
-    history.add({ ...base, t: history.now(), type: 'end', ...(healError ? { detail: { error: healError } } : {}) });
-    if (further) history.add({ ...further, t: history.now(), type: 'end' });
+    if (!endedFirst || healError) history.add({ ...base, t: history.now(), type: 'end', ...(healError ? { detail: { error: healError } } : {}) });
+    for (const f of furthers) f.end();
   }));
 }
 

@@ -43,7 +43,7 @@ export interface FaultKindModule<F extends { kind: string } = CustomFault> {
    * as a fault); `{ fired: true }` when it waited for a trigger and hit then (the step starts at
    * that instant, not when it was armed). `window.healAt` settles at the step's heal.
    */
-  inject(env: RunEnvironment, fault: F, stepId: number, window: StepWindow): Promise<void | { empty: string } | { fired: true }>;
+  inject(env: RunEnvironment, fault: F, stepId: number, window: StepWindow): Promise<void | { empty: string } | Fired>;
   /** undoes it at the step's heal (the run's final heal brings every process, link and Redis back regardless) */
   heal(env: RunEnvironment, fault: F, stepId: number): Promise<void>;
   /** its family (recorded on the step's start entry, read by the checkers); absent: none of them (judged over its window) */
@@ -74,6 +74,17 @@ export interface FaultKindModule<F extends { kind: string } = CustomFault> {
    * Absent: the fault itself.
    */
   recordedAs?(fault: F): { fault: Fault; detail?: Record<string, unknown> };
+}
+
+/**
+ * A triggered step that hit: it starts at that instant. With `as`, what it did, when only its
+ * trigger could say (a poison job: the kill of whichever worker ran the job first): the step is
+ * recorded as that fault (not as its own kind, nor its `recordedAs`), and ends when `ended`
+ * settles if that comes before the step's heal (the struck worker back before the step is over).
+ */
+export interface Fired {
+  fired: true;
+  as?: { fault: Fault; detail?: Record<string, unknown>; ended?: Promise<void> };
 }
 
 const KIND = /^[a-z0-9][a-z0-9-]*:[a-z0-9][a-z0-9-]*$/;

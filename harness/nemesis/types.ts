@@ -21,8 +21,11 @@ export type FaultKind = BuiltinFault['kind'];
 /** What an injection sees of its step: when it heals, and how to record a second fault it sets off within it. */
 export interface StepWindow {
   healAt: Promise<void>;
-  /** records a further fault of this step, in place from now until the step's heal (a crash point's `then`) */
-  also?: (fault: Fault, detail?: Record<string, unknown>) => void;
+  /**
+   * records a further fault of this step (a crash point's `then`, a poison job's later strikes), in
+   * place from now until `end()` or the step's heal, whichever comes first; a step may record several
+   */
+  also?: (fault: Fault, detail?: Record<string, unknown>) => { end(): void };
 }
 
 /** A timed step of a schedule: inject at `atMs` after the run starts, heal `durationMs` later. */

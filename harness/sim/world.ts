@@ -10,7 +10,7 @@
 
 import type { Rejoin } from '../nemesis/types.ts';
 import { Redis } from 'ioredis';
-import type { LinkControl, ProcessControl, RedisControl, RunEnvironment } from '../env/surface.ts';
+import type { LinkControl, PayloadStart, ProcessControl, RedisControl, RunEnvironment } from '../env/surface.ts';
 import type { HistoryRecorder } from '../history/recorder.ts';
 import type { PayloadStartEntry } from '../history/types.ts';
 import type { Payload } from '../instrument/index.ts';
@@ -86,6 +86,8 @@ export class SimWorld implements RunEnvironment {
   private readonly rejoins = new Map<string, number>();
   /** every payload started at the payload edge, as the world saw it (virtual wall-clock ms) */
   private readonly starts: { wallMs: number; jobId: string; attempt: number; executorId: string }[] = [];
+  /** payload triggers armed (payloadTrigger): each fires once, at the next start of its job (or any) */
+  private readonly payloadWatches = new Set<{ jobId?: string; fire: (start: PayloadStart) => void }>();
 
   constructor(
     readonly shape: SimShape,
@@ -127,7 +129,11 @@ export class SimWorld implements RunEnvironment {
         return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
       },
       log: (line) => this.log(role, id, line),
-      runPayload: (payload, start) => this.payload(payload, start.jobId, start.attempt, id),
+      runPayload: (payload, start) => {
+        const run = this.payload(payload, start.jobId, start.attempt, id);
+        this.payloadStarted({ jobId: start.jobId, attempt: start.attempt, process: role.endpoint.name });
+        return run;
+      },
       child: (childId, crash) => {
         const child: Child = { endpoint: new Endpoint(this.linkOf(childId, endpoint.link), childId, this.ownerOf(role)), crash };
         // the endpoint exists before the child's first connection; a frozen parent's child is born frozen
@@ -340,6 +346,22 @@ export class SimWorld implements RunEnvironment {
     const fired = new Promise<void>((r) => (fire = r));
     const cancel = this.network.watch(watch, command, nth, fire);
     return { fired, cancel };
+  }
+
+  payloadTrigger(jobId?: string): { fired: Promise<PayloadStart>; cancel(): void } {
+    let fire!: (start: PayloadStart) => void;
+    const fired = new Promise<PayloadStart>((r) => (fire = r));
+    const w = { jobId, fire };
+    this.payloadWatches.add(w);
+    return { fired, cancel: () => this.payloadWatches.delete(w) };
+  }
+
+  private payloadStarted(start: PayloadStart): void {
+    for (const w of [...this.payloadWatches]) {
+      if (w.jobId !== undefined && w.jobId !== start.jobId) continue;
+      this.payloadWatches.delete(w);
+      w.fire(start);
+    }
   }
 
   drained(): boolean {

@@ -13,7 +13,7 @@ import {
 } from '../../harness/nemesis/index.ts';
 
 // the test's own list of the built-in kinds (FaultKind): the table must hold each once
-const KINDS: FaultKind[] = ['latency', 'bandwidth', 'slow_close', 'timeout', 'reset_peer', 'slicer', 'limit_data', 'down', 'kill', 'kill-executor', 'pause', 'restart', 'redis-restart', 'redis-wipe', 'crash-point', 'lost-reply'];
+const KINDS: FaultKind[] = ['latency', 'bandwidth', 'slow_close', 'timeout', 'reset_peer', 'slicer', 'limit_data', 'down', 'kill', 'kill-executor', 'pause', 'restart', 'redis-restart', 'redis-wipe', 'crash-point', 'lost-reply', 'poison-job'];
 const targets = {
   links: ['worker-1', 'keeper-1'], processes: ['orchestrator', 'worker-1', 'keeper-1'], workers: ['worker-1'],
   executors: { 'worker-1': 'worker-1-executor' },
@@ -40,7 +40,8 @@ describe('the built-in fault kinds', () => {
         const resource = resourceOf(f);
         if (k.family === 'link') expect(target).toMatch(/^link (worker-1|keeper-1)$/);
         if (k.family === 'redis') expect([target, resource]).toEqual(['redis', 'redis']);
-        if (k.family === 'process') expect(resource).toMatch(/^process (orchestrator|worker-1|keeper-1)$/);
+        // a poison job strikes whichever worker runs its job: it holds a resource of its own
+        if (k.family === 'process') expect(resource).toMatch(kind === 'poison-job' ? /^poison-job$/ : /^process (orchestrator|worker-1|keeper-1)$/);
         // toxics nest: they hold nothing; a link down (and a lost reply's) holds the link
         expect(resource === undefined).toBe(k.family === 'link' && kind !== 'down' && kind !== 'lost-reply');
       }
@@ -135,5 +136,51 @@ describe('playSchedule', () => {
     expect(calls).toContain('disable keeper-1');
     expect(calls).toContain('remove worker-1 step-0-latency');
     expect(calls).toContain('enable keeper-1');
+  });
+
+  it('records a triggered step as what it did when only its trigger could say, ended early when that is over, and each further fault with its own end', async () => {
+    const { env, calls } = fakeEnv();
+    const history = new HistoryRecorder();
+    const wait = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+    // strikes a process known only when the trigger fires, back 10 ms later; two more strikes under the same step
+    const strikes: FaultKindModule = {
+      kind: 'kinds-test:strikes', summary: 'three strikes', target: () => 'whoever', family: 'process',
+      async inject(_env, _f, _id, window) {
+        await wait(5);
+        calls.push('strike 1');
+        const ended = wait(10);
+        void (async () => {
+          for (const n of [2, 3]) {
+            await wait(15);
+            const record = window.also!({ kind: 'kill', process: `worker-${n}` }, { strike: n });
+            await wait(n === 2 ? 10 : 1000);
+            record.end();
+          }
+        })();
+        return { fired: true, as: { fault: { kind: 'kill', process: 'worker-1' }, detail: { strike: 1 }, ended } };
+      },
+      async heal() { calls.push('heal'); },
+    };
+    registerFaultKinds([strikes]);
+    await playSchedule(env, [{ atMs: 0, durationMs: 300, fault: { kind: 'kinds-test:strikes' } }], history);
+    const entries = history.entries.filter((e): e is NemesisEntry => e.kind === 'nemesis');
+    const seen = entries.map((e) => [e.stepId, e.type, e.fault, e.target, e.type === 'start' ? e.detail?.strike : undefined]);
+    expect(seen).toEqual([
+      [0, 'start', 'kill', 'worker-1', 1],
+      [0, 'end', 'kill', 'worker-1', undefined],
+      [1, 'start', 'kill', 'worker-2', 2],
+      [1, 'end', 'kill', 'worker-2', undefined],
+      [2, 'start', 'kill', 'worker-3', 3],
+      // the third was not over by the heal: it ends there
+      [2, 'end', 'kill', 'worker-3', undefined],
+    ]);
+    const at = (id: number, type: string) => entries.find((e) => e.stepId === id && e.type === type)!.t;
+    // the first strike starts when it fired, recorded with the kill's family, and ends with what it did (10 ms), before the next starts;
+    // the third was still in place at the heal (300 ms)
+    expect(entries[0]!.family).toBe('process');
+    expect(at(0, 'start')).toBeGreaterThanOrEqual(4);
+    expect(at(0, 'end') - at(0, 'start')).toBeGreaterThanOrEqual(9);
+    expect(at(2, 'end')).toBeGreaterThanOrEqual(299);
+    expect(calls).toEqual(['strike 1', 'heal']);
   });
 });

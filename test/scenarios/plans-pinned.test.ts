@@ -30,7 +30,7 @@ const PINNED: Record<string, string> = {
   'reference worker-crash': '37010d537991b72d',
   'reference executor-crash': 'ffe0643d1f0ef8f8',
   'reference keeper-crash': '8eb3dcb150d822f7',
-  'reference takeover': 'd7e3ce2eb4af8926',
+  'reference takeover': 'beefa80e675ac1e0',
   'reference crash-points': 'ff91f96361e1d46a',
   'reference lost-reply': '864c4cfd50282621',
   'reference partition': '7c9395957b17738a',

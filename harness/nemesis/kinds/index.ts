@@ -11,6 +11,7 @@ import { kill, type KillFault } from './kill.ts';
 import { killExecutor, type KillExecutorFault } from './killExecutor.ts';
 import { lostReply, type LostReplyFault } from './lostReply.ts';
 import { pause, type PauseFault } from './pause.ts';
+import { poisonJob, type PoisonJobFault } from './poisonJob.ts';
 import { redisRestart, type RedisRestartFault } from './redisRestart.ts';
 import { redisWipe, type RedisWipeFault } from './redisWipe.ts';
 import { restart, type RestartFault } from './restart.ts';
@@ -18,12 +19,12 @@ import type { BuiltinKindModule } from './shared.ts';
 import { bandwidth, latency, limitData, resetPeer, slicer, slowClose, timeout, type ToxicFault } from './toxics.ts';
 
 /** A fault of a built-in kind, as the union of the modules' fault types. */
-export type BuiltinFault = ToxicFault | DownFault | KillFault | KillExecutorFault | PauseFault | RestartFault | RedisRestartFault | RedisWipeFault | CrashPointFault | LostReplyFault;
+export type BuiltinFault = ToxicFault | DownFault | KillFault | KillExecutorFault | PauseFault | RestartFault | RedisRestartFault | RedisWipeFault | CrashPointFault | LostReplyFault | PoisonJobFault;
 
 /** The built-in kinds. */
 export const BUILTIN_FAULT_KINDS: readonly BuiltinKindModule<BuiltinFault>[] = [
   latency, bandwidth, slowClose, timeout, resetPeer, slicer, limitData,
-  down, kill, killExecutor, pause, restart, redisRestart, redisWipe, crashPoint, lostReply,
+  down, kill, killExecutor, pause, restart, redisRestart, redisWipe, crashPoint, lostReply, poisonJob,
 ];
 
 const builtins = new Map<string, FaultKindModule<Fault>>(BUILTIN_FAULT_KINDS.map((k) => [k.kind, k]));
@@ -50,7 +51,7 @@ export function maxDelayMs(fault: Fault, messageBytes: number): number {
   return findFaultKind(fault.kind)?.maxDelayMs?.(fault, messageBytes) ?? 0;
 }
 
-export { crashPoint, down, kill, killExecutor, lostReply, pause, redisRestart, redisWipe, restart, bandwidth, latency, limitData, resetPeer, slicer, slowClose, timeout };
+export { crashPoint, down, kill, killExecutor, lostReply, pause, poisonJob, redisRestart, redisWipe, restart, bandwidth, latency, limitData, resetPeer, slicer, slowClose, timeout };
 export type { BuiltinKindModule } from './shared.ts';
 export type { CrashAction, CrashThen } from './crashPoint.ts';
 export { TRIGGER_COMMANDS } from './crashPoint.ts';
