@@ -15,8 +15,8 @@ export { kitSystem, type KitSystemOptions, type ProcessContract } from './system
 export type { SimSystem, SimLoader, SimEdges, SimProcess, SimProcessOptions, SimRequest, SimResponse, SimPayload, SimPayloadExit } from './sim/embedding.ts';
 export type { Scenario, CoverageGoal, ScenarioContext } from './runner/scenario.ts';
 export type { FaultModule, Fault, FaultStep, Schedule, StepWindow } from './nemesis/types.ts';
-export type { CustomFault, FaultKindModule } from './nemesis/kind.ts';
-export type { RunEnvironment, ProcessControl, LinkControl, RedisControl } from './env/surface.ts';
+export type { CustomFault, FaultKindModule, Fired } from './nemesis/kind.ts';
+export type { RunEnvironment, ProcessControl, LinkControl, RedisControl, PayloadStart } from './env/surface.ts';
 export type { CheckerDef, Checker } from './checkers/index.ts';
 export type { Verdict, History, HistoryEntry, ClientEntry, SnapshotEntry, TransitionEntry, ExecutionEntry } from './history/types.ts';
 
