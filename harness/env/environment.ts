@@ -6,7 +6,7 @@ import { redisControlOf, RedisServer } from './redis.ts';
 import { SutProcess } from './sut.ts';
 import { PayloadRecord } from './payload-record.ts';
 import { ToxiproxyServer } from './toxiproxy.ts';
-import type { RedisControl } from './surface.ts';
+import type { PayloadStart, RedisControl } from './surface.ts';
 import type { HistoryRecorder } from '../history/recorder.ts';
 import type { PayloadStartEntry } from '../history/types.ts';
 import type { SystemModule } from '../systems/types.ts';
@@ -118,7 +118,25 @@ export class Environment extends BackedEnvironment<SutProcess> {
     return this.payloadRecord.starts(history);
   }
 
+  /**
+   * A payload's trigger, live: the next start the wrapper records (of job `jobId` when given),
+   * under the worker whose executor (or which itself) ran it; read within a few milliseconds
+   * (PayloadRecord.watch). Only a system whose executors run payloads through the harness's
+   * wrapper (the reference system) records starts: for another, it never fires.
+   */
+  payloadTrigger(jobId?: string): { fired: Promise<PayloadStart>; cancel(): void } {
+    const workerOf = (executorId: string) => this.parts.workers.find((w) => this.parts.executors?.[w] === executorId || w === executorId);
+    let fire!: (start: PayloadStart) => void;
+    const fired = new Promise<PayloadStart>((r) => (fire = r));
+    const cancel = this.payloadRecord.watch(
+      (r) => (jobId === undefined || r.jobId === jobId) && workerOf(r.executorId) !== undefined,
+      (r) => fire({ jobId: r.jobId, attempt: r.attempt, process: workerOf(r.executorId)! }),
+    );
+    return { fired, cancel };
+  }
+
   protected async teardown(): Promise<void> {
+    this.payloadRecord.unwatchAll();
     await Promise.all([...this.sut.values()].map((p) => p.kill()));
     this.payloadRecord.clear();
     await this.toxiproxy.stop();

@@ -5,7 +5,7 @@
 // this one, instead of the only one: an executor that logs only some starts cannot hide a rerun.
 
 import { randomUUID } from 'node:crypto';
-import { readFileSync, rmSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PROJECT_ROOT } from './binaries.ts';
@@ -27,6 +27,12 @@ export function parseRecordLine(line: string): { wallMs: number; jobId: string; 
   return { wallMs: Number(ms), jobId, attempt: Number(attempt), executorId };
 }
 
+/** One start as the record has it. */
+export type RecordedStart = NonNullable<ReturnType<typeof parseRecordLine>>;
+
+/** how often an armed watch reads what the record has gained */
+const WATCH_POLL_MS = 5;
+
 /**
  * A record file of the harness's own in `dir` (the environment's: its Redis temp dir, which every
  * exit path removes, a SIGKILLed harness's too). Only named here: the wrapper creates it at the
@@ -45,9 +51,77 @@ export class PayloadRecord {
     return { [WRAPPER_VAR]: PAYLOAD_WRAPPER, [RECORD_VAR]: this.file };
   }
 
+  /** what of the file armed watches have read, and a line not yet whole */
+  private readAt = 0;
+  private partial = '';
+  private readonly watches = new Set<{ match: (r: RecordedStart) => boolean; fire: (r: RecordedStart) => void }>();
+  private poller: NodeJS.Timeout | undefined;
+
   /** Empty again, for the next run and at the end (the wrapper creates the file at the next start). */
   clear(): void {
     rmSync(this.file, { force: true });
+    this.readAt = 0;
+    this.partial = '';
+  }
+
+  /**
+   * Calls `fire` once, with the first start recorded from now on that `match`es (read within a
+   * few milliseconds of the wrapper writing it, before its payload has run long). Returns the
+   * disarm function. The live form of a payload trigger (RunEnvironment.payloadTrigger).
+   */
+  watch(match: (r: RecordedStart) => boolean, fire: (r: RecordedStart) => void): () => void {
+    // what is already there was started before now
+    if (this.watches.size === 0) this.readNew();
+    const w = { match, fire };
+    this.watches.add(w);
+    this.poller ??= setInterval(() => this.poll(), WATCH_POLL_MS);
+    return () => this.unwatch(w);
+  }
+
+  /** Disarms every watch (the environment's teardown). */
+  unwatchAll(): void {
+    for (const w of [...this.watches]) this.unwatch(w);
+  }
+
+  private unwatch(w: { match: (r: RecordedStart) => boolean; fire: (r: RecordedStart) => void }): void {
+    this.watches.delete(w);
+    if (this.watches.size === 0 && this.poller) {
+      clearInterval(this.poller);
+      this.poller = undefined;
+    }
+  }
+
+  private poll(): void {
+    for (const r of this.readNew()) {
+      for (const w of [...this.watches]) {
+        if (!w.match(r)) continue;
+        this.unwatch(w);
+        w.fire(r);
+      }
+    }
+  }
+
+  /** the whole lines the file has gained since the last read */
+  private readNew(): RecordedStart[] {
+    let fd: number;
+    try {
+      fd = openSync(this.file, 'r');
+    } catch {
+      return []; // no payload started yet
+    }
+    let text = '';
+    try {
+      const buf = Buffer.alloc(64 * 1024);
+      for (let n = readSync(fd, buf, 0, buf.length, this.readAt); n > 0; n = readSync(fd, buf, 0, buf.length, this.readAt)) {
+        this.readAt += n;
+        text += buf.toString('utf8', 0, n);
+      }
+    } finally {
+      closeSync(fd);
+    }
+    const lines = (this.partial + text).split('\n');
+    this.partial = lines.pop() ?? '';
+    return lines.map(parseRecordLine).filter((r): r is RecordedStart => r !== undefined);
   }
 
   /** Every start recorded since the last clear, on the run's timeline (as a log's wall-clock times are). */

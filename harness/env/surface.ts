@@ -120,10 +120,12 @@ export interface RunEnvironment {
    */
   commandTrigger?(watch: string, command: string, nth: number): { fired: Promise<void>; cancel(): void };
   /**
-   * A payload's trigger, where this environment runs the payloads itself (the simulation):
-   * `fired` settles with the next payload start from now (of job `jobId` when given) and the
-   * process it started under (a worker, whose executor or itself ran it), before the payload has
-   * run a moment. Absent live: the harness learns of a start only from the system's log, later.
+   * A payload's trigger, where this environment sees payloads start: `fired` settles with the
+   * next payload start from now (of job `jobId` when given) and the process it started under (a
+   * worker, whose executor or itself ran it). In simulation before the payload has run a moment;
+   * live (environment.ts) within a few milliseconds of the harness's wrapper recording it, for a
+   * system whose executors run payloads through the wrapper. Absent (the docker environment): no
+   * start is seen.
    */
   payloadTrigger?(jobId?: string): { fired: Promise<PayloadStart>; cancel(): void };
 }

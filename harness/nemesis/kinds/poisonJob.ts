@@ -11,8 +11,9 @@ import { COLOURS, rejoin, type BuiltinKindModule } from './shared.ts';
  * window. A struck worker is started again `downMs` later (under its name, or as a new consumer
  * with `rejoin: 'new'`), or at the heal. One job's holders die one after another: the job is
  * delivered again and again, by restarts and takeovers. Each strike is recorded as the kill it is,
- * with the job it followed. Simulation only: live the harness learns of a payload's start only
- * from the system's log, after the fact.
+ * with the job it followed. It needs an environment that sees payloads start (payloadTrigger): the
+ * simulation, and live a system whose executors run payloads through the harness's wrapper (the
+ * reference system); elsewhere no start is seen and the step is empty.
  */
 export type PoisonJobFault = { kind: 'poison-job'; strikes: number; afterMs: number; downMs: number; rejoin?: Rejoin };
 
@@ -21,7 +22,7 @@ const running = new Map<number, Promise<void>>();
 
 export const poisonJob: BuiltinKindModule<PoisonJobFault> = {
   kind: 'poison-job',
-  summary: 'the workers that run one job killed, each time its payload starts, up to n times (simulation only)',
+  summary: 'the workers that run one job killed, each time its payload starts, up to n times',
   family: 'process',
   effect: 'ends',
   colour: COLOURS.death,
@@ -29,14 +30,13 @@ export const poisonJob: BuiltinKindModule<PoisonJobFault> = {
   // the workers it strikes are known only as it strikes them: its scenarios keep other process faults off the workers
   resource: () => 'poison-job',
   arbitrary: () => poisonJobArb,
-  simulationOnly: () => 'a poison job needs the simulation to see each payload start',
   async inject(env, fault, stepId, window) {
-    if (!env.payloadTrigger) return { empty: 'poison jobs run in simulation only (the harness does not see payloads start)' };
+    if (!env.payloadTrigger) return { empty: 'this environment does not see payloads start (no payload trigger)' };
     const first = env.payloadTrigger();
     const start = await Promise.race([first.fired, window.healAt.then(() => undefined)]);
     if (!start) {
       first.cancel();
-      return { empty: "no payload started in the step's window" };
+      return { empty: "no payload start seen in the step's window (live: only executors that run payloads through the harness's wrapper are seen)" };
     }
     const struck = await strike(env, fault, start, 1, window);
     if (typeof struck === 'string') return { empty: struck };
