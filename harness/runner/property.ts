@@ -71,6 +71,12 @@ export interface ScenarioResult {
     path: string;
     numShrinks: number;
     run: RunRecord;
+    /**
+     * a simulated failure of an unguided search: whether a live run draws the same plan at this
+     * seed and path (false when the scenario draws otherwise in simulation: faults only the
+     * simulation has, or plays live in another form); absent where there is no live path to ask about
+     */
+    sameLivePlan?: boolean;
   };
   /**
    * its runs' records: every run, except in a budgeted search of more than SEARCH_RECORDS_KEPT
@@ -335,7 +341,29 @@ export async function runScenario(target: RunTarget, scenario: Scenario, opts: R
     return { ...base, verdict, error: harnessError instanceof Error ? harnessError.message : String(harnessError) };
   }
   if (verdict === 'fail') {
-    return { ...base, verdict, failure: { path: details.counterexamplePath ?? '', numShrinks: details.numShrinks, run: lastFailing! } };
+    const path = details.counterexamplePath ?? '';
+    const run = lastFailing!;
+    // a live replay's plan, asked about where one would be printed: an unguided simulated search
+    const sameLivePlan = ctx.simulated && !guided && path ? await drawsAlikeLive(scenario, ctx, opts, path, run) : undefined;
+    return { ...base, verdict, failure: { path, numShrinks: details.numShrinks, run, ...(sameLivePlan !== undefined ? { sameLivePlan } : {}) } };
   }
   return { ...base, verdict };
+}
+
+/**
+ * Whether a live run of the scenario draws, at this seed and path, the plan the simulated run
+ * drew: a scenario may draw faults only the simulation has (ScenarioContext.simulated), and then
+ * the same seed and path give a live run another plan. fast-check replays a path without running
+ * the property on the values before it, so the first value judged is the plan at the path.
+ */
+async function drawsAlikeLive(scenario: Scenario, ctx: ScenarioContext, opts: RunScenarioOptions, path: string, run: RunRecord): Promise<boolean> {
+  const { simulated: _, ...targets } = ctx.targets;
+  const live: ScenarioContext = { ...ctx, simulated: false, targets };
+  let drawn: [Workload, Schedule] | undefined;
+  const property = fc.property(fc.noShrink(scenario.workload(live)), withDurations(scenario.schedule(live), opts.faultDurationMs), (workload, schedule) => {
+    drawn ??= [workload, schedule];
+    return true;
+  });
+  fc.check(property, { seed: opts.seed, path, numRuns: 1 });
+  return drawn !== undefined && JSON.stringify(drawn) === JSON.stringify([run.workload, run.schedule]);
 }

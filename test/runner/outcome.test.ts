@@ -27,6 +27,7 @@ vi.mock('../../harness/checkers/index.ts', async (importOriginal) => {
 });
 
 const { runOutcome, runScenario, scenarioVerdict } = await import('../../harness/runner/property.ts');
+const { printFailure } = await import('../../harness/report/reporters/console.ts');
 type RunTarget = import('../../harness/runner/property.ts').RunTarget;
 
 const env: RunTarget = {
@@ -150,5 +151,37 @@ describe('runScenario carries the settle time', () => {
     });
     const result = await runScenario(env, scenario(), { runs: 3, seed: 1 });
     expect(result.records.map((r) => [r.settleTookMs, r.settleCapped])).toEqual([[1000, false], [2000, true], [3000, false]]);
+  });
+});
+
+describe("a simulated failure's live plan", () => {
+  const simulated: RunTarget = { ...env, context: { ...env.context, simulated: true, targets: { ...env.context.targets, simulated: true } } };
+  /** numbers as a schedule; in simulation it may draw larger ones than live (as a scenario draws faults only the simulation has) */
+  const drawing = (simOnly: boolean): Scenario => ({
+    ...scenario(),
+    schedule: (ctx) => fc.array(fc.integer({ min: 0, max: ctx.simulated && simOnly ? 200 : 100 }), { maxLength: 6 }) as unknown as fc.Arbitrary<Schedule>,
+  });
+
+  it('is known to be the same when the scenario draws alike in simulation and live, and not when it draws otherwise', async () => {
+    mocks.judge = (s) => [verdict('terminalStable', !(s as number[]).some((x) => x > 50), 'overwritten')];
+    const alike = await runScenario(simulated, drawing(false), { runs: 30, seed: 7 });
+    expect(alike.verdict).toBe('fail');
+    expect(alike.failure!.sameLivePlan).toBe(true);
+    const otherwise = await runScenario(simulated, drawing(true), { runs: 30, seed: 7 });
+    expect(otherwise.verdict).toBe('fail');
+    expect(otherwise.failure!.sameLivePlan).toBe(false);
+    // and the console says there is no live path rather than print a command that draws another plan
+    const lines: string[] = [];
+    // (printed as the kill it could have been: the schedule here is numbers)
+    otherwise.failure!.run.schedule = [{ atMs: 0, durationMs: 10, fault: { kind: 'kill', process: 'worker-1' } }];
+    printFailure(otherwise, { bugs: [], sim: true }, (l) => lines.push(l));
+    expect(lines.filter((l) => l.startsWith('  live: '))).toEqual([expect.stringMatching(/^ {2}live: no live path \(in simulation this scenario draws faults it does not draw live/)]);
+  });
+
+  it('is not asked about for a live run', async () => {
+    mocks.judge = (s) => [verdict('terminalStable', !(s as number[]).some((x) => x > 50), 'overwritten')];
+    const live = await runScenario(env, drawing(true), { runs: 30, seed: 7 });
+    expect(live.verdict).toBe('fail');
+    expect(live.failure!.sameLivePlan).toBeUndefined();
   });
 });

@@ -50,6 +50,7 @@ export function printFailure(result: ScenarioResult, o: ReplayOptions, log: (s: 
   const simOnly = run.schedule.map((s) => findFaultKind(s.fault.kind)?.simulationOnly?.(s.fault)).find((why) => why !== undefined);
   if (o.sim && simOnly) log(`  live: no live form (${simOnly})`);
   else if (o.sim && result.guided) log('  live: no live path (a guided search drew this plan from its earlier runs, which only the simulation repeats; --no-guidance draws plans that replay live)');
+  else if (o.sim && f.sameLivePlan === false) log('  live: no live path (in simulation this scenario draws faults it does not draw live, so the same seed and path give a live run another plan)');
   else if (o.sim) log(`  live: ${replayCommand({ ...o, sim: false }, result.scenario, result.seed, f.path)} (the same workload and schedule on real processes, at the machine's timing)`);
   log('');
 }
