@@ -35,7 +35,7 @@
 // acknowledged but the logs could not be read, the verdict is unknown.
 
 import type { ClientEntry, ExecutionEntry, History, NemesisEntry, Payload, PayloadStartEntry, TransitionEntry, Verdict } from '../history/types.ts';
-import { effectOf, familyOf } from './effects.ts';
+import { effectOf, familyOf, stackedDelayOf } from './effects.ts';
 import { Findings } from './findings.ts';
 import { observe, type Observations } from './observations.ts';
 import { hitsWorkers, rolesOf, type Roles } from './roles.ts';
@@ -180,7 +180,7 @@ export function judgeCancels(history: History, obs: Observations): CancelJudgmen
     const judge = (rule: 'start' | 'end', at: number, baseMs: number, extra: Partial<CancelViolation>): 'ok' | 'allowed' | 'explained' | 'violation' => {
       if (at <= ack.ok.t) return 'ok';
       const near = reaching(at);
-      const allowedMs = baseMs + slackMs + DELAY_LEGS * maxDelay(near.filter((n) => effectOf(n) === 'delays'));
+      const allowedMs = baseMs + slackMs + DELAY_LEGS * maxDelay(near, ends);
       if (at <= ack.ok.t + allowedMs) {
         out.latestAllowedMs = Math.max(out.latestAllowedMs, at - ack.ok.t);
         return 'allowed';
@@ -219,13 +219,9 @@ function reaches(n: NemesisEntry, worker: string | undefined, roles: Roles): boo
 }
 
 /** the longest one message can wait on these delaying links: latency + jitter */
-function maxDelay(delaying: readonly NemesisEntry[]): number {
-  let max = 0;
-  for (const n of delaying) {
-    const d = n.detail ?? {};
-    max = Math.max(max, (typeof d.latencyMs === 'number' ? d.latencyMs : 0) + (typeof d.jitterMs === 'number' ? d.jitterMs : 0));
-  }
-  return max;
+/** the most the delaying steps among these add to one message at one moment (toxics nested on one link add up: effects.ts) */
+function maxDelay(steps: readonly NemesisEntry[], ends: ReadonlyMap<number, number>): number {
+  return Math.max(0, ...steps.map((n) => stackedDelayOf(n, steps, ends)));
 }
 
 const describeOutcome = (e: TransitionEntry): string =>

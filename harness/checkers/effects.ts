@@ -9,6 +9,7 @@ const BEFORE_RECORDED: Readonly<Record<string, { family: string; effect: FaultEf
   kill: { family: 'process', effect: 'ends' },
   restart: { family: 'process', effect: 'ends' },
   'kill-executor': { family: 'process', effect: 'ends' },
+  'poison-job': { family: 'process', effect: 'ends' },
   pause: { family: 'process', effect: 'freezes' },
   'redis-restart': { family: 'redis', effect: 'ends' },
   'redis-wipe': { family: 'redis', effect: 'erases' },
@@ -34,3 +35,30 @@ export const effectOf = (n: NemesisEntry): FaultEffect => n.effect ?? BEFORE_REC
  * coverage goal.
  */
 export const isMeasured = (n: NemesisEntry): boolean => n.detail?.measured === true;
+
+/** What a step that `delays` adds to each message it holds: its latency + jitter (0 for any other step). */
+export function delayOf(n: NemesisEntry): number {
+  if (effectOf(n) !== 'delays') return 0;
+  const d = n.detail ?? {};
+  return (typeof d.latencyMs === 'number' ? d.latencyMs : 0) + (typeof d.jitterMs === 'number' ? d.jitterMs : 0);
+}
+
+/**
+ * The most the delaying steps among `steps` on `n`'s link (its target) add to one message at one
+ * moment of `n`'s window: toxics on one link nest, so the delays of those in place together add up
+ * (found by the simulated soak: two 379 ms latencies on one worker's link, a guided mutation's
+ * copy of a step, let a 2 s lease lapse that neither alone could). Directions are added too: a
+ * round trip meets both. 0 for a step that does not delay.
+ */
+export function stackedDelayOf(n: NemesisEntry, steps: readonly NemesisEntry[], ends: ReadonlyMap<number, number>): number {
+  if (delayOf(n) === 0) return 0;
+  const endOf = (s: NemesisEntry) => ends.get(s.stepId) ?? Infinity;
+  const mine = [n, ...steps.filter((s) => s !== n && s.target === n.target && delayOf(s) > 0 && s.t <= endOf(n) && endOf(s) >= n.t)];
+  // the sum is largest at the start of one of them (within n's window): what is in place there
+  let most = 0;
+  for (const at of mine.map((s) => Math.max(s.t, n.t))) {
+    const sum = mine.filter((s) => s.t <= at && endOf(s) >= at).reduce((total, s) => total + delayOf(s), 0);
+    most = Math.max(most, sum);
+  }
+  return most;
+}

@@ -9,7 +9,7 @@
 // - likewise a cut of a link that carries the worker or its executor (down, timeout, reset_peer,
 //   limit_data: a command in flight fails, the worker leaves the job to the lease);
 // - a slowed link that carries them, only when the delay is comparable to the lease: latency +
-//   jitter at least a quarter of it. Two slowed round trips stack before a worker's first renewal
+//   jitter (of every toxic nested on the link at one moment, added up) at least a quarter of it. Two slowed round trips stack before a worker's first renewal
 //   (the delivery and its read of the job), and it renews every lease/3, so a lapse needs 2 ×
 //   delay > 2/3 lease; the quarter leaves room for jitter elsewhere (found by the simulated soak:
 //   a 998 ms downstream latency let a 2 s lease lapse). A narrow bandwidth can hold commands
@@ -33,7 +33,7 @@
 // be lost).
 
 import type { ExecutionEntry, History, NemesisEntry, PayloadStartEntry, Verdict } from '../history/types.ts';
-import { effectOf, familyOf } from './effects.ts';
+import { effectOf, familyOf, stackedDelayOf } from './effects.ts';
 import { Findings } from './findings.ts';
 import { observe, type Observations } from './observations.ts';
 import { hitsWorkers, rolesOf, type Roles } from './roles.ts';
@@ -61,7 +61,7 @@ export interface ReexecutionJudgment {
 const LOG_RESOLUTION_MS = 1;
 
 /** Whether an effective fault step can make a job that `workers` ran or run be delivered or run again (see the header). */
-function canRerun(n: NemesisEntry, workers: readonly string[], roles: Roles): boolean {
+function canRerun(n: NemesisEntry, workers: readonly string[], roles: Roles, stacked: (n: NemesisEntry) => number): boolean {
   const hit = roles.hit(n);
   if (hit.kind === 'redis') return true;
   if (!hitsWorkers(hit, workers, roles)) return false;
@@ -71,9 +71,8 @@ function canRerun(n: NemesisEntry, workers: readonly string[], roles: Roles): bo
   if (effect !== 'delays') return false;
   // a history without a lease (written before it was recorded) cannot scale the delay
   if (roles.leaseMs === undefined) return true;
-  const d = n.detail ?? {};
-  const delay = (typeof d.latencyMs === 'number' ? d.latencyMs : 0) + (typeof d.jitterMs === 'number' ? d.jitterMs : 0);
-  return delay >= roles.leaseMs / 4;
+  // toxics nested on the link add up (effects.ts)
+  return stacked(n) >= roles.leaseMs / 4;
 }
 
 const keyOf = (e: Start): string => `${e.jobId}\u0000${e.attempt}\u0000${e.executorId}`;
@@ -86,6 +85,7 @@ export function judgeReexecutions(obs: Observations): ReexecutionJudgment {
   for (const n of obs.nemesis) if (n.type === 'end') ends.set(n.stepId, n.t);
   const faults = obs.nemesis.filter((n) => n.type === 'start' && (n.outcome ?? 'ok') === 'ok');
   const lease = roles.leaseMs ?? 0;
+  const stacked = (n: NemesisEntry) => stackedDelayOf(n, faults, ends);
 
   // the second witness: every start the harness saw is in the system's log (unless a restart of Redis may have lost it)
   if (witness === 'harness' && roles.evidence.executionsLog !== undefined) {
@@ -134,7 +134,7 @@ export function judgeReexecutions(obs: Observations): ReexecutionJudgment {
       // explains it only if it began before the first start (it held the job, undelivered or
       // paused, before the other took it), never a crash of a taker that took over a healthy job
       const explains = faults.some((n) => n.t < later + LOG_RESOLUTION_MS && (ends.get(n.stepId) ?? Infinity) >= from
-        && (canRerun(n, [lost], roles) || (canRerun(n, [taker], roles) && n.t < previous.t + LOG_RESOLUTION_MS)));
+        && (canRerun(n, [lost], roles, stacked) || (canRerun(n, [taker], roles, stacked) && n.t < previous.t + LOG_RESOLUTION_MS)));
       if (explains) out.explained++;
       else out.unexplained.push({ previous, again, workers });
     }

@@ -174,6 +174,13 @@ describe('reexecution', () => {
       expect(reexecution(leased((h) => { latency(h, 'worker-1', 5500, 7000, 400); twice(h); }).build()).valid).toBe(false);
     });
 
+    it('adds up latencies nested on one link at one moment, not ones on one link at other times or on other links', () => {
+      // found by the simulated soak (compound, seed -549017036, path 9:2:2): two 379 + 19 ms latencies on one worker's link let a 2 s lease lapse
+      expect(reexecution(leased((h) => { latency(h, 'worker-1', 4000, 7000, 400); latency(h, 'worker-1', 4500, 7000, 400); twice(h); }).build()).valid).toBe(true);
+      expect(reexecution(leased((h) => { latency(h, 'worker-1', 4000, 4400, 400); latency(h, 'worker-1', 4500, 7000, 400); twice(h); }).build()).valid).toBe(false);
+      expect(reexecution(leased((h) => { latency(h, 'worker-1', 4000, 7000, 400); latency(h, 'keeper-1', 4500, 7000, 400); twice(h); }).build()).valid).toBe(false);
+    });
+
     it('accepts a fault on the shared executors\' link only while the attempts were under way, not seconds before', () => {
       const cut = (h: HistoryBuilder, from: number, until: number) => {
         h.nemesis(from, 'start', h.entries.length, 'down', 'link executor', { detail: { kind: 'down', link: 'executor' } });
