@@ -79,7 +79,8 @@ export async function playSchedule(env: RunEnvironment, schedule: Schedule, hist
     const hit = injected.outcome === 'ok' && resource !== undefined ? env.lastOperation?.(resource) : undefined;
     history.add({ ...base, t: startedAt, type: 'start', outcome: injected.outcome, ...familyOf(hitFault), detail: { ...hitFault, ...recorded?.detail, ...injected.note, ...(hit ? { hit: { ...hit } } : {}) } });
     // a step that says when what it did was over ends there, if that is before its heal
-    const endedFirst = endedEarly ? await Promise.race([endedEarly.then(() => true), healAt.then(() => false)]) : false;
+    // (what failed in bringing it back is the heal's to report)
+    const endedFirst = endedEarly ? await Promise.race([endedEarly.then(() => true, () => false), healAt.then(() => false)]) : false;
     if (endedFirst) history.add({ ...base, t: history.now(), type: 'end' });
     await healAt;
     const healError = await mod.heal(env, step.fault, stepId).then(() => undefined, (e: unknown) => String(e));
