@@ -6,7 +6,8 @@ export type Direction = 'upstream' | 'downstream';
 /**
  * One fault, as data: a fast-check value, printable and replayable. A fault of a built-in kind
  * (each kind's module under kinds/ declares its fault's type: toxics.ts, down.ts, kill.ts,
- * killExecutor.ts, pause.ts, restart.ts, redisRestart.ts, crashPoint.ts), or of a kind a config
+ * killExecutor.ts, pause.ts, restart.ts, redisRestart.ts, redisWipe.ts, crashPoint.ts, lostReply.ts,
+ * poisonJob.ts), or of a kind a config
  * added (kind.ts): `<namespace>:<name>` and its parameters.
  */
 export type Fault = BuiltinFault | CustomFault;
