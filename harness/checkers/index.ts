@@ -1,6 +1,7 @@
 // All checkers of a run, and Jepsen's compose: one verdict from many.
 
 import type { EvidenceKind, History, Verdict } from '../history/types.ts';
+import { backAfterHeal } from './backAfterHeal.ts';
 import { cancelEffective } from './cancelEffective.ts';
 import { runStats, type RunStats } from './coverage.ts';
 import { eventsDecided } from './eventsDecided.ts';
@@ -44,6 +45,7 @@ export const CHECKERS: readonly CheckerDef[] = [
   { name: 'cancelEffective', needs: ['executions-log', 'transition-log'], check: cancelEffective },
   { name: 'reexecution', check: reexecution },
   { name: 'progress', check: progress },
+  { name: 'backAfterHeal', check: backAfterHeal },
 ];
 
 /** Runs checkers (default: every built-in) over one history, grouping the history once for all of them. */
@@ -78,4 +80,4 @@ export { observe, compareLogIds, parseLogId, type Observations, type JobRecord, 
 export { runStats, coverageCounts, type RunStats, type CoverageCounts, type LatencySample } from './coverage.ts';
 export { EVIDENCE_LIMIT } from './findings.ts';
 export { progress, liveWorkers } from './progress.ts';
-export { terminalStable, snapshotStable, legalTransitions, totalQueue, runningSetConsistent, eventsDecided, taskAggregate, outputIntegrity, payloadOutcome, cancelEffective, reexecution };
+export { terminalStable, snapshotStable, legalTransitions, totalQueue, runningSetConsistent, eventsDecided, taskAggregate, outputIntegrity, payloadOutcome, cancelEffective, reexecution, backAfterHeal };

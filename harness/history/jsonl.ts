@@ -116,6 +116,7 @@ const schemas = {
     clockMarginMs: z.number().nonnegative(),
     leaseMs: z.number().positive().optional(),
     cancelWithinMs: z.number().nonnegative().optional(),
+    recoveryWithinMs: z.number().nonnegative().optional(),
   }),
   payload: z.looseObject({
     kind: z.literal('payload'),

@@ -250,6 +250,8 @@ export interface ShapeEntry {
   cancelWithinMs?: number;
   /** the system's promise on pending events (SystemModule.eventsDecidedWithinMs): absent when it makes none, and then eventsDecided does not judge a pending event */
   eventsDecidedWithinMs?: number;
+  /** the system's promise on recovery (SystemModule.recoveryWithinMs): absent when it makes none, and then backAfterHeal does not judge */
+  recoveryWithinMs?: number;
   /** the system numbers every start of a job's payload with an attempt of its own (SystemModule.attemptPerStart): two starts of one attempt are then a violation (reexecution) */
   attemptPerStart?: boolean;
 }

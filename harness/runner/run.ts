@@ -171,6 +171,7 @@ export function shapeEntry(env: RunEnvironment): ShapeEntry {
     leaseMs: env.options.leaseMs,
     ...(env.system.cancelWithinMs !== undefined ? { cancelWithinMs: env.system.cancelWithinMs } : {}),
     ...(env.system.eventsDecidedWithinMs !== undefined ? { eventsDecidedWithinMs: env.system.eventsDecidedWithinMs } : {}),
+    ...(env.system.recoveryWithinMs !== undefined ? { recoveryWithinMs: env.system.recoveryWithinMs } : {}),
     ...(env.system.attemptPerStart ? { attemptPerStart: true } : {}),
   };
 }

@@ -50,6 +50,8 @@ export interface KitSystemOptions {
   pickupMs?: number;
   /** its promise on cancels, if it makes one (SystemModule.cancelWithinMs): a cancelled job's payload stops within this many ms */
   cancelWithinMs?: number;
+  /** its promise on recovery, if it makes one (SystemModule.recoveryWithinMs): after the final heal its front door answers within this many ms */
+  recoveryWithinMs?: number;
 }
 
 const TERMINAL = new Set<JobState>(['completed', 'failed', 'cancelled']);
@@ -129,5 +131,6 @@ export function kitSystem(o: KitSystemOptions): SystemModule {
     },
     ...(o.pickupMs !== undefined ? { livenessBoundMs: () => o.pickupMs! } : {}),
     ...(o.cancelWithinMs !== undefined ? { cancelWithinMs: o.cancelWithinMs } : {}),
+    ...(o.recoveryWithinMs !== undefined ? { recoveryWithinMs: o.recoveryWithinMs } : {}),
   };
 }

@@ -94,6 +94,12 @@ export const reference: SystemModule = {
   // blocking reads of up to 1,000 ms (event-transport.ts), and decides what it took at once. After
   // a heal, its connection may first need the reconnect path livenessBoundMs names (16.5 s).
   eventsDecidedWithinMs: 15_000 + 1_000 + 500 + 5_000 + 1_000 + 1_000 + 500,
+  // PROTOCOL.md: commands wait through reconnects (retry every 50..500 ms) and are resent after
+  // one. Once every part is healed no connection is left stuck (the 15 s socket timeout is for a
+  // link that swallows data while it lasts), so the orchestrator's connection is back within one
+  // retry, and a request is answered after the reconnect's handshake and its own few commands
+  // (1.5 s allowed for those on a busy machine).
+  recoveryWithinMs: 500 + 1_500,
   // PROTOCOL.md: a worker INCRs sut:attempts:{jobId} on every delivery; (jobId, attempt) identifies a start
   attemptPerStart: true,
 };

@@ -185,6 +185,16 @@ export interface SystemModule {
    */
   readonly eventsDecidedWithinMs?: number;
   /**
+   * Its promise on recovery, where it makes one: once every part is healed, its front door answers
+   * every request within this many ms (of the final heal, or of the request when it is sent later):
+   * its reconnect backoff and the handshake and commands of one request after a reconnect. After
+   * the final heal no connection a fault touched is left open and silent (a timeout toxic closes
+   * its connections when it is removed, a killed process is started again, a paused one resumed),
+   * so no stuck-connection timeout applies. The checker backAfterHeal holds it to that; a system
+   * that makes no such promise is not judged on it.
+   */
+  readonly recoveryWithinMs?: number;
+  /**
    * Whether it gives every start of a job's payload an attempt number of its own (the reference
    * system: PROTOCOL.md, `(jobId, attempt)` identifies a start; a worker INCRs the job's counter on
    * every delivery). The checker reexecution then calls two starts the harness saw under one

@@ -19,6 +19,7 @@ describe('checkAll', () => {
       'cancelEffective',
       'reexecution',
       'progress',
+      'backAfterHeal',
     ]);
     for (const v of verdicts) expect({ checker: v.checker, valid: v.valid, evidence: v.evidence }).toEqual({ checker: v.checker, valid: true, evidence: [] });
     expect(composeVerdicts(verdicts).valid).toBe(true);

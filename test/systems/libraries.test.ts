@@ -94,7 +94,7 @@ describe.each(LIBRARIES)('$system as a system under test', (lib) => {
     const system = await exampleSystem(lib.system);
     // a library provides an executions log only: the checkers of a transition log, a running set and task statuses do not judge it
     const { verdicts } = checkRun(out.history, checkersFor(system.provides, CHECKERS));
-    expect(verdicts.map((v) => [v.checker, v.valid])).toEqual(['terminalStable', 'snapshotStable', 'totalQueue', 'outputIntegrity', 'payloadOutcome', 'reexecution', 'progress'].map((c) => [c, true]));
+    expect(verdicts.map((v) => [v.checker, v.valid])).toEqual(['terminalStable', 'snapshotStable', 'totalQueue', 'outputIntegrity', 'payloadOutcome', 'reexecution', 'progress', 'backAfterHeal'].map((c) => [c, true]));
   }, 60_000);
 
   it('runs a short worker-crash scenario to a verdict', async () => {

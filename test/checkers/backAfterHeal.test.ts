@@ -1,0 +1,89 @@
+// backAfterHeal on hand-made histories: once the final fault is healed, every request the client
+// had in flight or sent later is answered within the system's promise (ShapeEntry.recoveryWithinMs).
+
+import { describe, expect, it } from 'vitest';
+import { backAfterHeal } from '../../harness/checkers/backAfterHeal.ts';
+import { CHECKERS } from '../../harness/checkers/index.ts';
+import type { ClientEntry, History, ProbeEntry } from '../../harness/history/types.ts';
+import { reference } from '../../harness/systems/reference.ts';
+import { HistoryBuilder, shapeEntry } from './build.ts';
+
+const PROMISE = 2000;
+
+/** a read sent at t and ended at `end` as `type` (an info with a status is an answer: a 5xx) */
+function read(h: HistoryBuilder, opId: number, t: number, end: number, type: ClientEntry['type'] = 'ok', status?: number): void {
+  h.entries.push({ kind: 'client', t, type: 'invoke', process: 'client-0', opId, f: 'read', value: { taskId: 'T-1' } });
+  const value = type === 'ok' ? { taskId: 'T-1', status: 'completed', idempotencyKey: 'k', jobs: [] } : { error: type === 'info' && status === undefined ? 'TimeoutError: The operation was aborted due to timeout' : 'internal error', ...(status !== undefined ? { status } : {}) };
+  h.entries.push({ kind: 'client', t: end, type, process: 'client-0', opId, f: 'read', value });
+}
+
+const probe = (frontDoorUp: boolean): ProbeEntry => ({ kind: 'probe', t: 30_000, boundMs: 5000, pickupMs: 1000, workers: ['worker-1'], down: [], rounds: 1, keys: [], taskIds: [], frontDoorUp, endedAt: 30_500 });
+
+/** a Redis outage from 1 s to 11 s (healed at 11,000), then `build`'s requests */
+function outage(build: (h: HistoryBuilder) => void, o: { promise?: number | null; frontDoorUp?: boolean } = {}): History {
+  const h = new HistoryBuilder();
+  h.entries.push(shapeEntry({ simulated: true, ...(o.promise === null ? {} : { recoveryWithinMs: o.promise ?? PROMISE }) }));
+  h.nemesis(1000, 'start', 0, 'redis-restart', 'redis');
+  h.nemesis(11_000, 'end', 0, 'redis-restart', 'redis');
+  build(h);
+  h.entries.push(probe(o.frontDoorUp ?? true));
+  return h.build();
+}
+
+describe('backAfterHeal', () => {
+  it('holds when every request after the heal is answered within the promise', () => {
+    const v = backAfterHeal(outage((h) => {
+      read(h, 1, 500, 510); // before the outage
+      read(h, 2, 9000, 12_000); // in flight at the heal, answered 1 s after it
+      read(h, 3, 12_500, 12_520);
+      read(h, 4, 13_000, 14_900, 'info', 503); // an error status is an answer
+    }));
+    expect(v.valid).toBe(true);
+    expect(v.stats).toMatchObject({ violations: 0, requests: 3, slowestMs: 1900 });
+  });
+
+  it('fails on a request sent after the heal and answered past the promise', () => {
+    const v = backAfterHeal(outage((h) => read(h, 1, 12_000, 17_500)));
+    expect(v.valid).toBe(false);
+    expect(v.evidence[0]!.message).toMatch(/request read .* was answered 5500 ms after it was sent \(t=12000ms\); the system promises an answer within 2000 ms/);
+    expect(v.evidence[0]!.at).toBe(17_500);
+  });
+
+  it('measures a request in flight at the heal from the heal', () => {
+    expect(backAfterHeal(outage((h) => read(h, 1, 8000, 12_900))).valid).toBe(true);
+    const late = backAfterHeal(outage((h) => read(h, 1, 8000, 13_100)));
+    expect(late.valid).toBe(false);
+    expect(late.evidence[0]!.message).toMatch(/answered 2100 ms after the final heal \(t=11000ms; sent at t=8000ms\)/);
+  });
+
+  it('fails on a request left without an answer past the promise (the client gave up later)', () => {
+    const v = backAfterHeal(outage((h) => read(h, 1, 11_500, 14_500, 'info')));
+    expect(v.valid).toBe(false);
+    expect(v.evidence[0]!.message).toMatch(/had no answer 3000 ms after it was sent .* when the client gave up \(TimeoutError/);
+  });
+
+  it('does not judge a request the client gave up on before the promise was due, nor one over before the heal', () => {
+    const v = backAfterHeal(outage((h) => {
+      read(h, 1, 11_500, 12_000, 'info'); // refused at once: given up 500 ms in
+      read(h, 2, 7000, 10_000, 'info'); // timed out during the outage
+    }));
+    expect(v.valid).toBe(true);
+    expect(v.stats).toMatchObject({ requests: 0 });
+  });
+
+  it('judges nothing without a promise, without a heal, or with the front door left down', () => {
+    const slow = (h: HistoryBuilder) => read(h, 1, 12_000, 17_500);
+    expect(backAfterHeal(outage(slow, { promise: null })).valid).toBe(true);
+    expect(backAfterHeal(outage(slow, { frontDoorUp: false })).valid).toBe(true);
+    const h = new HistoryBuilder();
+    h.entries.push(shapeEntry({ simulated: true, recoveryWithinMs: PROMISE }));
+    read(h, 1, 12_000, 17_500);
+    expect(backAfterHeal(h.build()).valid).toBe(true);
+  });
+
+  it('is one of the built-in checkers, and the reference system makes the promise', () => {
+    expect(CHECKERS.map((c) => c.name)).toContain('backAfterHeal');
+    // PROTOCOL.md: reconnect retry at most 500 ms, plus the handshake and a request's commands
+    expect(reference.recoveryWithinMs).toBe(500 + 1_500);
+  });
+});
