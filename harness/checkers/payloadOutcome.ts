@@ -12,6 +12,12 @@
 // 128 + signal). Nothing excuses `completed` for a payload that hangs or exits non-zero, nor a
 // wrong exit code. Link faults delay what is reported, not what the payload did; faults on
 // keepers, the front door or another worker cannot change it either.
+//
+// A timeout is never early: no fault makes a payload's timeout pass sooner (a pause holds the
+// executor's timer back, never forward). A job failed with reason timeout sooner after the start
+// of its payload (as the harness itself saw it, for the attempt and executor that reported it)
+// than its timeout, less the outcome margin (and live, clock margins for the payload's own start),
+// was killed before its time: a violation whatever the faults, and whatever the payload did.
 
 import type { ClientEntry, FaultEffect, History, JobView, NemesisEntry, Verdict } from '../history/types.ts';
 import { effectOf } from './effects.ts';
@@ -35,7 +41,10 @@ export interface OutcomeJudgment {
   ambiguous: number;
   /** jobs a queue library failed because they stalled too often (reason `stalled`): its documented contract, counted, not a deviation */
   stalledOut: number;
-  deviations: { record: JobRecord; job: JobView; expected: string; cancelAsked: boolean; ranBy: string[] }[];
+  /** jobs failed with reason timeout that the harness saw start under the attempt that reported it: held to its timeout */
+  timeoutsTimed: number;
+  /** `early`: why a timeout came before its time (the message says that in place of what it should have ended as) */
+  deviations: { record: JobRecord; job: JobView; expected: string; cancelAsked: boolean; ranBy: string[]; early?: string }[];
 }
 
 /**
@@ -72,7 +81,7 @@ const describe = (state: string, reason: string | null | undefined, exitCode: nu
 
 export function judgeOutcomes(history: History, obs: Observations): OutcomeJudgment {
   const snapshot = obs.snapshot;
-  const out: OutcomeJudgment = { judged: 0, failuresJudged: 0, timeoutsJudged: 0, explained: 0, ambiguous: 0, stalledOut: 0, badReasons: 0, deviations: [] };
+  const out: OutcomeJudgment = { judged: 0, failuresJudged: 0, timeoutsJudged: 0, explained: 0, ambiguous: 0, stalledOut: 0, badReasons: 0, timeoutsTimed: 0, deviations: [] };
   if (!snapshot) return out;
   const roles = rolesOf(obs);
 
@@ -107,6 +116,18 @@ export function judgeOutcomes(history: History, obs: Observations): OutcomeJudgm
       if (!asked) out.deviations.push({ record, job, expected: 'not cancelled (no cancel was asked for)', cancelAsked: false, ranBy: [] });
       continue;
     }
+    if (job.state === 'failed' && job.reason === 'timeout') {
+      const early = earlyTimeout(record, obs, timeoutMs, EXPECTED_MARGIN_MS + LIVE_START_MARGINS * roles.clockMarginMs);
+      if (early !== undefined) out.timeoutsTimed++;
+      if (early?.early) {
+        out.judged++;
+        out.deviations.push({
+          record, job, expected: 'failed (timeout) no sooner than its timeout', cancelAsked: asked, ranBy: [],
+          early: `was failed (timeout) ${Math.round(early.afterMs)} ms after its payload started (t=${early.startedAt}ms, attempt ${early.attempt} on ${early.executorId}), before its timeout of ${timeoutMs} ms: no fault brings a timeout forward`,
+        });
+        continue;
+      }
+    }
     if (job.state === 'failed' && job.reason === STALLED) {
       out.stalledOut++;
       continue;
@@ -134,6 +155,28 @@ export function judgeOutcomes(history: History, obs: Observations): OutcomeJudgm
     out.deviations.push({ record, job, expected: describe(expected.state, expected.reason, expected.exitCode), cancelAsked: asked, ranBy: attempt.workers });
   }
   return out;
+}
+
+/** spec.ts expectedOutcome's margin: a payload this close to its timeout may end either way */
+const EXPECTED_MARGIN_MS = 250;
+/** live, a payload's start as the harness records it (its wrapper's first write) trails the executor's timer by a spawn: this many clock margins (ShapeEntry.clockMarginMs) more */
+const LIVE_START_MARGINS = 20;
+
+/**
+ * When a job failed with reason timeout, how long after its payload's start (the earliest start the
+ * harness itself recorded for the attempt and executor the outcome event names) the event was
+ * logged, and whether that is early: shorter than its timeout less `slackMs`. Undefined when the
+ * event or the start is not in the history (a system without a transition log, a start not seen).
+ */
+function earlyTimeout(record: JobRecord, obs: Observations, timeoutMs: number, slackMs: number): { early: boolean; afterMs: number; startedAt: number; attempt: number; executorId: string } | undefined {
+  const terminal = record.steps.find((s) => s.applied && isTerminal(s.to));
+  if (!terminal || terminal.to !== 'failed') return undefined;
+  const executorId = terminal.entry.sourceId;
+  let startedAt = Infinity;
+  for (const p of obs.payloadStarts) if (p.jobId === record.jobId && p.attempt === terminal.attempt && p.executorId === executorId && p.t < startedAt) startedAt = p.t;
+  if (startedAt === Infinity || startedAt > terminal.t) return undefined;
+  const afterMs = terminal.t - startedAt;
+  return { early: afterMs < timeoutMs - slackMs, afterMs, startedAt, attempt: terminal.attempt, executorId };
 }
 
 /**
@@ -165,13 +208,13 @@ export function payloadOutcome(history: History, obs: Observations = observe(his
     const op = record.origin!.submit;
     const payload = op.payloads![record.origin!.index]!;
     findings.add(() => ({
-      message: `job ${record.jobId} (task ${op.taskId}): its payload (exit ${payload.exitCode} after ${payload.durationMs} ms${payload.hang ? ', hangs' : ''}, timeout ${op.timeouts![record.origin!.index]} ms) should end ${d.expected} but ended ${describe(job.state, job.reason, job.exitCode)}${
-        d.ranBy.length ? `, with no fault on ${d.ranBy.join(' or ')} (process, executor or link) during that attempt that can cause it` : ''}`,
+      message: `job ${record.jobId} (task ${op.taskId}): its payload (exit ${payload.exitCode} after ${payload.durationMs} ms${payload.hang ? ', hangs' : ''}, timeout ${op.timeouts![record.origin!.index]} ms) ${d.early ?? `should end ${d.expected} but ended ${describe(job.state, job.reason, job.exitCode)}${
+        d.ranBy.length ? `, with no fault on ${d.ranBy.join(' or ')} (process, executor or link) during that attempt that can cause it` : ''}`}`,
       jobId: record.jobId,
       taskId: op.taskId,
       at: snapshot!.t,
       entries: [op.invoke, ...(op.completion ? [op.completion] : []), snapshotExcerpt(snapshot!, record.inSnapshot!.task, record.jobId)],
     }));
   }
-  return findings.verdict('payloadOutcome', { judged: j.judged, failuresJudged: j.failuresJudged, timeoutsJudged: j.timeoutsJudged, explained: j.explained, ambiguous: j.ambiguous, stalledOut: j.stalledOut, badReasons: j.badReasons });
+  return findings.verdict('payloadOutcome', { judged: j.judged, failuresJudged: j.failuresJudged, timeoutsJudged: j.timeoutsJudged, explained: j.explained, ambiguous: j.ambiguous, stalledOut: j.stalledOut, badReasons: j.badReasons, timeoutsTimed: j.timeoutsTimed });
 }

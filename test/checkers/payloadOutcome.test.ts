@@ -152,3 +152,46 @@ describe('payloadOutcome', () => {
     });
   });
 });
+
+describe('payloadOutcome: a timeout is never early', () => {
+  /** J-1 (timeout 5 s) started by worker-1-executor at t=1000 as the harness saw it, failed (timeout) `afterMs` later; a pause of worker-1 over all of it */
+  function timedOut(p: Payload, afterMs: number, o: { simulated?: boolean; started?: boolean } = {}) {
+    const h = new HistoryBuilder();
+    h.entries.push(shapeEntry({ simulated: o.simulated ?? true }));
+    const sub = h.submit({ t: 100, key: 'k-1', payloads: [p], taskId: 'T-1', jobIds: ['J-1'] });
+    (sub.invoke.value as { jobs: { timeoutMs: number }[] }).jobs[0]!.timeoutMs = 5000;
+    h.nemesis(200, 'start', 0, 'pause', 'worker-1', { effect: 'freezes', family: 'process', detail: { kind: 'pause', process: 'worker-1' } });
+    h.transition('J-1', 'queued', 'running', { t: 990, source: 'worker', sourceId: 'worker-1' });
+    if (o.started ?? true) h.entries.push({ kind: 'payload', t: 1000, jobId: 'J-1', attempt: 1, executorId: 'worker-1-executor' });
+    h.transition('J-1', 'running', 'failed', { t: 1000 + afterMs, sourceId: 'worker-1-executor' });
+    h.nemesis(1000 + afterMs + 100, 'end', 0, 'pause', 'worker-1');
+    h.snapshot(1000 + afterMs + 1000, [task('T-1', 'k-1', 'failed', [job('J-1', 'failed', { reason: 'timeout', exitCode: null, output: '' })])]);
+    return payloadOutcome(h.build());
+  }
+
+  it('rejects a job failed (timeout) long before its timeout, even with a pause over the attempt, and whatever its payload did', () => {
+    const v = timedOut(hang, 12);
+    expect(v.valid).toBe(false);
+    expect(v.evidence[0]!.message).toMatch(/was failed \(timeout\) 12 ms after its payload started \(t=1000ms, attempt 1 on worker-1-executor\), before its timeout of 5000 ms: no fault brings a timeout forward/);
+    // a payload of 200 ms that a pause could have held past its timeout: excused when late, not when early
+    const short: Payload = { durationMs: 200, exitCode: 0, output: ['ok'] };
+    expect(timedOut(short, 12).valid).toBe(false);
+    expect(timedOut(short, 6000).valid).toBe(true);
+  });
+
+  it('accepts a timeout at its time, within the outcome margin in simulation and within clock margins live', () => {
+    expect(timedOut(hang, 5000).valid).toBe(true);
+    expect(timedOut(hang, 4800).valid).toBe(true); // within the 250 ms margin
+    expect(timedOut(hang, 4700).valid).toBe(false);
+    const live = timedOut(hang, 2800, { simulated: false }); // 5000 - 250 - 20 × 100 = 2750
+    expect(live.valid).toBe(true);
+    expect(live.stats).toMatchObject({ timeoutsTimed: 1 });
+    expect(timedOut(hang, 2700, { simulated: false }).valid).toBe(false);
+  });
+
+  it('does not time a timeout whose payload start the harness did not see', () => {
+    const v = timedOut(hang, 12, { started: false });
+    expect(v.valid).toBe(true);
+    expect(v.stats).toMatchObject({ timeoutsTimed: 0 });
+  });
+});
