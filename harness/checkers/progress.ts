@@ -76,7 +76,7 @@ export function liveWorkers(roles: Roles, window: Window, evidence: LivenessEvid
  * executor reported for that job and attempt (in `outcomes`, when given), or the end the execution
  * log gives it (a library worker's end entry).
  */
-function finishTimes(roles: Roles, evidence: Omit<LivenessEvidence, 'payloadStarts'>, outcomes?: { from: number; to: number }): (start: Start, worker: string) => number {
+export function finishTimes(roles: Roles, evidence: Omit<LivenessEvidence, 'payloadStarts'>, outcomes?: { from: number; to: number }): (start: Start, worker: string) => number {
   const outcomeAt = new Map<string, number>();
   for (const e of evidence.transitions) {
     if (!OUTCOMES.has(e.type) || (outcomes && (e.t < outcomes.from || e.t > outcomes.to))) continue;

@@ -87,3 +87,91 @@ describe('backAfterHeal', () => {
     expect(reference.recoveryWithinMs).toBe(500 + 1_500);
   });
 });
+
+describe('backAfterHeal: the workers', () => {
+  /** healed at 11,000; J-1 acknowledged at 12,000; `build` adds starts and outcomes */
+  function afterOutage(build: (h: HistoryBuilder) => void, o: { simulated?: boolean; cancel?: boolean; ackT?: number } = {}): History {
+    const h = new HistoryBuilder();
+    h.entries.push(shapeEntry({ simulated: o.simulated ?? true, recoveryWithinMs: PROMISE }));
+    h.nemesis(1000, 'start', 0, 'redis-restart', 'redis');
+    h.nemesis(11_000, 'end', 0, 'redis-restart', 'redis');
+    h.submit({ t: (o.ackT ?? 12_000) - 5, okT: o.ackT ?? 12_000, key: 'k-1', payloads: [{ durationMs: 20, exitCode: 0, output: ['a'] }], taskId: 'T-1', jobIds: ['J-1'] });
+    if (o.cancel) h.entries.push({ kind: 'client', t: 12_100, type: 'invoke', process: 'client-1', opId: 99, f: 'cancel', value: { jobId: 'J-1' } });
+    build(h);
+    h.entries.push(probe(true));
+    h.snapshot(40_000, []);
+    return h.build();
+  }
+  const start = (h: HistoryBuilder, jobId: string, t: number, executorId = 'worker-1-executor') => h.entries.push({ kind: 'payload', t, jobId, attempt: 1, executorId });
+  const outcome = (h: HistoryBuilder, jobId: string, t: number, executorId = 'worker-1-executor') => h.transition(jobId, 'running', 'completed', { t, sourceId: executorId });
+
+  it('holds when a job acknowledged after the heal starts within the promise', () => {
+    const v = backAfterHeal(afterOutage((h) => {
+      start(h, 'J-1', 12_500);
+      outcome(h, 'J-1', 12_600);
+    }));
+    expect(v.valid).toBe(true);
+    expect(v.stats).toMatchObject({ idleWithWorkMs: 500 });
+  });
+
+  it('fails when the fleet sits idle with the job waiting past the promise', () => {
+    const v = backAfterHeal(afterOutage((h) => {
+      start(h, 'J-1', 16_000);
+      outcome(h, 'J-1', 16_100);
+    }));
+    expect(v.valid).toBe(false);
+    expect(v.evidence[0]!.message).toMatch(/the workers were not back in time after the final heal \(t=11000ms\): from t=12000ms job J-1 \(acknowledged after the heal\) waited while no payload ran anywhere, and none started until job J-1 started on worker-1-executor at t=16000ms: 4000 ms/);
+  });
+
+  it('fails when the job never starts at all', () => {
+    const v = backAfterHeal(afterOutage((h) => {
+      start(h, 'J-0', 500); // before the outage: the harness records starts in this run
+      outcome(h, 'J-0', 600);
+    }));
+    expect(v.valid).toBe(false);
+    expect(v.evidence[0]!.message).toMatch(/none started until t=40000ms, when the history ends/);
+  });
+
+  it('counts from the moment a hand is free: a payload running (or never reporting) keeps the fleet busy', () => {
+    const busy = backAfterHeal(afterOutage((h) => {
+      start(h, 'J-0', 11_500, 'worker-2-executor');
+      outcome(h, 'J-0', 15_000, 'worker-2-executor');
+      start(h, 'J-1', 15_100);
+      outcome(h, 'J-1', 15_200);
+    }));
+    expect(busy.valid).toBe(true);
+    expect(busy.stats).toMatchObject({ idleWithWorkMs: 100 });
+    const late = backAfterHeal(afterOutage((h) => {
+      start(h, 'J-0', 11_500, 'worker-2-executor');
+      outcome(h, 'J-0', 15_000, 'worker-2-executor');
+      start(h, 'J-1', 17_500);
+    }));
+    expect(late.valid).toBe(false);
+    expect(late.evidence[0]!.message).toMatch(/from t=15000ms job J-1/);
+    const never = backAfterHeal(afterOutage((h) => {
+      start(h, 'J-0', 11_500, 'worker-2-executor'); // never reports
+      start(h, 'J-1', 30_000);
+    }));
+    expect(never.valid).toBe(true);
+    // ... unless its worker died under it: that payload is no longer running
+    const died = backAfterHeal(afterOutage((h) => {
+      start(h, 'J-0', 5000, 'worker-2-executor');
+      h.nemesis(6000, 'start', 1, 'kill', 'worker-2', { effect: 'ends', family: 'process', detail: { kind: 'kill', process: 'worker-2' } });
+      h.nemesis(7000, 'end', 1, 'kill', 'worker-2');
+      start(h, 'J-1', 30_000);
+    }));
+    expect(died.valid).toBe(false);
+  });
+
+  it('does not judge a job a cancel was asked for, one acknowledged before the heal, or a run without the harness\'s starts', () => {
+    expect(backAfterHeal(afterOutage((h) => start(h, 'J-1', 20_000), { cancel: true })).valid).toBe(true);
+    expect(backAfterHeal(afterOutage((h) => start(h, 'J-1', 20_000), { ackT: 10_000 })).valid).toBe(true);
+    expect(backAfterHeal(afterOutage((h) => h.execution('J-1', 1, 20_000, 'worker-1-executor'))).valid).toBe(true);
+  });
+
+  it('widens the promise live by clock margins for the wrapper\'s record of a start', () => {
+    // 2,000 + 20 × 100 ms
+    expect(backAfterHeal(afterOutage((h) => start(h, 'J-1', 15_900), { simulated: false })).valid).toBe(true);
+    expect(backAfterHeal(afterOutage((h) => start(h, 'J-1', 16_100), { simulated: false })).valid).toBe(false);
+  });
+});
