@@ -114,8 +114,8 @@ interface IdleWithWork {
 /**
  * The maximal stretches after `healedAt` in which some job acknowledged after the heal waited (not
  * yet started, not terminal, no cancel asked for it) while no payload the harness saw start was
- * still running (started, its outcome not yet reported). A start whose outcome never came keeps
- * the fleet busy for good.
+ * still running (started, its outcome not yet reported, its worker and executor not dead since).
+ * A start whose outcome never came, on a worker that lived on, keeps the fleet busy for good.
  */
 function idleWithWork(history: History, obs: Observations, healedAt: number): IdleWithWork[] {
   const starts = obs.payloadStarts;
