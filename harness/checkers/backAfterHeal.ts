@@ -25,11 +25,11 @@
 // the workers' half neither when no worker was up at the probe.
 
 import type { ClientEntry, ClientError, History, PayloadStartEntry, ProbeEntry, Verdict } from '../history/types.ts';
-import { effectOf, familyOf } from './effects.ts';
+import { effectOf, familyOf, finalHealAt } from './effects.ts';
 import { Findings } from './findings.ts';
 import { observe, type Observations } from './observations.ts';
 import { finishTimes } from './progress.ts';
-import { rolesOf } from './roles.ts';
+import { rolesOf, type Roles } from './roles.ts';
 import { isTerminal } from './spec.ts';
 
 const CHECKER = 'backAfterHeal';
@@ -41,26 +41,25 @@ const unanswered = (c: ClientEntry): boolean => c.type === 'info' && (c.value as
 const LIVE_START_MARGINS = 20;
 
 export function backAfterHeal(history: History, obs: Observations = observe(history)): Verdict {
-  let promised: number | undefined;
-  let healedAt = -Infinity;
-  let frontDoorUp = true;
+  const promised = obs.shape?.recoveryWithinMs;
+  const healedAt = finalHealAt(obs.nemesis);
+  // the client's operations by opId (one counter for a history's clients), cancels asked, the probe: one pass
   let probe: ProbeEntry | undefined;
   const invokes = new Map<number, ClientEntry>();
   const completions: ClientEntry[] = [];
+  const cancelAsked = new Set<string>();
   for (const e of history) {
-    if (e.kind === 'shape') promised = e.recoveryWithinMs;
-    else if (e.kind === 'nemesis' && e.type === 'end') healedAt = Math.max(healedAt, e.t);
-    else if (e.kind === 'probe') {
-      probe = e;
-      frontDoorUp = e.frontDoorUp;
-    }
+    if (e.kind === 'probe') probe = e;
     else if (e.kind === 'client') {
-      if (e.type === 'invoke') invokes.set(e.opId, e);
-      else completions.push(e);
+      if (e.type !== 'invoke') completions.push(e);
+      else {
+        invokes.set(e.opId, e);
+        if (e.f === 'cancel') cancelAsked.add(String((e.value as { jobId?: unknown })?.jobId));
+      }
     }
   }
   const findings = new Findings();
-  if (promised === undefined || healedAt === -Infinity || !frontDoorUp) return findings.verdict(CHECKER, { requests: 0, slowestMs: 0, idleWithWorkMs: 0 });
+  if (promised === undefined || healedAt === undefined || probe?.frontDoorUp === false) return findings.verdict(CHECKER, { requests: 0, slowestMs: 0, idleWithWorkMs: 0 });
   let requests = 0;
   let slowestMs = 0;
   for (const done of completions) {
@@ -84,9 +83,9 @@ export function backAfterHeal(history: History, obs: Observations = observe(hist
   }
   let idleWithWorkMs = 0;
   if (probe === undefined || probe.workers.length > 0) {
-    const roles = rolesOf(obs.shape ? { shape: obs.shape } : history);
+    const roles = rolesOf(obs);
     const allowMs = promised + LIVE_START_MARGINS * roles.clockMarginMs;
-    for (const idle of idleWithWork(history, obs, healedAt)) {
+    for (const idle of idleWithWork(history, obs, roles, healedAt, cancelAsked)) {
       idleWithWorkMs = Math.max(idleWithWorkMs, Math.round(idle.to - idle.from));
       if (idle.to - idle.from <= allowMs) continue;
       const how = idle.startedBy ? `until job ${idle.startedBy.jobId} started on ${idle.startedBy.executorId} at t=${idle.to}ms` : `until t=${idle.to}ms, when ${idle.ended}`;
@@ -117,12 +116,9 @@ interface IdleWithWork {
  * still running (started, its outcome not yet reported, its worker and executor not dead since).
  * A start whose outcome never came, on a worker that lived on, keeps the fleet busy for good.
  */
-function idleWithWork(history: History, obs: Observations, healedAt: number): IdleWithWork[] {
+function idleWithWork(history: History, obs: Observations, roles: Roles, healedAt: number, cancelAsked: ReadonlySet<string>): IdleWithWork[] {
   const starts = obs.payloadStarts;
   if (starts.length === 0) return [];
-  const roles = rolesOf(obs.shape ? { shape: obs.shape } : history);
-  const cancelAsked = new Set<string>();
-  for (const e of history) if (e.kind === 'client' && e.f === 'cancel' && e.type === 'invoke') cancelAsked.add(String((e.value as { jobId?: unknown })?.jobId));
   const end = obs.snapshot?.t ?? history.reduce((m, e) => Math.max(m, e.t), -Infinity);
 
   const firstStart = new Map<string, PayloadStartEntry>();

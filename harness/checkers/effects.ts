@@ -30,6 +30,17 @@ export const familyOf = (n: NemesisEntry): string | undefined => n.family ?? BEF
 export const effectOf = (n: NemesisEntry): FaultEffect => n.effect ?? BEFORE_RECORDED[n.fault]?.effect ?? 'none';
 
 /**
+ * The final heal: when the last fault step ended (the latest `end` entry), or undefined when none
+ * ended. A loop, not Math.max over a spread: a long soak's history may hold more steps than a call's
+ * arguments may.
+ */
+export function finalHealAt(nemesis: readonly NemesisEntry[]): number | undefined {
+  let at: number | undefined;
+  for (const n of nemesis) if (n.type === 'end' && (at === undefined || n.t > at)) at = n.t;
+  return at;
+}
+
+/**
  * A step the harness measured rather than drew (harness/env/starvation.ts: a process starved of
  * CPU, read like a pause of it): it excuses what its effect excuses, and counts towards no
  * coverage goal.

@@ -18,6 +18,7 @@
 // A run whose final snapshot came sooner after the heal (live, mostly) is not judged on it.
 
 import type { History, Verdict } from '../history/types.ts';
+import { finalHealAt } from './effects.ts';
 import { Findings } from './findings.ts';
 import { compareLogIds, observe, type Observations } from './observations.ts';
 
@@ -52,7 +53,7 @@ export function eventsDecided(history: History, obs: Observations = observe(hist
   }
   // stuck: pending past the system's promise, that long after the final heal
   const promise = obs.shape?.eventsDecidedWithinMs;
-  const healedAt = Math.max(0, ...obs.nemesis.filter((n) => n.type === 'end').map((n) => n.t));
+  const healedAt = Math.max(0, finalHealAt(obs.nemesis) ?? 0);
   let stuck = 0;
   if (promise !== undefined && snapshot.t - healedAt >= promise) {
     const byId = new Map(queue.entries.map((e) => [e.id, e]));

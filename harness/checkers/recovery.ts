@@ -6,7 +6,7 @@
 import type { History, NemesisEntry } from '../history/types.ts';
 import type { FaultReach } from './faultReach.ts';
 import { parseLogId, type Observations } from './observations.ts';
-import { effectOf, familyOf } from './effects.ts';
+import { effectOf, familyOf, finalHealAt } from './effects.ts';
 import { rolesOf } from './roles.ts';
 import { isTerminal } from './spec.ts';
 
@@ -59,9 +59,9 @@ export function recoveryStats(history: History, obs: Observations, reach: FaultR
 
   const bit = new Set(reach.steps.filter((s) => s.bit).map((s) => s.stepId));
   const keeperTakeovers = deaths.filter((d) => rejoinedNew(d) && roles.role(d.target) === 'keeper' && bit.has(d.stepId)).length;
-  const healed = Math.max(-Infinity, ...obs.nemesis.filter((n) => n.type === 'end').map((n) => n.t));
+  const healed = finalHealAt(obs.nemesis);
   let jobsAfterHeal = 0;
-  if (healed > -Infinity) {
+  if (healed !== undefined) {
     for (const { origin, steps } of obs.jobs) {
       const ok = origin?.submit?.completion;
       if (ok && ok.t > healed && steps.some((s) => s.applied && isTerminal(s.to))) jobsAfterHeal++;

@@ -186,8 +186,10 @@ export interface SystemModule {
   readonly eventsDecidedWithinMs?: number;
   /**
    * Its promise on recovery, where it makes one: once every part is healed, its front door answers
-   * every request within this many ms (of the final heal, or of the request when it is sent later):
-   * its reconnect backoff and the handshake and commands of one request after a reconnect. After
+   * every request within this many ms (of the final heal, or of the request when it is sent later),
+   * and a job acknowledged after the heal does not wait longer than this while no payload runs
+   * anywhere (its workers are back at work): its reconnect backoff and the handshake and commands
+   * of one request after a reconnect. After
    * the final heal no connection a fault touched is left open and silent (a timeout toxic closes
    * its connections when it is removed, a killed process is started again, a paused one resumed),
    * so no stuck-connection timeout applies. The checker backAfterHeal holds it to that; a system
