@@ -12,11 +12,16 @@
 //   up on it after the promise was due), is a violation. A request the client gave up on before
 //   the promise was due is not judged. The client's entries and the fault steps' ends are stamped
 //   by one clock, the harness's: no margin between them is needed.
-// - At its workers: while a job acknowledged after the final heal waits (no payload of it started
-//   yet, no cancel asked for it) and no payload of any job is running (every start the harness
-//   saw has reported its outcome, or died with its worker or executor: every worker has a hand
-//   free), some payload must start within
-//   the promise. A fleet that sits idle longer with work waiting is not back. Starts are the
+// - At its workers: while a job waits (no payload of it started yet, no cancel asked for it) and no
+//   payload of any job is running (every start the harness saw has reported its outcome, or died
+//   with its worker or executor: every worker has a hand free), some payload must start within the
+//   promise. A job acknowledged after the final heal waits from its acknowledgement. One
+//   acknowledged before it, not finished, and not running anywhere (never started, or its payload
+//   died with its worker or executor) waits from a lease after the heal (ShapeEntry.leaseMs): by
+//   then whoever held it, dead, cut off or paused until the heal, has let go of it, and it is
+//   anybody's to take over. A fleet that sits idle longer with work waiting is not back (an idle
+//   worker that looks for a dead worker's jobs only when new work wakes it). Jobs acknowledged
+//   before a Redis restart or wipe are not judged there: Redis may have lost them. Starts are the
 //   harness's own record of payload starts (a run without any is not judged here); live, a start
 //   is recorded when the payload's wrapper runs, a spawn after the worker took the job, so the
 //   promise widens by clock margins there.
@@ -90,7 +95,7 @@ export function backAfterHeal(history: History, obs: Observations = observe(hist
       if (idle.to - idle.from <= allowMs) continue;
       const how = idle.startedBy ? `until job ${idle.startedBy.jobId} started on ${idle.startedBy.executorId} at t=${idle.to}ms` : `until t=${idle.to}ms, when ${idle.ended}`;
       findings.add({
-        message: `the workers were not back in time after the final heal (t=${healedAt}ms): from t=${idle.from}ms job ${idle.waiting.slice(0, 5).join(', ')}${idle.waiting.length > 5 ? ` and ${idle.waiting.length - 5} more` : ''} (acknowledged after the heal) waited while no payload ran anywhere, and none started ${how}: ${Math.round(idle.to - idle.from)} ms; the system promises to be back within ${promised} ms once every fault is healed (SystemModule.recoveryWithinMs${roles.clockMarginMs ? `; ${allowMs} ms allowed live` : ''})`,
+        message: `the workers were not back in time after the final heal (t=${healedAt}ms): from t=${idle.from}ms job ${idle.waiting.slice(0, 5).join(', ')}${idle.waiting.length > 5 ? ` and ${idle.waiting.length - 5} more` : ''} (${idle.leftFromBefore ? `left from before the heal, anybody's to take a lease after it, from t=${idle.from}ms` : 'acknowledged after the heal'}) waited while no payload ran anywhere, and none started ${how}: ${Math.round(idle.to - idle.from)} ms; the system promises to be back within ${promised} ms once every fault is healed (SystemModule.recoveryWithinMs${roles.clockMarginMs ? `; ${allowMs} ms allowed live` : ''})`,
         jobId: idle.waiting[0],
         at: idle.to,
         ...(idle.startedBy ? { entries: [idle.startedBy] } : {}),
@@ -105,38 +110,25 @@ interface IdleWithWork {
   from: number;
   to: number;
   waiting: string[];
+  /** some job waiting at its start was acknowledged before the heal (it waits from a lease after the heal) */
+  leftFromBefore: boolean;
   /** the start that ended it; absent when it ran to a job's end without a start (cancelled, lost) or to the end of the history */
   startedBy?: PayloadStartEntry;
   ended?: string;
 }
 
 /**
- * The maximal stretches after `healedAt` in which some job acknowledged after the heal waited (not
- * yet started, not terminal, no cancel asked for it) while no payload the harness saw start was
- * still running (started, its outcome not yet reported, its worker and executor not dead since).
- * A start whose outcome never came, on a worker that lived on, keeps the fleet busy for good.
+ * The maximal stretches after `healedAt` in which some job waited (not yet started, not terminal,
+ * no cancel asked for it: acknowledged after the heal, or before it and left by whoever held it,
+ * from a lease after the heal) while no payload the harness saw start was still running (started,
+ * its outcome not yet reported, its worker and executor not dead since). A start whose outcome
+ * never came, on a worker that lived on, keeps the fleet busy for good.
  */
 function idleWithWork(history: History, obs: Observations, roles: Roles, healedAt: number, cancelAsked: ReadonlySet<string>): IdleWithWork[] {
   const starts = obs.payloadStarts;
   if (starts.length === 0) return [];
   const end = obs.snapshot?.t ?? history.reduce((m, e) => Math.max(m, e.t), -Infinity);
 
-  const firstStart = new Map<string, PayloadStartEntry>();
-  for (const p of starts) if (!firstStart.has(p.jobId) || p.t < firstStart.get(p.jobId)!.t) firstStart.set(p.jobId, p);
-  // each job acknowledged after the heal waits from its acknowledgement to its first start, or its terminal state
-  const waits: { jobId: string; from: number; to: number; why: string; start?: PayloadStartEntry }[] = [];
-  for (const r of obs.jobs) {
-    const ok = r.origin?.submit.completion;
-    if (!ok || ok.type !== 'ok' || ok.t < healedAt || cancelAsked.has(r.jobId)) continue;
-    const start = firstStart.get(r.jobId);
-    const terminal = r.steps.find((s) => s.applied && isTerminal(s.to));
-    let to = end;
-    let why = 'the history ends';
-    if (terminal && terminal.t < to) [to, why] = [terminal.t, `job ${r.jobId} became ${terminal.to} without a start the harness saw`];
-    if (start && start.t <= to) [to, why] = [start.t, 'started'];
-    if (to > ok.t) waits.push({ jobId: r.jobId, from: ok.t, to, why, ...(start && start.t === to ? { start } : {}) });
-  }
-  if (waits.length === 0) return [];
   // each start keeps the fleet busy until its outcome
   const finished = finishTimes(roles, { executions: obs.executions, transitions: obs.jobs.flatMap((r) => r.steps.map((s) => s.entry)) });
   // ... or until its worker or its executor died (a kill or restart takes the payload down with it)
@@ -151,8 +143,44 @@ function idleWithWork(history: History, obs: Observations, roles: Roles, healedA
   };
   const busy = starts.map((p) => {
     const worker = roles.workerOf(p.executorId);
-    return { from: p.t, to: worker === undefined ? Infinity : Math.min(finished(p, worker), diedAt(worker, p.t)) };
+    const reported = worker === undefined ? Infinity : finished(p, worker);
+    return { start: p, from: p.t, to: worker === undefined ? Infinity : Math.min(reported, diedAt(worker, p.t)), reported: reported !== Infinity };
   });
+
+  // a job acknowledged before the heal is judged from a lease after it, and not at all when Redis
+  // restarted or was wiped after its acknowledgement (it may be gone)
+  const leaseMs = obs.shape?.leaseMs;
+  const ends = new Map<number, number>();
+  for (const n of obs.nemesis) if (n.type === 'end') ends.set(n.stepId, n.t);
+  let redisLostAt = -Infinity;
+  for (const n of obs.nemesis) {
+    if (n.type === 'start' && (n.outcome ?? 'ok') === 'ok' && familyOf(n) === 'redis' && (effectOf(n) === 'ends' || effectOf(n) === 'erases')) redisLostAt = Math.max(redisLostAt, ends.get(n.stepId) ?? n.t);
+  }
+  const startsOf = new Map<string, (typeof busy)[number][]>();
+  for (const b of busy) startsOf.set(b.start.jobId, [...(startsOf.get(b.start.jobId) ?? []), b]);
+
+  // each job waits from its acknowledgement (or a lease after the heal) to its first start since, or its terminal state
+  const waits: { jobId: string; from: number; to: number; why: string; start?: PayloadStartEntry; before: boolean }[] = [];
+  for (const r of obs.jobs) {
+    const ok = r.origin?.submit.completion;
+    if (!ok || ok.type !== 'ok' || cancelAsked.has(r.jobId)) continue;
+    const own = startsOf.get(r.jobId) ?? [];
+    let from = ok.t;
+    if (ok.t < healedAt) {
+      if (leaseMs === undefined || ok.t <= redisLostAt) continue;
+      from = healedAt + leaseMs;
+      // started before then and still running, or its outcome reported: it waits for no worker
+      if (own.some((b) => b.from < from && (b.to >= from || b.reported))) continue;
+    }
+    const start = own.map((b) => b.start).filter((p) => p.t >= from || ok.t >= healedAt).reduce<PayloadStartEntry | undefined>((a, p) => (!a || p.t < a.t ? p : a), undefined);
+    const terminal = r.steps.find((s) => s.applied && isTerminal(s.to));
+    let to = end;
+    let why = 'the history ends';
+    if (terminal && terminal.t < to) [to, why] = [terminal.t, `job ${r.jobId} became ${terminal.to} without a start the harness saw`];
+    if (start && start.t <= to) [to, why] = [start.t, 'started'];
+    if (to > from) waits.push({ jobId: r.jobId, from, to, why, before: ok.t < healedAt, ...(start && start.t === to ? { start } : {}) });
+  }
+  if (waits.length === 0) return [];
   const points = [...new Set([...waits.flatMap((w) => [w.from, w.to]), ...busy.flatMap((b) => [b.from, b.to]).filter(Number.isFinite)])].filter((t) => t >= healedAt).sort((a, b) => a - b);
   const out: IdleWithWork[] = [];
   let open: IdleWithWork | undefined;
@@ -162,7 +190,7 @@ function idleWithWork(history: History, obs: Observations, roles: Roles, healedA
     const running = busy.some((x) => x.from <= a && x.to >= b);
     if (waiting.length > 0 && !running) {
       if (open && open.to === a) open.to = b;
-      else out.push((open = { from: a, to: b, waiting: waiting.map((w) => w.jobId) }));
+      else out.push((open = { from: a, to: b, waiting: waiting.map((w) => w.jobId), leftFromBefore: waiting.some((w) => w.before) }));
       const ending = waits.find((w) => w.to === b && waiting.includes(w));
       if (ending?.start) [open.startedBy, open.ended] = [ending.start, undefined];
       else if (ending) open.ended = ending.why;

@@ -163,7 +163,7 @@ describe('backAfterHeal: the workers', () => {
     expect(died.valid).toBe(false);
   });
 
-  it('does not judge a job a cancel was asked for, one acknowledged before the heal, or a run without the harness\'s starts', () => {
+  it('does not judge a job a cancel was asked for, one acknowledged before a Redis restart (it may be gone), or a run without the harness\'s starts', () => {
     expect(backAfterHeal(afterOutage((h) => start(h, 'J-1', 20_000), { cancel: true })).valid).toBe(true);
     expect(backAfterHeal(afterOutage((h) => start(h, 'J-1', 20_000), { ackT: 10_000 })).valid).toBe(true);
     expect(backAfterHeal(afterOutage((h) => h.execution('J-1', 1, 20_000, 'worker-1-executor'))).valid).toBe(true);
@@ -173,5 +173,55 @@ describe('backAfterHeal: the workers', () => {
     // 2,000 + 20 × 100 ms
     expect(backAfterHeal(afterOutage((h) => start(h, 'J-1', 15_900), { simulated: false })).valid).toBe(true);
     expect(backAfterHeal(afterOutage((h) => start(h, 'J-1', 16_100), { simulated: false })).valid).toBe(false);
+  });
+});
+
+describe('backAfterHeal: jobs left from before the heal', () => {
+  const LEASE = 2000;
+  /**
+   * J-1 acknowledged at 2,000 and started on worker-1 at 2,500; worker-1 killed at 3,000 (its
+   * payload dies with it) and healed at 11,000 (the final heal): J-1 is anybody's from 13,000
+   */
+  function leftByDeadWorker(build: (h: HistoryBuilder) => void, o: { lease?: boolean; redisRestart?: boolean } = {}): History {
+    const h = new HistoryBuilder();
+    h.entries.push(shapeEntry({ simulated: true, recoveryWithinMs: PROMISE, ...(o.lease === false ? {} : { leaseMs: LEASE }) }));
+    h.submit({ t: 1995, okT: 2000, key: 'k-1', payloads: [{ durationMs: 5000, exitCode: 0, output: ['a'] }], taskId: 'T-1', jobIds: ['J-1'] });
+    h.entries.push({ kind: 'payload', t: 2500, jobId: 'J-1', attempt: 1, executorId: 'worker-1-executor' });
+    h.nemesis(3000, 'start', 0, 'kill', 'worker-1', { effect: 'ends', family: 'process', detail: { kind: 'kill', process: 'worker-1' } });
+    h.nemesis(11_000, 'end', 0, 'kill', 'worker-1');
+    if (o.redisRestart) {
+      h.nemesis(4000, 'start', 1, 'redis-restart', 'redis', { effect: 'ends', family: 'redis' });
+      h.nemesis(5000, 'end', 1, 'redis-restart', 'redis');
+    }
+    build(h);
+    h.entries.push(probe(true));
+    h.snapshot(40_000, []);
+    return h.build();
+  }
+  const takeOver = (h: HistoryBuilder, t: number, attempt = 2) => {
+    h.entries.push({ kind: 'payload', t, jobId: 'J-1', attempt, executorId: 'worker-2-executor' });
+    h.transition('J-1', 'running', 'completed', { t: t + 5000, sourceId: 'worker-2-executor', attempt });
+  };
+
+  it('holds when another worker takes a dead worker\'s job over within a lease and the promise of the heal', () => {
+    const v = backAfterHeal(leftByDeadWorker((h) => takeOver(h, 14_500)));
+    expect(v.valid).toBe(true);
+    expect(v.stats).toMatchObject({ idleWithWorkMs: 1500 });
+  });
+
+  it('fails when the fleet sits idle and nobody takes it over until new work wakes a worker', () => {
+    const v = backAfterHeal(leftByDeadWorker((h) => takeOver(h, 21_000)));
+    expect(v.valid).toBe(false);
+    expect(v.evidence[0]!.message).toMatch(/from t=13000ms job J-1 \(left from before the heal, anybody's to take a lease after it, from t=13000ms\) waited while no payload ran anywhere, and none started until job J-1 started on worker-2-executor at t=21000ms: 8000 ms/);
+    expect(backAfterHeal(leftByDeadWorker(() => undefined)).valid).toBe(false); // never taken over
+  });
+
+  it('does not judge it while it still runs, once its outcome was reported, without a lease, or when Redis restarted after it was acknowledged', () => {
+    // its own worker's executor started it again before the lease was up, and it still runs
+    expect(backAfterHeal(leftByDeadWorker((h) => h.entries.push({ kind: 'payload', t: 12_000, jobId: 'J-1', attempt: 2, executorId: 'worker-1-executor' }))).valid).toBe(true);
+    // its outcome was reported before the kill (and not applied): it waits for a keeper, not for a worker
+    expect(backAfterHeal(leftByDeadWorker((h) => Object.assign(h.transition('J-1', 'queued', 'queued', { t: 2900, sourceId: 'worker-1-executor', decision: 'ignored', reason: 'illegal' }), { type: 'completed' as const }))).valid).toBe(true);
+    expect(backAfterHeal(leftByDeadWorker((h) => takeOver(h, 21_000), { lease: false })).valid).toBe(true);
+    expect(backAfterHeal(leftByDeadWorker((h) => takeOver(h, 21_000), { redisRestart: true })).valid).toBe(true);
   });
 });

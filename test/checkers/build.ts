@@ -144,7 +144,7 @@ export class HistoryBuilder {
  * reference system, or the worker itself when `inProcess`), keepers; links as the reference names
  * them (one per process, `executor` shared by the executors, `client` to the front door).
  */
-export function shapeEntry(o: { frontDoor?: string; workers?: string[]; keepers?: string[]; inProcess?: boolean; simulated?: boolean; evidence?: ShapeEntry['evidence']; cancelWithinMs?: number; recoveryWithinMs?: number } = {}): ShapeEntry {
+export function shapeEntry(o: { frontDoor?: string; workers?: string[]; keepers?: string[]; inProcess?: boolean; simulated?: boolean; evidence?: ShapeEntry['evidence']; cancelWithinMs?: number; recoveryWithinMs?: number; leaseMs?: number } = {}): ShapeEntry {
   const frontDoor = o.frontDoor ?? 'orchestrator';
   const workers = o.workers ?? ['worker-1', 'worker-2'];
   const keepers = o.keepers ?? ['keeper-1'];
@@ -169,6 +169,7 @@ export function shapeEntry(o: { frontDoor?: string; workers?: string[]; keepers?
     clockMarginMs: o.simulated ? 0 : 100,
     ...(o.cancelWithinMs !== undefined ? { cancelWithinMs: o.cancelWithinMs } : {}),
     ...(o.recoveryWithinMs !== undefined ? { recoveryWithinMs: o.recoveryWithinMs } : {}),
+    ...(o.leaseMs !== undefined ? { leaseMs: o.leaseMs } : {}),
   };
 }
 
