@@ -28,8 +28,12 @@
 // the next poll's round trip). Faults on keepers, the front door, another worker or the client
 // link cannot hide the flag from this executor.
 //
-// Only cancels answered 202 are judged: a cancel that failed or whose outcome is unknown may not
-// have taken effect, and a system that cannot cancel (the library applications answer 4xx) has
+// Cancels answered 202 are judged, and so is a job the system recorded `cancelled` on a cancel's
+// word (an applied transition to `cancelled` that no executor reported: the front door's event),
+// from the earlier of the two: once the system says a job is cancelled, its payload must not start
+// or run on, whatever became of the request (a front door that died after recording it, a client
+// that gave up). A cancel that failed or whose outcome is unknown and that left no such record may
+// not have taken effect, and a system that cannot cancel (the library applications answer 4xx) has
 // none. The rule `end` reads the executor's outcome from the transition log, which logs an outcome
 // the keeper ignored as stale: the checker needs both logs (index.ts). When a cancel was
 // acknowledged but the logs could not be read, the verdict is unknown.
@@ -58,9 +62,14 @@ export const DELAY_LEGS = 4;
 
 type Start = ExecutionEntry | PayloadStartEntry;
 
+/** What a cancel is judged from: the earlier of its 202 answer and the job's recorded `cancelled` (at least one of the two). */
 interface Ack {
   invoke: ClientEntry | undefined;
-  ok: ClientEntry;
+  ok?: ClientEntry;
+  /** the job's first applied transition to `cancelled` not reported by an executor */
+  recorded?: TransitionEntry;
+  /** when it took effect: the earlier of the two */
+  t: number;
 }
 
 export interface CancelViolation {
@@ -81,6 +90,8 @@ export interface CancelViolation {
 export interface CancelJudgment {
   /** jobs whose cancel the front door answered 202 */
   cancelsAcked: number;
+  /** jobs judged from their recorded `cancelled` alone (no 202 came for them) */
+  cancelsRecorded: number;
   /** starts of those jobs held against the ack */
   startsJudged: number;
   /** of those, starts after the ack within the allowance (a flag check just before the cancel) */
@@ -109,9 +120,26 @@ function cancelAcks(history: History): Map<string, Ack> {
     const asked = (invoke?.value as { jobId?: unknown } | undefined)?.jobId ?? (e.value as { jobId?: unknown } | null)?.jobId;
     if (typeof asked !== 'string') continue;
     const had = acks.get(asked);
-    if (!had || e.t < had.ok.t) acks.set(asked, { invoke, ok: e });
+    if (!had || e.t < had.t) acks.set(asked, { invoke, ok: e, t: e.t });
   }
   return acks;
+}
+
+/**
+ * Each job's cancel as the system recorded it: its first applied transition to `cancelled` that
+ * no executor of a worker reported (an executor reports `cancelled` for a payload it stopped or
+ * never started; that one is not a cancel's word but its effect).
+ */
+function cancelsRecorded(obs: Observations, roles: Roles): Map<string, TransitionEntry> {
+  const recorded = new Map<string, TransitionEntry>();
+  for (const r of obs.jobs) {
+    for (const step of r.steps) {
+      if (!step.applied || step.to !== 'cancelled' || roles.workerOf(step.entry.sourceId) !== undefined) continue;
+      const had = recorded.get(r.jobId);
+      if (!had || step.entry.t < had.t) recorded.set(r.jobId, step.entry);
+    }
+  }
+  return recorded;
 }
 
 /**
@@ -133,9 +161,16 @@ const keyOf = (jobId: string, attempt: number, executorId: string) => `${jobId}\
 export function judgeCancels(history: History, obs: Observations): CancelJudgment {
   const roles = rolesOf(obs);
   const promisedMs = roles.shape?.cancelWithinMs;
-  const out: CancelJudgment = { cancelsAcked: 0, startsJudged: 0, lateStartsAllowed: 0, lateEndsAllowed: 0, latestAllowedMs: 0, explained: 0, violations: [], undecided: false, promisedMs };
+  const out: CancelJudgment = { cancelsAcked: 0, cancelsRecorded: 0, startsJudged: 0, lateStartsAllowed: 0, lateEndsAllowed: 0, latestAllowedMs: 0, explained: 0, violations: [], undecided: false, promisedMs };
   const acks = cancelAcks(history);
   out.cancelsAcked = acks.size;
+  for (const [jobId, recorded] of cancelsRecorded(obs, roles)) {
+    const ack = acks.get(jobId);
+    if (!ack) {
+      out.cancelsRecorded++;
+      acks.set(jobId, { invoke: undefined, recorded, t: recorded.t });
+    } else if (recorded.t < ack.t) acks.set(jobId, { ...ack, recorded, t: recorded.t });
+  }
   // a system that promises no bound on cancels (its module declares none) is not held to one
   if (acks.size === 0 || promisedMs === undefined) return out;
   const unreadable = obs.snapshot?.unreadable ?? [];
@@ -178,11 +213,11 @@ export function judgeCancels(history: History, obs: Observations): CancelJudgmen
     const reaching = (until: number) => faults.filter((n) =>
       n.t <= until && (ends.get(n.stepId) ?? Infinity) >= lifeStart && reaches(n, worker, roles));
     const judge = (rule: 'start' | 'end', at: number, baseMs: number, extra: Partial<CancelViolation>): 'ok' | 'allowed' | 'explained' | 'violation' => {
-      if (at <= ack.ok.t) return 'ok';
+      if (at <= ack.t) return 'ok';
       const near = reaching(at);
       const allowedMs = baseMs + slackMs + DELAY_LEGS * maxDelay(near, ends);
-      if (at <= ack.ok.t + allowedMs) {
-        out.latestAllowedMs = Math.max(out.latestAllowedMs, at - ack.ok.t);
+      if (at <= ack.t + allowedMs) {
+        out.latestAllowedMs = Math.max(out.latestAllowedMs, at - ack.t);
         return 'allowed';
       }
       if (near.some((n) => effectOf(n) !== 'delays' && effectOf(n) !== 'none')) return 'explained';
@@ -233,20 +268,24 @@ export function cancelEffective(history: History, obs: Observations = observe(hi
   for (const v of j.violations) {
     const { ack, start } = v;
     const asked = ack.invoke ? `, asked at t=${ack.invoke.t}ms` : '';
+    const since = ack.ok && ack.ok.t === ack.t ? 'the ack' : 'it was recorded cancelled'
+    const took = ack.ok && ack.ok.t === ack.t
+      ? `cancelled (202 at t=${ack.t}ms${asked})`
+      : `recorded cancelled at t=${ack.t}ms (${ack.recorded?.source ?? 'front door'} ${ack.recorded?.sourceId ?? ''}'s event${ack.ok ? `; 202 at t=${ack.ok.t}ms${asked}` : ', its cancel never answered 202'})`;
     const ran = `attempt ${start.attempt}, executor ${start.executorId}`;
     const noFault = `and no fault on ${v.worker ?? 'a worker'} (process, executor or link) or on Redis during the job's life until then explains it`;
     const message = v.rule === 'start'
-      ? `job ${v.jobId}${v.taskId ? ` (task ${v.taskId})` : ''}: cancelled (202 at t=${ack.ok.t}ms${asked}), its payload started at t=${start.t}ms (${ran}), ${start.t - ack.ok.t} ms after the ack: an executor checks the cancel flag before it starts a payload (allowed: ${v.allowedMs} ms), ${noFault}`
-      : `job ${v.jobId}${v.taskId ? ` (task ${v.taskId})` : ''}: cancelled (202 at t=${ack.ok.t}ms${asked}), its payload (started at t=${start.t}ms, ${ran}) ran on to its end: its executor reported it ${describeOutcome(v.outcome!)} at t=${v.outcome!.t}ms, so it ran until t=${v.endedBy}ms at least, ${v.endedBy! - ack.ok.t} ms after the ack: the system promises a cancelled payload stops within ${j.promisedMs} ms (allowed: ${v.allowedMs} ms), ${noFault}`;
+      ? `job ${v.jobId}${v.taskId ? ` (task ${v.taskId})` : ''}: ${took}, its payload started at t=${start.t}ms (${ran}), ${start.t - ack.t} ms after ${since}: an executor checks the cancel flag before it starts a payload (allowed: ${v.allowedMs} ms), ${noFault}`
+      : `job ${v.jobId}${v.taskId ? ` (task ${v.taskId})` : ''}: ${took}, its payload (started at t=${start.t}ms, ${ran}) ran on to its end: its executor reported it ${describeOutcome(v.outcome!)} at t=${v.outcome!.t}ms, so it ran until t=${v.endedBy}ms at least, ${v.endedBy! - ack.t} ms after ${since}: the system promises a cancelled payload stops within ${j.promisedMs} ms (allowed: ${v.allowedMs} ms), ${noFault}`;
     findings.add(() => ({
       message,
       jobId: v.jobId,
       ...(v.taskId ? { taskId: v.taskId } : {}),
       at: v.rule === 'start' ? start.t : v.endedBy!,
-      entries: [...(ack.invoke ? [ack.invoke] : []), ack.ok, start, ...(v.outcome ? [v.outcome] : [])],
+      entries: [...(ack.invoke ? [ack.invoke] : []), ...(ack.ok ? [ack.ok] : []), ...(ack.recorded ? [ack.recorded] : []), start, ...(v.outcome ? [v.outcome] : [])],
     }));
   }
-  const stats = { cancelsAcked: j.cancelsAcked, promisedMs: j.promisedMs ?? -1, startsJudged: j.startsJudged, lateStartsAllowed: j.lateStartsAllowed, lateEndsAllowed: j.lateEndsAllowed, latestAllowedMs: j.latestAllowedMs, explained: j.explained };
+  const stats = { cancelsAcked: j.cancelsAcked, cancelsRecorded: j.cancelsRecorded, promisedMs: j.promisedMs ?? -1, startsJudged: j.startsJudged, lateStartsAllowed: j.lateStartsAllowed, lateEndsAllowed: j.lateEndsAllowed, latestAllowedMs: j.latestAllowedMs, explained: j.explained };
   if (j.undecided && findings.count === 0) {
     return { checker: 'cancelEffective', valid: 'unknown', evidence: [{ message: `${j.cancelsAcked} cancel(s) were acknowledged, but the executions or transition log could not be read (or the run never settled): whether a payload started or ran on after its cancel is unknown` }], stats: { violations: 0, ...stats } };
   }

@@ -198,6 +198,35 @@ describe('cancelEffective', () => {
     expect(v.stats).toMatchObject({ cancelsAcked: 0, startsJudged: 0 });
   });
 
+  it('judges from the recorded cancel when no 202 came: the system says cancelled, so the payload must stop', () => {
+    // the front door recorded the cancel (its event applied at 350) and died before it answered: the client saw no answer
+    const recorded = (o: Options, cancelAt = 350) => {
+      const h = run(o);
+      h.entries.push({ kind: 'client', t: 300, type: 'invoke', process: 'client-1', opId: 99, f: 'cancel', value: { jobId: 'J-1' } } satisfies ClientEntry);
+      h.entries.push({ kind: 'client', t: 3300, type: 'info', process: 'client-1', opId: 99, f: 'cancel', value: { error: 'TimeoutError: The operation was aborted due to timeout' } } satisfies ClientEntry);
+      h.transition('J-1', 'running', 'cancelled', { t: cancelAt, source: 'orchestrator', sourceId: 'orchestrator' });
+      return cancelEffective(h.build());
+    };
+    const ranOn = recorded({ payload: { durationMs: 2000, exitCode: 0, output: ['x'] }, start: 200, outcome: { type: 'completed', exitCode: 0, t: 2210 } });
+    expect(ranOn.valid).toBe(false);
+    expect(ranOn.stats).toMatchObject({ cancelsAcked: 0, cancelsRecorded: 1, violations: 1 });
+    expect(ranOn.evidence[0]!.message).toMatch(/^job J-1 \(task T-1\): recorded cancelled at t=350ms \(orchestrator orchestrator's event, its cancel never answered 202\), its payload \(started at t=200ms, attempt 1, executor worker-1-executor\) ran on to its end: .* 1850 ms after it was recorded cancelled: the system promises a cancelled payload stops within 100 ms/);
+    expect(ranOn.evidence[0]!.entries?.map((e) => e.kind)).toEqual(['transition', 'execution', 'transition']);
+    // stopped by its executor within the poll: nothing wrong
+    expect(recorded({ start: 200, outcome: { type: 'cancelled', exitCode: null, t: 420 } }).valid).toBe(true);
+    // a 202 that came later does not move the cancel later: it took effect when it was recorded
+    const h = run({ payload: { durationMs: 2000, exitCode: 0, output: ['x'] }, start: 200, cancel: { t: 300, okT: 1500 }, outcome: { type: 'completed', exitCode: 0, t: 2210 } });
+    h.transition('J-1', 'running', 'cancelled', { t: 350, source: 'orchestrator', sourceId: 'orchestrator' });
+    expect(cancelEffective(h.build()).evidence[0]!.message).toMatch(/recorded cancelled at t=350ms \(orchestrator orchestrator's event; 202 at t=1500ms, asked at t=300ms\).* 1850 ms after it was recorded cancelled/);
+  });
+
+  it("does not take an executor's own report of cancelled for a cancel's word", () => {
+    // the executor reported cancelled (it saw a flag): that is the cancel's effect; no cancel was asked or recorded by the front door
+    const v = verdict({ start: 200, outcome: { type: 'cancelled', exitCode: null, t: 400 } });
+    expect(v.valid).toBe(true);
+    expect(v.stats).toMatchObject({ cancelsAcked: 0, cancelsRecorded: 0, startsJudged: 0 });
+  });
+
   it('is unknown when a cancel was acknowledged but the executions log could not be read, or the run never settled', () => {
     for (const snapshot of ['executions-unreadable', 'none'] as const) {
       const v = verdict({ cancel: { t: 300, okT: 302 }, snapshot });
