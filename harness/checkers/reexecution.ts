@@ -5,7 +5,13 @@
 // the two starts (a lapse, then a reclaim round) up to the later one, that can make a lease lapse
 // on what ran them:
 // - a kill, pause or restart of the worker that ran the first of the two, or a kill of its
-//   executor; on the worker that runs the second only when it began before the first start;
+//   executor; on the worker that runs the second only when it began before the first start. A
+//   fault on an executor alone (a system with separate executors: its worker holds the job and its
+//   lease while the executor runs the payload) explains it only when it could strike the first of
+//   the two: a kill at or after that start, a pause still in place when it began. An executor
+//   killed before that start ended nothing of it, and its worker kept the lease meanwhile (a
+//   worker that stops renewing the lease when its executor dies, runs the job again and is taken
+//   over, is not excused by the kill before its retry);
 // - likewise a cut of a link that carries the worker or its executor (down, timeout, reset_peer,
 //   limit_data: a command in flight fails, the worker leaves the job to the lease);
 // - a slowed link that carries them, only when the delay is comparable to the lease: latency +
@@ -133,8 +139,13 @@ export function judgeReexecutions(obs: Observations): ReexecutionJudgment {
       // a fault on what ran the first start lets its lease lapse; a fault on what runs the second
       // explains it only if it began before the first start (it held the job, undelivered or
       // paused, before the other took it), never a crash of a taker that took over a healthy job
+      // an executor's own fault counts against the first start only if it could strike it: a kill
+      // at or after that start, another fault still in place then (a kill's step lasts until its
+      // heal, but it strikes once, when it begins)
+      const struckFirst = (n: NemesisEntry) => roles.hit(n).kind !== 'executor'
+        || (effectOf(n) === 'ends' ? n.t : (ends.get(n.stepId) ?? Infinity)) >= previous.t - LOG_RESOLUTION_MS;
       const explains = faults.some((n) => n.t < later + LOG_RESOLUTION_MS && (ends.get(n.stepId) ?? Infinity) >= from
-        && (canRerun(n, [lost], roles, stacked) || (canRerun(n, [taker], roles, stacked) && n.t < previous.t + LOG_RESOLUTION_MS)));
+        && ((canRerun(n, [lost], roles, stacked) && struckFirst(n)) || (canRerun(n, [taker], roles, stacked) && n.t < previous.t + LOG_RESOLUTION_MS)));
       if (explains) out.explained++;
       else out.unexplained.push({ previous, again, workers });
     }

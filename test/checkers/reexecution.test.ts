@@ -200,6 +200,25 @@ describe('reexecution', () => {
       expect(reexecution(leased((h) => { kill(h, 4000, 4500); twice(h); }).build()).valid).toBe(true);
     });
 
+    it("rejects a takeover of a retry whose only fault is its executor's death before the retry: the worker kept the lease", () => {
+      const retriedThenTaken = (fault: string, target: string, detail: Record<string, unknown>, end = 6000) => leased((h) => {
+        h.execution('J-1', 1, 5000, 'worker-1-executor');
+        h.nemesis(5500, 'start', h.entries.length, fault, target, { detail });
+        h.nemesis(end, 'end', h.entries.length - 1, fault, target);
+        h.execution('J-1', 2, 6200, 'worker-1-executor'); // its worker runs it again on a new executor
+        h.execution('J-1', 3, 9000, 'worker-2-executor'); // and another worker takes it over meanwhile
+      }).build();
+      const v = reexecution(retriedThenTaken('kill-executor', 'executor of worker-1', { kind: 'kill-executor', worker: 'worker-1' }));
+      expect(v.valid).toBe(false);
+      expect(v.stats).toMatchObject({ reexecutions: 2, explained: 1 });
+      expect(v.evidence[0]!.message).toMatch(/run again as attempt 3 by worker-2-executor at t=9000ms after attempt 2 by worker-1-executor began at t=6200ms/);
+      // the worker itself killed: its lease may have lapsed while it was down
+      expect(reexecution(retriedThenTaken('kill', 'worker-1', { kind: 'kill', process: 'worker-1' })).valid).toBe(true);
+      // an executor still paused when the retry began could strike it (as before); one resumed before it, not
+      expect(reexecution(retriedThenTaken('pause', 'executor of worker-1', { kind: 'pause', worker: 'worker-1' }, 6500)).valid).toBe(true);
+      expect(reexecution(retriedThenTaken('pause', 'executor of worker-1', { kind: 'pause', worker: 'worker-1' })).valid).toBe(false);
+    });
+
     it('counts two executors starting the same attempt as a rerun', () => {
       const v = reexecution(leased((h) => {
         h.execution('J-1', 1, 5000, 'worker-1-executor');
