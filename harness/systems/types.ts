@@ -17,7 +17,7 @@ export type { EvidenceKind } from '../history/types.ts';
 /**
  * What a system can do, as scenarios and the command line ask for it:
  * - `keepers`: processes that decide events (keeper-race, keeper-crash);
- * - `executors`: a separate executor process per worker (kill-executor; executor-crash);
+ * - `executors`: a separate executor process per worker (kill-executor; executor-crash); the worker holds the job and its lease while its executor runs the payload, so an executor's death alone lets no lease lapse (reexecution);
  * - `event-sources`: two processes publish a job's events, the worker and its executor (reorder);
  * - `consumer-names`: a process keeps its consumer name across a restart, so a kill healed as a new consumer means a takeover (takeover);
  * - `concurrency`: a worker runs several jobs at once when asked (--concurrency);

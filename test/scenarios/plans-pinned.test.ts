@@ -28,7 +28,7 @@ const PINNED: Record<string, string> = {
   'reference reorder': '5bef6e3321a3dfd3',
   'reference keeper-race': '45f0d244bc906baa',
   'reference worker-crash': '37010d537991b72d',
-  'reference executor-crash': 'de4b245999ba5d09',
+  'reference executor-crash': '708af47ead2e3165',
   'reference keeper-crash': '8eb3dcb150d822f7',
   'reference takeover': 'beefa80e675ac1e0',
   'reference crash-points': 'ff91f96361e1d46a',
