@@ -50,7 +50,7 @@ export interface KitSystemOptions {
   pickupMs?: number;
   /** its promise on cancels, if it makes one (SystemModule.cancelWithinMs): a cancelled job's payload stops within this many ms */
   cancelWithinMs?: number;
-  /** its promise on recovery, if it makes one (SystemModule.recoveryWithinMs): after the final heal its front door answers, and an idle fleet takes waiting work, within this many ms */
+  /** its promise on recovery, if it makes one (SystemModule.recoveryWithinMs): after the final heal its front door answers, and an idle fleet takes waiting work (a dead worker's job a lease after the heal), within this many ms */
   recoveryWithinMs?: number;
 }
 

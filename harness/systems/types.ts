@@ -187,12 +187,14 @@ export interface SystemModule {
   /**
    * Its promise on recovery, where it makes one: once every part is healed, its front door answers
    * every request within this many ms (of the final heal, or of the request when it is sent later),
-   * and a job acknowledged after the heal does not wait longer than this while no payload runs
-   * anywhere (its workers are back at work): its reconnect backoff and the handshake and commands
-   * of one request after a reconnect. After
-   * the final heal no connection a fault touched is left open and silent (a timeout toxic closes
-   * its connections when it is removed, a killed process is started again, a paused one resumed),
-   * so no stuck-connection timeout applies. The checker backAfterHeal holds it to that; a system
+   * and a job does not wait longer than this while no payload runs anywhere (its workers are back
+   * at work): one acknowledged after the heal from its acknowledgement, one left from before it
+   * (never started, or its payload died with its worker) from a lease after the heal, when
+   * whoever held it has let go of it. The reference system's: its reconnect backoff and the
+   * handshake and commands of one request after a reconnect. After the final heal no connection a
+   * fault touched is left open and silent (a timeout toxic closes its connections when it is
+   * removed, a killed process is started again, a paused one resumed), so no stuck-connection
+   * timeout applies. The checker backAfterHeal holds it to that; a system
    * that makes no such promise is not judged on it.
    */
   readonly recoveryWithinMs?: number;
