@@ -268,7 +268,7 @@ export function cancelEffective(history: History, obs: Observations = observe(hi
   for (const v of j.violations) {
     const { ack, start } = v;
     const asked = ack.invoke ? `, asked at t=${ack.invoke.t}ms` : '';
-    const since = ack.ok && ack.ok.t === ack.t ? 'the ack' : 'it was recorded cancelled'
+    const since = ack.ok && ack.ok.t === ack.t ? 'the ack' : 'it was recorded cancelled';
     const took = ack.ok && ack.ok.t === ack.t
       ? `cancelled (202 at t=${ack.t}ms${asked})`
       : `recorded cancelled at t=${ack.t}ms (${ack.recorded?.source ?? 'front door'} ${ack.recorded?.sourceId ?? ''}'s event${ack.ok ? `; 202 at t=${ack.ok.t}ms${asked}` : ', its cancel never answered 202'})`;
