@@ -33,6 +33,7 @@ import type { ClientEntry, ClientError, History, PayloadStartEntry, ProbeEntry, 
 import { effectOf, familyOf, finalHealAt } from './effects.ts';
 import { Findings } from './findings.ts';
 import { observe, type Observations } from './observations.ts';
+import { redisMayHaveLostUntil } from './erasure.ts';
 import { finishTimes } from './progress.ts';
 import { rolesOf, type Roles } from './roles.ts';
 import { isTerminal } from './spec.ts';
@@ -148,14 +149,9 @@ function idleWithWork(history: History, obs: Observations, roles: Roles, healedA
   });
 
   // a job acknowledged before the heal is judged from a lease after it, and not at all when Redis
-  // restarted or was wiped after its acknowledgement (it may be gone)
+  // restarted or was wiped after its acknowledgement (it may be gone: erasure.ts)
   const leaseMs = obs.shape?.leaseMs;
-  const ends = new Map<number, number>();
-  for (const n of obs.nemesis) if (n.type === 'end') ends.set(n.stepId, n.t);
-  let redisLostAt = -Infinity;
-  for (const n of obs.nemesis) {
-    if (n.type === 'start' && (n.outcome ?? 'ok') === 'ok' && familyOf(n) === 'redis' && (effectOf(n) === 'ends' || effectOf(n) === 'erases')) redisLostAt = Math.max(redisLostAt, ends.get(n.stepId) ?? n.t);
-  }
+  const redisLostAt = redisMayHaveLostUntil(obs.nemesis);
   const startsOf = new Map<string, (typeof busy)[number][]>();
   for (const b of busy) startsOf.set(b.start.jobId, [...(startsOf.get(b.start.jobId) ?? []), b]);
 

@@ -39,7 +39,7 @@
 // acknowledged but the logs could not be read, the verdict is unknown.
 
 import type { ClientEntry, ExecutionEntry, History, NemesisEntry, Payload, PayloadStartEntry, TransitionEntry, Verdict } from '../history/types.ts';
-import { effectOf, familyOf, stackedDelayOf } from './effects.ts';
+import { effectOf, familyOf, stackedDelayOf, stepEnds } from './effects.ts';
 import { Findings } from './findings.ts';
 import { observe, type Observations } from './observations.ts';
 import { hitsWorkers, rolesOf, type Roles } from './roles.ts';
@@ -199,8 +199,7 @@ export function judgeCancels(history: History, obs: Observations): CancelJudgmen
       if (!outcomes.has(k)) outcomes.set(k, e);
     }
   }
-  const ends = new Map<number, number>();
-  for (const n of obs.nemesis) if (n.type === 'end') ends.set(n.stepId, n.t);
+  const ends = stepEnds(obs.nemesis);
   const faults = obs.nemesis.filter((n) => n.type === 'start' && (n.outcome ?? 'ok') === 'ok');
 
   for (const [k, start] of starts) {

@@ -7,7 +7,7 @@ import { faultReach } from './faultReach.ts';
 import { recoveryStats } from './recovery.ts';
 import { judgeOutcomes } from './payloadOutcome.ts';
 import { judgeReexecutions } from './reexecution.ts';
-import { effectOf, isMeasured } from './effects.ts';
+import { effectOf, isMeasured, stepEnds } from './effects.ts';
 import { rolesOf } from './roles.ts';
 import { observe, type Observations, type Step } from './observations.ts';
 import { isTerminal } from './spec.ts';
@@ -111,8 +111,7 @@ function keylessSubmitsCut(obs: Observations): number {
   const keyless = obs.submits.filter((op) => op.idempotencyKey === undefined);
   if (keyless.length === 0) return 0;
   const roles = rolesOf(obs);
-  const ends = new Map<number, number>();
-  for (const n of obs.nemesis) if (n.type === 'end') ends.set(n.stepId, n.t);
+  const ends = stepEnds(obs.nemesis);
   const cuts: [number, number][] = [];
   for (const n of obs.nemesis) {
     if (n.type !== 'start' || (n.outcome ?? 'ok') !== 'ok' || effectOf(n) !== 'cuts') continue;
@@ -129,8 +128,7 @@ function keylessSubmitsCut(obs: Observations): number {
 
 /** Client invokes of `f` that began while some effective fault step was in place. */
 function invokesDuringFaults(history: History, obs: Observations, f: 'cancel' | 'read'): number {
-  const ends = new Map<number, number>();
-  for (const n of obs.nemesis) if (n.type === 'end') ends.set(n.stepId, n.t);
+  const ends = stepEnds(obs.nemesis);
   const windows = obs.nemesis
     // a measured step (CPU starvation) is not a fault the schedule chose: nothing was invoked into it on purpose
     .filter((n) => n.type === 'start' && (n.outcome ?? 'ok') === 'ok' && !isMeasured(n))

@@ -40,6 +40,13 @@ export function finalHealAt(nemesis: readonly NemesisEntry[]): number | undefine
   return at;
 }
 
+/** When each step ended: its `end` entry's time by stepId (a step still in place when the history ends has none). */
+export function stepEnds(nemesis: readonly NemesisEntry[]): Map<number, number> {
+  const ends = new Map<number, number>();
+  for (const n of nemesis) if (n.type === 'end') ends.set(n.stepId, n.t);
+  return ends;
+}
+
 /**
  * A step the harness measured rather than drew (harness/env/starvation.ts: a process starved of
  * CPU, read like a pause of it): it excuses what its effect excuses, and counts towards no

@@ -9,7 +9,7 @@
 // effect, never from a fault kind's name.
 
 import type { NemesisEntry } from '../history/types.ts';
-import { effectOf } from './effects.ts';
+import { effectOf, familyOf, stepEnds } from './effects.ts';
 import type { JobRecord, Observations, SubmitOp } from './observations.ts';
 import { rolesOf } from './roles.ts';
 
@@ -29,6 +29,26 @@ export function erasuresOf(nemesis: readonly NemesisEntry[]): Erasure[] {
     out.push({ stepId: n.stepId, start: n.t, end: end ? end.t : Infinity });
   }
   return out;
+}
+
+/**
+ * The broader question a liveness judgment asks (backAfterHeal: is a job acknowledged before the
+ * heal still owed a worker within the promise?): until when Redis may have lost what was written to
+ * it, or what its clients held of it. Besides an erasure, a restart of Redis (`ends` on the redis
+ * family) keeps acknowledged writes only as far as its configuration syncs them (a user's
+ * --redis-config may not), and drops every connection and blocked read: a liveness promise is not
+ * held for work acknowledged before the heal of the last such step (-Infinity: there was none).
+ * The safety judgments keep their own, narrower excuse (Erasures, below).
+ */
+export function redisMayHaveLostUntil(nemesis: readonly NemesisEntry[]): number {
+  const ends = stepEnds(nemesis);
+  let at = -Infinity;
+  for (const n of nemesis) {
+    if (n.type !== 'start' || (n.outcome ?? 'ok') !== 'ok' || familyOf(n) !== 'redis') continue;
+    const effect = effectOf(n);
+    if (effect === 'ends' || effect === 'erases') at = Math.max(at, ends.get(n.stepId) ?? n.t);
+  }
+  return at;
 }
 
 /**

@@ -20,7 +20,7 @@
 // was killed before its time: a violation whatever the faults, and whatever the payload did.
 
 import type { ClientEntry, FaultEffect, History, JobView, NemesisEntry, Verdict } from '../history/types.ts';
-import { effectOf } from './effects.ts';
+import { effectOf, stepEnds } from './effects.ts';
 import { Findings, snapshotExcerpt } from './findings.ts';
 import { observe, type JobRecord, type Observations } from './observations.ts';
 import { hitsWorkers, rolesOf, type Roles } from './roles.ts';
@@ -92,8 +92,7 @@ export function judgeOutcomes(history: History, obs: Observations): OutcomeJudgm
       if (typeof v?.jobId === 'string') cancelAsked.add(v.jobId);
     }
   }
-  const ends = new Map<number, number>();
-  for (const n of obs.nemesis) if (n.type === 'end') ends.set(n.stepId, n.t);
+  const ends = stepEnds(obs.nemesis);
   const faults = obs.nemesis.filter((n) => n.type === 'start' && (n.outcome ?? 'ok') === 'ok');
 
   for (const record of obs.jobs) {

@@ -39,7 +39,7 @@
 // be lost).
 
 import type { ExecutionEntry, History, NemesisEntry, PayloadStartEntry, Verdict } from '../history/types.ts';
-import { effectOf, familyOf, stackedDelayOf } from './effects.ts';
+import { effectOf, familyOf, stackedDelayOf, stepEnds } from './effects.ts';
 import { Findings } from './findings.ts';
 import { observe, type Observations } from './observations.ts';
 import { hitsWorkers, rolesOf, type Roles } from './roles.ts';
@@ -87,8 +87,7 @@ export function judgeReexecutions(obs: Observations): ReexecutionJudgment {
   const roles = rolesOf(obs);
   const witness = obs.payloadStarts.length > 0 ? 'harness' : 'system';
   const out: ReexecutionJudgment = { reexecutions: 0, explained: 0, unexplained: [], witness, unlogged: [], sharedAttempts: [] };
-  const ends = new Map<number, number>();
-  for (const n of obs.nemesis) if (n.type === 'end') ends.set(n.stepId, n.t);
+  const ends = stepEnds(obs.nemesis);
   const faults = obs.nemesis.filter((n) => n.type === 'start' && (n.outcome ?? 'ok') === 'ok');
   const lease = roles.leaseMs ?? 0;
   const stacked = (n: NemesisEntry) => stackedDelayOf(n, faults, ends);

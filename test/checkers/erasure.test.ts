@@ -4,7 +4,7 @@
 // from the step's effect: a kind of a config's own that erases excuses the same, a restart
 // (`ends`) or an erasure whose injection was empty excuses nothing.
 import { describe, expect, it } from 'vitest';
-import { Erasures, erasuresOf } from '../../harness/checkers/erasure.ts';
+import { Erasures, erasuresOf, redisMayHaveLostUntil } from '../../harness/checkers/erasure.ts';
 import { observe } from '../../harness/checkers/observations.ts';
 import { legalTransitions } from '../../harness/checkers/legalTransitions.ts';
 import { reexecution } from '../../harness/checkers/reexecution.ts';
@@ -82,6 +82,26 @@ describe('Erasures', () => {
     const me = new Erasures(mo);
     expect(me.mayErase(mo.submitsByKey.get('k-m')![0])).toBe(true);
     expect(me.mayErase(mo.submitsByKey.get('k-n')![0])).toBe(false);
+  });
+});
+
+describe('redisMayHaveLostUntil (a liveness judgment\'s wider question)', () => {
+  it('is the heal of the last restart or erasure of Redis whose injection did it, a start when it never healed, -Infinity when there was none', () => {
+    const h = new HistoryBuilder();
+    h.entries.push(shapeEntry());
+    expect(redisMayHaveLostUntil(observe(h.build()).nemesis)).toBe(-Infinity);
+    wipe(h);
+    expect(redisMayHaveLostUntil(observe(h.build()).nemesis)).toBe(2000);
+    h.nemesis(3000, 'start', 1, 'redis-restart', 'redis', { family: 'redis', effect: 'ends', outcome: 'ok' });
+    h.nemesis(3100, 'end', 1, 'redis-restart', 'redis');
+    // an empty injection and a link's cut lose nothing of Redis
+    h.nemesis(4000, 'start', 2, 'redis-restart', 'redis', { family: 'redis', effect: 'ends', outcome: 'empty' });
+    h.nemesis(4100, 'end', 2, 'redis-restart', 'redis');
+    h.nemesis(4200, 'start', 3, 'down', 'worker-1', { family: 'link', effect: 'cuts', outcome: 'ok' });
+    h.nemesis(4300, 'end', 3, 'down', 'worker-1');
+    expect(redisMayHaveLostUntil(observe(h.build()).nemesis)).toBe(3100);
+    h.nemesis(5000, 'start', 4, 'redis-restart', 'redis', { family: 'redis', effect: 'ends', outcome: 'ok' });
+    expect(redisMayHaveLostUntil(observe(h.build()).nemesis)).toBe(5000);
   });
 });
 
