@@ -19,10 +19,17 @@
 //
 // No excuse without a cause, as payloadOutcome and reexecution do (effects.ts): a fault on what ran
 // that start (the worker whose executor it was, that executor, a link that carries either) or on
-// Redis, in place at some time from the job's submit to the offending start or end, excuses it when
-// it can keep the flag from being seen: a kill or restart (`ends`), a pause (`freezes`: a frozen
-// executor polls nothing), a cut or stalled link (`cuts`, `stalls`: a check or poll fails, or a
-// swallowed command is resent after the socket timeout). A delaying link (`delays`) does not excuse:
+// Redis excuses it when it can keep the flag from being seen: a kill or restart (`ends`), a pause
+// (`freezes`: a frozen executor polls nothing), a cut or stalled link (`cuts`, `stalls`: a check or
+// poll fails, or a swallowed command is resent after the socket timeout), and only while it can:
+// in place at some time from the job's submit until the offending start or end had to come (the
+// ack plus the allowance), and, for a system that promises to be back within some time of a heal
+// (ShapeEntry.recoveryWithinMs), healed less than that before. A payload that runs on for seconds
+// after its executor is back is not excused by the outage it came back from (the cancel-flag-expires
+// mistake: a flag with an expiry, gone once a long cut heals). An erasure of Redis (`erases`) that
+// began once the flag was set took the flag for good: it excuses whatever came after it. A system
+// that promises no recovery bound is excused by a fault in place at any time of the job's life.
+// A delaying link (`delays`) does not excuse:
 // it lengthens each message by its latency + jitter, so the allowance grows by DELAY_LEGS of them
 // (the check's reply, the log entry and the start's replies; or the poll in flight, its reply and
 // the next poll's round trip). Faults on keepers, the front door, another worker or the client
@@ -107,6 +114,8 @@ export interface CancelJudgment {
   undecided: boolean;
   /** the system's promise on cancels (ShapeEntry.cancelWithinMs); undefined: it makes none, and nothing is judged */
   promisedMs: number | undefined;
+  /** how long after a heal a fault still explains a late start or end (recoveryWithinMs, live plus margins); undefined: at any time */
+  recoveryMs: number | undefined;
 }
 
 /** The earliest answer 202 to a cancel of each job, with its request. */
@@ -161,7 +170,11 @@ const keyOf = (jobId: string, attempt: number, executorId: string) => `${jobId}\
 export function judgeCancels(history: History, obs: Observations): CancelJudgment {
   const roles = rolesOf(obs);
   const promisedMs = roles.shape?.cancelWithinMs;
-  const out: CancelJudgment = { cancelsAcked: 0, cancelsRecorded: 0, startsJudged: 0, lateStartsAllowed: 0, lateEndsAllowed: 0, latestAllowedMs: 0, explained: 0, violations: [], undecided: false, promisedMs };
+  // how long after a heal the executor may still be blind (reconnecting): the system's promise to be
+  // back (ShapeEntry.recoveryWithinMs), live plus the slack's clock margins; a system that promises
+  // none is excused by a fault in place at any time of the job's life
+  const recoveryMs = roles.shape?.recoveryWithinMs === undefined ? undefined : roles.shape.recoveryWithinMs + LIVE_SLACK_MARGINS * roles.clockMarginMs;
+  const out: CancelJudgment = { cancelsAcked: 0, cancelsRecorded: 0, startsJudged: 0, lateStartsAllowed: 0, lateEndsAllowed: 0, latestAllowedMs: 0, explained: 0, violations: [], undecided: false, promisedMs, recoveryMs };
   const acks = cancelAcks(history);
   out.cancelsAcked = acks.size;
   for (const [jobId, recorded] of cancelsRecorded(obs, roles)) {
@@ -211,6 +224,15 @@ export function judgeCancels(history: History, obs: Observations): CancelJudgmen
     // the faults that reached what ran this start, in place at some time in [lifeStart, until]
     const reaching = (until: number) => faults.filter((n) =>
       n.t <= until && (ends.get(n.stepId) ?? Infinity) >= lifeStart && reaches(n, worker, roles));
+    // whether a fault could still keep the flag from this executor at `by` (what came after the
+    // allowance had to be decided by then): in place then, or healed less than the system's
+    // recovery promise before; an erasure that began once the flag was set took it for good
+    const blinds = (n: NemesisEntry, by: number): boolean => {
+      const effect = effectOf(n);
+      if (effect === 'delays' || effect === 'none') return false;
+      if (effect === 'erases') return n.t >= ack.t - roles.clockMarginMs;
+      return recoveryMs === undefined || (ends.get(n.stepId) ?? Infinity) + recoveryMs >= by;
+    };
     const judge = (rule: 'start' | 'end', at: number, baseMs: number, extra: Partial<CancelViolation>): 'ok' | 'allowed' | 'explained' | 'violation' => {
       if (at <= ack.t) return 'ok';
       const near = reaching(at);
@@ -219,7 +241,7 @@ export function judgeCancels(history: History, obs: Observations): CancelJudgmen
         out.latestAllowedMs = Math.max(out.latestAllowedMs, at - ack.t);
         return 'allowed';
       }
-      if (near.some((n) => effectOf(n) !== 'delays' && effectOf(n) !== 'none')) return 'explained';
+      if (near.some((n) => blinds(n, at - allowedMs))) return 'explained';
       out.violations.push({ rule, jobId: start.jobId, ...(origin?.submit.taskId ? { taskId: origin.submit.taskId } : {}), ack, start, allowedMs, ...(worker ? { worker } : {}), ...extra });
       return 'violation';
     };
@@ -272,7 +294,9 @@ export function cancelEffective(history: History, obs: Observations = observe(hi
       ? `cancelled (202 at t=${ack.t}ms${asked})`
       : `recorded cancelled at t=${ack.t}ms (${ack.recorded?.source ?? 'front door'} ${ack.recorded?.sourceId ?? ''}'s event${ack.ok ? `; 202 at t=${ack.ok.t}ms${asked}` : ', its cancel never answered 202'})`;
     const ran = `attempt ${start.attempt}, executor ${start.executorId}`;
-    const noFault = `and no fault on ${v.worker ?? 'a worker'} (process, executor or link) or on Redis during the job's life until then explains it`;
+    const noFault = j.recoveryMs === undefined
+      ? `and no fault on ${v.worker ?? 'a worker'} (process, executor or link) or on Redis during the job's life until then explains it`
+      : `and no fault on ${v.worker ?? 'a worker'} (process, executor or link) or on Redis explains it: none was in place within ${j.recoveryMs} ms before (the system's promise to be back after a heal, SystemModule.recoveryWithinMs), and no erasure of Redis took the flag`;
     const message = v.rule === 'start'
       ? `job ${v.jobId}${v.taskId ? ` (task ${v.taskId})` : ''}: ${took}, its payload started at t=${start.t}ms (${ran}), ${start.t - ack.t} ms after ${since}: an executor checks the cancel flag before it starts a payload (allowed: ${v.allowedMs} ms), ${noFault}`
       : `job ${v.jobId}${v.taskId ? ` (task ${v.taskId})` : ''}: ${took}, its payload (started at t=${start.t}ms, ${ran}) ran on to its end: its executor reported it ${describeOutcome(v.outcome!)} at t=${v.outcome!.t}ms, so it ran until t=${v.endedBy}ms at least, ${v.endedBy! - ack.t} ms after ${since}: the system promises a cancelled payload stops within ${j.promisedMs} ms (allowed: ${v.allowedMs} ms), ${noFault}`;

@@ -24,6 +24,8 @@ interface Options {
   simulated?: boolean;
   /** the system's promise on cancels (default: the reference system's 100 ms); null: it makes none */
   promisedMs?: number | null;
+  /** the system's promise to be back after a heal (ShapeEntry.recoveryWithinMs; default none) */
+  recoveryMs?: number;
   /** the snapshot: absent (the run never settled), or with the executions log unreadable */
   snapshot?: 'none' | 'executions-unreadable';
 }
@@ -36,7 +38,7 @@ interface Options {
 function run(o: Options): HistoryBuilder {
   const h = new HistoryBuilder();
   const promised = o.promisedMs === undefined ? CANCEL_POLL_MS : o.promisedMs;
-  h.entries.push(shapeEntry({ simulated: o.simulated ?? true, ...(promised !== null ? { cancelWithinMs: promised } : {}) }));
+  h.entries.push(shapeEntry({ simulated: o.simulated ?? true, ...(promised !== null ? { cancelWithinMs: promised } : {}), ...(o.recoveryMs !== undefined ? { recoveryWithinMs: o.recoveryMs } : {}) }));
   const p = o.payload ?? { durationMs: 300, exitCode: 0, output: ['x'] };
   const sub = h.submit({ t: 100, key: 'k-1', payloads: [p], taskId: 'T-1', jobIds: ['J-1'] });
   (sub.invoke.value as { jobs: { timeoutMs: number }[] }).jobs[0]!.timeoutMs = o.timeoutMs ?? 30_000;
@@ -146,6 +148,28 @@ describe('cancelEffective', () => {
     const lateStart = verdict({ start: 900, cancel: { t: 300, okT: 302 }, fault: { ...pause, t: 280, end: 880 } });
     expect(lateStart.valid).toBe(true);
     expect(lateStart.stats).toMatchObject({ explained: 1 });
+  });
+
+  it('excuses by a fault only while it could still hide the flag: in place, or healed less than the recovery promise before; an erasure after the flag, for good', () => {
+    // the payload runs 8 s; the cancel is acknowledged at 302; the executor's link is cut from 150
+    const long = { payload: { durationMs: 8000, exitCode: 0, output: ['x'] }, start: 200, cancel: { t: 300, okT: 302 }, outcome: { type: 'completed' as const, exitCode: 0, t: 8210 }, recoveryMs: 2000 };
+    const cut = (end: number) => ({ t: 150, end, fault: 'timeout', target: 'link executor', detail: { link: 'executor' }, effect: 'cuts' as const });
+    // healed at 3000: back by 5000 at the latest, yet the payload ran on to 8200 (the cancel-flag-expires mistake)
+    const stale = verdict({ ...long, fault: cut(3000) });
+    expect(stale.valid).toBe(false);
+    expect(stale.evidence[0]!.message).toMatch(/none was in place within 2000 ms before/);
+    // healed at 6500: it may still have been reconnecting when the payload had to be stopped
+    expect(verdict({ ...long, fault: cut(6500) })).toMatchObject({ valid: true, stats: { explained: 1 } });
+    // a system that promises no recovery bound: any fault during the job's life, as before
+    expect(verdict({ ...long, recoveryMs: undefined, fault: cut(3000) })).toMatchObject({ valid: true, stats: { explained: 1 } });
+    // a late start: what ran it was paused until 3000, the start came at 6000
+    const pause = (end: number) => ({ t: 250, end, fault: 'pause', target: 'worker-1', detail: { process: 'worker-1' }, effect: 'freezes' as const });
+    expect(verdict({ start: 6000, cancel: { t: 300, okT: 302 }, recoveryMs: 2000, fault: pause(3000) }).valid).toBe(false);
+    expect(verdict({ start: 6000, cancel: { t: 300, okT: 302 }, recoveryMs: 2000, fault: pause(4500) })).toMatchObject({ valid: true, stats: { explained: 1 } });
+    // Redis wiped after the flag was set: the flag is gone for good; restarted (its files kept): back within the promise
+    const redis = (effect: 'erases' | 'ends') => ({ t: 1000, end: 1200, fault: effect === 'erases' ? 'redis-wipe' : 'redis-restart', target: 'redis', detail: {}, effect });
+    expect(verdict({ ...long, fault: redis('erases') })).toMatchObject({ valid: true, stats: { explained: 1 } });
+    expect(verdict({ ...long, fault: redis('ends') }).valid).toBe(false);
   });
 
   it('does not excuse by a fault on another worker, a keeper or the front door, or one that ended before the job', () => {
