@@ -20,7 +20,7 @@ interface Options {
   /** the executor's outcome event for that start: completed / failed (exit code or null) / cancelled, decided at `t` */
   outcome?: { type: 'completed' | 'failed' | 'cancelled'; exitCode?: number | null; t: number };
   /** a fault step during the run */
-  fault?: { t: number; end: number; fault: string; target: string; detail: Record<string, unknown>; effect: 'ends' | 'freezes' | 'cuts' | 'stalls' | 'delays' | 'none' };
+  fault?: { t: number; end: number; fault: string; target: string; detail: Record<string, unknown>; effect: 'ends' | 'freezes' | 'cuts' | 'stalls' | 'delays' | 'erases' | 'none' };
   simulated?: boolean;
   /** the system's promise on cancels (default: the reference system's 100 ms); null: it makes none */
   promisedMs?: number | null;
