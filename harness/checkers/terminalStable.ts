@@ -1,5 +1,7 @@
 // terminal-stable: once a job is completed, failed or cancelled, nothing changes it —
-// not in the transition log, not in any client read, not in the final snapshot.
+// not in the transition log, not in any client read, not in the final snapshot. In client reads
+// that holds for its result too: a read that shows the terminal state an earlier read showed
+// shows the same exit code, output, reason and duration (those both reads carry).
 //
 // The log is the system's own account of itself, so it is not trusted alone: every client
 // read and the snapshot (read by the harness from Redis) are held against it. A read that
@@ -43,6 +45,8 @@ interface Judgment {
   findings: Findings;
   logOverwrites: number;
   readOverwrites: number;
+  /** reads that showed a job in the terminal state an earlier read showed, with another result (exit code, output, reason, duration) */
+  resultOverwrites: number;
   readsBehindLog: number;
   snapshotDisagreements: number;
   undecided: number;
@@ -113,15 +117,50 @@ function earliestTerminalReads(obs: Observations): { terminalReads: (EarliestRea
   return { terminalReads, any };
 }
 
-/** One read of one job against the earliest terminal reads of it: the first terminal state it fails to show is reported. */
+/**
+ * What a finished job's result is made of besides its state: each compared between two reads
+ * only when both carry it (a system's API may not show some; the reference system shows all four).
+ */
+const RESULT = ['exitCode', 'output', 'reason', 'durationMs'] as const;
+
+/** The first result field that differs between two views of one job in one terminal state, described; undefined when none does. */
+export function resultChange(before: JobView, after: JobView): string | undefined {
+  for (const f of RESULT) {
+    const a = before[f];
+    const b = after[f];
+    if (a === undefined || b === undefined || a === b) continue;
+    return `its ${f} from ${JSON.stringify(a)} to ${JSON.stringify(b)}`;
+  }
+  return undefined;
+}
+
+/**
+ * One read of one job against the earliest terminal reads of it: the first terminal state it fails
+ * to show is reported; a read that shows the same terminal state must show the same result (a late
+ * outcome that rewrites a finished job's output, exit code, reason or duration overwrote it too).
+ */
 function checkRead(read: ReadOp, record: JobRecord, job: JobView, byState: EarliestReads, erasures: Erasures, j: Judgment): void {
   for (const state of TERMINAL) {
     const before = byState[state];
-    if (!before || state === job.state || !(before.okT < read.invokeT)) continue;
+    if (!before || !(before.okT < read.invokeT)) continue;
+    const seen = state === job.state ? before.task.jobs.find((x) => x.jobId === job.jobId) : undefined;
+    const change = seen ? resultChange(seen, job) : undefined;
+    if (state === job.state && !change) continue;
     // seen before an erasure that may have taken the job, which had begun by this read's answer
     if (erasures.mayEraseBetween(record, before.invokeT, read.okT)) {
       j.erased++;
       continue;
+    }
+    if (change) {
+      j.resultOverwrites++;
+      j.findings.add(() => ({
+        message: `job ${job.jobId} (task ${read.task.taskId}): ${describeRead(read)} showed ${state} with ${change}, after ${describeRead(before)} showed it ${state}: a finished job's result was rewritten`,
+        jobId: job.jobId,
+        taskId: read.task.taskId,
+        at: read.okT,
+        entries: [...readEntries(before), ...readEntries(read)],
+      }));
+      return;
     }
     j.readOverwrites++;
     j.findings.add(() => ({
@@ -285,7 +324,7 @@ function undecidedVerdict(snapshot: SnapshotEntry | undefined, unreadable: reado
 }
 
 export function terminalStable(history: History, obs: Observations = observe(history)): Verdict {
-  const j: Judgment = { findings: new Findings(), logOverwrites: 0, readOverwrites: 0, readsBehindLog: 0, snapshotDisagreements: 0, undecided: 0, erased: 0 };
+  const j: Judgment = { findings: new Findings(), logOverwrites: 0, readOverwrites: 0, resultOverwrites: 0, readsBehindLog: 0, snapshotDisagreements: 0, undecided: 0, erased: 0 };
   const erasures = new Erasures(obs);
   const unreadable = obs.snapshot?.unreadable ?? [];
   const roles = rolesOf(obs);
@@ -305,6 +344,6 @@ export function terminalStable(history: History, obs: Observations = observe(his
   }
 
   if (j.findings.count === 0 && (j.undecided > 0 || logUnread)) return undecidedVerdict(snapshot, unreadable, j);
-  const { logOverwrites, readOverwrites, readsBehindLog, snapshotDisagreements, undecided } = j;
-  return j.findings.verdict('terminalStable', { logOverwrites, readOverwrites, readsBehindLog, snapshotDisagreements, undecided, ...(erasures.any ? { erasedExcused: j.erased } : {}) });
+  const { logOverwrites, readOverwrites, resultOverwrites, readsBehindLog, snapshotDisagreements, undecided } = j;
+  return j.findings.verdict('terminalStable', { logOverwrites, readOverwrites, resultOverwrites, readsBehindLog, snapshotDisagreements, undecided, ...(erasures.any ? { erasedExcused: j.erased } : {}) });
 }

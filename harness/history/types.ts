@@ -26,6 +26,8 @@ export interface JobView {
   exitCode?: number | null;
   output?: string | null;
   reason?: string | null;
+  /** how long the payload ran, where the system's API says (the reference system's reads do; its snapshot does not) */
+  durationMs?: number | null;
 }
 
 export interface TaskView {

@@ -238,3 +238,52 @@ describe('terminalStable', () => {
     });
   });
 });
+
+describe('terminalStable: a finished job keeps its result in client reads', () => {
+  const done = (extra: Parameters<typeof job>[2]) => task('T-1', 'k-1', 'completed', [job('J-1', 'completed', { exitCode: 0, output: 'hello\n', reason: null, ...extra })]);
+
+  it('rejects a later read of the same terminal state with another result (a late outcome rewrote its duration), naming both reads', () => {
+    const h = new HistoryBuilder();
+    completedJob(h);
+    h.read(done({ durationMs: 20 }), 150);
+    h.read(done({ durationMs: 20 }), 400);
+    h.read(done({ durationMs: 312 }), 650);
+    h.snapshot(900, [done({})]);
+    const v = terminalStable(h.build());
+    expect(v.valid).toBe(false);
+    expect(v.stats).toMatchObject({ resultOverwrites: 1, readOverwrites: 0 });
+    expect(v.evidence[0]!.message).toMatch(/job J-1 \(task T-1\): read .* showed completed with its durationMs from 20 to 312, after read .* showed it completed: a finished job's result was rewritten/);
+  });
+
+  it('rejects a rewritten output; compares only the fields both reads carry', () => {
+    const h = new HistoryBuilder();
+    completedJob(h);
+    h.read(done({ durationMs: 20 }), 150);
+    h.read(done({ output: 'partial' }), 400);
+    expect(terminalStable(h.build()).stats).toMatchObject({ resultOverwrites: 1 });
+    // a system whose reads show no duration (a queue library's), or only in some reads: nothing to compare
+    const g = new HistoryBuilder();
+    completedJob(g);
+    g.read(task('T-1', 'k-1', 'completed', [job('J-1', 'completed', { output: 'hello\n' })]), 150);
+    g.read(done({ durationMs: 20 }), 400);
+    g.read(done({ durationMs: 20 }), 650);
+    g.snapshot(900, [done({})]);
+    expect(terminalStable(g.build())).toMatchObject({ valid: true, stats: { resultOverwrites: 0 } });
+  });
+
+  it('accepts reads of the same result, and excuses a change across an erasure of Redis', () => {
+    const h = new HistoryBuilder();
+    completedJob(h);
+    h.read(done({ durationMs: 20 }), 150);
+    h.read(done({ durationMs: 20 }), 400);
+    h.snapshot(900, [done({})]);
+    expect(terminalStable(h.build())).toMatchObject({ valid: true, stats: { resultOverwrites: 0 } });
+    const e = new HistoryBuilder();
+    completedJob(e);
+    e.read(done({ durationMs: 20 }), 150);
+    e.nemesis(200, 'start', 0, 'redis-wipe', 'redis', { family: 'redis', effect: 'erases', outcome: 'ok' });
+    e.nemesis(300, 'end', 0, 'redis-wipe', 'redis');
+    e.read(done({ durationMs: 25 }), 650);
+    expect(terminalStable(e.build())).toMatchObject({ valid: true, stats: { resultOverwrites: 0 } });
+  });
+});
