@@ -3,6 +3,7 @@
 // executor had just started that job's payload, all of one job, one strike per attempt; every
 // struck worker is back (as a new consumer) by the step's heal; the correct system takes the job
 // over each time and finishes it, and the takeover scenario draws poison jobs in simulation only.
+import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { History, NemesisEntry, PayloadStartEntry } from '../../harness/history/types.ts';
@@ -79,4 +80,20 @@ describe('a poison job (simulated)', () => {
     const live = fc.sample(takeover.schedule(contextOf(parts, 2000, false)), { seed: 4, numRuns: 300 }).flat();
     expect(live.map((s) => s.fault.kind).filter((k) => k !== 'kill')).toEqual([]);
   });
+});
+
+describe('a poison job whose restart of a struck worker another step kills (simulated)', () => {
+  // Found by the simulated soak (takeover, suite seed -1000548687): a crash point killed worker-2
+  // while the poison job was starting it again; the restart's failure had no handler until the
+  // step's heal, and the process died of an unhandled rejection. The plan is the one the search drew.
+  it('runs to its end: the worker is that step\'s to bring back, and every checker holds', async () => {
+    const drawn = JSON.parse(readFileSync(new URL('./fixtures/poison-restart-killed.json', import.meta.url), 'utf8')) as Pick<RunPlan, 'workload' | 'schedule'>;
+    const kinds = drawn.schedule.map((s) => s.fault.kind);
+    expect(kinds).toEqual(expect.arrayContaining(['poison-job', 'crash-point']));
+    const { history } = await simRunOnce(reference, { ...shape, workers: 2, keepers: 1 }, { ...drawn, settleMs: takeover.settleMs ?? 10_000 }, -1000548687);
+    const { verdicts } = checkRun(history);
+    expect(verdicts.filter((v) => v.valid !== true).map((v) => `${v.checker}: ${v.evidence[0]?.message}`)).toEqual([]);
+    // worker-2 was struck, killed again while it started, and ran again after the heal
+    expect(strikesOf(history).filter((s) => s.target === 'worker-2').length).toBeGreaterThanOrEqual(2);
+  }, 60_000);
 });

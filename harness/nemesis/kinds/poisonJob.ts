@@ -76,9 +76,14 @@ async function strike(env: RunEnvironment, fault: PoisonJobFault, start: Payload
   };
 }
 
-/** The strikes after the first: at each new start of the job's payload until `strikes` or the heal; resolves when every struck worker runs again. */
+/** The strikes after the first: at each new start of the job's payload until `strikes` or the heal; resolves when every struck worker runs again (or was killed again meanwhile), never rejects. */
 async function follow(env: RunEnvironment, fault: PoisonJobFault, jobId: string, firstBack: Promise<void>, window: StepWindow): Promise<void> {
-  const backs = [firstBack];
+  // a struck worker another step killed again while it was starting is not back, and is that
+  // step's to bring back (its heal, or the final heal): each wait is settled at once, never
+  // thrown. A rejection with no handler until the loop below ends (a strike's wait for the next
+  // start can take seconds) killed the process (found by the simulated soak: a crash point killed
+  // worker-2 while the poison job's restart of it was under way)
+  const backs = [firstBack.catch(() => undefined)];
   let healed = false;
   void window.healAt.then(() => (healed = true));
   for (let n = 2; n <= fault.strikes && !healed; n++) {
@@ -91,7 +96,7 @@ async function follow(env: RunEnvironment, fault: PoisonJobFault, jobId: string,
     const struck = await strike(env, fault, start, n, window);
     if (typeof struck === 'string') continue;
     const record = window.also?.(struck.fault, struck.detail);
-    backs.push(struck.back.then(() => record?.end()));
+    backs.push(struck.back.then(() => record?.end(), () => undefined));
   }
   await Promise.all(backs);
 }
