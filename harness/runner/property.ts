@@ -315,13 +315,20 @@ export async function runScenario(target: RunTarget, scenario: Scenario, opts: R
     // make a scenario VACUOUS by the chance of its few runs
     return elapsed >= search.capMs && records.length >= (search.capRuns ?? 0);
   };
-  const details = await fc.check(search ? stoppable(property, spent) : property, {
-    numRuns: search ? SEARCH_RUNS : opts.runs,
-    seed: opts.seed,
-    ...(opts.path ? { path: opts.path, endOnFailure: true } : {}),
-    ...(opts.shrink === false ? { endOnFailure: true } : {}),
-    ...(opts.budgetMs ? { interruptAfterTimeLimit: opts.budgetMs, markInterruptAsFailure: false } : {}),
-  });
+  let details: fc.RunDetails<unknown[]>;
+  try {
+    details = await fc.check(search ? stoppable(property, spent) : property, {
+      numRuns: search ? SEARCH_RUNS : opts.runs,
+      seed: opts.seed,
+      ...(opts.path ? { path: opts.path, endOnFailure: true } : {}),
+      ...(opts.shrink === false ? { endOnFailure: true } : {}),
+      ...(opts.budgetMs ? { interruptAfterTimeLimit: opts.budgetMs, markInterruptAsFailure: false } : {}),
+    });
+  } catch (err) {
+    // fast-check's own word for a path that leads nowhere: said below as for a path with no run
+    if (!(opts.path && records.length === 0 && err instanceof Error && /Unable to replay/.test(err.message))) throw err;
+    details = { failed: false } as fc.RunDetails<unknown[]>;
+  }
 
   const durationMs = Date.now() - started;
   // coverage goals count the exploring runs only: shrinking runs are replays of a failure
@@ -335,6 +342,12 @@ export async function runScenario(target: RunTarget, scenario: Scenario, opts: R
     ...(guided ? { guided: { corpus: corpus.entries.length, behaviours: corpus.seen.size } } : {}),
   };
   const failed = details.failed && lastFailing !== undefined;
+  if (opts.path && records.length === 0 && harnessError === undefined) {
+    // fast-check found no value at the path: a shrink step of a failure that no longer fails
+    // there (other code, another scenario), or a run past those drawn
+    const first = opts.path.split(':')[0];
+    return { ...base, verdict: 'incomplete', error: `--path ${opts.path} names no run of ${scenario.name} at seed ${opts.seed}: nothing is there to replay (the failure it shrank is gone or the plans are drawn otherwise now)${first !== opts.path ? `; --path ${first} replays the run it began from` : ''}` };
+  }
   const verdict = scenarioVerdict({ harnessError: harnessError !== undefined, failed, unknownRuns, goals });
 
   if (verdict === 'incomplete') {

@@ -142,6 +142,18 @@ describe('runScenario with unknown verdicts', () => {
   });
 });
 
+describe('runScenario replaying a path', () => {
+  it('replays the run a path names, and says so in one line when it names none (no shrink step there)', async () => {
+    const replayed = await runScenario(env, scenario(), { runs: 5, seed: 1, path: '2' });
+    expect(replayed.verdict).toBe('pass');
+    expect(replayed.runs).toBeGreaterThan(0);
+    // every run passes, so nothing was ever shrunk: a shrink path into run 2 names nothing
+    const gone = await runScenario(env, scenario(), { runs: 5, seed: 1, path: '2:100000:100000' });
+    expect(gone).toMatchObject({ verdict: 'incomplete', runs: 0 });
+    expect(gone.error).toMatch(/^--path 2:100000:100000 names no run of .* at seed 1: nothing is there to replay .*; --path 2 replays the run it began from$/);
+  });
+});
+
 describe('runScenario carries the settle time', () => {
   it('into every run record, with whether the settle hit its cap', async () => {
     let n = 0;
