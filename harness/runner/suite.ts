@@ -19,6 +19,12 @@ export interface SuiteOptions {
   soak?: boolean;
   /** runs in simulation (harness/sim/): the reference system in this process on a virtual clock */
   sim?: boolean;
+  /**
+   * live: a scenario whose coverage goals are still unmet after its own runs draws more, up to
+   * SEARCH_CAP times its runs, before it is VACUOUS (the same seed: its first runs are the same
+   * plans). A gate on a random seed (verify's control) is then not failed by one seed's chance.
+   */
+  coverUntilCap?: boolean;
   /** a simulated search is guided (harness/runner/guidance.ts) unless false */
   guided?: boolean;
   /** every fault step's duration is drawn from this range instead of the scenario's own (--fault-duration) */
@@ -123,10 +129,13 @@ export class Suite {
         const remaining = this.o.budgetMs !== undefined ? this.o.budgetMs - (wallNow() - started) : undefined;
         const budgetMs = remaining !== undefined ? Math.max(1000, Math.floor(remaining / (this.o.scenarios.length - i))) : undefined;
         // in simulation a budget is searched: every scenario draws runs for its share, and past it
-        // while a coverage goal is unmet (up to SEARCH_CAP shares); live keeps its counts
+        // while a coverage goal is unmet (up to SEARCH_CAP shares); live keeps its counts, and with
+        // coverUntilCap draws more only while a coverage goal is unmet (up to SEARCH_CAP times them)
         const search = this.o.sim && budgetMs !== undefined && this.o.runs === undefined && !this.o.path
           ? { shareMs: budgetMs, capMs: budgetMs * SEARCH_CAP, minRuns: scenario.runs, capRuns: scenario.runs * SEARCH_CAP }
-          : undefined;
+          : !this.o.sim && this.o.coverUntilCap && this.o.runs === undefined && !this.o.path
+            ? { shareMs: 0, capMs: 0, minRuns: scenario.runs, capRuns: scenario.runs * SEARCH_CAP }
+            : undefined;
         const runs = search ? scenario.runs : runsOf(scenario, { runs: this.o.runs, budgetMs, soak: this.o.soak });
         this.o.onScenarioStart?.(scenario, runs, search?.shareMs);
         const current = { scenario, started: wallNow(), records: [] as RunRecord[] };

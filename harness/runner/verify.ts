@@ -118,7 +118,8 @@ export async function verify(o: VerifyOptions): Promise<VerifyResult> {
   o.onProgress?.(`[verify] correct system on ${controlScenarios.map((s) => s.name).join(', ')}`);
   // in simulation the control searches (CONTROL_SEARCH_MS a scenario, longer while a coverage goal
   // is unmet, never fewer than its own runs), so a correct system is not VACUOUS by a seed's chance
-  const search = o.sim && o.controlRuns === undefined ? { budgetMs: CONTROL_SEARCH_MS * controlScenarios.length } : {};
+  // live, a control scenario whose coverage goals its own runs left unmet draws more (up to the cap)
+  const search = o.controlRuns !== undefined ? {} : o.sim ? { budgetMs: CONTROL_SEARCH_MS * controlScenarios.length } : { coverUntilCap: true };
   const control = await new Suite({ scenarios: controlScenarios, seed: o.seed, runs: o.controlRuns, bugs: [], sim: o.sim, env: o.env, ...search }).run();
   const controlOk = control.complete && control.scenarios.every((s) => s.verdict === 'pass');
   return { rows, control, ok: controlOk && rows.every((r) => r.caught && r.expectedChecker) };

@@ -142,6 +142,16 @@ describe('runScenario with unknown verdicts', () => {
   });
 });
 
+describe('runScenario drawing until its goals are met (a live gate: verify\'s control)', () => {
+  const untilMet = { shareMs: 0, capMs: 0, minRuns: 3, capRuns: 9 };
+  it('stops at its own runs when they met every goal, draws on while one is unmet, and is VACUOUS at the cap', async () => {
+    const met = await runScenario(env, scenario(), { runs: 3, seed: 1, search: untilMet });
+    expect(met).toMatchObject({ verdict: 'pass', runs: 3 });
+    const never = await runScenario(env, scenario(false), { runs: 3, seed: 1, search: untilMet });
+    expect(never).toMatchObject({ verdict: 'vacuous', runs: 9 });
+  });
+});
+
 describe('runScenario replaying a path', () => {
   it('replays the run a path names, and says so in one line when it names none (no shrink step there)', async () => {
     const replayed = await runScenario(env, scenario(), { runs: 5, seed: 1, path: '2' });
