@@ -22,7 +22,8 @@ export interface SuiteOptions {
   /**
    * live: a scenario whose coverage goals are still unmet after its own runs draws more, up to
    * SEARCH_CAP times its runs, before it is VACUOUS (the same seed: its first runs are the same
-   * plans). A gate on a random seed (verify's control) is then not failed by one seed's chance.
+   * plans). A gate on a random seed (verify's control, `chaos` live) is then not failed by one
+   * seed's chance. Not with --runs, --budget, --soak or --path: those fix what is run.
    */
   coverUntilCap?: boolean;
   /** a simulated search is guided (harness/runner/guidance.ts) unless false */
@@ -133,7 +134,7 @@ export class Suite {
         // coverUntilCap draws more only while a coverage goal is unmet (up to SEARCH_CAP times them)
         const search = this.o.sim && budgetMs !== undefined && this.o.runs === undefined && !this.o.path
           ? { shareMs: budgetMs, capMs: budgetMs * SEARCH_CAP, minRuns: scenario.runs, capRuns: scenario.runs * SEARCH_CAP }
-          : !this.o.sim && this.o.coverUntilCap && this.o.runs === undefined && !this.o.path
+          : !this.o.sim && this.o.coverUntilCap && this.o.runs === undefined && this.o.budgetMs === undefined && !this.o.soak && !this.o.path
             ? { shareMs: 0, capMs: 0, minRuns: scenario.runs, capRuns: scenario.runs * SEARCH_CAP }
             : undefined;
         const runs = search ? scenario.runs : runsOf(scenario, { runs: this.o.runs, budgetMs, soak: this.o.soak });
