@@ -37,6 +37,8 @@ export interface ScenarioPlan {
   runs: number;
   /** set for a budgeted simulated search: the scenario's share of the budget */
   searchMs?: number;
+  /** set live when a scenario draws more runs while a coverage goal is unmet (SuiteOptions.coverUntilCap): at most this many in all */
+  capRuns?: number;
 }
 
 /** What onEnd is told beside the result. */
@@ -122,7 +124,7 @@ export class ReporterMultiplexer implements Required<Reporter> {
 /** The Suite's callbacks, handed to the multiplexer (the Suite does not wait for them; the multiplexer's onEnd waits for them all). */
 export function suiteHooks(reporter: ReporterMultiplexer): Pick<SuiteOptions, 'onScenarioStart' | 'onRun' | 'onScenarioEnd'> {
   return {
-    onScenarioStart: (scenario, runs, searchMs) => void reporter.onScenarioStart(scenario, { runs, ...(searchMs !== undefined ? { searchMs } : {}) }),
+    onScenarioStart: (scenario, runs, searchMs, capRuns) => void reporter.onScenarioStart(scenario, { runs, ...(searchMs !== undefined ? { searchMs } : {}), ...(capRuns !== undefined ? { capRuns } : {}) }),
     onRun: (scenario, record) => void reporter.onRun(scenario, record),
     onScenarioEnd: (result) => void reporter.onScenarioEnd(result),
   };

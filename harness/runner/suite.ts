@@ -46,7 +46,7 @@ export interface SuiteOptions {
   shrink?: boolean;
   failOn?: readonly string[];
   /** `searchMs`: a budgeted simulated search, with this share of the budget (runs is then its minimum) */
-  onScenarioStart?: (scenario: Scenario, runs: number, searchMs?: number) => void;
+  onScenarioStart?: (scenario: Scenario, runs: number, searchMs?: number, capRuns?: number) => void;
   onRun?: (scenario: Scenario, record: RunRecord) => void;
   onScenarioEnd?: (result: ScenarioResult) => void;
 }
@@ -138,7 +138,8 @@ export class Suite {
             ? { shareMs: 0, capMs: 0, minRuns: scenario.runs, capRuns: scenario.runs * SEARCH_CAP }
             : undefined;
         const runs = search ? scenario.runs : runsOf(scenario, { runs: this.o.runs, budgetMs, soak: this.o.soak });
-        this.o.onScenarioStart?.(scenario, runs, search?.shareMs);
+        // a simulated search is told by its share of the budget, a live one by its cap in runs
+        this.o.onScenarioStart?.(scenario, runs, this.o.sim ? search?.shareMs : undefined, this.o.sim ? undefined : search?.capRuns);
         const current = { scenario, started: wallNow(), records: [] as RunRecord[] };
         this.current = current;
         const result = await runScenario(target, scenario, {

@@ -27,7 +27,7 @@ export class ProgressReporter implements Reporter {
   onScenarioStart(s: Scenario, plan: ScenarioPlan): void {
     this.searching = plan.searchMs !== undefined;
     if (this.bar) this.bar.start(plan.runs, 0, { scenario: s.name, failed: 0, unknown: 0 });
-    else this.log(`[${s.name}] ${s.summary}: ${plan.searchMs ? `searching for ${(plan.searchMs / 1000).toFixed(1)}s (at least ${plan.runs} runs)` : `up to ${plan.runs} runs`}`);
+    else this.log(`[${s.name}] ${s.summary}: ${plan.searchMs ? `searching for ${(plan.searchMs / 1000).toFixed(1)}s (at least ${plan.runs} runs)` : plan.capRuns ? `${plan.runs} runs, up to ${plan.capRuns} while a coverage goal is unmet` : `up to ${plan.runs} runs`}`);
     this.failed = 0;
     this.unknown = 0;
   }
