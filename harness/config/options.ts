@@ -223,10 +223,10 @@ export function checkSystem(o: { system: string; sim?: boolean; env?: string; bu
   }
 }
 
-/** The scenarios a system runs by default: every one that applies to it; live, none that runs only in simulation. */
+/** The scenarios a system runs by default: every one that applies to it; live, none that runs only in simulation or only on request. */
 export function defaultScenarios(system: string, sim = false, registry: Registry = BUILTINS): Scenario[] {
   const entry = systemNamed(registry, system);
-  return registry.scenarios.filter((s) => entry !== undefined && whyNot(s, entry) === undefined && (sim || !s.simOnly));
+  return registry.scenarios.filter((s) => entry !== undefined && whyNot(s, entry) === undefined && (sim || (!s.simOnly && !s.liveOnRequest)));
 }
 
 /** The scenarios a system leaves out of its default suite, each with why (printed with the suite). */
@@ -234,7 +234,7 @@ export function skippedScenarios(system: string, sim = false, registry: Registry
   const entry = systemNamed(registry, system);
   if (!entry) return [];
   return registry.scenarios.flatMap((s) => {
-    const why = whyNot(s, entry) ?? (!sim && s.simOnly ? `it runs in simulation only (${s.simOnly}): add --sim` : undefined);
+    const why = whyNot(s, entry) ?? (sim ? undefined : s.simOnly ? `it runs in simulation only (${s.simOnly}): add --sim` : s.liveOnRequest ? `live, it runs only when named (${s.liveOnRequest}): --scenario ${s.name}` : undefined);
     return why ? [{ scenario: s.name, why }] : [];
   });
 }

@@ -11,6 +11,7 @@ const NEEDED: Record<Capability, string> = {
   executors: 'an executor process per worker',
   'event-sources': 'two event sources per job (a worker and its executor)',
   'consumer-names': 'consumer names kept across a restart (a takeover is then a choice)',
+  cancels: 'a front door that cancels jobs (a cancel answered 202 stops the payload)',
   concurrency: 'workers that run several jobs at once',
   'planted-bugs': 'planted bugs',
   simulation: 'a simulated form',

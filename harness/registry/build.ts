@@ -14,7 +14,7 @@ import { BUILTINS, type Registry } from './index.ts';
 
 const fn = z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', { error: 'must be a function' });
 const name = z.string({ error: 'must be a name' }).regex(/^[a-z0-9][a-z0-9-]*$/i, { error: 'must be a name of letters, digits and dashes' });
-const CAPABILITIES = ['keepers', 'executors', 'event-sources', 'consumer-names', 'concurrency', 'planted-bugs', 'simulation', 'containers'] as const;
+const CAPABILITIES = ['keepers', 'executors', 'event-sources', 'consumer-names', 'cancels', 'concurrency', 'planted-bugs', 'simulation', 'containers'] as const;
 const EVIDENCE = ['transition-log', 'running-set', 'task-status', 'executions-log', 'event-queue'] as const;
 
 const systemShape = z.looseObject({

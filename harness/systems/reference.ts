@@ -24,7 +24,7 @@ export const reference: SystemModule = {
   label: 'reference system (system-under-test/)',
   settings: 'lease (XAUTOCLAIM idle time) = --lease-ms; Redis: appendonly as each scenario asks (redis-restart, mixed, explore: yes, fsync always)',
   provides: {
-    capabilities: ['keepers', 'executors', 'event-sources', 'consumer-names', 'planted-bugs', 'simulation', 'containers'],
+    capabilities: ['keepers', 'executors', 'event-sources', 'consumer-names', 'cancels', 'planted-bugs', 'simulation', 'containers'],
     evidence: ['transition-log', 'running-set', 'task-status', 'executions-log', 'event-queue'],
   },
   evidence: { transitionLog: 'sut:translog', runningSet: 'sut:running', executionsLog: 'sut:executions' },

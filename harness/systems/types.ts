@@ -25,7 +25,7 @@ export type { EvidenceKind } from '../history/types.ts';
  * - `simulation`: its processes run in the harness's process on a virtual clock (--sim);
  * - `containers`: images for --env docker.
  */
-export type Capability = 'keepers' | 'executors' | 'event-sources' | 'consumer-names' | 'concurrency' | 'planted-bugs' | 'simulation' | 'containers';
+export type Capability = 'keepers' | 'executors' | 'event-sources' | 'consumer-names' | 'cancels' | 'concurrency' | 'planted-bugs' | 'simulation' | 'containers';
 
 export interface Provides {
   capabilities: readonly Capability[];

@@ -75,10 +75,12 @@ export interface WorkloadOptions {
    * outage can outlast a short one: the timeout must bound the payload, not the wait around it.
    */
   shortTimeoutWeight: number;
+  /** a task's cancel is sent this long after its submit, drawn in [min, max] ms (default 0–500: while the job is queued or just started) */
+  cancelAfterMs: { min: number; max: number };
 }
 
 export const DEFAULT_WORKLOAD: WorkloadOptions = {
-  minTasks: 3, maxTasks: 8, maxJobsPerTask: 3, fromMs: 0, windowMs: 1500, minDurationMs: 0, maxDurationMs: 300, failures: true, hangWeight: 1, cancellations: true, clientBehaviours: true, keylessWeight: 1, anchorMs: 0, longOutputWeight: 0, shortTimeoutWeight: 0,
+  minTasks: 3, maxTasks: 8, maxJobsPerTask: 3, fromMs: 0, windowMs: 1500, minDurationMs: 0, maxDurationMs: 300, failures: true, hangWeight: 1, cancellations: true, clientBehaviours: true, keylessWeight: 1, anchorMs: 0, longOutputWeight: 0, shortTimeoutWeight: 0, cancelAfterMs: { min: 0, max: 500 },
 };
 
 // Every option at 0 draws exactly what it drew before the option existed: a new option must not
@@ -163,7 +165,7 @@ export function workloadArb(partial: Partial<WorkloadOptions> = {}): fc.Arbitrar
     jobs: fc.array(jobArb(o), { minLength: 1, maxLength: o.maxJobsPerTask }),
     submission: submissionArb(o),
     cancel: o.cancellations
-      ? fc.option(fc.record({ jobIndex: fc.nat({ max: o.maxJobsPerTask - 1 }), afterMs: fc.integer({ min: 0, max: 500 }), twice: o.clientBehaviours ? fc.boolean() : fc.constant(false) }), { freq: 5, nil: undefined })
+      ? fc.option(fc.record({ jobIndex: fc.nat({ max: o.maxJobsPerTask - 1 }), afterMs: fc.integer(o.cancelAfterMs), twice: o.clientBehaviours ? fc.boolean() : fc.constant(false) }), { freq: 5, nil: undefined })
       : fc.constant(undefined),
   }).map(({ submission, ...t }): TaskPlan => ({ ...t, ...submission, cancel: t.cancel && { ...t.cancel, jobIndex: t.cancel.jobIndex % t.jobs.length } }));
   const anchor: TaskPlan[] = o.anchorMs > 0

@@ -53,8 +53,8 @@ describe('the shard split', () => {
   it('gives a shard its scenarios\' share of the whole run\'s --budget', () => {
     const o = parseOptions(['--seed', '1', '--shard', '2/3', '--budget', '10m']);
     if (o === 'help') throw new Error('help');
-    // round-robin: shard 2 of 3 holds every scenario of the live selection (no simulation-only one) whose index is 1 mod 3
-    const live = SCENARIOS.filter((s) => !s.simOnly);
+    // round-robin: shard 2 of 3 holds every scenario of the live selection (no simulation-only or on-request one) whose index is 1 mod 3
+    const live = SCENARIOS.filter((s) => !s.simOnly && !s.liveOnRequest);
     const mine = live.filter((_, i) => i % 3 === 1).length;
     expect(o.suite.scenarios).toHaveLength(mine);
     // the suite's section holds this shard's share; the run key, the whole run's budget (what every shard agrees on)
