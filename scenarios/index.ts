@@ -1,4 +1,5 @@
 import type { Scenario } from '../harness/runner/scenario.ts';
+import { cancelOutage } from './cancel-outage.ts';
 import { compound } from './compound.ts';
 import { crashPoints } from './crash-points.ts';
 import { executorCrash } from './executor-crash.ts';
@@ -23,5 +24,5 @@ import { workerCrash } from './worker-crash.ts';
 /** Every scenario, in the order `npm run chaos` runs them. */
 export const SCENARIOS: readonly Scenario[] = [
   latency, reorder, keeperRace, workerCrash, executorCrash, keeperCrash, takeover, crashPoints, lostReply, partition, pause, redisRestart, redisWipe,
-  longOutage, longLostReply, frontDoor, longJobs, compound, mixed, explore,
+  longOutage, cancelOutage, longLostReply, frontDoor, longJobs, compound, mixed, explore,
 ];

@@ -109,6 +109,13 @@ export interface CancelJudgment {
   latestAllowedMs: number;
   /** starts or ends past the allowance, explained by a fault */
   explained: number;
+  /**
+   * jobs cancelled while their payload ran and a fault held its executor off the flag (a cut or
+   * stalled link, a pause, Redis down), a fault that healed, with the system's recovery promise and
+   * the cancel promise, before the payload would end on its own: its executor had to see the flag
+   * once it was back (a coverage figure, not a judgment)
+   */
+  acrossOutage: number;
   violations: CancelViolation[];
   /** a cancel was acknowledged but the logs that say what ran could not be read */
   undecided: boolean;
@@ -174,7 +181,7 @@ export function judgeCancels(history: History, obs: Observations): CancelJudgmen
   // back (ShapeEntry.recoveryWithinMs), live plus the slack's clock margins; a system that promises
   // none is excused by a fault in place at any time of the job's life
   const recoveryMs = roles.shape?.recoveryWithinMs === undefined ? undefined : roles.shape.recoveryWithinMs + LIVE_SLACK_MARGINS * roles.clockMarginMs;
-  const out: CancelJudgment = { cancelsAcked: 0, cancelsRecorded: 0, startsJudged: 0, lateStartsAllowed: 0, lateEndsAllowed: 0, latestAllowedMs: 0, explained: 0, violations: [], undecided: false, promisedMs, recoveryMs };
+  const out: CancelJudgment = { cancelsAcked: 0, cancelsRecorded: 0, startsJudged: 0, lateStartsAllowed: 0, lateEndsAllowed: 0, latestAllowedMs: 0, explained: 0, acrossOutage: 0, violations: [], undecided: false, promisedMs, recoveryMs };
   const acks = cancelAcks(history);
   out.cancelsAcked = acks.size;
   for (const [jobId, recorded] of cancelsRecorded(obs, roles)) {
@@ -214,6 +221,7 @@ export function judgeCancels(history: History, obs: Observations): CancelJudgmen
   }
   const ends = stepEnds(obs.nemesis);
   const faults = obs.nemesis.filter((n) => n.type === 'start' && (n.outcome ?? 'ok') === 'ok');
+  const acrossOutage = new Set<string>();
 
   for (const [k, start] of starts) {
     const ack = acks.get(start.jobId)!;
@@ -246,14 +254,18 @@ export function judgeCancels(history: History, obs: Observations): CancelJudgmen
       return 'violation';
     };
     out.startsJudged++;
+    const payload = origin?.submit.payloads?.[origin.index];
+    const timeoutMs = origin?.submit.timeouts?.[origin.index];
+    if (start.t <= ack.t && payload && timeoutMs !== undefined) {
+      const ownEnd = start.t + (payload.hang ? timeoutMs : Math.min(payload.durationMs, timeoutMs));
+      if (faults.some((n) => holdsOff(n, ack.t, ends) && reaches(n, worker, roles) && (ends.get(n.stepId) ?? Infinity) + (recoveryMs ?? 0) + promisedMs < ownEnd)) acrossOutage.add(start.jobId);
+    }
     const started = judge('start', start.t, 0, {});
     if (started === 'allowed') out.lateStartsAllowed++;
     if (started === 'explained') out.explained++;
     if (started === 'violation' || started === 'explained') continue;
 
     const outcome = outcomes.get(k);
-    const payload = origin?.submit.payloads?.[origin.index];
-    const timeoutMs = origin?.submit.timeouts?.[origin.index];
     if (!outcome || !payload || timeoutMs === undefined) continue;
     const ran = ranAtLeast(outcome, payload, timeoutMs);
     if (ran === undefined) continue;
@@ -262,7 +274,15 @@ export function judgeCancels(history: History, obs: Observations): CancelJudgmen
     if (ended === 'allowed') out.lateEndsAllowed++;
     if (ended === 'explained') out.explained++;
   }
+  out.acrossOutage = acrossOutage.size;
   return out;
+}
+
+/** Whether a fault step was in place at `t` and could keep an executor from polling its flag then: a cut or stalled link, a frozen process, Redis down (not a kill: the payload went with it). */
+function holdsOff(n: NemesisEntry, t: number, ends: ReadonlyMap<number, number>): boolean {
+  if (n.t > t || (ends.get(n.stepId) ?? Infinity) < t) return false;
+  const effect = effectOf(n);
+  return effect === 'cuts' || effect === 'stalls' || effect === 'freezes' || (effect === 'ends' && familyOf(n) === 'redis');
 }
 
 /** Whether a fault step reached the worker that ran a start (its process, its executor, a link carrying either), or Redis; any worker when the shape names none. */
@@ -308,7 +328,7 @@ export function cancelEffective(history: History, obs: Observations = observe(hi
       entries: [...(ack.invoke ? [ack.invoke] : []), ...(ack.ok ? [ack.ok] : []), ...(ack.recorded ? [ack.recorded] : []), start, ...(v.outcome ? [v.outcome] : [])],
     }));
   }
-  const stats = { cancelsAcked: j.cancelsAcked, cancelsRecorded: j.cancelsRecorded, promisedMs: j.promisedMs ?? -1, startsJudged: j.startsJudged, lateStartsAllowed: j.lateStartsAllowed, lateEndsAllowed: j.lateEndsAllowed, latestAllowedMs: j.latestAllowedMs, explained: j.explained };
+  const stats = { cancelsAcked: j.cancelsAcked, cancelsRecorded: j.cancelsRecorded, promisedMs: j.promisedMs ?? -1, startsJudged: j.startsJudged, lateStartsAllowed: j.lateStartsAllowed, lateEndsAllowed: j.lateEndsAllowed, latestAllowedMs: j.latestAllowedMs, explained: j.explained, acrossOutage: j.acrossOutage };
   if (j.undecided && findings.count === 0) {
     return { checker: 'cancelEffective', valid: 'unknown', evidence: [{ message: `${j.cancelsAcked} cancel(s) were acknowledged, but the executions or transition log could not be read (or the run never settled): whether a payload started or ran on after its cancel is unknown` }], stats: { violations: 0, ...stats } };
   }

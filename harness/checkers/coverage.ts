@@ -7,6 +7,7 @@ import { faultReach } from './faultReach.ts';
 import { recoveryStats } from './recovery.ts';
 import { judgeOutcomes } from './payloadOutcome.ts';
 import { judgeReexecutions } from './reexecution.ts';
+import { judgeCancels } from './cancelEffective.ts';
 import { effectOf, isMeasured, stepEnds } from './effects.ts';
 import { rolesOf } from './roles.ts';
 import { observe, type Observations, type Step } from './observations.ts';
@@ -70,6 +71,8 @@ export interface RunStats {
   /** cancels and reads begun while a fault was in place */
   cancelsDuringFaults: number;
   readsDuringFaults: number;
+  /** running jobs cancelled while a fault held their executor off the flag, whose payload would outlive the heal and the recovery promise (cancelEffective.ts) */
+  cancelsAcrossOutage: number;
   /** jobs taken over from a worker that died holding them; keepers' events taken over (recovery.ts) */
   jobTakeovers: number;
   keeperTakeovers: number;
@@ -294,6 +297,7 @@ export function runStats(history: History, obs: Observations = observe(history))
     keylessSubmitsCut: keylessSubmitsCut(obs),
     cancelsDuringFaults: invokesDuringFaults(history, obs, 'cancel'),
     readsDuringFaults: invokesDuringFaults(history, obs, 'read'),
+    cancelsAcrossOutage: judgeCancels(history, obs).acrossOutage,
     ...recoveryStats(history, obs, reach),
     faultsHit: reach.steps.filter((s) => s.bit).map((s) => `${s.fault} → ${s.part}`),
     latencies: latencySamples(obs),

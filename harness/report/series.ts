@@ -87,6 +87,7 @@ const ZERO_TOTALS: StatsTotals = {
   keylessSubmitsCut: 0,
   cancelsDuringFaults: 0,
   readsDuringFaults: 0,
+  cancelsAcrossOutage: 0,
 };
 
 export function statsTotals(records: readonly RunRecord[]): StatsTotals {

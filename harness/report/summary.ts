@@ -156,6 +156,7 @@ const statsSchema = z.object({
   keylessSubmitsCut: count.optional(),
   cancelsDuringFaults: count.optional(),
   readsDuringFaults: count.optional(),
+  cancelsAcrossOutage: count.optional(),
 });
 
 const verifyRowSchema = z.looseObject({

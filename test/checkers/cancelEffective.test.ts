@@ -172,6 +172,29 @@ describe('cancelEffective', () => {
     expect(verdict({ ...long, fault: redis('ends') }).valid).toBe(false);
   });
 
+  it('counts a cancel across an outage: a running payload, a fault holding its executor off the flag at the ack, healed (plus the promises) before the payload would end', () => {
+    // the payload would run 8 s from 200; the executor's link is cut from 150; the cancel comes at 302; the executor stops it at 3100 once back
+    const base = { payload: { durationMs: 8000, exitCode: 0, output: ['x'] }, start: 200, cancel: { t: 300, okT: 302 }, outcome: { type: 'cancelled' as const, exitCode: null, t: 3100 }, recoveryMs: 2000 };
+    const cut = (end: number, o: Partial<{ t: number; effect: 'cuts' | 'freezes' | 'ends' | 'delays'; fault: string; target: string; detail: Record<string, unknown> }> = {}) =>
+      ({ t: 150, end, fault: 'down', target: 'link executor', detail: { link: 'executor' }, effect: 'cuts' as const, ...o });
+    const across = (o: Partial<Options>) => verdict({ ...base, ...o }).stats?.acrossOutage;
+    expect(across({ fault: cut(3000) })).toBe(1);
+    // a pause holds it off as well
+    expect(across({ fault: cut(3000, { fault: 'pause', target: 'worker-1', detail: { process: 'worker-1' }, effect: 'freezes' }) })).toBe(1);
+    // healed at 6200: with the recovery and cancel promises (6200 + 2000 + 100) that is past the payload's own end at 8200
+    expect(across({ fault: cut(6200) })).toBe(0);
+    // the fault was over before the cancel, or began after it
+    expect(across({ fault: cut(250) })).toBe(0);
+    expect(across({ fault: cut(3000, { t: 400 }) })).toBe(0);
+    // a kill takes the payload with it, and a slowed link hides no flag
+    expect(across({ fault: cut(3000, { fault: 'kill', target: 'worker-1', detail: { process: 'worker-1' }, effect: 'ends' }) })).toBe(0);
+    expect(across({ fault: cut(3000, { fault: 'latency', effect: 'delays' }) })).toBe(0);
+    // a fault on another worker does not hold this executor off
+    expect(across({ fault: cut(3000, { target: 'link worker-2', detail: { link: 'worker-2' } }) })).toBe(0);
+    // a payload not yet started when the cancel came is not across an outage
+    expect(across({ start: 400, fault: cut(3000) })).toBe(0);
+  });
+
   it('does not excuse by a fault on another worker, a keeper or the front door, or one that ended before the job', () => {
     const long = { payload: { durationMs: 2000, exitCode: 0, output: ['x'] }, start: 200, cancel: { t: 300, okT: 302 }, outcome: { type: 'completed' as const, exitCode: 0, t: 2210 } };
     const faults = [

@@ -10,9 +10,15 @@ import { REPO_REGISTRY } from '../systems/examples.ts';
 const parse = (...argv: string[]) => parseOptions(argv, undefined, REPO_REGISTRY) as ChaosOptions;
 
 describe('--system', () => {
-  it('runs every scenario on the reference system (live, all but the simulation-only ones), and only those that apply on a library', () => {
+  it('runs every scenario on the reference system (live, all but the simulation-only and on-request ones), and only those that apply on a library', () => {
     expect(parse().suite.system).toBe('reference');
-    expect(parse().suite.scenarios.map((s) => s.name)).toEqual(SCENARIOS.filter((s) => !s.simOnly).map((s) => s.name));
+    expect(parse().suite.scenarios.map((s) => s.name)).toEqual(SCENARIOS.filter((s) => !s.simOnly && !s.liveOnRequest).map((s) => s.name));
+    expect(parse().suite.scenarios.map((s) => s.name)).not.toContain('cancel-outage');
+    // named, an on-request scenario runs live; a simulation-only one is a usage error without --sim
+    expect(parse('--scenario', 'cancel-outage').suite.scenarios.map((s) => s.name)).toEqual(['cancel-outage']);
+    expect(() => parse('--scenario', 'crash-points')).toThrow(/runs in simulation only .*: add --sim/);
+    expect(parse().skipped).toContainEqual({ scenario: 'cancel-outage', why: expect.stringMatching(/^live, it runs only when named \(about 20 s of wall time a run.*\): --scenario cancel-outage$/) });
+    expect(parse('--sim').skipped).toEqual([]);
     expect(parse('--sim').suite.scenarios.map((s) => s.name)).toEqual(SCENARIOS.map((s) => s.name));
     for (const lib of ['bullmq', 'bee-queue', 'bull']) {
       const names = parse('--system', lib).suite.scenarios.map((s) => s.name);

@@ -179,6 +179,7 @@ export function statsOf(history: History): RunStats {
     keylessSubmitsCut: 0,
     cancelsDuringFaults: 0,
     readsDuringFaults: 0,
+    cancelsAcrossOutage: 0,
     faultsHit: [],
     latencies,
   };

@@ -38,6 +38,7 @@ const PINNED: Record<string, string> = {
   'reference redis-restart': '70b89e6e41608102',
   'reference redis-wipe': '1ca89f1f7f7c6ed2',
   'reference long-outage': '02bccb4db435bea0',
+  'reference cancel-outage': 'bfc7293b56422628',
   'reference long-lost-reply': '165ddcfe8bfa3e66',
   'reference front-door': '611e9a798b917272',
   'reference long-jobs': 'c31abb9eafc1213c',
