@@ -24,12 +24,12 @@ import { isTerminal } from './spec.ts';
 import { mayHide } from './unreadable.ts';
 
 /** The outcome fields a terminal job must keep; absent and null are one (PROTOCOL.md writes null for "none"). */
-const OUTCOME = ['state', 'exitCode', 'output', 'reason'] as const;
+const OUTCOME = ['state', 'exitCode', 'output', 'reason', 'durationMs'] as const;
 
 const differences = (a: JobView, b: JobView): string[] => OUTCOME.filter((k) => (a[k] ?? null) !== (b[k] ?? null));
 
 function describeJob(j: JobView): string {
-  const parts = [j.state, ...(j.exitCode != null ? [`exit ${j.exitCode}`] : []), ...(j.reason ? [`reason ${j.reason}`] : []), ...(j.output != null ? [`output ${JSON.stringify(j.output)}`] : [])];
+  const parts = [j.state, ...(j.exitCode != null ? [`exit ${j.exitCode}`] : []), ...(j.reason ? [`reason ${j.reason}`] : []), ...(j.durationMs != null ? [`duration ${j.durationMs} ms`] : []), ...(j.output != null ? [`output ${JSON.stringify(j.output)}`] : [])];
   return parts.join(', ');
 }
 

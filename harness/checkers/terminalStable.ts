@@ -1,7 +1,8 @@
 // terminal-stable: once a job is completed, failed or cancelled, nothing changes it —
 // not in the transition log, not in any client read, not in the final snapshot. In client reads
-// that holds for its result too: a read that shows the terminal state an earlier read showed
-// shows the same exit code, output, reason and duration (those both reads carry).
+// and the snapshot that holds for its result too: a read (or the snapshot) that shows the
+// terminal state an earlier read showed shows the same exit code, output, reason and duration
+// (those both carry).
 //
 // The log is the system's own account of itself, so it is not trusted alone: every client
 // read and the snapshot (read by the harness from Redis) are held against it. A read that
@@ -47,6 +48,8 @@ interface Judgment {
   readOverwrites: number;
   /** reads that showed a job in the terminal state an earlier read showed, with another result (exit code, output, reason, duration) */
   resultOverwrites: number;
+  /** jobs whose rewritten result a read already showed (the snapshot is not held to it again) */
+  rewritten: Set<string>;
   readsBehindLog: number;
   snapshotDisagreements: number;
   undecided: number;
@@ -153,6 +156,7 @@ function checkRead(read: ReadOp, record: JobRecord, job: JobView, byState: Earli
     }
     if (change) {
       j.resultOverwrites++;
+      j.rewritten.add(job.jobId);
       j.findings.add(() => ({
         message: `job ${job.jobId} (task ${read.task.taskId}): ${describeRead(read)} showed ${state} with ${change}, after ${describeRead(before)} showed it ${state}: a finished job's result was rewritten`,
         jobId: job.jobId,
@@ -222,12 +226,19 @@ function checkReadsAgainstLog(obs: Observations, log: LogAccount, clockMarginMs:
   }
 }
 
-/** (c) the snapshot agrees with every terminal state ever read of one job. */
+/**
+ * (c) the snapshot agrees with every terminal state ever read of one job, and where it shows that
+ * state, with the result the first read of it showed (a result rewritten after the client's
+ * last read is seen here; one a read already showed rewritten is reported once, there).
+ */
 function checkSnapshotAgainstReads(record: JobRecord, byState: EarliestReads, snapshot: SnapshotEntry, unreadable: readonly Unreadable[], erasures: Erasures, j: Judgment): void {
   const { jobId, inSnapshot } = record;
   for (const state of TERMINAL) {
     const r = byState[state];
-    if (!r || inSnapshot?.job.state === state) continue;
+    if (!r) continue;
+    const seen = inSnapshot?.job.state === state ? r.task.jobs.find((x) => x.jobId === jobId) : undefined;
+    const change = seen && !j.rewritten.has(jobId) ? resultChange(seen, inSnapshot!.job) : undefined;
+    if (inSnapshot?.job.state === state && !change) continue;
     // read before an erasure that may have taken the job had healed
     if (erasures.mayEraseJobAfter(record, r.invokeT)) {
       j.erased++;
@@ -235,6 +246,17 @@ function checkSnapshotAgainstReads(record: JobRecord, byState: EarliestReads, sn
     }
     if (!inSnapshot && unreadable.length > 0) {
       j.undecided++; // absent, but maybe only unread
+      continue;
+    }
+    if (change) {
+      j.resultOverwrites++;
+      j.findings.add(() => ({
+        message: `job ${jobId} (task ${r.task.taskId}): snapshot at t=${snapshot.t}ms shows ${state} with ${change}, after ${describeRead(r)} showed it ${state}: a finished job's result was rewritten`,
+        jobId,
+        taskId: r.task.taskId,
+        at: snapshot.t,
+        entries: [...readEntries(r), snapshotExcerpt(snapshot, inSnapshot?.task, jobId)],
+      }));
       continue;
     }
     j.snapshotDisagreements++;
@@ -324,7 +346,7 @@ function undecidedVerdict(snapshot: SnapshotEntry | undefined, unreadable: reado
 }
 
 export function terminalStable(history: History, obs: Observations = observe(history)): Verdict {
-  const j: Judgment = { findings: new Findings(), logOverwrites: 0, readOverwrites: 0, resultOverwrites: 0, readsBehindLog: 0, snapshotDisagreements: 0, undecided: 0, erased: 0 };
+  const j: Judgment = { findings: new Findings(), logOverwrites: 0, readOverwrites: 0, resultOverwrites: 0, rewritten: new Set(), readsBehindLog: 0, snapshotDisagreements: 0, undecided: 0, erased: 0 };
   const erasures = new Erasures(obs);
   const unreadable = obs.snapshot?.unreadable ?? [];
   const roles = rolesOf(obs);

@@ -195,6 +195,8 @@ async function readCut(redis: Redis, history: HistoryRecorder): Promise<FinalSta
       // PROTOCOL.md: output is a string once the job is terminal, null before
       output: terminal ? (h.output ?? '') : null,
       reason: h.reason ? h.reason : null,
+      // how long the payload ran, once the job is terminal (null when the system recorded none, as for a cancel of a queued job)
+      ...(terminal ? { durationMs: num(h.durationMs) } : {}),
     });
   }
   const runningInfo: string[] = [];

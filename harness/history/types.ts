@@ -26,7 +26,7 @@ export interface JobView {
   exitCode?: number | null;
   output?: string | null;
   reason?: string | null;
-  /** how long the payload ran, where the system's API says (the reference system's reads do; its snapshot does not) */
+  /** how long the payload ran, where the system's API says (the reference system's reads do, and its snapshot of a terminal job) */
   durationMs?: number | null;
 }
 

@@ -48,8 +48,10 @@ describe('snapshotStable', () => {
     ]);
   });
 
-  it("rejects a change of a terminal job's outcome alone (its output, its reason), and a terminal job gone", () => {
+  it("rejects a change of a terminal job's outcome alone (its output, its reason, its duration), and a terminal job gone", () => {
     expect(snapshotStable(twoSnapshots([completed(), failed], [completed({ output: 'other\n' }), failed]).h.build()).evidence[0]!.message).toMatch(/output changed/);
+    const longer = snapshotStable(twoSnapshots([completed({ durationMs: 20 }), failed], [completed({ durationMs: 312 }), failed]).h.build());
+    expect(longer.evidence[0]!.message).toMatch(/job J-1 \(task T-1\): completed, exit 0, duration 20 ms, .* in the snapshot at t=500ms, completed, exit 0, duration 312 ms, .*\(durationMs changed/);
     expect(snapshotStable(twoSnapshots([completed(), failed], [completed(), { ...failed, reason: 'timeout' }]).h.build()).evidence[0]!.message).toMatch(/job J-2 .*reason changed/);
     const gone = snapshotStable(twoSnapshots([completed(), failed], [completed()]).h.build());
     expect(gone.valid).toBe(false);

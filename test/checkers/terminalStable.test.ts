@@ -271,6 +271,34 @@ describe('terminalStable: a finished job keeps its result in client reads', () =
     expect(terminalStable(g.build())).toMatchObject({ valid: true, stats: { resultOverwrites: 0 } });
   });
 
+  it('holds the snapshot to the result the first read of its terminal state showed, reporting a rewrite a read already showed once', () => {
+    // rewritten after the client's last read: only the snapshot shows it
+    const h = new HistoryBuilder();
+    completedJob(h);
+    h.read(done({ durationMs: 20 }), 150);
+    h.snapshot(900, [done({ durationMs: 312 })]);
+    const v = terminalStable(h.build());
+    expect(v.valid).toBe(false);
+    expect(v.stats).toMatchObject({ resultOverwrites: 1, snapshotDisagreements: 0 });
+    expect(v.evidence[0]!.message).toMatch(/job J-1 \(task T-1\): snapshot at t=900ms shows completed with its durationMs from 20 to 312, after read .* showed it completed: a finished job's result was rewritten/);
+    // a read showed the rewrite first: one finding, the read's
+    const r = new HistoryBuilder();
+    completedJob(r);
+    r.read(done({ durationMs: 20 }), 150);
+    r.read(done({ durationMs: 312 }), 400);
+    r.snapshot(900, [done({ durationMs: 312 })]);
+    const w = terminalStable(r.build());
+    expect(w.stats).toMatchObject({ resultOverwrites: 1 });
+    expect(w.evidence).toHaveLength(1);
+    expect(w.evidence[0]!.message).toMatch(/read .* showed completed with its durationMs from 20 to 312/);
+    // the same result: nothing; a snapshot with no duration (a system that keeps none): nothing to compare
+    const same = new HistoryBuilder();
+    completedJob(same);
+    same.read(done({ durationMs: 20 }), 150);
+    same.snapshot(900, [done({ durationMs: 20 })]);
+    expect(terminalStable(same.build())).toMatchObject({ valid: true, stats: { resultOverwrites: 0 } });
+  });
+
   it('accepts reads of the same result, and excuses a change across an erasure of Redis', () => {
     const h = new HistoryBuilder();
     completedJob(h);
